@@ -1,0 +1,66 @@
+// Encoder: turns mono PCM into frame-level vectors. One interface, one
+// implementation file per kind (dsp, boaw, torchscript), one factory.
+#ifndef SOUNDSEARCH_ENCODER_H_
+#define SOUNDSEARCH_ENCODER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "soundsearch/frame_matrix.h"
+
+namespace soundsearch {
+
+// What an encoder noticed about a clip, so that policy can refuse or keep it.
+struct ClipFlags {
+  bool silent = false;     // every frame below the silence threshold (or all zero)
+  bool too_short = false;  // shorter than one analysis frame; padded
+};
+
+struct EncodedClip {
+  FrameMatrix frames;  // frames x frame_dim(); at least one frame, all finite
+  ClipFlags flags;
+};
+
+// Options for Encoder::Create. `kind` selects the implementation; the other
+// fields are read by the kinds named in their comments.
+struct EncoderOptions {
+  std::string kind = "dsp";  // "dsp" | "boaw" | "torchscript"
+  // torchscript: path of the TorchScript file; its spec is `<model>.json`
+  // unless spec_path is set.
+  std::string model_path;
+  std::string spec_path;
+  int torch_threads = 1;       // torchscript: intra-op threads on CPU
+  bool allow_gpu = true;       // torchscript: use CUDA when libtorch has it
+  int batch_size = 16;         // torchscript: windows per forward
+};
+
+// Thread-safety: Encode() is const and safe to call from many threads at once
+// on one shared encoder (each call keeps its own scratch).
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+
+  // Validates `options` and builds the encoder; InvalidArgument for a bad
+  // option, NotFound for a missing model file, FailedPrecondition for a model
+  // that does not match its spec.
+  static absl::StatusOr<std::unique_ptr<Encoder>> Create(
+      const EncoderOptions& options);
+
+  virtual const std::string& kind() const = 0;
+  // Sample rate (Hz) that Encode() expects its input at.
+  virtual int sample_rate() const = 0;
+  // Length of each frame vector.
+  virtual int frame_dim() const = 0;
+
+  // pcm: mono float32 in [-1, 1] at sample_rate() Hz. Empty input is
+  // InvalidArgument; silence, DC and clips shorter than one frame give a
+  // defined, finite result with the matching ClipFlags set.
+  virtual absl::StatusOr<EncodedClip> Encode(
+      absl::Span<const float> pcm) const = 0;
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_ENCODER_H_
