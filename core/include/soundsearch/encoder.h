@@ -26,9 +26,17 @@ struct EncodedClip {
 // Options for Encoder::Create. `kind` selects the implementation; the other
 // fields are read by the kinds named in their comments.
 struct EncoderOptions {
-  std::string kind = "dsp";  // "dsp" | "boaw" | "torchscript"
-  // torchscript: path of the TorchScript file; its spec is `<model>.json`
-  // unless spec_path is set.
+  // "dsp": frame descriptors (log-mel, MFCC+deltas, spectral shape, pitch...).
+  // "mfcc": MFCC frames, the input of the bag-of-audio-words codebook.
+  // "torchscript": a TorchScript model file plus its JSON spec.
+  std::string kind = "dsp";
+
+  // --- dsp and mfcc ---
+  int sample_rate = 22050;  // analysis rate in Hz
+
+  // --- torchscript ---
+  // Path of the TorchScript file; its spec is `<model>.json` unless
+  // spec_path is set.
   std::string model_path;
   std::string spec_path;
   int torch_threads = 1;       // torchscript: intra-op threads on CPU

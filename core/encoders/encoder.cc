@@ -1,0 +1,18 @@
+#include "soundsearch/encoder.h"
+
+#include "absl/strings/str_cat.h"
+#include "encoders/encoder_factories.h"
+
+namespace soundsearch {
+
+absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
+    const EncoderOptions& options) {
+  if (options.kind == "dsp") return CreateDspEncoder(options);
+  if (options.kind == "mfcc") return CreateMfccEncoder(options);
+  if (options.kind == "torchscript") return CreateTorchScriptEncoder(options);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown encoder kind '", options.kind,
+                   "' (expected dsp, mfcc or torchscript)"));
+}
+
+}  // namespace soundsearch
