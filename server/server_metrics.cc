@@ -1,0 +1,116 @@
+#include "server_metrics.h"
+
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "prometheus/exposer.h"
+
+namespace soundsearch {
+namespace {
+
+using prometheus::Histogram;
+
+// Latency buckets from 100 us to 30 s: searches are sub-millisecond, decoding
+// and embedding long uploads take seconds.
+const Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* buckets = new Histogram::BucketBoundaries{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+      0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
+  return *buckets;
+}
+
+}  // namespace
+
+ServerMetrics::ServerMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      rpc_duration_(prometheus::BuildHistogram()
+                        .Name("soundsearch_rpc_duration_seconds")
+                        .Help("Time to answer an RPC, by method and status code")
+                        .Register(*registry_)),
+      rpc_requests_(prometheus::BuildCounter()
+                        .Name("soundsearch_rpc_requests_total")
+                        .Help("RPCs answered, by method and status code")
+                        .Register(*registry_)),
+      ingest_sounds_(prometheus::BuildCounter()
+                         .Name("soundsearch_ingest_sounds_total")
+                         .Help("Ingested sounds by result "
+                               "(stored, duplicate, failed)")
+                         .Register(*registry_)),
+      ingest_queue_depth_(prometheus::BuildGauge()
+                              .Name("soundsearch_ingest_queue_depth")
+                              .Help("Uploads waiting in the ingest queue")
+                              .Register(*registry_)
+                              .Add({})),
+      decode_duration_(prometheus::BuildHistogram()
+                           .Name("soundsearch_decode_duration_seconds")
+                           .Help("Time to decode one upload")
+                           .Register(*registry_)
+                           .Add({}, LatencyBuckets())),
+      embed_duration_(prometheus::BuildHistogram()
+                          .Name("soundsearch_embed_duration_seconds")
+                          .Help("Time to embed one clip, by space")
+                          .Register(*registry_)),
+      search_duration_(prometheus::BuildHistogram()
+                           .Name("soundsearch_search_duration_seconds")
+                           .Help("Time of one index search, by space")
+                           .Register(*registry_)),
+      index_vectors_(prometheus::BuildGauge()
+                         .Name("soundsearch_index_vectors")
+                         .Help("Vectors in each space's index")
+                         .Register(*registry_)) {}
+
+ServerMetrics::~ServerMetrics() = default;
+
+absl::Status ServerMetrics::StartHttp(const std::string& listen_address) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(listen_address, 2);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot serve metrics on ", listen_address, ": ", e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  return absl::OkStatus();
+}
+
+int ServerMetrics::http_port() const {
+  if (exposer_ == nullptr) return 0;
+  auto ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+void ServerMetrics::ObserveRpc(std::string_view method, std::string_view code,
+                               double seconds) {
+  const prometheus::Labels labels{{"method", std::string(method)},
+                                  {"code", std::string(code)}};
+  rpc_duration_.Add(labels, LatencyBuckets()).Observe(seconds);
+  rpc_requests_.Add(labels).Increment();
+}
+
+void ServerMetrics::CountIngest(std::string_view result) {
+  ingest_sounds_.Add({{"result", std::string(result)}}).Increment();
+}
+
+void ServerMetrics::SetIngestQueueDepth(double depth) {
+  ingest_queue_depth_.Set(depth);
+}
+
+void ServerMetrics::ObserveDecode(double seconds) {
+  decode_duration_.Observe(seconds);
+}
+
+void ServerMetrics::ObserveEmbed(std::string_view space, double seconds) {
+  embed_duration_.Add({{"space", std::string(space)}}, LatencyBuckets())
+      .Observe(seconds);
+}
+
+void ServerMetrics::ObserveSearch(std::string_view space, double seconds) {
+  search_duration_.Add({{"space", std::string(space)}}, LatencyBuckets())
+      .Observe(seconds);
+}
+
+void ServerMetrics::SetIndexVectors(std::string_view space, double vectors) {
+  index_vectors_.Add({{"space", std::string(space)}}).Set(vectors);
+}
+
+}  // namespace soundsearch

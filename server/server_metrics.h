@@ -1,0 +1,65 @@
+// ServerMetrics: every Prometheus metric soundsearchd exports, and the HTTP
+// endpoint (prometheus-cpp's Exposer) that serves them at /metrics.
+#ifndef SOUNDSEARCH_SERVER_SERVER_METRICS_H_
+#define SOUNDSEARCH_SERVER_SERVER_METRICS_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace soundsearch {
+
+// Names follow Prometheus conventions: base units (seconds), `_total`
+// counters. Thread-safe: every method may be called from any thread.
+class ServerMetrics {
+ public:
+  ServerMetrics();
+  ~ServerMetrics();
+
+  // Serves /metrics on `listen_address` ("host:port"; port 0 picks a free
+  // one). Unavailable when the address cannot be bound.
+  absl::Status StartHttp(const std::string& listen_address);
+  // The port actually bound by StartHttp, 0 before.
+  int http_port() const;
+
+  // One finished RPC: `method` is the short name ("QueryByExample"), `code`
+  // the gRPC status code name ("OK", "NOT_FOUND", ...).
+  void ObserveRpc(std::string_view method, std::string_view code,
+                  double seconds);
+  // result: "stored" | "duplicate" | "failed".
+  void CountIngest(std::string_view result);
+  void SetIngestQueueDepth(double depth);
+  void ObserveDecode(double seconds);
+  void ObserveEmbed(std::string_view space, double seconds);
+  void ObserveSearch(std::string_view space, double seconds);
+  void SetIndexVectors(std::string_view space, double vectors);
+
+  prometheus::Registry& registry() { return *registry_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Histogram>& rpc_duration_;
+  prometheus::Family<prometheus::Counter>& rpc_requests_;
+  prometheus::Family<prometheus::Counter>& ingest_sounds_;
+  prometheus::Gauge& ingest_queue_depth_;
+  prometheus::Histogram& decode_duration_;
+  prometheus::Family<prometheus::Histogram>& embed_duration_;
+  prometheus::Family<prometheus::Histogram>& search_duration_;
+  prometheus::Family<prometheus::Gauge>& index_vectors_;
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SERVER_SERVER_METRICS_H_
