@@ -1,0 +1,97 @@
+#include "collection/tag_index.h"
+
+#include <optional>
+#include <vector>
+
+namespace soundsearch {
+namespace {
+
+const IdSet& Lookup(const absl::flat_hash_map<std::string, IdSet>& map,
+                    const std::string& key) {
+  static const IdSet* empty = new IdSet();
+  auto it = map.find(key);
+  return it == map.end() ? *empty : it->second;
+}
+
+// Narrows `result` (nullopt = everything so far) to the ids in `set`.
+void Intersect(std::optional<IdSet>& result, const IdSet& set) {
+  if (!result.has_value()) {
+    result = set;
+    return;
+  }
+  for (auto it = result->begin(); it != result->end();) {
+    if (!set.contains(*it)) {
+      result->erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<std::string> TagKeys(const SoundRecord& record) {
+  std::vector<std::string> keys = record.tags;
+  for (const AutoTag& t : record.auto_tags) keys.push_back(t.tag);
+  return keys;
+}
+
+}  // namespace
+
+void TagIndex::Add(const SoundRecord& record) {
+  const int64_t id = static_cast<int64_t>(record.id);
+  absl::MutexLock lock(&mu_);
+  for (const std::string& tag : TagKeys(record)) by_tag_[tag].insert(id);
+  for (const std::string& label : record.class_labels) {
+    by_label_[label].insert(id);
+  }
+  if (all_.insert(id).second) total_duration_ += record.duration_seconds;
+}
+
+void TagIndex::Remove(const SoundRecord& record) {
+  const int64_t id = static_cast<int64_t>(record.id);
+  absl::MutexLock lock(&mu_);
+  auto forget = [id](absl::flat_hash_map<std::string, IdSet>& map,
+                     const std::string& key) {
+    auto it = map.find(key);
+    if (it == map.end()) return;
+    it->second.erase(id);
+    if (it->second.empty()) map.erase(it);
+  };
+  for (const std::string& tag : TagKeys(record)) forget(by_tag_, tag);
+  for (const std::string& label : record.class_labels) forget(by_label_, label);
+  if (all_.erase(id) > 0) total_duration_ -= record.duration_seconds;
+}
+
+std::shared_ptr<const IdSet> TagIndex::Match(const SoundFilter& filter) const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::optional<IdSet> result;
+  auto any_of = [&](const absl::flat_hash_map<std::string, IdSet>& map,
+                    const std::vector<std::string>& keys) {
+    if (keys.empty()) return;
+    IdSet united;
+    for (const std::string& key : keys) {
+      const IdSet& ids = Lookup(map, key);
+      united.insert(ids.begin(), ids.end());
+    }
+    Intersect(result, united);
+  };
+  auto all_of = [&](const absl::flat_hash_map<std::string, IdSet>& map,
+                    const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) Intersect(result, Lookup(map, key));
+  };
+  any_of(by_tag_, filter.tags_any);
+  all_of(by_tag_, filter.tags_all);
+  any_of(by_label_, filter.labels_any);
+  all_of(by_label_, filter.labels_all);
+  if (!result.has_value()) result = all_;
+  for (const std::string& tag : filter.tags_none) {
+    for (int64_t id : Lookup(by_tag_, tag)) result->erase(id);
+  }
+  return std::make_shared<const IdSet>(std::move(*result));
+}
+
+double TagIndex::total_duration_seconds() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return total_duration_;
+}
+
+}  // namespace soundsearch

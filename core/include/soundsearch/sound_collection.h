@@ -1,0 +1,207 @@
+// SoundCollection: the whole searchable collection of one server: the store
+// (source of truth), one Space and one VectorIndex per embedding space, and
+// the rules that keep them in agreement across ingest, delete, refit, crash
+// and restart. The services (indexer/, server/) talk to this class only.
+//
+// Data directory layout:
+//   <data_dir>/store/            RocksDB (SoundStore)
+//   <data_dir>/index/<space>.idx index snapshot per space (docs/index.md)
+//
+// Consistency rules:
+//  - An acknowledged Commit is durable (synced store write) and visible to
+//    queries when it returns; a Delete is never returned by a query that
+//    starts after it returns.
+//  - Indexes are derived: at Open each space loads its snapshot and replays
+//    the store's change log after the snapshot's sequence, or rebuilds from
+//    the stored raw vectors when the snapshot is missing, corrupt, of other
+//    options, of another projection version, or ahead of the store.
+//  - A refit fits a new projection off to the side, builds a new index,
+//    replays the changes made meanwhile, then swaps projection and index in
+//    together; queries are answered throughout.
+#ifndef SOUNDSEARCH_SOUND_COLLECTION_H_
+#define SOUNDSEARCH_SOUND_COLLECTION_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "soundsearch/audio_decoder.h"
+#include "soundsearch/raw_embedding.h"
+#include "soundsearch/sound_record.h"
+#include "soundsearch/space_config.h"
+
+namespace soundsearch {
+
+struct CollectionOptions {
+  // Directory holding the store and the index snapshots; created if missing.
+  // Required.
+  std::string data_dir;
+  // Embedding spaces; empty means the built-in `dsp` space alone.
+  std::vector<SpaceConfig> spaces;
+  // The space used when a query names none; empty means the first space.
+  std::string default_space;
+  AudioDecoderOptions decoder;
+  // Sync the store's write-ahead log before Commit/Delete return. Only bulk
+  // imports that can be redone should turn this off.
+  bool sync_writes = true;
+  // Fit a space automatically once it holds min_fit_items sounds (the
+  // Commit that reaches the threshold fits it). Refits after that are
+  // explicit (Refit).
+  bool auto_fit = true;
+  // Write index snapshots when the collection is destroyed.
+  bool snapshot_on_close = true;
+};
+
+// Caller-supplied fields of a new sound.
+struct SoundInput {
+  std::string external_id;          // unique when non-empty
+  std::string name;
+  std::string source;               // file name, manifest path, "upload"
+  std::vector<std::string> tags;    // lower-cased and de-duplicated on ingest
+  std::vector<std::string> labels;  // class labels, kept as given
+};
+
+// A decoded and embedded upload, ready to Commit. Move-only value.
+struct PreparedSound {
+  SoundRecord record;                        // id 0 until committed
+  std::map<std::string, RawEmbedding> raw;   // space name -> raw embedding
+  DecodedAudio audio_info;                   // samples cleared
+  bool duplicate = false;  // the store already held these bytes (no embedding)
+  uint64_t duplicate_id = 0;
+  // Seconds spent decoding and embedding (per space), for metrics.
+  double decode_seconds = 0;
+  std::map<std::string, double> embed_seconds;
+};
+
+struct CommitResult {
+  uint64_t id = 0;
+  bool duplicate = false;
+};
+
+// Metadata filter; every non-empty clause must hold. Tags match a sound's
+// tags and its auto-tags; comparison is exact (tags are lower-cased).
+struct SoundFilter {
+  std::vector<std::string> tags_any;
+  std::vector<std::string> tags_all;
+  std::vector<std::string> tags_none;
+  std::vector<std::string> labels_any;
+  std::vector<std::string> labels_all;
+  bool empty() const {
+    return tags_any.empty() && tags_all.empty() && tags_none.empty() &&
+           labels_any.empty() && labels_all.empty();
+  }
+};
+
+struct QueryOptions {
+  std::string space;          // empty: the default space
+  int k = 15;                 // >= 1
+  bool include_query = false; // by-id queries: return the example itself too
+  SoundFilter filter;
+  std::optional<float> min_score;
+};
+
+struct QueryHit {
+  uint64_t id = 0;
+  float score = 0;  // higher is better (cosine similarity by default)
+};
+
+struct QueryResult {
+  std::string space;
+  std::vector<QueryHit> hits;  // best first
+  uint64_t collection_size = 0;
+  double search_seconds = 0;   // index search alone
+  double embed_seconds = 0;    // decode + embed of an audio example
+};
+
+struct SpaceStatus {
+  SpaceConfig config;
+  int raw_dim = 0;       // pooled vector length
+  int index_dim = 0;     // vector length in the index
+  bool fitted = false;
+  uint64_t projection_version = 0;  // 0 = not fitted
+  uint64_t vectors = 0;             // vectors in the index
+  int sample_rate = 0;
+};
+
+struct RefitResult {
+  std::string space;
+  uint64_t projection_version = 0;
+  uint64_t items = 0;
+  double seconds = 0;
+};
+
+// Thread-safety: every method may be called from any thread. Prepare and
+// queries run fully in parallel; Commit, Delete and the final swap of a
+// refit are serialised among themselves (each holds the writer lock only for
+// its store write and index update).
+class SoundCollection {
+ public:
+  // Opens the store and every space, loads or rebuilds the indexes.
+  // InvalidArgument for bad options (naming the field), the errors of the
+  // store, the space configs and the encoders otherwise.
+  static absl::StatusOr<std::unique_ptr<SoundCollection>> Open(
+      const CollectionOptions& options);
+  // Writes snapshots (when snapshot_on_close) and closes the store.
+  ~SoundCollection();
+
+  SoundCollection(const SoundCollection&) = delete;
+  SoundCollection& operator=(const SoundCollection&) = delete;
+
+  // Decodes `audio` (any format; borrowed for the call) and embeds it in
+  // every space, without taking the writer lock. When the store already holds
+  // the same bytes, returns at once with `duplicate` set. Errors: the
+  // decoder's (InvalidArgument for bad audio, ResourceExhausted for an
+  // oversize upload...), InvalidArgument for a bad tag or id.
+  absl::StatusOr<PreparedSound> Prepare(absl::string_view audio,
+                                        const SoundInput& input) const;
+  // Stores the prepared sound (one synced write) and adds it to every index.
+  // AlreadyExists when its external id belongs to another sound.
+  absl::StatusOr<CommitResult> Commit(PreparedSound prepared);
+  // Prepare + Commit.
+  absl::StatusOr<CommitResult> Add(absl::string_view audio,
+                                   const SoundInput& input);
+
+  // NotFound for an unknown id.
+  absl::Status Delete(uint64_t id);
+
+  absl::StatusOr<SoundRecord> Get(uint64_t id) const;
+  absl::StatusOr<SoundRecord> GetByExternalId(absl::string_view ext) const;
+
+  // Queries with a sound of the collection; the sound itself is left out
+  // unless include_query. NotFound for an unknown id or space,
+  // InvalidArgument for k < 1.
+  absl::StatusOr<QueryResult> QueryById(uint64_t id,
+                                        const QueryOptions& options) const;
+  // Queries with an uploaded example (decoded and embedded in the space).
+  absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
+                                           const QueryOptions& options) const;
+
+  // Refits `space` on every stored sound and swaps in the new projection and
+  // index. NotFound for an unknown space, FailedPrecondition with fewer than
+  // 2 sounds.
+  absl::StatusOr<RefitResult> Refit(absl::string_view space);
+
+  // Writes every space's index snapshot (atomically, with marks).
+  absl::Status SaveSnapshots();
+
+  std::vector<SpaceStatus> Spaces() const;
+  const std::string& default_space() const;
+  uint64_t size() const;                 // sounds stored
+  double total_duration_seconds() const;  // of the sounds stored
+
+  class Impl;
+
+ private:
+  explicit SoundCollection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SOUND_COLLECTION_H_
