@@ -1,0 +1,52 @@
+// IngestService: the v1.Ingest gRPC service. Uploads go through the
+// IngestPipeline (bounded queue, decode/embed workers); bulk manifests
+// through ManifestJobs; deletes and refits through the collection.
+#ifndef SOUNDSEARCH_SERVER_INGEST_SERVICE_H_
+#define SOUNDSEARCH_SERVER_INGEST_SERVICE_H_
+
+#include "service_context.h"
+#include "soundsearch/v1/ingest.grpc.pb.h"
+
+namespace soundsearch {
+
+// Thread-safe; `context` is borrowed and must outlive the service.
+class IngestService final : public v1::Ingest::CallbackService {
+ public:
+  explicit IngestService(const ServiceContext* context) : ctx_(context) {}
+
+  grpc::ServerUnaryReactor* AddSound(grpc::CallbackServerContext* context,
+                                     const v1::AddSoundRequest* request,
+                                     v1::AddSoundResponse* response) override;
+  grpc::ServerReadReactor<v1::AddSoundStreamRequest>* AddSoundStream(
+      grpc::CallbackServerContext* context,
+      v1::AddSoundResponse* response) override;
+  grpc::ServerUnaryReactor* AddFromManifest(
+      grpc::CallbackServerContext* context,
+      const v1::AddFromManifestRequest* request, v1::Job* response) override;
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* context,
+                                   const v1::GetJobRequest* request,
+                                   v1::Job* response) override;
+  grpc::ServerUnaryReactor* DeleteSound(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteSoundRequest* request,
+      v1::DeleteSoundResponse* response) override;
+  grpc::ServerUnaryReactor* Refit(grpc::CallbackServerContext* context,
+                                  const v1::RefitRequest* request,
+                                  v1::RefitResponse* response) override;
+
+  // Queues one upload on the pipeline; `finish` gets the final status after
+  // `response` is filled. Returns the status of the queueing (then `finish`
+  // is never called).
+  absl::Status SubmitUpload(std::string audio, SoundInput input,
+                            absl::Time deadline, v1::AddSoundResponse* response,
+                            std::function<void(absl::Status)> finish) const;
+
+  const ServiceContext& context() const { return *ctx_; }
+
+ private:
+  const ServiceContext* const ctx_;
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SERVER_INGEST_SERVICE_H_

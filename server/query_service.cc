@@ -1,0 +1,170 @@
+#include "query_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "proto_convert.h"
+#include "soundsearch/build_info.h"
+#include "soundsearch/status_macros.h"
+
+namespace soundsearch {
+
+using Access = RpcRunner::Access;
+
+absl::StatusOr<SoundRecord> ResolveSound(const SoundCollection& collection,
+                                         const v1::SoundRef& ref) {
+  switch (ref.ref_case()) {
+    case v1::SoundRef::kId:
+      return collection.Get(ref.id());
+    case v1::SoundRef::kExternalId:
+      if (ref.external_id().empty()) {
+        return absl::InvalidArgumentError("external_id is empty");
+      }
+      return collection.GetByExternalId(ref.external_id());
+    default:
+      return absl::InvalidArgumentError(
+          "sound: set either id or external_id");
+  }
+}
+
+absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
+                                    v1::QueryByExampleResponse* response) const {
+  SoundCollection& collection = *ctx_->collection;
+  QueryOptions options;
+  options.k = request.k() == 0 ? 15 : static_cast<int>(request.k());
+  if (request.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "k must be in [1, ", ctx_->limits.max_k, "], got ", request.k()));
+  }
+  options.space = request.space();
+  options.include_query = request.include_query();
+  options.filter = FromProto(request.filter());
+  if (request.has_min_score()) options.min_score = request.min_score();
+
+  absl::StatusOr<QueryResult> result;
+  switch (request.example_case()) {
+    case v1::QueryByExampleRequest::kAudio:
+      if (request.audio().empty()) {
+        return absl::InvalidArgumentError("audio example is empty (0 bytes)");
+      }
+      result = collection.QueryByAudio(request.audio(), options);
+      break;
+    case v1::QueryByExampleRequest::kId:
+      result = collection.QueryById(request.id(), options);
+      break;
+    case v1::QueryByExampleRequest::kExternalId: {
+      ASSIGN_OR_RETURN(SoundRecord record,
+                       collection.GetByExternalId(request.external_id()));
+      result = collection.QueryById(record.id, options);
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError(
+          "example: set one of audio, id or external_id");
+  }
+  RETURN_IF_ERROR(result.status());
+  ctx_->metrics->ObserveSearch(result->space, result->search_seconds);
+  response->set_space(result->space);
+  response->set_collection_size(result->collection_size);
+  for (const QueryHit& hit : result->hits) {
+    auto record = collection.Get(hit.id);
+    if (!record.ok()) continue;  // deleted since the search
+    v1::ScoredSound* out = response->add_results();
+    out->set_id(hit.id);
+    out->set_score(hit.score);
+    ToProto(*record, out->mutable_sound());
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* QueryService::QueryByExample(
+    grpc::CallbackServerContext* context,
+    const v1::QueryByExampleRequest* request,
+    v1::QueryByExampleResponse* response) {
+  return ctx_->runner->Run(context, "QueryByExample", Access::kRead,
+                           [this, request, response](absl::Time) {
+                             return RunQuery(*request, response);
+                           });
+}
+
+grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
+    grpc::CallbackServerContext* context,
+    const v1::BatchQueryByExampleRequest* request,
+    v1::BatchQueryByExampleResponse* response) {
+  return ctx_->runner->Run(
+      context, "BatchQueryByExample", Access::kRead,
+      [this, request, response](absl::Time deadline) -> absl::Status {
+        if (request->queries_size() == 0) {
+          return absl::InvalidArgumentError("queries: at least one needed");
+        }
+        if (request->queries_size() > ctx_->limits.max_batch_queries) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "queries: at most ", ctx_->limits.max_batch_queries,
+              " per batch, got ", request->queries_size()));
+        }
+        for (int i = 0; i < request->queries_size(); ++i) {
+          if (absl::Now() > deadline) {
+            return absl::DeadlineExceededError(absl::StrCat(
+                "deadline exceeded after ", i, " of ",
+                request->queries_size(), " queries"));
+          }
+          absl::Status status =
+              RunQuery(request->queries(i), response->add_responses());
+          if (!status.ok()) {
+            return absl::Status(status.code(),
+                                absl::StrCat("queries[", i, "]: ",
+                                             status.message()));
+          }
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* QueryService::GetSound(
+    grpc::CallbackServerContext* context, const v1::GetSoundRequest* request,
+    v1::Sound* response) {
+  return ctx_->runner->Run(
+      context, "GetSound", Access::kRead,
+      [this, request, response](absl::Time) -> absl::Status {
+        ASSIGN_OR_RETURN(SoundRecord record,
+                         ResolveSound(*ctx_->collection, request->sound()));
+        ToProto(record, response);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* QueryService::ListSpaces(
+    grpc::CallbackServerContext* context, const v1::ListSpacesRequest*,
+    v1::ListSpacesResponse* response) {
+  return ctx_->runner->Run(context, "ListSpaces", Access::kRead,
+                           [this, response](absl::Time) {
+                             for (const SpaceStatus& s :
+                                  ctx_->collection->Spaces()) {
+                               ToProto(s, response->add_spaces());
+                             }
+                             response->set_default_space(
+                                 ctx_->collection->default_space());
+                             return absl::OkStatus();
+                           });
+}
+
+grpc::ServerUnaryReactor* QueryService::Stats(
+    grpc::CallbackServerContext* context, const v1::StatsRequest*,
+    v1::StatsResponse* response) {
+  return ctx_->runner->Run(
+      context, "Stats", Access::kRead, [this, response](absl::Time) {
+        const SoundCollection& c = *ctx_->collection;
+        response->set_sounds(c.size());
+        response->set_total_duration_seconds(c.total_duration_seconds());
+        for (const SpaceStatus& s : c.Spaces()) {
+          ToProto(s, response->add_spaces());
+        }
+        response->set_ingest_queue_depth(ctx_->pipeline->queue_depth());
+        response->set_uptime_seconds(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                          ctx_->started)
+                .count());
+        response->set_version(Version());
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace soundsearch
