@@ -93,10 +93,10 @@ TEST(CollectionCrashTest, AcknowledgedSoundsSurviveSigkill) {
       ASSERT_EQ(result->hits.size(), 1u);
       EXPECT_NEAR(result->hits[0].score, 1.0, 1e-4);
     }
-    // Store and index agree (an add in flight at the kill may or may not
-    // have landed, in both or neither).
+    // Store and index agree. An add in flight at each kill may have landed
+    // without its acknowledgement: at most one per round.
     EXPECT_GE((*collection)->size(), all_acked.size());
-    EXPECT_LE((*collection)->size(), all_acked.size() + 1);
+    EXPECT_LE((*collection)->size(), all_acked.size() + round + 1);
     EXPECT_EQ((*collection)->Spaces()[0].vectors, (*collection)->size());
     std::printf("round %d: killed after %d ms, %zu acknowledged so far, %llu "
                 "stored\n",
