@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the example clients (examples/python, examples/node) against a live
+# soundsearchd on a loopback port. Usage: examples_test.sh BIN_DIR SOURCE_DIR
+set -euo pipefail
+bin=$1
+src=$2
+work=$(mktemp -d)
+trap 'kill -TERM ${pid:-0} 2>/dev/null || true; wait ${pid:-0} 2>/dev/null || true; rm -rf "$work"' EXIT
+
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin/soundsearchd" --data-dir "$work/data" --listen "127.0.0.1:$port" --metrics-listen "" 2>"$work/server.log" &
+pid=$!
+for _ in $(seq 1 100); do
+  "$bin/soundsearch" --server "127.0.0.1:$port" --timeout 1 stats >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+sox -n -r 22050 -c 1 "$work/a440.wav" synth 1 sine 440 2>/dev/null
+sox -n -r 22050 -c 1 "$work/a460.wav" synth 1 sine 460 2>/dev/null
+sox -n -r 22050 -c 1 "$work/noise.wav" synth 1 whitenoise vol 0.3 2>/dev/null
+
+echo "--- python client"
+py="/usr/bin/python3 $src/examples/python/soundsearch_client.py --server 127.0.0.1:$port"
+out=$($py add "$work/a440.wav" --labels tone)
+echo "$out"
+echo "$out" | grep -q '"duplicate": false'
+$py add "$work/noise.wav" --labels noise >/dev/null
+out=$($py query "$work/a460.wav" -k 2)
+echo "$out"
+/usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1])["results"]; assert len(r)==2 and r[0]["labels"]==["tone"], r' "$out"
+
+echo "--- node client"
+cp -r "$src/examples/node" "$work/node"
+rm -rf "$work/node/node_modules"
+# The client loads ../../proto relative to itself: mirror the layout.
+mkdir -p "$work/examples" && mv "$work/node" "$work/examples/node" && cp -r "$src/proto" "$work/proto"
+(cd "$work/examples/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+node "$work/examples/node/client.js" --server "127.0.0.1:$port" add "$work/a460.wav" --labels tone
+out=$(node "$work/examples/node/client.js" --server "127.0.0.1:$port" query "$work/a440.wav" -k 3)
+echo "$out"
+node -e 'const r=JSON.parse(process.argv[1]).results; if (r.length!==3 || r[0].labels[0]!=="tone" || r[1].labels[0]!=="tone") { console.error(r); process.exit(1); }' "$out"
+echo "examples: OK"
