@@ -11,6 +11,7 @@
 
 #include <torch/script.h>
 
+#include "features/log_mel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "soundsearch/encoder.h"
@@ -339,6 +340,87 @@ TEST_F(TorchScriptEncoderTest, FailingForwardIsAnErrorNotACrash) {
   EXPECT_THAT(clip.status().message(), HasSubstr("cannot be multiplied"));
   // Still usable afterwards.
   EXPECT_TRUE((*encoder)->Encode(Signal(2000, 1)).ok());
+}
+
+// Models that hand the log-mel input back as frames [B, T, 8 mels], one per
+// layout, so that the encoder's frames are exactly the front end's.
+TEST_F(TorchScriptEncoderTest, LogMelInputLayouts) {
+  struct Layout {
+    std::string name;
+    std::string forward;
+  };
+  const std::vector<Layout> layouts = {
+      {"batch_1_mels_frames",
+       "def forward(self, x):\n    return x[:, 0].transpose(1, 2) + 0.0\n"},
+      {"batch_mels_frames",
+       "def forward(self, x):\n    return x.transpose(1, 2) + 0.0\n"},
+      {"batch_frames_mels", "def forward(self, x):\n    return x + 0.0\n"},
+  };
+  LogMelOptions mel_options;
+  mel_options.sample_rate = kRate;
+  mel_options.n_fft = 512;
+  mel_options.win_length = 400;
+  mel_options.hop_length = 160;
+  mel_options.n_mels = 8;
+  mel_options.f_min = 50.0f;
+  mel_options.f_max = 7000.0f;
+  auto front_end = LogMelSpectrogram::Create(mel_options);
+  ASSERT_TRUE(front_end.ok()) << front_end.status();
+
+  const std::vector<float> pcm = Signal(kWindow + 300, 8);  // 2 windows
+  std::vector<float> expected;
+  for (int start : {0, kWindow}) {
+    std::vector<float> window(kWindow, 0.0f);
+    for (int i = 0; i < kWindow && start + i < static_cast<int>(pcm.size());
+         ++i) {
+      window[i] = pcm[start + i];
+    }
+    auto frames = (*front_end)->Compute(window);
+    ASSERT_TRUE(frames.ok()) << frames.status();
+    EXPECT_EQ(frames->num_frames(), 1 + kWindow / 160);
+    expected.insert(expected.end(), frames->data.begin(), frames->data.end());
+  }
+
+  for (const Layout& layout : layouts) {
+    SCOPED_TRACE(layout.name);
+    const std::string path = WriteModel(
+        layout.name, layout.forward,
+        R"({"sample_rate": 16000, "window_seconds": 0.1,
+            "input": {"kind": "log_mel", "layout": ")" +
+            layout.name + R"(", "n_fft": 512, "win_length": 400,
+                      "hop_length": 160, "n_mels": 8, "f_min": 50,
+                      "f_max": 7000},
+            "output": {"kind": "frames", "dim": 8}})");
+    auto encoder = Encoder::Create(Options(path, 1));
+    ASSERT_TRUE(encoder.ok()) << encoder.status();
+    auto clip = (*encoder)->Encode(pcm);
+    ASSERT_TRUE(clip.ok()) << clip.status();
+    EXPECT_EQ(clip->frames.num_frames(), 2 * (1 + kWindow / 160));
+    ExpectNear(clip->frames.data, expected);
+  }
+}
+
+// A realistic log-mel -> clip model: mean over time, then a projection.
+TEST_F(TorchScriptEncoderTest, LogMelClipModelBatchesAgree) {
+  const std::string path = WriteModel(
+      "mel_clip",
+      "def forward(self, x):\n"
+      "    return torch.matmul(x[:, 0].mean(2), self.w[0:64])\n",
+      R"({"sample_rate": 16000, "window_seconds": 0.1, "hop_seconds": 0.05,
+          "input": {"kind": "log_mel", "layout": "batch_1_mels_frames",
+                    "n_fft": 512, "hop_length": 160, "n_mels": 64},
+          "output": {"kind": "clip", "dim": 8}})");
+  auto one = Encoder::Create(Options(path, 1));
+  auto sixteen = Encoder::Create(Options(path, 16));
+  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_TRUE(sixteen.ok()) << sixteen.status();
+  const std::vector<float> pcm = Signal(20 * kWindow, 9);
+  auto a = (*one)->Encode(pcm);
+  auto b = (*sixteen)->Encode(pcm);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->frames.num_frames(), 39);
+  ExpectNear(a->frames.data, b->frames.data);
 }
 
 TEST_F(TorchScriptEncoderTest, MissingModelIsNotFound) {

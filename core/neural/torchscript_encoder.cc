@@ -34,6 +34,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "encoders/encoder_factories.h"
+#include "features/log_mel.h"
 #include "neural/torchscript_spec.h"
 #include "soundsearch/status_macros.h"
 
@@ -64,13 +65,16 @@ std::string ExceptionText(const std::exception& e) {
 
 class TorchScriptEncoder final : public Encoder {
  public:
+  // `mel` is the front end for input.kind log_mel, null for waveform input.
   TorchScriptEncoder(TorchScriptSpec spec, torch::jit::Module module,
-                     torch::Device device, int batch_size)
+                     torch::Device device, int batch_size,
+                     std::unique_ptr<LogMelSpectrogram> mel)
       : spec_(std::move(spec)),
         module_(std::move(module)),
         forward_(module_.get_method("forward")),
         device_(device),
-        batch_size_(batch_size) {}
+        batch_size_(batch_size),
+        mel_(std::move(mel)) {}
 
   const std::string& kind() const override { return kind_; }
   int sample_rate() const override { return spec_.sample_rate; }
@@ -86,9 +90,12 @@ class TorchScriptEncoder final : public Encoder {
   torch::Device device() const { return device_; }
 
  private:
-  // Windows [first, first + count) of `pcm` as the model's input tensor.
-  at::Tensor MakeInput(absl::Span<const float> pcm, int64_t first,
-                       int64_t count) const;
+  // Windows [first, first + count) of `pcm` (zero-padded past its end) as
+  // the model's input tensor: [count, window_samples] waveform, or their
+  // log-mel spectrograms in spec_.mel_layout.
+  absl::StatusOr<at::Tensor> MakeInput(absl::Span<const float> pcm,
+                                       int64_t first, int64_t count) const;
+  absl::StatusOr<at::Tensor> LogMelInput(const at::Tensor& windows) const;
   // Runs forward on `input` (count windows) and returns the selected output
   // as a contiguous CPU float tensor [count, frames, dim]. Errors carry the
   // reason; the caller picks the code.
@@ -102,10 +109,11 @@ class TorchScriptEncoder final : public Encoder {
   const torch::jit::Method forward_;
   const torch::Device device_;
   const int batch_size_;
+  const std::unique_ptr<LogMelSpectrogram> mel_;
 };
 
-at::Tensor TorchScriptEncoder::MakeInput(absl::Span<const float> pcm,
-                                         int64_t first, int64_t count) const {
+absl::StatusOr<at::Tensor> TorchScriptEncoder::MakeInput(
+    absl::Span<const float> pcm, int64_t first, int64_t count) const {
   const int64_t window = spec_.window_samples();
   const int64_t hop = spec_.hop_samples();
   at::Tensor input = torch::zeros({count, window}, torch::kFloat);
@@ -117,7 +125,36 @@ at::Tensor TorchScriptEncoder::MakeInput(absl::Span<const float> pcm,
         std::min<int64_t>(window, static_cast<int64_t>(pcm.size()) - start);
     std::memcpy(data + i * window, pcm.data() + start, n * sizeof(float));
   }
+  if (spec_.input_kind == TorchInputKind::kLogMel) return LogMelInput(input);
   return input;
+}
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::LogMelInput(
+    const at::Tensor& windows) const {
+  const int64_t count = windows.size(0);
+  const int64_t window = windows.size(1);
+  const float* samples = windows.data_ptr<float>();
+  at::Tensor mels;  // [count, frames, n_mels]
+  for (int64_t i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(FrameMatrix frames,
+                     mel_->Compute(absl::MakeConstSpan(samples + i * window,
+                                                       window)));
+    if (i == 0) {
+      mels = torch::empty({count, frames.num_frames(), spec_.n_mels},
+                          torch::kFloat);
+    }
+    std::memcpy(mels[i].data_ptr<float>(), frames.data.data(),
+                frames.data.size() * sizeof(float));
+  }
+  switch (spec_.mel_layout) {
+    case MelLayout::kBatchFramesMels:
+      return mels;
+    case MelLayout::kBatchMelsFrames:
+      return mels.transpose(1, 2).contiguous();
+    case MelLayout::kBatchChannelMelsFrames:
+      return mels.transpose(1, 2).unsqueeze(1).contiguous();
+  }
+  return absl::InternalError("unknown mel layout");
 }
 
 absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
@@ -207,8 +244,9 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::Forward(const at::Tensor& input,
 absl::Status TorchScriptEncoder::Probe() const {
   const int64_t count = std::min(batch_size_, 2);
   std::vector<float> silence(spec_.window_samples(), 0.0f);
-  auto out = Forward(MakeInput(silence, 0, 1).expand({count, -1}).contiguous(),
-                     count);
+  absl::StatusOr<at::Tensor> input = MakeInput(silence, 0, count);
+  if (!input.ok()) return input.status();
+  auto out = Forward(*input, count);
   if (!out.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "torchscript model does not match its spec (probe on silence, batch ",
@@ -240,7 +278,8 @@ absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
   clip.frames.dim = spec_.dim;
   for (int64_t first = 0; first < num_windows; first += batch_size_) {
     const int64_t count = std::min<int64_t>(batch_size_, num_windows - first);
-    auto out = Forward(MakeInput(pcm, first, count), count);
+    ASSIGN_OR_RETURN(at::Tensor input, MakeInput(pcm, first, count));
+    auto out = Forward(input, count);
     if (!out.ok()) {
       return absl::InternalError(absl::StrCat(
           "torchscript encode (windows ", first, "..", first + count - 1,
@@ -304,10 +343,25 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
                                     ? options.model_path + ".json"
                                     : options.spec_path;
   ASSIGN_OR_RETURN(TorchScriptSpec spec, ReadTorchScriptSpec(spec_path));
+  std::unique_ptr<LogMelSpectrogram> mel;
   if (spec.input_kind == TorchInputKind::kLogMel) {
-    return absl::UnimplementedError(
-        "torchscript: input.kind log_mel is not wired yet (needs the C++ "
-        "log-mel front end, core/features/log_mel.h)");
+    LogMelOptions mel_options;
+    mel_options.sample_rate = spec.sample_rate;
+    mel_options.n_fft = spec.n_fft;
+    mel_options.win_length = spec.win_length;
+    mel_options.hop_length = spec.hop_length;
+    mel_options.n_mels = spec.n_mels;
+    mel_options.f_min = static_cast<float>(spec.f_min);
+    mel_options.f_max = static_cast<float>(spec.f_max);
+    mel_options.center = spec.center;
+    mel_options.log_offset = static_cast<float>(spec.log_offset);
+    auto created = LogMelSpectrogram::Create(mel_options);
+    if (!created.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "torchscript spec: log-mel front end (input.*) rejected: ",
+          created.status().message()));
+    }
+    mel = std::move(created).value();
   }
   ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(spec, options));
 
@@ -332,7 +386,8 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
                      "' as a TorchScript model: ", ExceptionText(e)));
   }
   auto encoder = std::make_unique<TorchScriptEncoder>(
-      std::move(spec), std::move(module), device, options.batch_size);
+      std::move(spec), std::move(module), device, options.batch_size,
+      std::move(mel));
   RETURN_IF_ERROR(encoder->Probe());
   return encoder;
 }
