@@ -90,17 +90,20 @@ class TorchScriptEncoder final : public Encoder {
   torch::Device device() const { return device_; }
 
  private:
-  // Windows [first, first + count) of `pcm` (zero-padded past its end) as
-  // the model's input tensor: [count, window_samples] waveform, or their
-  // log-mel spectrograms in spec_.mel_layout.
+  // Runs the model on windows [first, first + count) of `pcm` (zero-padded
+  // past its end) and returns the selected output as a contiguous CPU float
+  // tensor [count, frames, dim]. The one place where libtorch exceptions are
+  // caught and converted; errors carry the reason, the caller picks the code.
+  absl::StatusOr<at::Tensor> RunWindows(absl::Span<const float> pcm,
+                                        int64_t first, int64_t count) const;
+
+  // Helpers of RunWindows; they may throw.
+  // The model's input: [count, window_samples] waveform, or their log-mel
+  // spectrograms in spec_.mel_layout.
   absl::StatusOr<at::Tensor> MakeInput(absl::Span<const float> pcm,
                                        int64_t first, int64_t count) const;
   absl::StatusOr<at::Tensor> LogMelInput(const at::Tensor& windows) const;
-  // Runs forward on `input` (count windows) and returns the selected output
-  // as a contiguous CPU float tensor [count, frames, dim]. Errors carry the
-  // reason; the caller picks the code.
-  absl::StatusOr<at::Tensor> Forward(const at::Tensor& input,
-                                     int64_t count) const;
+  absl::StatusOr<at::Tensor> CheckOutput(at::Tensor out, int64_t count) const;
   absl::StatusOr<at::Tensor> SelectOutput(const c10::IValue& out) const;
 
   const std::string kind_ = "torchscript";
@@ -213,18 +216,25 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
       "; expected a tensor, a tuple/list or a dict of tensors"));
 }
 
-absl::StatusOr<at::Tensor> TorchScriptEncoder::Forward(const at::Tensor& input,
-                                                       int64_t count) const {
-  at::Tensor out;
+absl::StatusOr<at::Tensor> TorchScriptEncoder::RunWindows(
+    absl::Span<const float> pcm, int64_t first, int64_t count) const {
+  const char* stage = "building the input";
   try {
     c10::InferenceMode inference_mode;
+    ASSIGN_OR_RETURN(at::Tensor input, MakeInput(pcm, first, count));
+    stage = "forward()";
     c10::IValue result = forward_({input.to(device_)});
-    ASSIGN_OR_RETURN(out, SelectOutput(result));
-    out = out.to(torch::kCPU, torch::kFloat).contiguous();
+    stage = "reading the output";
+    ASSIGN_OR_RETURN(at::Tensor out, SelectOutput(result));
+    return CheckOutput(out.to(torch::kCPU, torch::kFloat).contiguous(), count);
   } catch (const std::exception& e) {
     return absl::InternalError(
-        absl::StrCat("forward() failed: ", ExceptionText(e)));
+        absl::StrCat(stage, " failed: ", ExceptionText(e)));
   }
+}
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::CheckOutput(
+    at::Tensor out, int64_t count) const {
   const bool clip = spec_.output_kind == TorchOutputKind::kClip;
   const int64_t want_rank = clip ? 2 : 3;
   if (out.dim() != want_rank || out.size(0) != count ||
@@ -243,10 +253,8 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::Forward(const at::Tensor& input,
 
 absl::Status TorchScriptEncoder::Probe() const {
   const int64_t count = std::min(batch_size_, 2);
-  std::vector<float> silence(spec_.window_samples(), 0.0f);
-  absl::StatusOr<at::Tensor> input = MakeInput(silence, 0, count);
-  if (!input.ok()) return input.status();
-  auto out = Forward(*input, count);
+  const std::vector<float> silence(1, 0.0f);  // zero-padded to the windows
+  auto out = RunWindows(silence, 0, count);
   if (!out.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "torchscript model does not match its spec (probe on silence, batch ",
@@ -278,8 +286,7 @@ absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
   clip.frames.dim = spec_.dim;
   for (int64_t first = 0; first < num_windows; first += batch_size_) {
     const int64_t count = std::min<int64_t>(batch_size_, num_windows - first);
-    ASSIGN_OR_RETURN(at::Tensor input, MakeInput(pcm, first, count));
-    auto out = Forward(input, count);
+    auto out = RunWindows(pcm, first, count);
     if (!out.ok()) {
       return absl::InternalError(absl::StrCat(
           "torchscript encode (windows ", first, "..", first + count - 1,
