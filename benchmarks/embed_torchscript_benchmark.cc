@@ -10,8 +10,10 @@
 //
 //   cmake --build build --target embed_torchscript_benchmark -j2
 //   build/bin/embed_torchscript_benchmark
+#include <ATen/Parallel.h>
 #include <stdlib.h>
 #include <time.h>
+#include <torch/script.h>
 
 #include <cmath>
 #include <filesystem>
@@ -19,9 +21,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <ATen/Parallel.h>
-#include <torch/script.h>
 
 #include "benchmark/benchmark.h"
 #include "soundsearch/encoder.h"
@@ -122,9 +121,9 @@ void BM_EmbedClip(benchmark::State& state) {
       kClipSeconds * static_cast<double>(state.iterations()) / cpu_seconds;
   state.counters["xRT"] = benchmark::Counter(
       kClipSeconds, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["xRT_per_core"] = benchmark::Counter(
-      static_cast<double>(kClipSeconds) / state.range(1),
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["xRT_per_core"] =
+      benchmark::Counter(static_cast<double>(kClipSeconds) / state.range(1),
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_EmbedClip)
     ->ArgNames({"batch", "threads"})

@@ -1,6 +1,7 @@
 // Tests of the "torchscript" encoder. Models are written from C++ with
 // torch::jit::Module::define + save into a temp dir, so no Python is needed.
 #include <stdlib.h>
+#include <torch/script.h>
 
 #include <cmath>
 #include <filesystem>
@@ -8,8 +9,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <torch/script.h>
 
 #include "features/log_mel.h"
 #include "gmock/gmock.h"
@@ -81,8 +80,8 @@ std::string WaveformSpec(const std::string& output_kind,
 std::vector<float> Signal(int n, int seed) {
   std::vector<float> pcm(n);
   for (int i = 0; i < n; ++i) {
-    pcm[i] = 0.8f * std::sin(0.01f * (seed + 1) * i + seed) *
-             std::cos(0.0003f * i);
+    pcm[i] =
+        0.8f * std::sin(0.01f * (seed + 1) * i + seed) * std::cos(0.0003f * i);
   }
   return pcm;
 }
@@ -259,8 +258,8 @@ TEST_F(TorchScriptEncoderTest, DictOutputSelectsByKey) {
 }
 
 TEST_F(TorchScriptEncoderTest, TupleWithoutSelectIsFailedPrecondition) {
-  const std::string path = WriteModel("tuple", kTupleModel,
-                                      WaveformSpec("clip"));
+  const std::string path =
+      WriteModel("tuple", kTupleModel, WaveformSpec("clip"));
   auto encoder = Encoder::Create(Options(path));
   EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(encoder.status().message(), HasSubstr("output.select"));
@@ -383,11 +382,11 @@ TEST_F(TorchScriptEncoderTest, LogMelInputLayouts) {
 
   for (const Layout& layout : layouts) {
     SCOPED_TRACE(layout.name);
-    const std::string path = WriteModel(
-        layout.name, layout.forward,
-        R"({"sample_rate": 16000, "window_seconds": 0.1,
+    const std::string path =
+        WriteModel(layout.name, layout.forward,
+                   R"({"sample_rate": 16000, "window_seconds": 0.1,
             "input": {"kind": "log_mel", "layout": ")" +
-            layout.name + R"(", "n_fft": 512, "win_length": 400,
+                       layout.name + R"(", "n_fft": 512, "win_length": 400,
                       "hop_length": 160, "n_mels": 8, "f_min": 50,
                       "f_max": 7000},
             "output": {"kind": "frames", "dim": 8}})");

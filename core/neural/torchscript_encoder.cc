@@ -16,6 +16,11 @@
 // op, so set it before serving. Concurrent Encode() calls each use up to
 // torch_threads cores.
 
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -24,11 +29,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <ATen/Parallel.h>
-#include <c10/core/InferenceMode.h>
-#include <torch/cuda.h>
-#include <torch/script.h>
 
 #include "absl/base/const_init.h"
 #include "absl/strings/str_cat.h"
@@ -139,9 +139,8 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::LogMelInput(
   const float* samples = windows.data_ptr<float>();
   at::Tensor mels;  // [count, frames, n_mels]
   for (int64_t i = 0; i < count; ++i) {
-    ASSIGN_OR_RETURN(FrameMatrix frames,
-                     mel_->Compute(absl::MakeConstSpan(samples + i * window,
-                                                       window)));
+    ASSIGN_OR_RETURN(FrameMatrix frames, mel_->Compute(absl::MakeConstSpan(
+                                             samples + i * window, window)));
     if (i == 0) {
       mels = torch::empty({count, frames.num_frames(), spec_.n_mels},
                           torch::kFloat);
@@ -171,7 +170,8 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
   }
   if (out.isTuple() || out.isList()) {
     const std::vector<c10::IValue> items =
-        out.isTuple() ? out.toTupleRef().elements().vec() : out.toListRef().vec();
+        out.isTuple() ? out.toTupleRef().elements().vec()
+                      : out.toListRef().vec();
     if (spec_.output_index < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "forward() returns a tuple/list of ", items.size(),
@@ -208,12 +208,12 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
         return entry.value().toTensor();
       }
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "forward()'s dict has no key '", spec_.output_key, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("forward()'s dict has no key '", spec_.output_key, "'"));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "forward() returns a ", out.tagKind(),
-      "; expected a tensor, a tuple/list or a dict of tensors"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("forward() returns a ", out.tagKind(),
+                   "; expected a tensor, a tuple/list or a dict of tensors"));
 }
 
 absl::StatusOr<at::Tensor> TorchScriptEncoder::RunWindows(
@@ -293,8 +293,7 @@ absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
           " of ", num_windows, "): ", out.status().message()));
     }
     const float* data = out->data_ptr<float>();
-    clip.frames.data.insert(clip.frames.data.end(), data,
-                            data + out->numel());
+    clip.frames.data.insert(clip.frames.data.end(), data, data + out->numel());
   }
   return clip;
 }
@@ -343,8 +342,8 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
   }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(options.model_path, ec)) {
-    return absl::NotFoundError(absl::StrCat(
-        "torchscript: model file '", options.model_path, "' not found"));
+    return absl::NotFoundError(absl::StrCat("torchscript: model file '",
+                                            options.model_path, "' not found"));
   }
   const std::string spec_path = options.spec_path.empty()
                                     ? options.model_path + ".json"

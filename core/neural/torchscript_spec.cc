@@ -113,10 +113,10 @@ absl::StatusOr<int> GetChoice(const Json& parent, absl::string_view prefix,
       ++index;
     }
   }
-  return FieldError(absl::StrCat(prefix, name),
-                    absl::StrCat("must be one of: ",
-                                 absl::StrJoin(choices, ", "), " (got ",
-                                 it->dump(), ")"));
+  return FieldError(
+      absl::StrCat(prefix, name),
+      absl::StrCat("must be one of: ", absl::StrJoin(choices, ", "), " (got ",
+                   it->dump(), ")"));
 }
 
 absl::Status ParseInput(const Json& input, TorchScriptSpec* spec) {
@@ -127,15 +127,14 @@ absl::Status ParseInput(const Json& input, TorchScriptSpec* spec) {
   if (spec->input_kind == TorchInputKind::kWaveform) {
     return CheckKeys(input, p, {"kind"});
   }
-  RETURN_IF_ERROR(CheckKeys(input, p,
-                            {"kind", "layout", "n_fft", "win_length",
-                             "hop_length", "n_mels", "f_min", "f_max",
-                             "center", "log_offset"}));
-  ASSIGN_OR_RETURN(
-      int layout,
-      GetChoice(input, p, "layout", /*required=*/true, 0,
-                {"batch_mels_frames", "batch_1_mels_frames",
-                 "batch_frames_mels"}));
+  RETURN_IF_ERROR(
+      CheckKeys(input, p,
+                {"kind", "layout", "n_fft", "win_length", "hop_length",
+                 "n_mels", "f_min", "f_max", "center", "log_offset"}));
+  ASSIGN_OR_RETURN(int layout,
+                   GetChoice(input, p, "layout", /*required=*/true, 0,
+                             {"batch_mels_frames", "batch_1_mels_frames",
+                              "batch_frames_mels"}));
   spec->mel_layout = static_cast<MelLayout>(layout);
   RETURN_IF_ERROR(GetInt(input, p, "n_fft", true, &spec->n_fft));
   spec->win_length = spec->n_fft;
@@ -159,8 +158,7 @@ absl::Status ParseInput(const Json& input, TorchScriptSpec* spec) {
   if (spec->n_mels <= 0) return FieldError("input.n_mels", "must be > 0");
   if (spec->f_min < 0.0) return FieldError("input.f_min", "must be >= 0");
   if (spec->f_max <= spec->f_min || spec->f_max > spec->sample_rate / 2.0) {
-    return FieldError("input.f_max",
-                      "must be > f_min and <= sample_rate / 2");
+    return FieldError("input.f_max", "must be > f_min and <= sample_rate / 2");
   }
   if (!(spec->log_offset > 0.0)) {
     return FieldError("input.log_offset", "must be > 0");
@@ -171,8 +169,8 @@ absl::Status ParseInput(const Json& input, TorchScriptSpec* spec) {
 absl::Status ParseOutput(const Json& output, TorchScriptSpec* spec) {
   constexpr absl::string_view p = "output.";
   RETURN_IF_ERROR(CheckKeys(output, p, {"kind", "dim", "select"}));
-  ASSIGN_OR_RETURN(int kind, GetChoice(output, p, "kind", /*required=*/true,
-                                       0, {"clip", "frames"}));
+  ASSIGN_OR_RETURN(int kind, GetChoice(output, p, "kind", /*required=*/true, 0,
+                                       {"clip", "frames"}));
   spec->output_kind = static_cast<TorchOutputKind>(kind);
   RETURN_IF_ERROR(GetInt(output, p, "dim", true, &spec->dim));
   if (spec->dim <= 0) return FieldError("output.dim", "must be > 0");
@@ -195,7 +193,8 @@ absl::Status ParseOutput(const Json& output, TorchScriptSpec* spec) {
 }  // namespace
 
 int TorchScriptSpec::window_samples() const {
-  return std::max(1, static_cast<int>(std::lround(window_seconds * sample_rate)));
+  return std::max(1,
+                  static_cast<int>(std::lround(window_seconds * sample_rate)));
 }
 
 int TorchScriptSpec::hop_samples() const {
@@ -206,8 +205,7 @@ absl::StatusOr<TorchScriptSpec> ParseTorchScriptSpec(absl::string_view json) {
   Json root = Json::parse(json.begin(), json.end(), /*cb=*/nullptr,
                           /*allow_exceptions=*/false);
   if (root.is_discarded()) {
-    return absl::InvalidArgumentError(
-        "torchscript spec: not valid JSON");
+    return absl::InvalidArgumentError("torchscript spec: not valid JSON");
   }
   if (!root.is_object()) {
     return absl::InvalidArgumentError(

@@ -44,13 +44,13 @@ struct TorchScriptSpec {
   TorchInputKind input_kind = TorchInputKind::kWaveform;
   // Log-mel front end (input_kind == kLogMel only). Sizes in samples.
   MelLayout mel_layout = MelLayout::kBatchChannelMelsFrames;
-  int n_fft = 0;          // > 0
-  int win_length = 0;     // 0 < win_length <= n_fft; defaults to n_fft
-  int hop_length = 0;     // > 0
-  int n_mels = 0;         // > 0
-  double f_min = 0.0;     // Hz, >= 0
-  double f_max = 0.0;     // Hz, f_min < f_max <= sample_rate / 2; default Nyquist
-  bool center = true;     // frames centred on hop_length * i (reflect padding)
+  int n_fft = 0;       // > 0
+  int win_length = 0;  // 0 < win_length <= n_fft; defaults to n_fft
+  int hop_length = 0;  // > 0
+  int n_mels = 0;      // > 0
+  double f_min = 0.0;  // Hz, >= 0
+  double f_max = 0.0;  // Hz, f_min < f_max <= sample_rate / 2; default Nyquist
+  bool center = true;  // frames centred on hop_length * i (reflect padding)
   double log_offset = 1e-6;  // log(mel_power + log_offset), > 0
 
   TorchOutputKind output_kind = TorchOutputKind::kClip;
