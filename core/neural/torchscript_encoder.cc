@@ -1,11 +1,401 @@
-// PLACEHOLDER: replaced by the real TorchScript encoder in the embedding-pipeline work.
+// The "torchscript" encoder: any TorchScript model plus its JSON spec
+// (docs/torchscript.md). This is the adapter between soundsearch and libtorch:
+// every c10::Error / std::exception thrown by libtorch is caught here and
+// turned into an absl::Status, exactly once.
+//
+// Thread-safety: the loaded module is immutable after Create and shared by all
+// callers; Encode() is const and keeps its tensors on its own stack, so many
+// threads may call it at once (TorchScript methods may run concurrently; the
+// graph executor locks its own plan cache).
+//
+// Intra-op threads: libtorch's thread count is process-global (at::
+// set_num_threads). Create() sets it to EncoderOptions::torch_threads (when
+// > 0) on CPU, so the encoder created last decides it for all torchscript
+// encoders in the process; give every torchscript space the same value. With
+// libtorch's OpenMP backend a thread picks the count up at its first parallel
+// op, so set it before serving. Concurrent Encode() calls each use up to
+// torch_threads cores.
+
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/const_init.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "encoders/encoder_factories.h"
+#include "features/log_mel.h"
+#include "neural/torchscript_spec.h"
+#include "soundsearch/status_macros.h"
 
 namespace soundsearch {
+namespace {
+
+// Peak amplitude below which a clip is flagged silent (-80 dBFS).
+constexpr float kSilencePeak = 1e-4f;
+constexpr int kMaxBatchSize = 4096;
+
+// Serialises changes of libtorch's process-global thread count.
+ABSL_CONST_INIT absl::Mutex torch_threads_mu(absl::kConstInit);
+
+std::string ShapeString(const at::Tensor& t) {
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    absl::StrAppend(&s, i ? ", " : "", t.size(i));
+  }
+  return s + "]";
+}
+
+std::string ExceptionText(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) {
+    return c10->what_without_backtrace();
+  }
+  return e.what();
+}
+
+class TorchScriptEncoder final : public Encoder {
+ public:
+  // `mel` is the front end for input.kind log_mel, null for waveform input.
+  TorchScriptEncoder(TorchScriptSpec spec, torch::jit::Module module,
+                     torch::Device device, int batch_size,
+                     std::unique_ptr<LogMelSpectrogram> mel)
+      : spec_(std::move(spec)),
+        module_(std::move(module)),
+        forward_(module_.get_method("forward")),
+        device_(device),
+        batch_size_(batch_size),
+        mel_(std::move(mel)) {}
+
+  const std::string& kind() const override { return kind_; }
+  int sample_rate() const override { return spec_.sample_rate; }
+  int frame_dim() const override { return spec_.dim; }
+
+  absl::StatusOr<EncodedClip> Encode(
+      absl::Span<const float> pcm) const override;
+
+  // Runs one forward on silence and checks the output against the spec.
+  // FailedPrecondition with the reason when it does not match.
+  absl::Status Probe() const;
+
+  torch::Device device() const { return device_; }
+
+ private:
+  // Runs the model on windows [first, first + count) of `pcm` (zero-padded
+  // past its end) and returns the selected output as a contiguous CPU float
+  // tensor [count, frames, dim]. The one place where libtorch exceptions are
+  // caught and converted; errors carry the reason, the caller picks the code.
+  absl::StatusOr<at::Tensor> RunWindows(absl::Span<const float> pcm,
+                                        int64_t first, int64_t count) const;
+
+  // Helpers of RunWindows; they may throw.
+  // The model's input: [count, window_samples] waveform, or their log-mel
+  // spectrograms in spec_.mel_layout.
+  absl::StatusOr<at::Tensor> MakeInput(absl::Span<const float> pcm,
+                                       int64_t first, int64_t count) const;
+  absl::StatusOr<at::Tensor> LogMelInput(const at::Tensor& windows) const;
+  absl::StatusOr<at::Tensor> CheckOutput(at::Tensor out, int64_t count) const;
+  absl::StatusOr<at::Tensor> SelectOutput(const c10::IValue& out) const;
+
+  const std::string kind_ = "torchscript";
+  const TorchScriptSpec spec_;
+  const torch::jit::Module module_;
+  const torch::jit::Method forward_;
+  const torch::Device device_;
+  const int batch_size_;
+  const std::unique_ptr<LogMelSpectrogram> mel_;
+};
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::MakeInput(
+    absl::Span<const float> pcm, int64_t first, int64_t count) const {
+  const int64_t window = spec_.window_samples();
+  const int64_t hop = spec_.hop_samples();
+  at::Tensor input = torch::zeros({count, window}, torch::kFloat);
+  float* data = input.data_ptr<float>();
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t start = (first + i) * hop;
+    if (start >= static_cast<int64_t>(pcm.size())) continue;
+    const int64_t n =
+        std::min<int64_t>(window, static_cast<int64_t>(pcm.size()) - start);
+    std::memcpy(data + i * window, pcm.data() + start, n * sizeof(float));
+  }
+  if (spec_.input_kind == TorchInputKind::kLogMel) return LogMelInput(input);
+  return input;
+}
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::LogMelInput(
+    const at::Tensor& windows) const {
+  const int64_t count = windows.size(0);
+  const int64_t window = windows.size(1);
+  const float* samples = windows.data_ptr<float>();
+  at::Tensor mels;  // [count, frames, n_mels]
+  for (int64_t i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(FrameMatrix frames, mel_->Compute(absl::MakeConstSpan(
+                                             samples + i * window, window)));
+    if (i == 0) {
+      mels = torch::empty({count, frames.num_frames(), spec_.n_mels},
+                          torch::kFloat);
+    }
+    std::memcpy(mels[i].data_ptr<float>(), frames.data.data(),
+                frames.data.size() * sizeof(float));
+  }
+  switch (spec_.mel_layout) {
+    case MelLayout::kBatchFramesMels:
+      return mels;
+    case MelLayout::kBatchMelsFrames:
+      return mels.transpose(1, 2).contiguous();
+    case MelLayout::kBatchChannelMelsFrames:
+      return mels.transpose(1, 2).unsqueeze(1).contiguous();
+  }
+  return absl::InternalError("unknown mel layout");
+}
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
+    const c10::IValue& out) const {
+  if (out.isTensor()) {
+    if (spec_.output_index >= 0 || !spec_.output_key.empty()) {
+      return absl::InvalidArgumentError(
+          "output.select is set but forward() returns a single tensor");
+    }
+    return out.toTensor();
+  }
+  if (out.isTuple() || out.isList()) {
+    const std::vector<c10::IValue> items =
+        out.isTuple() ? out.toTupleRef().elements().vec()
+                      : out.toListRef().vec();
+    if (spec_.output_index < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "forward() returns a tuple/list of ", items.size(),
+          " elements; set output.select to the index of the embedding"));
+    }
+    if (spec_.output_index >= static_cast<int>(items.size())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("output.select = ", spec_.output_index,
+                       " but forward() returns ", items.size(), " elements"));
+    }
+    const c10::IValue& item = items[spec_.output_index];
+    if (!item.isTensor()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("element ", spec_.output_index, " of forward()'s ",
+                       "result is a ", item.tagKind(), ", not a tensor"));
+    }
+    return item.toTensor();
+  }
+  if (out.isGenericDict()) {
+    if (spec_.output_key.empty()) {
+      return absl::InvalidArgumentError(
+          "forward() returns a dict; set output.select to the key of the "
+          "embedding");
+    }
+    const c10::Dict<c10::IValue, c10::IValue> dict = out.toGenericDict();
+    for (const auto& entry : dict) {
+      if (entry.key().isString() &&
+          entry.key().toStringRef() == spec_.output_key) {
+        if (!entry.value().isTensor()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("dict value '", spec_.output_key,
+                           "' of forward()'s result is not a tensor"));
+        }
+        return entry.value().toTensor();
+      }
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("forward()'s dict has no key '", spec_.output_key, "'"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("forward() returns a ", out.tagKind(),
+                   "; expected a tensor, a tuple/list or a dict of tensors"));
+}
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::RunWindows(
+    absl::Span<const float> pcm, int64_t first, int64_t count) const {
+  const char* stage = "building the input";
+  try {
+    c10::InferenceMode inference_mode;
+    ASSIGN_OR_RETURN(at::Tensor input, MakeInput(pcm, first, count));
+    stage = "forward()";
+    c10::IValue result = forward_({input.to(device_)});
+    stage = "reading the output";
+    ASSIGN_OR_RETURN(at::Tensor out, SelectOutput(result));
+    return CheckOutput(out.to(torch::kCPU, torch::kFloat).contiguous(), count);
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat(stage, " failed: ", ExceptionText(e)));
+  }
+}
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::CheckOutput(
+    at::Tensor out, int64_t count) const {
+  const bool clip = spec_.output_kind == TorchOutputKind::kClip;
+  const int64_t want_rank = clip ? 2 : 3;
+  if (out.dim() != want_rank || out.size(0) != count ||
+      out.size(out.dim() - 1) != spec_.dim || (!clip && out.size(1) < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "output shape ", ShapeString(out), " does not match the spec: want ",
+        clip ? absl::StrCat("[", count, ", ", spec_.dim, "] (output.kind clip)")
+             : absl::StrCat("[", count, ", frames >= 1, ", spec_.dim,
+                            "] (output.kind frames)")));
+  }
+  if (!torch::isfinite(out).all().item<bool>()) {
+    return absl::InternalError("forward() produced non-finite values");
+  }
+  return clip ? out.unsqueeze(1) : out;
+}
+
+absl::Status TorchScriptEncoder::Probe() const {
+  const int64_t count = std::min(batch_size_, 2);
+  const std::vector<float> silence(1, 0.0f);  // zero-padded to the windows
+  auto out = RunWindows(silence, 0, count);
+  if (!out.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "torchscript model does not match its spec (probe on silence, batch ",
+        count, "): ", out.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
+    absl::Span<const float> pcm) const {
+  if (pcm.empty()) return absl::InvalidArgumentError("empty pcm");
+  EncodedClip clip;
+  float peak = 0.0f;
+  for (float x : pcm) {
+    if (!std::isfinite(x)) {
+      return absl::InvalidArgumentError("pcm holds non-finite samples");
+    }
+    peak = std::max(peak, std::fabs(x));
+  }
+  clip.flags.silent = peak < kSilencePeak;
+  const int64_t n = static_cast<int64_t>(pcm.size());
+  const int64_t window = spec_.window_samples();
+  const int64_t hop = spec_.hop_samples();
+  clip.flags.too_short = n < window;
+  // 1 + ceil((n - window) / hop) windows; the last one is zero-padded.
+  const int64_t num_windows =
+      n <= window ? 1 : 1 + (n - window + hop - 1) / hop;
+
+  clip.frames.dim = spec_.dim;
+  for (int64_t first = 0; first < num_windows; first += batch_size_) {
+    const int64_t count = std::min<int64_t>(batch_size_, num_windows - first);
+    auto out = RunWindows(pcm, first, count);
+    if (!out.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "torchscript encode (windows ", first, "..", first + count - 1,
+          " of ", num_windows, "): ", out.status().message()));
+    }
+    const float* data = out->data_ptr<float>();
+    clip.frames.data.insert(clip.frames.data.end(), data, data + out->numel());
+  }
+  return clip;
+}
+
+absl::StatusOr<torch::Device> ResolveDevice(const TorchScriptSpec& spec,
+                                            const EncoderOptions& options) {
+  const bool cuda = torch::cuda::is_available();
+  switch (spec.device) {
+    case TorchDevice::kCpu:
+      return torch::Device(torch::kCPU);
+    case TorchDevice::kCuda:
+      if (!options.allow_gpu) {
+        return absl::FailedPreconditionError(
+            "spec asks for device cuda but EncoderOptions::allow_gpu is false");
+      }
+      if (!cuda) {
+        return absl::FailedPreconditionError(
+            "spec asks for device cuda but libtorch has no CUDA device");
+      }
+      return torch::Device(torch::kCUDA);
+    case TorchDevice::kAuto:
+      break;
+  }
+  return (cuda && options.allow_gpu) ? torch::Device(torch::kCUDA)
+                                     : torch::Device(torch::kCPU);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
-    const EncoderOptions&) {
-  return absl::UnimplementedError("TorchScript encoder is not built yet");
+    const EncoderOptions& options) {
+  if (options.model_path.empty()) {
+    return absl::InvalidArgumentError(
+        "torchscript: EncoderOptions::model_path is empty");
+  }
+  if (options.batch_size < 1 || options.batch_size > kMaxBatchSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("torchscript: EncoderOptions::batch_size must be in [1, ",
+                     kMaxBatchSize, "], got ", options.batch_size));
+  }
+  if (options.torch_threads < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "torchscript: EncoderOptions::torch_threads must be >= 0 (0 keeps "
+        "libtorch's setting), got ",
+        options.torch_threads));
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options.model_path, ec)) {
+    return absl::NotFoundError(absl::StrCat("torchscript: model file '",
+                                            options.model_path, "' not found"));
+  }
+  const std::string spec_path = options.spec_path.empty()
+                                    ? options.model_path + ".json"
+                                    : options.spec_path;
+  ASSIGN_OR_RETURN(TorchScriptSpec spec, ReadTorchScriptSpec(spec_path));
+  std::unique_ptr<LogMelSpectrogram> mel;
+  if (spec.input_kind == TorchInputKind::kLogMel) {
+    LogMelOptions mel_options;
+    mel_options.sample_rate = spec.sample_rate;
+    mel_options.n_fft = spec.n_fft;
+    mel_options.win_length = spec.win_length;
+    mel_options.hop_length = spec.hop_length;
+    mel_options.n_mels = spec.n_mels;
+    mel_options.f_min = static_cast<float>(spec.f_min);
+    mel_options.f_max = static_cast<float>(spec.f_max);
+    mel_options.center = spec.center;
+    mel_options.log_offset = static_cast<float>(spec.log_offset);
+    auto created = LogMelSpectrogram::Create(mel_options);
+    if (!created.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "torchscript spec: log-mel front end (input.*) rejected: ",
+          created.status().message()));
+    }
+    mel = std::move(created).value();
+  }
+  ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(spec, options));
+
+  if (device.is_cpu() && options.torch_threads > 0) {
+    absl::MutexLock lock(&torch_threads_mu);
+    if (at::get_num_threads() != options.torch_threads) {
+      at::set_num_threads(options.torch_threads);
+    }
+  }
+
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(options.model_path, device);
+    module.eval();
+    if (!module.find_method("forward")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "torchscript: model '", options.model_path, "' has no forward()"));
+    }
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("torchscript: cannot load '", options.model_path,
+                     "' as a TorchScript model: ", ExceptionText(e)));
+  }
+  auto encoder = std::make_unique<TorchScriptEncoder>(
+      std::move(spec), std::move(module), device, options.batch_size,
+      std::move(mel));
+  RETURN_IF_ERROR(encoder->Probe());
+  return encoder;
 }
 
 }  // namespace soundsearch

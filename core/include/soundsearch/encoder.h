@@ -39,7 +39,11 @@ struct EncoderOptions {
   // spec_path is set.
   std::string model_path;
   std::string spec_path;
-  int torch_threads = 1;       // torchscript: intra-op threads on CPU
+  // torchscript: intra-op threads on CPU, >= 0. libtorch's count is
+  // process-global: Create() sets it, so the torchscript encoder created last
+  // decides for all of them (give every space the same value); 0 keeps
+  // libtorch's current setting. See docs/torchscript.md.
+  int torch_threads = 1;
   bool allow_gpu = true;       // torchscript: use CUDA when libtorch has it
   int batch_size = 16;         // torchscript: windows per forward
 };

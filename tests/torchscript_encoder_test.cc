@@ -1,0 +1,519 @@
+// Tests of the "torchscript" encoder. Models are written from C++ with
+// torch::jit::Module::define + save into a temp dir, so no Python is needed.
+#include <stdlib.h>
+#include <torch/script.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "features/log_mel.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "soundsearch/encoder.h"
+
+namespace soundsearch {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kRate = 16000;
+constexpr int kWindow = 1600;  // 0.1 s
+constexpr int kDim = 8;
+
+// [B, 1600] -> [B, 8]: a fixed random projection, plus the window's first
+// sample so that a misplaced window shows.
+constexpr char kClipModel[] = R"(
+def forward(self, x):
+    return torch.matmul(x, self.w) + x[:, 0:1]
+)";
+
+// [B, 1600] -> [B, 4, 8]: four 400-sample frames per window.
+constexpr char kFramesModel[] = R"(
+def forward(self, x):
+    return torch.matmul(x.reshape(x.size(0), 4, 400), self.w[0:400])
+)";
+
+// (clip [B, 8], frames [B, 4, 8], logits [B, 3]) as a real model will return.
+constexpr char kTupleModel[] = R"(
+def forward(self, x):
+    clip = torch.matmul(x, self.w) + x[:, 0:1]
+    frames = torch.matmul(x.reshape(x.size(0), 4, 400), self.w[0:400])
+    return clip, frames, clip[:, 0:3]
+)";
+
+constexpr char kDictModel[] = R"(
+def forward(self, x) -> Dict[str, Tensor]:
+    clip = torch.matmul(x, self.w) + x[:, 0:1]
+    return {'logits': clip[:, 0:3], 'embedding': clip}
+)";
+
+// Output dim 5 where the spec says 8.
+constexpr char kWrongShapeModel[] = R"(
+def forward(self, x):
+    return torch.matmul(x, self.w)[:, 0:5]
+)";
+
+// Fails on loud input with an ATen shape error (the probe on silence passes).
+constexpr char kFailingModel[] = R"(
+def forward(self, x):
+    if bool(x.abs().max() > 0.9):
+        return torch.matmul(x, x)
+    return torch.matmul(x, self.w)
+)";
+
+std::string WaveformSpec(const std::string& output_kind,
+                         const std::string& extra_output = "",
+                         double hop_seconds = 0.1) {
+  return "{\"sample_rate\": 16000, \"window_seconds\": 0.1, "
+         "\"hop_seconds\": " +
+         std::to_string(hop_seconds) +
+         ", \"device\": \"cpu\", \"input\": {\"kind\": \"waveform\"}, "
+         "\"output\": {\"kind\": \"" +
+         output_kind + "\", \"dim\": 8" + extra_output + "}}";
+}
+
+// Deterministic test signal in [-0.8, 0.8].
+std::vector<float> Signal(int n, int seed) {
+  std::vector<float> pcm(n);
+  for (int i = 0; i < n; ++i) {
+    pcm[i] =
+        0.8f * std::sin(0.01f * (seed + 1) * i + seed) * std::cos(0.0003f * i);
+  }
+  return pcm;
+}
+
+class TorchScriptEncoderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/torchscript_encoder_test.XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Writes model `name` (forward = `source`, parameter w [1600, 8]) and, when
+  // `spec` is not empty, its spec beside it. Returns the model path.
+  std::string WriteModel(const std::string& name, const std::string& source,
+                         const std::string& spec) {
+    torch::jit::Module module("m");
+    torch::manual_seed(7);
+    module.register_parameter("w", torch::randn({kWindow, kDim}) * 0.05,
+                              /*is_buffer=*/false);
+    module.define(source);
+    const std::string path = dir_ + "/" + name + ".pt";
+    module.save(path);
+    if (!spec.empty()) WriteFile(path + ".json", spec);
+    return path;
+  }
+
+  void WriteFile(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+  }
+
+  static EncoderOptions Options(const std::string& model_path,
+                                int batch_size = 16) {
+    EncoderOptions options;
+    options.kind = "torchscript";
+    options.model_path = model_path;
+    options.batch_size = batch_size;
+    options.allow_gpu = false;
+    return options;
+  }
+
+  // Runs the saved model by hand on windows of `pcm` (zero-padded), with
+  // batch 1, and returns the rows it produces, concatenated.
+  static std::vector<float> ByHand(const std::string& model_path,
+                                   const std::vector<float>& pcm, int hop) {
+    torch::jit::Module module = torch::jit::load(model_path);
+    c10::InferenceMode guard;
+    std::vector<float> rows;
+    const int n = static_cast<int>(pcm.size());
+    for (int start = 0;; start += hop) {
+      at::Tensor x = torch::zeros({1, kWindow});
+      for (int i = 0; i < kWindow && start + i < n; ++i) {
+        x[0][i] = pcm[start + i];
+      }
+      at::Tensor out = module.forward({x}).toTensor().contiguous();
+      rows.insert(rows.end(), out.data_ptr<float>(),
+                  out.data_ptr<float>() + out.numel());
+      if (start + kWindow >= n) break;
+    }
+    return rows;
+  }
+
+  std::string dir_;
+};
+
+void ExpectNear(const std::vector<float>& a, const std::vector<float>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_NEAR(a[i], b[i], 1e-5f * (1.0f + std::fabs(b[i]))) << "at " << i;
+  }
+}
+
+TEST_F(TorchScriptEncoderTest, ClipModelWindowsLongClip) {
+  const std::string path = WriteModel("clip", kClipModel, WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  EXPECT_EQ((*encoder)->kind(), "torchscript");
+  EXPECT_EQ((*encoder)->sample_rate(), kRate);
+  EXPECT_EQ((*encoder)->frame_dim(), kDim);
+
+  const std::vector<float> pcm = Signal(3 * kWindow + 500, 1);  // 4 windows
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_EQ(clip->frames.dim, kDim);
+  EXPECT_EQ(clip->frames.num_frames(), 4);
+  EXPECT_FALSE(clip->flags.silent);
+  EXPECT_FALSE(clip->flags.too_short);
+  ExpectNear(clip->frames.data, ByHand(path, pcm, kWindow));
+}
+
+TEST_F(TorchScriptEncoderTest, OverlappingHop) {
+  const std::string path =
+      WriteModel("clip", kClipModel, WaveformSpec("clip", "", 0.05));
+  auto encoder = Encoder::Create(Options(path, 3));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  // 2 full windows of 1600 at hop 800 cover 2400; 2500 samples need 3.
+  const std::vector<float> pcm = Signal(2500, 2);
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_EQ(clip->frames.num_frames(), 3);
+  ExpectNear(clip->frames.data, ByHand(path, pcm, kWindow / 2));
+}
+
+TEST_F(TorchScriptEncoderTest, FramesModelConcatenatesWindows) {
+  const std::string path =
+      WriteModel("frames", kFramesModel, WaveformSpec("frames"));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const std::vector<float> pcm = Signal(2 * kWindow + 1, 3);  // 3 windows
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_EQ(clip->frames.num_frames(), 3 * 4);
+  ExpectNear(clip->frames.data, ByHand(path, pcm, kWindow));
+}
+
+TEST_F(TorchScriptEncoderTest, ShortAndSilentClipsAreFlaggedAndPadded) {
+  const std::string path = WriteModel("clip", kClipModel, WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  auto short_clip = (*encoder)->Encode(Signal(100, 4));
+  ASSERT_TRUE(short_clip.ok()) << short_clip.status();
+  EXPECT_TRUE(short_clip->flags.too_short);
+  EXPECT_EQ(short_clip->frames.num_frames(), 1);
+  ExpectNear(short_clip->frames.data, ByHand(path, Signal(100, 4), kWindow));
+
+  auto silent = (*encoder)->Encode(std::vector<float>(5000, 0.0f));
+  ASSERT_TRUE(silent.ok()) << silent.status();
+  EXPECT_TRUE(silent->flags.silent);
+  EXPECT_EQ(silent->frames.num_frames(), 4);
+
+  auto empty = (*encoder)->Encode({});
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TorchScriptEncoderTest, TupleOutputSelectsByIndex) {
+  const std::string clip_path =
+      WriteModel("clip", kClipModel, WaveformSpec("clip"));
+  const std::string frames_path =
+      WriteModel("frames", kFramesModel, WaveformSpec("frames"));
+  const std::vector<float> pcm = Signal(5000, 5);
+
+  const std::string tuple_clip =
+      WriteModel("tuple", kTupleModel, WaveformSpec("clip", ", \"select\": 0"));
+  auto encoder = Encoder::Create(Options(tuple_clip));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  ExpectNear(clip->frames.data, ByHand(clip_path, pcm, kWindow));
+
+  EncoderOptions frames_options = Options(tuple_clip);
+  frames_options.spec_path = dir_ + "/tuple_frames.json";
+  WriteFile(frames_options.spec_path,
+            WaveformSpec("frames", ", \"select\": 1"));
+  encoder = Encoder::Create(frames_options);
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  auto frames = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  EXPECT_EQ(frames->frames.num_frames(), 4 * 4);
+  ExpectNear(frames->frames.data, ByHand(frames_path, pcm, kWindow));
+}
+
+TEST_F(TorchScriptEncoderTest, DictOutputSelectsByKey) {
+  const std::string clip_path =
+      WriteModel("clip", kClipModel, WaveformSpec("clip"));
+  const std::string path = WriteModel(
+      "dict", kDictModel, WaveformSpec("clip", ", \"select\": \"embedding\""));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const std::vector<float> pcm = Signal(4000, 6);
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  ExpectNear(clip->frames.data, ByHand(clip_path, pcm, kWindow));
+}
+
+TEST_F(TorchScriptEncoderTest, TupleWithoutSelectIsFailedPrecondition) {
+  const std::string path =
+      WriteModel("tuple", kTupleModel, WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path));
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(encoder.status().message(), HasSubstr("output.select"));
+}
+
+TEST_F(TorchScriptEncoderTest, BatchOneAndSixteenAgree) {
+  const std::string path = WriteModel("clip", kClipModel, WaveformSpec("clip"));
+  auto one = Encoder::Create(Options(path, 1));
+  auto sixteen = Encoder::Create(Options(path, 16));
+  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_TRUE(sixteen.ok()) << sixteen.status();
+  const std::vector<float> pcm = Signal(40 * kWindow + 7, 7);  // 41 windows
+  auto a = (*one)->Encode(pcm);
+  auto b = (*sixteen)->Encode(pcm);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->frames.num_frames(), 41);
+  ExpectNear(a->frames.data, b->frames.data);
+}
+
+TEST_F(TorchScriptEncoderTest, ConcurrentEncodeIsDeterministic) {
+  const std::string path =
+      WriteModel("frames", kFramesModel, WaveformSpec("frames"));
+  auto encoder = Encoder::Create(Options(path, 4));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const Encoder& shared = **encoder;
+  constexpr int kClips = 4;
+  std::vector<std::vector<float>> inputs, expected;
+  for (int c = 0; c < kClips; ++c) {
+    inputs.push_back(Signal(3000 + 1700 * c, 10 + c));
+    auto clip = shared.Encode(inputs.back());
+    ASSERT_TRUE(clip.ok()) << clip.status();
+    expected.push_back(clip->frames.data);
+  }
+  constexpr int kThreads = 4;
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        const int c = (t + round) % kClips;
+        auto clip = shared.Encode(inputs[c]);
+        if (!clip.ok() || clip->frames.data != expected[c]) ++mismatches[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << t;
+}
+
+TEST_F(TorchScriptEncoderTest, WrongOutputShapeIsFailedPrecondition) {
+  const std::string path =
+      WriteModel("wrong", kWrongShapeModel, WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path));
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(encoder.status().message(), HasSubstr("[2, 5]"));
+  EXPECT_THAT(encoder.status().message(), HasSubstr("[2, 8]"));
+
+  // Spec says frames, the model gives clip vectors.
+  const std::string clip_path =
+      WriteModel("clip", kClipModel, WaveformSpec("frames"));
+  encoder = Encoder::Create(Options(clip_path));
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(encoder.status().message(), HasSubstr("output.kind frames"));
+}
+
+TEST_F(TorchScriptEncoderTest, FailingForwardIsAnErrorNotACrash) {
+  const std::string path =
+      WriteModel("failing", kFailingModel, WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  EXPECT_TRUE((*encoder)->Encode(Signal(2000, 1)).ok());
+  std::vector<float> loud(2000, 0.95f);
+  auto clip = (*encoder)->Encode(loud);
+  EXPECT_EQ(clip.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(clip.status().message(), HasSubstr("forward() failed"));
+  EXPECT_THAT(clip.status().message(), HasSubstr("cannot be multiplied"));
+  // Still usable afterwards.
+  EXPECT_TRUE((*encoder)->Encode(Signal(2000, 1)).ok());
+}
+
+// Models that hand the log-mel input back as frames [B, T, 8 mels], one per
+// layout, so that the encoder's frames are exactly the front end's.
+TEST_F(TorchScriptEncoderTest, LogMelInputLayouts) {
+  struct Layout {
+    std::string name;
+    std::string forward;
+  };
+  const std::vector<Layout> layouts = {
+      {"batch_1_mels_frames",
+       "def forward(self, x):\n    return x[:, 0].transpose(1, 2) + 0.0\n"},
+      {"batch_mels_frames",
+       "def forward(self, x):\n    return x.transpose(1, 2) + 0.0\n"},
+      {"batch_frames_mels", "def forward(self, x):\n    return x + 0.0\n"},
+  };
+  LogMelOptions mel_options;
+  mel_options.sample_rate = kRate;
+  mel_options.n_fft = 512;
+  mel_options.win_length = 400;
+  mel_options.hop_length = 160;
+  mel_options.n_mels = 8;
+  mel_options.f_min = 50.0f;
+  mel_options.f_max = 7000.0f;
+  auto front_end = LogMelSpectrogram::Create(mel_options);
+  ASSERT_TRUE(front_end.ok()) << front_end.status();
+
+  const std::vector<float> pcm = Signal(kWindow + 300, 8);  // 2 windows
+  std::vector<float> expected;
+  for (int start : {0, kWindow}) {
+    std::vector<float> window(kWindow, 0.0f);
+    for (int i = 0; i < kWindow && start + i < static_cast<int>(pcm.size());
+         ++i) {
+      window[i] = pcm[start + i];
+    }
+    auto frames = (*front_end)->Compute(window);
+    ASSERT_TRUE(frames.ok()) << frames.status();
+    EXPECT_EQ(frames->num_frames(), 1 + kWindow / 160);
+    expected.insert(expected.end(), frames->data.begin(), frames->data.end());
+  }
+
+  for (const Layout& layout : layouts) {
+    SCOPED_TRACE(layout.name);
+    const std::string path =
+        WriteModel(layout.name, layout.forward,
+                   R"({"sample_rate": 16000, "window_seconds": 0.1,
+            "input": {"kind": "log_mel", "layout": ")" +
+                       layout.name + R"(", "n_fft": 512, "win_length": 400,
+                      "hop_length": 160, "n_mels": 8, "f_min": 50,
+                      "f_max": 7000},
+            "output": {"kind": "frames", "dim": 8}})");
+    auto encoder = Encoder::Create(Options(path, 1));
+    ASSERT_TRUE(encoder.ok()) << encoder.status();
+    auto clip = (*encoder)->Encode(pcm);
+    ASSERT_TRUE(clip.ok()) << clip.status();
+    EXPECT_EQ(clip->frames.num_frames(), 2 * (1 + kWindow / 160));
+    ExpectNear(clip->frames.data, expected);
+  }
+}
+
+// A realistic log-mel -> clip model: mean over time, then a projection.
+TEST_F(TorchScriptEncoderTest, LogMelClipModelBatchesAgree) {
+  const std::string path = WriteModel(
+      "mel_clip",
+      "def forward(self, x):\n"
+      "    return torch.matmul(x[:, 0].mean(2), self.w[0:64])\n",
+      R"({"sample_rate": 16000, "window_seconds": 0.1, "hop_seconds": 0.05,
+          "input": {"kind": "log_mel", "layout": "batch_1_mels_frames",
+                    "n_fft": 512, "hop_length": 160, "n_mels": 64},
+          "output": {"kind": "clip", "dim": 8}})");
+  auto one = Encoder::Create(Options(path, 1));
+  auto sixteen = Encoder::Create(Options(path, 16));
+  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_TRUE(sixteen.ok()) << sixteen.status();
+  const std::vector<float> pcm = Signal(20 * kWindow, 9);
+  auto a = (*one)->Encode(pcm);
+  auto b = (*sixteen)->Encode(pcm);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->frames.num_frames(), 39);
+  ExpectNear(a->frames.data, b->frames.data);
+}
+
+TEST_F(TorchScriptEncoderTest, MissingModelIsNotFound) {
+  auto encoder = Encoder::Create(Options(dir_ + "/nope.pt"));
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(encoder.status().message(), HasSubstr("nope.pt"));
+}
+
+TEST_F(TorchScriptEncoderTest, CorruptModelIsInvalidArgument) {
+  const std::string path = dir_ + "/corrupt.pt";
+  WriteFile(path, "this is not a zip archive");
+  WriteFile(path + ".json", WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path));
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encoder.status().message(),
+              HasSubstr("cannot load '" + path + "' as a TorchScript model"));
+}
+
+TEST_F(TorchScriptEncoderTest, BadSpecNamesTheField) {
+  const std::string path = WriteModel("clip", kClipModel, "");
+  struct Case {
+    std::string spec;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"", "cannot read"},  // no spec file at all
+      {"{not json", "not valid JSON"},
+      {R"({"sample_rate": 16000, "window_seconds": 0.1,
+           "input": {"kind": "waveform"}, "output": {"kind": "clip"}})",
+       "'output.dim' is missing"},
+      {R"({"sample_rate": "16k", "window_seconds": 0.1,
+           "input": {"kind": "waveform"},
+           "output": {"kind": "clip", "dim": 8}})",
+       "'sample_rate' must be an integer"},
+      {R"({"sample_rate": 16000, "window_seconds": 0.1,
+           "input": {"kind": "spectrogram"},
+           "output": {"kind": "clip", "dim": 8}})",
+       "'input.kind' must be one of"},
+      {R"({"sample_rate": 16000, "window_seconds": 0.1, "hop": 0.05,
+           "input": {"kind": "waveform"},
+           "output": {"kind": "clip", "dim": 8}})",
+       "'hop' is unknown"},
+      {R"({"sample_rate": 16000, "window_seconds": 0.1, "hop_seconds": 0.2,
+           "input": {"kind": "waveform"},
+           "output": {"kind": "clip", "dim": 8}})",
+       "'hop_seconds' must be in"},
+      {R"({"sample_rate": 16000, "window_seconds": 0.1,
+           "input": {"kind": "log_mel", "layout": "batch_1_mels_frames",
+                     "n_fft": 512, "hop_length": 160, "n_mels": 64,
+                     "f_max": 9000},
+           "output": {"kind": "clip", "dim": 8}})",
+       "'input.f_max' must be"},
+      {R"({"sample_rate": 16000, "window_seconds": 0.1, "device": "tpu",
+           "input": {"kind": "waveform"},
+           "output": {"kind": "clip", "dim": 8}})",
+       "'device' must be one of"},
+  };
+  for (const Case& c : cases) {
+    if (c.spec.empty()) {
+      std::filesystem::remove(path + ".json");
+    } else {
+      WriteFile(path + ".json", c.spec);
+    }
+    auto encoder = Encoder::Create(Options(path));
+    EXPECT_EQ(encoder.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.field << ": " << encoder.status();
+    EXPECT_THAT(encoder.status().message(), HasSubstr(c.field));
+  }
+}
+
+TEST_F(TorchScriptEncoderTest, BadOptionsAreInvalidArgument) {
+  const std::string path = WriteModel("clip", kClipModel, WaveformSpec("clip"));
+  EncoderOptions options = Options(path, 0);
+  EXPECT_EQ(Encoder::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = Options(path);
+  options.torch_threads = -1;
+  EXPECT_EQ(Encoder::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = Options("");
+  EXPECT_EQ(Encoder::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TorchScriptEncoderTest, CudaWithoutGpuIsFailedPrecondition) {
+  const std::string path = WriteModel(
+      "clip", kClipModel,
+      R"({"sample_rate": 16000, "window_seconds": 0.1, "device": "cuda",
+          "input": {"kind": "waveform"},
+          "output": {"kind": "clip", "dim": 8}})");
+  auto encoder = Encoder::Create(Options(path));  // allow_gpu = false
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(encoder.status().message(), HasSubstr("cuda"));
+}
+
+}  // namespace
+}  // namespace soundsearch
