@@ -365,31 +365,21 @@ def check_export(eager: nn.Module, loaded: torch.jit.ScriptModule, tol: float = 
 
 
 def write_spec(path: str, model_file: str, labels_file: str, n_frames_10s: int) -> None:
-    # Format: docs/torchscript.md on branch `torchscript` was not written yet when this
-    # was done; these are the interim fields agreed in the export issue, plus
-    # descriptive extras a reader may ignore.
+    """Writes the spec our C++ `torchscript` encoder reads (docs/torchscript.md).
+
+    The encoder's parser is strict (unknown keys are errors), so only its fields
+    go here. forward() returns (clip_embedding [B, 384], frame_embeddings
+    [B, frames, 384] with one frame per 0.32 s, tag_logits [B, 527]); the
+    labels of the logits are in `labels_file`, in order.
+    """
+    del model_file, labels_file, n_frames_10s  # documented in docs/efficientat.md
     spec = {
         "sample_rate": SAMPLE_RATE,
-        "input": {"kind": "waveform"},
-        "output": {"kind": "clip", "dim": EMBED_DIM, "index": 0},
         "window_seconds": 10.0,
         "hop_seconds": 5.0,
         "device": "auto",
-        "model": {
-            "name": "efficientat-mn04_as",
-            "file": model_file,
-            "labels": labels_file,
-            "outputs": [
-                {"index": 0, "name": "clip_embedding", "shape": ["batch", EMBED_DIM]},
-                {"index": 1, "name": "frame_embeddings",
-                 "shape": ["batch", "frames", EMBED_DIM],
-                 "frame_hop_seconds": HOP * 32 / SAMPLE_RATE,
-                 "frames_for_10s": n_frames_10s},
-                {"index": 2, "name": "tag_logits", "shape": ["batch", NUM_CLASSES],
-                 "activation": "sigmoid"},
-            ],
-            "licence": "MIT (EfficientAT, Florian Schmid)",
-        },
+        "input": {"kind": "waveform"},
+        "output": {"kind": "clip", "dim": EMBED_DIM, "select": 0},
     }
     with open(path, "w") as f:
         json.dump(spec, f, indent=2)
