@@ -164,12 +164,14 @@ TEST_F(DspEncoderTest, DescriptorsReadKnownSignals) {
   ASSERT_TRUE(tone.ok());
   EXPECT_NEAR(MiddleMean(*tone, layout.pitch.offset + DspFrameLayout::kF0),
               0.220f, 0.02f * 0.220f);
-  EXPECT_GT(MiddleMean(*tone, layout.pitch.offset + DspFrameLayout::kPeriodicity),
-            0.9f);
+  EXPECT_GT(
+      MiddleMean(*tone, layout.pitch.offset + DspFrameLayout::kPeriodicity),
+      0.9f);
 
   auto sine = encoder->Encode(Sine(2000, 0.5, kRate, kRate));
   ASSERT_TRUE(sine.ok());
-  EXPECT_NEAR(MiddleMean(*sine, shape + DspFrameLayout::kCentroid), 2.0f, 0.04f);
+  EXPECT_NEAR(MiddleMean(*sine, shape + DspFrameLayout::kCentroid), 2.0f,
+              0.04f);
   EXPECT_LT(MiddleMean(*sine, shape + DspFrameLayout::kFlatness), 0.05f);
   EXPECT_NEAR(MiddleMean(*sine, layout.zcr.offset), 2.0 * 2000 / kRate, 0.002f);
   EXPECT_NEAR(MiddleMean(*sine, layout.rms.offset), 0.5f / std::sqrt(2.0f),
@@ -177,14 +179,15 @@ TEST_F(DspEncoderTest, DescriptorsReadKnownSignals) {
   // Stationary: flux and every delta ~0 in the middle.
   EXPECT_LT(MiddleMean(*sine, shape + DspFrameLayout::kFlux), 0.01f);
   const DspRange deltas = layout.Delta(layout.spectral_shape);
-  EXPECT_NEAR(MiddleMean(*sine, deltas.offset + DspFrameLayout::kCentroid), 0.0f,
-              1e-3f);
+  EXPECT_NEAR(MiddleMean(*sine, deltas.offset + DspFrameLayout::kCentroid),
+              0.0f, 1e-3f);
 
   auto noise = encoder->Encode(WhiteNoise(0.5, kRate, 9));
   ASSERT_TRUE(noise.ok());
   EXPECT_GT(MiddleMean(*noise, shape + DspFrameLayout::kFlatness), 0.85f);
-  EXPECT_LT(MiddleMean(*noise, layout.pitch.offset + DspFrameLayout::kPeriodicity),
-            0.6f);
+  EXPECT_LT(
+      MiddleMean(*noise, layout.pitch.offset + DspFrameLayout::kPeriodicity),
+      0.6f);
 }
 
 // Every group, emitted alone, fills exactly the columns the full layout
@@ -227,7 +230,8 @@ TEST_F(DspEncoderTest, EachGroupAloneMatchesItsColumnsInTheFullFrame) {
     ASSERT_EQ(alone->frames.num_frames(), full->frames.num_frames());
     for (int t = 0; t < full->frames.num_frames(); ++t) {
       for (int i = 0; i < mine.size; ++i) {
-        ASSERT_EQ(alone->frames.row(t)[i], full->frames.row(t)[theirs.offset + i]);
+        ASSERT_EQ(alone->frames.row(t)[i],
+                  full->frames.row(t)[theirs.offset + i]);
         ASSERT_EQ(alone->frames.row(t)[layout.Delta(mine).offset + i],
                   full->frames.row(t)[full_layout.Delta(theirs).offset + i]);
       }
@@ -247,7 +251,8 @@ TEST_F(DspEncoderTest, DeltasOffHalvesTheFrame) {
   auto b = full->Encode(pcm);
   ASSERT_TRUE(a.ok() && b.ok());
   for (int t = 0; t < a->frames.num_frames(); ++t) {
-    for (int i = 0; i < 100; ++i) ASSERT_EQ(a->frames.row(t)[i], b->frames.row(t)[i]);
+    for (int i = 0; i < 100; ++i)
+      ASSERT_EQ(a->frames.row(t)[i], b->frames.row(t)[i]);
   }
 }
 
@@ -263,7 +268,8 @@ TEST_F(DspEncoderTest, ConcurrentEncodesMatchSerial) {
     threads.emplace_back([&, i] {
       for (int rep = 0; rep < 3; ++rep) {
         auto clip = encoder->Encode(pcm);
-        if (!clip.ok() || clip->frames.data != serial->frames.data) ++mismatches[i];
+        if (!clip.ok() || clip->frames.data != serial->frames.data)
+          ++mismatches[i];
       }
     });
   }

@@ -56,7 +56,8 @@ TEST_F(MfccEncoderTest, ShapeAndOptions) {
   ASSERT_TRUE(a.ok() && b.ok());
   ASSERT_EQ(a->frames.num_frames(), b->frames.num_frames());
   for (int t = 0; t < a->frames.num_frames(); ++t) {
-    for (int k = 0; k < 20; ++k) ASSERT_EQ(a->frames.row(t)[k], b->frames.row(t)[k]);
+    for (int k = 0; k < 20; ++k)
+      ASSERT_EQ(a->frames.row(t)[k], b->frames.row(t)[k]);
   }
 }
 
@@ -80,11 +81,13 @@ TEST_F(MfccEncoderTest, MatchesNumpyReference) {
     ASSERT_EQ(o.n_mfcc, c["n_mfcc"].get<int>());
     auto encoder = Make(o);
     ASSERT_NE(encoder, nullptr);
-    auto clip = encoder->Encode(MakeFixtureSignal(c["sample_rate"], c["n_samples"]));
+    auto clip =
+        encoder->Encode(MakeFixtureSignal(c["sample_rate"], c["n_samples"]));
     ASSERT_TRUE(clip.ok()) << clip.status();
     const auto& ref = c["mfcc"];
     ASSERT_EQ(clip->frames.num_frames(), static_cast<int>(ref.size()));
-    const double tolerance = std::sqrt(static_cast<double>(o.mfcc_n_mels)) * 1e-3;
+    const double tolerance =
+        std::sqrt(static_cast<double>(o.mfcc_n_mels)) * 1e-3;
     double max_err = 0.0;
     for (int t = 0; t < clip->frames.num_frames(); ++t) {
       for (int k = 0; k < o.n_mfcc; ++k) {

@@ -60,7 +60,8 @@ TEST_F(SpectralDescriptorsTest, RejectsBadArguments) {
 
 TEST_F(SpectralDescriptorsTest, SineCentroidSitsAtItsFrequency) {
   for (double hz : {300.0, 1000.0, 2500.0, 6000.0}) {
-    const SpectralShape s = descriptors_->Shape(Power(Sine(hz, 0.5, kRate, kFft)));
+    const SpectralShape s =
+        descriptors_->Shape(Power(Sine(hz, 0.5, kRate, kFft)));
     // Hann leakage is symmetric around the tone to within a bin.
     EXPECT_NEAR(s.centroid_hz, hz, 0.02 * hz) << hz;
     EXPECT_LT(s.spread_hz, 0.05 * hz + 3 * kBinHz) << hz;
@@ -69,7 +70,8 @@ TEST_F(SpectralDescriptorsTest, SineCentroidSitsAtItsFrequency) {
 
 TEST_F(SpectralDescriptorsTest, TwoTonesCentroidAndSpreadFromMagnitudes) {
   // Equal magnitudes at 1 and 3 kHz: centroid 2 kHz, spread 1 kHz.
-  const auto x = Add(Sine(1000, 0.3, kRate, kFft), Sine(3000, 0.3, kRate, kFft));
+  const auto x =
+      Add(Sine(1000, 0.3, kRate, kFft), Sine(3000, 0.3, kRate, kFft));
   const SpectralShape s = descriptors_->Shape(Power(x));
   EXPECT_NEAR(s.centroid_hz, 2000.0, 40.0);
   EXPECT_NEAR(s.spread_hz, 1000.0, 40.0);
@@ -78,7 +80,8 @@ TEST_F(SpectralDescriptorsTest, TwoTonesCentroidAndSpreadFromMagnitudes) {
 TEST_F(SpectralDescriptorsTest, WhiteNoiseIsFlatAndSineIsNot) {
   double noise_sum = 0.0;
   for (unsigned seed = 1; seed <= 5; ++seed) {
-    const float f = descriptors_->Shape(Power(WhiteNoise(0.5, kFft, seed))).flatness;
+    const float f =
+        descriptors_->Shape(Power(WhiteNoise(0.5, kFft, seed))).flatness;
     // Band powers of 16 Hann-correlated bins behave like chi-square with
     // ~30 degrees of freedom: E[geo/arith] ~ 0.94.
     EXPECT_GT(f, 0.85f) << seed;
@@ -87,7 +90,8 @@ TEST_F(SpectralDescriptorsTest, WhiteNoiseIsFlatAndSineIsNot) {
   }
   EXPECT_GT(noise_sum / 5, 0.9);
   std::cout << "white-noise flatness, mean of 5: " << noise_sum / 5 << "\n";
-  const float sine = descriptors_->Shape(Power(Sine(1000, 0.5, kRate, kFft))).flatness;
+  const float sine =
+      descriptors_->Shape(Power(Sine(1000, 0.5, kRate, kFft))).flatness;
   EXPECT_LT(sine, 0.05f);
   EXPECT_GE(sine, 0.0f);
 }
@@ -97,8 +101,8 @@ TEST_F(SpectralDescriptorsTest, RolloffOnKnownSignals) {
   SpectralShape s = descriptors_->Shape(Power(Sine(3000, 0.5, kRate, kFft)));
   EXPECT_NEAR(s.rolloff_hz, 3000.0, 2 * kBinHz);
   // Equal powers at 500 Hz and 4 kHz: the lower holds only 50%.
-  s = descriptors_->Shape(Power(Add(Sine(500, 0.4, kRate, kFft),
-                                    Sine(4000, 0.4, kRate, kFft))));
+  s = descriptors_->Shape(
+      Power(Add(Sine(500, 0.4, kRate, kFft), Sine(4000, 0.4, kRate, kFft))));
   EXPECT_NEAR(s.rolloff_hz, 4000.0, 2 * kBinHz);
   // The upper tone at 0.3 amplitude holds 0.09 / 1.09 = 8% < 15%.
   s = descriptors_->Shape(Power(Add(Sine(500, 1.0 * 0.5, kRate, kFft),

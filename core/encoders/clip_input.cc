@@ -6,9 +6,10 @@
 
 namespace soundsearch {
 
-absl::StatusOr<absl::Span<const float>> PrepareClip(
-    absl::Span<const float> pcm, int frame_length, std::vector<float>& storage,
-    ClipFlags& flags) {
+absl::StatusOr<absl::Span<const float>> PrepareClip(absl::Span<const float> pcm,
+                                                    int frame_length,
+                                                    std::vector<float>& storage,
+                                                    ClipFlags& flags) {
   if (pcm.empty()) return absl::InvalidArgumentError("empty pcm");
   for (size_t i = 0; i < pcm.size(); ++i) {
     if (!std::isfinite(pcm[i])) {

@@ -1,4 +1,5 @@
-// Input checks and padding shared by the dsp and mfcc encoders. Private to core.
+// Input checks and padding shared by the dsp and mfcc encoders. Private to
+// core.
 #ifndef SOUNDSEARCH_CORE_ENCODERS_CLIP_INPUT_H_
 #define SOUNDSEARCH_CORE_ENCODERS_CLIP_INPUT_H_
 
@@ -16,9 +17,10 @@ namespace soundsearch {
 // A clip shorter than frame_length is zero-padded at the end to frame_length
 // in `storage` and flags.too_short is set. Returns the samples to analyse:
 // pcm itself, or storage. Thread-safe (pure function).
-absl::StatusOr<absl::Span<const float>> PrepareClip(
-    absl::Span<const float> pcm, int frame_length, std::vector<float>& storage,
-    ClipFlags& flags);
+absl::StatusOr<absl::Span<const float>> PrepareClip(absl::Span<const float> pcm,
+                                                    int frame_length,
+                                                    std::vector<float>& storage,
+                                                    ClipFlags& flags);
 
 // Linear RMS below which a frame is silent: 10^(silence_db / 20).
 float SilenceRmsThreshold(float silence_db);

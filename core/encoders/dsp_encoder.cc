@@ -86,14 +86,14 @@ class DspEncoder : public Encoder {
       absl::Span<const float> pcm) const override {
     EncodedClip clip;
     std::vector<float> short_storage;
-    ASSIGN_OR_RETURN(absl::Span<const float> signal,
-                     PrepareClip(pcm, options_.n_fft, short_storage,
-                                 clip.flags));
+    ASSIGN_OR_RETURN(
+        absl::Span<const float> signal,
+        PrepareClip(pcm, options_.n_fft, short_storage, clip.flags));
     const int n_fft = options_.n_fft;
     const std::vector<float> padded =
         PadForFraming(signal, n_fft, /*center=*/true);
-    const int frames = NumFrames(static_cast<int>(padded.size()), n_fft,
-                                 options_.hop_length);
+    const int frames =
+        NumFrames(static_cast<int>(padded.size()), n_fft, options_.hop_length);
     FrameMatrix base(frames, layout_.base_dim);
 
     const int bins = fft_->num_bins();

@@ -43,7 +43,8 @@ absl::StatusOr<DspFrameLayout> DspFrameLayout::For(
 std::vector<std::string> DspFrameLayout::ColumnNames() const {
   std::vector<std::string> names;
   auto add_group = [&names](const DspRange& r, const std::string& name) {
-    for (int i = 0; i < r.size; ++i) names.push_back(absl::StrCat(name, "[", i, "]"));
+    for (int i = 0; i < r.size; ++i)
+      names.push_back(absl::StrCat(name, "[", i, "]"));
   };
   auto add_named = [&names](const DspRange& r,
                             std::vector<std::string> columns) {

@@ -31,9 +31,9 @@ class MfccEncoder : public Encoder {
           "mfcc encoder: mfcc_n_mels must be >= 1, got ", options.mfcc_n_mels));
     }
     if (options.n_mfcc < 1 || options.n_mfcc > options.mfcc_n_mels) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "mfcc encoder: n_mfcc must be in [1, mfcc_n_mels=",
-          options.mfcc_n_mels, "], got ", options.n_mfcc));
+      return absl::InvalidArgumentError(
+          absl::StrCat("mfcc encoder: n_mfcc must be in [1, mfcc_n_mels=",
+                       options.mfcc_n_mels, "], got ", options.n_mfcc));
     }
     LogMelOptions lm;
     lm.sample_rate = options.sample_rate;
@@ -59,9 +59,9 @@ class MfccEncoder : public Encoder {
       absl::Span<const float> pcm) const override {
     EncodedClip clip;
     std::vector<float> short_storage;
-    ASSIGN_OR_RETURN(absl::Span<const float> signal,
-                     PrepareClip(pcm, options_.n_fft, short_storage,
-                                 clip.flags));
+    ASSIGN_OR_RETURN(
+        absl::Span<const float> signal,
+        PrepareClip(pcm, options_.n_fft, short_storage, clip.flags));
     ASSIGN_OR_RETURN(FrameMatrix log_mel, log_mel_->Compute(signal));
     const int frames = log_mel.num_frames();
     const int n_mfcc = options_.n_mfcc;

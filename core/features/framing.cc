@@ -51,8 +51,8 @@ std::vector<float> PaddedHannWindow(int win_length, int n_fft) {
   std::vector<float> window(n_fft, 0.0f);
   const int left = (n_fft - win_length) / 2;
   for (int n = 0; n < win_length; ++n) {
-    window[left + n] = static_cast<float>(
-        0.5 - 0.5 * std::cos(2.0 * M_PI * n / win_length));
+    window[left + n] =
+        static_cast<float>(0.5 - 0.5 * std::cos(2.0 * M_PI * n / win_length));
   }
   return window;
 }

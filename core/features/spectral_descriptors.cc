@@ -19,12 +19,13 @@ absl::StatusOr<SpectralDescriptors> SpectralDescriptors::Create(int sample_rate,
   d.num_bins_ = n_fft / 2 + 1;
   d.bin_hz_.resize(d.num_bins_);
   for (int k = 0; k < d.num_bins_; ++k) {
-    d.bin_hz_[k] = static_cast<float>(static_cast<double>(k) * sample_rate /
-                                      n_fft);
+    d.bin_hz_[k] =
+        static_cast<float>(static_cast<double>(k) * sample_rate / n_fft);
   }
   // Octave band edges 0, 200, 400, ..., 6400 Hz, then everything above.
   std::vector<double> edges = {0.0};
-  for (int b = 0; b < kNumContrastBands - 1; ++b) edges.push_back(200.0 * (1 << b));
+  for (int b = 0; b < kNumContrastBands - 1; ++b)
+    edges.push_back(200.0 * (1 << b));
   d.band_start_.assign(kNumContrastBands + 1, d.num_bins_);
   for (int b = 0; b < kNumContrastBands; ++b) {
     int k = 0;
@@ -76,8 +77,8 @@ SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
       log_sum += std::log(b);
       lin_sum += b;
     }
-    s.flatness = static_cast<float>(std::exp(log_sum / bands) /
-                                    (lin_sum / bands));
+    s.flatness =
+        static_cast<float>(std::exp(log_sum / bands) / (lin_sum / bands));
   }
   return s;
 }
@@ -113,7 +114,8 @@ void SpectralDescriptors::Contrast(absl::Span<const float> power,
       out[b] = 0.0f;
       continue;
     }
-    const int q = std::max(1, static_cast<int>(std::lround(kContrastQuantile * n)));
+    const int q =
+        std::max(1, static_cast<int>(std::lround(kContrastQuantile * n)));
     scratch.assign(power.begin() + lo, power.begin() + hi);
     // Smallest q to the front, then the largest q to the back.
     std::nth_element(scratch.begin(), scratch.begin() + (q - 1), scratch.end());

@@ -4,8 +4,9 @@
 //
 //   centroid  (Hz)  sum_k f_k M[k] / sum_k M[k]
 //   spread    (Hz)  sqrt(sum_k (f_k - centroid)^2 M[k] / sum_k M[k])
-//   roll-off  (Hz)  smallest f_k with sum_{j<=k} P[j] >= kRolloffFraction * sum_j P[j]
-//   flatness  (1)   geometric / arithmetic mean of the band powers B_j, the
+//   roll-off  (Hz)  smallest f_k with sum_{j<=k} P[j] >= kRolloffFraction *
+//   sum_j P[j] flatness  (1)   geometric / arithmetic mean of the band powers
+//   B_j, the
 //                   mean of P over consecutive groups of kFlatnessBandBins
 //                   bins starting at bin 1 (DC left out; a last partial group
 //                   is dropped), each floored at kPowerFloor. Averaging
@@ -52,8 +53,7 @@ class SpectralDescriptors {
   static constexpr float kContrastQuantile = 0.02f;
 
   // sample_rate > 0 Hz, n_fft >= 2; InvalidArgument otherwise.
-  static absl::StatusOr<SpectralDescriptors> Create(int sample_rate,
-                                                    int n_fft);
+  static absl::StatusOr<SpectralDescriptors> Create(int sample_rate, int n_fft);
 
   int num_bins() const { return num_bins_; }
 

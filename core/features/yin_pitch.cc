@@ -25,8 +25,7 @@ absl::StatusOr<std::unique_ptr<YinPitch>> YinPitch::Create(
   }
   const int tau_min =
       std::max(2, static_cast<int>(std::floor(o.sample_rate / o.f0_max)));
-  const int tau_max =
-      static_cast<int>(std::ceil(o.sample_rate / o.f0_min));
+  const int tau_max = static_cast<int>(std::ceil(o.sample_rate / o.f0_min));
   if (tau_max > o.frame_length / 2 || tau_max <= tau_min + 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "YinOptions: the longest period (sample_rate / f0_min = ", tau_max,

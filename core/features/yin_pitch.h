@@ -12,7 +12,8 @@
 // interpolation. Outputs:
 //   periodicity (1): clamp(1 - d'(lag), 0, 1); ~1 for a periodic tone,
 //                    ~0 for noise; 0 for a frame without energy (silence, DC).
-//   f0 (Hz):         sample_rate / refined lag when d'(lag) < voicing_threshold,
+//   f0 (Hz):         sample_rate / refined lag when d'(lag) <
+//   voicing_threshold,
 //                    otherwise 0 (unvoiced).
 #ifndef SOUNDSEARCH_CORE_FEATURES_YIN_PITCH_H_
 #define SOUNDSEARCH_CORE_FEATURES_YIN_PITCH_H_
@@ -27,12 +28,12 @@
 namespace soundsearch {
 
 struct YinOptions {
-  int sample_rate = 22050;        // Hz of the frames, > 0
-  int frame_length = 1024;        // samples per frame L
-  float f0_min = 60.0f;           // Hz, lowest f0 searched; needs tau_max < L / 2
-  float f0_max = 2000.0f;         // Hz, highest f0 searched, > f0_min, < sr / 2
-  float threshold = 0.15f;        // YIN absolute threshold on d'
-  float voicing_threshold = 0.3f; // d'(lag) above this reports f0 = 0
+  int sample_rate = 22050;  // Hz of the frames, > 0
+  int frame_length = 1024;  // samples per frame L
+  float f0_min = 60.0f;     // Hz, lowest f0 searched; needs tau_max < L / 2
+  float f0_max = 2000.0f;   // Hz, highest f0 searched, > f0_min, < sr / 2
+  float threshold = 0.15f;  // YIN absolute threshold on d'
+  float voicing_threshold = 0.3f;  // d'(lag) above this reports f0 = 0
 };
 
 struct PitchEstimate {
@@ -65,8 +66,8 @@ class YinPitch {
   int tau_max() const { return tau_max_; }
 
  private:
-  YinPitch(const YinOptions& options, std::unique_ptr<RealFft> fft,
-           int tau_min, int tau_max);
+  YinPitch(const YinOptions& options, std::unique_ptr<RealFft> fft, int tau_min,
+           int tau_max);
   const YinOptions options_;
   const std::unique_ptr<RealFft> fft_;  // size frame_length
   const int tau_min_;
