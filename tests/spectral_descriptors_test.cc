@@ -159,5 +159,27 @@ TEST_F(SpectralDescriptorsTest, ContrastIsHighForToneBandAndLowForNoise) {
   EXPECT_LT(noise[3], tone[3] - 2.0f);
 }
 
+TEST_F(SpectralDescriptorsTest, ContrastOnSyntheticSpectrum) {
+  // Flat power 1, with the 4 top bins of the 6400 Hz-Nyquist band (215 bins
+  // at 21.5 Hz: q = round(0.02 * 215) = 4) at 1000 and one bin of the
+  // 0-200 Hz band (10 bins: q = 1) at 100.
+  std::vector<float> power(descriptors_->num_bins(), 1.0f);
+  const int first_top_bin = static_cast<int>(std::ceil(6400.0 / kBinHz));
+  ASSERT_EQ(descriptors_->num_bins() - first_top_bin, 215);
+  for (int i = 0; i < 4; ++i) power[first_top_bin + 50 + 7 * i] = 1000.0f;
+  power[3] = 100.0f;
+  std::vector<float> scratch;
+  std::vector<float> contrast(SpectralDescriptors::kNumContrastBands);
+  descriptors_->Contrast(power, scratch, absl::MakeSpan(contrast));
+  EXPECT_NEAR(contrast[6], 3.0f, 1e-5f);  // log10(1000 / 1)
+  EXPECT_NEAR(contrast[0], 2.0f, 1e-5f);  // log10(100 / 1)
+  for (int b = 1; b < 6; ++b) EXPECT_NEAR(contrast[b], 0.0f, 1e-6f) << b;
+  // A single peak in the top band: the top-4 mean is (1000 + 3 * 1) / 4.
+  for (int i = 0; i < 4; ++i) power[first_top_bin + 50 + 7 * i] = 1.0f;
+  power[first_top_bin + 10] = 1000.0f;
+  descriptors_->Contrast(power, scratch, absl::MakeSpan(contrast));
+  EXPECT_NEAR(contrast[6], std::log10(1003.0 / 4.0), 1e-5);
+}
+
 }  // namespace
 }  // namespace soundsearch

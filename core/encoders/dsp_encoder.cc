@@ -90,10 +90,8 @@ class DspEncoder : public Encoder {
         absl::Span<const float> signal,
         PrepareClip(pcm, options_.n_fft, short_storage, clip.flags));
     const int n_fft = options_.n_fft;
-    const std::vector<float> padded =
-        PadForFraming(signal, n_fft, /*center=*/true);
-    const int frames =
-        NumFrames(static_cast<int>(padded.size()), n_fft, options_.hop_length);
+    FrameCutter cutter(signal, n_fft, options_.hop_length, /*center=*/true);
+    const int frames = cutter.num_frames();
     FrameMatrix base(frames, layout_.base_dim);
 
     const int bins = fft_->num_bins();
@@ -107,8 +105,7 @@ class DspEncoder : public Encoder {
     bool all_silent = true;
 
     for (int t = 0; t < frames; ++t) {
-      const absl::Span<const float> raw = absl::MakeConstSpan(
-          padded.data() + static_cast<size_t>(t) * options_.hop_length, n_fft);
+      const absl::Span<const float> raw = cutter.Frame(t);
       absl::Span<float> row = base.row(t);
       const float rms = Rms(raw);
       if (rms >= silence) all_silent = false;

@@ -69,15 +69,12 @@ class MfccEncoder : public Encoder {
     for (int t = 0; t < frames; ++t) dct_.Apply(log_mel.row(t), cepstra.row(t));
 
     // Silence on the same frames the spectrum saw (raw samples, no window).
-    const std::vector<float> padded =
-        PadForFraming(signal, options_.n_fft, /*center=*/true);
+    FrameCutter cutter(signal, options_.n_fft, options_.hop_length,
+                       /*center=*/true);
     const float silence = SilenceRmsThreshold(options_.silence_db);
     bool all_silent = true;
     for (int t = 0; t < frames && all_silent; ++t) {
-      const auto raw = absl::MakeConstSpan(
-          padded.data() + static_cast<size_t>(t) * options_.hop_length,
-          options_.n_fft);
-      if (Rms(raw) >= silence) all_silent = false;
+      if (Rms(cutter.Frame(t)) >= silence) all_silent = false;
     }
     clip.flags.silent = all_silent;
 

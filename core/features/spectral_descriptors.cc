@@ -116,14 +116,22 @@ void SpectralDescriptors::Contrast(absl::Span<const float> power,
     }
     const int q =
         std::max(1, static_cast<int>(std::lround(kContrastQuantile * n)));
-    scratch.assign(power.begin() + lo, power.begin() + hi);
-    // Smallest q to the front, then the largest q to the back.
-    std::nth_element(scratch.begin(), scratch.begin() + (q - 1), scratch.end());
-    double valley = 0.0;
-    for (int i = 0; i < q; ++i) valley += scratch[i];
-    std::nth_element(scratch.begin(), scratch.begin() + (n - q), scratch.end());
-    double peak = 0.0;
-    for (int i = n - q; i < n; ++i) peak += scratch[i];
+    double valley = 0.0, peak = 0.0;
+    if (q == 1) {
+      const auto [min_it, max_it] =
+          std::minmax_element(power.begin() + lo, power.begin() + hi);
+      valley = *min_it;
+      peak = *max_it;
+    } else {
+      scratch.assign(power.begin() + lo, power.begin() + hi);
+      // Smallest q to the front, then the largest q to the back.
+      std::nth_element(scratch.begin(), scratch.begin() + (q - 1),
+                       scratch.end());
+      for (int i = 0; i < q; ++i) valley += scratch[i];
+      std::nth_element(scratch.begin(), scratch.begin() + (n - q),
+                       scratch.end());
+      for (int i = n - q; i < n; ++i) peak += scratch[i];
+    }
     valley /= q;
     peak /= q;
     out[b] = static_cast<float>(std::log10(peak + kPowerFloor) -
