@@ -1,5 +1,6 @@
 // Signals made in code for the feature and encoder tests, plus the reader of
-// tests/data/mfcc_fixture.json (written by tools/fixtures/make_mfcc_fixture.py).
+// tests/data/mfcc_fixture.json (written by
+// tools/fixtures/make_mfcc_fixture.py).
 #ifndef SOUNDSEARCH_TESTS_DSP_TEST_SIGNALS_H_
 #define SOUNDSEARCH_TESTS_DSP_TEST_SIGNALS_H_
 
@@ -23,7 +24,8 @@ inline std::vector<float> MakeFixtureSignal(int sample_rate, int n) {
   uint64_t s = 12345;
   for (int i = 0; i < n; ++i) {
     s = (1103515245ull * s + 12345ull) % (1ull << 31);
-    const double u = static_cast<double>(s) / static_cast<double>(1ull << 31) - 0.5;
+    const double u =
+        static_cast<double>(s) / static_cast<double>(1ull << 31) - 0.5;
     const double t = i;
     const double v =
         0.5 * std::sin(2 * M_PI * 440.0 * t / sample_rate) +
@@ -53,9 +55,9 @@ inline std::vector<float> HarmonicTone(double f0, int num_harmonics,
   for (int h = 1; h <= num_harmonics; ++h) {
     if (h * f0 >= sample_rate / 2.0) break;
     for (int i = 0; i < n; ++i) {
-      x[i] += static_cast<float>(amplitude / h *
-                                 std::sin(2 * M_PI * h * f0 * i / sample_rate +
-                                          0.7 * h));
+      x[i] += static_cast<float>(
+          amplitude / h *
+          std::sin(2 * M_PI * h * f0 * i / sample_rate + 0.7 * h));
     }
   }
   return x;

@@ -20,6 +20,10 @@ fftwf_complex* AsFftw(std::complex<float>* p) {
 
 }  // namespace
 
+// fftwf_alloc_* / fftwf_free are FFTW's aligned allocator (posix_memalign
+// underneath, no shared state), safe to call from any thread; they give the
+// SIMD alignment the plans were made with, which the new-array execute
+// functions require.
 RealFft::Buffers::Buffers(int n)
     : n_(n),
       real_(fftwf_alloc_real(n)),

@@ -27,6 +27,31 @@ std::vector<float> PadForFraming(absl::Span<const float> pcm, int frame_length,
 // (padded_length - frame_length) / hop_length.
 int NumFrames(int padded_length, int frame_length, int hop_length);
 
+// The frames PadForFraming() + NumFrames() define, cut without copying the
+// whole signal: frames inside pcm are views into it, frames that reach into
+// the padding are assembled in an internal buffer. pcm must be non-empty and
+// outlive the cutter.
+// Thread-safety: not thread-safe (one cutter per call; it is cheap).
+class FrameCutter {
+ public:
+  // frame_length >= 1, hop_length >= 1.
+  FrameCutter(absl::Span<const float> pcm, int frame_length, int hop_length,
+              bool center);
+
+  int num_frames() const { return num_frames_; }
+  // Samples of frame t (frame_length of them), 0 <= t < num_frames(); valid
+  // until the next call to Frame().
+  absl::Span<const float> Frame(int t);
+
+ private:
+  absl::Span<const float> pcm_;
+  int frame_length_;
+  int hop_length_;
+  bool center_;
+  int num_frames_;
+  std::vector<float> scratch_;
+};
+
 // Periodic Hann window of win_length samples, w[n] = 0.5 - 0.5 cos(2 pi n /
 // win_length) (torch.hann_window default, scipy "hann" with sym=False),
 // zero-padded on both sides to n_fft samples and centred as torch.stft does

@@ -18,9 +18,9 @@ absl::StatusOr<std::unique_ptr<LogMelSpectrogram>> LogMelSpectrogram::Create(
   }
   if (opts.win_length == 0) opts.win_length = opts.n_fft;
   if (opts.win_length < 1 || opts.win_length > opts.n_fft) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("LogMelOptions.win_length must be in [1, n_fft=",
-                     opts.n_fft, "], got ", options.win_length));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LogMelOptions.win_length must be in [1, n_fft=", opts.n_fft, "], got ",
+        options.win_length));
   }
   if (opts.hop_length < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -58,17 +58,14 @@ absl::StatusOr<FrameMatrix> LogMelSpectrogram::Compute(
     return absl::InvalidArgumentError("LogMelSpectrogram: empty pcm");
   }
   const int n_fft = options_.n_fft;
-  const std::vector<float> padded =
-      PadForFraming(pcm, n_fft, options_.center);
-  const int frames = NumFrames(static_cast<int>(padded.size()), n_fft,
-                               options_.hop_length);
+  FrameCutter cutter(pcm, n_fft, options_.hop_length, options_.center);
+  const int frames = cutter.num_frames();
   const int n_mels = options_.n_mels;
   FrameMatrix out(frames, n_mels);
   RealFft::Buffers buffers = fft_->MakeBuffers();
   std::vector<float> power(fft_->num_bins());
   for (int t = 0; t < frames; ++t) {
-    const float* src = padded.data() + static_cast<size_t>(t) *
-                                           options_.hop_length;
+    const float* src = cutter.Frame(t).data();
     float* dst = buffers.real();
     for (int n = 0; n < n_fft; ++n) dst[n] = src[n] * window_[n];
     fft_->Forward(buffers);

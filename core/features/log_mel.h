@@ -30,14 +30,14 @@
 namespace soundsearch {
 
 struct LogMelOptions {
-  int sample_rate = 16000;   // Hz of the input pcm, > 0
-  int n_fft = 512;           // FFT size in samples, >= 2
-  int win_length = 0;        // 0 = n_fft; Hann window, zero-padded to n_fft
-  int hop_length = 160;      // samples between frame starts, >= 1
-  int n_mels = 64;           // mel bands, >= 1
-  float f_min = 0.0f;        // Hz, lowest filter edge
-  float f_max = 0.0f;        // 0 = sample_rate / 2
-  bool center = true;        // reflect-pad n_fft/2 each side, as torch.stft/librosa
+  int sample_rate = 16000;  // Hz of the input pcm, > 0
+  int n_fft = 512;          // FFT size in samples, >= 2
+  int win_length = 0;       // 0 = n_fft; Hann window, zero-padded to n_fft
+  int hop_length = 160;     // samples between frame starts, >= 1
+  int n_mels = 64;          // mel bands, >= 1
+  float f_min = 0.0f;       // Hz, lowest filter edge
+  float f_max = 0.0f;       // 0 = sample_rate / 2
+  bool center = true;  // reflect-pad n_fft/2 each side, as torch.stft/librosa
   float log_offset = 1e-6f;  // natural log(mel_power + log_offset), > 0
 };
 
@@ -50,7 +50,8 @@ class LogMelSpectrogram {
   static absl::StatusOr<std::unique_ptr<LogMelSpectrogram>> Create(
       const LogMelOptions& options);
 
-  // pcm: mono at options.sample_rate. Returns frames x n_mels; InvalidArgument if empty.
+  // pcm: mono at options.sample_rate. Returns frames x n_mels; InvalidArgument
+  // if empty.
   absl::StatusOr<FrameMatrix> Compute(absl::Span<const float> pcm) const;
 
   const LogMelOptions& options() const { return options_; }

@@ -7,8 +7,8 @@
 //   bin k (0 <= k < n_fft/2 + 1) sits at f_k = k * sample_rate / n_fft Hz;
 //   n_mels + 2 points equally spaced in mel from mel(f_min) to mel(f_max)
 //   give edge frequencies p_0 .. p_{n_mels+1} in Hz; filter m has weight
-//   max(0, min((f - p_m) / (p_{m+1} - p_m), (p_{m+2} - f) / (p_{m+2} - p_{m+1})))
-//   at f = f_k (peak 1, no area normalisation).
+//   max(0, min((f - p_m) / (p_{m+1} - p_m), (p_{m+2} - f) / (p_{m+2} -
+//   p_{m+1}))) at f = f_k (peak 1, no area normalisation).
 #ifndef SOUNDSEARCH_CORE_FEATURES_MEL_FILTERBANK_H_
 #define SOUNDSEARCH_CORE_FEATURES_MEL_FILTERBANK_H_
 
@@ -40,7 +40,8 @@ class MelFilterbank {
   int n_mels() const { return static_cast<int>(filters_.size()); }
   int num_bins() const { return num_bins_; }
 
-  // power: num_bins() values; mel: n_mels() values, mel[m] = sum_k w_m(k) power[k].
+  // power: num_bins() values; mel: n_mels() values, mel[m] = sum_k w_m(k)
+  // power[k].
   void Apply(absl::Span<const float> power, absl::Span<float> mel) const;
 
   // Weight of filter m at bin k (for tests and documentation).

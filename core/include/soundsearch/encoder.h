@@ -32,7 +32,31 @@ struct EncoderOptions {
   std::string kind = "dsp";
 
   // --- dsp and mfcc ---
-  int sample_rate = 22050;  // analysis rate in Hz
+  // Definitions and units of every descriptor: docs/features.md; the dsp
+  // frame layout: soundsearch/dsp_frame_layout.h.
+  int sample_rate = 22050;    // analysis rate in Hz, 8000..192000
+  int n_fft = 1024;           // dsp, mfcc: frame and FFT length in samples
+                              // (46 ms at 22050 Hz), periodic Hann window
+  int hop_length = 512;       // dsp, mfcc: samples between frames (23 ms), >= 1
+  int n_mfcc = 20;            // dsp, mfcc: cepstral coefficients c0..c(n-1),
+                              // <= the mel bands under them
+  float silence_db = -60.0f;  // dsp, mfcc: a frame whose RMS (dBFS) is below
+                              // this is silent; all frames silent sets
+                              // ClipFlags::silent
+  int dsp_n_mels = 64;        // dsp: log-mel bands (also under its MFCCs)
+  // dsp: descriptor groups to emit (at least one); see DspFrameLayout.
+  bool dsp_log_mel = true;         // n_mels log-mel energies
+  bool dsp_mfcc = true;            // n_mfcc MFCCs
+  bool dsp_spectral_shape = true;  // centroid, spread, roll-off, flatness, flux
+  bool dsp_contrast = true;        // 7 octave-band spectral contrasts
+  bool dsp_zcr = true;             // zero-crossing rate
+  bool dsp_rms = true;             // RMS level
+  bool dsp_pitch = true;           // YIN f0 and periodicity
+  bool dsp_deltas = true;          // dsp: append the deltas of every emitted
+                                   // descriptor (doubles frame_dim)
+  int mfcc_n_mels = 40;            // mfcc: mel bands under the cepstrum
+  bool mfcc_deltas = false;        // mfcc: append first-order deltas
+                                   // (frame_dim 2 * n_mfcc)
 
   // --- torchscript ---
   // Path of the TorchScript file; its spec is `<model>.json` unless

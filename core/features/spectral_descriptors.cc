@@ -1,0 +1,142 @@
+#include "features/spectral_descriptors.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace soundsearch {
+
+absl::StatusOr<SpectralDescriptors> SpectralDescriptors::Create(int sample_rate,
+                                                                int n_fft) {
+  if (sample_rate <= 0 || n_fft < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SpectralDescriptors needs sample_rate > 0 and n_fft >= 2"
+                     ", got ",
+                     sample_rate, ", ", n_fft));
+  }
+  SpectralDescriptors d;
+  d.num_bins_ = n_fft / 2 + 1;
+  d.bin_hz_.resize(d.num_bins_);
+  for (int k = 0; k < d.num_bins_; ++k) {
+    d.bin_hz_[k] =
+        static_cast<float>(static_cast<double>(k) * sample_rate / n_fft);
+  }
+  // Octave band edges 0, 200, 400, ..., 6400 Hz, then everything above.
+  std::vector<double> edges = {0.0};
+  for (int b = 0; b < kNumContrastBands - 1; ++b)
+    edges.push_back(200.0 * (1 << b));
+  d.band_start_.assign(kNumContrastBands + 1, d.num_bins_);
+  for (int b = 0; b < kNumContrastBands; ++b) {
+    int k = 0;
+    while (k < d.num_bins_ && d.bin_hz_[k] < edges[b]) ++k;
+    d.band_start_[b] = k;
+  }
+  d.band_start_[kNumContrastBands] = d.num_bins_;
+  return d;
+}
+
+SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
+  SpectralShape s;
+  double mag_sum = 0.0, weighted = 0.0, power_sum = 0.0;
+  for (int k = 0; k < num_bins_; ++k) {
+    const double m = std::sqrt(static_cast<double>(power[k]));
+    mag_sum += m;
+    weighted += m * bin_hz_[k];
+    power_sum += power[k];
+  }
+  if (mag_sum > 0.0) {
+    const double centroid = weighted / mag_sum;
+    double var = 0.0;
+    for (int k = 0; k < num_bins_; ++k) {
+      const double dev = bin_hz_[k] - centroid;
+      var += dev * dev * std::sqrt(static_cast<double>(power[k]));
+    }
+    s.centroid_hz = static_cast<float>(centroid);
+    s.spread_hz = static_cast<float>(std::sqrt(var / mag_sum));
+  }
+  if (power_sum > 0.0) {
+    const double target = kRolloffFraction * power_sum;
+    double cum = 0.0;
+    int k = 0;
+    for (; k < num_bins_ - 1; ++k) {
+      cum += power[k];
+      if (cum >= target) break;
+    }
+    s.rolloff_hz = bin_hz_[k];
+  }
+  // Flatness over band powers.
+  const int bands = (num_bins_ - 1) / kFlatnessBandBins;
+  if (bands >= 1) {
+    double log_sum = 0.0, lin_sum = 0.0;
+    for (int j = 0; j < bands; ++j) {
+      double b = 0.0;
+      const int start = 1 + j * kFlatnessBandBins;
+      for (int k = start; k < start + kFlatnessBandBins; ++k) b += power[k];
+      b = std::max(b / kFlatnessBandBins, static_cast<double>(kPowerFloor));
+      log_sum += std::log(b);
+      lin_sum += b;
+    }
+    s.flatness =
+        static_cast<float>(std::exp(log_sum / bands) / (lin_sum / bands));
+  }
+  return s;
+}
+
+void SpectralDescriptors::NormalizedMagnitude(absl::Span<const float> power,
+                                              absl::Span<float> out) const {
+  double sum = 0.0;
+  for (int k = 0; k < num_bins_; ++k) {
+    out[k] = std::sqrt(power[k]);
+    sum += out[k];
+  }
+  const float scale = sum > 0.0 ? static_cast<float>(1.0 / sum) : 0.0f;
+  for (int k = 0; k < num_bins_; ++k) out[k] *= scale;
+}
+
+float SpectralDescriptors::Flux(absl::Span<const float> current,
+                                absl::Span<const float> previous) {
+  double sum = 0.0;
+  for (size_t k = 0; k < current.size(); ++k) {
+    const double d = current[k] - previous[k];
+    sum += d * d;
+  }
+  return static_cast<float>(std::sqrt(sum));
+}
+
+void SpectralDescriptors::Contrast(absl::Span<const float> power,
+                                   std::vector<float>& scratch,
+                                   absl::Span<float> out) const {
+  for (int b = 0; b < kNumContrastBands; ++b) {
+    const int lo = band_start_[b], hi = band_start_[b + 1];
+    const int n = hi - lo;
+    if (n <= 0) {
+      out[b] = 0.0f;
+      continue;
+    }
+    const int q =
+        std::max(1, static_cast<int>(std::lround(kContrastQuantile * n)));
+    double valley = 0.0, peak = 0.0;
+    if (q == 1) {
+      const auto [min_it, max_it] =
+          std::minmax_element(power.begin() + lo, power.begin() + hi);
+      valley = *min_it;
+      peak = *max_it;
+    } else {
+      scratch.assign(power.begin() + lo, power.begin() + hi);
+      // Smallest q to the front, then the largest q to the back.
+      std::nth_element(scratch.begin(), scratch.begin() + (q - 1),
+                       scratch.end());
+      for (int i = 0; i < q; ++i) valley += scratch[i];
+      std::nth_element(scratch.begin(), scratch.begin() + (n - q),
+                       scratch.end());
+      for (int i = n - q; i < n; ++i) peak += scratch[i];
+    }
+    valley /= q;
+    peak /= q;
+    out[b] = static_cast<float>(std::log10(peak + kPowerFloor) -
+                                std::log10(valley + kPowerFloor));
+  }
+}
+
+}  // namespace soundsearch
