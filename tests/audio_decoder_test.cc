@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -185,16 +186,58 @@ class AudioDecoderTest : public ::testing::Test {
     return bytes.ok() ? *bytes : std::string();
   }
 
-  // A 3 s, 44.1 kHz mono clip encoded as `format_name`.
-  std::string EncodeLongClip(const std::string& format_name,
-                             double seconds = 3.0) {
-    return Encode(TestSignal(44100, 1, seconds), 44100, 1,
-                  FindFormat(format_name), format_name + "_long");
+  // A `seconds` long (1, 2, 3 or 4), 44.1 kHz mono test signal encoded as
+  // `format_name`; made once for the whole suite by SetUpTestSuite (one
+  // ffmpeg run per length). Tests may read it, not modify it.
+  static std::string EncodeLongClip(const std::string& format_name,
+                                    double seconds = 3.0) {
+    const std::string key = absl::StrCat(format_name, "_", seconds);
+    const auto it = clips_->find(key);
+    EXPECT_NE(it, clips_->end()) << "no shared clip " << key;
+    return it == clips_->end() ? std::string() : it->second;
   }
 
+  static void SetUpTestSuite() {
+    auto dir = test::TempDir::Create();
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    shared_dir_ = new test::TempDir(std::move(dir).value());
+    clips_ = new std::map<std::string, std::string>();
+    for (int seconds = 1; seconds <= 4; ++seconds) {
+      const std::string wav =
+          shared_dir_->File(absl::StrCat("long_", seconds, ".wav"));
+      ASSERT_TRUE(test::WriteFloatWav(wav, TestSignal(44100, 1, seconds),
+                                      44100, 1)
+                      .ok());
+      std::vector<test::EncodeTarget> targets;
+      for (const char* name : {"wav_s16", "flac16", "mp3", "vorbis", "opus",
+                               "aac_m4a", "webm_opus", "aiff_s24"}) {
+        const Format& format = FindFormat(name);
+        const std::string key = absl::StrCat(name, "_", static_cast<double>(seconds));
+        const std::string path =
+            shared_dir_->File(absl::StrCat(key, ".", format.extension));
+        targets.push_back({path, format.ffmpeg_args});
+        (*clips_)[key] = path;
+      }
+      const absl::Status encoded = test::EncodeManyWithFfmpeg(wav, targets);
+      ASSERT_TRUE(encoded.ok()) << encoded;
+    }
+  }
+
+  static void TearDownTestSuite() {
+    delete clips_;
+    clips_ = nullptr;
+    delete shared_dir_;
+    shared_dir_ = nullptr;
+  }
+
+  static test::TempDir* shared_dir_;
+  static std::map<std::string, std::string>* clips_;
   std::optional<test::TempDir> dir_;
   std::unique_ptr<AudioDecoder> decoder_;
 };
+
+test::TempDir* AudioDecoderTest::shared_dir_ = nullptr;
+std::map<std::string, std::string>* AudioDecoderTest::clips_ = nullptr;
 
 // Checks one decode of a 1 s test signal in `format` at `layout`.
 void CheckDecoded(const DecodedAudio& audio, const Format& format,

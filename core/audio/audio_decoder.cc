@@ -38,6 +38,10 @@ constexpr int kMaxChannels = 64;
 constexpr double kEarlyEndFraction = 0.9;
 constexpr double kEarlyEndSlackSeconds = 0.1;
 
+// Bound on the output reserved up front per input byte (6 kbit/s Opus at
+// 48 kHz is 64 samples per byte).
+constexpr double kMaxSamplesPerInputByte = 128;
+
 constexpr absl::StatusCode kBadInput = absl::StatusCode::kInvalidArgument;
 
 void ConfigureFfmpegLogging() {
@@ -87,8 +91,11 @@ std::string DescribeStreams(const AVFormatContext& format) {
 class DecodeCall {
  public:
   DecodeCall(const AudioDecoderOptions& options, int output_rate,
-             const Deadline* deadline)
-      : options_(options), output_rate_(output_rate), deadline_(deadline) {
+             int64_t input_bytes, const Deadline* deadline)
+      : options_(options),
+        output_rate_(output_rate),
+        input_bytes_(input_bytes),
+        deadline_(deadline) {
     max_samples_ = static_cast<size_t>(std::max(
         1.0, std::floor(options.max_duration_seconds * output_rate)));
   }
@@ -117,6 +124,7 @@ class DecodeCall {
 
   const AudioDecoderOptions& options_;
   const int output_rate_;
+  const int64_t input_bytes_;
   const Deadline* deadline_;
   size_t max_samples_ = 0;
 
@@ -388,10 +396,13 @@ absl::Status DecodeCall::DecodeAll() {
     return absl::ResourceExhaustedError("cannot allocate a packet");
   }
   if (result_.declared_duration_seconds > 0) {
-    result_.samples.reserve(std::min<size_t>(
-        max_samples_ + 1,
-        static_cast<size_t>(result_.declared_duration_seconds * output_rate_) +
-            output_rate_));
+    // Reserve what the header announces, but never more than the output
+    // limit or kMaxSamplesPerInputByte per input byte: a tiny file may lie.
+    const double announced =
+        result_.declared_duration_seconds * output_rate_ + output_rate_ / 4;
+    result_.samples.reserve(static_cast<size_t>(std::min<double>(
+        {announced, static_cast<double>(max_samples_) + 1,
+         static_cast<double>(input_bytes_) * kMaxSamplesPerInputByte})));
   }
   while (!full()) {
     if (deadline_->Expired()) {
@@ -485,7 +496,10 @@ absl::StatusOr<DecodedAudio> DecodeCall::Run(AVIOContext* io,
               kEarlyEndSlackSeconds;
   result_.damaged = result_.error_count > 0 || saw_corrupt_ ||
                     non_finite > 0 || ended_early;
-  result_.samples.shrink_to_fit();
+  if (result_.samples.capacity() >
+      result_.samples.size() + result_.samples.size() / 4 + output_rate_) {
+    result_.samples.shrink_to_fit();
+  }
   return std::move(result_);
 }
 
@@ -533,7 +547,7 @@ absl::StatusOr<DecodedAudio> AudioDecoder::DecodeFile(
   ASSIGN_OR_RETURN(
       std::unique_ptr<AvioInput> input,
       AvioInput::FromFile(path, options_.max_input_bytes, &deadline));
-  DecodeCall call(options_, rate, &deadline);
+  DecodeCall call(options_, rate, input->size(), &deadline);
   return call.Run(input->context(), path);
 }
 
@@ -553,7 +567,7 @@ absl::StatusOr<DecodedAudio> AudioDecoder::DecodeBytes(
   const Deadline deadline(options_.timeout_seconds);
   ASSIGN_OR_RETURN(std::unique_ptr<AvioInput> input,
                    AvioInput::FromBytes(bytes, &deadline));
-  DecodeCall call(options_, rate, &deadline);
+  DecodeCall call(options_, rate, input->size(), &deadline);
   return call.Run(input->context(), "");
 }
 
