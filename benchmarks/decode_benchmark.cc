@@ -60,9 +60,9 @@ Timing Measure(int reps, const std::function<double()>& run) {
     const auto start = std::chrono::steady_clock::now();
     const double cpu = run();
     if (cpu < 0) return {};
-    walls.push_back(std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count());
+    walls.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
     cpus.push_back(cpu);
   }
   return {Median(walls), Median(cpus)};
@@ -73,9 +73,9 @@ Timing Measure(int reps, const std::function<double()>& run) {
 double RunCli(const std::string& path, int rate) {
   const std::string rate_text = std::to_string(rate);
   std::vector<std::string> args = {
-      "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i", path,
-      "-vn",    "-ac",      "1",  "-ar", rate_text, "-f", "f32le", "-y",
-      "/dev/null"};
+      "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i",
+      path,     "-vn",      "-ac",          "1",         "-ar",   rate_text,
+      "-f",     "f32le",    "-y",           "/dev/null"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -140,8 +140,12 @@ int Main(int argc, char** argv) {
   std::vector<Case> cases = {
       {"WAV pcm16", dir->File("clip.wav"), {"-c:a", "pcm_s16le"}},
       {"FLAC", dir->File("clip.flac"), {"-c:a", "flac"}},
-      {"MP3 192k", dir->File("clip.mp3"), {"-c:a", "libmp3lame", "-b:a", "192k"}},
-      {"Ogg Vorbis q5", dir->File("clip.ogg"), {"-c:a", "libvorbis", "-q:a", "5"}},
+      {"MP3 192k",
+       dir->File("clip.mp3"),
+       {"-c:a", "libmp3lame", "-b:a", "192k"}},
+      {"Ogg Vorbis q5",
+       dir->File("clip.ogg"),
+       {"-c:a", "libvorbis", "-q:a", "5"}},
   };
   std::vector<test::EncodeTarget> targets;
   for (const Case& c : cases) targets.push_back({c.path, c.args});
@@ -162,11 +166,13 @@ int Main(int argc, char** argv) {
   const std::string tiny = dir->File("tiny.wav");
   status = test::WritePcm16Wav(tiny, test::Sine(440, 0.1, 44100), 44100, 1);
   const Timing startup = status.ok()
-      ? Measure(reps, [&] { return RunCli(tiny, rate); }) : Timing();
+                             ? Measure(reps, [&] { return RunCli(tiny, rate); })
+                             : Timing();
 
-  std::printf("decode_benchmark: %.0f s stereo 44.1 kHz clip -> mono f32 at "
-              "%d Hz, median of %d runs; x = times real time\n",
-              seconds, rate, reps);
+  std::printf(
+      "decode_benchmark: %.0f s stereo 44.1 kHz clip -> mono f32 at "
+      "%d Hz, median of %d runs; x = times real time\n",
+      seconds, rate, reps);
   std::printf("ffmpeg CLI start-up (0.1 s clip): wall %.3f s, cpu %.3f s\n\n",
               startup.wall, startup.cpu);
   std::printf("%-14s %8s | %8s %7s %8s %7s | %8s %7s %8s %7s | %7s %7s\n",
@@ -208,8 +214,9 @@ int Main(int argc, char** argv) {
     // CPU time is the verdict: wall time on a shared machine is noise.
     if (in_process.cpu > cli.cpu) slower = true;
   }
-  std::printf("\nwall_r, cpu_r: CLI time / in-process time (> 1: in-process "
-              "faster); the CLI's include its start-up.\n");
+  std::printf(
+      "\nwall_r, cpu_r: CLI time / in-process time (> 1: in-process "
+      "faster); the CLI's include its start-up.\n");
   std::printf("%s\n", slower ? "FAIL: in-process decoding used more CPU than "
                                "the CLI"
                              : "OK: in-process decoding at least as fast as "

@@ -72,6 +72,7 @@ struct Format {
   int max_channels;  // most channels the encoder takes
 };
 
+// clang-format off
 const std::vector<Format>& AllFormats() {
   static const auto* formats = new std::vector<Format>{
       {"wav_u8", "wav", {"-c:a", "pcm_u8"}, "wav", "pcm_u8", 1.0 / 128, 1, 0,
@@ -111,6 +112,7 @@ const std::vector<Format>& AllFormats() {
   };
   return *formats;
 }
+// clang-format on
 
 const Format& FindFormat(const std::string& name) {
   for (const Format& f : AllFormats()) {
@@ -205,14 +207,15 @@ class AudioDecoderTest : public ::testing::Test {
     for (int seconds = 1; seconds <= 4; ++seconds) {
       const std::string wav =
           shared_dir_->File(absl::StrCat("long_", seconds, ".wav"));
-      ASSERT_TRUE(test::WriteFloatWav(wav, TestSignal(44100, 1, seconds),
-                                      44100, 1)
-                      .ok());
+      ASSERT_TRUE(
+          test::WriteFloatWav(wav, TestSignal(44100, 1, seconds), 44100, 1)
+              .ok());
       std::vector<test::EncodeTarget> targets;
       for (const char* name : {"wav_s16", "flac16", "mp3", "vorbis", "opus",
                                "aac_m4a", "webm_opus", "aiff_s24"}) {
         const Format& format = FindFormat(name);
-        const std::string key = absl::StrCat(name, "_", static_cast<double>(seconds));
+        const std::string key =
+            absl::StrCat(name, "_", static_cast<double>(seconds));
         const std::string path =
             shared_dir_->File(absl::StrCat(key, ".", format.extension));
         targets.push_back({path, format.ffmpeg_args});
@@ -245,7 +248,8 @@ void CheckDecoded(const DecodedAudio& audio, const Format& format,
   EXPECT_EQ(audio.sample_rate, output_rate);
   EXPECT_EQ(audio.container, format.container);
   EXPECT_EQ(audio.codec, format.codec);
-  const int codec_rate = format.codec_rate > 0 ? format.codec_rate : layout.rate;
+  const int codec_rate =
+      format.codec_rate > 0 ? format.codec_rate : layout.rate;
   EXPECT_EQ(audio.source_sample_rate, codec_rate);
   EXPECT_EQ(audio.source_channels, layout.channels);
   EXPECT_FALSE(audio.truncated);
@@ -253,9 +257,9 @@ void CheckDecoded(const DecodedAudio& audio, const Format& format,
   EXPECT_EQ(audio.error_count, 0);
   // Duration within one codec frame (plus a few output samples of
   // resampler rounding).
-  const double tolerance = static_cast<double>(format.frame_samples) /
-                               codec_rate +
-                           4.0 / output_rate;
+  const double tolerance =
+      static_cast<double>(format.frame_samples) / codec_rate +
+      4.0 / output_rate;
   EXPECT_NEAR(audio.duration_seconds, kClipSeconds, tolerance);
   EXPECT_DOUBLE_EQ(audio.duration_seconds,
                    static_cast<double>(audio.samples.size()) / output_rate);
@@ -314,8 +318,8 @@ TEST_F(AudioDecoderTest, DecodesEveryFormatRateAndChannelCount) {
         ASSERT_EQ(native->samples.size(), expected.size());
         double worst = 0;
         for (size_t i = 0; i < expected.size(); ++i) {
-          worst = std::max(
-              worst, std::fabs(double{native->samples[i]} - expected[i]));
+          worst = std::max(worst,
+                           std::fabs(double{native->samples[i]} - expected[i]));
         }
         EXPECT_LE(worst, format.round_trip_tolerance);
       }
@@ -483,9 +487,13 @@ TEST_F(AudioDecoderTest, TextIsInvalidArgument) {
   }
   auto audio = decoder_->DecodeBytes(text);
   EXPECT_EQ(audio.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(audio.status().message(),
-              AnyOf(HasSubstr("unrecognised format"),
-                    HasSubstr("no audio stream")));
+  EXPECT_THAT(audio.status().message(), HasSubstr("unrecognised format"));
+  // Named *.txt, FFmpeg's "tty" demuxer takes it as ANSI art: a video stream.
+  const std::string path = dir_->File("notes.txt");
+  ASSERT_TRUE(test::WriteFileBytes(path, text).ok());
+  audio = decoder_->DecodeFile(path);
+  EXPECT_EQ(audio.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(audio.status().message(), HasSubstr("no audio stream"));
 }
 
 TEST_F(AudioDecoderTest, RandomBytesAreInvalidArgument) {
@@ -496,9 +504,7 @@ TEST_F(AudioDecoderTest, RandomBytesAreInvalidArgument) {
     for (char& c : bytes) c = static_cast<char>(rng());
     auto audio = decoder_->DecodeBytes(bytes);
     EXPECT_EQ(audio.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(audio.status().message(),
-                AnyOf(HasSubstr("unrecognised format"),
-                      HasSubstr("no audio stream"), HasSubstr("corrupt")));
+    EXPECT_THAT(audio.status().message(), HasSubstr("unrecognised format"));
   }
 }
 
@@ -515,10 +521,10 @@ TEST_F(AudioDecoderTest, ImageHasNoAudioStream) {
 
 TEST_F(AudioDecoderTest, VideoOnlyFileHasNoAudioStream) {
   const std::string mp4 = dir_->File("video.mp4");
-  ASSERT_TRUE(test::RunFfmpeg({"-f", "lavfi", "-i",
-                               "testsrc=size=64x64:rate=10", "-t", "1",
-                               "-c:v", "mpeg4", mp4})
-                  .ok());
+  ASSERT_TRUE(
+      test::RunFfmpeg({"-f", "lavfi", "-i", "testsrc=size=64x64:rate=10", "-t",
+                       "1", "-c:v", "mpeg4", mp4})
+          .ok());
   auto audio = decoder_->DecodeFile(mp4);
   EXPECT_EQ(audio.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(audio.status().message(), HasSubstr("no audio stream"));

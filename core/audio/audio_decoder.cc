@@ -96,8 +96,8 @@ class DecodeCall {
         output_rate_(output_rate),
         input_bytes_(input_bytes),
         deadline_(deadline) {
-    max_samples_ = static_cast<size_t>(std::max(
-        1.0, std::floor(options.max_duration_seconds * output_rate)));
+    max_samples_ = static_cast<size_t>(
+        std::max(1.0, std::floor(options.max_duration_seconds * output_rate)));
   }
 
   // `name` is the file name when there is one (FFmpeg uses its extension as
@@ -151,8 +151,8 @@ absl::Status DecodeCall::Open(AVIOContext* io, const std::string& name) {
   raw->pb = io;
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   raw->probesize = options_.probe_bytes;
-  raw->format_probesize = static_cast<int>(std::min<int64_t>(
-      options_.probe_bytes, std::numeric_limits<int>::max()));
+  raw->format_probesize = static_cast<int>(
+      std::min<int64_t>(options_.probe_bytes, std::numeric_limits<int>::max()));
   raw->max_analyze_duration =
       static_cast<int64_t>(options_.analyze_seconds * AV_TIME_BASE);
   raw->interrupt_callback.callback = &InterruptCallback;
@@ -179,12 +179,12 @@ absl::Status DecodeCall::Open(AVIOContext* io, const std::string& name) {
   result_.container = format_->iformat->name;
 
   const AVCodec* codec = nullptr;
-  ret = av_find_best_stream(format_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec,
-                            0);
+  ret =
+      av_find_best_stream(format_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
   if (ret == AVERROR_STREAM_NOT_FOUND) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "no audio stream in this ", result_.container, " input (",
-        DescribeStreams(*format_), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("no audio stream in this ", result_.container, " input (",
+                     DescribeStreams(*format_), ")"));
   }
   if (ret == AVERROR_DECODER_NOT_FOUND) {
     int first_audio = -1;
@@ -196,12 +196,14 @@ absl::Status DecodeCall::Open(AVIOContext* io, const std::string& name) {
     const char* codec_name =
         first_audio < 0
             ? "unknown"
-            : avcodec_get_name(format_->streams[first_audio]->codecpar->codec_id);
+            : avcodec_get_name(
+                  format_->streams[first_audio]->codecpar->codec_id);
     return absl::InvalidArgumentError(
         absl::StrCat("unsupported audio codec '", codec_name, "' in this ",
                      result_.container, " input"));
   }
-  if (ret < 0) return FfmpegError(kBadInput, ret, "cannot select an audio stream");
+  if (ret < 0)
+    return FfmpegError(kBadInput, ret, "cannot select an audio stream");
   stream_ = format_->streams[ret];
   for (unsigned i = 0; i < format_->nb_streams; ++i) {
     if (format_->streams[i] != stream_) {
@@ -225,8 +227,9 @@ absl::Status DecodeCall::Open(AVIOContext* io, const std::string& name) {
   }
   ret = avcodec_parameters_to_context(codec_.get(), stream_->codecpar);
   if (ret < 0) {
-    return FfmpegError(kBadInput, ret,
-                       absl::StrCat("bad parameters for codec ", result_.codec));
+    return FfmpegError(
+        kBadInput, ret,
+        absl::StrCat("bad parameters for codec ", result_.codec));
   }
   codec_->pkt_timebase = stream_->time_base;
   codec_->thread_count = 1;  // callers parallelise across calls
@@ -242,9 +245,9 @@ absl::Status DecodeCall::Open(AVIOContext* io, const std::string& name) {
 absl::Status DecodeCall::ConfigureResampler(const AVFrame& frame) {
   const int channels = frame.ch_layout.nb_channels;
   if (channels <= 0 || channels > kMaxChannels) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported channel count ", channels, " (at most ", kMaxChannels,
-        ")"));
+    return absl::InvalidArgumentError(absl::StrCat("unsupported channel count ",
+                                                   channels, " (at most ",
+                                                   kMaxChannels, ")"));
   }
   if (frame.sample_rate <= 0 || frame.sample_rate > kMaxSourceRate) {
     return absl::InvalidArgumentError(
@@ -285,8 +288,8 @@ absl::Status DecodeCall::ConfigureResampler(const AVFrame& frame) {
   ret = swr_init(swr_.get());
   if (ret < 0) {
     return FfmpegError(kBadInput, ret,
-                       absl::StrCat("cannot resample ", channels, " channels at ",
-                                    frame.sample_rate, " Hz"));
+                       absl::StrCat("cannot resample ", channels,
+                                    " channels at ", frame.sample_rate, " Hz"));
   }
   swr_format_ = frame.format;
   swr_rate_ = frame.sample_rate;
@@ -457,25 +460,28 @@ absl::StatusOr<DecodedAudio> DecodeCall::Run(AVIOContext* io,
       absl::StrCat(result_.codec, " in ", result_.container);
   if (result_.samples.empty()) {
     if (result_.error_count > 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "no audio could be decoded from this ", where, " input (corrupted or "
-          "truncated): ", result_.error_count, " errors, the last: ",
-          AvErrorText(last_error_)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("no audio could be decoded from this ", where,
+                       " input (corrupted or "
+                       "truncated): ",
+                       result_.error_count,
+                       " errors, the last: ", AvErrorText(last_error_)));
     }
     if (result_.declared_duration_seconds > 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "zero audio samples decoded from this ", where, " input, which "
-          "declares ", result_.declared_duration_seconds,
-          " s: truncated or corrupted"));
+          "zero audio samples decoded from this ", where,
+          " input, which "
+          "declares ",
+          result_.declared_duration_seconds, " s: truncated or corrupted"));
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "zero audio samples decoded: the ", where, " stream is empty"));
   }
   if (result_.error_count * 2 > std::max<int64_t>(packets_, frames_)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "mostly undecodable (corrupted) ", where, " input: ",
-        result_.error_count, " errors in ", packets_, " packets, the last: ",
-        AvErrorText(last_error_)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("mostly undecodable (corrupted) ", where,
+                     " input: ", result_.error_count, " errors in ", packets_,
+                     " packets, the last: ", AvErrorText(last_error_)));
   }
 
   int64_t non_finite = 0;
@@ -494,8 +500,8 @@ absl::StatusOr<DecodedAudio> DecodeCall::Run(AVIOContext* io,
       result_.duration_seconds <
           kEarlyEndFraction * result_.declared_duration_seconds -
               kEarlyEndSlackSeconds;
-  result_.damaged = result_.error_count > 0 || saw_corrupt_ ||
-                    non_finite > 0 || ended_early;
+  result_.damaged =
+      result_.error_count > 0 || saw_corrupt_ || non_finite > 0 || ended_early;
   if (result_.samples.capacity() >
       result_.samples.size() + result_.samples.size() / 4 + output_rate_) {
     result_.samples.shrink_to_fit();
@@ -522,17 +528,18 @@ absl::StatusOr<std::unique_ptr<AudioDecoder>> AudioDecoder::Create(
   RETURN_IF_ERROR(
       ValidateOutputRate(options.target_sample_rate, "target_sample_rate"));
   if (options.probe_bytes < 32) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "probe_bytes must be >= 32, got ", options.probe_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("probe_bytes must be >= 32, got ", options.probe_bytes));
   }
   if (!(options.analyze_seconds > 0) || options.analyze_seconds > 3600) {
     return absl::InvalidArgumentError(absl::StrCat(
         "analyze_seconds must be in (0, 3600], got ", options.analyze_seconds));
   }
-  if (!(options.timeout_seconds >= 0) || !std::isfinite(options.timeout_seconds)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "timeout_seconds must be >= 0 (0: none), got ",
-        options.timeout_seconds));
+  if (!(options.timeout_seconds >= 0) ||
+      !std::isfinite(options.timeout_seconds)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("timeout_seconds must be >= 0 (0: none), got ",
+                     options.timeout_seconds));
   }
   ConfigureFfmpegLogging();
   return std::unique_ptr<AudioDecoder>(new AudioDecoder(options));

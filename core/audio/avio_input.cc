@@ -43,7 +43,8 @@ absl::StatusOr<std::unique_ptr<AvioInput>> AvioInput::FromFile(
     const int error = errno;
     const std::string message =
         absl::StrCat("cannot open '", path, "': ", std::strerror(error));
-    if (error == ENOENT || error == ENOTDIR) return absl::NotFoundError(message);
+    if (error == ENOENT || error == ENOTDIR)
+      return absl::NotFoundError(message);
     if (error == EACCES || error == EPERM) {
       return absl::PermissionDeniedError(message);
     }
@@ -85,10 +86,9 @@ absl::Status AvioInput::AllocateContext() {
   if (buffer == nullptr) {
     return absl::ResourceExhaustedError("cannot allocate the I/O buffer");
   }
-  context_.reset(avio_alloc_context(buffer, kIoBufferBytes, /*write_flag=*/0,
-                                    this, &AvioInput::ReadCallback,
-                                    /*write_packet=*/nullptr,
-                                    &AvioInput::SeekCallback));
+  context_.reset(avio_alloc_context(
+      buffer, kIoBufferBytes, /*write_flag=*/0, this, &AvioInput::ReadCallback,
+      /*write_packet=*/nullptr, &AvioInput::SeekCallback));
   if (context_ == nullptr) {
     av_free(buffer);
     return absl::ResourceExhaustedError("cannot allocate the I/O context");

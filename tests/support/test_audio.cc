@@ -37,21 +37,28 @@ void PutU32(std::string& out, uint32_t v) {
 // Speaker mask for WAVE_FORMAT_EXTENSIBLE (FFmpeg's default layouts).
 uint32_t ChannelMask(int channels) {
   switch (channels) {
-    case 1: return 0x4;
-    case 2: return 0x3;
-    case 3: return 0x7;
-    case 4: return 0x107;
-    case 5: return 0x607;
-    case 6: return 0x3F;
-    case 8: return 0x63F;
-    default: return 0;
+    case 1:
+      return 0x4;
+    case 2:
+      return 0x3;
+    case 3:
+      return 0x7;
+    case 4:
+      return 0x107;
+    case 5:
+      return 0x607;
+    case 6:
+      return 0x3F;
+    case 8:
+      return 0x63F;
+    default:
+      return 0;
   }
 }
 
 // RIFF/WAVE with one fmt chunk and one data chunk holding `payload`.
 absl::Status WriteWav(const std::string& path, const std::string& payload,
-                      int sample_rate, int channels, bool is_float,
-                      int bits) {
+                      int sample_rate, int channels, bool is_float, int bits) {
   if (channels < 1 || sample_rate < 1) {
     return absl::InvalidArgumentError("bad channels or sample rate");
   }
@@ -66,8 +73,8 @@ absl::Status WriteWav(const std::string& path, const std::string& payload,
   PutU16(fmt, block_align);
   PutU16(fmt, static_cast<uint16_t>(bits));
   if (extensible) {
-    PutU16(fmt, 22);                               // cbSize
-    PutU16(fmt, static_cast<uint16_t>(bits));      // valid bits
+    PutU16(fmt, 22);                           // cbSize
+    PutU16(fmt, static_cast<uint16_t>(bits));  // valid bits
     PutU32(fmt, ChannelMask(channels));
     // Sub-format GUID: {0000000X-0000-0010-8000-00aa00389b71}.
     PutU32(fmt, is_float ? 3 : 1);
@@ -165,13 +172,12 @@ absl::Status WritePcm16Wav(const std::string& path,
     const auto v = static_cast<int16_t>(std::lround(clipped * 32767.0f));
     PutU16(payload, static_cast<uint16_t>(v));
   }
-  return WriteWav(path, payload, sample_rate, channels, /*is_float=*/false,
-                  16);
+  return WriteWav(path, payload, sample_rate, channels, /*is_float=*/false, 16);
 }
 
 absl::Status RunFfmpeg(const std::vector<std::string>& args) {
-  std::vector<std::string> argv_strings = {"ffmpeg", "-nostdin", "-hide_banner",
-                                           "-loglevel", "error", "-y"};
+  std::vector<std::string> argv_strings = {
+      "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& s : argv_strings) argv.push_back(s.data());
@@ -210,8 +216,7 @@ absl::Status RunFfmpeg(const std::vector<std::string>& args) {
                                             "': ", std::strerror(spawn_error)));
   }
   if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
-    return absl::InternalError(
-        absl::StrCat("'", command, "' failed: ", log));
+    return absl::InternalError(absl::StrCat("'", command, "' failed: ", log));
   }
   return absl::OkStatus();
 }
