@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <thread>
 #include <utility>
@@ -82,6 +83,7 @@ struct QueryResults {
 struct Scratch {
   explicit Scratch(int64_t n) : marker(n, 0) {}
   std::vector<int64_t> order;
+  std::vector<float> values;
   std::vector<uint8_t> marker;
   std::vector<uint8_t> relevance;
   std::vector<int64_t> union_items;
@@ -91,22 +93,49 @@ struct Scratch {
 // score, ties by lower index.
 class ScoreView {
  public:
-  // scores: size n; scores[q] is ignored. Selects the top `depth`.
+  // scores: size n; scores[q] is ignored. Selects the top `depth` into
+  // scratch->order (which the view then points into).
   ScoreView(const float* scores, int64_t n, int64_t q, int64_t depth,
-            std::vector<int64_t>* order)
+            Scratch* scratch)
       : s_(scores), n_(n), q_(q) {
-    order->clear();
-    for (int64_t j = 0; j < n; ++j) {
-      if (j != q) order->push_back(j);
+    std::vector<int64_t>& order = scratch->order;
+    order.clear();
+    depth = std::min<int64_t>(depth, n - 1);
+    if (depth < n - 1 && depth > 0) {
+      // The depth-th best score (a min-heap of the best so far: one compare
+      // for most items), then everything above it and the lowest indices
+      // among those equal to it.
+      std::vector<float>& heap = scratch->values;
+      heap.clear();
+      const std::greater<float> min_heap;
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == q) continue;
+        const float v = scores[j];
+        if (static_cast<int64_t>(heap.size()) < depth) {
+          heap.push_back(v);
+          std::push_heap(heap.begin(), heap.end(), min_heap);
+        } else if (v > heap.front()) {
+          std::pop_heap(heap.begin(), heap.end(), min_heap);
+          heap.back() = v;
+          std::push_heap(heap.begin(), heap.end(), min_heap);
+        }
+      }
+      const float threshold = heap.front();
+      for (int64_t j = 0; j < n; ++j) {
+        if (j != q && scores[j] > threshold) order.push_back(j);
+      }
+      for (int64_t j = 0; j < n && static_cast<int64_t>(order.size()) < depth;
+           ++j) {
+        if (j != q && scores[j] == threshold) order.push_back(j);
+      }
+    } else if (depth > 0) {
+      for (int64_t j = 0; j < n; ++j) {
+        if (j != q) order.push_back(j);
+      }
     }
-    const auto better = [this](int64_t a, int64_t b) { return Better(a, b); };
-    depth = std::min<int64_t>(depth, static_cast<int64_t>(order->size()));
-    if (depth < static_cast<int64_t>(order->size())) {
-      std::nth_element(order->begin(), order->begin() + depth, order->end(),
-                       better);
-    }
-    std::sort(order->begin(), order->begin() + depth, better);
-    top_ = absl::MakeConstSpan(order->data(), depth);
+    std::sort(order.begin(), order.end(),
+              [this](int64_t a, int64_t b) { return Better(a, b); });
+    top_ = absl::MakeConstSpan(order);
   }
 
   absl::Span<const int64_t> top() const { return top_; }
@@ -121,11 +150,13 @@ class ScoreView {
     for (size_t k = 0; k < top_.size(); ++k) {
       if (top_[k] == best) return static_cast<int64_t>(k);
     }
-    int64_t ahead = 0;
+    // Items ahead of `best`: higher scores, and equal scores at lower
+    // indices; the query itself does not count.
     const float sb = s_[best];
-    for (int64_t j = 0; j < n_; ++j) {
-      ahead += (s_[j] > sb || (s_[j] == sb && j < best)) && j != q_;
-    }
+    int64_t ahead = 0;
+    for (int64_t j = 0; j < n_; ++j) ahead += s_[j] > sb ? 1 : 0;
+    for (int64_t j = 0; j < best; ++j) ahead += s_[j] == sb ? 1 : 0;
+    if (s_[q_] > sb || (s_[q_] == sb && q_ < best)) --ahead;
     return ahead;
   }
 
@@ -362,7 +393,7 @@ absl::StatusOr<RetrievalReport> EvaluateRetrieval(
       blocks.ScoreRows(begin, end, scores.data());
       for (int64_t q = begin; q < end; ++q) {
         const ScoreView view(scores.data() + (q - begin) * n, n, q, depth,
-                             &scratch.order);
+                             &scratch);
         ScoreQuery(q, view, index, options, &scratch, &results);
       }
     }
