@@ -413,6 +413,19 @@ TEST(RetrievalEvalTest, UnlabelledClipsAreRankedButNeverRelevant) {
   EXPECT_EQ(report->num_micro_left_out, 1);
 }
 
+TEST(RetrievalEvalTest, OneClipCollectionLeavesEverythingOut) {
+  std::vector<LabeledItem> items = {{"alone", {"A", "B"}}};
+  std::vector<float> v = {1, 2};
+  absl::StatusOr<RetrievalReport> report =
+      EvaluateRetrieval(items, v, 2, SimilarityMetric::kCosine);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->num_labels_scored, 0);
+  EXPECT_EQ(report->num_labels_left_out, 2);
+  EXPECT_EQ(report->num_micro_queries, 0);
+  EXPECT_EQ(report->num_micro_left_out, 1);
+  EXPECT_EQ(report->macro.mr1, 0.0);
+}
+
 TEST(SimilarityMetricTest, ParsesNamesAndAliases) {
   EXPECT_EQ(*ParseSimilarityMetric("cosine"), SimilarityMetric::kCosine);
   EXPECT_EQ(*ParseSimilarityMetric("MCSS"), SimilarityMetric::kCosine);
