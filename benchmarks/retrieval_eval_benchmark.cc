@@ -33,7 +33,8 @@ void BM_EvaluateRetrieval(benchmark::State& state) {
       items[i].labels.push_back("L" + std::to_string(label(rng)));
     }
     for (int k = 0; k < dim; ++k) {
-      v[static_cast<size_t>(i) * dim + k] = centroid[first][k] + 2.0f * gauss(rng);
+      v[static_cast<size_t>(i) * dim + k] =
+          centroid[first][k] + 2.0f * gauss(rng);
     }
   }
   RetrievalEvalOptions options;

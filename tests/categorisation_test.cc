@@ -28,7 +28,8 @@ TEST(VMeasureTest, RenamedClustersScoreTheSame) {
   const std::vector<int> k_renamed = {4, 4, 4, 9, 1, 1};
   EXPECT_NEAR(ComputeVMeasure(c, k)->v_measure,
               ComputeVMeasure(c, k_renamed)->v_measure, kTol);
-  const std::vector<std::string> names = {"dog", "dog", "cat", "cat", "car", "car"};
+  const std::vector<std::string> names = {"dog", "dog", "cat",
+                                          "cat", "car", "car"};
   EXPECT_NEAR(ComputeVMeasure(names, k)->v_measure,
               ComputeVMeasure(c, k)->v_measure, kTol);
 }
@@ -77,7 +78,8 @@ TEST(VMeasureTest, RandomLabellingScoresNearZero) {
 }
 
 TEST(VMeasureTest, RejectsMismatchedOrEmpty) {
-  EXPECT_FALSE(ComputeVMeasure(std::vector<int>{0}, std::vector<int>{0, 1}).ok());
+  EXPECT_FALSE(
+      ComputeVMeasure(std::vector<int>{0}, std::vector<int>{0, 1}).ok());
   EXPECT_FALSE(ComputeVMeasure(std::vector<int>{}, std::vector<int>{}).ok());
 }
 

@@ -27,9 +27,9 @@ TEST(ParseLabelFamiliesJsonTest, KeepsFileOrder) {
 }
 
 TEST(ParseLabelFamiliesJsonTest, RejectsMalformedInput) {
-  for (const char* bad : {"{", "[\"Dog\"]", R"({"A": "Dog"})",
-                          R"({"A": ["Dog", 3]})", R"({"A": [""]})",
-                          R"({"": ["Dog"]})"}) {
+  for (const char* bad :
+       {"{", "[\"Dog\"]", R"({"A": "Dog"})", R"({"A": ["Dog", 3]})",
+        R"({"A": [""]})", R"({"": ["Dog"]})"}) {
     EXPECT_EQ(ParseLabelFamiliesJson(bad).status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
@@ -49,7 +49,8 @@ TEST(ParseLabelListTest, PlainLinesAndOntologyPaths) {
       "[\"Animal\", \"Cat's_purr\"]\n"
       "Bell, extra field\n");
   ASSERT_TRUE(labels.ok()) << labels.status();
-  EXPECT_THAT(*labels, ElementsAre("Doorbell", "Growling", "Cat's_purr", "Bell"));
+  EXPECT_THAT(*labels,
+              ElementsAre("Doorbell", "Growling", "Cat's_purr", "Bell"));
 }
 
 TEST(ParseLabelListTest, MalformedListLineNamesTheLine) {

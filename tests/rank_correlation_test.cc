@@ -17,14 +17,15 @@ TEST(AverageRanksTest, TiesShareTheMeanRank) {
   EXPECT_THAT(AverageRanks({10, 20, 20, 30}), ElementsAre(1, 2.5, 2.5, 4));
   EXPECT_THAT(AverageRanks({3, 1, 2}), ElementsAre(3, 1, 2));
   EXPECT_THAT(AverageRanks({7, 7, 7}), ElementsAre(2, 2, 2));
-  EXPECT_THAT(AverageRanks({5, 1, 5, 1, 9}), ElementsAre(3.5, 1.5, 3.5, 1.5, 5));
+  EXPECT_THAT(AverageRanks({5, 1, 5, 1, 9}),
+              ElementsAre(3.5, 1.5, 3.5, 1.5, 5));
   EXPECT_TRUE(AverageRanks({}).empty());
 }
 
 TEST(SpearmanTest, NoTiesMatchesTheTextbookFormula) {
   // d = rank differences {1, -1, 1, -1, 0}: rho = 1 - 6 * 4 / (5 * 24).
-  absl::StatusOr<double> rho = SpearmanCorrelation({1, 2, 3, 4, 5},
-                                                   {2, 1, 4, 3, 5});
+  absl::StatusOr<double> rho =
+      SpearmanCorrelation({1, 2, 3, 4, 5}, {2, 1, 4, 3, 5});
   ASSERT_TRUE(rho.ok()) << rho.status();
   EXPECT_NEAR(*rho, 0.8, kTol);
 }
@@ -32,8 +33,8 @@ TEST(SpearmanTest, NoTiesMatchesTheTextbookFormula) {
 TEST(SpearmanTest, TiesUseAverageRanks) {
   // y ranks {1, 2, 3.5, 5, 3.5}; deviations from 3: x {-2,-1,0,1,2},
   // y {-2,-1,0.5,2,0.5}: sxy = 8, sxx = 10, syy = 9.5.
-  absl::StatusOr<double> rho = SpearmanCorrelation({1, 2, 3, 4, 5},
-                                                   {5, 6, 7, 8, 7});
+  absl::StatusOr<double> rho =
+      SpearmanCorrelation({1, 2, 3, 4, 5}, {5, 6, 7, 8, 7});
   ASSERT_TRUE(rho.ok()) << rho.status();
   EXPECT_NEAR(*rho, 8.0 / std::sqrt(10.0 * 9.5), kTol);
 }
@@ -63,7 +64,8 @@ TEST(SpearmanTest, UndefinedOrMalformedInputs) {
 TEST(FisherMeanTest, AveragesInTheTransformedSpace) {
   EXPECT_NEAR(*FisherMean({0.5, 0.5}), 0.5, kTol);
   EXPECT_NEAR(*FisherMean({0.4, -0.4}), 0.0, kTol);
-  // atanh(0.2) = 0.2027326, atanh(0.6) = 0.6931472 -> tanh(0.4479399) = 0.4202041.
+  // atanh(0.2) = 0.2027326, atanh(0.6) = 0.6931472 -> tanh(0.4479399) =
+  // 0.4202041.
   const double mean = *FisherMean({0.2, 0.6});
   EXPECT_NEAR(mean, std::tanh((std::atanh(0.2) + std::atanh(0.6)) / 2), kTol);
   EXPECT_NEAR(mean, 0.4202041, 1e-7);

@@ -204,7 +204,8 @@ RankingFn NaiveRanking(const std::vector<float>& v, int dim,
       double s = 0.0;
       for (int k = 0; k < dim; ++k) {
         const double a = v[q * dim + k], b = v[j * dim + k];
-        s += metric == SimilarityMetric::kEuclidean ? -(a - b) * (a - b) : a * b;
+        s +=
+            metric == SimilarityMetric::kEuclidean ? -(a - b) * (a - b) : a * b;
       }
       score[j] = s;
     }
@@ -304,7 +305,8 @@ TEST(RetrievalEvalTest, CosineIsInvariantToPositiveRowScaling) {
   std::vector<LabeledItem> items;
   std::vector<float> v(n * dim), scaled(n * dim);
   for (int i = 0; i < n; ++i) {
-    items.push_back({"i" + std::to_string(i), {"L" + std::to_string(label(rng))}});
+    items.push_back(
+        {"i" + std::to_string(i), {"L" + std::to_string(label(rng))}});
     const float scale = std::ldexp(1.0f, exponent(rng));  // exact scaling
     for (int k = 0; k < dim; ++k) {
       v[i * dim + k] = gauss(rng);
@@ -365,8 +367,8 @@ TEST(RetrievalEvalTest, RankingThatIsNotAPermutationIsRejected) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(with({0, 1, 7}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  absl::StatusOr<RetrievalReport> failing = EvaluateRankings(
-      items, [](int64_t, std::vector<int64_t>*) {
+  absl::StatusOr<RetrievalReport> failing =
+      EvaluateRankings(items, [](int64_t, std::vector<int64_t>*) {
         return absl::UnavailableError("engine down");
       });
   EXPECT_EQ(failing.status().code(), absl::StatusCode::kUnavailable);
@@ -393,8 +395,9 @@ TEST(RetrievalEvalTest, BadInputsAreInvalidArgument) {
       absl::StatusCode::kInvalidArgument);
   RetrievalEvalOptions bad;
   bad.cutoffs = {0, 15};
-  EXPECT_EQ(code(EvaluateRetrieval(items, v, 2, SimilarityMetric::kCosine, bad)),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      code(EvaluateRetrieval(items, v, 2, SimilarityMetric::kCosine, bad)),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(RetrievalEvalTest, UnlabelledClipsAreRankedButNeverRelevant) {

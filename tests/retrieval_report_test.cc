@@ -31,7 +31,8 @@ class RetrievalReportTest : public ::testing::Test {
 };
 
 TEST_F(RetrievalReportTest, JsonCarriesEveryFigure) {
-  const nlohmann::json j = nlohmann::json::parse(RetrievalReportToJson(report_));
+  const nlohmann::json j =
+      nlohmann::json::parse(RetrievalReportToJson(report_));
   EXPECT_EQ(j["metric"], "cosine");
   EXPECT_EQ(j["num_items"], 7);
   EXPECT_EQ(j["cutoffs"], nlohmann::json({15, 150}));
@@ -54,7 +55,8 @@ TEST_F(RetrievalReportTest, JsonCarriesEveryFigure) {
 
 TEST_F(RetrievalReportTest, JsonKeysFollowTheCutoffs) {
   report_.cutoffs = {10, 100};
-  const nlohmann::json j = nlohmann::json::parse(RetrievalReportToJson(report_, -1));
+  const nlohmann::json j =
+      nlohmann::json::parse(RetrievalReportToJson(report_, -1));
   EXPECT_TRUE(j["macro"].contains("map@10"));
   EXPECT_TRUE(j["macro"].contains("map@100"));
   EXPECT_FALSE(j["macro"].contains("map@15"));
@@ -62,14 +64,16 @@ TEST_F(RetrievalReportTest, JsonKeysFollowTheCutoffs) {
 
 TEST_F(RetrievalReportTest, JsonOmitsMicroWhenNotComputed) {
   report_.has_micro = false;
-  const nlohmann::json j = nlohmann::json::parse(RetrievalReportToJson(report_));
+  const nlohmann::json j =
+      nlohmann::json::parse(RetrievalReportToJson(report_));
   EXPECT_FALSE(j.contains("micro"));
 }
 
 TEST_F(RetrievalReportTest, JsonIncludesFamilies) {
   report_.families = {{"Animal", 2, {{0.75, 0.5}, 1.0}}, {"Empty", 0, {}}};
   report_.labels_excluded_from_families = {"Rare"};
-  const nlohmann::json j = nlohmann::json::parse(RetrievalReportToJson(report_));
+  const nlohmann::json j =
+      nlohmann::json::parse(RetrievalReportToJson(report_));
   ASSERT_EQ(j["families"].size(), 2u);
   EXPECT_EQ(j["families"][0]["family"], "Animal");
   EXPECT_EQ(j["families"][0]["num_labels"], 2);

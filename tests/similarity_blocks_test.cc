@@ -35,7 +35,8 @@ std::vector<double> Reference(const std::vector<float>& v, int dim,
         dot += rows[i * dim + k] * rows[j * dim + k];
         yy += rows[j * dim + k] * rows[j * dim + k];
       }
-      out[i * n + j] = metric == SimilarityMetric::kEuclidean ? 2 * dot - yy : dot;
+      out[i * n + j] =
+          metric == SimilarityMetric::kEuclidean ? 2 * dot - yy : dot;
     }
   }
   return out;
@@ -87,14 +88,12 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(SimilarityBlocksCreateTest, RejectsBadInput) {
   std::vector<float> v = {1, 2, 3};
-  EXPECT_EQ(SimilarityBlocks::Create(v, 2, SimilarityMetric::kCosine)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(SimilarityBlocks::Create(v, 0, SimilarityMetric::kCosine)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      SimilarityBlocks::Create(v, 2, SimilarityMetric::kCosine).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      SimilarityBlocks::Create(v, 0, SimilarityMetric::kCosine).status().code(),
+      absl::StatusCode::kInvalidArgument);
   std::vector<float> inf = {1, INFINITY};
   EXPECT_EQ(SimilarityBlocks::Create(inf, 2, SimilarityMetric::kCosine)
                 .status()

@@ -57,7 +57,8 @@ TEST(FusedSimilarityTest, MiddleFusionIsTheCosineOfTheConcatenation) {
     return v;
   };
   const double a = 0.3;
-  const auto concat = [&](const std::vector<float>& t, const std::vector<float>& u) {
+  const auto concat = [&](const std::vector<float>& t,
+                          const std::vector<float>& u) {
     std::vector<float> c;
     for (float x : unit(t)) c.push_back(static_cast<float>(a * x));
     for (float x : unit(u)) c.push_back(static_cast<float>((1 - a) * x));
@@ -102,8 +103,8 @@ TEST_F(FusionEvalTest, AlphaZeroIsAudioOnlyAndOneIsTextOnly) {
   // Restrict to pairs covered by both so that the sets are the same.
   std::vector<WordPair> both;
   for (const WordPair& p : pairs_) {
-    if (audio_.count(p.first) && audio_.count(p.second) && text_.count(p.first) &&
-        text_.count(p.second)) {
+    if (audio_.count(p.first) && audio_.count(p.second) &&
+        text_.count(p.first) && text_.count(p.second)) {
       both.push_back(p);
     }
   }

@@ -53,12 +53,14 @@ TEST(ParseWordPairsTest, ErrorsNameTheLine) {
 
 TEST(ReadWordPairsFileTest, ReadsAFileAndReportsMissingOnes) {
   const std::string path = ::testing::TempDir() + "/word_pairs_test.txt";
-  std::ofstream(path, std::ios::binary) << "love\tsex\t6.77\r\ntiger\tcat\t7.35\r\n";
+  std::ofstream(path, std::ios::binary)
+      << "love\tsex\t6.77\r\ntiger\tcat\t7.35\r\n";
   absl::StatusOr<std::vector<WordPair>> pairs = ReadWordPairsFile(path);
   ASSERT_TRUE(pairs.ok()) << pairs.status();
   EXPECT_EQ(pairs->size(), 2u);
   std::remove(path.c_str());
-  EXPECT_EQ(ReadWordPairsFile(path).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadWordPairsFile(path).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -17,12 +17,14 @@ struct MapLookup {
   std::map<std::string, std::vector<float>> vectors;
   int calls = 0;
   WordVectorLookup Lookup() {
-    return [this](absl::string_view word) -> std::optional<absl::Span<const float>> {
-      ++calls;
-      auto it = vectors.find(std::string(word));
-      if (it == vectors.end()) return std::nullopt;
-      return absl::MakeConstSpan(it->second);
-    };
+    return
+        [this](
+            absl::string_view word) -> std::optional<absl::Span<const float>> {
+          ++calls;
+          auto it = vectors.find(std::string(word));
+          if (it == vectors.end()) return std::nullopt;
+          return absl::MakeConstSpan(it->second);
+        };
   }
 };
 
@@ -46,12 +48,9 @@ TEST(EvaluateWordSimilarityTest, CorrelationOnCoveredPairsWithCoverage) {
   // Model similarities: w0-w30 .87, w0-w60 .5, w0-w90 0, w30-w0 .87 (the
   // same pair reversed: an exact tie). Ratings rank them 3, 2, 1, 4; the
   // model ranks them 3.5, 2, 1, 3.5.
-  const std::vector<WordPair> pairs = {{"w0", "w30", 8},
-                                       {"w0", "w60", 5},
-                                       {"w0", "w90", 1},
-                                       {"w30", "w0", 9},
-                                       {"w0", "unknown", 3},
-                                       {"missing", "w90", 2}};
+  const std::vector<WordPair> pairs = {
+      {"w0", "w30", 8}, {"w0", "w60", 5},     {"w0", "w90", 1},
+      {"w30", "w0", 9}, {"w0", "unknown", 3}, {"missing", "w90", 2}};
   absl::StatusOr<WordSimilarityResult> r =
       EvaluateWordSimilarity(pairs, m.Lookup());
   ASSERT_TRUE(r.ok()) << r.status();
@@ -76,7 +75,8 @@ TEST(EvaluateWordSimilarityTest, UndefinedCorrelationIsReportedNotFailed) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->num_covered, 1);
   EXPECT_FALSE(r->spearman.has_value());
-  absl::StatusOr<WordSimilarityResult> none = EvaluateWordSimilarity({}, m.Lookup());
+  absl::StatusOr<WordSimilarityResult> none =
+      EvaluateWordSimilarity({}, m.Lookup());
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->coverage, 0.0);
 }

@@ -33,8 +33,8 @@ TEST(Word2VecTextTest, ParsesHeaderAndVectors) {
 TEST(Word2VecTextTest, MaxWordsReadsTheFirstOnes) {
   Word2VecOptions options;
   options.max_words = 2;
-  absl::StatusOr<WordVectors> table = WordVectors::ParseWord2VecText(
-      "3 1\na 1\nb 2\nc 3\n", options);
+  absl::StatusOr<WordVectors> table =
+      WordVectors::ParseWord2VecText("3 1\na 1\nb 2\nc 3\n", options);
   ASSERT_TRUE(table.ok()) << table.status();
   EXPECT_THAT(table->words(), ElementsAre("a", "b"));
 }
@@ -54,7 +54,8 @@ TEST(Word2VecTextTest, ClearErrors) {
   ExpectError("two 2\n", "line 1: header");
   ExpectError("0 2\n", "line 1: header");
   ExpectError("2 -3\n", "line 1: header");
-  ExpectError("2 2\na 1 2\nb 1\n", "line 3: word \"b\" has 1 values, expected 2");
+  ExpectError("2 2\na 1 2\nb 1\n",
+              "line 3: word \"b\" has 1 values, expected 2");
   ExpectError("1 2\na 1 2 3\n", "line 2: word \"a\" has 3 values");
   ExpectError("1 2\na 1 x\n", "line 2: value \"x\" of word \"a\"");
   ExpectError("1 1\na inf\n", "not a finite number");
@@ -71,7 +72,8 @@ TEST(Word2VecTextTest, ReadsAFile) {
   ASSERT_TRUE(table.ok()) << table.status();
   EXPECT_THAT(*table->Find("snow"), ElementsAre(4, 5, 6));
   std::ofstream(path) << "2 3\nrain 1 2 3\n";
-  absl::StatusOr<WordVectors> short_file = WordVectors::ReadWord2VecTextFile(path);
+  absl::StatusOr<WordVectors> short_file =
+      WordVectors::ReadWord2VecTextFile(path);
   ASSERT_FALSE(short_file.ok());
   EXPECT_THAT(std::string(short_file.status().message()), HasSubstr(path));
   std::remove(path.c_str());

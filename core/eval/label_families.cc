@@ -77,8 +77,9 @@ absl::StatusOr<LabelFamilies> ParseLabelFamiliesJson(absl::string_view json) {
     std::vector<std::string> labels;
     for (const auto& member : members) {
       if (!member.is_string() || member.get_ref<const std::string&>().empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "label families: \"", family, "\" holds a non-string or empty label"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("label families: \"", family,
+                         "\" holds a non-string or empty label"));
       }
       labels.push_back(member.get<std::string>());
     }
@@ -98,7 +99,8 @@ absl::StatusOr<LabelFamilies> ReadLabelFamiliesFile(const std::string& path) {
   return families;
 }
 
-absl::StatusOr<std::vector<std::string>> ParseLabelList(absl::string_view text) {
+absl::StatusOr<std::vector<std::string>> ParseLabelList(
+    absl::string_view text) {
   std::vector<std::string> labels;
   absl::flat_hash_set<std::string> seen;
   int line_number = 0;
@@ -154,7 +156,8 @@ void AddFamilyScores(const LabelFamilies& families,
     FamilyResult family;
     family.family = name;
     double sum[3] = {0.0, 0.0, 0.0};
-    absl::flat_hash_set<std::string> counted;  // a label listed twice counts once
+    absl::flat_hash_set<std::string>
+        counted;  // a label listed twice counts once
     for (const std::string& member : members) {
       in_a_family.insert(member);
       auto it = scored.find(member);

@@ -21,20 +21,21 @@ constexpr int64_t kScoreBudgetFloats = int64_t{4} << 20;
 
 // Labels as dense ids, with both directions of the item <-> label relation.
 struct LabelIndex {
-  std::vector<std::string> names;                // sorted
+  std::vector<std::string> names;                 // sorted
   std::vector<std::vector<int32_t>> item_labels;  // per item, sorted ids
   std::vector<std::vector<int64_t>> postings;     // per label, sorted items
   // Slot of (item i, its k-th label) is slot_begin[i] + k; size n + 1.
   std::vector<int64_t> slot_begin;
 };
 
-absl::StatusOr<LabelIndex> BuildLabelIndex(absl::Span<const LabeledItem> items) {
+absl::StatusOr<LabelIndex> BuildLabelIndex(
+    absl::Span<const LabeledItem> items) {
   std::map<std::string, int32_t> ids;
   for (size_t i = 0; i < items.size(); ++i) {
     for (const std::string& label : items[i].labels) {
       if (label.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("item ", i, " (\"", items[i].id, "\") has an empty label"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "item ", i, " (\"", items[i].id, "\") has an empty label"));
       }
       ids.emplace(label, 0);
     }
@@ -54,7 +55,8 @@ absl::StatusOr<LabelIndex> BuildLabelIndex(absl::Span<const LabeledItem> items) 
     std::sort(mine.begin(), mine.end());
     mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
     for (int32_t l : mine) index.postings[l].push_back(i);
-    index.slot_begin[i + 1] = index.slot_begin[i] + static_cast<int64_t>(mine.size());
+    index.slot_begin[i + 1] =
+        index.slot_begin[i] + static_cast<int64_t>(mine.size());
   }
   return index;
 }
@@ -69,7 +71,8 @@ struct QueryResults {
   explicit QueryResults(const LabelIndex& index) {
     const int64_t slots = index.slot_begin.back();
     const size_t n = index.item_labels.size();
-    for (auto* v : {&label_ap[0], &label_ap[1], &label_r1}) v->assign(slots, 0.0);
+    for (auto* v : {&label_ap[0], &label_ap[1], &label_r1})
+      v->assign(slots, 0.0);
     for (auto* v : {&micro_ap[0], &micro_ap[1], &micro_r1}) v->assign(n, 0.0);
     micro_scored.assign(n, 0);
   }
@@ -185,7 +188,8 @@ class PositionView {
   int64_t RankOfBest(absl::Span<const int64_t> candidates) const {
     int64_t best = -1;
     for (int64_t c : candidates) {
-      if (c != q_ && (best < 0 || (*position_)[c] < best)) best = (*position_)[c];
+      if (c != q_ && (best < 0 || (*position_)[c] < best))
+        best = (*position_)[c];
     }
     return best;
   }
@@ -282,9 +286,9 @@ RetrievalReport Aggregate(const LabelIndex& index, const QueryResults& results,
       for (int64_t i : posting) {
         const std::vector<int32_t>& mine = index.item_labels[i];
         const int64_t slot =
-            index.slot_begin[i] +
-            (std::lower_bound(mine.begin(), mine.end(), static_cast<int32_t>(l)) -
-             mine.begin());
+            index.slot_begin[i] + (std::lower_bound(mine.begin(), mine.end(),
+                                                    static_cast<int32_t>(l)) -
+                                   mine.begin());
         sum[0] += results.label_ap[0][slot];
         sum[1] += results.label_ap[1][slot];
         sum[2] += results.label_r1[slot];
@@ -342,9 +346,9 @@ absl::StatusOr<SimilarityMetric> ParseSimilarityMetric(absl::string_view name) {
   if (lower == "euclidean" || lower == "l2" || lower == "nns") {
     return SimilarityMetric::kEuclidean;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown similarity \"", name,
-      "\"; expected cosine, inner_product or euclidean"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown similarity \"", name,
+                   "\"; expected cosine, inner_product or euclidean"));
 }
 
 const char* SimilarityMetricName(SimilarityMetric metric) {
@@ -365,9 +369,9 @@ absl::StatusOr<RetrievalReport> EvaluateRetrieval(
   RETURN_IF_ERROR(ValidateOptions(options));
   if (items.empty()) return absl::InvalidArgumentError("no items to evaluate");
   if (dim <= 0 || vectors.size() != items.size() * static_cast<size_t>(dim)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected ", items.size(), " x ", dim, " floats, got ",
-                     vectors.size()));
+    return absl::InvalidArgumentError(absl::StrCat("expected ", items.size(),
+                                                   " x ", dim, " floats, got ",
+                                                   vectors.size()));
   }
   ASSIGN_OR_RETURN(const LabelIndex index, BuildLabelIndex(items));
   ASSIGN_OR_RETURN(const SimilarityBlocks blocks,
@@ -429,13 +433,14 @@ absl::StatusOr<RetrievalReport> EvaluateRankings(
     int64_t count = 0;
     for (int64_t j : ranking) {
       if (j < 0 || j >= n) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "ranking of query ", q, " holds index ", j, ", outside [0, ", n, ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("ranking of query ", q, " holds index ", j,
+                         ", outside [0, ", n, ")"));
       }
       if (j == q) continue;
       if (position[j] >= 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "ranking of query ", q, " holds item ", j, " twice"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("ranking of query ", q, " holds item ", j, " twice"));
       }
       position[j] = count++;
       if (top.size() < depth) top.push_back(j);

@@ -98,15 +98,13 @@ std::string RetrievalReportToMarkdown(const RetrievalReport& report) {
                   " | ", ScoreCells(report.macro, report.num_labels_scored > 0),
                   "\n");
   if (report.has_micro) {
-    absl::StrAppend(&md, "| instance-based (micro) | ", report.num_micro_queries,
-                    " | ",
-                    ScoreCells(report.micro, report.num_micro_queries > 0),
-                    "\n");
+    absl::StrAppend(
+        &md, "| instance-based (micro) | ", report.num_micro_queries, " | ",
+        ScoreCells(report.micro, report.num_micro_queries > 0), "\n");
   }
-  absl::StrAppend(
-      &md, "\nLeft out (no relevant item in the collection): ",
-      report.num_labels_left_out, " labels carried by one clip (",
-      report.num_label_queries_left_out, " label queries)");
+  absl::StrAppend(&md, "\nLeft out (no relevant item in the collection): ",
+                  report.num_labels_left_out, " labels carried by one clip (",
+                  report.num_label_queries_left_out, " label queries)");
   if (report.has_micro) {
     absl::StrAppend(&md, "; ", report.num_micro_left_out,
                     " instance queries sharing no label");
@@ -121,11 +119,13 @@ std::string RetrievalReportToMarkdown(const RetrievalReport& report) {
     }
     if (!report.labels_excluded_from_families.empty()) {
       absl::StrAppend(&md, "\nLeft out of family averages: ",
-                      report.labels_excluded_from_families.size(), " labels.\n");
+                      report.labels_excluded_from_families.size(),
+                      " labels.\n");
     }
     if (!report.labels_without_family.empty()) {
-      absl::StrAppend(&md, "\nIn no family: ",
-                      report.labels_without_family.size(), " labels.\n");
+      absl::StrAppend(&md,
+                      "\nIn no family: ", report.labels_without_family.size(),
+                      " labels.\n");
     }
   }
 

@@ -131,7 +131,8 @@ absl::StatusOr<SimilarityBlocks> SimilarityBlocks::Create(
   absl::StatusOr<TileFn> tile = PickTile(kernel);
   if (!tile.ok()) return tile.status();
   if (dim <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat("dim must be > 0, got ", dim));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dim must be > 0, got ", dim));
   }
   if (vectors.size() % static_cast<size_t>(dim) != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -165,7 +166,8 @@ absl::StatusOr<SimilarityBlocks> SimilarityBlocks::Create(
   for (int64_t j = 0; j < s.n_; ++j) {
     float* panel = s.panels_.data() + (j / kPanelWidth) * dim * kPanelWidth;
     const float* row = s.rows_.data() + j * dim;
-    for (int k = 0; k < dim; ++k) panel[k * kPanelWidth + j % kPanelWidth] = row[k];
+    for (int k = 0; k < dim; ++k)
+      panel[k * kPanelWidth + j % kPanelWidth] = row[k];
   }
   if (s.euclidean_) {
     s.sq_norms_.assign(static_cast<size_t>(num_panels) * kPanelWidth, 0.0f);
@@ -193,7 +195,8 @@ void SimilarityBlocks::ScoreRows(int64_t begin, int64_t end, float* out) const {
           // Past the end, repeat the last row; its results are dropped.
           q[t] = rows_.data() + std::min<int64_t>(r + t, r1 - 1) * dim_;
         }
-        const int rows_here = static_cast<int>(std::min<int64_t>(kTileRows, r1 - r));
+        const int rows_here =
+            static_cast<int>(std::min<int64_t>(kTileRows, r1 - r));
         for (int64_t p = p0; p < p1; ++p) {
           tile_(q, panels_.data() + p * dim_ * kPanelWidth, dim_, acc);
           const int64_t j0 = p * kPanelWidth;
@@ -206,7 +209,8 @@ void SimilarityBlocks::ScoreRows(int64_t begin, int64_t end, float* out) const {
                 dst[c] = 2.0f * acc[t * kTileCols + c] - sq_norms_[j0 + c];
               }
             } else {
-              for (int c = 0; c < cols_here; ++c) dst[c] = acc[t * kTileCols + c];
+              for (int c = 0; c < cols_here; ++c)
+                dst[c] = acc[t * kTileCols + c];
             }
           }
         }

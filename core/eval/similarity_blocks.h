@@ -56,7 +56,7 @@ class SimilarityBlocks {
   int64_t n_ = 0;
   int dim_ = 0;
   bool euclidean_ = false;
-  std::vector<float> rows_;    // n x dim, the (normalised) vectors
+  std::vector<float> rows_;  // n x dim, the (normalised) vectors
   TileFn tile_ = nullptr;
   // Panel p holds items [16p, 16p + 16) as dim x 16 floats (zero padded).
   std::vector<float> panels_;

@@ -1,7 +1,7 @@
 #include "soundsearch/categorisation.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <limits>
 #include <map>
@@ -126,7 +126,8 @@ absl::StatusOr<VMeasure> ComputeVMeasure(
   std::vector<int> as_ints;
   as_ints.reserve(categories.size());
   for (const std::string& c : categories) {
-    as_ints.push_back(ids.emplace(c, static_cast<int>(ids.size())).first->second);
+    as_ints.push_back(
+        ids.emplace(c, static_cast<int>(ids.size())).first->second);
   }
   return ComputeVMeasure(as_ints, clusters);
 }

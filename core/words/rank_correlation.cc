@@ -12,15 +12,15 @@ std::vector<double> AverageRanks(absl::Span<const double> values) {
   const size_t n = values.size();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return values[a] < values[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return values[a] < values[b]; });
   std::vector<double> ranks(n);
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
     while (j < n && values[order[j]] == values[order[i]]) ++j;
     // Positions i..j-1 (0-based) hold ranks i+1..j: their mean.
-    const double rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    const double rank =
+        (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
     for (size_t k = i; k < j; ++k) ranks[order[k]] = rank;
     i = j;
   }

@@ -35,7 +35,8 @@ double Fuse(FusionKind kind, double alpha, const PairTerms& p) {
 absl::StatusOr<std::vector<PairTerms>> CoveredTerms(
     absl::Span<const WordPair> pairs, const WordVectorLookup& text,
     const WordVectorLookup& audio) {
-  if (!text || !audio) return absl::InvalidArgumentError("no word vector lookup");
+  if (!text || !audio)
+    return absl::InvalidArgumentError("no word vector lookup");
   WordLookupCache text_cache(&text);
   WordLookupCache audio_cache(&audio);
   std::vector<PairTerms> terms;
@@ -43,7 +44,8 @@ absl::StatusOr<std::vector<PairTerms>> CoveredTerms(
     ASSIGN_OR_RETURN(const std::vector<float>* t1, text_cache.Get(pair.first));
     ASSIGN_OR_RETURN(const std::vector<float>* t2, text_cache.Get(pair.second));
     ASSIGN_OR_RETURN(const std::vector<float>* u1, audio_cache.Get(pair.first));
-    ASSIGN_OR_RETURN(const std::vector<float>* u2, audio_cache.Get(pair.second));
+    ASSIGN_OR_RETURN(const std::vector<float>* u2,
+                     audio_cache.Get(pair.second));
     if (!t1 || !t2 || !u1 || !u2) continue;
     PairTerms p;
     p.human = pair.score;
@@ -141,9 +143,8 @@ absl::StatusOr<FusionCrossValidation> CrossValidateFusion(
                &cv.num_covered, &cv.coverage);
   const size_t n = terms.size();
   if (n < 2 * static_cast<size_t>(options.num_folds)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(n, " covered pairs are too few for ", options.num_folds,
-                     " folds"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        n, " covered pairs are too few for ", options.num_folds, " folds"));
   }
 
   // Deterministic fold assignment: Fisher-Yates with raw mt19937_64 output
@@ -166,7 +167,8 @@ absl::StatusOr<FusionCrossValidation> CrossValidateFusion(
     double best_alpha = -1.0, best_rho = 0.0;
     for (int step = 0; step <= options.grid_steps; ++step) {
       const double alpha = static_cast<double>(step) / options.grid_steps;
-      absl::StatusOr<double> rho = FusedSpearman(terms, tune, options.kind, alpha);
+      absl::StatusOr<double> rho =
+          FusedSpearman(terms, tune, options.kind, alpha);
       if (rho.ok() && (best_alpha < 0.0 || *rho > best_rho)) {
         best_alpha = alpha;
         best_rho = *rho;
@@ -179,8 +181,8 @@ absl::StatusOr<FusionCrossValidation> CrossValidateFusion(
     absl::StatusOr<double> held_out =
         FusedSpearman(terms, score, options.kind, best_alpha);
     if (!held_out.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "fold ", fold, ": ", held_out.status().message()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("fold ", fold, ": ", held_out.status().message()));
     }
     cv.fold_alpha.push_back(best_alpha);
     cv.fold_spearman.push_back(*held_out);

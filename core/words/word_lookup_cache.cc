@@ -22,7 +22,8 @@ absl::StatusOr<const std::vector<float>*> WordLookupCache::Get(
         "vector of \"", word, "\" has ", dim, " values, others have ", dim_));
   }
   dim_ = dim;
-  auto unit = std::make_unique<std::vector<float>>(found->begin(), found->end());
+  auto unit =
+      std::make_unique<std::vector<float>>(found->begin(), found->end());
   double sq = 0.0;
   for (float x : *unit) {
     if (!std::isfinite(x)) {

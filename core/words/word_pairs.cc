@@ -21,22 +21,26 @@ absl::StatusOr<std::vector<WordPair>> ParseWordPairs(absl::string_view text) {
     const std::vector<absl::string_view> fields =
         absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
     if (fields.size() != 3) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("word pairs line ", line_number, ": expected 3 fields "
-                       "\"w1 w2 score\", found ", fields.size()));
+      return absl::InvalidArgumentError(absl::StrCat("word pairs line ",
+                                                     line_number,
+                                                     ": expected 3 fields "
+                                                     "\"w1 w2 score\", found ",
+                                                     fields.size()));
     }
     WordPair pair{std::string(fields[0]), std::string(fields[1]), 0.0};
-    if (!absl::SimpleAtod(fields[2], &pair.score) || !std::isfinite(pair.score)) {
+    if (!absl::SimpleAtod(fields[2], &pair.score) ||
+        !std::isfinite(pair.score)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("word pairs line ", line_number, ": score \"",
-                       fields[2], "\" is not a number"));
+          absl::StrCat("word pairs line ", line_number, ": score \"", fields[2],
+                       "\" is not a number"));
     }
     pairs.push_back(std::move(pair));
   }
   return pairs;
 }
 
-absl::StatusOr<std::vector<WordPair>> ReadWordPairsFile(const std::string& path) {
+absl::StatusOr<std::vector<WordPair>> ReadWordPairsFile(
+    const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::ostringstream text;

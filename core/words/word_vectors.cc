@@ -127,7 +127,9 @@ absl::StatusOr<WordVectors> WordVectors::ReadWord2VecTextFile(
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   absl::StatusOr<WordVectors> table = ParseLines(
-      [&](std::string* line) { return static_cast<bool>(std::getline(in, *line)); },
+      [&](std::string* line) {
+        return static_cast<bool>(std::getline(in, *line));
+      },
       options);
   if (!table.ok()) {
     return absl::Status(table.status().code(),
@@ -141,12 +143,14 @@ absl::Status WordVectors::Add(absl::string_view word,
                               absl::Span<const float> vector) {
   if (word.empty()) return absl::InvalidArgumentError("empty word");
   if (static_cast<int64_t>(vector.size()) != dim_) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "vector of \"", word, "\" has ", vector.size(), " values, expected ", dim_));
+    return absl::InvalidArgumentError(absl::StrCat("vector of \"", word,
+                                                   "\" has ", vector.size(),
+                                                   " values, expected ", dim_));
   }
   auto [it, inserted] = index_.emplace(std::string(word), size());
   if (!inserted) {
-    return absl::AlreadyExistsError(absl::StrCat("word \"", word, "\" repeated"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("word \"", word, "\" repeated"));
   }
   words_.emplace_back(word);
   data_.insert(data_.end(), vector.begin(), vector.end());

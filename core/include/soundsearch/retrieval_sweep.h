@@ -16,7 +16,7 @@ namespace soundsearch {
 
 // One system under comparison, e.g. "mean-pca100-cosine".
 struct EvalSystem {
-  std::string name;                // unique, non-empty
+  std::string name;                 // unique, non-empty
   absl::Span<const float> vectors;  // borrowed: items.size() x dim, row-major
   int dim = 0;
   SimilarityMetric metric = SimilarityMetric::kCosine;

@@ -58,7 +58,7 @@ struct FusionCrossValidationOptions {
 };
 
 struct FusionCrossValidation {
-  double spearman = 0.0;  // tanh(mean(atanh(fold_spearman)))
+  double spearman = 0.0;              // tanh(mean(atanh(fold_spearman)))
   std::vector<double> fold_alpha;     // alpha tuned on each fold
   std::vector<double> fold_spearman;  // correlation on the rest, per fold
   int64_t num_pairs = 0;

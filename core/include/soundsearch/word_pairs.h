@@ -27,7 +27,8 @@ absl::StatusOr<std::vector<WordPair>> ParseWordPairs(absl::string_view text);
 
 // Reads and parses a file. NotFound if it cannot be opened; parse errors
 // carry the path.
-absl::StatusOr<std::vector<WordPair>> ReadWordPairsFile(const std::string& path);
+absl::StatusOr<std::vector<WordPair>> ReadWordPairsFile(
+    const std::string& path);
 
 }  // namespace soundsearch
 
