@@ -111,16 +111,16 @@ TEST_F(CodebookTest, KMeansFindsTheClustersAndHistogramsSumToOne) {
   for (int c = 0; c < kCenters; ++c) {
     double nearest = 1e9;
     for (int j = 0; j < cb->k(); ++j) {
-      nearest = std::min(nearest, Distance(&centers_[c * kDim],
-                                           &cb->centroids()[j * kDim]));
+      nearest = std::min(
+          nearest, Distance(&centers_[c * kDim], &cb->centroids()[j * kDim]));
     }
     EXPECT_LT(nearest, 1.0) << "center " << c;
   }
   for (int j = 0; j < cb->k(); ++j) {
     double nearest = 1e9;
     for (int c = 0; c < kCenters; ++c) {
-      nearest = std::min(nearest, Distance(&centers_[c * kDim],
-                                           &cb->centroids()[j * kDim]));
+      nearest = std::min(
+          nearest, Distance(&centers_[c * kDim], &cb->centroids()[j * kDim]));
     }
     EXPECT_LT(nearest, 2.0) << "codeword " << j;
   }
@@ -140,7 +140,7 @@ TEST_F(CodebookTest, DeterministicForAFixedSeed) {
 }
 
 TEST_F(CodebookTest, DefaultK300OnAFewThousandFrames) {
-  CodebookConfig config;  // k = 300
+  CodebookConfig config;                   // k = 300
   auto cb = Codebook::Fit(ptrs_, config);  // 40 x min(50, 64) = 2000 frames
   ASSERT_TRUE(cb.ok()) << cb.status();
   EXPECT_EQ(cb->k(), 300);

@@ -60,9 +60,9 @@ TEST_F(PoolingTest, MeanStdIsMeansThenPopulationStandardDeviations) {
   ASSERT_EQ(v->size(), 4u);
   EXPECT_EQ(PooledDim(Pooling::kMeanStd, 2), 4);
   // Deviations {-2, 0, -1, 3}: 14 / 4; {7, -5, 1, -3}: 84 / 4.
-  EXPECT_THAT(*v, ElementsAre(FloatEq(3.0f), FloatEq(3.0f),
-                              FloatEq(std::sqrt(3.5f)),
-                              FloatEq(std::sqrt(21.0f))));
+  EXPECT_THAT(
+      *v, ElementsAre(FloatEq(3.0f), FloatEq(3.0f), FloatEq(std::sqrt(3.5f)),
+                      FloatEq(std::sqrt(21.0f))));
 }
 
 TEST_F(PoolingTest, SingleFrameHasZeroDeviationAndItselfAsEveryStatistic) {

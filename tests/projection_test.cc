@@ -40,7 +40,8 @@ class ProjectionTest : public ::testing::Test {
         const double d = Dot(axes_[a].data(), axes_[b].data(), kDim);
         for (int i = 0; i < kDim; ++i) axes_[a][i] -= d * axes_[b][i];
       }
-      const double norm = std::sqrt(Dot(axes_[a].data(), axes_[a].data(), kDim));
+      const double norm =
+          std::sqrt(Dot(axes_[a].data(), axes_[a].data(), kDim));
       for (float& v : axes_[a]) v /= norm;
     }
     // Gaussian data stretched by 10, 5 and 2 along the axes, small isotropic
@@ -101,7 +102,8 @@ TEST_F(ProjectionTest, CosineOutputIsUnitNorm) {
   }
 }
 
-TEST_F(ProjectionTest, MinMaxMapsTheCollectionToUnitRangeAndZScoreStandardises) {
+TEST_F(ProjectionTest,
+       MinMaxMapsTheCollectionToUnitRangeAndZScoreStandardises) {
   ProjectionOptions options;
   options.pca_dims = 0;
   options.l2_normalize = false;
@@ -202,11 +204,15 @@ TEST_F(ProjectionTest, PcaDimsAreCappedByItemsAndInputDim) {
 
 TEST_F(ProjectionTest, RejectsBadInput) {
   ProjectionOptions options;
-  EXPECT_EQ(Projection::Fit(absl::MakeConstSpan(data_.data(), kDim), kDim,
-                            options).status().code(),
-            absl::StatusCode::kInvalidArgument);  // one item
+  EXPECT_EQ(
+      Projection::Fit(absl::MakeConstSpan(data_.data(), kDim), kDim, options)
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);  // one item
   EXPECT_EQ(Projection::Fit(absl::MakeConstSpan(data_.data(), kDim * 3 + 1),
-                            kDim, options).status().code(),
+                            kDim, options)
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);  // ragged
   std::vector<float> x = data_;
   x[17] = std::numeric_limits<float>::infinity();

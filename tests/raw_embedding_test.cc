@@ -42,8 +42,8 @@ TEST_F(RawEmbeddingTest, LayoutIsLittleEndianAsDocumented) {
   EXPECT_EQ(b.substr(0, 4), "SSRE");
   EXPECT_EQ(b[4], 1);  // format version 1, little-endian u16
   EXPECT_EQ(b[5], 0);
-  EXPECT_EQ(b[6], 3);  // silent | too_short
-  EXPECT_EQ(b[8], 2);  // pooled_dim
+  EXPECT_EQ(b[6], 3);   // silent | too_short
+  EXPECT_EQ(b[8], 2);   // pooled_dim
   EXPECT_EQ(b[12], 2);  // frame_dim
   EXPECT_EQ(b[16], 3);  // num_frames
   // pooled[0] = 1.0f = 0x3F800000 little-endian.
@@ -80,8 +80,7 @@ TEST_F(RawEmbeddingTest, FieldChecksCatchWhatTheChecksumCannot) {
     auto r = RawEmbedding::Decode(blob);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(r.status().message().find(word), std::string::npos)
-        << r.status();
+    EXPECT_NE(r.status().message().find(word), std::string::npos) << r.status();
   };
   std::string b = body;
   b[0] = 'X';

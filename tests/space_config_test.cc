@@ -113,8 +113,8 @@ TEST(SpaceConfigTest, BuiltInDefaultIsTheDspSpace) {
 }
 
 TEST(SpaceConfigTest, EnumNamesRoundTrip) {
-  for (Pooling p : {Pooling::kMean, Pooling::kMedian, Pooling::kMax,
-                    Pooling::kMeanStd}) {
+  for (Pooling p :
+       {Pooling::kMean, Pooling::kMedian, Pooling::kMax, Pooling::kMeanStd}) {
     EXPECT_EQ(*ParsePooling(PoolingName(p)), p);
   }
   for (Scaling s : {Scaling::kNone, Scaling::kMinMax, Scaling::kZScore}) {
@@ -152,8 +152,7 @@ TEST_P(SpaceConfigBadValueTest, IsInvalidArgumentNamingTheKey) {
 INSTANTIATE_TEST_SUITE_P(
     EachKindOfError, SpaceConfigBadValueTest,
     ::testing::Values(
-        BadCase{"not json", "invalid JSON"},
-        BadCase{"[1, 2]", "top level"},
+        BadCase{"not json", "invalid JSON"}, BadCase{"[1, 2]", "top level"},
         BadCase{"{\"other\": 1}", "spaces: missing"},
         BadCase{"{\"spaces\": []}", "spaces: must be a non-empty array"},
         BadCase{"{\"spaces\": [3]}", "spaces[0]: must be a JSON object"},

@@ -63,9 +63,9 @@ std::string ByteWriter::FinishWithCrc() {
 
 absl::Status ByteReader::Need(uint64_t n, absl::string_view field) const {
   if (n > remaining()) {
-    return absl::OutOfRangeError(absl::StrCat(
-        what_, ": truncated at ", field, " (need ", n, " bytes at offset ",
-        pos_, ", have ", remaining(), ")"));
+    return absl::OutOfRangeError(
+        absl::StrCat(what_, ": truncated at ", field, " (need ", n,
+                     " bytes at offset ", pos_, ", have ", remaining(), ")"));
   }
   return absl::OkStatus();
 }
@@ -79,8 +79,7 @@ absl::StatusOr<uint16_t> ByteReader::ReadU16(absl::string_view field) {
   if (auto s = Need(2, field); !s.ok()) return s;
   uint16_t v = 0;
   for (int i = 0; i < 2; ++i) {
-    v |= static_cast<uint16_t>(static_cast<uint8_t>(bytes_[pos_++]))
-         << (8 * i);
+    v |= static_cast<uint16_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
   }
   return v;
 }
@@ -89,8 +88,7 @@ absl::StatusOr<uint32_t> ByteReader::ReadU32(absl::string_view field) {
   if (auto s = Need(4, field); !s.ok()) return s;
   uint32_t v = 0;
   for (int i = 0; i < 4; ++i) {
-    v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[pos_++]))
-         << (8 * i);
+    v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
   }
   return v;
 }
@@ -99,8 +97,7 @@ absl::StatusOr<uint64_t> ByteReader::ReadU64(absl::string_view field) {
   if (auto s = Need(8, field); !s.ok()) return s;
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) {
-    v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++]))
-         << (8 * i);
+    v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
   }
   return v;
 }
@@ -150,15 +147,15 @@ absl::StatusOr<absl::string_view> ByteReader::ReadBlob(
 
 absl::Status ByteReader::ExpectEnd() const {
   if (remaining() != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what_, ": ", remaining(), " unexpected trailing bytes at offset ",
-        pos_));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what_, ": ", remaining(),
+                     " unexpected trailing bytes at offset ", pos_));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<absl::string_view> StripCrc(absl::string_view blob,
-                                          absl::string_view what) {
+                                           absl::string_view what) {
   if (blob.size() < 4) {
     return absl::DataLossError(
         absl::StrCat(what, ": ", blob.size(), " bytes is too short"));
@@ -168,9 +165,9 @@ absl::StatusOr<absl::string_view> StripCrc(absl::string_view blob,
   uint32_t stored = *trailer.ReadU32("crc32");
   uint32_t actual = Crc32(body);
   if (stored != actual) {
-    return absl::DataLossError(absl::StrCat(
-        what, ": checksum mismatch (corrupt or truncated blob of ",
-        blob.size(), " bytes)"));
+    return absl::DataLossError(
+        absl::StrCat(what, ": checksum mismatch (corrupt or truncated blob of ",
+                     blob.size(), " bytes)"));
   }
   return body;
 }

@@ -78,7 +78,7 @@ class ByteReader {
 // returns the bytes before it. DataLoss naming `what` when the blob is too
 // short or the checksum does not match.
 absl::StatusOr<absl::string_view> StripCrc(absl::string_view blob,
-                                          absl::string_view what);
+                                           absl::string_view what);
 
 }  // namespace soundsearch
 

@@ -1,11 +1,11 @@
 #include "embedding/codebook.h"
 
-#include <cmath>
-#include <limits>
-
 #include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/utils/distances.h>
+
+#include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
@@ -24,8 +24,8 @@ absl::Status ValidateForFit(const CodebookConfig& c) {
         absl::StrCat("codebook: k must be >= 2, got ", c.k));
   }
   if (c.iterations < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "codebook: iterations must be >= 1, got ", c.iterations));
+    return absl::InvalidArgumentError(
+        absl::StrCat("codebook: iterations must be >= 1, got ", c.iterations));
   }
   if (c.fit_frames_per_clip < 1 || c.fit_max_frames < 1) {
     return absl::InvalidArgumentError(
@@ -56,9 +56,9 @@ absl::StatusOr<Codebook> Codebook::FromCentroids(int k, int dim, int seed,
                                                  std::vector<float> centroids) {
   if (k < 2 || dim < 1 ||
       centroids.size() != static_cast<size_t>(k) * static_cast<size_t>(dim)) {
-    return absl::InternalError(absl::StrCat(
-        "codebook: ", centroids.size(), " centroid values for k = ", k,
-        ", dim = ", dim));
+    return absl::InternalError(absl::StrCat("codebook: ", centroids.size(),
+                                            " centroid values for k = ", k,
+                                            ", dim = ", dim));
   }
   Codebook cb;
   cb.k_ = k;
@@ -76,9 +76,9 @@ absl::StatusOr<Codebook> Codebook::Fit(
     if (clip == nullptr || clip->num_frames() == 0) continue;
     if (dim == 0) dim = clip->dim;
     if (clip->dim != dim) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "codebook fit: frames of dim ", clip->dim, " among frames of dim ",
-          dim));
+      return absl::InvalidArgumentError(
+          absl::StrCat("codebook fit: frames of dim ", clip->dim,
+                       " among frames of dim ", dim));
     }
   }
   // Per-clip sample, then the total cap.
@@ -103,9 +103,9 @@ absl::StatusOr<Codebook> Codebook::Fit(
   }
   const int64_t n = dim == 0 ? 0 : sample.size() / dim;
   if (n < config.k) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "codebook fit: ", n, " frames drawn from ", clips.size(),
-        " clips, need at least k = ", config.k));
+    return absl::FailedPreconditionError(
+        absl::StrCat("codebook fit: ", n, " frames drawn from ", clips.size(),
+                     " clips, need at least k = ", config.k));
   }
   for (float v : sample) {
     if (!std::isfinite(v)) {
@@ -134,9 +134,9 @@ absl::StatusOr<std::vector<float>> Codebook::Quantize(
     const FrameMatrix& frames) const {
   const int n = frames.num_frames();
   if (n == 0 || frames.dim != dim_) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "codebook quantize: need frames of dim ", dim_, ", got ", n, " x ",
-        frames.dim));
+    return absl::InvalidArgumentError(
+        absl::StrCat("codebook quantize: need frames of dim ", dim_, ", got ",
+                     n, " x ", frames.dim));
   }
   for (float v : frames.data) {
     if (!std::isfinite(v)) {
@@ -178,20 +178,20 @@ absl::StatusOr<Codebook> Codebook::Deserialize(absl::string_view blob) {
   }
   ASSIGN_OR_RETURN(uint16_t version, r.ReadU16("version"));
   if (version != kFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "codebook blob: unsupported format version ", version,
-        " (this build reads ", kFormatVersion, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("codebook blob: unsupported format version ", version,
+                     " (this build reads ", kFormatVersion, ")"));
   }
   ASSIGN_OR_RETURN(uint32_t k, r.ReadU32("k"));
   ASSIGN_OR_RETURN(uint32_t dim, r.ReadU32("dim"));
   ASSIGN_OR_RETURN(uint32_t seed, r.ReadU32("seed"));
   if (k < 2 || dim == 0 || k > (1u << 24) || dim > (1u << 16)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "codebook blob: bad shape k = ", k, ", dim = ", dim));
+    return absl::InvalidArgumentError(
+        absl::StrCat("codebook blob: bad shape k = ", k, ", dim = ", dim));
   }
   std::vector<float> centroids;
-  RETURN_IF_ERROR(r.ReadFloats(static_cast<uint64_t>(k) * dim, "centroids",
-                               &centroids));
+  RETURN_IF_ERROR(
+      r.ReadFloats(static_cast<uint64_t>(k) * dim, "centroids", &centroids));
   RETURN_IF_ERROR(r.ExpectEnd());
   for (float v : centroids) {
     if (!std::isfinite(v)) {

@@ -3,11 +3,11 @@
 #ifndef SOUNDSEARCH_CORE_EMBEDDING_FAISS_STATUS_H_
 #define SOUNDSEARCH_CORE_EMBEDDING_FAISS_STATUS_H_
 
+#include <faiss/impl/FaissException.h>
+
 #include <exception>
 #include <new>
 #include <utility>
-
-#include <faiss/impl/FaissException.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"

@@ -17,9 +17,9 @@ absl::StatusOr<std::vector<float>> Pool(const FrameMatrix& frames,
   const int n = frames.num_frames();
   if (dim <= 0 || n <= 0 ||
       frames.data.size() != static_cast<size_t>(n) * dim) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "pooling: need at least one frame of dim > 0, got ", n, " x ", dim,
-        " (", frames.data.size(), " values)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("pooling: need at least one frame of dim > 0, got ", n,
+                     " x ", dim, " (", frames.data.size(), " values)"));
   }
   for (float v : frames.data) {
     if (!std::isfinite(v)) {
@@ -71,8 +71,8 @@ absl::StatusOr<std::vector<float>> Pool(const FrameMatrix& frames,
         double median = column[mid];
         if (n % 2 == 0) {
           // The lower middle value is the largest of the lower half.
-          const float lower = *std::max_element(column.begin(),
-                                                column.begin() + mid);
+          const float lower =
+              *std::max_element(column.begin(), column.begin() + mid);
           median = (static_cast<double>(lower) + median) / 2.0;
         }
         out[d] = static_cast<float>(median);

@@ -1,11 +1,11 @@
 #include "embedding/projection.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include <faiss/VectorTransform.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
@@ -52,13 +52,13 @@ absl::StatusOr<Projection> Projection::Fit(absl::Span<const float> rows,
   }
   const int64_t n = static_cast<int64_t>(rows.size() / dim);
   if (n < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "projection fit: need at least 2 vectors, got ", n));
+    return absl::InvalidArgumentError(
+        absl::StrCat("projection fit: need at least 2 vectors, got ", n));
   }
   if (options.pca_dims < 0 || options.pca_dims > kMaxPcaDims) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "projection fit: pca_dims must be in [0, ", kMaxPcaDims, "], got ",
-        options.pca_dims));
+    return absl::InvalidArgumentError(
+        absl::StrCat("projection fit: pca_dims must be in [0, ", kMaxPcaDims,
+                     "], got ", options.pca_dims));
   }
   for (float v : rows) {
     if (!std::isfinite(v)) {
@@ -126,8 +126,8 @@ absl::StatusOr<Projection> Projection::Fit(absl::Span<const float> rows,
     auto pca = std::make_shared<faiss::PCAMatrix>(dim, p.pca_dims_,
                                                   /*eigen_power=*/0.0f,
                                                   /*random_rotation=*/false);
-    RETURN_IF_ERROR(CallFaiss("projection fit: PCA",
-                              [&] { pca->train(n, x.data()); }));
+    RETURN_IF_ERROR(
+        CallFaiss("projection fit: PCA", [&] { pca->train(n, x.data()); }));
     p.pca_ = std::move(pca);
   }
   return p;
@@ -136,9 +136,9 @@ absl::StatusOr<Projection> Projection::Fit(absl::Span<const float> rows,
 absl::StatusOr<std::vector<float>> Projection::Apply(
     absl::Span<const float> rows) const {
   if (input_dim_ <= 0 || rows.size() % input_dim_ != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "projection: ", rows.size(), " values is not rows of dim ",
-        input_dim_));
+    return absl::InvalidArgumentError(
+        absl::StrCat("projection: ", rows.size(), " values is not rows of dim ",
+                     input_dim_));
   }
   const int64_t n = static_cast<int64_t>(rows.size() / input_dim_);
   std::vector<float> x(rows.begin(), rows.end());
@@ -192,9 +192,9 @@ absl::StatusOr<Projection> Projection::Deserialize(absl::string_view blob) {
   }
   ASSIGN_OR_RETURN(uint16_t version, r.ReadU16("version"));
   if (version != kFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "projection blob: unsupported format version ", version,
-        " (this build reads ", kFormatVersion, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("projection blob: unsupported format version ", version,
+                     " (this build reads ", kFormatVersion, ")"));
   }
   Projection p;
   ASSIGN_OR_RETURN(uint8_t scaling, r.ReadU8("scaling"));

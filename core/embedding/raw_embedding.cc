@@ -49,9 +49,9 @@ absl::StatusOr<RawEmbedding> RawEmbedding::Decode(absl::string_view bytes) {
   }
   ASSIGN_OR_RETURN(uint16_t version, r.ReadU16("version"));
   if (version != kFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "raw embedding: unsupported format version ", version,
-        " (this build reads ", kFormatVersion, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("raw embedding: unsupported format version ", version,
+                     " (this build reads ", kFormatVersion, ")"));
   }
   ASSIGN_OR_RETURN(uint16_t flag_bits, r.ReadU16("flags"));
   if ((flag_bits & ~kKnownFlags) != 0) {
@@ -65,10 +65,10 @@ absl::StatusOr<RawEmbedding> RawEmbedding::Decode(absl::string_view bytes) {
       4ull * (static_cast<uint64_t>(pooled_dim) +
               static_cast<uint64_t>(frame_dim) * num_frames);
   if ((frame_dim == 0) != (num_frames == 0) || expected != r.remaining()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "raw embedding: sizes (pooled ", pooled_dim, ", frames ", num_frames,
-        " x ", frame_dim, ") disagree with the ", r.remaining(),
-        " payload bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("raw embedding: sizes (pooled ", pooled_dim, ", frames ",
+                     num_frames, " x ", frame_dim, ") disagree with the ",
+                     r.remaining(), " payload bytes"));
   }
   RawEmbedding e;
   e.flags.silent = (flag_bits & kFlagSilent) != 0;

@@ -4,10 +4,9 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -60,12 +59,13 @@ absl::StatusOr<E> ParseName(const NamedValue<E> (&table)[N],
                    absl::StrJoin(names, ", "), ")"));
 }
 
-// --- validation ----------------------------------------------------------------
+// --- validation
+// ----------------------------------------------------------------
 
 absl::Status RangeError(absl::string_view field, int64_t value, int64_t lo,
                         int64_t hi) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": must be in [", lo, ", ", hi, "], got ", value));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": must be in [", lo, ", ", hi, "], got ", value));
 }
 
 absl::Status CheckRange(absl::string_view field, int64_t value, int64_t lo,
@@ -167,9 +167,9 @@ class ObjectReader {
   absl::Status RejectUnknownKeys() const {
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
       if (used_.count(it.key()) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            Path(it.key()), ": unknown key (expected one of: ",
-            absl::StrJoin(used_, ", "), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(Path(it.key()), ": unknown key (expected one of: ",
+                         absl::StrJoin(used_, ", "), ")"));
       }
     }
     return absl::OkStatus();
@@ -193,8 +193,9 @@ absl::Status ParseEncoder(const Json& j, const std::string& path,
   std::string kind;
   if (!r.Has("kind")) {
     return absl::InvalidArgumentError(
-        absl::StrCat(r.Path("kind"), ": missing (dsp, mfcc, boaw or "
-                                     "torchscript)"));
+        absl::StrCat(r.Path("kind"),
+                     ": missing (dsp, mfcc, boaw or "
+                     "torchscript)"));
   }
   RETURN_IF_ERROR(r.GetString("kind", &kind));
   EncoderOptions& enc = config->encoder;
@@ -292,8 +293,7 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
   RETURN_IF_ERROR(r.RejectUnknownKeys());
   absl::Status valid = ValidateSpaceConfig(config);
   if (!valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ".", valid.message()));
+    return absl::InvalidArgumentError(absl::StrCat(path, ".", valid.message()));
   }
   return config;
 }
@@ -322,15 +322,15 @@ SpaceConfig DefaultSpaceConfig() { return SpaceConfig(); }
 
 absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
   if (c.name.empty() || c.name.size() > 64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "name: must be 1..64 characters, got \"", c.name, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("name: must be 1..64 characters, got \"", c.name, "\""));
   }
   for (char ch : c.name) {
     const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
                     ch == '_' || ch == '-';
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "name: \"", c.name, "\" may only hold [a-z0-9_-]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("name: \"", c.name, "\" may only hold [a-z0-9_-]"));
     }
   }
   const std::string& kind = c.encoder.kind;
@@ -365,9 +365,8 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
         CheckRange("codebook.stored_frames", cb.stored_frames, 1, 100000));
     RETURN_IF_ERROR(CheckRange("codebook.fit_frames_per_clip",
                                cb.fit_frames_per_clip, 1, 100000));
-    RETURN_IF_ERROR(
-        CheckRange("codebook.fit_max_frames", cb.fit_max_frames, cb.k,
-                   100000000));
+    RETURN_IF_ERROR(CheckRange("codebook.fit_max_frames", cb.fit_max_frames,
+                               cb.k, 100000000));
   }
   const IndexConfig& ix = c.index;
   RETURN_IF_ERROR(CheckRange("index.hnsw_m", ix.hnsw_m, 2, 256));

@@ -52,8 +52,8 @@ absl::StatusOr<IndexType> ParseIndexType(absl::string_view name);
 
 // Bag-of-audio-words codebook (spaces whose encoder is "boaw").
 struct CodebookConfig {
-  int k = 300;       // codewords (k-means centroids), >= 2
-  int seed = 1234;   // k-means seed; same seed + same frames = same codebook
+  int k = 300;          // codewords (k-means centroids), >= 2
+  int seed = 1234;      // k-means seed; same seed + same frames = same codebook
   int iterations = 25;  // k-means iterations, >= 1
   // MFCC frames kept per sound in its RawEmbedding (an evenly spaced
   // sub-sample), so that a refit needs no re-decoding. Histograms are always
@@ -69,11 +69,11 @@ struct CodebookConfig {
 // Parameters read by the index layer; the embedding layer only validates them.
 struct IndexConfig {
   IndexType type = IndexType::kFlat;
-  int hnsw_m = 32;                // HNSW links per node, [2, 256]
-  int hnsw_ef_search = 64;        // HNSW search breadth, >= 1
-  int hnsw_ef_construction = 200; // HNSW build breadth, >= 1
-  int ivf_nlist = 1024;           // IVF inverted lists, >= 1
-  int ivf_nprobe = 16;            // IVF lists probed per query, [1, nlist]
+  int hnsw_m = 32;                 // HNSW links per node, [2, 256]
+  int hnsw_ef_search = 64;         // HNSW search breadth, >= 1
+  int hnsw_ef_construction = 200;  // HNSW build breadth, >= 1
+  int ivf_nlist = 1024;            // IVF inverted lists, >= 1
+  int ivf_nprobe = 16;             // IVF lists probed per query, [1, nlist]
 };
 
 // Defaults are the built-in `dsp` space (DefaultSpaceConfig()).
