@@ -76,7 +76,9 @@ struct IndexConfig {
   int ivf_nprobe = 16;             // IVF lists probed per query, [1, nlist]
 };
 
-// Defaults are the built-in `dsp` space (DefaultSpaceConfig()).
+// Defaults are the built-in `dsp` space (DefaultSpaceConfig()). Like the
+// other structs here, a value type: not synchronised; the free functions in
+// this header are thread-safe.
 struct SpaceConfig {
   // Unique per server: [a-z0-9_-], 1..64 characters. Keys store and index.
   std::string name = "dsp";
