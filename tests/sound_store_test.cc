@@ -695,5 +695,102 @@ TEST_F(SoundStoreTest, ConcurrentAddsGetUniqueIdsAndLoseNothing) {
   }
 }
 
+
+// Adds racing on the same contents, deletes racing on the same ids, PutRaw on
+// sounds being deleted, and a reader checking the LastSequence contract all
+// along. Afterwards the store must agree with itself and with its change log.
+TEST_F(SoundStoreTest, ConcurrentMixedWritesKeepTheStoreConsistent) {
+  constexpr int kThreads = 4;
+  constexpr int kContents = 30;
+  std::atomic<bool> writers_done{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> reader_checks{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kContents; ++n) {
+        auto added = store_->AddSound(MakeSound(n), RawBySpace(n));
+        if (!added.ok()) {
+          ++failures;
+          ADD_FAILURE() << added.status();
+          continue;
+        }
+        auto put = store_->PutRaw("extra", added->id, RawFor(n, 8));
+        if (!put.ok() && put.status().code() != absl::StatusCode::kNotFound) {
+          ++failures;
+          ADD_FAILURE() << put.status();
+        }
+        if (n % kThreads == t) {
+          auto deleted = store_->DeleteSound(added->id);
+          if (!deleted.ok() &&
+              deleted.status().code() != absl::StatusCode::kNotFound) {
+            ++failures;
+            ADD_FAILURE() << deleted.status();
+          }
+        }
+      }
+    });
+  }
+  std::thread reader([&] {
+    while (!writers_done.load()) {
+      // Every change up to LastSequence() is visible, densely (no write fails).
+      const uint64_t last = store_->LastSequence();
+      uint64_t seen = 0;
+      absl::Status s = store_->ForEachChangeSince(0, [&](const Change& c) {
+        if (c.sequence > last) return false;
+        EXPECT_EQ(c.sequence, seen + 1);
+        seen = c.sequence;
+        return true;
+      });
+      EXPECT_TRUE(s.ok()) << s;
+      EXPECT_EQ(seen, last);
+      ++reader_checks;
+    }
+  });
+  for (auto& th : threads) th.join();
+  writers_done = true;
+  reader.join();
+  ASSERT_EQ(failures.load(), 0);
+  EXPECT_GT(reader_checks.load(), 0);
+
+  for (bool reopened : {false, true}) {
+    if (reopened) Reopen();
+    SCOPED_TRACE(reopened ? "after reopen" : "before reopen");
+    std::set<uint64_t> live;
+    std::set<std::string> hashes;
+    ASSERT_TRUE(store_
+                    ->ForEachSound([&](const SoundRecord& s) {
+                      live.insert(s.id);
+                      EXPECT_TRUE(hashes.insert(s.content_hash).second)
+                          << "content stored twice: " << s.name;
+                      EXPECT_EQ(store_->FindByContentHash(s.content_hash)->id, s.id);
+                      EXPECT_EQ(store_->FindByExternalId(s.external_id)->id, s.id);
+                      EXPECT_TRUE(store_->GetRaw("dsp", s.id).ok());
+                      return true;
+                    })
+                    .ok());
+    EXPECT_EQ(store_->Count(), live.size());
+    for (const char* space : {"dsp", "efficientat", "extra"}) {
+      for (uint64_t id : RawIds(space)) {
+        EXPECT_EQ(live.count(id), 1u) << "orphan raw vector " << space << " " << id;
+      }
+    }
+    std::set<uint64_t> replayed;
+    uint64_t expected_sequence = 1;
+    for (const Change& c : ChangesSince(0)) {
+      EXPECT_EQ(c.sequence, expected_sequence++);
+      if (c.kind == ChangeKind::kAdd) {
+        EXPECT_TRUE(replayed.insert(c.id).second) << "id added twice " << c.id;
+      } else if (c.kind == ChangeKind::kDelete) {
+        EXPECT_EQ(replayed.erase(c.id), 1u) << "delete of absent id " << c.id;
+      } else {
+        EXPECT_EQ(replayed.count(c.id), 1u) << "PutRaw of absent id " << c.id;
+      }
+    }
+    EXPECT_EQ(expected_sequence - 1, store_->LastSequence());
+    EXPECT_EQ(replayed, live);
+  }
+}
+
 }  // namespace
 }  // namespace soundsearch

@@ -1,5 +1,6 @@
 #include "store/rocksdb_sound_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <utility>
@@ -78,6 +79,53 @@ const char* const RocksDbSoundStore::kFamilyNames[kNumFamilies] = {
     "default", "sounds",       "raw",           "models",
     "words",   "external_ids", "content_hashes", "changes",
 };
+
+// One queued mutation: its RocksDB operations and what it changes in memory
+// once committed.
+struct RocksDbSoundStore::Writer {
+  struct Op {
+    Family family;
+    bool is_delete;
+    std::string key;
+    std::string value;
+  };
+  void Put(Family f, std::string key, std::string value) {
+    ops.push_back(Op{f, false, std::move(key), std::move(value)});
+  }
+  void Delete(Family f, std::string key) {
+    ops.push_back(Op{f, true, std::move(key), std::string()});
+  }
+
+  std::vector<Op> ops;
+  // Held in pending_keys_ from Submit until committed (see WaitForKeys).
+  std::vector<std::string> conflict_keys;
+  std::vector<std::string> new_spaces;  // registered by this write
+  uint64_t sequence = 0;     // change-log sequence taken; 0 when none
+  uint64_t new_id = 0;       // id taken by an add; 0 when none
+  int64_t count_delta = 0;   // +1 add, -1 delete
+  absl::Status status;       // set by the leader that committed it
+  bool done = false;
+  absl::CondVar cv;          // signalled when done or at the queue front
+};
+
+namespace {
+
+// Conflict keys: one namespace per kind of thing a mutation reads.
+std::string HashConflict(absl::string_view h) { return absl::StrCat("h", h); }
+std::string ExternalConflict(absl::string_view e) { return absl::StrCat("e", e); }
+std::string IdConflict(uint64_t id) { return absl::StrCat("i", id); }
+std::string ModelConflict(absl::string_view space, absl::string_view kind) {
+  return absl::StrCat("m", SpaceNameKey(space, kind));
+}
+std::string WordsConflict(absl::string_view space) {
+  return absl::StrCat("w", space);
+}
+
+// Most writers one group commit carries, and most bytes.
+constexpr size_t kMaxGroupWriters = 256;
+constexpr size_t kMaxGroupBytes = 16 << 20;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
     const SoundStoreOptions& options) {
@@ -304,13 +352,6 @@ absl::StatusOr<SoundRecord> RocksDbSoundStore::ReadSound(
   return DecodeSoundRecord(*value);
 }
 
-absl::Status RocksDbSoundStore::Commit(rocksdb::WriteBatch* batch,
-                                       absl::string_view context) {
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_writes_;
-  return FromRocksDb(db_->Write(wo, batch), context);
-}
-
 absl::Status RocksDbSoundStore::ScanPrefix(
     Family family, absl::string_view prefix,
     const std::function<bool(absl::string_view, absl::string_view)>& visit)
@@ -327,23 +368,112 @@ absl::Status RocksDbSoundStore::ScanPrefix(
                                                 kFamilyNames[family]));
 }
 
-void RocksDbSoundStore::RegisterSpace(absl::string_view space,
-                                      rocksdb::WriteBatch* batch,
-                                      std::set<std::string>* new_spaces) {
-  absl::MutexLock lock(&spaces_mu_);
-  if (spaces_.count(std::string(space)) > 0) return;
-  if (!new_spaces->emplace(space).second) return;
-  batch->Put(cf(kMeta), SpaceRegistryKey(space), rocksdb::Slice());
+
+// ---- Group commit ------------------------------------------------------------------
+
+void RocksDbSoundStore::WaitForKeys(const std::vector<std::string>& keys) {
+  auto busy = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    for (const std::string& k : keys) {
+      if (pending_keys_.contains(k)) return true;
+    }
+    return false;
+  };
+  while (busy()) committed_cv_.Wait(&write_mu_);
 }
 
-uint64_t RocksDbSoundStore::LogChange(Change change,
-                                      rocksdb::WriteBatch* batch) {
-  const uint64_t sequence = next_sequence_++;
-  change.sequence = sequence;
-  batch->Put(cf(kChanges), EncodeU64BigEndian(sequence), EncodeChange(change));
-  batch->Put(cf(kMeta), ToSlice(kLastSequenceKey),
-             EncodeU64LittleEndian(sequence));
-  return sequence;
+absl::Status RocksDbSoundStore::Submit(Writer* w) {
+  for (const std::string& k : w->conflict_keys) pending_keys_.insert(k);
+  writers_.push_back(w);
+  while (!w->done && writers_.front() != w) w->cv.Wait(&write_mu_);
+  if (w->done) return w->status;
+
+  // Leader: commit a group of queued writers, starting with this one.
+  rocksdb::WriteBatch batch;
+  size_t group = 0;
+  size_t bytes = 0;
+  int64_t count_delta = 0;
+  uint64_t last_sequence = 0;
+  uint64_t max_id = 0;
+  for (Writer* g : writers_) {
+    if (group == kMaxGroupWriters || (group > 0 && bytes > kMaxGroupBytes)) {
+      break;
+    }
+    for (const Writer::Op& op : g->ops) {
+      if (op.is_delete) {
+        batch.Delete(cf(op.family), op.key);
+      } else {
+        batch.Put(cf(op.family), op.key, op.value);
+      }
+      bytes += op.key.size() + op.value.size();
+    }
+    count_delta += g->count_delta;
+    last_sequence = std::max(last_sequence, g->sequence);
+    max_id = std::max(max_id, g->new_id);
+    ++group;
+  }
+  // The store counters travel with the data they count.
+  const uint64_t count = sound_count_.load() + count_delta;
+  if (count_delta != 0) {
+    batch.Put(cf(kMeta), ToSlice(kSoundCountKey), EncodeU64LittleEndian(count));
+  }
+  if (last_sequence != 0) {
+    batch.Put(cf(kMeta), ToSlice(kLastSequenceKey),
+              EncodeU64LittleEndian(last_sequence));
+  }
+  if (max_id != 0) {
+    batch.Put(cf(kMeta), ToSlice(kNextIdKey), EncodeU64LittleEndian(max_id + 1));
+  }
+
+  absl::Status status;
+  {
+    // Others queue up behind us while the WAL syncs.
+    write_mu_.Unlock();
+    rocksdb::WriteOptions wo;
+    wo.sync = sync_writes_;
+    status = FromRocksDb(db_->Write(wo, &batch),
+                         absl::StrCat("committing ", group, " write(s)"));
+    write_mu_.Lock();
+  }
+
+  if (status.ok()) {
+    sound_count_.store(count);
+    if (last_sequence != 0) last_sequence_.store(last_sequence);
+  }
+  for (size_t i = 0; i < group; ++i) {
+    Writer* g = writers_.front();
+    writers_.pop_front();
+    for (const std::string& k : g->conflict_keys) pending_keys_.erase(k);
+    if (status.ok() && !g->new_spaces.empty()) {
+      absl::MutexLock lock(&spaces_mu_);
+      spaces_.insert(g->new_spaces.begin(), g->new_spaces.end());
+    }
+    g->status = status;
+    g->done = true;
+    if (g != w) g->cv.Signal();
+  }
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  committed_cv_.SignalAll();
+  return status;
+}
+
+void RocksDbSoundStore::RegisterSpace(absl::string_view space, Writer* w) {
+  {
+    absl::MutexLock lock(&spaces_mu_);
+    if (spaces_.count(std::string(space)) > 0) return;
+  }
+  for (const std::string& s : w->new_spaces) {
+    if (s == space) return;
+  }
+  w->new_spaces.emplace_back(space);
+  // Two queued writers may both register a new space: the same empty value
+  // written twice.
+  w->Put(kMeta, SpaceRegistryKey(space), std::string());
+}
+
+void RocksDbSoundStore::LogChange(Change change, Writer* w) {
+  change.sequence = next_sequence_++;
+  w->sequence = change.sequence;
+  w->Put(kChanges, EncodeU64BigEndian(change.sequence), EncodeChange(change));
 }
 
 // ---- Sounds -------------------------------------------------------------------
@@ -364,7 +494,13 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
     RETURN_IF_ERROR(ValidateSpaceName(space));
   }
 
+  Writer w;
+  w.conflict_keys.push_back(HashConflict(sound.content_hash));
+  if (!sound.external_id.empty()) {
+    w.conflict_keys.push_back(ExternalConflict(sound.external_id));
+  }
   absl::MutexLock lock(&write_mu_);
+  WaitForKeys(w.conflict_keys);
   ASSIGN_OR_RETURN(std::optional<uint64_t> existing,
                    ReadId(kContentHashes, sound.content_hash, nullptr));
   if (existing.has_value()) {
@@ -384,32 +520,18 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
   record.id = next_id_++;
   if (record.added_unix_micros == 0) record.added_unix_micros = NowUnixMicros();
   const std::string id_key = EncodeU64BigEndian(record.id);
-
-  rocksdb::WriteBatch batch;
-  batch.Put(cf(kSounds), id_key, EncodeSoundRecord(record));
-  std::set<std::string> new_spaces;
+  w.new_id = record.id;
+  w.count_delta = 1;
+  w.Put(kSounds, id_key, EncodeSoundRecord(record));
   for (const auto& [space, raw] : raw_by_space) {
-    batch.Put(cf(kRaw), RawKey(space, record.id), raw);
-    RegisterSpace(space, &batch, &new_spaces);
+    w.Put(kRaw, RawKey(space, record.id), raw);
+    RegisterSpace(space, &w);
   }
-  batch.Put(cf(kContentHashes), record.content_hash, id_key);
-  if (!record.external_id.empty()) {
-    batch.Put(cf(kExternalIds), record.external_id, id_key);
-  }
-  const uint64_t count = sound_count_.load() + 1;
-  batch.Put(cf(kMeta), ToSlice(kNextIdKey), EncodeU64LittleEndian(next_id_));
-  batch.Put(cf(kMeta), ToSlice(kSoundCountKey), EncodeU64LittleEndian(count));
-  const uint64_t sequence =
-      LogChange(Change{0, ChangeKind::kAdd, record.id, ""}, &batch);
-
-  RETURN_IF_ERROR(Commit(&batch, absl::StrCat("adding sound ", record.id)));
-  {
-    absl::MutexLock spaces_lock(&spaces_mu_);
-    spaces_.insert(new_spaces.begin(), new_spaces.end());
-  }
-  sound_count_.store(count);
-  last_sequence_.store(sequence);
-  return AddResult{record.id, /*duplicate=*/false, sequence};
+  w.Put(kContentHashes, record.content_hash, id_key);
+  if (!record.external_id.empty()) w.Put(kExternalIds, record.external_id, id_key);
+  LogChange(Change{0, ChangeKind::kAdd, record.id, ""}, &w);
+  RETURN_IF_ERROR(Submit(&w));
+  return AddResult{record.id, /*duplicate=*/false, w.sequence};
 }
 
 absl::StatusOr<SoundRecord> RocksDbSoundStore::GetSound(uint64_t id) const {
@@ -444,45 +566,49 @@ absl::StatusOr<SoundRecord> RocksDbSoundStore::FindByContentHash(
 
 absl::StatusOr<uint64_t> RocksDbSoundStore::DeleteSound(uint64_t id) {
   absl::MutexLock lock(&write_mu_);
+  WaitForKeys({IdConflict(id)});
   ASSIGN_OR_RETURN(SoundRecord record, ReadSound(id, nullptr));
-  const std::string id_key = EncodeU64BigEndian(id);
+  Writer w;
+  w.conflict_keys = {IdConflict(id), HashConflict(record.content_hash)};
+  if (!record.external_id.empty()) {
+    w.conflict_keys.push_back(ExternalConflict(record.external_id));
+  }
+  // No need to wait for the hash and external id: they point at this
+  // committed sound, so no queued add can hold them (an add of either reads
+  // the committed lookup and stops), and every other mutation of this sound
+  // holds IdConflict(id), which we waited for.
 
-  rocksdb::WriteBatch batch;
-  batch.Delete(cf(kSounds), id_key);
+  const std::string id_key = EncodeU64BigEndian(id);
+  w.Delete(kSounds, id_key);
   {
     absl::MutexLock spaces_lock(&spaces_mu_);
-    for (const std::string& space : spaces_) {
-      batch.Delete(cf(kRaw), RawKey(space, id));
-    }
+    for (const std::string& space : spaces_) w.Delete(kRaw, RawKey(space, id));
   }
   // Lookups are removed only when they point at this sound.
   ASSIGN_OR_RETURN(std::optional<uint64_t> by_hash,
                    ReadId(kContentHashes, record.content_hash, nullptr));
-  if (by_hash == id) batch.Delete(cf(kContentHashes), record.content_hash);
+  if (by_hash == id) w.Delete(kContentHashes, record.content_hash);
   if (!record.external_id.empty()) {
     ASSIGN_OR_RETURN(std::optional<uint64_t> by_ext,
                      ReadId(kExternalIds, record.external_id, nullptr));
-    if (by_ext == id) batch.Delete(cf(kExternalIds), record.external_id);
+    if (by_ext == id) w.Delete(kExternalIds, record.external_id);
   }
-  const uint64_t count = sound_count_.load() - 1;
-  batch.Put(cf(kMeta), ToSlice(kSoundCountKey), EncodeU64LittleEndian(count));
-  const uint64_t sequence =
-      LogChange(Change{0, ChangeKind::kDelete, id, ""}, &batch);
-
-  RETURN_IF_ERROR(Commit(&batch, absl::StrCat("deleting sound ", id)));
-  sound_count_.store(count);
-  last_sequence_.store(sequence);
-  return sequence;
+  w.count_delta = -1;
+  LogChange(Change{0, ChangeKind::kDelete, id, ""}, &w);
+  RETURN_IF_ERROR(Submit(&w));
+  return w.sequence;
 }
 
 absl::Status RocksDbSoundStore::SetAutoTags(
     uint64_t id, const std::vector<AutoTag>& auto_tags) {
+  Writer w;
+  w.conflict_keys = {IdConflict(id)};
   absl::MutexLock lock(&write_mu_);
+  WaitForKeys(w.conflict_keys);
   ASSIGN_OR_RETURN(SoundRecord record, ReadSound(id, nullptr));
   record.auto_tags = auto_tags;
-  rocksdb::WriteBatch batch;
-  batch.Put(cf(kSounds), EncodeU64BigEndian(id), EncodeSoundRecord(record));
-  return Commit(&batch, absl::StrCat("setting auto tags of sound ", id));
+  w.Put(kSounds, EncodeU64BigEndian(id), EncodeSoundRecord(record));
+  return Submit(&w);
 }
 
 absl::Status RocksDbSoundStore::ForEachSound(const SoundVisitor& visit) const {
@@ -519,26 +645,20 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::PutRaw(absl::string_view space,
                                                    uint64_t id,
                                                    absl::string_view raw) {
   RETURN_IF_ERROR(ValidateSpaceName(space));
+  Writer w;
+  w.conflict_keys = {IdConflict(id)};
   absl::MutexLock lock(&write_mu_);
+  WaitForKeys(w.conflict_keys);
   ASSIGN_OR_RETURN(std::optional<std::string> sound,
                    Read(kSounds, EncodeU64BigEndian(id)));
   if (!sound.has_value()) {
     return absl::NotFoundError(absl::StrCat("no sound with id ", id));
   }
-  rocksdb::WriteBatch batch;
-  batch.Put(cf(kRaw), RawKey(space, id), ToSlice(raw));
-  std::set<std::string> new_spaces;
-  RegisterSpace(space, &batch, &new_spaces);
-  const uint64_t sequence = LogChange(
-      Change{0, ChangeKind::kPutRaw, id, std::string(space)}, &batch);
-  RETURN_IF_ERROR(Commit(
-      &batch, absl::StrCat("writing raw vector of sound ", id, " in ", space)));
-  {
-    absl::MutexLock spaces_lock(&spaces_mu_);
-    spaces_.insert(new_spaces.begin(), new_spaces.end());
-  }
-  last_sequence_.store(sequence);
-  return sequence;
+  w.Put(kRaw, RawKey(space, id), std::string(raw));
+  RegisterSpace(space, &w);
+  LogChange(Change{0, ChangeKind::kPutRaw, id, std::string(space)}, &w);
+  RETURN_IF_ERROR(Submit(&w));
+  return w.sequence;
 }
 
 absl::Status RocksDbSoundStore::ForEachRaw(absl::string_view space,
@@ -572,8 +692,9 @@ uint64_t RocksDbSoundStore::LastSequence() const {
 
 absl::Status RocksDbSoundStore::ForEachChangeSince(
     uint64_t after, const ChangeVisitor& visit) const {
-  // Writes are linearised and publish their sequence after they commit, so
-  // every entry up to `last` is in the database before the iterator is made.
+  // Groups commit in sequence order and publish their last sequence after
+  // committing, so every entry up to `last` is in the database before the
+  // iterator is made.
   const uint64_t last = last_sequence_.load();
   if (after >= last) return absl::OkStatus();
   std::unique_ptr<rocksdb::Iterator> it(
@@ -597,7 +718,10 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::PutModel(absl::string_view space,
                                                      absl::string_view bytes) {
   RETURN_IF_ERROR(ValidateSpaceName(space));
   RETURN_IF_ERROR(ValidateNonEmpty("model kind", kind));
+  Writer w;
+  w.conflict_keys = {ModelConflict(space, kind)};
   absl::MutexLock lock(&write_mu_);
+  WaitForKeys(w.conflict_keys);
   const std::string key = SpaceNameKey(space, kind);
   ASSIGN_OR_RETURN(std::optional<std::string> previous, Read(kModels, key));
   StoredModel model{1, std::string(bytes)};
@@ -605,10 +729,8 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::PutModel(absl::string_view space,
     ASSIGN_OR_RETURN(StoredModel old, DecodeModel(*previous));
     model.version = old.version + 1;
   }
-  rocksdb::WriteBatch batch;
-  batch.Put(cf(kModels), key, EncodeModel(model, NowUnixMicros()));
-  RETURN_IF_ERROR(
-      Commit(&batch, absl::StrCat("writing model ", kind, " of ", space)));
+  w.Put(kModels, key, EncodeModel(model, NowUnixMicros()));
+  RETURN_IF_ERROR(Submit(&w));
   return model.version;
 }
 
@@ -630,12 +752,8 @@ absl::StatusOr<StoredModel> RocksDbSoundStore::GetModel(
 absl::Status RocksDbSoundStore::PutWordVector(absl::string_view space,
                                               absl::string_view word,
                                               absl::string_view bytes) {
-  RETURN_IF_ERROR(ValidateSpaceName(space));
-  RETURN_IF_ERROR(ValidateNonEmpty("word", word));
-  absl::MutexLock lock(&write_mu_);
-  rocksdb::WriteBatch batch;
-  batch.Put(cf(kWords), SpaceNameKey(space, word), ToSlice(bytes));
-  return Commit(&batch, absl::StrCat("writing word vector of ", word));
+  return PutWordVectors(space, {{std::string(word), std::string(bytes)}},
+                        /*replace_all=*/false);
 }
 
 absl::Status RocksDbSoundStore::PutWordVectors(
@@ -645,22 +763,24 @@ absl::Status RocksDbSoundStore::PutWordVectors(
   for (const auto& [word, bytes] : words) {
     RETURN_IF_ERROR(ValidateNonEmpty("word", word));
   }
+  Writer w;
+  w.conflict_keys = {WordsConflict(space)};
   absl::MutexLock lock(&write_mu_);
-  rocksdb::WriteBatch batch;
+  WaitForKeys(w.conflict_keys);
   if (replace_all) {
     RETURN_IF_ERROR(ScanPrefix(
         kWords, SpacePrefix(space),
         [&](absl::string_view word, absl::string_view) {
           if (words.count(std::string(word)) == 0) {
-            batch.Delete(cf(kWords), SpaceNameKey(space, word));
+            w.Delete(kWords, SpaceNameKey(space, word));
           }
           return true;
         }));
   }
   for (const auto& [word, bytes] : words) {
-    batch.Put(cf(kWords), SpaceNameKey(space, word), bytes);
+    w.Put(kWords, SpaceNameKey(space, word), bytes);
   }
-  return Commit(&batch, absl::StrCat("writing word vectors of ", space));
+  return Submit(&w);
 }
 
 absl::StatusOr<std::string> RocksDbSoundStore::GetWordVector(
@@ -680,16 +800,18 @@ absl::Status RocksDbSoundStore::DeleteWordVector(absl::string_view space,
                                                  absl::string_view word) {
   RETURN_IF_ERROR(ValidateSpaceName(space));
   RETURN_IF_ERROR(ValidateNonEmpty("word", word));
+  Writer w;
+  w.conflict_keys = {WordsConflict(space)};
   absl::MutexLock lock(&write_mu_);
+  WaitForKeys(w.conflict_keys);
   const std::string key = SpaceNameKey(space, word);
   ASSIGN_OR_RETURN(std::optional<std::string> value, Read(kWords, key));
   if (!value.has_value()) {
     return absl::NotFoundError(
         absl::StrCat("no word vector for \"", word, "\" in space ", space));
   }
-  rocksdb::WriteBatch batch;
-  batch.Delete(cf(kWords), key);
-  return Commit(&batch, absl::StrCat("deleting word vector of ", word));
+  w.Delete(kWords, key);
+  return Submit(&w);
 }
 
 absl::Status RocksDbSoundStore::ForEachWordVector(
@@ -703,15 +825,16 @@ absl::Status RocksDbSoundStore::ForEachWordVector(
 absl::Status RocksDbSoundStore::PutSnapshotMark(absl::string_view space,
                                                 const SnapshotMark& mark) {
   RETURN_IF_ERROR(ValidateSpaceName(space));
-  absl::MutexLock lock(&write_mu_);
-  if (mark.sequence > last_sequence_.load()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snapshot mark sequence ", mark.sequence,
-        " is beyond the store's last sequence ", last_sequence_.load()));
+  const uint64_t last = last_sequence_.load();
+  if (mark.sequence > last) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("snapshot mark sequence ", mark.sequence,
+                     " is beyond the store's last sequence ", last));
   }
-  rocksdb::WriteBatch batch;
-  batch.Put(cf(kMeta), SnapshotMarkKey(space), EncodeSnapshotMark(mark));
-  return Commit(&batch, absl::StrCat("writing snapshot mark of ", space));
+  Writer w;
+  w.Put(kMeta, SnapshotMarkKey(space), EncodeSnapshotMark(mark));
+  absl::MutexLock lock(&write_mu_);
+  return Submit(&w);
 }
 
 absl::StatusOr<SnapshotMark> RocksDbSoundStore::GetSnapshotMark(

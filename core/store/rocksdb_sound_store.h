@@ -5,6 +5,7 @@
 #define SOUNDSEARCH_STORE_ROCKSDB_SOUND_STORE_H_
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -24,11 +26,10 @@
 
 namespace soundsearch {
 
-// Thread-safety: as SoundStore. Mutations hold write_mu_ across their read
-// checks and their (synced) write, so they are linearised and the in-memory
-// counters always match what is on disk; readers use RocksDB's own
-// thread-safe reads and consistent iterators and take no lock except the
-// short spaces_mu_.
+// Thread-safety: as SoundStore. Mutations are linearised through write_mu_
+// and a FIFO writer queue; concurrent writers share one synced WAL write
+// (group commit, see Submit). Readers use RocksDB's own thread-safe reads and
+// consistent iterators and take no lock except the short spaces_mu_.
 class RocksDbSoundStore final : public SoundStore {
  public:
   // Column families, in the order of their handles.
@@ -104,6 +105,8 @@ class RocksDbSoundStore final : public SoundStore {
       absl::string_view space) const override;
 
  private:
+  struct Writer;
+
   // Takes ownership of `db` and of `handles` (one per Family, then any
   // unknown families of the database, kept open only to be closed).
   RocksDbSoundStore(std::string path, bool sync_writes, rocksdb::DB* db,
@@ -125,24 +128,33 @@ class RocksDbSoundStore final : public SoundStore {
       const rocksdb::Snapshot* snapshot) const;
   absl::StatusOr<SoundRecord> ReadSound(
       uint64_t id, const rocksdb::Snapshot* snapshot) const;
-  // Commits `batch` (synced when sync_writes_).
-  absl::Status Commit(rocksdb::WriteBatch* batch, absl::string_view context);
   // Visits every key of `family` starting with `prefix`; `visit` gets the key
   // without the prefix. Stops when `visit` returns false.
   absl::Status ScanPrefix(
       Family family, absl::string_view prefix,
       const std::function<bool(absl::string_view rest,
                                absl::string_view value)>& visit) const;
-  // Appends to `batch` the registry entry of `space` if it is new; records it
-  // in `new_spaces`.
-  void RegisterSpace(absl::string_view space, rocksdb::WriteBatch* batch,
-                     std::set<std::string>* new_spaces)
+
+  // --- Group commit (leveldb's DBImpl::Write, with our own checks) ---
+  // A mutation: (1) locks write_mu_, (2) WaitForKeys(its conflict keys), so
+  // that no queued, uncommitted write touches what it is about to read,
+  // (3) reads and checks, (4) fills a Writer (ids and sequences are taken
+  // here, in queue order), (5) Submit()s it. The writer at the front of the
+  // queue commits every queued writer in one RocksDB batch (one WAL sync)
+  // with the store counters of the group, publishes the results and wakes
+  // them. So commit order is queue order and the on-disk counters always
+  // match the data.
+  void WaitForKeys(const std::vector<std::string>& keys)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Takes the next sequence and appends the change-log entry `change` with it
-  // and the new last_sequence to `batch`; returns the sequence. The sequence
-  // is consumed even if the commit then fails, so that a write that failed
-  // after reaching the log never shares its sequence with a later one.
-  uint64_t LogChange(Change change, rocksdb::WriteBatch* batch)
+  absl::Status Submit(Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Adds to `w` the registry entry of `space` when the store does not know
+  // it yet.
+  void RegisterSpace(absl::string_view space, Writer* w)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Takes the next sequence for `change` and adds its change-log entry to
+  // `w`. The sequence is consumed even if the commit fails, so that a write
+  // that failed after reaching the log never shares it with a later one.
+  void LogChange(Change change, Writer* w)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const std::string path_;
@@ -150,11 +162,16 @@ class RocksDbSoundStore final : public SoundStore {
   rocksdb::DB* const db_;  // owned; deleted after handles_ in the destructor
   const std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned
 
-  // Serialises mutations.
   absl::Mutex write_mu_;
   // Next id and sequence to hand out; consumed even when a commit fails.
   uint64_t next_id_ ABSL_GUARDED_BY(write_mu_) = 1;
   uint64_t next_sequence_ ABSL_GUARDED_BY(write_mu_) = 1;
+  // Writers waiting to commit, front = the one committing.
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(write_mu_);
+  // Conflict keys of the queued writers (see WaitForKeys).
+  absl::flat_hash_set<std::string> pending_keys_ ABSL_GUARDED_BY(write_mu_);
+  // Signalled after every group commit.
+  absl::CondVar committed_cv_;
   // Published after each successful commit; written only under write_mu_.
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> sound_count_{0};

@@ -85,8 +85,8 @@ struct SnapshotMark {
 
 // Iteration callbacks return true to go on, false to stop early. Iterations
 // read one consistent point-in-time view, taken when they start; they do not
-// see writes that commit while they run. A callback must not call mutating
-// methods of the same store (it may call readers).
+// see writes that commit while they run. A callback may call any method of
+// the store, including mutating ones (no lock is held while it runs).
 using SoundVisitor = std::function<bool(const SoundRecord& sound)>;
 using RawVisitor = std::function<bool(uint64_t id, absl::string_view raw)>;
 using ChangeVisitor = std::function<bool(const Change& change)>;
@@ -94,8 +94,9 @@ using WordVectorVisitor =
     std::function<bool(absl::string_view word, absl::string_view bytes)>;
 
 // Thread-safety: every method is safe to call from many threads at once.
-// Mutating calls are serialised inside the store (one synced write at a
-// time); readers never wait for writers.
+// Mutating calls are linearisable; concurrent ones are committed together
+// (group commit: one WAL sync for all of them), so several writer threads
+// get more throughput than one. Readers never wait for writers.
 class SoundStore {
  public:
   // Schema version written into a new store and required of an existing one.
