@@ -10,8 +10,8 @@ namespace soundsearch {
 namespace {
 
 TEST(KeyCodecTest, BigEndianRoundTripsAndSortsNumerically) {
-  const std::vector<uint64_t> values = {0, 1, 255, 256, 65535, 1ull << 32,
-                                        (1ull << 63) + 5, UINT64_MAX};
+  const std::vector<uint64_t> values = {
+      0, 1, 255, 256, 65535, 1ull << 32, (1ull << 63) + 5, UINT64_MAX};
   for (size_t i = 0; i < values.size(); ++i) {
     const std::string e = EncodeU64BigEndian(values[i]);
     ASSERT_EQ(e.size(), 8u);
@@ -44,7 +44,8 @@ TEST(KeyCodecTest, ValidatesSpaceNames) {
   EXPECT_TRUE(ValidateSpaceName("dsp").ok());
   EXPECT_TRUE(ValidateSpaceName(std::string(kMaxSpaceNameBytes, 's')).ok());
   EXPECT_FALSE(ValidateSpaceName("").ok());
-  EXPECT_FALSE(ValidateSpaceName(std::string(kMaxSpaceNameBytes + 1, 's')).ok());
+  EXPECT_FALSE(
+      ValidateSpaceName(std::string(kMaxSpaceNameBytes + 1, 's')).ok());
   EXPECT_FALSE(ValidateSpaceName(std::string("a\0b", 3)).ok());
 }
 

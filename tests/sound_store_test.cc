@@ -35,7 +35,8 @@ std::string FloatBytes(const std::vector<float>& v) {
 
 std::string RawFor(uint64_t seed, int dim) {
   std::vector<float> v(dim);
-  for (int i = 0; i < dim; ++i) v[i] = static_cast<float>(seed * 1000 + i) * 0.5f;
+  for (int i = 0; i < dim; ++i)
+    v[i] = static_cast<float>(seed * 1000 + i) * 0.5f;
   return FloatBytes(v);
 }
 
@@ -102,10 +103,11 @@ class SoundStoreTest : public ::testing::Test {
   }
   std::set<uint64_t> RawIds(const std::string& space) {
     std::set<uint64_t> ids;
-    absl::Status s = store_->ForEachRaw(space, [&](uint64_t id, absl::string_view) {
-      ids.insert(id);
-      return true;
-    });
+    absl::Status s =
+        store_->ForEachRaw(space, [&](uint64_t id, absl::string_view) {
+          ids.insert(id);
+          return true;
+        });
     EXPECT_TRUE(s.ok()) << s;
     return ids;
   }
@@ -161,9 +163,10 @@ TEST_F(SoundStoreTest, FillsAddedTimeAndAcceptsNoExternalIdOrRaw) {
   SoundRecord in = MakeSound(1);
   in.added_unix_micros = 0;
   in.external_id.clear();
-  const int64_t before = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t before =
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
   auto added = store_->AddSound(in, {});
   ASSERT_TRUE(added.ok()) << added.status();
   const int64_t after = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -266,7 +269,8 @@ TEST_F(SoundStoreTest, DeleteRemovesSoundRawVectorsAndLookupsAndLogsIt) {
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(*deleted, store_->LastSequence());
 
-  EXPECT_EQ(store_->GetSound(gone).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetSound(gone).status().code(),
+            absl::StatusCode::kNotFound);
   for (const char* space : {"dsp", "efficientat", "clap"}) {
     EXPECT_EQ(store_->GetRaw(space, gone).status().code(),
               absl::StatusCode::kNotFound)
@@ -275,8 +279,9 @@ TEST_F(SoundStoreTest, DeleteRemovesSoundRawVectorsAndLookupsAndLogsIt) {
   }
   EXPECT_EQ(store_->FindByExternalId("fs-2").status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(store_->FindByContentHash(MakeSound(2).content_hash).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      store_->FindByContentHash(MakeSound(2).content_hash).status().code(),
+      absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Count(), 1u);
   std::vector<Change> log = ChangesSince(0);
   ASSERT_FALSE(log.empty());
@@ -318,7 +323,8 @@ TEST_F(SoundStoreTest, ReopenKeepsEverythingAndTheIdCounterContinues) {
     EXPECT_EQ(*store_->GetSound(n), expected);
     EXPECT_EQ(store_->FindByExternalId(expected.external_id)->id,
               static_cast<uint64_t>(n));
-    EXPECT_EQ(*store_->GetRaw("efficientat", n), RawBySpace(n).at("efficientat"));
+    EXPECT_EQ(*store_->GetRaw("efficientat", n),
+              RawBySpace(n).at("efficientat"));
   }
   EXPECT_EQ(*store_->GetRaw("clap", 1), RawFor(5, 64));
   EXPECT_EQ(store_->GetSound(3).status().code(), absl::StatusCode::kNotFound);
@@ -355,10 +361,12 @@ void WriteRawDefaultKey(const std::string& path, const std::string& key,
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(db_options, path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  for (const auto& name : names)
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db).ok());
+  ASSERT_TRUE(
+      rocksdb::DB::Open(db_options, path, descriptors, &handles, &db).ok());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   EXPECT_TRUE(db->Put(wo, handles[0], key, value).ok());
@@ -438,13 +446,14 @@ TEST_F(SoundStoreTest, WordVectorsRoundTrip) {
             absl::StatusCode::kNotFound);
 
   std::vector<std::string> words;
-  ASSERT_TRUE(store_
-                  ->ForEachWordVector("dsp",
-                                      [&](absl::string_view w, absl::string_view) {
-                                        words.emplace_back(w);
-                                        return true;
-                                      })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ForEachWordVector("dsp",
+                              [&](absl::string_view w, absl::string_view) {
+                                words.emplace_back(w);
+                                return true;
+                              })
+          .ok());
   EXPECT_THAT(words, ElementsAre("cat", "dog"));
 
   ASSERT_TRUE(store_->DeleteWordVector("dsp", "cat").ok());
@@ -461,13 +470,14 @@ TEST_F(SoundStoreTest, WordVectorsRoundTrip) {
                   .ok());
   Reopen();
   words.clear();
-  ASSERT_TRUE(store_
-                  ->ForEachWordVector("dsp",
-                                      [&](absl::string_view w, absl::string_view) {
-                                        words.emplace_back(w);
-                                        return true;
-                                      })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ForEachWordVector("dsp",
+                              [&](absl::string_view w, absl::string_view) {
+                                words.emplace_back(w);
+                                return true;
+                              })
+          .ok());
   EXPECT_THAT(words, ElementsAre("bird", "rain"));
   EXPECT_EQ(*store_->GetWordVector("efficientat", "dog"), "other");
   ASSERT_TRUE(store_->PutWordVectors("dsp", {{"wind", "w"}}, false).ok());
@@ -480,7 +490,8 @@ TEST_F(SoundStoreTest, SnapshotMarksRoundTrip) {
             absl::StatusCode::kNotFound);
   Add(1);
   Add(2);
-  ASSERT_TRUE(store_->PutSnapshotMark("dsp", {2, "/var/snap/dsp-2.faiss"}).ok());
+  ASSERT_TRUE(
+      store_->PutSnapshotMark("dsp", {2, "/var/snap/dsp-2.faiss"}).ok());
   ASSERT_TRUE(store_->PutSnapshotMark("efficientat", {1, "e-1"}).ok());
   EXPECT_EQ(store_->PutSnapshotMark("dsp", {3, "future"}).code(),
             absl::StatusCode::kInvalidArgument);
@@ -565,7 +576,9 @@ TEST_F(SoundStoreTest, ReplayingChangesAfterAMarkRebuildsTheCurrentState) {
 TEST_F(SoundStoreTest, IterationsStopWhenTheCallbackSaysSo) {
   for (int n = 1; n <= 5; ++n) Add(n);
   int seen = 0;
-  ASSERT_TRUE(store_->ForEachSound([&](const SoundRecord&) { return ++seen < 2; }).ok());
+  ASSERT_TRUE(
+      store_->ForEachSound([&](const SoundRecord&) { return ++seen < 2; })
+          .ok());
   EXPECT_EQ(seen, 2);
   seen = 0;
   std::vector<uint64_t> ids;
@@ -622,7 +635,8 @@ TEST_F(SoundStoreTest, SetAutoTagsReplacesThem) {
   EXPECT_EQ(got->auto_tags[0].tag, "Rain");
   EXPECT_EQ(got->auto_tags[0].probability, 0.5f);
   EXPECT_EQ(got->name, MakeSound(1).name);
-  EXPECT_EQ(store_->SetAutoTags(id + 1, {}).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->SetAutoTags(id + 1, {}).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(SoundStoreTest, ConcurrentAddsGetUniqueIdsAndLoseNothing) {
@@ -695,7 +709,6 @@ TEST_F(SoundStoreTest, ConcurrentAddsGetUniqueIdsAndLoseNothing) {
   }
 }
 
-
 // Adds racing on the same contents, deletes racing on the same ids, PutRaw on
 // sounds being deleted, and a reader checking the LastSequence contract all
 // along. Afterwards the store must agree with itself and with its change log.
@@ -758,21 +771,23 @@ TEST_F(SoundStoreTest, ConcurrentMixedWritesKeepTheStoreConsistent) {
     SCOPED_TRACE(reopened ? "after reopen" : "before reopen");
     std::set<uint64_t> live;
     std::set<std::string> hashes;
-    ASSERT_TRUE(store_
-                    ->ForEachSound([&](const SoundRecord& s) {
-                      live.insert(s.id);
-                      EXPECT_TRUE(hashes.insert(s.content_hash).second)
-                          << "content stored twice: " << s.name;
-                      EXPECT_EQ(store_->FindByContentHash(s.content_hash)->id, s.id);
-                      EXPECT_EQ(store_->FindByExternalId(s.external_id)->id, s.id);
-                      EXPECT_TRUE(store_->GetRaw("dsp", s.id).ok());
-                      return true;
-                    })
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            ->ForEachSound([&](const SoundRecord& s) {
+              live.insert(s.id);
+              EXPECT_TRUE(hashes.insert(s.content_hash).second)
+                  << "content stored twice: " << s.name;
+              EXPECT_EQ(store_->FindByContentHash(s.content_hash)->id, s.id);
+              EXPECT_EQ(store_->FindByExternalId(s.external_id)->id, s.id);
+              EXPECT_TRUE(store_->GetRaw("dsp", s.id).ok());
+              return true;
+            })
+            .ok());
     EXPECT_EQ(store_->Count(), live.size());
     for (const char* space : {"dsp", "efficientat", "extra"}) {
       for (uint64_t id : RawIds(space)) {
-        EXPECT_EQ(live.count(id), 1u) << "orphan raw vector " << space << " " << id;
+        EXPECT_EQ(live.count(id), 1u)
+            << "orphan raw vector " << space << " " << id;
       }
     }
     std::set<uint64_t> replayed;

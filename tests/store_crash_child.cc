@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     if (index % 5 == 4) {
       auto deleted = (*store)->DeleteSound(added->id);
       if (!deleted.ok()) {
-        std::fprintf(stderr, "delete: %s\n", deleted.status().ToString().c_str());
+        std::fprintf(stderr, "delete: %s\n",
+                     deleted.status().ToString().c_str());
         return 1;
       }
       std::printf("D %llu %llu\n", static_cast<unsigned long long>(added->id),

@@ -40,7 +40,8 @@ inline std::string CrashRaw(int round, int index, int dim) {
   return out;
 }
 
-inline std::map<std::string, std::string> CrashRawBySpace(int round, int index) {
+inline std::map<std::string, std::string> CrashRawBySpace(int round,
+                                                          int index) {
   return {{"dsp", CrashRaw(round, index, kDspDim)},
           {"neural", CrashRaw(round, index, kNeuralDim)}};
 }

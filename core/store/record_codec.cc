@@ -65,7 +65,8 @@ std::string EncodeChange(const Change& change) {
   return entry.SerializeAsString();
 }
 
-absl::StatusOr<Change> DecodeChange(uint64_t sequence, absl::string_view bytes) {
+absl::StatusOr<Change> DecodeChange(uint64_t sequence,
+                                    absl::string_view bytes) {
   storepb::ChangeEntry entry;
   if (!entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::DataLossError(
@@ -86,9 +87,9 @@ absl::StatusOr<Change> DecodeChange(uint64_t sequence, absl::string_view bytes) 
       change.space = entry.space();
       break;
     default:
-      return absl::DataLossError(absl::StrCat(
-          "change-log entry at sequence ", sequence, " has unknown kind ",
-          static_cast<int>(entry.kind())));
+      return absl::DataLossError(absl::StrCat("change-log entry at sequence ",
+                                              sequence, " has unknown kind ",
+                                              static_cast<int>(entry.kind())));
   }
   return change;
 }

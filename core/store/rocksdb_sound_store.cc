@@ -35,7 +35,8 @@ int64_t NowUnixMicros() {
 // Holds a RocksDB snapshot for the lifetime of the object.
 class ScopedSnapshot {
  public:
-  explicit ScopedSnapshot(rocksdb::DB* db) : db_(db), snap_(db->GetSnapshot()) {}
+  explicit ScopedSnapshot(rocksdb::DB* db)
+      : db_(db), snap_(db->GetSnapshot()) {}
   ~ScopedSnapshot() { db_->ReleaseSnapshot(snap_); }
   ScopedSnapshot(const ScopedSnapshot&) = delete;
   ScopedSnapshot& operator=(const ScopedSnapshot&) = delete;
@@ -69,15 +70,16 @@ absl::StatusOr<uint64_t> DecodeCounter(absl::string_view key,
 }
 
 absl::Status ValidateNonEmpty(absl::string_view what, absl::string_view v) {
-  if (v.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is empty"));
+  if (v.empty())
+    return absl::InvalidArgumentError(absl::StrCat(what, " is empty"));
   return absl::OkStatus();
 }
 
 }  // namespace
 
 const char* const RocksDbSoundStore::kFamilyNames[kNumFamilies] = {
-    "default", "sounds",       "raw",           "models",
-    "words",   "external_ids", "content_hashes", "changes",
+    "default",      "sounds",         "raw",     "models", "words",
+    "external_ids", "content_hashes", "changes",
 };
 
 // One queued mutation: its RocksDB operations and what it changes in memory
@@ -100,19 +102,21 @@ struct RocksDbSoundStore::Writer {
   // Held in pending_keys_ from Submit until committed (see WaitForKeys).
   std::vector<std::string> conflict_keys;
   std::vector<std::string> new_spaces;  // registered by this write
-  uint64_t sequence = 0;     // change-log sequence taken; 0 when none
-  uint64_t new_id = 0;       // id taken by an add; 0 when none
-  int64_t count_delta = 0;   // +1 add, -1 delete
-  absl::Status status;       // set by the leader that committed it
+  uint64_t sequence = 0;    // change-log sequence taken; 0 when none
+  uint64_t new_id = 0;      // id taken by an add; 0 when none
+  int64_t count_delta = 0;  // +1 add, -1 delete
+  absl::Status status;      // set by the leader that committed it
   bool done = false;
-  absl::CondVar cv;          // signalled when done or at the queue front
+  absl::CondVar cv;  // signalled when done or at the queue front
 };
 
 namespace {
 
 // Conflict keys: one namespace per kind of thing a mutation reads.
 std::string HashConflict(absl::string_view h) { return absl::StrCat("h", h); }
-std::string ExternalConflict(absl::string_view e) { return absl::StrCat("e", e); }
+std::string ExternalConflict(absl::string_view e) {
+  return absl::StrCat("e", e);
+}
 std::string IdConflict(uint64_t id) { return absl::StrCat("i", id); }
 std::string ModelConflict(absl::string_view space, absl::string_view kind) {
   return absl::StrCat("m", SpaceNameKey(space, kind));
@@ -133,8 +137,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   std::error_code ec;
   const bool exists = fs::exists(fs::path(options.path) / "CURRENT", ec);
   if (!exists && !options.create_if_missing) {
-    return absl::NotFoundError(absl::StrCat(
-        "no store at ", options.path, " (create_if_missing is false)"));
+    return absl::NotFoundError(absl::StrCat("no store at ", options.path,
+                                            " (create_if_missing is false)"));
   }
 
   rocksdb::DBOptions db_options;
@@ -143,8 +147,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   db_options.paranoid_checks = true;
   std::shared_ptr<rocksdb::Cache> cache;
   if (options.block_cache_mb > 0) {
-    cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_mb)
-                                 << 20);
+    cache =
+        rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_mb) << 20);
   }
 
   // An existing database is opened with exactly its own families, so that
@@ -239,9 +243,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
     if (handles[f] != nullptr) continue;
     if (!fresh) {
       close();
-      return absl::DataLossError(absl::StrCat("store at ", options.path,
-                                              " lacks column family ",
-                                              kFamilyNames[f]));
+      return absl::DataLossError(absl::StrCat(
+          "store at ", options.path, " lacks column family ", kFamilyNames[f]));
     }
     rocksdb::ColumnFamilyHandle* h = nullptr;
     rocksdb::Status s =
@@ -305,11 +308,12 @@ absl::Status RocksDbSoundStore::Load() {
   sound_count_.store(sound_count);
 
   std::set<std::string> spaces;
-  RETURN_IF_ERROR(ScanPrefix(kMeta, kSpaceKeyPrefix,
-                             [&spaces](absl::string_view rest, absl::string_view) {
-                               spaces.emplace(rest);
-                               return true;
-                             }));
+  RETURN_IF_ERROR(
+      ScanPrefix(kMeta, kSpaceKeyPrefix,
+                 [&spaces](absl::string_view rest, absl::string_view) {
+                   spaces.emplace(rest);
+                   return true;
+                 }));
   absl::MutexLock spaces_lock(&spaces_mu_);
   spaces_ = std::move(spaces);
   return absl::OkStatus();
@@ -336,8 +340,8 @@ absl::StatusOr<std::optional<uint64_t>> RocksDbSoundStore::ReadId(
   if (!value.has_value()) return std::optional<uint64_t>();
   std::optional<uint64_t> id = DecodeU64BigEndian(*value);
   if (!id.has_value()) {
-    return absl::DataLossError(absl::StrCat("malformed id in column family ",
-                                            kFamilyNames[family]));
+    return absl::DataLossError(
+        absl::StrCat("malformed id in column family ", kFamilyNames[family]));
   }
   return id;
 }
@@ -368,8 +372,7 @@ absl::Status RocksDbSoundStore::ScanPrefix(
                                                 kFamilyNames[family]));
 }
 
-
-// ---- Group commit ------------------------------------------------------------------
+// ---- Group commit -----------------------------------------------------------
 
 void RocksDbSoundStore::WaitForKeys(const std::vector<std::string>& keys) {
   auto busy = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
@@ -421,7 +424,8 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
               EncodeU64LittleEndian(last_sequence));
   }
   if (max_id != 0) {
-    batch.Put(cf(kMeta), ToSlice(kNextIdKey), EncodeU64LittleEndian(max_id + 1));
+    batch.Put(cf(kMeta), ToSlice(kNextIdKey),
+              EncodeU64LittleEndian(max_id + 1));
   }
 
   absl::Status status;
@@ -476,7 +480,7 @@ void RocksDbSoundStore::LogChange(Change change, Writer* w) {
   w->Put(kChanges, EncodeU64BigEndian(change.sequence), EncodeChange(change));
 }
 
-// ---- Sounds -------------------------------------------------------------------
+// ---- Sounds -----------------------------------------------------------------
 
 absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
     const SoundRecord& sound,
@@ -528,7 +532,8 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
     RegisterSpace(space, &w);
   }
   w.Put(kContentHashes, record.content_hash, id_key);
-  if (!record.external_id.empty()) w.Put(kExternalIds, record.external_id, id_key);
+  if (!record.external_id.empty())
+    w.Put(kExternalIds, record.external_id, id_key);
   LogChange(Change{0, ChangeKind::kAdd, record.id, ""}, &w);
   RETURN_IF_ERROR(Submit(&w));
   return AddResult{record.id, /*duplicate=*/false, w.sequence};
@@ -613,8 +618,8 @@ absl::Status RocksDbSoundStore::SetAutoTags(
 
 absl::Status RocksDbSoundStore::ForEachSound(const SoundVisitor& visit) const {
   absl::Status decode_status;
-  RETURN_IF_ERROR(ScanPrefix(
-      kSounds, "", [&](absl::string_view, absl::string_view value) {
+  RETURN_IF_ERROR(
+      ScanPrefix(kSounds, "", [&](absl::string_view, absl::string_view value) {
         absl::StatusOr<SoundRecord> sound = DecodeSoundRecord(value);
         if (!sound.ok()) {
           decode_status = sound.status();
@@ -627,7 +632,7 @@ absl::Status RocksDbSoundStore::ForEachSound(const SoundVisitor& visit) const {
 
 uint64_t RocksDbSoundStore::Count() const { return sound_count_.load(); }
 
-// ---- Raw vectors ----------------------------------------------------------------
+// ---- Raw vectors ------------------------------------------------------------
 
 absl::StatusOr<std::string> RocksDbSoundStore::GetRaw(absl::string_view space,
                                                       uint64_t id) const {
@@ -665,17 +670,17 @@ absl::Status RocksDbSoundStore::ForEachRaw(absl::string_view space,
                                            const RawVisitor& visit) const {
   RETURN_IF_ERROR(ValidateSpaceName(space));
   absl::Status key_status;
-  RETURN_IF_ERROR(ScanPrefix(
-      kRaw, SpacePrefix(space),
-      [&](absl::string_view rest, absl::string_view value) {
-        std::optional<uint64_t> id = DecodeU64BigEndian(rest);
-        if (!id.has_value()) {
-          key_status = absl::DataLossError(
-              absl::StrCat("malformed raw vector key in space ", space));
-          return false;
-        }
-        return visit(*id, value);
-      }));
+  RETURN_IF_ERROR(
+      ScanPrefix(kRaw, SpacePrefix(space),
+                 [&](absl::string_view rest, absl::string_view value) {
+                   std::optional<uint64_t> id = DecodeU64BigEndian(rest);
+                   if (!id.has_value()) {
+                     key_status = absl::DataLossError(absl::StrCat(
+                         "malformed raw vector key in space ", space));
+                     return false;
+                   }
+                   return visit(*id, value);
+                 }));
   return key_status;
 }
 
@@ -684,7 +689,7 @@ std::vector<std::string> RocksDbSoundStore::Spaces() const {
   return std::vector<std::string>(spaces_.begin(), spaces_.end());
 }
 
-// ---- Change log -------------------------------------------------------------------
+// ---- Change log -------------------------------------------------------------
 
 uint64_t RocksDbSoundStore::LastSequence() const {
   return last_sequence_.load();
@@ -705,13 +710,14 @@ absl::Status RocksDbSoundStore::ForEachChangeSince(
       return absl::DataLossError("malformed change-log key");
     }
     if (*sequence > last) break;
-    ASSIGN_OR_RETURN(Change change, DecodeChange(*sequence, ToView(it->value())));
+    ASSIGN_OR_RETURN(Change change,
+                     DecodeChange(*sequence, ToView(it->value())));
     if (!visit(change)) break;
   }
   return FromRocksDb(it->status(), "iterating the change log");
 }
 
-// ---- Models ------------------------------------------------------------------------
+// ---- Models -----------------------------------------------------------------
 
 absl::StatusOr<uint64_t> RocksDbSoundStore::PutModel(absl::string_view space,
                                                      absl::string_view kind,
@@ -747,7 +753,7 @@ absl::StatusOr<StoredModel> RocksDbSoundStore::GetModel(
   return DecodeModel(*value);
 }
 
-// ---- Word vectors ------------------------------------------------------------------
+// ---- Word vectors -----------------------------------------------------------
 
 absl::Status RocksDbSoundStore::PutWordVector(absl::string_view space,
                                               absl::string_view word,
@@ -768,14 +774,13 @@ absl::Status RocksDbSoundStore::PutWordVectors(
   absl::MutexLock lock(&write_mu_);
   WaitForKeys(w.conflict_keys);
   if (replace_all) {
-    RETURN_IF_ERROR(ScanPrefix(
-        kWords, SpacePrefix(space),
-        [&](absl::string_view word, absl::string_view) {
-          if (words.count(std::string(word)) == 0) {
-            w.Delete(kWords, SpaceNameKey(space, word));
-          }
-          return true;
-        }));
+    RETURN_IF_ERROR(ScanPrefix(kWords, SpacePrefix(space),
+                               [&](absl::string_view word, absl::string_view) {
+                                 if (words.count(std::string(word)) == 0) {
+                                   w.Delete(kWords, SpaceNameKey(space, word));
+                                 }
+                                 return true;
+                               }));
   }
   for (const auto& [word, bytes] : words) {
     w.Put(kWords, SpaceNameKey(space, word), bytes);
@@ -820,7 +825,7 @@ absl::Status RocksDbSoundStore::ForEachWordVector(
   return ScanPrefix(kWords, SpacePrefix(space), visit);
 }
 
-// ---- Snapshot marks ------------------------------------------------------------------
+// ---- Snapshot marks ---------------------------------------------------------
 
 absl::Status RocksDbSoundStore::PutSnapshotMark(absl::string_view space,
                                                 const SnapshotMark& mark) {

@@ -5,8 +5,8 @@
 #define SOUNDSEARCH_STORE_ROCKSDB_SOUND_STORE_H_
 
 #include <atomic>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,14 +34,14 @@ class RocksDbSoundStore final : public SoundStore {
  public:
   // Column families, in the order of their handles.
   enum Family : int {
-    kMeta = 0,        // "default": store metadata (schema, counters, spaces, marks)
-    kSounds,          // id -> SoundMeta
-    kRaw,             // space NUL id -> raw bytes
-    kModels,          // space NUL kind -> ModelRecord
-    kWords,           // space NUL word -> word vector bytes
-    kExternalIds,     // external id -> id
-    kContentHashes,   // content hash -> id
-    kChanges,         // sequence -> ChangeEntry
+    kMeta = 0,  // "default": store metadata (schema, counters, spaces, marks)
+    kSounds,    // id -> SoundMeta
+    kRaw,       // space NUL id -> raw bytes
+    kModels,    // space NUL kind -> ModelRecord
+    kWords,     // space NUL word -> word vector bytes
+    kExternalIds,    // external id -> id
+    kContentHashes,  // content hash -> id
+    kChanges,        // sequence -> ChangeEntry
     kNumFamilies,
   };
   // RocksDB names of the families above, indexed by Family.

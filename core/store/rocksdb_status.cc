@@ -6,7 +6,8 @@ namespace soundsearch {
 
 absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(context, ": rocksdb: ", s.ToString());
+  const std::string message =
+      absl::StrCat(context, ": rocksdb: ", s.ToString());
   switch (s.code()) {
     case rocksdb::Status::kNotFound:
       return absl::NotFoundError(message);

@@ -43,9 +43,8 @@ struct SoundRecord {
   std::vector<AutoTag> auto_tags;
 
   friend bool operator==(const SoundRecord& a, const SoundRecord& b) {
-    return a.id == b.id && a.external_id == b.external_id &&
-           a.name == b.name && a.tags == b.tags &&
-           a.class_labels == b.class_labels &&
+    return a.id == b.id && a.external_id == b.external_id && a.name == b.name &&
+           a.tags == b.tags && a.class_labels == b.class_labels &&
            a.duration_seconds == b.duration_seconds && a.source == b.source &&
            a.content_hash == b.content_hash &&
            a.added_unix_micros == b.added_unix_micros &&

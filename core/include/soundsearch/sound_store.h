@@ -47,9 +47,13 @@ struct SoundStoreOptions {
 
 // What AddSound did.
 struct AddResult {
-  uint64_t id = 0;         // the new sound's id, or the existing one's
-  bool duplicate = false;  // true: same content_hash was already stored; nothing written
-  uint64_t sequence = 0;   // change-log sequence of the add; 0 when duplicate
+  // The new sound's id, or the existing one's.
+  uint64_t id = 0;
+  // True when a sound with the same content_hash was already stored; nothing
+  // was written.
+  bool duplicate = false;
+  // Change-log sequence of the add; 0 when duplicate.
+  uint64_t sequence = 0;
 };
 
 enum class ChangeKind : int {
@@ -62,8 +66,8 @@ enum class ChangeKind : int {
 struct Change {
   uint64_t sequence = 0;  // store sequence, >= 1, strictly increasing
   ChangeKind kind = ChangeKind::kAdd;
-  uint64_t id = 0;        // the sound concerned
-  std::string space;      // kPutRaw only: the space written; empty otherwise
+  uint64_t id = 0;    // the sound concerned
+  std::string space;  // kPutRaw only: the space written; empty otherwise
 };
 
 // A fitted model (PCA, BoAW codebook...) as stored.
@@ -112,7 +116,7 @@ class SoundStore {
   static absl::StatusOr<std::unique_ptr<SoundStore>> Open(
       const SoundStoreOptions& options);
 
-  // ---- Sounds -------------------------------------------------------------
+  // ---- Sounds ---------------------------------------------------------------
 
   // Stores `sound` (its id must be 0) with one raw vector per space
   // (`raw_by_space`: space -> bytes; may be empty) and logs a kAdd, in one
@@ -157,8 +161,7 @@ class SoundStore {
   // Writes (or replaces) the raw vector of an existing sound in `space`, and
   // logs a kPutRaw; returns its sequence. Used when a space is added or
   // re-embedded. NotFound for an unknown id.
-  virtual absl::StatusOr<uint64_t> PutRaw(absl::string_view space,
-                                          uint64_t id,
+  virtual absl::StatusOr<uint64_t> PutRaw(absl::string_view space, uint64_t id,
                                           absl::string_view raw) = 0;
   // Visits the raw vectors of `space` in increasing id order.
   virtual absl::Status ForEachRaw(absl::string_view space,
@@ -166,7 +169,7 @@ class SoundStore {
   // Every space that has ever held a raw vector, sorted.
   virtual std::vector<std::string> Spaces() const = 0;
 
-  // ---- Change log -------------------------------------------------------------
+  // ---- Change log -----------------------------------------------------------
 
   // Sequence of the latest committed change; 0 for a store never changed.
   // Every change with a sequence <= LastSequence() is visible to
@@ -179,7 +182,7 @@ class SoundStore {
   virtual absl::Status ForEachChangeSince(uint64_t after,
                                           const ChangeVisitor& visit) const = 0;
 
-  // ---- Fitted models (per space and kind, e.g. "pca", "boaw_codebook") -------
+  // ---- Fitted models (per space and kind, e.g. "pca", "boaw_codebook") ------
 
   // Stores `bytes` as the newest model of (space, kind); returns its version.
   // InvalidArgument for a bad space or an empty kind.
@@ -187,10 +190,10 @@ class SoundStore {
                                             absl::string_view kind,
                                             absl::string_view bytes) = 0;
   // NotFound when (space, kind) has no model.
-  virtual absl::StatusOr<StoredModel> GetModel(absl::string_view space,
-                                               absl::string_view kind) const = 0;
+  virtual absl::StatusOr<StoredModel> GetModel(
+      absl::string_view space, absl::string_view kind) const = 0;
 
-  // ---- Word vectors (per space and word; bytes are opaque) -------------------
+  // ---- Word vectors (per space and word; bytes are opaque) ------------------
 
   // InvalidArgument for a bad space or an empty word.
   virtual absl::Status PutWordVector(absl::string_view space,
@@ -212,7 +215,7 @@ class SoundStore {
   virtual absl::Status ForEachWordVector(
       absl::string_view space, const WordVectorVisitor& visit) const = 0;
 
-  // ---- Index snapshot marks ---------------------------------------------------
+  // ---- Index snapshot marks -------------------------------------------------
 
   // InvalidArgument for a bad space or a mark.sequence > LastSequence().
   virtual absl::Status PutSnapshotMark(absl::string_view space,
