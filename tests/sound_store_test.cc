@@ -353,6 +353,16 @@ TEST_F(SoundStoreTest, MissingStoreIsNotFoundWithoutCreateIfMissing) {
   EXPECT_FALSE(std::filesystem::exists(options.path + "/CURRENT"));
 }
 
+TEST_F(SoundStoreTest, SecondOpenOfAnOpenStoreFailsCleanly) {
+  Add(1);
+  auto second = SoundStore::Open(Options());
+  EXPECT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("lock"));
+  // The first one is unaffected.
+  EXPECT_EQ(store_->GetSound(1)->name, MakeSound(1).name);
+  EXPECT_EQ(Add(2), 2u);
+}
+
 // Rewrites the schema version the way docs/storage.md describes it: key
 // "schema_version" in the default column family, 8-byte little-endian.
 void WriteRawDefaultKey(const std::string& path, const std::string& key,

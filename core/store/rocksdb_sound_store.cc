@@ -178,11 +178,17 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
     delete db;
   };
 
-  // Schema check, before anything is written.
+  // Schema check, before anything is written. Every RocksDB database has a
+  // "default" family.
+  size_t default_index = 0;
+  while (default_index + 1 < names.size() &&
+         names[default_index] != rocksdb::kDefaultColumnFamilyName) {
+    ++default_index;
+  }
   std::optional<std::string> schema;
   {
     std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), opened[0],
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), opened[default_index],
                                 ToSlice(kSchemaVersionKey), &value);
     if (s.ok()) {
       schema = std::move(value);
