@@ -12,8 +12,9 @@
 //
 // Durability: with SoundStoreOptions::sync_writes (the default) every
 // mutating call returns only after its write-ahead-log record is on stable
-// storage; each call is one atomic RocksDB WriteBatch, so after a crash
-// either all of its effects are present or none are.
+// storage; each call's effects are committed in one atomic RocksDB
+// WriteBatch (shared with concurrent calls), so after a crash either all of
+// them are present or none are.
 #ifndef SOUNDSEARCH_SOUND_STORE_H_
 #define SOUNDSEARCH_SOUND_STORE_H_
 
@@ -112,7 +113,8 @@ class SoundStore {
   // options; NotFound when there is no store and create_if_missing is false;
   // FailedPrecondition when the directory holds a store of another schema
   // version or something that is not a soundsearch store; Internal/Unavailable
-  // for I/O errors (RocksDB's message is kept).
+  // for I/O errors, including a store already open elsewhere (RocksDB's
+  // message is kept: "lock ...").
   static absl::StatusOr<std::unique_ptr<SoundStore>> Open(
       const SoundStoreOptions& options);
 
