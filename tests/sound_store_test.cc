@@ -353,6 +353,24 @@ TEST_F(SoundStoreTest, MissingStoreIsNotFoundWithoutCreateIfMissing) {
   EXPECT_FALSE(std::filesystem::exists(options.path + "/CURRENT"));
 }
 
+TEST_F(SoundStoreTest, UnsyncedWritesThenSyncAreKept) {
+  store_.reset();
+  SoundStoreOptions options = Options();
+  options.sync_writes = false;
+  {
+    auto opened = SoundStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    for (int n = 1; n <= 3; ++n) {
+      auto added = (*opened)->AddSound(MakeSound(n), RawBySpace(n));
+      ASSERT_TRUE(added.ok()) << added.status();
+    }
+    ASSERT_TRUE((*opened)->Sync().ok());
+  }
+  Reopen();
+  EXPECT_EQ(store_->Count(), 3u);
+  EXPECT_EQ(*store_->GetRaw("dsp", 3), RawBySpace(3).at("dsp"));
+}
+
 TEST_F(SoundStoreTest, SecondOpenOfAnOpenStoreFailsCleanly) {
   Add(1);
   auto second = SoundStore::Open(Options());

@@ -486,6 +486,10 @@ void RocksDbSoundStore::LogChange(Change change, Writer* w) {
   w->Put(kChanges, EncodeU64BigEndian(change.sequence), EncodeChange(change));
 }
 
+absl::Status RocksDbSoundStore::Sync() {
+  return FromRocksDb(db_->FlushWAL(/*sync=*/true), "syncing the WAL");
+}
+
 // ---- Sounds -----------------------------------------------------------------
 
 absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(

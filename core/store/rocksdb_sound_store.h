@@ -55,6 +55,7 @@ class RocksDbSoundStore final : public SoundStore {
   RocksDbSoundStore(const RocksDbSoundStore&) = delete;
   RocksDbSoundStore& operator=(const RocksDbSoundStore&) = delete;
 
+  absl::Status Sync() override;
   absl::StatusOr<AddResult> AddSound(
       const SoundRecord& sound,
       const std::map<std::string, std::string>& raw_by_space) override;

@@ -118,6 +118,11 @@ class SoundStore {
   static absl::StatusOr<std::unique_ptr<SoundStore>> Open(
       const SoundStoreOptions& options);
 
+  // Makes every write acknowledged so far durable (syncs the write-ahead
+  // log). Only needed with sync_writes = false, e.g. at the end of a bulk
+  // import; a no-op in effect otherwise.
+  virtual absl::Status Sync() = 0;
+
   // ---- Sounds ---------------------------------------------------------------
 
   // Stores `sound` (its id must be 0) with one raw vector per space
