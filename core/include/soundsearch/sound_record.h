@@ -1,0 +1,60 @@
+// SoundRecord: the metadata the store keeps for one sound. Plain value type;
+// its on-disk encoding is described in docs/storage.md.
+#ifndef SOUNDSEARCH_SOUND_RECORD_H_
+#define SOUNDSEARCH_SOUND_RECORD_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace soundsearch {
+
+// A tag predicted by a classifier, with its probability in [0, 1].
+struct AutoTag {
+  std::string tag;
+  float probability = 0.0f;
+
+  friend bool operator==(const AutoTag& a, const AutoTag& b) {
+    return a.tag == b.tag && a.probability == b.probability;
+  }
+};
+
+struct SoundRecord {
+  // Server-assigned id, >= 1, never reused. Leave 0 when adding a sound; the
+  // store assigns it.
+  uint64_t id = 0;
+  // Optional id in an external collection (e.g. a Freesound id, "412017").
+  // Empty means none. Unique across the store when non-empty.
+  std::string external_id;
+  std::string name;
+  std::vector<std::string> tags;          // user tags, in the caller's order
+  std::vector<std::string> class_labels;  // ground-truth labels (evaluation)
+  double duration_seconds = 0.0;          // decoded duration, seconds
+  // Where the sound came from: a URL, a dataset name, "upload"... Free text.
+  std::string source;
+  // Identity of the content: Sha256Hex() of the uploaded bytes, or a hash the
+  // caller computed itself. Required (non-empty) when adding. Two sounds with
+  // the same content_hash are the same sound.
+  std::string content_hash;
+  // Microseconds since the Unix epoch. 0 when adding means "now" (the store
+  // fills it in); a non-zero value is kept (e.g. for an import).
+  int64_t added_unix_micros = 0;
+  // Tags predicted by a classifier; empty until someone computes them.
+  std::vector<AutoTag> auto_tags;
+
+  friend bool operator==(const SoundRecord& a, const SoundRecord& b) {
+    return a.id == b.id && a.external_id == b.external_id && a.name == b.name &&
+           a.tags == b.tags && a.class_labels == b.class_labels &&
+           a.duration_seconds == b.duration_seconds && a.source == b.source &&
+           a.content_hash == b.content_hash &&
+           a.added_unix_micros == b.added_unix_micros &&
+           a.auto_tags == b.auto_tags;
+  }
+  friend bool operator!=(const SoundRecord& a, const SoundRecord& b) {
+    return !(a == b);
+  }
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SOUND_RECORD_H_

@@ -1,0 +1,237 @@
+// SoundStore: the durable source of truth of a soundsearch server. It keeps
+// sound metadata, the raw (pooled, unprojected) vector of every sound in
+// every space, fitted models, word vectors, index snapshot marks and a change
+// log that lets a derived index catch up. Key layout and value encodings:
+// docs/storage.md.
+//
+// Names used below:
+//   space  an embedding space name ("dsp", "efficientat"): 1 to 128 bytes,
+//          no NUL byte.
+//   raw    opaque bytes, one per (space, sound id); the embedding module
+//          defines their encoding.
+//
+// Durability: with SoundStoreOptions::sync_writes (the default) every
+// mutating call returns only after its write-ahead-log record is on stable
+// storage; each call's effects are committed in one atomic RocksDB
+// WriteBatch (shared with concurrent calls), so after a crash either all of
+// them are present or none are.
+#ifndef SOUNDSEARCH_SOUND_STORE_H_
+#define SOUNDSEARCH_SOUND_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "soundsearch/sound_record.h"
+
+namespace soundsearch {
+
+struct SoundStoreOptions {
+  // Directory of the RocksDB database. Required.
+  std::string path;
+  // Create an empty store when `path` holds none; otherwise Open() fails with
+  // NotFound.
+  bool create_if_missing = true;
+  // Sync the write-ahead log before a mutating call returns. Turning it off
+  // trades durability of the last writes on power loss (not on a process
+  // crash) for throughput; meant for rebuildable bulk imports and tests.
+  bool sync_writes = true;
+  // RocksDB block cache for reads, in MiB. Must be >= 0 (0: RocksDB default).
+  int block_cache_mb = 64;
+};
+
+// What AddSound did.
+struct AddResult {
+  // The new sound's id, or the existing one's.
+  uint64_t id = 0;
+  // True when a sound with the same content_hash was already stored; nothing
+  // was written.
+  bool duplicate = false;
+  // Change-log sequence of the add; 0 when duplicate.
+  uint64_t sequence = 0;
+};
+
+enum class ChangeKind : int {
+  kAdd = 1,     // a sound and its raw vectors appeared
+  kDelete = 2,  // a sound and its raw vectors disappeared
+  kPutRaw = 3,  // the raw vector of (space, id) was written by PutRaw
+};
+
+// One change-log entry.
+struct Change {
+  uint64_t sequence = 0;  // store sequence, >= 1, strictly increasing
+  ChangeKind kind = ChangeKind::kAdd;
+  uint64_t id = 0;    // the sound concerned
+  std::string space;  // kPutRaw only: the space written; empty otherwise
+};
+
+// A fitted model (PCA, BoAW codebook...) as stored.
+struct StoredModel {
+  // Assigned by PutModel: 1 for the first model of a (space, kind), then +1
+  // per put.
+  uint64_t version = 0;
+  std::string bytes;  // opaque; the owning module defines the encoding
+};
+
+// Where a persisted index snapshot of a space stands.
+struct SnapshotMark {
+  // Store sequence the snapshot reflects: it contains every change with
+  // sequence <= this and none after.
+  uint64_t sequence = 0;
+  // Opaque to the store (e.g. the snapshot file's path or a URI).
+  std::string location;
+};
+
+// Iteration callbacks return true to go on, false to stop early. Iterations
+// read one consistent point-in-time view, taken when they start; they do not
+// see writes that commit while they run. A callback may call any method of
+// the store, including mutating ones (no lock is held while it runs).
+using SoundVisitor = std::function<bool(const SoundRecord& sound)>;
+using RawVisitor = std::function<bool(uint64_t id, absl::string_view raw)>;
+using ChangeVisitor = std::function<bool(const Change& change)>;
+using WordVectorVisitor =
+    std::function<bool(absl::string_view word, absl::string_view bytes)>;
+
+// Thread-safety: every method is safe to call from many threads at once.
+// Mutating calls are linearisable; concurrent ones are committed together
+// (group commit: one WAL sync for all of them), so several writer threads
+// get more throughput than one. Readers never wait for writers.
+class SoundStore {
+ public:
+  // Schema version written into a new store and required of an existing one.
+  static constexpr uint32_t kSchemaVersion = 1;
+
+  virtual ~SoundStore() = default;
+
+  // Opens (or creates) the store at options.path. InvalidArgument for bad
+  // options; NotFound when there is no store and create_if_missing is false;
+  // FailedPrecondition when the directory holds a store of another schema
+  // version or something that is not a soundsearch store; Internal/Unavailable
+  // for I/O errors, including a store already open elsewhere (RocksDB's
+  // message is kept: "lock ...").
+  static absl::StatusOr<std::unique_ptr<SoundStore>> Open(
+      const SoundStoreOptions& options);
+
+  // Makes every write acknowledged so far durable (syncs the write-ahead
+  // log). Only needed with sync_writes = false, e.g. at the end of a bulk
+  // import; a no-op in effect otherwise.
+  virtual absl::Status Sync() = 0;
+
+  // ---- Sounds ---------------------------------------------------------------
+
+  // Stores `sound` (its id must be 0) with one raw vector per space
+  // (`raw_by_space`: space -> bytes; may be empty) and logs a kAdd, in one
+  // atomic write. When a sound with the same content_hash exists, writes
+  // nothing and returns its id with duplicate = true. InvalidArgument for a
+  // non-zero id, an empty content_hash or a bad space name; AlreadyExists
+  // when external_id is non-empty and used by a different sound.
+  virtual absl::StatusOr<AddResult> AddSound(
+      const SoundRecord& sound,
+      const std::map<std::string, std::string>& raw_by_space) = 0;
+
+  // NotFound for an unknown id.
+  virtual absl::StatusOr<SoundRecord> GetSound(uint64_t id) const = 0;
+  // NotFound when no sound carries `external_id`.
+  virtual absl::StatusOr<SoundRecord> FindByExternalId(
+      absl::string_view external_id) const = 0;
+  // NotFound when no sound carries `content_hash`.
+  virtual absl::StatusOr<SoundRecord> FindByContentHash(
+      absl::string_view content_hash) const = 0;
+
+  // Removes the sound, its raw vectors in every space and its lookups, and
+  // logs a kDelete, in one atomic write; returns the delete's sequence.
+  // NotFound for an unknown (or already deleted) id. The id is not reused.
+  virtual absl::StatusOr<uint64_t> DeleteSound(uint64_t id) = 0;
+
+  // Replaces the auto_tags of a sound (metadata only; not logged).
+  // NotFound for an unknown id.
+  virtual absl::Status SetAutoTags(uint64_t id,
+                                   const std::vector<AutoTag>& auto_tags) = 0;
+
+  // Visits every sound in increasing id order.
+  virtual absl::Status ForEachSound(const SoundVisitor& visit) const = 0;
+
+  // Number of sounds stored.
+  virtual uint64_t Count() const = 0;
+
+  // ---- Raw vectors ----------------------------------------------------------
+
+  // NotFound when the sound has no raw vector in `space`.
+  virtual absl::StatusOr<std::string> GetRaw(absl::string_view space,
+                                             uint64_t id) const = 0;
+  // Writes (or replaces) the raw vector of an existing sound in `space`, and
+  // logs a kPutRaw; returns its sequence. Used when a space is added or
+  // re-embedded. NotFound for an unknown id.
+  virtual absl::StatusOr<uint64_t> PutRaw(absl::string_view space, uint64_t id,
+                                          absl::string_view raw) = 0;
+  // Visits the raw vectors of `space` in increasing id order.
+  virtual absl::Status ForEachRaw(absl::string_view space,
+                                  const RawVisitor& visit) const = 0;
+  // Every space that has ever held a raw vector, sorted.
+  virtual std::vector<std::string> Spaces() const = 0;
+
+  // ---- Change log -----------------------------------------------------------
+
+  // Sequence of the latest committed change; 0 for a store never changed.
+  // Every change with a sequence <= LastSequence() is visible to
+  // ForEachChangeSince once this returns.
+  virtual uint64_t LastSequence() const = 0;
+  // Visits the changes with sequence > `after`, in increasing order. To bring
+  // an index that reflects sequence S up to date: replay
+  // ForEachChangeSince(S) (kAdd: read GetRaw; kDelete: remove; kPutRaw of
+  // its space: replace).
+  virtual absl::Status ForEachChangeSince(uint64_t after,
+                                          const ChangeVisitor& visit) const = 0;
+
+  // ---- Fitted models (per space and kind, e.g. "pca", "boaw_codebook") ------
+
+  // Stores `bytes` as the newest model of (space, kind); returns its version.
+  // InvalidArgument for a bad space or an empty kind.
+  virtual absl::StatusOr<uint64_t> PutModel(absl::string_view space,
+                                            absl::string_view kind,
+                                            absl::string_view bytes) = 0;
+  // NotFound when (space, kind) has no model.
+  virtual absl::StatusOr<StoredModel> GetModel(
+      absl::string_view space, absl::string_view kind) const = 0;
+
+  // ---- Word vectors (per space and word; bytes are opaque) ------------------
+
+  // InvalidArgument for a bad space or an empty word.
+  virtual absl::Status PutWordVector(absl::string_view space,
+                                     absl::string_view word,
+                                     absl::string_view bytes) = 0;
+  // Writes many word vectors of one space in one atomic write. When
+  // `replace_all`, every other word vector of the space is removed in the same
+  // write (recomputing a space's vocabulary).
+  virtual absl::Status PutWordVectors(
+      absl::string_view space, const std::map<std::string, std::string>& words,
+      bool replace_all) = 0;
+  // NotFound when absent.
+  virtual absl::StatusOr<std::string> GetWordVector(
+      absl::string_view space, absl::string_view word) const = 0;
+  // NotFound when absent.
+  virtual absl::Status DeleteWordVector(absl::string_view space,
+                                        absl::string_view word) = 0;
+  // Visits the word vectors of `space` in bytewise order of the word.
+  virtual absl::Status ForEachWordVector(
+      absl::string_view space, const WordVectorVisitor& visit) const = 0;
+
+  // ---- Index snapshot marks -------------------------------------------------
+
+  // InvalidArgument for a bad space or a mark.sequence > LastSequence().
+  virtual absl::Status PutSnapshotMark(absl::string_view space,
+                                       const SnapshotMark& mark) = 0;
+  // NotFound when the space has no mark.
+  virtual absl::StatusOr<SnapshotMark> GetSnapshotMark(
+      absl::string_view space) const = 0;
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SOUND_STORE_H_

@@ -1,0 +1,186 @@
+// RocksDbSoundStore: the SoundStore implementation, and the RocksDB adapter
+// (the only code of the store that sees rocksdb::Status). Layout:
+// docs/storage.md.
+#ifndef SOUNDSEARCH_STORE_ROCKSDB_SOUND_STORE_H_
+#define SOUNDSEARCH_STORE_ROCKSDB_SOUND_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "soundsearch/sound_store.h"
+
+namespace soundsearch {
+
+// Thread-safety: as SoundStore. Mutations are linearised through write_mu_
+// and a FIFO writer queue; concurrent writers share one synced WAL write
+// (group commit, see Submit). Readers use RocksDB's own thread-safe reads and
+// consistent iterators and take no lock except the short spaces_mu_.
+class RocksDbSoundStore final : public SoundStore {
+ public:
+  // Column families, in the order of their handles.
+  enum Family : int {
+    kMeta = 0,  // "default": store metadata (schema, counters, spaces, marks)
+    kSounds,    // id -> SoundMeta
+    kRaw,       // space NUL id -> raw bytes
+    kModels,    // space NUL kind -> ModelRecord
+    kWords,     // space NUL word -> word vector bytes
+    kExternalIds,    // external id -> id
+    kContentHashes,  // content hash -> id
+    kChanges,        // sequence -> ChangeEntry
+    kNumFamilies,
+  };
+  // RocksDB names of the families above, indexed by Family.
+  static const char* const kFamilyNames[kNumFamilies];
+
+  // See SoundStore::Open. `options` must be valid (SoundStore::Open checks).
+  static absl::StatusOr<std::unique_ptr<SoundStore>> OpenValidated(
+      const SoundStoreOptions& options);
+
+  ~RocksDbSoundStore() override;
+  RocksDbSoundStore(const RocksDbSoundStore&) = delete;
+  RocksDbSoundStore& operator=(const RocksDbSoundStore&) = delete;
+
+  absl::Status Sync() override;
+  absl::StatusOr<AddResult> AddSound(
+      const SoundRecord& sound,
+      const std::map<std::string, std::string>& raw_by_space) override;
+  absl::StatusOr<SoundRecord> GetSound(uint64_t id) const override;
+  absl::StatusOr<SoundRecord> FindByExternalId(
+      absl::string_view external_id) const override;
+  absl::StatusOr<SoundRecord> FindByContentHash(
+      absl::string_view content_hash) const override;
+  absl::StatusOr<uint64_t> DeleteSound(uint64_t id) override;
+  absl::Status SetAutoTags(uint64_t id,
+                           const std::vector<AutoTag>& auto_tags) override;
+  absl::Status ForEachSound(const SoundVisitor& visit) const override;
+  uint64_t Count() const override;
+
+  absl::StatusOr<std::string> GetRaw(absl::string_view space,
+                                     uint64_t id) const override;
+  absl::StatusOr<uint64_t> PutRaw(absl::string_view space, uint64_t id,
+                                  absl::string_view raw) override;
+  absl::Status ForEachRaw(absl::string_view space,
+                          const RawVisitor& visit) const override;
+  std::vector<std::string> Spaces() const override;
+
+  uint64_t LastSequence() const override;
+  absl::Status ForEachChangeSince(uint64_t after,
+                                  const ChangeVisitor& visit) const override;
+
+  absl::StatusOr<uint64_t> PutModel(absl::string_view space,
+                                    absl::string_view kind,
+                                    absl::string_view bytes) override;
+  absl::StatusOr<StoredModel> GetModel(absl::string_view space,
+                                       absl::string_view kind) const override;
+
+  absl::Status PutWordVector(absl::string_view space, absl::string_view word,
+                             absl::string_view bytes) override;
+  absl::Status PutWordVectors(absl::string_view space,
+                              const std::map<std::string, std::string>& words,
+                              bool replace_all) override;
+  absl::StatusOr<std::string> GetWordVector(
+      absl::string_view space, absl::string_view word) const override;
+  absl::Status DeleteWordVector(absl::string_view space,
+                                absl::string_view word) override;
+  absl::Status ForEachWordVector(absl::string_view space,
+                                 const WordVectorVisitor& visit) const override;
+
+  absl::Status PutSnapshotMark(absl::string_view space,
+                               const SnapshotMark& mark) override;
+  absl::StatusOr<SnapshotMark> GetSnapshotMark(
+      absl::string_view space) const override;
+
+ private:
+  struct Writer;
+
+  // Takes ownership of `db` and of `handles` (one per Family, then any
+  // unknown families of the database, kept open only to be closed).
+  RocksDbSoundStore(std::string path, bool sync_writes, rocksdb::DB* db,
+                    std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  // Writes a fresh store's metadata (schema version, counters).
+  absl::Status Initialize();
+  // Reads counters and the space registry into memory.
+  absl::Status Load();
+
+  rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[f]; }
+  // The value of `key`, nullopt when absent. `snapshot` may be null.
+  absl::StatusOr<std::optional<std::string>> Read(
+      Family family, absl::string_view key,
+      const rocksdb::Snapshot* snapshot = nullptr) const;
+  // Reads an id stored as a lookup value (8-byte big-endian).
+  absl::StatusOr<std::optional<uint64_t>> ReadId(
+      Family family, absl::string_view key,
+      const rocksdb::Snapshot* snapshot) const;
+  absl::StatusOr<SoundRecord> ReadSound(
+      uint64_t id, const rocksdb::Snapshot* snapshot) const;
+  // Visits every key of `family` starting with `prefix`; `visit` gets the key
+  // without the prefix. Stops when `visit` returns false.
+  absl::Status ScanPrefix(
+      Family family, absl::string_view prefix,
+      const std::function<bool(absl::string_view rest,
+                               absl::string_view value)>& visit) const;
+
+  // --- Group commit (leveldb's DBImpl::Write, with our own checks) ---
+  // A mutation: (1) locks write_mu_, (2) WaitForKeys(its conflict keys), so
+  // that no queued, uncommitted write touches what it is about to read,
+  // (3) reads and checks, (4) fills a Writer (ids and sequences are taken
+  // here, in queue order), (5) Submit()s it. The writer at the front of the
+  // queue commits every queued writer in one RocksDB batch (one WAL sync)
+  // with the store counters of the group, publishes the results and wakes
+  // them. So commit order is queue order and the on-disk counters always
+  // match the data.
+  void WaitForKeys(const std::vector<std::string>& keys)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status Submit(Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Adds to `w` the registry entry of `space` when the store does not know
+  // it yet.
+  void RegisterSpace(absl::string_view space, Writer* w)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Takes the next sequence for `change` and adds its change-log entry to
+  // `w`. The sequence is consumed even if the commit fails, so that a write
+  // that failed after reaching the log never shares it with a later one.
+  void LogChange(Change change, Writer* w)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  const std::string path_;
+  const bool sync_writes_;
+  rocksdb::DB* const db_;  // owned; deleted after handles_ in the destructor
+  const std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned
+
+  absl::Mutex write_mu_;
+  // Next id and sequence to hand out; consumed even when a commit fails.
+  uint64_t next_id_ ABSL_GUARDED_BY(write_mu_) = 1;
+  uint64_t next_sequence_ ABSL_GUARDED_BY(write_mu_) = 1;
+  // Writers waiting to commit, front = the one committing.
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(write_mu_);
+  // Conflict keys of the queued writers (see WaitForKeys).
+  absl::flat_hash_set<std::string> pending_keys_ ABSL_GUARDED_BY(write_mu_);
+  // Signalled after every group commit.
+  absl::CondVar committed_cv_;
+  // Published after each successful commit; written only under write_mu_.
+  std::atomic<uint64_t> last_sequence_{0};
+  std::atomic<uint64_t> sound_count_{0};
+
+  mutable absl::Mutex spaces_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
+  std::set<std::string> spaces_ ABSL_GUARDED_BY(spaces_mu_);
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_STORE_ROCKSDB_SOUND_STORE_H_
