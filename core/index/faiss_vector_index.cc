@@ -139,26 +139,26 @@ class SnapshotIOWriter final : public faiss::IOWriter {
   AtomicFileWriter* out_;
 };
 
-// faiss::IOReader over a byte range in memory.
-class SpanIOReader final : public faiss::IOReader {
+// faiss::IOReader over a byte range of a file.
+class RangeIOReader final : public faiss::IOReader {
  public:
-  SpanIOReader(const char* data, size_t size) : data_(data), size_(size) {
+  RangeIOReader(const RandomAccessFile* file, uint64_t offset, uint64_t size)
+      : file_(file), pos_(offset), end_(offset + size) {
     name = "soundsearch snapshot";
   }
   size_t operator()(void* ptr, size_t size, size_t nitems) override {
     if (size == 0) return nitems;
-    size_t available = (size_ - pos_) / size;
-    size_t n = std::min(nitems, available);
-    std::memcpy(ptr, data_ + pos_, n * size);
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(nitems, (end_ - pos_) / size));
+    if (!file_->ReadAt(pos_, n * size, ptr).ok()) return 0;
     pos_ += n * size;
     return n;
   }
-  size_t remaining() const { return size_ - pos_; }
+  uint64_t remaining() const { return end_ - pos_; }
 
  private:
-  const char* data_;
-  size_t size_;
-  size_t pos_ = 0;
+  const RandomAccessFile* file_;
+  uint64_t pos_;
+  uint64_t end_;
 };
 
 // --- Snapshot layout (docs/index.md) -----------------------------------------
@@ -289,6 +289,21 @@ absl::Status FaissVectorIndex::AddToState(State& state,
   switch (state.stage) {
     case Stage::kExact: {
       auto& flat = dynamic_cast<faiss::IndexFlatCodes&>(*state.index);
+      state.where.reserve(state.where.size() + ids.size());
+      const bool all_new = std::none_of(ids.begin(), ids.end(), [&](int64_t id) {
+        return state.where.contains(id);
+      });
+      if (all_new) {  // the common case: no copy
+        const int64_t base = flat.ntotal;
+        RETURN_IF_ERROR(CallFaiss("add", [&] {
+          flat.add(static_cast<FaissId>(ids.size()), vectors);
+        }));
+        state.labels.insert(state.labels.end(), ids.begin(), ids.end());
+        for (size_t i = 0; i < ids.size(); ++i) {
+          state.where.emplace(ids[i], base + static_cast<int64_t>(i));
+        }
+        return absl::OkStatus();
+      }
       std::vector<int64_t> new_ids;
       std::vector<float> new_vectors;
       for (size_t i = 0; i < ids.size(); ++i) {
@@ -314,6 +329,7 @@ absl::Status FaissVectorIndex::AddToState(State& state,
       return absl::OkStatus();
     }
     case Stage::kHnsw: {
+      state.where.reserve(state.where.size() + ids.size());
       const int64_t base = state.index->ntotal;
       RETURN_IF_ERROR(CallFaiss("add", [&] {
         state.index->add(static_cast<FaissId>(ids.size()), vectors);
@@ -767,22 +783,27 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
 absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     const std::string& path, const VectorIndexOptions& expected) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(expected));
-  ASSIGN_OR_RETURN(std::string data, ReadFileToString(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
+                   RandomAccessFile::Open(path));
   auto corrupt = [&](const std::string& why) {
     return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
   };
-  if (data.size() < sizeof(SnapshotHeader) + sizeof(SnapshotTrailer)) {
-    return corrupt(absl::StrCat("truncated (", data.size(), " bytes)"));
+  const uint64_t file_size = file->size();
+  if (file_size < sizeof(SnapshotHeader) + sizeof(SnapshotTrailer)) {
+    return corrupt(absl::StrCat("truncated (", file_size, " bytes)"));
   }
   SnapshotHeader h;
-  std::memcpy(&h, data.data(), sizeof(h));
+  RETURN_IF_ERROR(file->ReadAt(0, sizeof(h), &h));
   if (std::memcmp(h.magic, kMagic, sizeof(kMagic)) != 0) {
     return corrupt("bad magic: not an index snapshot");
   }
   SnapshotTrailer t;
-  std::memcpy(&t, data.data() + data.size() - sizeof(t), sizeof(t));
-  const size_t crc_pos = data.size() - sizeof(t) + kTrailerCrcOffset;
-  if (Crc32c(0, data.data(), crc_pos) != t.crc32c) {
+  RETURN_IF_ERROR(file->ReadAt(file_size - sizeof(t), sizeof(t), &t));
+  // Verify every byte before parsing anything, so that corruption is
+  // DataLoss and never a bogus size handed to FAISS.
+  const uint64_t crc_pos = file_size - sizeof(t) + kTrailerCrcOffset;
+  ASSIGN_OR_RETURN(const uint32_t crc, file->Crc32cOf(0, crc_pos));
+  if (crc != t.crc32c) {
     return corrupt("checksum mismatch (truncated or corrupted)");
   }
   if (h.format_version != kFormatVersion) {
@@ -805,7 +826,7 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
         static_cast<int>(expected.kind), " hnsw_m ", want_m, " ivf_nlist ",
         want_nlist));
   }
-  const uint64_t body = data.size() - sizeof(h) - sizeof(t);
+  const uint64_t body = file_size - sizeof(h) - sizeof(t);
   if (h.num_labels > body / sizeof(int64_t) ||
       h.num_labels * sizeof(int64_t) + t.faiss_bytes != body) {
     return corrupt("section sizes do not add up");
@@ -826,10 +847,11 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
   State state;
   state.stage = stage;
   state.labels.resize(h.num_labels);
-  std::memcpy(state.labels.data(), data.data() + sizeof(h),
-              h.num_labels * sizeof(int64_t));
-  SpanIOReader reader(data.data() + sizeof(h) + h.num_labels * sizeof(int64_t),
-                      t.faiss_bytes);
+  RETURN_IF_ERROR(file->ReadAt(sizeof(h), h.num_labels * sizeof(int64_t),
+                               state.labels.data()));
+  RangeIOReader reader(file.get(),
+                       sizeof(h) + h.num_labels * sizeof(int64_t),
+                       t.faiss_bytes);
   try {
     state.index.reset(faiss::read_index(&reader));
   } catch (const std::exception& e) {
@@ -858,6 +880,7 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
       reader.remaining() != 0) {
     return corrupt("faiss index does not match the header");
   }
+  state.where.reserve(state.labels.size());
   for (size_t i = 0; i < state.labels.size(); ++i) {
     const int64_t id = state.labels[i];
     if (id == kTombstone && stage == Stage::kHnsw) {

@@ -1,13 +1,16 @@
 #include "index/snapshot_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -136,25 +139,64 @@ absl::Status AtomicFileWriter::Commit() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
+absl::StatusOr<std::unique_ptr<RandomAccessFile>> RandomAccessFile::Open(
+    const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
     if (errno == ENOENT) {
       return absl::NotFoundError(absl::StrCat("no snapshot at ", path));
     }
     return ErrnoStatus("cannot open", path);
   }
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
-  std::string data;
-  if (std::fseek(f, 0, SEEK_END) != 0) return ErrnoStatus("cannot seek", path);
-  long size = std::ftell(f);
-  if (size < 0) return ErrnoStatus("cannot tell", path);
-  std::rewind(f);
-  data.resize(static_cast<size_t>(size));
-  if (size > 0 && std::fread(data.data(), 1, data.size(), f) != data.size()) {
-    return ErrnoStatus("read failed:", path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    absl::Status s = ErrnoStatus("cannot stat", path);
+    ::close(fd);
+    return s;
   }
-  return data;
+  return std::unique_ptr<RandomAccessFile>(
+      new RandomAccessFile(path, fd, static_cast<uint64_t>(st.st_size)));
+}
+
+RandomAccessFile::RandomAccessFile(std::string path, int fd, uint64_t size)
+    : path_(std::move(path)), fd_(fd), size_(size) {}
+
+RandomAccessFile::~RandomAccessFile() { ::close(fd_); }
+
+absl::Status RandomAccessFile::ReadAt(uint64_t offset, size_t n,
+                                      void* out) const {
+  if (offset > size_ || n > size_ - offset) {
+    return absl::DataLossError(absl::StrCat(path_, ": read of ", n,
+                                            " bytes at ", offset,
+                                            " past the end (", size_, ")"));
+  }
+  auto* p = static_cast<char*>(out);
+  while (n > 0) {
+    ssize_t got = ::pread(fd_, p, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return ErrnoStatus("read failed:", path_);
+    if (got == 0) return absl::DataLossError(absl::StrCat(path_, ": short read"));
+    p += got;
+    offset += static_cast<uint64_t>(got);
+    n -= static_cast<size_t>(got);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> RandomAccessFile::Crc32cOf(uint64_t offset,
+                                                    uint64_t n) const {
+  constexpr size_t kChunk = 1 << 20;
+  std::vector<char> buf(std::min<uint64_t>(kChunk, n));
+  uint32_t crc = 0;
+  while (n > 0) {
+    const size_t len = static_cast<size_t>(std::min<uint64_t>(kChunk, n));
+    absl::Status s = ReadAt(offset, len, buf.data());
+    if (!s.ok()) return s;
+    crc = Crc32c(crc, buf.data(), len);
+    offset += len;
+    n -= len;
+  }
+  return crc;
 }
 
 }  // namespace soundsearch

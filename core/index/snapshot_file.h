@@ -49,9 +49,30 @@ class AtomicFileWriter {
   uint64_t bytes_ = 0;
 };
 
-// Whole content of `path`. NotFound when it does not exist, Internal for
-// other I/O errors.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+// Random-access reads of an existing file, without loading it whole (a 1M
+// vector snapshot is hundreds of MB). Thread-compatible.
+class RandomAccessFile {
+ public:
+  // NotFound when `path` does not exist, Internal for other I/O errors.
+  static absl::StatusOr<std::unique_ptr<RandomAccessFile>> Open(
+      const std::string& path);
+  ~RandomAccessFile();
+  RandomAccessFile(const RandomAccessFile&) = delete;
+  RandomAccessFile& operator=(const RandomAccessFile&) = delete;
+
+  uint64_t size() const { return size_; }
+  // Reads exactly n bytes at `offset`; DataLoss if the file is shorter,
+  // Internal on I/O error.
+  absl::Status ReadAt(uint64_t offset, size_t n, void* out) const;
+  // CRC-32C of bytes [offset, offset + n), streamed in small chunks.
+  absl::StatusOr<uint32_t> Crc32cOf(uint64_t offset, uint64_t n) const;
+
+ private:
+  RandomAccessFile(std::string path, int fd, uint64_t size);
+  std::string path_;
+  int fd_;  // owned
+  uint64_t size_;
+};
 
 }  // namespace soundsearch
 
