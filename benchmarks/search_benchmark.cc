@@ -10,11 +10,10 @@
 // Latency is per call: one query (single) or one batch of --batch queries
 // (batched). Raw and wrapped calls alternate, query by query, so that noise
 // from a shared machine hits both alike. ratio = ours / raw at p50.
-#include <omp.h>
-
 #include <faiss/Index.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -70,7 +69,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     std::string name = a.substr(2, eq - 2), value = a.substr(eq + 1);
     if (name == "sizes") {
       f->sizes.clear();
-      for (const auto& s : Split(value)) f->sizes.push_back(std::atoll(s.c_str()));
+      for (const auto& s : Split(value))
+        f->sizes.push_back(std::atoll(s.c_str()));
     } else if (name == "kinds") {
       f->kinds = Split(value);
     } else if (name == "dim") {
@@ -152,7 +152,8 @@ void Die(const absl::Status& s, const char* what) {
 void PrintRow(int64_t n, const std::string& kind, const char* mode,
               Percentiles raw, Percentiles ours, double recall) {
   char recall_text[32] = "-";
-  if (recall >= 0) std::snprintf(recall_text, sizeof(recall_text), "%.4f", recall);
+  if (recall >= 0)
+    std::snprintf(recall_text, sizeof(recall_text), "%.4f", recall);
   std::printf("%9lld  %-5s %-9s %10.1f %10.1f %11.1f %11.1f %7.3f %7.3f  %s\n",
               static_cast<long long>(n), kind.c_str(), mode, raw.p50_us,
               raw.p99_us, ours.p50_us, ours.p99_us, ours.p50_us / raw.p50_us,
@@ -162,10 +163,11 @@ void PrintRow(int64_t n, const std::string& kind, const char* mode,
 
 void Run(const Flags& f) {
   omp_set_num_threads(f.threads);
-  std::printf("search_benchmark: dim=%d k=%d batch=%d omp_threads=%d "
-              "hnsw(M=%d efC=%d efS=%d) cpus=%d\n",
-              f.dim, f.k, f.batch, f.threads, f.hnsw_m, f.ef_construction,
-              f.ef_search, omp_get_num_procs());
+  std::printf(
+      "search_benchmark: dim=%d k=%d batch=%d omp_threads=%d "
+      "hnsw(M=%d efC=%d efS=%d) cpus=%d\n",
+      f.dim, f.k, f.batch, f.threads, f.hnsw_m, f.ef_construction, f.ef_search,
+      omp_get_num_procs());
   std::vector<std::string> startup_rows;
   std::printf("\n%9s  %-5s %-9s %10s %10s %11s %11s %7s %7s  %s\n", "vectors",
               "kind", "mode", "raw_p50us", "raw_p99us", "ours_p50us",
@@ -179,8 +181,8 @@ void Run(const Flags& f) {
                        : static_cast<int>(std::clamp<int64_t>(
                              int64_t{2000000000} / (n * f.dim), 160, 2000));
     const int nq_batched = nq / f.batch * f.batch;
-    // Queries: slightly perturbed copies of random stored vectors (query by example
-    // with sounds like those in the collection).
+    // Queries: slightly perturbed copies of random stored vectors (query by
+    // example with sounds like those in the collection).
     std::vector<float> queries(static_cast<size_t>(nq) * f.dim);
     {
       std::mt19937 rng(2);
@@ -245,7 +247,8 @@ void Run(const Flags& f) {
         };
         auto ours_search = [&](int64_t count, const float* q) {
           auto r = index->SearchBatch(
-              absl::MakeConstSpan(q, static_cast<size_t>(count) * f.dim), so, {});
+              absl::MakeConstSpan(q, static_cast<size_t>(count) * f.dim), so,
+              {});
           if (!r.ok()) Die(r.status(), "search");
           return std::move(r).value();
         };
@@ -319,11 +322,10 @@ void Run(const Flags& f) {
       std::fclose(file);
       std::remove(path.c_str());
       char row[256];
-      std::snprintf(row, sizeof(row),
-                    "%9lld  %-5s %9.2f %9.2f %9.2f %9.1f %9.1f %12.1f",
-                    static_cast<long long>(n), kind_name.c_str(), build_s,
-                    load_s, save_s, build_s / load_s, mb,
-                    static_cast<double>(mem) / n);
+      std::snprintf(
+          row, sizeof(row), "%9lld  %-5s %9.2f %9.2f %9.2f %9.1f %9.1f %12.1f",
+          static_cast<long long>(n), kind_name.c_str(), build_s, load_s, save_s,
+          build_s / load_s, mb, static_cast<double>(mem) / n);
       startup_rows.push_back(row);
     }
   }

@@ -20,7 +20,7 @@ using testing_util::RandomVectors;
 using testing_util::Recall;
 
 constexpr int kDim = 32;
-constexpr int kStable = 2000;        // ids 0..1999, content never changes
+constexpr int kStable = 2000;  // ids 0..1999, content never changes
 constexpr int64_t kChurnBase = 1000000;
 constexpr int kChurnBatch = 50;
 constexpr int kRounds = 40;
@@ -46,7 +46,8 @@ TEST_P(ConcurrencyTest, SearchesStayCorrectWhileWritersChurn) {
 
   std::vector<int64_t> stable_ids(kStable);
   for (int i = 0; i < kStable; ++i) stable_ids[i] = i;
-  const std::vector<float> stable = ClusteredVectors(kStable, kDim, 40, 0.3f, 1);
+  const std::vector<float> stable =
+      ClusteredVectors(kStable, kDim, 40, 0.3f, 1);
   ASSERT_TRUE(index->Add(stable_ids, stable).ok());
 
   // Reference for searches restricted to the stable ids (their content never

@@ -27,7 +27,8 @@ class RecallTest : public ::testing::Test {
     ids_ = new std::vector<int64_t>(SparseIds(kN, 17, 3));
     // 200 clusters: the queries are the first kQueries vectors themselves
     // (query by example), with their own id left out.
-    vectors_ = new std::vector<float>(ClusteredVectors(kN, kDim, 200, 0.08f, 11));
+    vectors_ =
+        new std::vector<float>(ClusteredVectors(kN, kDim, 200, 0.08f, 11));
     VectorIndexOptions o;
     o.dim = kDim;
     auto exact = VectorIndex::Create(o);
@@ -78,8 +79,8 @@ TEST_F(RecallTest, HnswRecallAt15Above95Percent) {
   o.dim = kDim;
   o.kind = IndexKind::kHnsw;
   o.hnsw_m = 16;
-  o.hnsw_ef_construction = 40;
-  o.hnsw_ef_search = 64;
+  o.hnsw_ef_construction = 64;
+  o.hnsw_ef_search = 128;
   auto index = VectorIndex::Create(o);
   ASSERT_TRUE(index.ok());
   ASSERT_TRUE((*index)->Add(*ids_, *vectors_).ok());

@@ -31,7 +31,9 @@ void WriteAll(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
-bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool Exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
 
 class SnapshotTest : public ::testing::Test {
  protected:
@@ -99,10 +101,9 @@ TEST_F(SnapshotTest, RoundTripGivesIdenticalResultsForEveryKindAndStage) {
     bool trained;
   };
   // IVF below 39 * nlist = 312 vectors is still exact; above it is trained.
-  for (Case c : {Case{IndexKind::kFlat, 600, true},
-                 Case{IndexKind::kHnsw, 600, true},
-                 Case{IndexKind::kIvf, 200, false},
-                 Case{IndexKind::kIvf, 600, true}}) {
+  for (Case c :
+       {Case{IndexKind::kFlat, 600, true}, Case{IndexKind::kHnsw, 600, true},
+        Case{IndexKind::kIvf, 200, false}, Case{IndexKind::kIvf, 600, true}}) {
     SCOPED_TRACE(IndexKindName(c.kind));
     VectorIndexOptions o = Options(c.kind);
     auto index = Build(o, c.n);
@@ -146,7 +147,8 @@ TEST_F(SnapshotTest, SaveReplacesAnOlderSnapshot) {
 }
 
 TEST_F(SnapshotTest, MissingFileIsNotFound) {
-  auto loaded = VectorIndex::Load(Path("nothing_here"), Options(IndexKind::kFlat));
+  auto loaded =
+      VectorIndex::Load(Path("nothing_here"), Options(IndexKind::kFlat));
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
 }
 

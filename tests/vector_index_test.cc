@@ -39,8 +39,8 @@ void ExpectSameHits(const std::vector<SearchHit>& got,
         break;
       }
     }
-    EXPECT_TRUE(tied) << "rank " << i << ": got id " << got[i].id
-                      << ", want " << want[i].id;
+    EXPECT_TRUE(tied) << "rank " << i << ": got id " << got[i].id << ", want "
+                      << want[i].id;
   }
 }
 
@@ -50,7 +50,8 @@ std::unique_ptr<VectorIndex> MakeIndex(const VectorIndexOptions& options) {
   return std::move(index).value();
 }
 
-// --- Exact search, one fixture per metric --------------------------------------
+// --- Exact search, one fixture per metric
+// --------------------------------------
 class ExactSearchTest : public ::testing::TestWithParam<Metric> {
  protected:
   void SetUp() override {
@@ -259,11 +260,12 @@ TEST(VectorIndexTest, InvalidInputsAreRejectedAndChangeNothing) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(index->Add(one, std::vector<float>{1, NAN, 0}).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(index->Add(std::vector<int64_t>{-4}, std::vector<float>{1, 0, 0})
-                .code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(index->Add(std::vector<int64_t>{2, 2},
-                       std::vector<float>{1, 0, 0, 0, 1, 0})
+  EXPECT_EQ(
+      index->Add(std::vector<int64_t>{-4}, std::vector<float>{1, 0, 0}).code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(index
+                ->Add(std::vector<int64_t>{2, 2},
+                      std::vector<float>{1, 0, 0, 0, 1, 0})
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(index->size(), 0);
@@ -277,8 +279,9 @@ TEST(VectorIndexTest, InvalidInputsAreRejectedAndChangeNothing) {
   EXPECT_EQ(index->Search(std::vector<float>{1, 0, 0}, o).status().code(),
             absl::StatusCode::kInvalidArgument);
   o.k = 1;
-  EXPECT_EQ(index->SearchBatch(std::vector<float>{1, 0, 0}, o,
-                               std::vector<int64_t>{1, 2})
+  EXPECT_EQ(index
+                ->SearchBatch(std::vector<float>{1, 0, 0}, o,
+                              std::vector<int64_t>{1, 2})
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
@@ -323,7 +326,8 @@ TEST(VectorIndexTest, OptionsAreValidated) {
   EXPECT_FALSE(ParseIndexKind("lsh").ok());
 }
 
-// --- Every kind: replacement and deletion -----------------------------------------
+// --- Every kind: replacement and deletion
+// -----------------------------------------
 VectorIndexOptions SmallOptions(IndexKind kind) {
   VectorIndexOptions o;
   o.dim = kDim;
@@ -357,7 +361,8 @@ TEST_P(EveryKindTest, ReAddingAnIdReplacesItsVector) {
   EXPECT_EQ((*hits)[0].id, ids[5]);
   EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-5);
   // The old vector no longer finds ids[5] with a perfect score.
-  auto old_hits = index->Search(absl::MakeConstSpan(v).subspan(5 * kDim, kDim), o);
+  auto old_hits =
+      index->Search(absl::MakeConstSpan(v).subspan(5 * kDim, kDim), o);
   ASSERT_TRUE(old_hits.ok());
   for (const SearchHit& h : *old_hits) {
     if (h.id == ids[5]) EXPECT_LT(h.score, 0.99f);
@@ -388,12 +393,14 @@ TEST_P(EveryKindTest, DeletedIdsAreNeverReturned) {
     EXPECT_EQ(*removed, static_cast<int64_t>(batch.size()) - 1);
     deleted.insert(batch.begin(), batch.end() - 1);
     EXPECT_EQ(index->size(), n - static_cast<int64_t>(deleted.size()));
-    if (GetParam() == IndexKind::kHnsw && round > 0 && index->tombstones() == 0) {
+    if (GetParam() == IndexKind::kHnsw && round > 0 &&
+        index->tombstones() == 0) {
       saw_rebuild = true;
     }
     // Query with deleted vectors themselves: the worst case.
     for (int i = round; i < n; i += 97) {
-      auto hits = index->Search(absl::MakeConstSpan(v).subspan(i * kDim, kDim), o);
+      auto hits =
+          index->Search(absl::MakeConstSpan(v).subspan(i * kDim, kDim), o);
       ASSERT_TRUE(hits.ok());
       EXPECT_EQ(hits->size(), 50u);
       for (const SearchHit& h : *hits) {
@@ -404,8 +411,7 @@ TEST_P(EveryKindTest, DeletedIdsAreNeverReturned) {
   }
   if (GetParam() == IndexKind::kHnsw) {
     EXPECT_TRUE(saw_rebuild) << "tombstones never triggered a rebuild";
-    EXPECT_LE(index->tombstones(),
-              options.hnsw_rebuild_tombstone_fraction * n);
+    EXPECT_LE(index->tombstones(), options.hnsw_rebuild_tombstone_fraction * n);
   }
   // Deleting everything leaves an empty, searchable index.
   ASSERT_TRUE(index->Remove(ids).ok());
@@ -464,16 +470,19 @@ TEST(VectorIndexTest, IvfAnswersExactlyUntilTrained) {
   auto hits = index->Search(q, o);
   ASSERT_TRUE(hits.ok());
   std::vector<float> v700(v.begin(), v.begin() + 700 * kDim);
-  ExpectSameHits(*hits, BruteForce(Metric::kCosine, kDim, first, v700, q.data(), o));
-  ASSERT_TRUE(index->Add(absl::MakeConstSpan(ids).subspan(700),
-                         absl::MakeConstSpan(v).subspan(700 * kDim))
+  ExpectSameHits(*hits,
+                 BruteForce(Metric::kCosine, kDim, first, v700, q.data(), o));
+  ASSERT_TRUE(index
+                  ->Add(absl::MakeConstSpan(ids).subspan(700),
+                        absl::MakeConstSpan(v).subspan(700 * kDim))
                   .ok());
   EXPECT_TRUE(index->trained());
   EXPECT_EQ(index->size(), 1000);
   // Trained with nprobe 1: every vector still finds itself first.
   o.k = 1;
   for (int i = 0; i < 1000; i += 37) {
-    auto self = index->Search(absl::MakeConstSpan(v).subspan(i * kDim, kDim), o);
+    auto self =
+        index->Search(absl::MakeConstSpan(v).subspan(i * kDim, kDim), o);
     ASSERT_TRUE(self.ok());
     ASSERT_EQ(self->size(), 1u);
     EXPECT_EQ((*self)[0].id, ids[i]);
@@ -484,8 +493,8 @@ TEST(VectorIndexTest, MemoryEstimateGrowsWithVectors) {
   for (IndexKind kind : {IndexKind::kFlat, IndexKind::kHnsw, IndexKind::kIvf}) {
     auto index = MakeIndex(SmallOptions(kind));
     const size_t empty = index->MemoryBytes();
-    ASSERT_TRUE(index->Add(SparseIds(2000, 1, 0), RandomVectors(2000, kDim, 10))
-                    .ok());
+    ASSERT_TRUE(
+        index->Add(SparseIds(2000, 1, 0), RandomVectors(2000, kDim, 10)).ok());
     EXPECT_GE(index->MemoryBytes(), empty + 2000 * kDim * sizeof(float))
         << IndexKindName(kind);
   }

@@ -83,8 +83,8 @@ inline std::vector<SearchHit> BruteForce(Metric metric, int dim,
   std::vector<std::pair<double, int64_t>> all;
   for (size_t i = 0; i < ids.size(); ++i) {
     const int64_t id = ids[i];
-    if (std::find(options.exclude_ids.begin(), options.exclude_ids.end(),
-                  id) != options.exclude_ids.end()) {
+    if (std::find(options.exclude_ids.begin(), options.exclude_ids.end(), id) !=
+        options.exclude_ids.end()) {
       continue;
     }
     if (options.filter && !options.filter(id)) continue;

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -40,6 +41,8 @@ absl::Status CallFaiss(const char* what, Fn&& fn) {
     return absl::InternalError(absl::StrCat(what, ": faiss: ", e.what()));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(absl::StrCat(what, ": out of memory"));
+  } catch (const std::exception& e) {  // std::length_error and the like
+    return absl::InternalError(absl::StrCat(what, ": ", e.what()));
   }
 }
 
@@ -148,7 +151,8 @@ class RangeIOReader final : public faiss::IOReader {
   }
   size_t operator()(void* ptr, size_t size, size_t nitems) override {
     if (size == 0) return nitems;
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(nitems, (end_ - pos_) / size));
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>(nitems, (end_ - pos_) / size));
     if (!file_->ReadAt(pos_, n * size, ptr).ok()) return 0;
     pos_ += n * size;
     return n;
@@ -226,8 +230,8 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
   State state;
   state.stage = stage;
   RETURN_IF_ERROR(CallFaiss("index_factory", [&] {
-    state.index.reset(
-        faiss::index_factory(options.dim, key.c_str(), FaissMetric(options.metric)));
+    state.index.reset(faiss::index_factory(options.dim, key.c_str(),
+                                           FaissMetric(options.metric)));
     if (stage == Stage::kHnsw) {
       dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw.efConstruction =
           options.hnsw_ef_construction;
@@ -246,7 +250,8 @@ absl::StatusOr<std::unique_ptr<FaissVectorIndex>> FaissVectorIndex::Create(
       new FaissVectorIndex(options, std::move(state)));
 }
 
-// --- Writes -------------------------------------------------------------------
+// --- Writes
+// -------------------------------------------------------------------
 absl::Status FaissVectorIndex::Add(absl::Span<const int64_t> ids,
                                    absl::Span<const float> vectors) {
   const size_t dim = options_.dim;
@@ -290,9 +295,9 @@ absl::Status FaissVectorIndex::AddToState(State& state,
     case Stage::kExact: {
       auto& flat = dynamic_cast<faiss::IndexFlatCodes&>(*state.index);
       state.where.reserve(state.where.size() + ids.size());
-      const bool all_new = std::none_of(ids.begin(), ids.end(), [&](int64_t id) {
-        return state.where.contains(id);
-      });
+      const bool all_new =
+          std::none_of(ids.begin(), ids.end(),
+                       [&](int64_t id) { return state.where.contains(id); });
       if (all_new) {  // the common case: no copy
         const int64_t base = flat.ntotal;
         RETURN_IF_ERROR(CallFaiss("add", [&] {
@@ -449,8 +454,8 @@ void FaissVectorIndex::CopyLive(const State& state, std::vector<int64_t>* ids,
     for (size_t pos = 0; pos < state.labels.size(); ++pos) {
       if (state.labels[pos] == kTombstone) continue;
       ids->push_back(state.labels[pos]);
-      const auto* v =
-          reinterpret_cast<const float*>(flat->codes.data() + pos * flat->code_size);
+      const auto* v = reinterpret_cast<const float*>(flat->codes.data() +
+                                                     pos * flat->code_size);
       vectors->insert(vectors->end(), v, v + dim);
     }
     return;
@@ -516,7 +521,8 @@ absl::Status FaissVectorIndex::MaybeReorganize() {
   return absl::OkStatus();  // `old` is freed here, outside the lock
 }
 
-// --- Search ---------------------------------------------------------------------
+// --- Search
+// ---------------------------------------------------------------------
 absl::StatusOr<std::vector<SearchHit>> FaissVectorIndex::Search(
     absl::Span<const float> query, const SearchOptions& options) const {
   if (query.size() != static_cast<size_t>(options_.dim)) {
@@ -528,9 +534,9 @@ absl::StatusOr<std::vector<SearchHit>> FaissVectorIndex::Search(
 }
 
 absl::StatusOr<std::vector<std::vector<SearchHit>>>
-FaissVectorIndex::SearchBatch(absl::Span<const float> queries,
-                              const SearchOptions& options,
-                              absl::Span<const int64_t> exclude_per_query) const {
+FaissVectorIndex::SearchBatch(
+    absl::Span<const float> queries, const SearchOptions& options,
+    absl::Span<const int64_t> exclude_per_query) const {
   const size_t dim = options_.dim;
   if (queries.empty() || queries.size() % dim != 0) {
     return absl::InvalidArgumentError(
@@ -552,16 +558,18 @@ FaissVectorIndex::SearchBatch(absl::Span<const float> queries,
     return absl::InvalidArgumentError("Search: min_score is NaN");
   }
   std::vector<float> scratch;
-  ASSIGN_OR_RETURN(const float* data,
-                   PrepareVectors(options_, queries, "Search: query", &scratch));
+  ASSIGN_OR_RETURN(
+      const float* data,
+      PrepareVectors(options_, queries, "Search: query", &scratch));
   absl::ReaderMutexLock lock(&mu_);
   return SearchState(state_, data, n, options, exclude_per_query);
 }
 
 absl::StatusOr<std::vector<std::vector<SearchHit>>>
-FaissVectorIndex::SearchState(const State& state, const float* queries,
-                               int64_t n, const SearchOptions& options,
-                               absl::Span<const int64_t> exclude_per_query) const {
+FaissVectorIndex::SearchState(
+    const State& state, const float* queries, int64_t n,
+    const SearchOptions& options,
+    absl::Span<const int64_t> exclude_per_query) const {
   std::vector<std::vector<SearchHit>> results(n);
   const int64_t live = static_cast<int64_t>(state.where.size());
   if (live == 0) return results;
@@ -570,8 +578,8 @@ FaissVectorIndex::SearchState(const State& state, const float* queries,
   const IdPredicate* filter = options.filter ? &options.filter : nullptr;
   LabelSelector selector(positional ? &state.labels : nullptr,
                          options.exclude_ids, filter);
-  const bool use_selector = filter != nullptr || !options.exclude_ids.empty() ||
-                            state.tombstones > 0;
+  const bool use_selector =
+      filter != nullptr || !options.exclude_ids.empty() || state.tombstones > 0;
 
   // Ask for one more hit per query when that query's own id is to be dropped
   // afterwards (the selector is shared by the whole batch).
@@ -630,13 +638,13 @@ FaissVectorIndex::SearchState(const State& state, const float* queries,
         static_cast<int64_t>(hits.size()) < options.k) {
       bool maybe_more = true;
       if (filter == nullptr) {
-        int64_t own_live =
-            extra != 0 && state.where.contains(exclude_per_query[q]) &&
-                    !selector.IsExcluded(exclude_per_query[q])
-                ? 1
-                : 0;
-        maybe_more = static_cast<int64_t>(hits.size()) <
-                     live - excluded_live - own_live;
+        int64_t own_live = extra != 0 &&
+                                   state.where.contains(exclude_per_query[q]) &&
+                                   !selector.IsExcluded(exclude_per_query[q])
+                               ? 1
+                               : 0;
+        maybe_more =
+            static_cast<int64_t>(hits.size()) < live - excluded_live - own_live;
       }
       if (maybe_more) {
         fallback_d.resize(k);
@@ -670,7 +678,8 @@ FaissVectorIndex::SearchState(const State& state, const float* queries,
   return results;
 }
 
-// --- Introspection ------------------------------------------------------------
+// --- Introspection
+// ------------------------------------------------------------
 int64_t FaissVectorIndex::size() const {
   absl::ReaderMutexLock lock(&mu_);
   return static_cast<int64_t>(state_.where.size());
@@ -708,8 +717,8 @@ size_t FaissVectorIndex::MemoryBytes() const {
   size_t bytes = HashMapBytes(s.where) + s.labels.capacity() * sizeof(int64_t);
   switch (s.stage) {
     case Stage::kExact:
-      bytes += dynamic_cast<const faiss::IndexFlatCodes&>(*s.index)
-                   .codes.capacity();
+      bytes +=
+          dynamic_cast<const faiss::IndexFlatCodes&>(*s.index).codes.capacity();
       break;
     case Stage::kHnsw: {
       const auto& hnsw = dynamic_cast<const faiss::IndexHNSW&>(*s.index);
@@ -733,7 +742,8 @@ size_t FaissVectorIndex::MemoryBytes() const {
   return bytes;
 }
 
-// --- Snapshots ------------------------------------------------------------------
+// --- Snapshots
+// ------------------------------------------------------------------
 absl::Status FaissVectorIndex::Save(const std::string& path,
                                     const SnapshotMarks& marks) const {
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
@@ -763,20 +773,22 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
   h.num_labels = labels->size();
   h.num_tombstones = static_cast<uint64_t>(s.tombstones);
   RETURN_IF_ERROR(out->Append(&h, sizeof(h)));
-  RETURN_IF_ERROR(out->Append(labels->data(), labels->size() * sizeof(int64_t)));
+  RETURN_IF_ERROR(
+      out->Append(labels->data(), labels->size() * sizeof(int64_t)));
   const uint64_t before = out->bytes_written();
   {
     SnapshotIOWriter writer(out.get());
-    RETURN_IF_ERROR(
-        CallFaiss("write_index", [&] { faiss::write_index(s.index.get(), &writer); }));
+    RETURN_IF_ERROR(CallFaiss(
+        "write_index", [&] { faiss::write_index(s.index.get(), &writer); }));
   }
   SnapshotTrailer t;
   std::memset(&t, 0, sizeof(t));
   t.faiss_bytes = out->bytes_written() - before;
   RETURN_IF_ERROR(out->Append(&t, kTrailerCrcOffset));
   t.crc32c = out->crc();
-  RETURN_IF_ERROR(out->Append(reinterpret_cast<const char*>(&t) + kTrailerCrcOffset,
-                              sizeof(t) - kTrailerCrcOffset));
+  RETURN_IF_ERROR(
+      out->Append(reinterpret_cast<const char*>(&t) + kTrailerCrcOffset,
+                  sizeof(t) - kTrailerCrcOffset));
   return out->Commit();
 }
 
@@ -811,7 +823,8 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
         absl::StrCat("snapshot ", path, ": format version ", h.format_version,
                      ", this build reads ", kFormatVersion));
   }
-  const uint32_t want_m = expected.kind == IndexKind::kHnsw ? expected.hnsw_m : 0;
+  const uint32_t want_m =
+      expected.kind == IndexKind::kHnsw ? expected.hnsw_m : 0;
   const uint32_t want_nlist =
       expected.kind == IndexKind::kIvf ? expected.ivf_nlist : 0;
   if (h.dim != static_cast<uint32_t>(expected.dim) ||
@@ -833,10 +846,17 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
   }
   Stage stage;
   switch (h.stage) {
-    case 0: stage = Stage::kExact; break;
-    case 1: stage = Stage::kHnsw; break;
-    case 2: stage = Stage::kIvf; break;
-    default: return corrupt(absl::StrCat("unknown stage ", h.stage));
+    case 0:
+      stage = Stage::kExact;
+      break;
+    case 1:
+      stage = Stage::kHnsw;
+      break;
+    case 2:
+      stage = Stage::kIvf;
+      break;
+    default:
+      return corrupt(absl::StrCat("unknown stage ", h.stage));
   }
   const bool stage_ok =
       (expected.kind == IndexKind::kFlat && stage == Stage::kExact) ||
@@ -849,8 +869,7 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
   state.labels.resize(h.num_labels);
   RETURN_IF_ERROR(file->ReadAt(sizeof(h), h.num_labels * sizeof(int64_t),
                                state.labels.data()));
-  RangeIOReader reader(file.get(),
-                       sizeof(h) + h.num_labels * sizeof(int64_t),
+  RangeIOReader reader(file.get(), sizeof(h) + h.num_labels * sizeof(int64_t),
                        t.faiss_bytes);
   try {
     state.index.reset(faiss::read_index(&reader));

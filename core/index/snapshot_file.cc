@@ -130,7 +130,8 @@ absl::Status AtomicFileWriter::Commit() {
   // Make the rename durable.
   std::string dir = ".";
   size_t slash = path_.find_last_of('/');
-  if (slash != std::string::npos) dir = slash == 0 ? "/" : path_.substr(0, slash);
+  if (slash != std::string::npos)
+    dir = slash == 0 ? "/" : path_.substr(0, slash);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd < 0) return status_ = ErrnoStatus("cannot open directory", dir);
   int rc = ::fsync(dfd);
@@ -175,7 +176,8 @@ absl::Status RandomAccessFile::ReadAt(uint64_t offset, size_t n,
     ssize_t got = ::pread(fd_, p, n, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return ErrnoStatus("read failed:", path_);
-    if (got == 0) return absl::DataLossError(absl::StrCat(path_, ": short read"));
+    if (got == 0)
+      return absl::DataLossError(absl::StrCat(path_, ": short read"));
     p += got;
     offset += static_cast<uint64_t>(got);
     n -= static_cast<size_t>(got);

@@ -35,7 +35,8 @@ const char* IndexKindName(IndexKind kind) {
 }
 
 absl::StatusOr<Metric> ParseMetric(const std::string& name) {
-  for (Metric m : {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
+  for (Metric m :
+       {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
     if (name == MetricName(m)) return m;
   }
   return absl::InvalidArgumentError(absl::StrCat(
@@ -87,8 +88,9 @@ absl::Status ValidateVectorIndexOptions(const VectorIndexOptions& o) {
     return bad("ivf_nlist", absl::StrCat("must be >= 1, got ", o.ivf_nlist));
   }
   if (o.ivf_nprobe < 1 || o.ivf_nprobe > o.ivf_nlist) {
-    return bad("ivf_nprobe", absl::StrCat("must be in [1, ivf_nlist=",
-                                          o.ivf_nlist, "], got ", o.ivf_nprobe));
+    return bad("ivf_nprobe",
+               absl::StrCat("must be in [1, ivf_nlist=", o.ivf_nlist, "], got ",
+                            o.ivf_nprobe));
   }
   if (o.ivf_train_min_vectors != 0 && o.ivf_train_min_vectors < o.ivf_nlist) {
     return bad("ivf_train_min_vectors",
