@@ -165,15 +165,18 @@ class VectorIndex {
       const std::string& path, const VectorIndexOptions& expected);
 
   // Adds ids.size() vectors; vectors is row-major, ids.size() * dim floats.
-  // An id already present is replaced (its old vector stops being
-  // returned). InvalidArgument: size mismatch, duplicate ids in the batch,
-  // non-finite values, an all-zero vector under kCosine; nothing is added
-  // then. Visible to searches that start after it returns.
+  // Ids are server ids >= 0 (FAISS reserves -1). An id already present is
+  // replaced (its old vector stops being returned). InvalidArgument: size
+  // mismatch, a negative id, duplicate ids in the batch, non-finite values,
+  // an all-zero vector under kCosine; nothing is added then. Visible to
+  // searches that start after it returns. May train (IVF) or rebuild (HNSW)
+  // before returning; see the thread-safety note above.
   virtual absl::Status Add(absl::Span<const int64_t> ids,
                            absl::Span<const float> vectors) = 0;
 
   // Removes the given ids; ids not present are ignored. Returns how many
   // were removed. Never returned by searches that start after it returns.
+  // HNSW: may rebuild the graph before returning (tombstone fraction).
   virtual absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) = 0;
 
   // query: dim floats. Hits sorted by descending score (ties in any order).
