@@ -1,0 +1,218 @@
+// VectorIndex: the nearest-neighbour index of one embedding space, over its
+// index vectors, keyed by int64 server ids. Exact search by default;
+// approximate kinds (HNSW, IVF) by option. FAISS does the work behind this
+// interface; no FAISS type appears here.
+//
+// Score convention: higher is better, for every metric.
+//   kCosine:       score = cosine similarity in [-1, 1].
+//   kInnerProduct: score = inner product <q, x>.
+//   kEuclidean:    score = -||q - x||_2 (minus the Euclidean distance, not
+//                  squared); the distance is -score.
+// min_score filters on that score, so a Euclidean radius r is min_score = -r.
+//
+// Snapshot format: docs/index.md.
+#ifndef SOUNDSEARCH_VECTOR_INDEX_H_
+#define SOUNDSEARCH_VECTOR_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace soundsearch {
+
+enum class Metric {
+  // Cosine similarity. Vectors and queries are L2-normalised by the index
+  // (defensively: the pipeline already normalises); an all-zero vector is
+  // InvalidArgument.
+  kCosine = 0,
+  // Raw inner product (MIPS): no normalisation.
+  kInnerProduct = 1,
+  // Euclidean nearest neighbour (NNS).
+  kEuclidean = 2,
+};
+
+enum class IndexKind {
+  kFlat = 0,  // exact, brute force ("Flat")
+  kHnsw = 1,  // approximate graph ("HNSW<M>,Flat")
+  kIvf = 2,   // approximate inverted lists ("IVF<nlist>,Flat")
+};
+
+// Returns "cosine" / "inner_product" / "euclidean" and "flat" / "hnsw" /
+// "ivf"; the Parse functions accept the same names (InvalidArgument
+// otherwise), for config files.
+const char* MetricName(Metric metric);
+const char* IndexKindName(IndexKind kind);
+absl::StatusOr<Metric> ParseMetric(const std::string& name);
+absl::StatusOr<IndexKind> ParseIndexKind(const std::string& name);
+
+struct VectorIndexOptions {
+  // Vector length; 1..65536.
+  int dim = 100;
+  Metric metric = Metric::kCosine;
+  IndexKind kind = IndexKind::kFlat;
+
+  // --- kHnsw ---
+  // Graph degree (links per node on upper layers; 2*M on the base layer),
+  // 2..256. Fixed at build time; part of the snapshot's identity.
+  int hnsw_m = 32;
+  // Candidate list size while inserting, >= 1. Higher: better graph, slower
+  // adds.
+  int hnsw_ef_construction = 80;
+  // Candidate list size while searching, >= 1. Raised to k (plus the
+  // exclusions) per query when k is larger.
+  int hnsw_ef_search = 64;
+  // HNSW cannot remove vectors: removed and replaced ids become tombstones,
+  // filtered out at search time. When tombstones exceed this fraction of the
+  // stored vectors, the graph is rebuilt from the live vectors (off to the
+  // side; searches keep being answered). In (0, 1].
+  double hnsw_rebuild_tombstone_fraction = 0.25;
+
+  // --- kIvf ---
+  // Number of inverted lists (k-means centroids), >= 1. Part of the
+  // snapshot's identity.
+  int ivf_nlist = 256;
+  // Lists visited per query, 1..ivf_nlist.
+  int ivf_nprobe = 16;
+  // Training policy: an IVF index answers exactly (flat search) until it
+  // holds this many vectors; the Add that reaches it trains the quantizer on
+  // all vectors then present and moves them into the inverted lists. Once
+  // trained it stays trained (refit = build a new index and swap it in).
+  // 0 means 39 * ivf_nlist (FAISS's minimum for a sound k-means); otherwise
+  // >= ivf_nlist.
+  int ivf_train_min_vectors = 0;
+};
+
+// Checks every field; InvalidArgument naming the offending field.
+absl::Status ValidateVectorIndexOptions(const VectorIndexOptions& options);
+
+// One result. `id` is the server id given to Add.
+struct SearchHit {
+  int64_t id = 0;
+  float score = 0;  // see the score convention above
+};
+
+// A predicate on server ids (e.g. a metadata filter). It is called from
+// search threads, possibly concurrently and many times per query: it must
+// be thread-safe and cheap. true = the id may be returned.
+using IdPredicate = std::function<bool(int64_t id)>;
+
+struct SearchOptions {
+  // Number of hits wanted, >= 1. When fewer ids qualify, all qualifying ids
+  // are returned (k may exceed size()).
+  int k = 15;
+  // Hits with score < min_score are dropped (the list may then be shorter
+  // than k). Default: no limit.
+  float min_score = -std::numeric_limits<float>::infinity();
+  // Ids never returned, for every query of the call (e.g. the query's own
+  // id). Borrowed for the duration of the call. Meant to be small.
+  absl::Span<const int64_t> exclude_ids;
+  // Optional: only ids for which filter(id) is true are returned. Evaluated
+  // inside the search (FAISS IDSelector), so k hits come back whenever k ids
+  // qualify; on approximate kinds a very selective filter falls back to an
+  // exact scan of the stored vectors.
+  IdPredicate filter;
+};
+
+// What a snapshot reflects, so that a restarted server can replay store
+// changes after store_sequence and rebuild when the projection changed.
+struct SnapshotMarks {
+  uint64_t store_sequence = 0;      // last store sequence included
+  uint64_t projection_version = 0;  // version of the fitted PCA/codebook
+};
+
+class VectorIndex;
+
+struct LoadedVectorIndex {
+  std::unique_ptr<VectorIndex> index;
+  SnapshotMarks marks;
+};
+
+// Thread-safety: every method may be called concurrently from any thread.
+// Searches run in parallel with each other (shared lock). Writers (Add,
+// Remove) are serialised among themselves and hold the exclusive lock only
+// while they mutate the FAISS structures, so a search waits at most for the
+// add/remove itself. Heavy reorganisations (IVF training, HNSW rebuild after
+// tombstones) are built off to the side while searches continue and are
+// swapped in under a short exclusive section; other writers wait for them.
+// To replace a whole index (e.g. after a PCA refit), build a new one with
+// Create + Add and swap it in through VectorIndexSlot.
+//
+// FAISS uses OpenMP inside a search; set OMP_NUM_THREADS (or
+// omp_set_num_threads) to fit the serving thread pool.
+class VectorIndex {
+ public:
+  virtual ~VectorIndex() = default;
+
+  // An empty index. InvalidArgument for invalid options.
+  static absl::StatusOr<std::unique_ptr<VectorIndex>> Create(
+      const VectorIndexOptions& options);
+
+  // Reads a snapshot written by Save. NotFound: no file at `path`.
+  // DataLoss: not a snapshot, truncated, checksum mismatch, or FAISS could
+  // not read it. FailedPrecondition: a snapshot of other options (format
+  // version, dim, metric, kind, hnsw_m, ivf_nlist) than `expected`: the
+  // caller should rebuild. Search-time options (ef_search, nprobe, rebuild
+  // fraction, train threshold) are taken from `expected`.
+  static absl::StatusOr<LoadedVectorIndex> Load(
+      const std::string& path, const VectorIndexOptions& expected);
+
+  // Adds ids.size() vectors; vectors is row-major, ids.size() * dim floats.
+  // Ids are server ids >= 0 (FAISS reserves -1). An id already present is
+  // replaced (its old vector stops being returned). InvalidArgument: size
+  // mismatch, a negative id, duplicate ids in the batch, non-finite values,
+  // an all-zero vector under kCosine; nothing is added then. Visible to
+  // searches that start after it returns. May train (IVF) or rebuild (HNSW)
+  // before returning; see the thread-safety note above.
+  virtual absl::Status Add(absl::Span<const int64_t> ids,
+                           absl::Span<const float> vectors) = 0;
+
+  // Removes the given ids; ids not present are ignored. Returns how many
+  // were removed. Never returned by searches that start after it returns.
+  // HNSW: may rebuild the graph before returning (tombstone fraction).
+  virtual absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) = 0;
+
+  // query: dim floats. Hits sorted by descending score (ties in any order).
+  // InvalidArgument: wrong size, k < 1, non-finite values, zero query under
+  // kCosine.
+  virtual absl::StatusOr<std::vector<SearchHit>> Search(
+      absl::Span<const float> query, const SearchOptions& options) const = 0;
+
+  // queries: n * dim floats, n >= 1. result[i] is what Search would return
+  // for query i. exclude_per_query is empty or has n ids: id i is left out
+  // of query i's hits (the query's own id), in addition to
+  // options.exclude_ids.
+  virtual absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
+      absl::Span<const float> queries, const SearchOptions& options,
+      absl::Span<const int64_t> exclude_per_query = {}) const = 0;
+
+  // Writes a snapshot atomically (temp file + fsync + rename + fsync of the
+  // directory); `path` either keeps its old content or holds the complete
+  // new snapshot. Searches continue meanwhile; writers wait.
+  virtual absl::Status Save(const std::string& path,
+                            const SnapshotMarks& marks) const = 0;
+
+  // Live (searchable) vectors.
+  virtual int64_t size() const = 0;
+  virtual bool Contains(int64_t id) const = 0;
+  int dim() const { return options().dim; }
+  virtual const VectorIndexOptions& options() const = 0;
+  // Estimated resident bytes: vectors, graph/lists and id maps.
+  virtual size_t MemoryBytes() const = 0;
+  // HNSW tombstones not yet rebuilt away (0 for other kinds).
+  virtual int64_t tombstones() const = 0;
+  // false while an IVF index still answers exactly (before training); true
+  // for every other kind.
+  virtual bool trained() const = 0;
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_VECTOR_INDEX_H_

@@ -1,0 +1,930 @@
+#include "index/faiss_vector_index.h"
+
+#include <faiss/Index.h>
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/impl/io.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "index/snapshot_file.h"
+#include "soundsearch/status_macros.h"
+
+namespace soundsearch {
+namespace {
+
+using FaissId = faiss::Index::idx_t;
+using Stage = FaissVectorIndex::Stage;
+
+constexpr int64_t kTombstone = -1;
+
+// --- FAISS error conversion: the only place FaissException is caught. ------
+template <typename Fn>
+absl::Status CallFaiss(const char* what, Fn&& fn) {
+  try {
+    fn();
+    return absl::OkStatus();
+  } catch (const faiss::FaissException& e) {
+    return absl::InternalError(absl::StrCat(what, ": faiss: ", e.what()));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(what, ": out of memory"));
+  } catch (const std::exception& e) {  // std::length_error and the like
+    return absl::InternalError(absl::StrCat(what, ": ", e.what()));
+  }
+}
+
+faiss::MetricType FaissMetric(Metric metric) {
+  return metric == Metric::kEuclidean ? faiss::METRIC_L2
+                                      : faiss::METRIC_INNER_PRODUCT;
+}
+
+// Converts a FAISS distance to our score (higher is better).
+float ToScore(Metric metric, float faiss_distance) {
+  if (metric == Metric::kEuclidean) {
+    return -std::sqrt(std::max(faiss_distance, 0.0f));
+  }
+  return faiss_distance;
+}
+
+// Validates and (for cosine) normalises n vectors of length dim. Returns a
+// pointer to the vectors to use: `in` itself, or `scratch`.
+absl::StatusOr<const float*> PrepareVectors(const VectorIndexOptions& options,
+                                            absl::Span<const float> in,
+                                            const char* what,
+                                            std::vector<float>* scratch) {
+  const size_t dim = options.dim;
+  const size_t n = in.size() / dim;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!std::isfinite(in[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " ", i / dim, " has a non-finite value at ", i % dim));
+    }
+  }
+  if (options.metric != Metric::kCosine) return in.data();
+  scratch->assign(in.begin(), in.end());
+  for (size_t i = 0; i < n; ++i) {
+    float* v = scratch->data() + i * dim;
+    double norm2 = 0;
+    for (size_t j = 0; j < dim; ++j) norm2 += double{v[j]} * v[j];
+    if (!(norm2 > 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " ", i, " is all zero: cosine similarity is undefined"));
+    }
+    const float inv = static_cast<float>(1.0 / std::sqrt(norm2));
+    for (size_t j = 0; j < dim; ++j) v[j] *= inv;
+  }
+  return scratch->data();
+}
+
+// Accepts a FAISS label when it maps to a live server id that is neither
+// excluded nor rejected by the caller's filter.
+class LabelSelector final : public faiss::IDSelector {
+ public:
+  LabelSelector(const std::vector<int64_t>* positional_labels,
+                absl::Span<const int64_t> excluded, const IdPredicate* filter)
+      : labels_(positional_labels), excluded_(excluded), filter_(filter) {
+    if (excluded_.size() > kLinearScanMax) {
+      excluded_set_.insert(excluded_.begin(), excluded_.end());
+    }
+  }
+
+  bool is_member(idx_t label) const override {
+    int64_t id = label;
+    if (labels_ != nullptr) {
+      if (label < 0 || static_cast<size_t>(label) >= labels_->size()) {
+        return false;
+      }
+      id = (*labels_)[label];
+      if (id == kTombstone) return false;
+    }
+    if (IsExcluded(id)) return false;
+    return filter_ == nullptr || (*filter_)(id);
+  }
+
+  bool IsExcluded(int64_t id) const {
+    if (excluded_.size() > kLinearScanMax) return excluded_set_.contains(id);
+    return std::find(excluded_.begin(), excluded_.end(), id) != excluded_.end();
+  }
+
+ private:
+  static constexpr size_t kLinearScanMax = 16;
+  const std::vector<int64_t>* labels_;  // null: labels are server ids
+  absl::Span<const int64_t> excluded_;
+  absl::flat_hash_set<int64_t> excluded_set_;
+  const IdPredicate* filter_;  // may be null
+};
+
+// faiss::IOWriter over our atomic file writer.
+class SnapshotIOWriter final : public faiss::IOWriter {
+ public:
+  explicit SnapshotIOWriter(AtomicFileWriter* out) : out_(out) {
+    name = "soundsearch snapshot";
+  }
+  size_t operator()(const void* ptr, size_t size, size_t nitems) override {
+    if (!out_->Append(ptr, size * nitems).ok()) return 0;
+    return nitems;
+  }
+
+ private:
+  AtomicFileWriter* out_;
+};
+
+// faiss::IOReader over a byte range of a file.
+class RangeIOReader final : public faiss::IOReader {
+ public:
+  RangeIOReader(const RandomAccessFile* file, uint64_t offset, uint64_t size)
+      : file_(file), pos_(offset), end_(offset + size) {
+    name = "soundsearch snapshot";
+  }
+  size_t operator()(void* ptr, size_t size, size_t nitems) override {
+    if (size == 0) return nitems;
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>(nitems, (end_ - pos_) / size));
+    if (!file_->ReadAt(pos_, n * size, ptr).ok()) return 0;
+    pos_ += n * size;
+    return n;
+  }
+  uint64_t remaining() const { return end_ - pos_; }
+
+ private:
+  const RandomAccessFile* file_;
+  uint64_t pos_;
+  uint64_t end_;
+};
+
+// --- Snapshot layout (docs/index.md) -----------------------------------------
+constexpr char kMagic[8] = {'S', 'S', 'V', 'E', 'C', 'I', 'D', 'X'};
+constexpr uint32_t kFormatVersion = 1;
+
+struct SnapshotHeader {
+  char magic[8];
+  uint32_t format_version;
+  uint32_t dim;
+  uint32_t metric;
+  uint32_t kind;
+  uint32_t stage;
+  uint32_t hnsw_m;
+  uint32_t ivf_nlist;
+  uint32_t reserved;
+  uint64_t store_sequence;
+  uint64_t projection_version;
+  uint64_t num_labels;
+  uint64_t num_tombstones;
+};
+static_assert(sizeof(SnapshotHeader) == 72, "snapshot header layout");
+
+struct SnapshotTrailer {
+  uint64_t faiss_bytes;
+  uint32_t crc32c;  // over every byte before this field
+  uint32_t reserved;
+};
+static_assert(sizeof(SnapshotTrailer) == 16, "snapshot trailer layout");
+constexpr size_t kTrailerCrcOffset = offsetof(SnapshotTrailer, crc32c);
+
+size_t HashMapBytes(const absl::flat_hash_map<int64_t, int64_t>& m) {
+  return m.capacity() * (sizeof(std::pair<int64_t, int64_t>) + 1);
+}
+
+}  // namespace
+
+// --- State ------------------------------------------------------------------
+FaissVectorIndex::State::State() = default;
+FaissVectorIndex::State::State(State&&) noexcept = default;
+FaissVectorIndex::State& FaissVectorIndex::State::operator=(State&&) noexcept =
+    default;
+FaissVectorIndex::State::~State() = default;
+
+FaissVectorIndex::FaissVectorIndex(const VectorIndexOptions& options,
+                                   State state)
+    : options_(options), state_(std::move(state)) {}
+
+FaissVectorIndex::~FaissVectorIndex() = default;
+
+absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
+    const VectorIndexOptions& options, Stage stage) {
+  std::string key;
+  switch (stage) {
+    case Stage::kExact:
+      key = "Flat";
+      break;
+    case Stage::kHnsw:
+      key = absl::StrCat("HNSW", options.hnsw_m, ",Flat");
+      break;
+    case Stage::kIvf:
+      key = absl::StrCat("IVF", options.ivf_nlist, ",Flat");
+      break;
+  }
+  State state;
+  state.stage = stage;
+  RETURN_IF_ERROR(CallFaiss("index_factory", [&] {
+    state.index.reset(faiss::index_factory(options.dim, key.c_str(),
+                                           FaissMetric(options.metric)));
+    if (stage == Stage::kHnsw) {
+      dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw.efConstruction =
+          options.hnsw_ef_construction;
+    }
+  }));
+  return state;
+}
+
+absl::StatusOr<std::unique_ptr<FaissVectorIndex>> FaissVectorIndex::Create(
+    const VectorIndexOptions& options) {
+  RETURN_IF_ERROR(ValidateVectorIndexOptions(options));
+  const Stage stage =
+      options.kind == IndexKind::kHnsw ? Stage::kHnsw : Stage::kExact;
+  ASSIGN_OR_RETURN(State state, NewState(options, stage));
+  return std::unique_ptr<FaissVectorIndex>(
+      new FaissVectorIndex(options, std::move(state)));
+}
+
+// --- Writes
+// -------------------------------------------------------------------
+absl::Status FaissVectorIndex::Add(absl::Span<const int64_t> ids,
+                                   absl::Span<const float> vectors) {
+  const size_t dim = options_.dim;
+  if (vectors.size() != ids.size() * dim) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Add: ", ids.size(), " ids need ", ids.size() * dim,
+                     " floats, got ", vectors.size()));
+  }
+  if (ids.empty()) return absl::OkStatus();
+  absl::flat_hash_set<int64_t> seen;
+  seen.reserve(ids.size());
+  for (int64_t id : ids) {
+    if (id < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Add: id ", id, " is negative; ids must be >= 0"));
+    }
+    if (!seen.insert(id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Add: id ", id, " appears twice in the batch"));
+    }
+  }
+  std::vector<float> scratch;
+  ASSIGN_OR_RETURN(const float* data,
+                   PrepareVectors(options_, vectors, "Add: vector", &scratch));
+  std::vector<int64_t> id_vec(ids.begin(), ids.end());
+
+  absl::MutexLock write_lock(&write_mu_);
+  {
+    absl::WriterMutexLock lock(&mu_);
+    RETURN_IF_ERROR(AddToState(state_, id_vec, data));
+  }
+  return MaybeReorganize();
+}
+
+absl::Status FaissVectorIndex::AddToState(State& state,
+                                          const std::vector<int64_t>& ids,
+                                          const float* vectors) const {
+  const size_t dim = options_.dim;
+  const size_t row_bytes = dim * sizeof(float);
+  switch (state.stage) {
+    case Stage::kExact: {
+      auto& flat = dynamic_cast<faiss::IndexFlatCodes&>(*state.index);
+      state.where.reserve(state.where.size() + ids.size());
+      const bool all_new =
+          std::none_of(ids.begin(), ids.end(),
+                       [&](int64_t id) { return state.where.contains(id); });
+      if (all_new) {  // the common case: no copy
+        const int64_t base = flat.ntotal;
+        RETURN_IF_ERROR(CallFaiss("add", [&] {
+          flat.add(static_cast<FaissId>(ids.size()), vectors);
+        }));
+        state.labels.insert(state.labels.end(), ids.begin(), ids.end());
+        for (size_t i = 0; i < ids.size(); ++i) {
+          state.where.emplace(ids[i], base + static_cast<int64_t>(i));
+        }
+        return absl::OkStatus();
+      }
+      std::vector<int64_t> new_ids;
+      std::vector<float> new_vectors;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        auto it = state.where.find(ids[i]);
+        if (it != state.where.end()) {  // replace in place
+          std::memcpy(flat.codes.data() + it->second * flat.code_size,
+                      vectors + i * dim, row_bytes);
+        } else {
+          new_ids.push_back(ids[i]);
+          new_vectors.insert(new_vectors.end(), vectors + i * dim,
+                             vectors + (i + 1) * dim);
+        }
+      }
+      if (new_ids.empty()) return absl::OkStatus();
+      const int64_t base = flat.ntotal;
+      RETURN_IF_ERROR(CallFaiss("add", [&] {
+        flat.add(static_cast<FaissId>(new_ids.size()), new_vectors.data());
+      }));
+      for (size_t i = 0; i < new_ids.size(); ++i) {
+        state.labels.push_back(new_ids[i]);
+        state.where[new_ids[i]] = base + static_cast<int64_t>(i);
+      }
+      return absl::OkStatus();
+    }
+    case Stage::kHnsw: {
+      state.where.reserve(state.where.size() + ids.size());
+      const int64_t base = state.index->ntotal;
+      RETURN_IF_ERROR(CallFaiss("add", [&] {
+        state.index->add(static_cast<FaissId>(ids.size()), vectors);
+      }));
+      for (size_t i = 0; i < ids.size(); ++i) {
+        auto [it, inserted] =
+            state.where.try_emplace(ids[i], base + static_cast<int64_t>(i));
+        if (!inserted) {  // replaced: the old node becomes a tombstone
+          state.labels[it->second] = kTombstone;
+          ++state.tombstones;
+          it->second = base + static_cast<int64_t>(i);
+        }
+        state.labels.push_back(ids[i]);
+      }
+      return absl::OkStatus();
+    }
+    case Stage::kIvf: {
+      std::vector<FaissId> existing;
+      for (int64_t id : ids) {
+        if (state.where.contains(id)) existing.push_back(id);
+      }
+      static_assert(sizeof(FaissId) == sizeof(int64_t), "id width");
+      RETURN_IF_ERROR(CallFaiss("add", [&] {
+        if (!existing.empty()) {
+          faiss::IDSelectorArray sel(existing.size(), existing.data());
+          state.index->remove_ids(sel);
+        }
+        state.index->add_with_ids(static_cast<FaissId>(ids.size()), vectors,
+                                  reinterpret_cast<const FaissId*>(ids.data()));
+      }));
+      for (int64_t id : ids) state.where[id] = id;
+      return absl::OkStatus();
+    }
+  }
+  return absl::InternalError("unknown stage");
+}
+
+absl::StatusOr<int64_t> FaissVectorIndex::Remove(
+    absl::Span<const int64_t> ids) {
+  absl::MutexLock write_lock(&write_mu_);
+  int64_t removed;
+  {
+    absl::WriterMutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(removed, RemoveFromState(state_, ids));
+  }
+  RETURN_IF_ERROR(MaybeReorganize());
+  return removed;
+}
+
+absl::StatusOr<int64_t> FaissVectorIndex::RemoveFromState(
+    State& state, absl::Span<const int64_t> ids) const {
+  int64_t removed = 0;
+  switch (state.stage) {
+    case Stage::kExact: {
+      auto& flat = dynamic_cast<faiss::IndexFlatCodes&>(*state.index);
+      for (int64_t id : ids) {
+        auto it = state.where.find(id);
+        if (it == state.where.end()) continue;
+        const int64_t pos = it->second;
+        const int64_t last = flat.ntotal - 1;
+        state.where.erase(it);
+        if (pos != last) {  // move the last vector into the hole
+          std::memcpy(flat.codes.data() + pos * flat.code_size,
+                      flat.codes.data() + last * flat.code_size,
+                      flat.code_size);
+          state.labels[pos] = state.labels[last];
+          state.where[state.labels[pos]] = pos;
+        }
+        state.labels.pop_back();
+        flat.codes.resize(last * flat.code_size);
+        flat.ntotal = last;
+        ++removed;
+      }
+      return removed;
+    }
+    case Stage::kHnsw:
+      for (int64_t id : ids) {
+        auto it = state.where.find(id);
+        if (it == state.where.end()) continue;
+        state.labels[it->second] = kTombstone;
+        ++state.tombstones;
+        state.where.erase(it);
+        ++removed;
+      }
+      return removed;
+    case Stage::kIvf: {
+      std::vector<FaissId> present;
+      for (int64_t id : ids) {
+        if (state.where.erase(id) > 0) present.push_back(id);
+      }
+      if (!present.empty()) {
+        faiss::IDSelectorArray sel(present.size(), present.data());
+        RETURN_IF_ERROR(
+            CallFaiss("remove_ids", [&] { state.index->remove_ids(sel); }));
+      }
+      return static_cast<int64_t>(present.size());
+    }
+  }
+  return removed;
+}
+
+void FaissVectorIndex::CopyLive(const State& state, std::vector<int64_t>* ids,
+                                std::vector<float>* vectors) const {
+  const size_t dim = options_.dim;
+  ids->clear();
+  vectors->clear();
+  ids->reserve(state.where.size());
+  vectors->reserve(state.where.size() * dim);
+  const faiss::IndexFlatCodes* flat = nullptr;
+  if (state.stage == Stage::kExact) {
+    flat = &dynamic_cast<const faiss::IndexFlatCodes&>(*state.index);
+  } else if (state.stage == Stage::kHnsw) {
+    flat = &dynamic_cast<const faiss::IndexFlatCodes&>(
+        *dynamic_cast<const faiss::IndexHNSW&>(*state.index).storage);
+  }
+  if (flat != nullptr) {
+    for (size_t pos = 0; pos < state.labels.size(); ++pos) {
+      if (state.labels[pos] == kTombstone) continue;
+      ids->push_back(state.labels[pos]);
+      const auto* v = reinterpret_cast<const float*>(flat->codes.data() +
+                                                     pos * flat->code_size);
+      vectors->insert(vectors->end(), v, v + dim);
+    }
+    return;
+  }
+  // kIvf: reconstruct through the direct map.
+  std::vector<float> v(dim);
+  for (const auto& [id, label] : state.where) {
+    state.index->reconstruct(label, v.data());
+    ids->push_back(id);
+    vectors->insert(vectors->end(), v.begin(), v.end());
+  }
+}
+
+absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::BuildState(
+    Stage stage, const std::vector<int64_t>& ids,
+    const std::vector<float>& vectors) const {
+  ASSIGN_OR_RETURN(State state, NewState(options_, stage));
+  if (stage == Stage::kIvf) {
+    RETURN_IF_ERROR(CallFaiss("train", [&] {
+      auto& ivf = dynamic_cast<faiss::IndexIVF&>(*state.index);
+      ivf.train(static_cast<FaissId>(ids.size()), vectors.data());
+      ivf.set_direct_map_type(faiss::DirectMap::Hashtable);
+    }));
+  }
+  RETURN_IF_ERROR(AddToState(state, ids, vectors.data()));
+  return state;
+}
+
+absl::Status FaissVectorIndex::MaybeReorganize() {
+  Stage target;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    const int64_t live = static_cast<int64_t>(state_.where.size());
+    if (options_.kind == IndexKind::kIvf && state_.stage == Stage::kExact) {
+      const int64_t threshold = options_.ivf_train_min_vectors > 0
+                                    ? options_.ivf_train_min_vectors
+                                    : int64_t{39} * options_.ivf_nlist;
+      if (live < threshold) return absl::OkStatus();
+      target = Stage::kIvf;
+    } else if (state_.stage == Stage::kHnsw && state_.tombstones > 0 &&
+               static_cast<double>(state_.tombstones) >
+                   options_.hnsw_rebuild_tombstone_fraction *
+                       static_cast<double>(state_.labels.size())) {
+      target = Stage::kHnsw;
+    } else {
+      return absl::OkStatus();
+    }
+  }
+  // write_mu_ is held: state_ cannot change until we swap. Copy under the
+  // shared lock, build with no lock, swap under a short exclusive one.
+  std::vector<int64_t> ids;
+  std::vector<float> vectors;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    CopyLive(state_, &ids, &vectors);
+  }
+  ASSIGN_OR_RETURN(State fresh, BuildState(target, ids, vectors));
+  State old;
+  {
+    absl::WriterMutexLock lock(&mu_);
+    old = std::exchange(state_, std::move(fresh));
+  }
+  return absl::OkStatus();  // `old` is freed here, outside the lock
+}
+
+// --- Search
+// ---------------------------------------------------------------------
+absl::StatusOr<std::vector<SearchHit>> FaissVectorIndex::Search(
+    absl::Span<const float> query, const SearchOptions& options) const {
+  if (query.size() != static_cast<size_t>(options_.dim)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Search: query has ", query.size(), " floats, dim is ", options_.dim));
+  }
+  ASSIGN_OR_RETURN(auto batch, SearchBatch(query, options, {}));
+  return std::move(batch[0]);
+}
+
+absl::StatusOr<std::vector<std::vector<SearchHit>>>
+FaissVectorIndex::SearchBatch(
+    absl::Span<const float> queries, const SearchOptions& options,
+    absl::Span<const int64_t> exclude_per_query) const {
+  const size_t dim = options_.dim;
+  if (queries.empty() || queries.size() % dim != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Search: ", queries.size(),
+                     " floats is not a positive multiple of dim ", dim));
+  }
+  const int64_t n = static_cast<int64_t>(queries.size() / dim);
+  if (!exclude_per_query.empty() &&
+      exclude_per_query.size() != static_cast<size_t>(n)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Search: exclude_per_query has ", exclude_per_query.size(),
+                     " ids for ", n, " queries"));
+  }
+  if (options.k < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Search: k must be >= 1, got ", options.k));
+  }
+  if (std::isnan(options.min_score)) {
+    return absl::InvalidArgumentError("Search: min_score is NaN");
+  }
+  std::vector<float> scratch;
+  ASSIGN_OR_RETURN(
+      const float* data,
+      PrepareVectors(options_, queries, "Search: query", &scratch));
+  absl::ReaderMutexLock lock(&mu_);
+  return SearchState(state_, data, n, options, exclude_per_query);
+}
+
+absl::StatusOr<std::vector<std::vector<SearchHit>>>
+FaissVectorIndex::SearchState(
+    const State& state, const float* queries, int64_t n,
+    const SearchOptions& options,
+    absl::Span<const int64_t> exclude_per_query) const {
+  std::vector<std::vector<SearchHit>> results(n);
+  const int64_t live = static_cast<int64_t>(state.where.size());
+  if (live == 0) return results;
+
+  const bool positional = state.stage != Stage::kIvf;
+  const IdPredicate* filter = options.filter ? &options.filter : nullptr;
+  LabelSelector selector(positional ? &state.labels : nullptr,
+                         options.exclude_ids, filter);
+  const bool use_selector =
+      filter != nullptr || !options.exclude_ids.empty() || state.tombstones > 0;
+
+  // Ask for one more hit per query when that query's own id is to be dropped
+  // afterwards (the selector is shared by the whole batch).
+  const int64_t extra = exclude_per_query.empty() ? 0 : 1;
+  const int64_t k = std::min<int64_t>(options.k + extra, live);
+
+  // How many hits a complete answer has, when known without a scan (no
+  // filter): live ids minus the excluded ones that are present.
+  int64_t excluded_live = 0;
+  for (int64_t id : options.exclude_ids) {
+    if (state.where.contains(id)) ++excluded_live;
+  }
+
+  std::vector<float> distances(static_cast<size_t>(n * k));
+  std::vector<FaissId> labels(static_cast<size_t>(n * k));
+
+  faiss::SearchParameters flat_params;
+  faiss::SearchParametersHNSW hnsw_params;
+  faiss::SearchParametersIVF ivf_params;
+  faiss::SearchParameters* params = &flat_params;
+  if (state.stage == Stage::kHnsw) {
+    hnsw_params.efSearch =
+        static_cast<int>(std::max<int64_t>(options_.hnsw_ef_search, k));
+    params = &hnsw_params;
+  } else if (state.stage == Stage::kIvf) {
+    ivf_params.nprobe = std::min(options_.ivf_nprobe, options_.ivf_nlist);
+    params = &ivf_params;
+  }
+  params->sel = use_selector ? &selector : nullptr;
+  RETURN_IF_ERROR(CallFaiss("search", [&] {
+    state.index->search(n, queries, k, distances.data(), labels.data(), params);
+  }));
+
+  const Metric metric = options_.metric;
+  auto collect = [&](int64_t q, const float* d, const FaissId* l,
+                     std::vector<SearchHit>* out) {
+    out->clear();
+    for (int64_t j = 0; j < k; ++j) {
+      if (l[j] < 0) continue;
+      const int64_t id = positional ? state.labels[l[j]] : l[j];
+      if (id == kTombstone) continue;
+      if (extra != 0 && id == exclude_per_query[q]) continue;
+      out->push_back({id, ToScore(metric, d[j])});
+    }
+  };
+
+  std::vector<float> fallback_d;
+  std::vector<FaissId> fallback_l;
+  for (int64_t q = 0; q < n; ++q) {
+    std::vector<SearchHit>& hits = results[q];
+    collect(q, distances.data() + q * k, labels.data() + q * k, &hits);
+    // Approximate kinds may come back short (HNSW with a selective filter or
+    // many tombstones, IVF when the probed lists hold too few qualifying
+    // ids). If a complete answer could hold more, redo this query exactly.
+    if (state.stage != Stage::kExact &&
+        static_cast<int64_t>(hits.size()) < options.k) {
+      bool maybe_more = true;
+      if (filter == nullptr) {
+        int64_t own_live = extra != 0 &&
+                                   state.where.contains(exclude_per_query[q]) &&
+                                   !selector.IsExcluded(exclude_per_query[q])
+                               ? 1
+                               : 0;
+        maybe_more =
+            static_cast<int64_t>(hits.size()) < live - excluded_live - own_live;
+      }
+      if (maybe_more) {
+        fallback_d.resize(k);
+        fallback_l.resize(k);
+        RETURN_IF_ERROR(CallFaiss("exact fallback search", [&] {
+          if (state.stage == Stage::kHnsw) {
+            faiss::SearchParameters p;
+            p.sel = use_selector ? &selector : nullptr;
+            dynamic_cast<const faiss::IndexHNSW&>(*state.index)
+                .storage->search(1, queries + q * options_.dim, k,
+                                 fallback_d.data(), fallback_l.data(), &p);
+          } else {
+            faiss::SearchParametersIVF p;
+            p.nprobe = options_.ivf_nlist;  // all lists: exact for IVFFlat
+            p.sel = use_selector ? &selector : nullptr;
+            state.index->search(1, queries + q * options_.dim, k,
+                                fallback_d.data(), fallback_l.data(), &p);
+          }
+        }));
+        collect(q, fallback_d.data(), fallback_l.data(), &hits);
+      }
+    }
+    // Drop below min_score and cut to k.
+    size_t keep = 0;
+    while (keep < hits.size() && keep < static_cast<size_t>(options.k) &&
+           hits[keep].score >= options.min_score) {
+      ++keep;
+    }
+    hits.resize(keep);
+  }
+  return results;
+}
+
+// --- Introspection
+// ------------------------------------------------------------
+int64_t FaissVectorIndex::size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return static_cast<int64_t>(state_.where.size());
+}
+
+bool FaissVectorIndex::Contains(int64_t id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return state_.where.contains(id);
+}
+
+int64_t FaissVectorIndex::tombstones() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return state_.tombstones;
+}
+
+bool FaissVectorIndex::trained() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return options_.kind != IndexKind::kIvf || state_.stage == Stage::kIvf;
+}
+
+FaissVectorIndex::Stage FaissVectorIndex::stage() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return state_.stage;
+}
+
+void FaissVectorIndex::WithFaissIndex(
+    absl::FunctionRef<void(const faiss::Index&)> fn) const {
+  absl::ReaderMutexLock lock(&mu_);
+  fn(*state_.index);
+}
+
+size_t FaissVectorIndex::MemoryBytes() const {
+  absl::ReaderMutexLock lock(&mu_);
+  const State& s = state_;
+  size_t bytes = HashMapBytes(s.where) + s.labels.capacity() * sizeof(int64_t);
+  switch (s.stage) {
+    case Stage::kExact:
+      bytes +=
+          dynamic_cast<const faiss::IndexFlatCodes&>(*s.index).codes.capacity();
+      break;
+    case Stage::kHnsw: {
+      const auto& hnsw = dynamic_cast<const faiss::IndexHNSW&>(*s.index);
+      bytes += dynamic_cast<const faiss::IndexFlatCodes&>(*hnsw.storage)
+                   .codes.capacity();
+      bytes += hnsw.hnsw.neighbors.capacity() * sizeof(int32_t) +
+               hnsw.hnsw.levels.capacity() * sizeof(int) +
+               hnsw.hnsw.offsets.capacity() * sizeof(size_t);
+      break;
+    }
+    case Stage::kIvf: {
+      const auto& ivf = dynamic_cast<const faiss::IndexIVF&>(*s.index);
+      const size_t ntotal = static_cast<size_t>(ivf.ntotal);
+      bytes += ntotal * (ivf.code_size + sizeof(FaissId));
+      bytes += static_cast<size_t>(ivf.nlist) * options_.dim * sizeof(float);
+      // Direct-map hash table (std::unordered_map node per id).
+      bytes += ntotal * 40;
+      break;
+    }
+  }
+  return bytes;
+}
+
+// --- Snapshots
+// ------------------------------------------------------------------
+absl::Status FaissVectorIndex::Save(const std::string& path,
+                                    const SnapshotMarks& marks) const {
+  ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
+                   AtomicFileWriter::Open(path));
+  absl::ReaderMutexLock lock(&mu_);
+  const State& s = state_;
+  std::vector<int64_t> ivf_ids;
+  const std::vector<int64_t>* labels = &s.labels;
+  if (s.stage == Stage::kIvf) {
+    ivf_ids.reserve(s.where.size());
+    for (const auto& entry : s.where) ivf_ids.push_back(entry.first);
+    std::sort(ivf_ids.begin(), ivf_ids.end());
+    labels = &ivf_ids;
+  }
+  SnapshotHeader h;
+  std::memset(&h, 0, sizeof(h));
+  std::memcpy(h.magic, kMagic, sizeof(kMagic));
+  h.format_version = kFormatVersion;
+  h.dim = static_cast<uint32_t>(options_.dim);
+  h.metric = static_cast<uint32_t>(options_.metric);
+  h.kind = static_cast<uint32_t>(options_.kind);
+  h.stage = static_cast<uint32_t>(s.stage);
+  h.hnsw_m = options_.kind == IndexKind::kHnsw ? options_.hnsw_m : 0;
+  h.ivf_nlist = options_.kind == IndexKind::kIvf ? options_.ivf_nlist : 0;
+  h.store_sequence = marks.store_sequence;
+  h.projection_version = marks.projection_version;
+  h.num_labels = labels->size();
+  h.num_tombstones = static_cast<uint64_t>(s.tombstones);
+  RETURN_IF_ERROR(out->Append(&h, sizeof(h)));
+  RETURN_IF_ERROR(
+      out->Append(labels->data(), labels->size() * sizeof(int64_t)));
+  const uint64_t before = out->bytes_written();
+  {
+    SnapshotIOWriter writer(out.get());
+    RETURN_IF_ERROR(CallFaiss(
+        "write_index", [&] { faiss::write_index(s.index.get(), &writer); }));
+  }
+  SnapshotTrailer t;
+  std::memset(&t, 0, sizeof(t));
+  t.faiss_bytes = out->bytes_written() - before;
+  RETURN_IF_ERROR(out->Append(&t, kTrailerCrcOffset));
+  t.crc32c = out->crc();
+  RETURN_IF_ERROR(
+      out->Append(reinterpret_cast<const char*>(&t) + kTrailerCrcOffset,
+                  sizeof(t) - kTrailerCrcOffset));
+  return out->Commit();
+}
+
+absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
+    const std::string& path, const VectorIndexOptions& expected) {
+  RETURN_IF_ERROR(ValidateVectorIndexOptions(expected));
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
+                   RandomAccessFile::Open(path));
+  auto corrupt = [&](const std::string& why) {
+    return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
+  };
+  const uint64_t file_size = file->size();
+  if (file_size < sizeof(SnapshotHeader) + sizeof(SnapshotTrailer)) {
+    return corrupt(absl::StrCat("truncated (", file_size, " bytes)"));
+  }
+  SnapshotHeader h;
+  RETURN_IF_ERROR(file->ReadAt(0, sizeof(h), &h));
+  if (std::memcmp(h.magic, kMagic, sizeof(kMagic)) != 0) {
+    return corrupt("bad magic: not an index snapshot");
+  }
+  SnapshotTrailer t;
+  RETURN_IF_ERROR(file->ReadAt(file_size - sizeof(t), sizeof(t), &t));
+  // Verify every byte before parsing anything, so that corruption is
+  // DataLoss and never a bogus size handed to FAISS.
+  const uint64_t crc_pos = file_size - sizeof(t) + kTrailerCrcOffset;
+  ASSIGN_OR_RETURN(const uint32_t crc, file->Crc32cOf(0, crc_pos));
+  if (crc != t.crc32c) {
+    return corrupt("checksum mismatch (truncated or corrupted)");
+  }
+  if (h.format_version != kFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("snapshot ", path, ": format version ", h.format_version,
+                     ", this build reads ", kFormatVersion));
+  }
+  const uint32_t want_m =
+      expected.kind == IndexKind::kHnsw ? expected.hnsw_m : 0;
+  const uint32_t want_nlist =
+      expected.kind == IndexKind::kIvf ? expected.ivf_nlist : 0;
+  if (h.dim != static_cast<uint32_t>(expected.dim) ||
+      h.metric != static_cast<uint32_t>(expected.metric) ||
+      h.kind != static_cast<uint32_t>(expected.kind) || h.hnsw_m != want_m ||
+      h.ivf_nlist != want_nlist) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "snapshot ", path, " has dim ", h.dim, " metric ", h.metric, " kind ",
+        h.kind, " hnsw_m ", h.hnsw_m, " ivf_nlist ", h.ivf_nlist,
+        "; expected dim ", expected.dim, " metric ",
+        static_cast<int>(expected.metric), " kind ",
+        static_cast<int>(expected.kind), " hnsw_m ", want_m, " ivf_nlist ",
+        want_nlist));
+  }
+  const uint64_t body = file_size - sizeof(h) - sizeof(t);
+  if (h.num_labels > body / sizeof(int64_t) ||
+      h.num_labels * sizeof(int64_t) + t.faiss_bytes != body) {
+    return corrupt("section sizes do not add up");
+  }
+  Stage stage;
+  switch (h.stage) {
+    case 0:
+      stage = Stage::kExact;
+      break;
+    case 1:
+      stage = Stage::kHnsw;
+      break;
+    case 2:
+      stage = Stage::kIvf;
+      break;
+    default:
+      return corrupt(absl::StrCat("unknown stage ", h.stage));
+  }
+  const bool stage_ok =
+      (expected.kind == IndexKind::kFlat && stage == Stage::kExact) ||
+      (expected.kind == IndexKind::kHnsw && stage == Stage::kHnsw) ||
+      (expected.kind == IndexKind::kIvf && stage != Stage::kHnsw);
+  if (!stage_ok) return corrupt("stage does not match kind");
+
+  State state;
+  state.stage = stage;
+  state.labels.resize(h.num_labels);
+  RETURN_IF_ERROR(file->ReadAt(sizeof(h), h.num_labels * sizeof(int64_t),
+                               state.labels.data()));
+  RangeIOReader reader(file.get(), sizeof(h) + h.num_labels * sizeof(int64_t),
+                       t.faiss_bytes);
+  try {
+    state.index.reset(faiss::read_index(&reader));
+  } catch (const std::exception& e) {
+    return corrupt(absl::StrCat("faiss could not read the index: ", e.what()));
+  }
+  const faiss::Index& idx = *state.index;
+  bool type_ok = false;
+  switch (stage) {
+    case Stage::kExact:
+      type_ok = dynamic_cast<const faiss::IndexFlat*>(&idx) != nullptr;
+      break;
+    case Stage::kHnsw:
+      type_ok = dynamic_cast<const faiss::IndexHNSWFlat*>(&idx) != nullptr;
+      break;
+    case Stage::kIvf: {
+      const auto* ivf = dynamic_cast<const faiss::IndexIVFFlat*>(&idx);
+      type_ok = ivf != nullptr && ivf->is_trained &&
+                ivf->direct_map.type == faiss::DirectMap::Hashtable &&
+                ivf->nlist == static_cast<size_t>(expected.ivf_nlist);
+      break;
+    }
+  }
+  if (!type_ok || idx.d != expected.dim ||
+      idx.metric_type != FaissMetric(expected.metric) ||
+      static_cast<uint64_t>(idx.ntotal) != h.num_labels ||
+      reader.remaining() != 0) {
+    return corrupt("faiss index does not match the header");
+  }
+  state.where.reserve(state.labels.size());
+  for (size_t i = 0; i < state.labels.size(); ++i) {
+    const int64_t id = state.labels[i];
+    if (id == kTombstone && stage == Stage::kHnsw) {
+      ++state.tombstones;
+      continue;
+    }
+    if (id < 0) return corrupt("negative id");
+    const int64_t label = stage == Stage::kIvf ? id : static_cast<int64_t>(i);
+    if (!state.where.try_emplace(id, label).second) {
+      return corrupt(absl::StrCat("id ", id, " appears twice"));
+    }
+  }
+  if (static_cast<uint64_t>(state.tombstones) != h.num_tombstones) {
+    return corrupt("tombstone count does not match the header");
+  }
+  if (stage == Stage::kHnsw) {
+    dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw.efConstruction =
+        expected.hnsw_ef_construction;
+  }
+  LoadedVectorIndex loaded;
+  loaded.marks.store_sequence = h.store_sequence;
+  loaded.marks.projection_version = h.projection_version;
+  loaded.index = std::unique_ptr<VectorIndex>(
+      new FaissVectorIndex(expected, std::move(state)));
+  return loaded;
+}
+
+}  // namespace soundsearch

@@ -1,0 +1,129 @@
+// FaissVectorIndex: the FAISS implementation of VectorIndex. Private to core;
+// the only place that includes FAISS headers and converts
+// faiss::FaissException into absl::Status.
+//
+// Representation ("stages"):
+//   kExact: an IndexFlat (flat kind, and IVF kind before training). FAISS
+//           labels are positions; labels_[pos] is the server id. Remove moves
+//           the last vector into the hole (O(dim)); re-adding overwrites the
+//           vector in place.
+//   kHnsw:  an IndexHNSWFlat; labels are positions as above. Removed and
+//           replaced ids become tombstones (label -1), filtered by an
+//           IDSelector during the search; past the rebuild fraction the graph
+//           is rebuilt from the live vectors.
+//   kIvf:   a trained IndexIVFFlat holding the server ids themselves, with a
+//           hash-table direct map so that removal is O(1) per id.
+#ifndef SOUNDSEARCH_INDEX_FAISS_VECTOR_INDEX_H_
+#define SOUNDSEARCH_INDEX_FAISS_VECTOR_INDEX_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "soundsearch/vector_index.h"
+
+namespace faiss {
+struct Index;
+}  // namespace faiss
+
+namespace soundsearch {
+
+// Thread-safety: as VectorIndex (all methods thread-safe).
+class FaissVectorIndex final : public VectorIndex {
+ public:
+  enum class Stage : uint32_t { kExact = 0, kHnsw = 1, kIvf = 2 };
+
+  // Options must already be valid.
+  static absl::StatusOr<std::unique_ptr<FaissVectorIndex>> Create(
+      const VectorIndexOptions& options);
+  static absl::StatusOr<LoadedVectorIndex> Load(
+      const std::string& path, const VectorIndexOptions& expected);
+
+  ~FaissVectorIndex() override;
+
+  absl::Status Add(absl::Span<const int64_t> ids,
+                   absl::Span<const float> vectors) override;
+  absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) override;
+  absl::StatusOr<std::vector<SearchHit>> Search(
+      absl::Span<const float> query,
+      const SearchOptions& options) const override;
+  absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
+      absl::Span<const float> queries, const SearchOptions& options,
+      absl::Span<const int64_t> exclude_per_query) const override;
+  absl::Status Save(const std::string& path,
+                    const SnapshotMarks& marks) const override;
+  int64_t size() const override;
+  bool Contains(int64_t id) const override;
+  const VectorIndexOptions& options() const override { return options_; }
+  size_t MemoryBytes() const override;
+  int64_t tombstones() const override;
+  bool trained() const override;
+
+  // For benchmarks and tests: runs `fn` on the FAISS index under the shared
+  // lock (writers wait until it returns). Labels are positions for the
+  // kExact/kHnsw stages, server ids for kIvf.
+  void WithFaissIndex(absl::FunctionRef<void(const faiss::Index&)> fn) const;
+  Stage stage() const;
+
+ private:
+  // Everything a search reads; replaced wholesale by IVF training and HNSW
+  // rebuilds.
+  struct State {
+    State();
+    State(State&&) noexcept;
+    State& operator=(State&&) noexcept;
+    ~State();
+    std::unique_ptr<faiss::Index> index;
+    Stage stage = Stage::kExact;
+    // kExact/kHnsw: position -> server id, -1 for a tombstone.
+    std::vector<int64_t> labels;
+    // Live server id -> FAISS label (position, or the id itself for kIvf).
+    absl::flat_hash_map<int64_t, int64_t> where;
+    int64_t tombstones = 0;
+  };
+
+  FaissVectorIndex(const VectorIndexOptions& options, State state);
+
+  static absl::StatusOr<State> NewState(const VectorIndexOptions& options,
+                                        Stage stage);
+  // Builds a fresh state of `stage` holding the given vectors (IVF: trains
+  // first). Runs without any lock held.
+  absl::StatusOr<State> BuildState(Stage stage, const std::vector<int64_t>& ids,
+                                   const std::vector<float>& vectors) const;
+  // Copies the live ids and vectors of `state`.
+  void CopyLive(const State& state, std::vector<int64_t>* ids,
+                std::vector<float>* vectors) const;
+  // IVF training / HNSW rebuild when due. Called with write_mu_ held.
+  absl::Status MaybeReorganize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  // The three below work on `state`: either state_ (then the caller holds
+  // mu_, exclusively for Add/Remove, shared for Search) or a State being
+  // built off to the side that no other thread can see.
+  absl::Status AddToState(State& state, const std::vector<int64_t>& ids,
+                          const float* vectors) const;
+  absl::StatusOr<int64_t> RemoveFromState(State& state,
+                                          absl::Span<const int64_t> ids) const;
+  absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchState(
+      const State& state, const float* queries, int64_t n,
+      const SearchOptions& options,
+      absl::Span<const int64_t> exclude_per_query) const;
+
+  const VectorIndexOptions options_;
+  // Serialises writers (Add, Remove, reorganisations); held across the slow
+  // off-to-the-side work so that no write is lost while a new State is built.
+  absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // Shared by searches; exclusive only while a writer mutates state_.
+  mutable absl::Mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_INDEX_FAISS_VECTOR_INDEX_H_

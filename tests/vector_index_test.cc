@@ -1,0 +1,527 @@
+// VectorIndex: exact search against a brute-force reference, exclusions,
+// filters, min score, k beyond the size, batches, replacement, deletion for
+// every kind, IVF training policy, options validation, VectorIndexSlot.
+#include "soundsearch/vector_index.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "gtest/gtest.h"
+#include "soundsearch/vector_index_slot.h"
+#include "vector_index_test_util.h"
+
+namespace soundsearch {
+namespace {
+
+using testing_util::BruteForce;
+using testing_util::ClusteredVectors;
+using testing_util::RandomVectors;
+using testing_util::SparseIds;
+
+constexpr int kDim = 32;
+
+// Same ids in the same order with the same scores, except that ids whose
+// reference scores tie (within float rounding) may come in either order.
+void ExpectSameHits(const std::vector<SearchHit>& got,
+                    const std::vector<SearchHit>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const float tol = 1e-4f * std::max(1.0f, std::abs(want[i].score));
+    EXPECT_NEAR(got[i].score, want[i].score, tol) << "rank " << i;
+    if (got[i].id == want[i].id) continue;
+    bool tied = false;
+    for (size_t j = 0; j < want.size(); ++j) {
+      if (want[j].id == got[i].id) {
+        tied = std::abs(want[j].score - want[i].score) <= tol;
+        break;
+      }
+    }
+    EXPECT_TRUE(tied) << "rank " << i << ": got id " << got[i].id << ", want "
+                      << want[i].id;
+  }
+}
+
+std::unique_ptr<VectorIndex> MakeIndex(const VectorIndexOptions& options) {
+  auto index = VectorIndex::Create(options);
+  EXPECT_TRUE(index.ok()) << index.status();
+  return std::move(index).value();
+}
+
+// --- Exact search, one fixture per metric
+// --------------------------------------
+class ExactSearchTest : public ::testing::TestWithParam<Metric> {
+ protected:
+  void SetUp() override {
+    VectorIndexOptions options;
+    options.dim = kDim;
+    options.metric = GetParam();
+    index_ = MakeIndex(options);
+    ids_ = SparseIds(kN, 7919, 12345);  // sparse, arbitrary server ids
+    vectors_ = RandomVectors(kN, kDim, 1);
+    ASSERT_TRUE(index_->Add(ids_, vectors_).ok());
+    queries_ = RandomVectors(kQueries, kDim, 2);
+  }
+  std::vector<SearchHit> Reference(int q, const SearchOptions& o) const {
+    return BruteForce(GetParam(), kDim, ids_, vectors_,
+                      queries_.data() + q * kDim, o);
+  }
+  absl::Span<const float> Query(int q) const {
+    return absl::MakeConstSpan(queries_).subspan(q * kDim, kDim);
+  }
+
+  static constexpr int kN = 2000;
+  static constexpr int kQueries = 20;
+  std::unique_ptr<VectorIndex> index_;
+  std::vector<int64_t> ids_;
+  std::vector<float> vectors_;
+  std::vector<float> queries_;
+};
+
+TEST_P(ExactSearchTest, EqualsBruteForce) {
+  EXPECT_EQ(index_->size(), kN);
+  EXPECT_EQ(index_->dim(), kDim);
+  SearchOptions o;
+  o.k = 25;
+  for (int q = 0; q < kQueries; ++q) {
+    auto hits = index_->Search(Query(q), o);
+    ASSERT_TRUE(hits.ok()) << hits.status();
+    ExpectSameHits(*hits, Reference(q, o));
+  }
+}
+
+TEST_P(ExactSearchTest, ExcludedIdsNeverReturned) {
+  SearchOptions plain;
+  plain.k = 10;
+  auto before = index_->Search(Query(0), plain);
+  ASSERT_TRUE(before.ok());
+  // Exclude the best three and an id that is not in the index.
+  std::vector<int64_t> excluded = {(*before)[0].id, (*before)[1].id,
+                                   (*before)[2].id, 5};
+  SearchOptions o = plain;
+  o.exclude_ids = excluded;
+  auto hits = index_->Search(Query(0), o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 10u);
+  ExpectSameHits(*hits, Reference(0, o));
+  for (const SearchHit& h : *hits) {
+    EXPECT_EQ(std::count(excluded.begin(), excluded.end(), h.id), 0);
+  }
+}
+
+TEST_P(ExactSearchTest, QueryByIndexedVectorLeavesItselfOut) {
+  // The QbE case: the query is an indexed sound; its own id is excluded.
+  SearchOptions o;
+  o.k = 5;
+  std::vector<int64_t> self = {ids_[17]};
+  auto with_self =
+      index_->Search(absl::MakeConstSpan(vectors_).subspan(17 * kDim, kDim), o);
+  ASSERT_TRUE(with_self.ok());
+  if (GetParam() != Metric::kInnerProduct) {  // under MIPS another may win
+    EXPECT_EQ((*with_self)[0].id, ids_[17]);
+  }
+  o.exclude_ids = self;
+  auto hits =
+      index_->Search(absl::MakeConstSpan(vectors_).subspan(17 * kDim, kDim), o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 5u);
+  for (const SearchHit& h : *hits) EXPECT_NE(h.id, ids_[17]);
+}
+
+TEST_P(ExactSearchTest, FilterKeepsOnlyAcceptedIdsAndStillReturnsK) {
+  SearchOptions o;
+  o.k = 30;
+  o.filter = [](int64_t id) { return id % 3 == 0; };
+  for (int q = 0; q < 5; ++q) {
+    auto hits = index_->Search(Query(q), o);
+    ASSERT_TRUE(hits.ok());
+    EXPECT_EQ(hits->size(), 30u);
+    for (const SearchHit& h : *hits) EXPECT_EQ(h.id % 3, 0);
+    ExpectSameHits(*hits, Reference(q, o));
+  }
+  // An id-set filter that admits two ids: exactly those come back.
+  absl::flat_hash_set<int64_t> allowed = {ids_[3], ids_[1500]};
+  o.filter = [&allowed](int64_t id) { return allowed.contains(id); };
+  auto hits = index_->Search(Query(0), o);
+  ASSERT_TRUE(hits.ok());
+  ExpectSameHits(*hits, Reference(0, o));
+  EXPECT_EQ(hits->size(), 2u);
+}
+
+TEST_P(ExactSearchTest, MinScoreDropsWeakHits) {
+  SearchOptions plain;
+  plain.k = 50;
+  auto all = index_->Search(Query(1), plain);
+  ASSERT_TRUE(all.ok());
+  SearchOptions o = plain;
+  o.min_score = (*all)[20].score;  // keeps the first 21 (no ties expected)
+  auto hits = index_->Search(Query(1), o);
+  ASSERT_TRUE(hits.ok());
+  ExpectSameHits(*hits, Reference(1, o));
+  EXPECT_EQ(hits->size(), 21u);
+  for (const SearchHit& h : *hits) EXPECT_GE(h.score, o.min_score);
+}
+
+TEST_P(ExactSearchTest, KLargerThanIndexReturnsEverything) {
+  SearchOptions o;
+  o.k = 10000;
+  auto hits = index_->Search(Query(2), o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), static_cast<size_t>(kN));
+  ExpectSameHits(*hits, Reference(2, o));
+  o.k = 1 << 30;
+  hits = index_->Search(Query(2), o);
+  ASSERT_TRUE(hits.ok());
+  EXPECT_EQ(hits->size(), static_cast<size_t>(kN));
+}
+
+TEST_P(ExactSearchTest, BatchEqualsSingleSearches) {
+  SearchOptions o;
+  o.k = 12;
+  o.filter = [](int64_t id) { return id % 2 == 1; };
+  std::vector<int64_t> self(kQueries);
+  for (int q = 0; q < kQueries; ++q) {
+    // Give each query an indexed vector and its own id to leave out.
+    std::copy_n(vectors_.begin() + q * 50 * kDim, kDim,
+                queries_.begin() + q * kDim);
+    self[q] = ids_[q * 50];
+  }
+  auto batch = index_->SearchBatch(queries_, o, self);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), static_cast<size_t>(kQueries));
+  for (int q = 0; q < kQueries; ++q) {
+    std::vector<int64_t> excluded = {self[q]};
+    SearchOptions single = o;
+    single.exclude_ids = excluded;
+    auto hits = index_->Search(Query(q), single);
+    ASSERT_TRUE(hits.ok());
+    ExpectSameHits((*batch)[q], *hits);
+    EXPECT_EQ((*batch)[q].size(), 12u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Metrics, ExactSearchTest,
+                         ::testing::Values(Metric::kCosine,
+                                           Metric::kInnerProduct,
+                                           Metric::kEuclidean),
+                         [](const auto& info) {
+                           return std::string(MetricName(info.param));
+                         });
+
+TEST(VectorIndexTest, CosineNormalisesDefensively) {
+  VectorIndexOptions options;
+  options.dim = 4;
+  auto index = MakeIndex(options);
+  std::vector<int64_t> ids = {1, 2};
+  std::vector<float> v = {10, 0, 0, 0, 0, 3, 0, 0};  // not unit length
+  ASSERT_TRUE(index->Add(ids, v).ok());
+  std::vector<float> q = {2, 2, 0, 0};
+  auto hits = index->Search(q, SearchOptions());
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_NEAR((*hits)[0].score, std::sqrt(0.5f), 1e-6);
+  EXPECT_NEAR((*hits)[1].score, std::sqrt(0.5f), 1e-6);
+}
+
+TEST(VectorIndexTest, EuclideanScoreIsMinusDistance) {
+  VectorIndexOptions options;
+  options.dim = 2;
+  options.metric = Metric::kEuclidean;
+  auto index = MakeIndex(options);
+  std::vector<int64_t> ids = {7, 8};
+  std::vector<float> v = {3, 4, 1, 0};
+  ASSERT_TRUE(index->Add(ids, v).ok());
+  std::vector<float> q = {0, 0};
+  auto hits = index->Search(q, SearchOptions());
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 2u);
+  EXPECT_EQ((*hits)[0].id, 8);
+  EXPECT_NEAR((*hits)[0].score, -1.0f, 1e-6);
+  EXPECT_EQ((*hits)[1].id, 7);
+  EXPECT_NEAR((*hits)[1].score, -5.0f, 1e-6);
+  SearchOptions radius;
+  radius.min_score = -2;  // within distance 2
+  hits = index->Search(q, radius);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].id, 8);
+}
+
+TEST(VectorIndexTest, InvalidInputsAreRejectedAndChangeNothing) {
+  VectorIndexOptions options;
+  options.dim = 3;
+  auto index = MakeIndex(options);
+  std::vector<int64_t> one = {1};
+  EXPECT_EQ(index->Add(one, std::vector<float>{1, 2}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(index->Add(one, std::vector<float>{0, 0, 0}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(index->Add(one, std::vector<float>{1, NAN, 0}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      index->Add(std::vector<int64_t>{-4}, std::vector<float>{1, 0, 0}).code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(index
+                ->Add(std::vector<int64_t>{2, 2},
+                      std::vector<float>{1, 0, 0, 0, 1, 0})
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(index->size(), 0);
+  ASSERT_TRUE(index->Add(one, std::vector<float>{1, 0, 0}).ok());
+  SearchOptions o;
+  EXPECT_EQ(index->Search(std::vector<float>{1, 0}, o).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(index->Search(std::vector<float>{0, 0, 0}, o).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  o.k = 0;
+  EXPECT_EQ(index->Search(std::vector<float>{1, 0, 0}, o).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  o.k = 1;
+  EXPECT_EQ(index
+                ->SearchBatch(std::vector<float>{1, 0, 0}, o,
+                              std::vector<int64_t>{1, 2})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(VectorIndexTest, EmptyIndexReturnsNoHits) {
+  auto index = MakeIndex(VectorIndexOptions());
+  auto hits = index->Search(RandomVectors(1, 100, 3), SearchOptions());
+  ASSERT_TRUE(hits.ok());
+  EXPECT_TRUE(hits->empty());
+}
+
+TEST(VectorIndexTest, OptionsAreValidated) {
+  auto expect_invalid = [](VectorIndexOptions o, const std::string& field) {
+    absl::Status s = ValidateVectorIndexOptions(o);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_NE(std::string(s.message()).find(field), std::string::npos) << s;
+    EXPECT_FALSE(VectorIndex::Create(o).ok());
+  };
+  VectorIndexOptions o;
+  EXPECT_TRUE(ValidateVectorIndexOptions(o).ok());
+  o.dim = 0;
+  expect_invalid(o, "dim");
+  o = VectorIndexOptions();
+  o.hnsw_m = 1;
+  expect_invalid(o, "hnsw_m");
+  o = VectorIndexOptions();
+  o.hnsw_ef_search = 0;
+  expect_invalid(o, "hnsw_ef_search");
+  o = VectorIndexOptions();
+  o.hnsw_rebuild_tombstone_fraction = 0;
+  expect_invalid(o, "hnsw_rebuild_tombstone_fraction");
+  o = VectorIndexOptions();
+  o.ivf_nprobe = o.ivf_nlist + 1;
+  expect_invalid(o, "ivf_nprobe");
+  o = VectorIndexOptions();
+  o.ivf_train_min_vectors = 3;
+  expect_invalid(o, "ivf_train_min_vectors");
+  EXPECT_EQ(*ParseMetric("euclidean"), Metric::kEuclidean);
+  EXPECT_EQ(*ParseIndexKind("hnsw"), IndexKind::kHnsw);
+  EXPECT_FALSE(ParseMetric("l1").ok());
+  EXPECT_FALSE(ParseIndexKind("lsh").ok());
+}
+
+// --- Every kind: replacement and deletion
+// -----------------------------------------
+VectorIndexOptions SmallOptions(IndexKind kind) {
+  VectorIndexOptions o;
+  o.dim = kDim;
+  o.kind = kind;
+  o.hnsw_m = 16;
+  o.hnsw_ef_construction = 40;
+  o.hnsw_ef_search = 32;
+  o.hnsw_rebuild_tombstone_fraction = 0.3;
+  o.ivf_nlist = 16;
+  o.ivf_nprobe = 4;
+  return o;
+}
+
+class EveryKindTest : public ::testing::TestWithParam<IndexKind> {};
+
+TEST_P(EveryKindTest, ReAddingAnIdReplacesItsVector) {
+  auto index = MakeIndex(SmallOptions(GetParam()));
+  const int n = 1000;  // >= 39 * 16: an IVF index gets trained
+  std::vector<int64_t> ids = SparseIds(n, 3, 100);
+  std::vector<float> v = ClusteredVectors(n, kDim, 20, 0.3f, 4);
+  ASSERT_TRUE(index->Add(ids, v).ok());
+  EXPECT_TRUE(index->trained());
+  std::vector<float> fresh = RandomVectors(1, kDim, 99);
+  ASSERT_TRUE(index->Add(std::vector<int64_t>{ids[5]}, fresh).ok());
+  EXPECT_EQ(index->size(), n);
+  SearchOptions o;
+  o.k = 3;
+  auto hits = index->Search(fresh, o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ((*hits)[0].id, ids[5]);
+  EXPECT_NEAR((*hits)[0].score, 1.0f, 1e-5);
+  // The old vector no longer finds ids[5] with a perfect score.
+  auto old_hits =
+      index->Search(absl::MakeConstSpan(v).subspan(5 * kDim, kDim), o);
+  ASSERT_TRUE(old_hits.ok());
+  for (const SearchHit& h : *old_hits) {
+    if (h.id == ids[5]) EXPECT_LT(h.score, 0.99f);
+  }
+}
+
+TEST_P(EveryKindTest, DeletedIdsAreNeverReturned) {
+  VectorIndexOptions options = SmallOptions(GetParam());
+  auto index = MakeIndex(options);
+  const int n = 3000;
+  std::vector<int64_t> ids = SparseIds(n, 11, 7);
+  std::vector<float> v = ClusteredVectors(n, kDim, 30, 0.3f, 5);
+  ASSERT_TRUE(index->Add(ids, v).ok());
+
+  absl::flat_hash_set<int64_t> deleted;
+  SearchOptions o;
+  o.k = 50;
+  bool saw_rebuild = false;
+  // Delete in rounds of 200 (60% in all: HNSW passes its rebuild fraction).
+  for (int round = 0; round < 9; ++round) {
+    std::vector<int64_t> batch;
+    for (int i = round; i < n && batch.size() < 200; i += 9) {
+      if (!deleted.contains(ids[i])) batch.push_back(ids[i]);
+    }
+    batch.push_back(123456789);  // absent: ignored
+    auto removed = index->Remove(batch);
+    ASSERT_TRUE(removed.ok()) << removed.status();
+    EXPECT_EQ(*removed, static_cast<int64_t>(batch.size()) - 1);
+    deleted.insert(batch.begin(), batch.end() - 1);
+    EXPECT_EQ(index->size(), n - static_cast<int64_t>(deleted.size()));
+    if (GetParam() == IndexKind::kHnsw && round > 0 &&
+        index->tombstones() == 0) {
+      saw_rebuild = true;
+    }
+    // Query with deleted vectors themselves: the worst case.
+    for (int i = round; i < n; i += 97) {
+      auto hits =
+          index->Search(absl::MakeConstSpan(v).subspan(i * kDim, kDim), o);
+      ASSERT_TRUE(hits.ok());
+      EXPECT_EQ(hits->size(), 50u);
+      for (const SearchHit& h : *hits) {
+        ASSERT_FALSE(deleted.contains(h.id)) << "round " << round;
+      }
+    }
+    for (int64_t id : batch) EXPECT_FALSE(index->Contains(id));
+  }
+  if (GetParam() == IndexKind::kHnsw) {
+    EXPECT_TRUE(saw_rebuild) << "tombstones never triggered a rebuild";
+    EXPECT_LE(index->tombstones(), options.hnsw_rebuild_tombstone_fraction * n);
+  }
+  // Deleting everything leaves an empty, searchable index.
+  ASSERT_TRUE(index->Remove(ids).ok());
+  EXPECT_EQ(index->size(), 0);
+  auto hits = index->Search(absl::MakeConstSpan(v).subspan(0, kDim), o);
+  ASSERT_TRUE(hits.ok());
+  EXPECT_TRUE(hits->empty());
+}
+
+TEST_P(EveryKindTest, KBeyondSizeAndSelectiveFilter) {
+  auto index = MakeIndex(SmallOptions(GetParam()));
+  const int n = 1200;
+  std::vector<int64_t> ids = SparseIds(n, 5, 0);
+  std::vector<float> v = ClusteredVectors(n, kDim, 10, 0.3f, 6);
+  ASSERT_TRUE(index->Add(ids, v).ok());
+  SearchOptions o;
+  o.k = 10000;
+  auto hits = index->Search(absl::MakeConstSpan(v).subspan(0, kDim), o);
+  ASSERT_TRUE(hits.ok());
+  // Approximate kinds may miss a few at k >> size, but never duplicate.
+  absl::flat_hash_set<int64_t> unique;
+  for (const SearchHit& h : *hits) EXPECT_TRUE(unique.insert(h.id).second);
+  EXPECT_GE(hits->size(), static_cast<size_t>(n * 0.95));
+  EXPECT_LE(hits->size(), static_cast<size_t>(n));
+  // A filter admitting 1% of ids: all of them come back, exactly.
+  o.k = 100;
+  o.filter = [](int64_t id) { return id % 500 == 0; };  // ids 0, 500, ...
+  hits = index->Search(absl::MakeConstSpan(v).subspan(0, kDim), o);
+  ASSERT_TRUE(hits.ok());
+  auto want = BruteForce(Metric::kCosine, kDim, ids, v, v.data(), o);
+  ExpectSameHits(*hits, want);
+  EXPECT_EQ(hits->size(), 12u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, EveryKindTest,
+                         ::testing::Values(IndexKind::kFlat, IndexKind::kHnsw,
+                                           IndexKind::kIvf),
+                         [](const auto& info) {
+                           return std::string(IndexKindName(info.param));
+                         });
+
+TEST(VectorIndexTest, IvfAnswersExactlyUntilTrained) {
+  VectorIndexOptions options = SmallOptions(IndexKind::kIvf);
+  options.ivf_train_min_vectors = 800;
+  options.ivf_nprobe = 1;
+  auto index = MakeIndex(options);
+  std::vector<int64_t> ids = SparseIds(1000, 1, 0);
+  std::vector<float> v = ClusteredVectors(1000, kDim, 16, 0.3f, 8);
+  std::vector<int64_t> first(ids.begin(), ids.begin() + 700);
+  ASSERT_TRUE(
+      index->Add(first, absl::MakeConstSpan(v).subspan(0, 700 * kDim)).ok());
+  EXPECT_FALSE(index->trained());
+  std::vector<float> q = RandomVectors(1, kDim, 9);
+  SearchOptions o;
+  o.k = 700;
+  auto hits = index->Search(q, o);
+  ASSERT_TRUE(hits.ok());
+  std::vector<float> v700(v.begin(), v.begin() + 700 * kDim);
+  ExpectSameHits(*hits,
+                 BruteForce(Metric::kCosine, kDim, first, v700, q.data(), o));
+  ASSERT_TRUE(index
+                  ->Add(absl::MakeConstSpan(ids).subspan(700),
+                        absl::MakeConstSpan(v).subspan(700 * kDim))
+                  .ok());
+  EXPECT_TRUE(index->trained());
+  EXPECT_EQ(index->size(), 1000);
+  // Trained with nprobe 1: every vector still finds itself first.
+  o.k = 1;
+  for (int i = 0; i < 1000; i += 37) {
+    auto self =
+        index->Search(absl::MakeConstSpan(v).subspan(i * kDim, kDim), o);
+    ASSERT_TRUE(self.ok());
+    ASSERT_EQ(self->size(), 1u);
+    EXPECT_EQ((*self)[0].id, ids[i]);
+  }
+}
+
+TEST(VectorIndexTest, MemoryEstimateGrowsWithVectors) {
+  for (IndexKind kind : {IndexKind::kFlat, IndexKind::kHnsw, IndexKind::kIvf}) {
+    auto index = MakeIndex(SmallOptions(kind));
+    const size_t empty = index->MemoryBytes();
+    ASSERT_TRUE(
+        index->Add(SparseIds(2000, 1, 0), RandomVectors(2000, kDim, 10)).ok());
+    EXPECT_GE(index->MemoryBytes(), empty + 2000 * kDim * sizeof(float))
+        << IndexKindName(kind);
+  }
+}
+
+TEST(VectorIndexSlotTest, SwapIsAtomicAndChecksCompatibility) {
+  VectorIndexOptions options;
+  options.dim = kDim;
+  std::shared_ptr<VectorIndex> a = MakeIndex(options);
+  std::shared_ptr<VectorIndex> b = MakeIndex(options);
+  ASSERT_TRUE(a->Add(std::vector<int64_t>{1}, RandomVectors(1, kDim, 1)).ok());
+  ASSERT_TRUE(b->Add(std::vector<int64_t>{2}, RandomVectors(1, kDim, 2)).ok());
+  VectorIndexSlot slot(a);
+  std::shared_ptr<VectorIndex> held = slot.Get();  // a search in flight
+  auto previous = slot.Swap(b);
+  ASSERT_TRUE(previous.ok());
+  EXPECT_EQ(previous->get(), a.get());
+  EXPECT_EQ(slot.Get().get(), b.get());
+  EXPECT_TRUE(held->Contains(1));  // still usable after the swap
+  VectorIndexOptions other = options;
+  other.dim = kDim + 1;
+  EXPECT_EQ(slot.Swap(MakeIndex(other)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(slot.Swap(nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(slot.Get().get(), b.get());
+}
+
+}  // namespace
+}  // namespace soundsearch
