@@ -22,7 +22,7 @@
 namespace soundsearch {
 namespace {
 
-// Runs the child for about `run_ms` after its first ack, then SIGKILLs it.
+// Runs the child until `run_ms` after its first ack, then SIGKILLs it.
 // Returns the acknowledged ids.
 std::set<uint64_t> RunAndKill(const std::string& child, const std::string& dir,
                               int first_n, int run_ms) {
@@ -40,16 +40,26 @@ std::set<uint64_t> RunAndKill(const std::string& child, const std::string& dir,
   close(out[1]);
   std::set<uint64_t> acked;
   FILE* in = fdopen(out[0], "r");
-  std::thread killer([pid, run_ms] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
-    kill(pid, SIGKILL);
-  });
+  // The kill lands `run_ms` after the first acknowledgement, so that every
+  // round ingests for a while whatever the child's start-up costs.
+  std::thread killer;
   char line[128];
   while (fgets(line, sizeof(line), in) != nullptr) {
     unsigned long long id = 0;
-    if (sscanf(line, "ACK %llu", &id) == 1) acked.insert(id);
+    if (sscanf(line, "ACK %llu", &id) != 1) continue;
+    acked.insert(id);
+    if (!killer.joinable()) {
+      killer = std::thread([pid, run_ms] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
+        kill(pid, SIGKILL);
+      });
+    }
   }
-  killer.join();
+  if (killer.joinable()) {
+    killer.join();
+  } else {
+    kill(pid, SIGKILL);  // never acknowledged anything: still end it
+  }
   fclose(in);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -69,7 +79,7 @@ TEST(CollectionCrashTest, AcknowledgedSoundsSurviveSigkill) {
   std::mt19937 rng(20261122);
   std::set<uint64_t> all_acked;
   for (int round = 0; round < 5; ++round) {
-    const int run_ms = std::uniform_int_distribution<int>(700, 2500)(rng);
+    const int run_ms = std::uniform_int_distribution<int>(50, 1500)(rng);
     std::set<uint64_t> acked = RunAndKill(child, data, round * 1000, run_ms);
     all_acked.insert(acked.begin(), acked.end());
 
