@@ -168,6 +168,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
     credentials = grpc::SslServerCredentials(ssl);
   }
   grpc::ServerBuilder builder;
+  // A second server on the same port must fail, not share it silently.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, credentials, &port_);
   // Room for the largest upload plus the message's other fields.
   const int max_message = static_cast<int>(

@@ -1,0 +1,94 @@
+// TLS and message-size limits of a real server: a self-signed certificate
+// made here with the openssl CLI; a TLS client that trusts it gets answers,
+// a plaintext client does not.
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "soundsearch/v1/query.grpc.pb.h"
+#include "soundsearch_server.h"
+#include "support/test_audio.h"
+
+namespace soundsearch {
+namespace {
+
+TEST(ServerTlsTest, TlsClientsAreServedPlaintextOnesAreNot) {
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  const std::string cert = dir->File("cert.pem");
+  const std::string key = dir->File("key.pem");
+  const std::string command = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout ", key,
+      " -out ", cert, " 2>/dev/null");
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+
+  ServerOptions options;
+  options.data_dir = dir->File("data");
+  options.listen = "127.0.0.1:0";
+  options.metrics_listen = "";
+  options.tls_cert_file = cert;
+  options.tls_key_file = key;
+  auto server = SoundsearchServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string target = absl::StrCat("localhost:", (*server)->port());
+
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *test::ReadFileBytes(cert);
+  auto secure = v1::Query::NewStub(
+      grpc::CreateChannel(target, grpc::SslCredentials(ssl)));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::StatsResponse stats;
+  grpc::Status status = secure->Stats(&ctx, {}, &stats);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(stats.version(), "0.1.0");
+
+  auto plain = v1::Query::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext plain_ctx;
+  plain_ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+  EXPECT_FALSE(plain->Stats(&plain_ctx, {}, &stats).ok());
+}
+
+TEST(ServerTlsTest, BadTlsAndAuthOptionsAreRefusedAtStart) {
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  ServerOptions options;
+  options.data_dir = dir->File("data");
+  options.listen = "127.0.0.1:0";
+  options.metrics_listen = "";
+  options.tls_cert_file = dir->File("missing.pem");
+  auto only_cert = SoundsearchServer::Start(options);
+  EXPECT_EQ(only_cert.status().code(), absl::StatusCode::kInvalidArgument);
+  options.tls_key_file = dir->File("missing-key.pem");
+  EXPECT_EQ(SoundsearchServer::Start(options).status().code(),
+            absl::StatusCode::kNotFound);
+  options.tls_cert_file.clear();
+  options.tls_key_file.clear();
+  ASSERT_TRUE(test::WriteFileBytes(dir->File("empty-token"), "\n").ok());
+  options.auth_token_file = dir->File("empty-token");
+  EXPECT_EQ(SoundsearchServer::Start(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.auth_token_file.clear();
+  options.max_k = 10;
+  EXPECT_EQ(SoundsearchServer::Start(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A taken port is Unavailable.
+  options.max_k = 10000;
+  options.listen = "127.0.0.1:0";
+  auto first = SoundsearchServer::Start(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ServerOptions clash = options;
+  clash.data_dir = dir->File("data2");
+  clash.listen = absl::StrCat("127.0.0.1:", (*first)->port());
+  EXPECT_EQ(SoundsearchServer::Start(clash).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace soundsearch
