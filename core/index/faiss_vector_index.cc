@@ -233,8 +233,12 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
     state.index.reset(faiss::index_factory(options.dim, key.c_str(),
                                            FaissMetric(options.metric)));
     if (stage == Stage::kHnsw) {
-      dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw.efConstruction =
-          options.hnsw_ef_construction;
+      faiss::HNSW& hnsw = dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw;
+      hnsw.efConstruction = options.hnsw_ef_construction;
+      // FAISS 1.7.3 sizes the search queue from this member and ignores
+      // SearchParametersHNSW::efSearch there, so it is set once here (never
+      // while searches run).
+      hnsw.efSearch = options.hnsw_ef_search;
     }
   }));
   return state;
@@ -916,8 +920,9 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     return corrupt("tombstone count does not match the header");
   }
   if (stage == Stage::kHnsw) {
-    dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw.efConstruction =
-        expected.hnsw_ef_construction;
+    faiss::HNSW& hnsw = dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw;
+    hnsw.efConstruction = expected.hnsw_ef_construction;
+    hnsw.efSearch = expected.hnsw_ef_search;  // see NewState
   }
   LoadedVectorIndex loaded;
   loaded.marks.store_sequence = h.store_sequence;
