@@ -254,8 +254,7 @@ absl::StatusOr<std::unique_ptr<FaissVectorIndex>> FaissVectorIndex::Create(
       new FaissVectorIndex(options, std::move(state)));
 }
 
-// --- Writes
-// -------------------------------------------------------------------
+// --- Writes -----------------------------------------------------------------
 absl::Status FaissVectorIndex::Add(absl::Span<const int64_t> ids,
                                    absl::Span<const float> vectors) {
   const size_t dim = options_.dim;
@@ -525,8 +524,7 @@ absl::Status FaissVectorIndex::MaybeReorganize() {
   return absl::OkStatus();  // `old` is freed here, outside the lock
 }
 
-// --- Search
-// ---------------------------------------------------------------------
+// --- Search -----------------------------------------------------------------
 absl::StatusOr<std::vector<SearchHit>> FaissVectorIndex::Search(
     absl::Span<const float> query, const SearchOptions& options) const {
   if (query.size() != static_cast<size_t>(options_.dim)) {
@@ -682,8 +680,7 @@ FaissVectorIndex::SearchState(
   return results;
 }
 
-// --- Introspection
-// ------------------------------------------------------------
+// --- Introspection ----------------------------------------------------------
 int64_t FaissVectorIndex::size() const {
   absl::ReaderMutexLock lock(&mu_);
   return static_cast<int64_t>(state_.where.size());
@@ -746,8 +743,7 @@ size_t FaissVectorIndex::MemoryBytes() const {
   return bytes;
 }
 
-// --- Snapshots
-// ------------------------------------------------------------------
+// --- Snapshots --------------------------------------------------------------
 absl::Status FaissVectorIndex::Save(const std::string& path,
                                     const SnapshotMarks& marks) const {
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
