@@ -5,7 +5,8 @@
 //   search_benchmark [--sizes=10000,100000] [--kinds=flat,hnsw]
 //                    [--dim=100] [--k=15] [--batch=16] [--queries=N]
 //                    [--threads=1] [--hnsw_m=16] [--ef_construction=40]
-//                    [--ef_search=64] [--snapshot_dir=/tmp]
+//                    [--ef_search=64] [--extra_ef_search=128,256]
+//                    [--snapshot_dir=/tmp]
 //
 // Latency is per call: one query (single) or one batch of --batch queries
 // (batched). Raw and wrapped calls alternate, query by query, so that noise
@@ -43,6 +44,7 @@ struct Flags {
   int hnsw_m = 16;
   int ef_construction = 40;
   int ef_search = 64;
+  std::vector<int> extra_ef_search;  // HNSW rows re-measured at these ef
   std::string snapshot_dir = "/tmp";
 };
 
@@ -89,6 +91,10 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       f->ef_construction = std::atoi(value.c_str());
     } else if (name == "ef_search") {
       f->ef_search = std::atoi(value.c_str());
+    } else if (name == "extra_ef_search") {
+      for (const auto& e : Split(value)) {
+        f->extra_ef_search.push_back(std::atoi(e.c_str()));
+      }
     } else if (name == "snapshot_dir") {
       f->snapshot_dir = value;
     } else {
@@ -154,7 +160,7 @@ void PrintRow(int64_t n, const std::string& kind, const char* mode,
   char recall_text[32] = "-";
   if (recall >= 0)
     std::snprintf(recall_text, sizeof(recall_text), "%.4f", recall);
-  std::printf("%9lld  %-5s %-9s %10.1f %10.1f %11.1f %11.1f %7.3f %7.3f  %s\n",
+  std::printf("%9lld  %-8s %-8s %10.1f %10.1f %11.1f %11.1f %7.3f %7.3f  %s\n",
               static_cast<long long>(n), kind.c_str(), mode, raw.p50_us,
               raw.p99_us, ours.p50_us, ours.p99_us, ours.p50_us / raw.p50_us,
               ours.p99_us / raw.p99_us, recall_text);
@@ -169,18 +175,21 @@ void Run(const Flags& f) {
       f.dim, f.k, f.batch, f.threads, f.hnsw_m, f.ef_construction, f.ef_search,
       omp_get_num_procs());
   std::vector<std::string> startup_rows;
-  std::printf("\n%9s  %-5s %-9s %10s %10s %11s %11s %7s %7s  %s\n", "vectors",
+  std::printf("\n%9s  %-8s %-8s %10s %10s %11s %11s %7s %7s  %s\n", "vectors",
               "kind", "mode", "raw_p50us", "raw_p99us", "ours_p50us",
               "ours_p99us", "r_p50", "r_p99", "recall@15");
   for (int64_t n : f.sizes) {
     const std::vector<float> data = Clustered(n, f.dim, 1);
     std::vector<int64_t> ids(n);
     for (int64_t i = 0; i < n; ++i) ids[i] = 1000 + 3 * i;  // sparse ids
-    const int nq = f.queries > 0
-                       ? f.queries
-                       : static_cast<int>(std::clamp<int64_t>(
-                             int64_t{2000000000} / (n * f.dim), 160, 2000));
-    const int nq_batched = nq / f.batch * f.batch;
+    // Exact search costs O(n) per query, HNSW O(log n): flat gets fewer
+    // queries at large n (at least 160), HNSW always --queries or 2000.
+    const int nq_flat =
+        f.queries > 0 ? f.queries
+                      : static_cast<int>(std::clamp<int64_t>(
+                            int64_t{2000000000} / (n * f.dim), 160, 2000));
+    const int nq_hnsw = f.queries > 0 ? f.queries : 2000;
+    const int nq = std::max(nq_flat, nq_hnsw);
     // Queries: slightly perturbed copies of random stored vectors (query by
     // example with sounds like those in the collection).
     std::vector<float> queries(static_cast<size_t>(nq) * f.dim);
@@ -225,83 +234,92 @@ void Run(const Flags& f) {
       omp_set_num_threads(f.threads);
       if (!added.ok()) Die(added, "add");
 
-      SearchOptions so;
-      so.k = f.k;
-      std::vector<double> raw_single, ours_single, raw_batch, ours_batch;
-      std::vector<float> dist(static_cast<size_t>(f.batch) * f.k);
-      std::vector<faiss::Index::idx_t> lab(dist.size());
-      double recall_sum = 0;
-      // The raw FAISS index inside ours. No writer runs during the
-      // measurement, so using it after WithFaissIndex returns is safe here
-      // (and avoids taking our shared lock recursively).
-      const faiss::Index* raw_index = nullptr;
-      index->WithFaissIndex([&](const faiss::Index& r) { raw_index = &r; });
-      {
-        const faiss::Index& raw = *raw_index;
-        faiss::SearchParametersHNSW hp;
-        hp.efSearch = std::max(f.ef_search, f.k);
-        const faiss::SearchParameters* params =
-            o.kind == IndexKind::kHnsw ? &hp : nullptr;
-        auto raw_search = [&](int64_t count, const float* q) {
-          raw.search(count, q, f.k, dist.data(), lab.data(), params);
-        };
-        auto ours_search = [&](int64_t count, const float* q) {
-          auto r = index->SearchBatch(
-              absl::MakeConstSpan(q, static_cast<size_t>(count) * f.dim), so,
-              {});
-          if (!r.ok()) Die(r.status(), "search");
-          return std::move(r).value();
-        };
-        for (int w = 0; w < 20; ++w) {  // warm up
-          raw_search(1, queries.data() + (w % nq) * f.dim);
-          ours_search(1, queries.data() + (w % nq) * f.dim);
-        }
-        for (int q = 0; q < nq; ++q) {
-          const float* qv = queries.data() + static_cast<size_t>(q) * f.dim;
-          for (int order = 0; order < 2; ++order) {
-            const bool raw_turn = (order == 0) == (q % 2 == 0);
-            const double s = Now();
-            if (raw_turn) {
-              raw_search(1, qv);
-              raw_single.push_back(Now() - s);
-            } else {
-              auto hits = ours_search(1, qv);
-              ours_single.push_back(Now() - s);
-              // recall@15 of what we returned against exact search.
-              int found = 0;
-              for (const SearchHit& h : hits[0]) {
-                for (int j = 0; j < f.k; ++j) {
-                  if (ids[truth[static_cast<size_t>(q) * f.k + j]] == h.id) {
-                    ++found;
-                    break;
+      // Measures `index` (searching with ef_search = ef on HNSW) and prints
+      // its two rows.
+      auto measure = [&](FaissVectorIndex* index, int ef) {
+        SearchOptions so;
+        so.k = f.k;
+        const int kind_nq = o.kind == IndexKind::kFlat ? nq_flat : nq_hnsw;
+        const int nq_batched = kind_nq / f.batch * f.batch;
+        std::vector<double> raw_single, ours_single, raw_batch, ours_batch;
+        std::vector<float> dist(static_cast<size_t>(f.batch) * f.k);
+        std::vector<faiss::Index::idx_t> lab(dist.size());
+        double recall_sum = 0;
+        // The raw FAISS index inside ours. No writer runs during the
+        // measurement, so using it after WithFaissIndex returns is safe here
+        // (and avoids taking our shared lock recursively).
+        const faiss::Index* raw_index = nullptr;
+        index->WithFaissIndex([&](const faiss::Index& r) { raw_index = &r; });
+        {
+          const faiss::Index& raw = *raw_index;
+          faiss::SearchParametersHNSW hp;
+          hp.efSearch = std::max(ef, f.k);
+          const faiss::SearchParameters* params =
+              o.kind == IndexKind::kHnsw ? &hp : nullptr;
+          auto raw_search = [&](int64_t count, const float* q) {
+            raw.search(count, q, f.k, dist.data(), lab.data(), params);
+          };
+          auto ours_search = [&](int64_t count, const float* q) {
+            auto r = index->SearchBatch(
+                absl::MakeConstSpan(q, static_cast<size_t>(count) * f.dim), so,
+                {});
+            if (!r.ok()) Die(r.status(), "search");
+            return std::move(r).value();
+          };
+          for (int w = 0; w < 20; ++w) {  // warm up
+            raw_search(1, queries.data() + (w % kind_nq) * f.dim);
+            ours_search(1, queries.data() + (w % kind_nq) * f.dim);
+          }
+          for (int q = 0; q < kind_nq; ++q) {
+            const float* qv = queries.data() + static_cast<size_t>(q) * f.dim;
+            for (int order = 0; order < 2; ++order) {
+              const bool raw_turn = (order == 0) == (q % 2 == 0);
+              const double s = Now();
+              if (raw_turn) {
+                raw_search(1, qv);
+                raw_single.push_back(Now() - s);
+              } else {
+                auto hits = ours_search(1, qv);
+                ours_single.push_back(Now() - s);
+                // recall@15 of what we returned against exact search.
+                int found = 0;
+                for (const SearchHit& h : hits[0]) {
+                  for (int j = 0; j < f.k; ++j) {
+                    if (ids[truth[static_cast<size_t>(q) * f.k + j]] == h.id) {
+                      ++found;
+                      break;
+                    }
                   }
                 }
+                recall_sum += static_cast<double>(found) / f.k;
               }
-              recall_sum += static_cast<double>(found) / f.k;
+            }
+          }
+          for (int b = 0; b + f.batch <= nq_batched; b += f.batch) {
+            const float* qv = queries.data() + static_cast<size_t>(b) * f.dim;
+            for (int order = 0; order < 2; ++order) {
+              const bool raw_turn = (order == 0) == ((b / f.batch) % 2 == 0);
+              const double s = Now();
+              if (raw_turn) {
+                raw_search(f.batch, qv);
+                raw_batch.push_back(Now() - s);
+              } else {
+                ours_search(f.batch, qv);
+                ours_batch.push_back(Now() - s);
+              }
             }
           }
         }
-        for (int b = 0; b + f.batch <= nq_batched; b += f.batch) {
-          const float* qv = queries.data() + static_cast<size_t>(b) * f.dim;
-          for (int order = 0; order < 2; ++order) {
-            const bool raw_turn = (order == 0) == ((b / f.batch) % 2 == 0);
-            const double s = Now();
-            if (raw_turn) {
-              raw_search(f.batch, qv);
-              raw_batch.push_back(Now() - s);
-            } else {
-              ours_search(f.batch, qv);
-              ours_batch.push_back(Now() - s);
-            }
-          }
-        }
-      }
-      PrintRow(n, kind_name, "single", Summarise(raw_single),
-               Summarise(ours_single), recall_sum / nq);
-      char mode[16];
-      std::snprintf(mode, sizeof(mode), "batch%d", f.batch);
-      PrintRow(n, kind_name, mode, Summarise(raw_batch), Summarise(ours_batch),
-               -1);
+        std::string label = kind_name;
+        if (o.kind == IndexKind::kHnsw) label += std::to_string(ef);
+        PrintRow(n, label, "single", Summarise(raw_single),
+                 Summarise(ours_single), recall_sum / kind_nq);
+        char mode[16];
+        std::snprintf(mode, sizeof(mode), "batch%d", f.batch);
+        PrintRow(n, label, mode, Summarise(raw_batch), Summarise(ours_batch),
+                 -1);
+      };
+      measure(index.get(), f.ef_search);
 
       // Start-up: load a snapshot versus rebuild (the build above).
       const std::string path =
@@ -320,6 +338,17 @@ void Run(const Flags& f) {
       std::fseek(file, 0, SEEK_END);
       const double mb = std::ftell(file) / 1048576.0;
       std::fclose(file);
+      // More search depths on the same graph: reload with another ef.
+      if (o.kind == IndexKind::kHnsw) {
+        loaded->index.reset();
+        for (int ef : f.extra_ef_search) {
+          VectorIndexOptions deeper = o;
+          deeper.hnsw_ef_search = ef;
+          auto again = VectorIndex::Load(path, deeper);
+          if (!again.ok()) Die(again.status(), "load");
+          measure(dynamic_cast<FaissVectorIndex*>(again->index.get()), ef);
+        }
+      }
       std::remove(path.c_str());
       char row[256];
       std::snprintf(

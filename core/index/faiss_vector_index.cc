@@ -233,8 +233,12 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
     state.index.reset(faiss::index_factory(options.dim, key.c_str(),
                                            FaissMetric(options.metric)));
     if (stage == Stage::kHnsw) {
-      dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw.efConstruction =
-          options.hnsw_ef_construction;
+      faiss::HNSW& hnsw = dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw;
+      hnsw.efConstruction = options.hnsw_ef_construction;
+      // FAISS 1.7.3 sizes the search queue from this member and ignores
+      // SearchParametersHNSW::efSearch there, so it is set once here (never
+      // while searches run).
+      hnsw.efSearch = options.hnsw_ef_search;
     }
   }));
   return state;
@@ -250,8 +254,7 @@ absl::StatusOr<std::unique_ptr<FaissVectorIndex>> FaissVectorIndex::Create(
       new FaissVectorIndex(options, std::move(state)));
 }
 
-// --- Writes
-// -------------------------------------------------------------------
+// --- Writes -----------------------------------------------------------------
 absl::Status FaissVectorIndex::Add(absl::Span<const int64_t> ids,
                                    absl::Span<const float> vectors) {
   const size_t dim = options_.dim;
@@ -521,8 +524,7 @@ absl::Status FaissVectorIndex::MaybeReorganize() {
   return absl::OkStatus();  // `old` is freed here, outside the lock
 }
 
-// --- Search
-// ---------------------------------------------------------------------
+// --- Search -----------------------------------------------------------------
 absl::StatusOr<std::vector<SearchHit>> FaissVectorIndex::Search(
     absl::Span<const float> query, const SearchOptions& options) const {
   if (query.size() != static_cast<size_t>(options_.dim)) {
@@ -678,8 +680,7 @@ FaissVectorIndex::SearchState(
   return results;
 }
 
-// --- Introspection
-// ------------------------------------------------------------
+// --- Introspection ----------------------------------------------------------
 int64_t FaissVectorIndex::size() const {
   absl::ReaderMutexLock lock(&mu_);
   return static_cast<int64_t>(state_.where.size());
@@ -742,8 +743,7 @@ size_t FaissVectorIndex::MemoryBytes() const {
   return bytes;
 }
 
-// --- Snapshots
-// ------------------------------------------------------------------
+// --- Snapshots --------------------------------------------------------------
 absl::Status FaissVectorIndex::Save(const std::string& path,
                                     const SnapshotMarks& marks) const {
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
@@ -916,8 +916,9 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     return corrupt("tombstone count does not match the header");
   }
   if (stage == Stage::kHnsw) {
-    dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw.efConstruction =
-        expected.hnsw_ef_construction;
+    faiss::HNSW& hnsw = dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw;
+    hnsw.efConstruction = expected.hnsw_ef_construction;
+    hnsw.efSearch = expected.hnsw_ef_search;  // see NewState
   }
   LoadedVectorIndex loaded;
   loaded.marks.store_sequence = h.store_sequence;
