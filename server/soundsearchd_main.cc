@@ -2,8 +2,10 @@
 // process). See README.md and docs/operations.md.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -35,11 +37,29 @@ ABSL_FLAG(int, ingest_queue, 256,
           "Uploads queued before ingest calls get RESOURCE_EXHAUSTED");
 ABSL_FLAG(bool, version, false, "Print versions and exit");
 
+// Flags are documented with dashes (--data-dir); abseil names them with
+// underscores. Rewrites "--data-dir=x" to "--data_dir=x" (the name only).
+std::vector<char*> NormaliseFlagNames(int argc, char** argv,
+                                      std::vector<std::string>& storage) {
+  storage.assign(argv, argv + argc);
+  for (std::string& arg : storage) {
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) continue;
+    const size_t end = std::min(arg.find('='), arg.size());
+    std::replace(arg.begin() + 2, arg.begin() + end, '-', '_');
+  }
+  std::vector<char*> out;
+  for (std::string& arg : storage) out.push_back(arg.data());
+  return out;
+}
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "soundsearchd: query-by-example sound search server.\n"
-      "  soundsearchd --data-dir DIR [--listen HOST:PORT] [--config FILE]");
-  absl::ParseCommandLine(argc, argv);
+      "  soundsearchd --data-dir DIR [--listen HOST:PORT] [--config FILE]\n"
+      "Flag names take dashes or underscores alike.");
+  std::vector<std::string> storage;
+  std::vector<char*> args = NormaliseFlagNames(argc, argv, storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (absl::GetFlag(FLAGS_version)) {
     std::printf("soundsearchd %s\n", soundsearch::Version());
     for (const auto& [name, version] : soundsearch::DependencyVersions()) {

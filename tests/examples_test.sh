@@ -10,10 +10,15 @@ trap 'kill -TERM ${pid:-0} 2>/dev/null || true; wait ${pid:-0} 2>/dev/null || tr
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin/soundsearchd" --data-dir "$work/data" --listen "127.0.0.1:$port" --metrics-listen "" 2>"$work/server.log" &
 pid=$!
+up=0
 for _ in $(seq 1 100); do
-  "$bin/soundsearch" --server "127.0.0.1:$port" --timeout 1 stats >/dev/null 2>&1 && break
-  sleep 0.1
+  if "$bin/soundsearch" --server "127.0.0.1:$port" --timeout 1 stats >/dev/null 2>&1; then up=1; break; fi
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.2
 done
+if [ $up != 1 ]; then
+  echo "soundsearchd did not come up:" >&2; cat "$work/server.log" >&2; exit 1
+fi
 
 sox -n -r 22050 -c 1 "$work/a440.wav" synth 1 sine 440 2>/dev/null
 sox -n -r 22050 -c 1 "$work/a460.wav" synth 1 sine 460 2>/dev/null
