@@ -165,6 +165,7 @@ int RunSize(int n, const Flags& flags) {
     for (auto& c : centres) {
       for (float& x : c) x = gauss(rng);
     }
+    std::filesystem::create_directories(dir);
     SoundStoreOptions store_options;
     store_options.path = dir + "/store";
     store_options.sync_writes = false;  // bulk load; rebuildable
