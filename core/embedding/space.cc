@@ -1,0 +1,312 @@
+#include "soundsearch/space.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "embedding/byte_io.h"
+#include "embedding/codebook.h"
+#include "embedding/pooling.h"
+#include "embedding/projection.h"
+#include "soundsearch/status_macros.h"
+
+namespace soundsearch {
+
+// Immutable once published by Space.
+struct FittedSpaceState {
+  uint64_t version = 0;
+  std::optional<Codebook> codebook;  // boaw spaces only
+  std::optional<Projection> projection;
+};
+
+namespace {
+
+constexpr char kMagic[] = "SSFS";
+constexpr uint16_t kFormatVersion = 1;
+
+ProjectionOptions ProjectionOptionsFor(const SpaceConfig& c) {
+  ProjectionOptions o;
+  o.scaling = c.scaling;
+  o.pca_dims = c.pca_dims;
+  o.l2_normalize = c.metric == Metric::kCosine;
+  return o;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Space>> Space::Create(
+    const SpaceConfig& config) {
+  RETURN_IF_ERROR(ValidateSpaceConfig(config));
+  ASSIGN_OR_RETURN(std::unique_ptr<Encoder> encoder,
+                   Encoder::Create(config.encoder));
+  return Create(config, std::move(encoder));
+}
+
+absl::StatusOr<std::unique_ptr<Space>> Space::Create(
+    const SpaceConfig& config, std::unique_ptr<Encoder> encoder) {
+  RETURN_IF_ERROR(ValidateSpaceConfig(config));
+  if (encoder == nullptr || encoder->frame_dim() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "space ", config.name, ": encoder missing or with frame_dim <= 0"));
+  }
+  return std::unique_ptr<Space>(new Space(config, std::move(encoder)));
+}
+
+Space::Space(SpaceConfig config, std::unique_ptr<Encoder> encoder)
+    : config_(std::move(config)),
+      encoder_(std::move(encoder)),
+      pooled_dim_(PooledDim(config_.pooling, encoder_->frame_dim())) {}
+
+Space::~Space() = default;
+
+std::shared_ptr<const FittedSpaceState> Space::state() const {
+  absl::MutexLock lock(&mu_);
+  return state_;
+}
+
+absl::StatusOr<RawEmbedding> Space::Embed(absl::Span<const float> pcm) const {
+  ASSIGN_OR_RETURN(EncodedClip clip, encoder_->Encode(pcm));
+  if (clip.frames.dim != encoder_->frame_dim()) {
+    return absl::InternalError(
+        absl::StrCat("space ", name(), ": encoder gave frames of dim ",
+                     clip.frames.dim, ", expected ", encoder_->frame_dim()));
+  }
+  RawEmbedding raw;
+  ASSIGN_OR_RETURN(raw.pooled, Pool(clip.frames, config_.pooling));
+  raw.flags = clip.flags;
+  if (config_.boaw) {
+    const int n = clip.frames.num_frames();
+    const auto keep = EvenlySpaced(n, config_.codebook.stored_frames);
+    if (static_cast<int>(keep.size()) == n) {
+      raw.frames = std::move(clip.frames);
+    } else {
+      raw.frames = FrameMatrix(static_cast<int>(keep.size()), clip.frames.dim);
+      for (size_t i = 0; i < keep.size(); ++i) {
+        auto src = clip.frames.row(static_cast<int>(keep[i]));
+        std::copy(src.begin(), src.end(),
+                  raw.frames.row(static_cast<int>(i)).begin());
+      }
+    }
+  }
+  return raw;
+}
+
+absl::StatusOr<std::vector<float>> Space::ProjectWith(
+    const FittedSpaceState* state, absl::Span<const RawEmbedding> raws,
+    int* dim) const {
+  for (size_t i = 0; i < raws.size(); ++i) {
+    if (static_cast<int>(raws[i].pooled.size()) != pooled_dim_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "space ", name(), ": raw embedding ", i, " has ",
+          raws[i].pooled.size(), " pooled values, expected ", pooled_dim_));
+    }
+  }
+  if (state == nullptr) {
+    std::vector<float> out;
+    out.reserve(raws.size() * pooled_dim_);
+    for (const RawEmbedding& raw : raws) {
+      out.insert(out.end(), raw.pooled.begin(), raw.pooled.end());
+    }
+    if (config_.metric == Metric::kCosine) {
+      L2NormalizeRows(out.data(), static_cast<int64_t>(raws.size()),
+                      pooled_dim_);
+    }
+    if (dim != nullptr) *dim = pooled_dim_;
+    return out;
+  }
+  const Projection& projection = *state->projection;
+  std::vector<float> rows;
+  if (state->codebook.has_value()) {
+    rows.reserve(raws.size() * state->codebook->k());
+    for (size_t i = 0; i < raws.size(); ++i) {
+      auto histogram = state->codebook->Quantize(raws[i].frames);
+      if (!histogram.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("space ", name(), ": raw embedding ", i, ": ",
+                         histogram.status().message()));
+      }
+      rows.insert(rows.end(), histogram->begin(), histogram->end());
+    }
+  } else {
+    rows.reserve(raws.size() * pooled_dim_);
+    for (const RawEmbedding& raw : raws) {
+      rows.insert(rows.end(), raw.pooled.begin(), raw.pooled.end());
+    }
+  }
+  if (dim != nullptr) *dim = projection.output_dim();
+  if (rows.empty()) return rows;
+  return projection.Apply(rows);
+}
+
+absl::StatusOr<std::vector<float>> Space::Project(
+    const RawEmbedding& raw, uint64_t* fitted_version) const {
+  std::shared_ptr<const FittedSpaceState> s = state();
+  if (fitted_version != nullptr) *fitted_version = s ? s->version : 0;
+  return ProjectWith(s.get(), absl::MakeConstSpan(&raw, 1), nullptr);
+}
+
+absl::StatusOr<std::vector<float>> Space::ProjectBatch(
+    absl::Span<const RawEmbedding> raws, uint64_t* fitted_version,
+    int* index_dim) const {
+  std::shared_ptr<const FittedSpaceState> s = state();
+  if (fitted_version != nullptr) *fitted_version = s ? s->version : 0;
+  return ProjectWith(s.get(), raws, index_dim);
+}
+
+int Space::index_dim() const {
+  std::shared_ptr<const FittedSpaceState> s = state();
+  return s ? s->projection->output_dim() : pooled_dim_;
+}
+
+uint64_t Space::fitted_version() const {
+  std::shared_ptr<const FittedSpaceState> s = state();
+  return s ? s->version : 0;
+}
+
+bool Space::needs_fit(int64_t num_items) const {
+  return !is_fitted() && num_items >= config_.min_fit_items;
+}
+
+absl::Status Space::Fit(absl::Span<const RawEmbedding> collection) {
+  absl::MutexLock fit_lock(&fit_mu_);
+  const int64_t n = static_cast<int64_t>(collection.size());
+  if (n < 2) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "space ", name(), ": fitting needs at least 2 sounds, got ", n));
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const RawEmbedding& raw = collection[i];
+    if (static_cast<int>(raw.pooled.size()) != pooled_dim_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "space ", name(), ": fit item ", i, " has ", raw.pooled.size(),
+          " pooled values, expected ", pooled_dim_));
+    }
+    if (config_.boaw && (raw.frames.num_frames() == 0 ||
+                         raw.frames.dim != encoder_->frame_dim())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "space ", name(), ": fit item ", i, " has ", raw.frames.num_frames(),
+          " frames of dim ", raw.frames.dim, ", expected frames of dim ",
+          encoder_->frame_dim()));
+    }
+  }
+
+  auto next = std::make_shared<FittedSpaceState>();
+  std::vector<float> rows;
+  int dim = pooled_dim_;
+  if (config_.boaw) {
+    std::vector<const FrameMatrix*> clips;
+    clips.reserve(n);
+    for (const RawEmbedding& raw : collection) clips.push_back(&raw.frames);
+    ASSIGN_OR_RETURN(next->codebook, Codebook::Fit(clips, config_.codebook));
+    dim = next->codebook->k();
+    rows.reserve(static_cast<size_t>(n) * dim);
+    for (const RawEmbedding& raw : collection) {
+      ASSIGN_OR_RETURN(std::vector<float> h,
+                       next->codebook->Quantize(raw.frames));
+      rows.insert(rows.end(), h.begin(), h.end());
+    }
+  } else {
+    rows.reserve(static_cast<size_t>(n) * dim);
+    for (const RawEmbedding& raw : collection) {
+      rows.insert(rows.end(), raw.pooled.begin(), raw.pooled.end());
+    }
+  }
+  ASSIGN_OR_RETURN(next->projection,
+                   Projection::Fit(rows, dim, ProjectionOptionsFor(config_)));
+
+  absl::MutexLock lock(&mu_);
+  next->version = (state_ ? state_->version : 0) + 1;
+  state_ = std::move(next);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Space::SerializeFittedState() const {
+  std::shared_ptr<const FittedSpaceState> s = state();
+  if (s == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("space ", name(), ": not fitted"));
+  }
+  ByteWriter w;
+  w.PutBytes(absl::string_view(kMagic, 4));
+  w.PutU16(kFormatVersion);
+  w.PutU64(s->version);
+  w.PutBlob(config_.name);
+  w.PutU32(static_cast<uint32_t>(pooled_dim_));
+  w.PutU32(static_cast<uint32_t>(encoder_->frame_dim()));
+  w.PutU8(config_.boaw ? 1 : 0);
+  w.PutU8(static_cast<uint8_t>(config_.metric));
+  w.PutU8(s->codebook.has_value() ? 1 : 0);
+  if (s->codebook.has_value()) w.PutBlob(s->codebook->Serialize());
+  w.PutBlob(s->projection->Serialize());
+  return w.FinishWithCrc();
+}
+
+absl::Status Space::LoadFittedState(absl::string_view blob) {
+  const std::string what = absl::StrCat("fitted state of space ", name());
+  ASSIGN_OR_RETURN(absl::string_view body, StripCrc(blob, what));
+  ByteReader r(body, what);
+  ASSIGN_OR_RETURN(absl::string_view magic, r.ReadBytes(4, "magic"));
+  if (magic != absl::string_view(kMagic, 4)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": bad magic"));
+  }
+  ASSIGN_OR_RETURN(uint16_t format, r.ReadU16("format version"));
+  if (format != kFormatVersion) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": unsupported format version ", format,
+                     " (this build reads ", kFormatVersion, ")"));
+  }
+  auto next = std::make_shared<FittedSpaceState>();
+  ASSIGN_OR_RETURN(next->version, r.ReadU64("fitted version"));
+  ASSIGN_OR_RETURN(absl::string_view stored_name, r.ReadBlob("name"));
+  ASSIGN_OR_RETURN(uint32_t pooled_dim, r.ReadU32("pooled dim"));
+  ASSIGN_OR_RETURN(uint32_t frame_dim, r.ReadU32("frame dim"));
+  ASSIGN_OR_RETURN(uint8_t boaw, r.ReadU8("boaw"));
+  ASSIGN_OR_RETURN(uint8_t metric, r.ReadU8("metric"));
+  ASSIGN_OR_RETURN(uint8_t has_codebook, r.ReadU8("has codebook"));
+  if (next->version == 0 || has_codebook > 1 || boaw > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": bad header"));
+  }
+  if (has_codebook == 1) {
+    ASSIGN_OR_RETURN(absl::string_view cb, r.ReadBlob("codebook"));
+    ASSIGN_OR_RETURN(next->codebook, Codebook::Deserialize(cb));
+  }
+  ASSIGN_OR_RETURN(absl::string_view pj, r.ReadBlob("projection"));
+  ASSIGN_OR_RETURN(next->projection, Projection::Deserialize(pj));
+  RETURN_IF_ERROR(r.ExpectEnd());
+
+  // The state must fit this space as configured now.
+  const ProjectionOptions want = ProjectionOptionsFor(config_);
+  const Projection& p = *next->projection;
+  std::string mismatch;
+  if (stored_name != config_.name) {
+    mismatch = absl::StrCat("it belongs to space \"", stored_name, "\"");
+  } else if (static_cast<int>(pooled_dim) != pooled_dim_ ||
+             static_cast<int>(frame_dim) != encoder_->frame_dim()) {
+    mismatch =
+        absl::StrCat("pooled/frame dims ", pooled_dim, "/", frame_dim,
+                     " differ from ", pooled_dim_, "/", encoder_->frame_dim());
+  } else if ((boaw == 1) != config_.boaw ||
+             next->codebook.has_value() != config_.boaw ||
+             metric != static_cast<uint8_t>(config_.metric)) {
+    mismatch = "its encoder kind or metric differs";
+  } else if (config_.boaw && (next->codebook->k() != config_.codebook.k ||
+                              next->codebook->dim() != encoder_->frame_dim())) {
+    mismatch = "its codebook shape differs from the config";
+  } else if (p.input_dim() !=
+                 (config_.boaw ? config_.codebook.k : pooled_dim_) ||
+             p.options().scaling != want.scaling ||
+             p.options().pca_dims != want.pca_dims ||
+             p.options().l2_normalize != want.l2_normalize) {
+    mismatch = "its scaling, PCA or metric differs from the config";
+  }
+  if (!mismatch.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": cannot load, ", mismatch, "; refit instead"));
+  }
+  absl::MutexLock fit_lock(&fit_mu_);
+  absl::MutexLock lock(&mu_);
+  state_ = std::move(next);
+  return absl::OkStatus();
+}
+
+}  // namespace soundsearch

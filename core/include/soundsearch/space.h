@@ -1,0 +1,131 @@
+// Space: one complete embedding recipe at run time. It turns PCM into a
+// RawEmbedding (encoder + pooling), holds the models fitted on the collection
+// (BoAW codebook, scaling + PCA) and projects raw embeddings to the vectors
+// that the index stores and searches. See docs/embedding.md.
+#ifndef SOUNDSEARCH_SPACE_H_
+#define SOUNDSEARCH_SPACE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "soundsearch/encoder.h"
+#include "soundsearch/raw_embedding.h"
+#include "soundsearch/space_config.h"
+
+namespace soundsearch {
+
+struct FittedSpaceState;  // private to core (embedding/space.cc)
+
+// Thread-safety: every method is safe to call concurrently. Embed and
+// Project never block each other; Fit and LoadFittedState build the new
+// fitted state without holding the lock and swap it in atomically, so a
+// Project running concurrently sees either the old or the new state, never a
+// mix. Concurrent Fit calls are serialised.
+class Space {
+ public:
+  // Validates `config` (ValidateSpaceConfig) and builds its encoder with
+  // Encoder::Create(config.encoder). Errors from either are returned.
+  static absl::StatusOr<std::unique_ptr<Space>> Create(
+      const SpaceConfig& config);
+  // As above with an injected encoder (tests, or a caller sharing one);
+  // config.encoder is then only validated, not used. InvalidArgument if
+  // encoder is null or its frame_dim() <= 0.
+  static absl::StatusOr<std::unique_ptr<Space>> Create(
+      const SpaceConfig& config, std::unique_ptr<Encoder> encoder);
+
+  ~Space();
+  Space(const Space&) = delete;
+  Space& operator=(const Space&) = delete;
+
+  const SpaceConfig& config() const { return config_; }
+  const std::string& name() const { return config_.name; }
+  // Rate (Hz) that Embed() expects its PCM at.
+  int sample_rate() const { return encoder_->sample_rate(); }
+  // Length of RawEmbedding::pooled for this space.
+  int pooled_dim() const { return pooled_dim_; }
+
+  // pcm: mono float32 in [-1, 1] at sample_rate() Hz. Encodes and pools; for
+  // boaw spaces also keeps an evenly spaced sub-sample of at most
+  // config().codebook.stored_frames frames. Independent of the fitted state.
+  // Errors: those of Encoder::Encode (InvalidArgument for empty pcm).
+  absl::StatusOr<RawEmbedding> Embed(absl::Span<const float> pcm) const;
+
+  // The vector to index or search with, under the current fitted state:
+  // - fitted: codebook histogram (boaw) -> scaling -> L2 -> PCA -> L2, the L2
+  //   steps only for the cosine metric; length index_dim() of that state.
+  // - not fitted: the pooled vector, L2-normalised for cosine and as is for
+  //   inner product / Euclidean; length pooled_dim(). This holds for boaw
+  //   spaces too (the pooled MFCC statistics stand in until a codebook
+  //   exists).
+  // If fitted_version is not null it receives the fitted_version() of the
+  // state used (0 = not fitted), so that callers can tell which dimension
+  // and which state the vector belongs to. InvalidArgument if `raw` does not
+  // match this space (pooled size; for a fitted boaw space, missing frames
+  // or frames of the wrong dim).
+  absl::StatusOr<std::vector<float>> Project(
+      const RawEmbedding& raw, uint64_t* fitted_version = nullptr) const;
+  // As Project for many raw embeddings under one state: n x dim row-major,
+  // dim = the state's index dimension (*index_dim if not null).
+  absl::StatusOr<std::vector<float>> ProjectBatch(
+      absl::Span<const RawEmbedding> raws, uint64_t* fitted_version = nullptr,
+      int* index_dim = nullptr) const;
+
+  // Length of Project()'s vectors under the current state. Changes when the
+  // space is fitted or refitted: callers (the index layer) must rebuild.
+  int index_dim() const;
+  // 0 until the first Fit/LoadFittedState; each Fit bumps it by one.
+  uint64_t fitted_version() const;
+  bool is_fitted() const { return fitted_version() != 0; }
+  // True when the space has never been fitted and the collection holds at
+  // least config().min_fit_items sounds. Refits after that are on demand.
+  bool needs_fit(int64_t num_items) const;
+
+  // Fits the models on `collection` (raw embeddings from this space's
+  // Embed): for boaw spaces first the codebook on the stored frames, then
+  // scaling + PCA on the clip vectors (pooled vectors, or histograms for
+  // boaw). PCA dims are capped at min(config pca_dims, input dim, n - 1).
+  // Deterministic: the same collection gives the same state. On success the
+  // new state is swapped in and fitted_version() increments; on error the
+  // old state stays. FailedPrecondition for fewer than 2 items (or, boaw,
+  // fewer frames than codewords); InvalidArgument for an item that does not
+  // match this space.
+  absl::Status Fit(absl::Span<const RawEmbedding> collection);
+
+  // The fitted state as a versioned blob (docs/embedding.md) to persist in
+  // the store. FailedPrecondition if not fitted.
+  absl::StatusOr<std::string> SerializeFittedState() const;
+  // Adopts a blob from SerializeFittedState (its fitted_version included).
+  // DataLoss / InvalidArgument for a corrupt blob; FailedPrecondition if it
+  // was fitted for a different space shape (name, pooled dim, frame dim,
+  // boaw, metric, scaling). The old state stays on error.
+  absl::Status LoadFittedState(absl::string_view blob);
+
+ private:
+  Space(SpaceConfig config, std::unique_ptr<Encoder> encoder);
+
+  std::shared_ptr<const FittedSpaceState> state() const;
+  absl::StatusOr<std::vector<float>> ProjectWith(
+      const FittedSpaceState* state, absl::Span<const RawEmbedding> raws,
+      int* dim) const;
+
+  const SpaceConfig config_;
+  const std::unique_ptr<const Encoder> encoder_;
+  const int pooled_dim_;
+
+  absl::Mutex fit_mu_;  // serialises Fit and LoadFittedState
+  mutable absl::Mutex mu_;
+  // Null until fitted. Immutable once published; replaced, never modified.
+  std::shared_ptr<const FittedSpaceState> state_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SPACE_H_

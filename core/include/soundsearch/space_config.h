@@ -1,0 +1,130 @@
+// SpaceConfig: one complete embedding recipe (encoder + pooling + scaling +
+// PCA + search function + index parameters), and its JSON form. See
+// docs/config.md for the file format.
+#ifndef SOUNDSEARCH_SPACE_CONFIG_H_
+#define SOUNDSEARCH_SPACE_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "soundsearch/encoder.h"
+
+namespace soundsearch {
+
+// How frame-level encoder outputs (frames x dim) become one clip vector.
+enum class Pooling {
+  kMean,     // per-dimension mean                     -> dim
+  kMedian,   // per-dimension median                   -> dim
+  kMax,      // per-dimension maximum                  -> dim
+  kMeanStd,  // means, then standard deviations (1/n)  -> 2 * dim
+};
+
+// Per-dimension scaling fitted on the collection, applied before PCA.
+enum class Scaling {
+  kNone,
+  kMinMax,  // (x - min) / (max - min): [0, 1] on the fitted collection
+  kZScore,  // (x - mean) / std
+};
+
+// Search function of the space (what the index ranks by).
+enum class Metric {
+  kCosine,        // MCSS: vectors are L2-normalised, index by inner product
+  kInnerProduct,  // MIPS: no normalisation
+  kEuclidean,     // NNS: smallest L2 distance, no normalisation
+};
+
+enum class IndexType { kFlat, kHnsw, kIvf };
+
+// Lower-case names as used in the JSON config ("mean_std", "minmax",
+// "inner_product", "hnsw", ...) and their parsers (InvalidArgument listing
+// the accepted names).
+const char* PoolingName(Pooling p);
+const char* ScalingName(Scaling s);
+const char* MetricName(Metric m);
+const char* IndexTypeName(IndexType t);
+absl::StatusOr<Pooling> ParsePooling(absl::string_view name);
+absl::StatusOr<Scaling> ParseScaling(absl::string_view name);
+absl::StatusOr<Metric> ParseMetric(absl::string_view name);
+absl::StatusOr<IndexType> ParseIndexType(absl::string_view name);
+
+// Bag-of-audio-words codebook (spaces whose encoder is "boaw").
+struct CodebookConfig {
+  int k = 300;          // codewords (k-means centroids), >= 2
+  int seed = 1234;      // k-means seed; same seed + same frames = same codebook
+  int iterations = 25;  // k-means iterations, >= 1
+  // MFCC frames kept per sound in its RawEmbedding (an evenly spaced
+  // sub-sample), so that a refit needs no re-decoding. Histograms are always
+  // computed from these frames, for stored sounds and queries alike.
+  int stored_frames = 256;
+  // Fitting draws at most this many frames per sound (evenly spaced among
+  // its stored frames) ...
+  int fit_frames_per_clip = 64;
+  // ... and at most this many in total (evenly spaced over the whole sample).
+  int fit_max_frames = 100000;
+};
+
+// Parameters read by the index layer; the embedding layer only validates them.
+struct IndexConfig {
+  IndexType type = IndexType::kFlat;
+  int hnsw_m = 32;                 // HNSW links per node, [2, 256]
+  int hnsw_ef_search = 64;         // HNSW search breadth, >= 1
+  int hnsw_ef_construction = 200;  // HNSW build breadth, >= 1
+  int ivf_nlist = 1024;            // IVF inverted lists, >= 1
+  int ivf_nprobe = 16;             // IVF lists probed per query, [1, nlist]
+};
+
+// Defaults are the built-in `dsp` space (DefaultSpaceConfig()).
+struct SpaceConfig {
+  // Unique per server: [a-z0-9_-], 1..64 characters. Keys store and index.
+  std::string name = "dsp";
+  // Encoder options. For a bag-of-audio-words space `boaw` is true and
+  // encoder.kind is "mfcc" (the JSON kind "boaw" sets both).
+  EncoderOptions encoder;
+  bool boaw = false;
+  // Frame pooling. For boaw spaces it defines the vector used before a
+  // codebook has been fitted (see docs/embedding.md).
+  Pooling pooling = Pooling::kMeanStd;
+  Scaling scaling = Scaling::kMinMax;
+  // PCA output dimensions; 0 = no PCA. The literature uses 100 (default) or
+  // 200; any value in [1, 1024] is accepted. Capped at fit time by the input
+  // dimension and by (items - 1).
+  int pca_dims = 100;
+  Metric metric = Metric::kCosine;
+  // Space::needs_fit() turns true once the collection holds this many sounds
+  // (>= 2).
+  int min_fit_items = 200;
+  CodebookConfig codebook;  // read only when boaw
+  IndexConfig index;
+};
+
+// The built-in space used when the server is given no config file: `dsp`
+// encoder, mean_std pooling, minmax scaling (the classic Freesound descriptor
+// scaled each descriptor to [0, 1] before its PCA; without scaling, PCA would
+// be dominated by descriptors with large units such as Hz), PCA 100, cosine,
+// flat (exact) index.
+SpaceConfig DefaultSpaceConfig();
+
+// InvalidArgument naming the offending field when `config` is inconsistent
+// or out of range.
+absl::Status ValidateSpaceConfig(const SpaceConfig& config);
+
+// Parses the JSON text of a config file: an object whose "spaces" member is a
+// non-empty array of space objects (docs/config.md). Other top-level members
+// belong to other sections of the server config and are not read here.
+// Inside "spaces", unknown keys, wrong types, bad values and duplicate names
+// are InvalidArgument errors naming the key, e.g.
+// "spaces[1].index.hnsw_m: must be in [2, 256], got 1".
+absl::StatusOr<std::vector<SpaceConfig>> ParseSpaceConfigs(
+    absl::string_view json_text);
+
+// Reads and parses a config file; NotFound if it cannot be opened, otherwise
+// as ParseSpaceConfigs with the path in error messages.
+absl::StatusOr<std::vector<SpaceConfig>> LoadSpaceConfigFile(
+    const std::string& path);
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SPACE_CONFIG_H_

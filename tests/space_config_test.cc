@@ -1,0 +1,254 @@
+#include "soundsearch/space_config.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace soundsearch {
+namespace {
+
+constexpr char kGoodFile[] = R"json({
+  "server": {"port": 50051},
+  "spaces": [
+    {"name": "dsp", "encoder": {"kind": "dsp"}},
+    {"name": "boaw", "encoder": {"kind": "boaw", "sample_rate": 16000},
+     "pca_dims": 0, "metric": "euclidean", "min_fit_items": 50,
+     "codebook": {"k": 64, "seed": 7, "iterations": 10, "stored_frames": 128,
+                  "fit_frames_per_clip": 32, "fit_max_frames": 5000}},
+    {"name": "efficientat",
+     "encoder": {"kind": "torchscript", "model_path": "/models/ea.pt",
+                 "spec_path": "/models/ea.json", "torch_threads": 2,
+                 "allow_gpu": false, "batch_size": 8},
+     "pooling": "max", "scaling": "zscore", "pca_dims": 200,
+     "metric": "inner_product",
+     "index": {"type": "hnsw", "hnsw_m": 16, "hnsw_ef_search": 128,
+               "hnsw_ef_construction": 100}},
+    {"name": "mfcc", "encoder": {"kind": "mfcc"}, "pooling": "median",
+     "index": {"type": "ivf", "ivf_nlist": 256, "ivf_nprobe": 8}}
+  ]
+})json";
+
+TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
+  auto spaces = ParseSpaceConfigs(kGoodFile);
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  ASSERT_EQ(spaces->size(), 4u);
+
+  const SpaceConfig& dsp = (*spaces)[0];
+  EXPECT_EQ(dsp.name, "dsp");
+  EXPECT_EQ(dsp.encoder.kind, "dsp");
+  EXPECT_FALSE(dsp.boaw);
+  EXPECT_EQ(dsp.pooling, Pooling::kMeanStd);
+  EXPECT_EQ(dsp.scaling, Scaling::kMinMax);
+  EXPECT_EQ(dsp.pca_dims, 100);
+  EXPECT_EQ(dsp.metric, Metric::kCosine);
+  EXPECT_EQ(dsp.min_fit_items, 200);
+  EXPECT_EQ(dsp.index.type, IndexType::kFlat);
+
+  const SpaceConfig& boaw = (*spaces)[1];
+  EXPECT_TRUE(boaw.boaw);
+  EXPECT_EQ(boaw.encoder.kind, "mfcc");
+  EXPECT_EQ(boaw.encoder.sample_rate, 16000);
+  EXPECT_EQ(boaw.scaling, Scaling::kNone);
+  EXPECT_EQ(boaw.pca_dims, 0);
+  EXPECT_EQ(boaw.metric, Metric::kEuclidean);
+  EXPECT_EQ(boaw.min_fit_items, 50);
+  EXPECT_EQ(boaw.codebook.k, 64);
+  EXPECT_EQ(boaw.codebook.seed, 7);
+  EXPECT_EQ(boaw.codebook.iterations, 10);
+  EXPECT_EQ(boaw.codebook.stored_frames, 128);
+  EXPECT_EQ(boaw.codebook.fit_frames_per_clip, 32);
+  EXPECT_EQ(boaw.codebook.fit_max_frames, 5000);
+
+  const SpaceConfig& ea = (*spaces)[2];
+  EXPECT_EQ(ea.encoder.kind, "torchscript");
+  EXPECT_EQ(ea.encoder.model_path, "/models/ea.pt");
+  EXPECT_EQ(ea.encoder.spec_path, "/models/ea.json");
+  EXPECT_EQ(ea.encoder.torch_threads, 2);
+  EXPECT_FALSE(ea.encoder.allow_gpu);
+  EXPECT_EQ(ea.encoder.batch_size, 8);
+  EXPECT_EQ(ea.pooling, Pooling::kMax);
+  EXPECT_EQ(ea.scaling, Scaling::kZScore);
+  EXPECT_EQ(ea.pca_dims, 200);
+  EXPECT_EQ(ea.metric, Metric::kInnerProduct);
+  EXPECT_EQ(ea.index.type, IndexType::kHnsw);
+  EXPECT_EQ(ea.index.hnsw_m, 16);
+  EXPECT_EQ(ea.index.hnsw_ef_search, 128);
+  EXPECT_EQ(ea.index.hnsw_ef_construction, 100);
+
+  const SpaceConfig& mfcc = (*spaces)[3];
+  EXPECT_EQ(mfcc.pooling, Pooling::kMedian);
+  EXPECT_EQ(mfcc.index.type, IndexType::kIvf);
+  EXPECT_EQ(mfcc.index.ivf_nlist, 256);
+  EXPECT_EQ(mfcc.index.ivf_nprobe, 8);
+}
+
+TEST(SpaceConfigTest, NeuralSpacesPoolByMeanByDefault) {
+  auto spaces = ParseSpaceConfigs(
+      R"({"spaces": [{"name": "clap", "encoder": {"kind": "torchscript",
+          "model_path": "m.pt"}}]})");
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  EXPECT_EQ((*spaces)[0].pooling, Pooling::kMean);
+  EXPECT_EQ((*spaces)[0].scaling, Scaling::kNone);
+}
+
+TEST(SpaceConfigTest, BuiltInDefaultIsTheDspSpace) {
+  const SpaceConfig c = DefaultSpaceConfig();
+  EXPECT_TRUE(ValidateSpaceConfig(c).ok());
+  EXPECT_EQ(c.name, "dsp");
+  EXPECT_EQ(c.encoder.kind, "dsp");
+  EXPECT_EQ(c.pooling, Pooling::kMeanStd);
+  EXPECT_EQ(c.scaling, Scaling::kMinMax);
+  EXPECT_EQ(c.pca_dims, 100);
+  EXPECT_EQ(c.metric, Metric::kCosine);
+  EXPECT_EQ(c.index.type, IndexType::kFlat);
+  // It is what a minimal JSON declaration of a dsp space gives, too.
+  auto parsed = ParseSpaceConfigs(
+      R"({"spaces": [{"name": "dsp", "encoder": {"kind": "dsp"}}]})");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ((*parsed)[0].pooling, c.pooling);
+  EXPECT_EQ((*parsed)[0].scaling, c.scaling);
+  EXPECT_EQ((*parsed)[0].pca_dims, c.pca_dims);
+}
+
+TEST(SpaceConfigTest, EnumNamesRoundTrip) {
+  for (Pooling p :
+       {Pooling::kMean, Pooling::kMedian, Pooling::kMax, Pooling::kMeanStd}) {
+    EXPECT_EQ(*ParsePooling(PoolingName(p)), p);
+  }
+  for (Scaling s : {Scaling::kNone, Scaling::kMinMax, Scaling::kZScore}) {
+    EXPECT_EQ(*ParseScaling(ScalingName(s)), s);
+  }
+  for (Metric m :
+       {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
+    EXPECT_EQ(*ParseMetric(MetricName(m)), m);
+  }
+  for (IndexType t : {IndexType::kFlat, IndexType::kHnsw, IndexType::kIvf}) {
+    EXPECT_EQ(*ParseIndexType(IndexTypeName(t)), t);
+  }
+  EXPECT_FALSE(ParseMetric("dot").ok());
+}
+
+struct BadCase {
+  const char* json;
+  const char* expected_in_message;  // the key the error must name
+};
+
+class SpaceConfigBadValueTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(SpaceConfigBadValueTest, IsInvalidArgumentNamingTheKey) {
+  auto r = ParseSpaceConfigs(GetParam().json);
+  ASSERT_FALSE(r.ok()) << GetParam().json;
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(GetParam().expected_in_message),
+            std::string::npos)
+      << "message: " << r.status().message();
+}
+
+#define SPACE(body) "{\"spaces\": [{\"name\": \"s\", " body "}]}"
+#define DSP "\"encoder\": {\"kind\": \"dsp\"}"
+
+INSTANTIATE_TEST_SUITE_P(
+    EachKindOfError, SpaceConfigBadValueTest,
+    ::testing::Values(
+        BadCase{"not json", "invalid JSON"}, BadCase{"[1, 2]", "top level"},
+        BadCase{"{\"other\": 1}", "spaces: missing"},
+        BadCase{"{\"spaces\": []}", "spaces: must be a non-empty array"},
+        BadCase{"{\"spaces\": [3]}", "spaces[0]: must be a JSON object"},
+        BadCase{"{\"spaces\": [{\"encoder\": {\"kind\": \"dsp\"}}]}",
+                "spaces[0].name: missing"},
+        BadCase{SPACE("\"pca\": 3"), "spaces[0].encoder: missing"},
+        BadCase{SPACE(DSP ", \"pca\": 3"), "spaces[0].pca: unknown key"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", \"rate\": 1}"),
+                "spaces[0].encoder.rate: unknown key"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"wav2vec\"}"),
+                "spaces[0].encoder.kind: unknown encoder kind"},
+        BadCase{SPACE("\"encoder\": {}"), "spaces[0].encoder.kind: missing"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\"}"),
+                "spaces[0].encoder.model_path: required"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\", "
+                      "\"model_path\": \"m\", \"sample_rate\": 16000}"),
+                "spaces[0].encoder.sample_rate: unknown key"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", \"sample_rate\": 100}"),
+                "spaces[0].encoder.sample_rate: must be in [8000, 192000]"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", "
+                      "\"sample_rate\": \"22050\"}"),
+                "spaces[0].encoder.sample_rate: must be an integer"},
+        BadCase{SPACE(DSP ", \"pca_dims\": 100.5"),
+                "spaces[0].pca_dims: must be an integer"},
+        BadCase{SPACE(DSP ", \"pca_dims\": -1"),
+                "spaces[0].pca_dims: must be in [0, 1024]"},
+        BadCase{SPACE(DSP ", \"pca_dims\": 99999999999"),
+                "spaces[0].pca_dims: 99999999999 is out of range"},
+        BadCase{SPACE(DSP ", \"pooling\": \"sum\""),
+                "spaces[0].pooling: unknown value \"sum\""},
+        BadCase{SPACE(DSP ", \"pooling\": 1"),
+                "spaces[0].pooling: must be a string"},
+        BadCase{SPACE(DSP ", \"scaling\": \"l2\""), "spaces[0].scaling"},
+        BadCase{SPACE(DSP ", \"metric\": \"dot\""), "spaces[0].metric"},
+        BadCase{SPACE(DSP ", \"min_fit_items\": 1"),
+                "spaces[0].min_fit_items: must be in [2,"},
+        BadCase{SPACE(DSP ", \"codebook\": {\"k\": 10}"),
+                "spaces[0].codebook: only a \"boaw\" encoder"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"boaw\"}, "
+                      "\"codebook\": {\"k\": 1}"),
+                "spaces[0].codebook.k: must be in [2, 65536]"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"boaw\"}, "
+                      "\"codebook\": {\"size\": 10}"),
+                "spaces[0].codebook.size: unknown key"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"boaw\"}, "
+                      "\"codebook\": {\"k\": 300, \"fit_max_frames\": 10}"),
+                "spaces[0].codebook.fit_max_frames: must be in [300,"},
+        BadCase{SPACE(DSP ", \"index\": {\"type\": \"lsh\"}"),
+                "spaces[0].index.type: unknown value \"lsh\""},
+        BadCase{SPACE(DSP ", \"index\": {\"hnsw_m\": 1}"),
+                "spaces[0].index.hnsw_m: must be in [2, 256], got 1"},
+        BadCase{SPACE(DSP ", \"index\": {\"ivf_nlist\": 8, \"ivf_nprobe\": 9}"),
+                "spaces[0].index.ivf_nprobe: must be in [1, 8], got 9"},
+        BadCase{SPACE(DSP ", \"index\": {\"efSearch\": 8}"),
+                "spaces[0].index.efSearch: unknown key"},
+        BadCase{SPACE(DSP ", \"index\": []"),
+                "spaces[0].index: must be a JSON object"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\", "
+                      "\"model_path\": \"m\", \"allow_gpu\": 1}"),
+                "spaces[0].encoder.allow_gpu: must be true or false"},
+        BadCase{"{\"spaces\": [{\"name\": \"Bad Name\", " DSP "}]}",
+                "spaces[0].name:"},
+        BadCase{"{\"spaces\": [{\"name\": \"a\", " DSP "}, "
+                "{\"name\": \"a\", " DSP "}]}",
+                "spaces[1].name: duplicate space name \"a\""}));
+
+TEST(SpaceConfigTest, LoadsAFileAndReportsAMissingOne) {
+  const std::string path =
+      ::testing::TempDir() + "/space_config_test_spaces.json";
+  {
+    std::ofstream out(path);
+    out << kGoodFile;
+  }
+  auto spaces = LoadSpaceConfigFile(path);
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  EXPECT_EQ(spaces->size(), 4u);
+  std::remove(path.c_str());
+  auto missing = LoadSpaceConfigFile(path);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  {
+    std::ofstream out(path);
+    out << "{\"spaces\": [{\"name\": \"x\"}]}";
+  }
+  auto bad = LoadSpaceConfigFile(path);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find(path), std::string::npos);
+  std::remove(path.c_str());
+}
+
+// The example shipped in deploy/ and shown in docs/config.md stays valid.
+TEST(SpaceConfigTest, ShippedExampleFileParses) {
+  auto spaces = LoadSpaceConfigFile(std::string(SOUNDSEARCH_SOURCE_DIR) +
+                                    "/deploy/spaces.example.json");
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  EXPECT_GE(spaces->size(), 2u);
+}
+
+}  // namespace
+}  // namespace soundsearch

@@ -1,0 +1,449 @@
+#include "soundsearch/space.h"
+
+#include <atomic>
+#include <bitset>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace soundsearch {
+namespace {
+
+constexpr int kSampleRate = 8000;
+constexpr int kFrame = 64;  // samples per frame, no overlap
+constexpr int kBands = 8;   // 4 DFT bins per band (bins 1..32)
+
+// A small deterministic encoder: per frame, the log energies of 8 frequency
+// bands from a naive DFT. Empty input is InvalidArgument; shorter than one
+// frame is zero-padded and flagged; all-zero input is flagged silent.
+class BandEnergyEncoder : public Encoder {
+ public:
+  const std::string& kind() const override { return kind_; }
+  int sample_rate() const override { return kSampleRate; }
+  int frame_dim() const override { return kBands; }
+
+  absl::StatusOr<EncodedClip> Encode(
+      absl::Span<const float> pcm) const override {
+    if (pcm.empty()) return absl::InvalidArgumentError("empty pcm");
+    EncodedClip clip;
+    clip.flags.too_short = pcm.size() < kFrame;
+    bool silent = true;
+    for (float s : pcm) silent = silent && s == 0.0f;
+    clip.flags.silent = silent;
+    const int frames = std::max<int>(1, static_cast<int>(pcm.size()) / kFrame);
+    clip.frames = FrameMatrix(frames, kBands);
+    for (int f = 0; f < frames; ++f) {
+      for (int b = 0; b < kBands; ++b) {
+        double energy = 0;
+        for (int bin = 1 + 4 * b; bin < 5 + 4 * b; ++bin) {
+          double re = 0, im = 0;
+          for (int n = 0; n < kFrame; ++n) {
+            const size_t i = static_cast<size_t>(f) * kFrame + n;
+            const double s = i < pcm.size() ? pcm[i] : 0.0;
+            re += s * std::cos(2 * M_PI * bin * n / kFrame);
+            im -= s * std::sin(2 * M_PI * bin * n / kFrame);
+          }
+          energy += re * re + im * im;
+        }
+        clip.frames.row(f)[b] = static_cast<float>(std::log(1e-6 + energy));
+      }
+    }
+    return clip;
+  }
+
+ private:
+  std::string kind_ = "test_bands";
+};
+
+// 0.25 s of a sine at `hz` plus noise; deterministic for (hz, seed).
+std::vector<float> Tone(double hz, int seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.05f);
+  std::vector<float> pcm(kSampleRate / 4);
+  for (size_t i = 0; i < pcm.size(); ++i) {
+    pcm[i] = 0.5f * std::sin(2 * M_PI * hz * i / kSampleRate) + noise(rng);
+  }
+  return pcm;
+}
+
+double Norm(const std::vector<float>& v) {
+  double s = 0;
+  for (float x : v) s += static_cast<double>(x) * x;
+  return std::sqrt(s);
+}
+
+double Cosine(const float* a, const float* b, int n) {
+  double ab = 0, aa = 0, bb = 0;
+  for (int i = 0; i < n; ++i) {
+    ab += static_cast<double>(a[i]) * b[i];
+    aa += static_cast<double>(a[i]) * a[i];
+    bb += static_cast<double>(b[i]) * b[i];
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+class SpaceTest : public ::testing::Test {
+ protected:
+  // Four tone classes (one per pair of bands), `per_class` clips each.
+  static constexpr double kClassHz[4] = {250, 1000, 2000, 3500};
+
+  SpaceConfig Config() const {
+    SpaceConfig c;
+    c.name = "test";
+    c.pooling = Pooling::kMeanStd;  // 16 dims
+    c.scaling = Scaling::kZScore;
+    c.pca_dims = 6;
+    c.min_fit_items = 20;
+    return c;
+  }
+
+  std::unique_ptr<Space> MakeSpace(const SpaceConfig& c) const {
+    auto space = Space::Create(c, std::make_unique<BandEnergyEncoder>());
+    EXPECT_TRUE(space.ok()) << space.status();
+    return space.ok() ? std::move(*space) : nullptr;
+  }
+
+  // Embeds class-labelled clips; labels_[i] is the class of item i.
+  std::vector<RawEmbedding> EmbedCollection(const Space& space, int per_class,
+                                            int seed_base,
+                                            std::vector<int>* labels) const {
+    std::vector<RawEmbedding> out;
+    for (int i = 0; i < per_class; ++i) {
+      for (int c = 0; c < 4; ++c) {
+        auto raw = space.Embed(
+            Tone(kClassHz[c] * (1.0 + 0.01 * i), seed_base + 10 * i + c));
+        EXPECT_TRUE(raw.ok()) << raw.status();
+        out.push_back(std::move(*raw));
+        if (labels != nullptr) labels->push_back(c);
+      }
+    }
+    return out;
+  }
+};
+
+constexpr double SpaceTest::kClassHz[4];
+
+TEST_F(SpaceTest, CreateValidates) {
+  SpaceConfig c = Config();
+  EXPECT_EQ(Space::Create(c, nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  c.pca_dims = -3;
+  EXPECT_EQ(
+      Space::Create(c, std::make_unique<BandEnergyEncoder>()).status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SpaceTest, EmbedPoolsTheEncoderFrames) {
+  auto space = MakeSpace(Config());
+  ASSERT_NE(space, nullptr);
+  EXPECT_EQ(space->sample_rate(), kSampleRate);
+  EXPECT_EQ(space->pooled_dim(), 2 * kBands);
+  const std::vector<float> pcm = Tone(1000, 1);
+  auto raw = space->Embed(pcm);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_EQ(raw->pooled.size(), 2u * kBands);
+  EXPECT_EQ(raw->frames.num_frames(), 0);  // not a boaw space
+  // Means are the per-band averages of the encoder's frames.
+  auto clip = BandEnergyEncoder().Encode(pcm);
+  ASSERT_TRUE(clip.ok());
+  for (int b = 0; b < kBands; ++b) {
+    double sum = 0;
+    for (int f = 0; f < clip->frames.num_frames(); ++f) {
+      sum += clip->frames.row(f)[b];
+    }
+    EXPECT_NEAR(raw->pooled[b], sum / clip->frames.num_frames(), 1e-4);
+    EXPECT_GE(raw->pooled[kBands + b], 0.0f);
+  }
+  // Deterministic, and flags pass through.
+  EXPECT_TRUE(*space->Embed(pcm) == *raw);
+  auto short_clip = space->Embed(std::vector<float>(10, 0.0f));
+  ASSERT_TRUE(short_clip.ok());
+  EXPECT_TRUE(short_clip->flags.too_short);
+  EXPECT_TRUE(short_clip->flags.silent);
+  EXPECT_EQ(space->Embed({}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SpaceTest, BeforeFitProjectsTheNormalisedPooledVector) {
+  auto space = MakeSpace(Config());
+  ASSERT_NE(space, nullptr);
+  EXPECT_FALSE(space->is_fitted());
+  EXPECT_EQ(space->fitted_version(), 0u);
+  EXPECT_EQ(space->index_dim(), 2 * kBands);
+  auto raw = space->Embed(Tone(2000, 3));
+  ASSERT_TRUE(raw.ok());
+  uint64_t version = 99;
+  auto v = space->Project(*raw, &version);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(version, 0u);
+  ASSERT_EQ(v->size(), raw->pooled.size());
+  const double n = Norm(raw->pooled);
+  for (size_t i = 0; i < v->size(); ++i) {
+    EXPECT_NEAR((*v)[i], raw->pooled[i] / n, 1e-6);
+  }
+  SpaceConfig ip = Config();
+  ip.metric = Metric::kInnerProduct;
+  auto ip_space = MakeSpace(ip);
+  EXPECT_EQ(*ip_space->Project(*raw), raw->pooled);  // as is
+  RawEmbedding wrong = *raw;
+  wrong.pooled.pop_back();
+  EXPECT_EQ(space->Project(wrong).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SpaceTest, NeedsFitFollowsMinFitItemsUntilFitted) {
+  auto space = MakeSpace(Config());
+  EXPECT_FALSE(space->needs_fit(19));
+  EXPECT_TRUE(space->needs_fit(20));
+  ASSERT_TRUE(space->Fit(EmbedCollection(*space, 5, 100, nullptr)).ok());
+  EXPECT_FALSE(space->needs_fit(1000));
+}
+
+TEST_F(SpaceTest, FitReducesNormalisesSeparatesClassesAndRefitBumpsVersion) {
+  auto space = MakeSpace(Config());
+  std::vector<int> labels;
+  const auto collection = EmbedCollection(*space, 10, 100, &labels);
+  ASSERT_TRUE(space->Fit(collection).ok());
+  EXPECT_EQ(space->fitted_version(), 1u);
+  EXPECT_EQ(space->index_dim(), 6);
+
+  int dim = 0;
+  uint64_t version = 0;
+  auto all = space->ProjectBatch(collection, &version, &dim);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(version, 1u);
+  ASSERT_EQ(dim, 6);
+  ASSERT_EQ(all->size(), collection.size() * 6);
+  // Unit norm, and the same vectors as one-at-a-time Project.
+  for (size_t i = 0; i < collection.size(); ++i) {
+    std::vector<float> row(all->begin() + i * 6, all->begin() + (i + 1) * 6);
+    EXPECT_NEAR(Norm(row), 1.0, 1e-5);
+    auto single = space->Project(collection[i]);
+    ASSERT_TRUE(single.ok());
+    for (int d = 0; d < 6; ++d) EXPECT_NEAR((*single)[d], row[d], 1e-5);
+  }
+  // Nearest neighbour by cosine (query left out) shares the query's class.
+  int correct = 0;
+  const int n = static_cast<int>(collection.size());
+  for (int q = 0; q < n; ++q) {
+    int best = -1;
+    double best_cos = -2;
+    for (int j = 0; j < n; ++j) {
+      if (j == q) continue;
+      const double c = Cosine(&(*all)[q * 6], &(*all)[j * 6], 6);
+      if (c > best_cos) best_cos = c, best = j;
+    }
+    correct += labels[best] == labels[q];
+  }
+  EXPECT_EQ(correct, n);
+
+  // Refit on another collection: new version, different projection.
+  const auto other = EmbedCollection(*space, 6, 500, nullptr);
+  const auto before = *space->Project(collection[0]);
+  ASSERT_TRUE(space->Fit(other).ok());
+  EXPECT_EQ(space->fitted_version(), 2u);
+  EXPECT_NE(*space->Project(collection[0]), before);
+}
+
+TEST_F(SpaceTest, FitCapsPcaDimsByItemsAndRejectsTooFew) {
+  SpaceConfig c = Config();
+  c.pca_dims = 100;
+  auto space = MakeSpace(c);
+  const auto few = EmbedCollection(*space, 2, 100, nullptr);  // 8 items
+  ASSERT_TRUE(space->Fit(few).ok());
+  EXPECT_EQ(space->index_dim(), 7);
+  EXPECT_EQ(space->Fit(absl::MakeConstSpan(few.data(), 1)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(space->fitted_version(), 1u);  // failed fit keeps the old state
+}
+
+TEST_F(SpaceTest, MetricsWithoutNormalisationLeaveNormsAlone) {
+  SpaceConfig c = Config();
+  c.metric = Metric::kEuclidean;
+  c.scaling = Scaling::kNone;
+  c.pca_dims = 0;
+  auto space = MakeSpace(c);
+  const auto collection = EmbedCollection(*space, 5, 100, nullptr);
+  ASSERT_TRUE(space->Fit(collection).ok());
+  // No scaling, no PCA, no normalisation: the identity.
+  EXPECT_EQ(*space->Project(collection[3]), collection[3].pooled);
+  c.metric = Metric::kCosine;
+  auto cosine = MakeSpace(c);
+  ASSERT_TRUE(cosine->Fit(collection).ok());
+  EXPECT_NEAR(Norm(*cosine->Project(collection[3])), 1.0, 1e-6);
+}
+
+TEST_F(SpaceTest, FittedStateRoundTripsIntoAFreshSpace) {
+  auto space = MakeSpace(Config());
+  EXPECT_EQ(space->SerializeFittedState().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  const auto collection = EmbedCollection(*space, 8, 100, nullptr);
+  ASSERT_TRUE(space->Fit(collection).ok());
+  ASSERT_TRUE(space->Fit(collection).ok());  // version 2
+  auto blob = space->SerializeFittedState();
+  ASSERT_TRUE(blob.ok()) << blob.status();
+
+  auto fresh = MakeSpace(Config());
+  ASSERT_TRUE(fresh->LoadFittedState(*blob).ok());
+  EXPECT_EQ(fresh->fitted_version(), 2u);
+  EXPECT_EQ(fresh->index_dim(), space->index_dim());
+  for (const RawEmbedding& raw : collection) {
+    EXPECT_EQ(*fresh->Project(raw), *space->Project(raw));
+  }
+  EXPECT_EQ(*fresh->SerializeFittedState(), *blob);
+}
+
+TEST_F(SpaceTest, CorruptOrForeignFittedStateIsRejectedAndOldStateKept) {
+  auto space = MakeSpace(Config());
+  ASSERT_TRUE(space->Fit(EmbedCollection(*space, 5, 100, nullptr)).ok());
+  const std::string blob = *space->SerializeFittedState();
+
+  auto fresh = MakeSpace(Config());
+  std::string bad = blob;
+  bad[bad.size() / 2] ^= 0x08;
+  EXPECT_EQ(fresh->LoadFittedState(bad).code(), absl::StatusCode::kDataLoss);
+  EXPECT_FALSE(fresh->LoadFittedState(blob.substr(0, 20)).ok());
+  EXPECT_FALSE(fresh->LoadFittedState("").ok());
+  EXPECT_FALSE(fresh->is_fitted());
+
+  SpaceConfig other = Config();
+  other.pca_dims = 4;  // config changed since the state was fitted
+  auto changed = MakeSpace(other);
+  EXPECT_EQ(changed->LoadFittedState(blob).code(),
+            absl::StatusCode::kFailedPrecondition);
+  other = Config();
+  other.name = "elsewhere";
+  EXPECT_EQ(MakeSpace(other)->LoadFittedState(blob).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SpaceTest, BagOfAudioWordsSpaceEndToEnd) {
+  SpaceConfig c = Config();
+  c.boaw = true;
+  c.encoder.kind = "mfcc";
+  c.scaling = Scaling::kNone;
+  c.pca_dims = 8;
+  c.codebook.k = 16;
+  c.codebook.stored_frames = 20;
+  c.codebook.fit_frames_per_clip = 10;
+  auto space = MakeSpace(c);
+  ASSERT_NE(space, nullptr);
+  std::vector<int> labels;
+  const auto collection = EmbedCollection(*space, 8, 100, &labels);
+  // 0.25 s = 31 frames of 64 samples; 20 evenly spaced ones are kept.
+  ASSERT_EQ(collection[0].frames.num_frames(), 20);
+  EXPECT_EQ(collection[0].frames.dim, kBands);
+
+  // Before a codebook exists: the normalised pooled MFCC statistics.
+  EXPECT_EQ(space->index_dim(), 2 * kBands);
+  EXPECT_NEAR(Norm(*space->Project(collection[0])), 1.0, 1e-6);
+
+  ASSERT_TRUE(space->Fit(collection).ok());
+  EXPECT_EQ(space->index_dim(), 8);
+  int dim = 0;
+  auto all = space->ProjectBatch(collection, nullptr, &dim);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(dim, 8);
+  const int n = static_cast<int>(collection.size());
+  int correct = 0;
+  for (int q = 0; q < n; ++q) {
+    int best = -1;
+    double best_cos = -2;
+    for (int j = 0; j < n; ++j) {
+      if (j == q) continue;
+      const double cs = Cosine(&(*all)[q * 8], &(*all)[j * 8], 8);
+      if (cs > best_cos) best_cos = cs, best = j;
+    }
+    correct += labels[best] == labels[q];
+  }
+  EXPECT_GE(correct, n * 9 / 10);
+
+  // A raw embedding without frames cannot be quantised.
+  RawEmbedding no_frames = collection[0];
+  no_frames.frames = FrameMatrix();
+  EXPECT_EQ(space->Project(no_frames).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // Round trip of the whole fitted state (codebook included).
+  auto fresh = MakeSpace(c);
+  ASSERT_TRUE(fresh->LoadFittedState(*space->SerializeFittedState()).ok());
+  for (const RawEmbedding& raw : collection) {
+    EXPECT_EQ(*fresh->Project(raw), *space->Project(raw));
+  }
+  // And through the store's encoding of the raw embeddings.
+  auto decoded = RawEmbedding::Decode(collection[5].Encode());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*space->Project(*decoded), *space->Project(collection[5]));
+}
+
+TEST_F(SpaceTest, ConcurrentProjectSeesEitherTheOldOrTheNewState) {
+  auto space = MakeSpace(Config());
+  auto reference = MakeSpace(Config());
+  const auto a = EmbedCollection(*space, 10, 100, nullptr);
+  const auto b = EmbedCollection(*space, 10, 900, nullptr);
+  const auto probes = EmbedCollection(*space, 2, 5000, nullptr);
+
+  // Expected projections per fitted version, from the same fit sequence on
+  // a reference space (fits are deterministic).
+  constexpr int kFits = 6;
+  std::map<uint64_t, std::vector<std::vector<float>>> expected;
+  for (int v = 0; v <= kFits; ++v) {
+    if (v > 0) ASSERT_TRUE(reference->Fit(v % 2 ? a : b).ok());
+    ASSERT_EQ(reference->fitted_version(), static_cast<uint64_t>(v));
+    for (const RawEmbedding& p : probes) {
+      expected[v].push_back(*reference->Project(p));
+    }
+  }
+
+  std::atomic<bool> done{false};
+  std::atomic<int> mismatches{0}, errors{0}, projections{0};
+  std::atomic<uint32_t> seen_versions{0};  // bit v: version v was observed
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      size_t i = t;
+      while (!done.load()) {
+        const size_t p = i++ % probes.size();
+        uint64_t version = 0;
+        auto v = space->Project(probes[p], &version);
+        if (!v.ok() || version > kFits) {
+          ++errors;
+          continue;
+        }
+        if (*v != expected.at(version)[p]) ++mismatches;
+        seen_versions |= 1u << version;
+        ++projections;
+      }
+    });
+  }
+  auto wait_for_more = [&](int more) {
+    const int target = projections.load() + errors.load() + more;
+    while (projections.load() + errors.load() < target) {
+      std::this_thread::yield();
+    }
+  };
+  wait_for_more(50);  // readers are running on the unfitted state
+  for (int v = 1; v <= kFits; ++v) {
+    EXPECT_TRUE(space->Fit(v % 2 ? a : b).ok());  // no ASSERT: join first
+    wait_for_more(50);  // a fit of 40 items takes microseconds: let the
+                        // readers catch up so that every state is exercised
+  }
+  done = true;
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(seen_versions.load(), (1u << (kFits + 1)) - 1);  // 0..kFits
+  std::cout << "projections: " << projections.load() << ", versions seen: "
+            << std::bitset<kFits + 1>(seen_versions.load()) << "\n";
+  EXPECT_EQ(space->fitted_version(), static_cast<uint64_t>(kFits));
+}
+
+}  // namespace
+}  // namespace soundsearch
