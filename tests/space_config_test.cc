@@ -42,7 +42,7 @@ TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
   EXPECT_EQ(dsp.pooling, Pooling::kMeanStd);
   EXPECT_EQ(dsp.scaling, Scaling::kMinMax);
   EXPECT_EQ(dsp.pca_dims, 100);
-  EXPECT_EQ(dsp.metric, Metric::kCosine);
+  EXPECT_EQ(dsp.metric, SpaceMetric::kCosine);
   EXPECT_EQ(dsp.min_fit_items, 200);
   EXPECT_EQ(dsp.index.type, IndexType::kFlat);
 
@@ -52,7 +52,7 @@ TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
   EXPECT_EQ(boaw.encoder.sample_rate, 16000);
   EXPECT_EQ(boaw.scaling, Scaling::kNone);
   EXPECT_EQ(boaw.pca_dims, 0);
-  EXPECT_EQ(boaw.metric, Metric::kEuclidean);
+  EXPECT_EQ(boaw.metric, SpaceMetric::kEuclidean);
   EXPECT_EQ(boaw.min_fit_items, 50);
   EXPECT_EQ(boaw.codebook.k, 64);
   EXPECT_EQ(boaw.codebook.seed, 7);
@@ -71,7 +71,7 @@ TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
   EXPECT_EQ(ea.pooling, Pooling::kMax);
   EXPECT_EQ(ea.scaling, Scaling::kZScore);
   EXPECT_EQ(ea.pca_dims, 200);
-  EXPECT_EQ(ea.metric, Metric::kInnerProduct);
+  EXPECT_EQ(ea.metric, SpaceMetric::kInnerProduct);
   EXPECT_EQ(ea.index.type, IndexType::kHnsw);
   EXPECT_EQ(ea.index.hnsw_m, 16);
   EXPECT_EQ(ea.index.hnsw_ef_search, 128);
@@ -101,7 +101,7 @@ TEST(SpaceConfigTest, BuiltInDefaultIsTheDspSpace) {
   EXPECT_EQ(c.pooling, Pooling::kMeanStd);
   EXPECT_EQ(c.scaling, Scaling::kMinMax);
   EXPECT_EQ(c.pca_dims, 100);
-  EXPECT_EQ(c.metric, Metric::kCosine);
+  EXPECT_EQ(c.metric, SpaceMetric::kCosine);
   EXPECT_EQ(c.index.type, IndexType::kFlat);
   // It is what a minimal JSON declaration of a dsp space gives, too.
   auto parsed = ParseSpaceConfigs(
@@ -120,8 +120,8 @@ TEST(SpaceConfigTest, EnumNamesRoundTrip) {
   for (Scaling s : {Scaling::kNone, Scaling::kMinMax, Scaling::kZScore}) {
     EXPECT_EQ(*ParseScaling(ScalingName(s)), s);
   }
-  for (Metric m :
-       {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
+  for (SpaceMetric m : {SpaceMetric::kCosine, SpaceMetric::kInnerProduct,
+                        SpaceMetric::kEuclidean}) {
     EXPECT_EQ(*ParseMetric(MetricName(m)), m);
   }
   for (IndexType t : {IndexType::kFlat, IndexType::kHnsw, IndexType::kIvf}) {

@@ -189,7 +189,7 @@ TEST_F(SpaceTest, BeforeFitProjectsTheNormalisedPooledVector) {
     EXPECT_NEAR((*v)[i], raw->pooled[i] / n, 1e-6);
   }
   SpaceConfig ip = Config();
-  ip.metric = Metric::kInnerProduct;
+  ip.metric = SpaceMetric::kInnerProduct;
   auto ip_space = MakeSpace(ip);
   EXPECT_EQ(*ip_space->Project(*raw), raw->pooled);  // as is
   RawEmbedding wrong = *raw;
@@ -266,7 +266,7 @@ TEST_F(SpaceTest, FitCapsPcaDimsByItemsAndRejectsTooFew) {
 
 TEST_F(SpaceTest, MetricsWithoutNormalisationLeaveNormsAlone) {
   SpaceConfig c = Config();
-  c.metric = Metric::kEuclidean;
+  c.metric = SpaceMetric::kEuclidean;
   c.scaling = Scaling::kNone;
   c.pca_dims = 0;
   auto space = MakeSpace(c);
@@ -274,7 +274,7 @@ TEST_F(SpaceTest, MetricsWithoutNormalisationLeaveNormsAlone) {
   ASSERT_TRUE(space->Fit(collection).ok());
   // No scaling, no PCA, no normalisation: the identity.
   EXPECT_EQ(*space->Project(collection[3]), collection[3].pooled);
-  c.metric = Metric::kCosine;
+  c.metric = SpaceMetric::kCosine;
   auto cosine = MakeSpace(c);
   ASSERT_TRUE(cosine->Fit(collection).ok());
   EXPECT_NEAR(Norm(*cosine->Project(collection[3])), 1.0, 1e-6);

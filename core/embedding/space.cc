@@ -28,7 +28,7 @@ ProjectionOptions ProjectionOptionsFor(const SpaceConfig& c) {
   ProjectionOptions o;
   o.scaling = c.scaling;
   o.pca_dims = c.pca_dims;
-  o.l2_normalize = c.metric == Metric::kCosine;
+  o.l2_normalize = c.metric == SpaceMetric::kCosine;
   return o;
 }
 
@@ -107,7 +107,7 @@ absl::StatusOr<std::vector<float>> Space::ProjectWith(
     for (const RawEmbedding& raw : raws) {
       out.insert(out.end(), raw.pooled.begin(), raw.pooled.end());
     }
-    if (config_.metric == Metric::kCosine) {
+    if (config_.metric == SpaceMetric::kCosine) {
       L2NormalizeRows(out.data(), static_cast<int64_t>(raws.size()),
                       pooled_dim_);
     }

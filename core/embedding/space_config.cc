@@ -30,10 +30,10 @@ constexpr NamedValue<Pooling> kPoolings[] = {{"mean", Pooling::kMean},
 constexpr NamedValue<Scaling> kScalings[] = {{"none", Scaling::kNone},
                                              {"minmax", Scaling::kMinMax},
                                              {"zscore", Scaling::kZScore}};
-constexpr NamedValue<Metric> kMetrics[] = {
-    {"cosine", Metric::kCosine},
-    {"inner_product", Metric::kInnerProduct},
-    {"euclidean", Metric::kEuclidean}};
+constexpr NamedValue<SpaceMetric> kMetrics[] = {
+    {"cosine", SpaceMetric::kCosine},
+    {"inner_product", SpaceMetric::kInnerProduct},
+    {"euclidean", SpaceMetric::kEuclidean}};
 constexpr NamedValue<IndexType> kIndexTypes[] = {{"flat", IndexType::kFlat},
                                                  {"hnsw", IndexType::kHnsw},
                                                  {"ivf", IndexType::kIvf}};
@@ -302,7 +302,7 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
 
 const char* PoolingName(Pooling p) { return NameOf(kPoolings, p); }
 const char* ScalingName(Scaling s) { return NameOf(kScalings, s); }
-const char* MetricName(Metric m) { return NameOf(kMetrics, m); }
+const char* MetricName(SpaceMetric m) { return NameOf(kMetrics, m); }
 const char* IndexTypeName(IndexType t) { return NameOf(kIndexTypes, t); }
 
 absl::StatusOr<Pooling> ParsePooling(absl::string_view name) {
@@ -311,7 +311,7 @@ absl::StatusOr<Pooling> ParsePooling(absl::string_view name) {
 absl::StatusOr<Scaling> ParseScaling(absl::string_view name) {
   return ParseName(kScalings, name, "scaling");
 }
-absl::StatusOr<Metric> ParseMetric(absl::string_view name) {
+absl::StatusOr<SpaceMetric> ParseMetric(absl::string_view name) {
   return ParseName(kMetrics, name, "metric");
 }
 absl::StatusOr<IndexType> ParseIndexType(absl::string_view name) {

@@ -30,7 +30,7 @@ enum class Scaling {
 };
 
 // Search function of the space (what the index ranks by).
-enum class Metric {
+enum class SpaceMetric {
   kCosine,        // MCSS: vectors are L2-normalised, index by inner product
   kInnerProduct,  // MIPS: no normalisation
   kEuclidean,     // NNS: smallest L2 distance, no normalisation
@@ -43,11 +43,11 @@ enum class IndexType { kFlat, kHnsw, kIvf };
 // the accepted names).
 const char* PoolingName(Pooling p);
 const char* ScalingName(Scaling s);
-const char* MetricName(Metric m);
+const char* MetricName(SpaceMetric m);
 const char* IndexTypeName(IndexType t);
 absl::StatusOr<Pooling> ParsePooling(absl::string_view name);
 absl::StatusOr<Scaling> ParseScaling(absl::string_view name);
-absl::StatusOr<Metric> ParseMetric(absl::string_view name);
+absl::StatusOr<SpaceMetric> ParseMetric(absl::string_view name);
 absl::StatusOr<IndexType> ParseIndexType(absl::string_view name);
 
 // Bag-of-audio-words codebook (spaces whose encoder is "boaw").
@@ -76,7 +76,9 @@ struct IndexConfig {
   int ivf_nprobe = 16;             // IVF lists probed per query, [1, nlist]
 };
 
-// Defaults are the built-in `dsp` space (DefaultSpaceConfig()).
+// Defaults are the built-in `dsp` space (DefaultSpaceConfig()). Like the
+// other structs here, a value type: not synchronised; the free functions in
+// this header are thread-safe.
 struct SpaceConfig {
   // Unique per server: [a-z0-9_-], 1..64 characters. Keys store and index.
   std::string name = "dsp";
@@ -92,7 +94,7 @@ struct SpaceConfig {
   // 200; any value in [1, 1024] is accepted. Capped at fit time by the input
   // dimension and by (items - 1).
   int pca_dims = 100;
-  Metric metric = Metric::kCosine;
+  SpaceMetric metric = SpaceMetric::kCosine;
   // Space::needs_fit() turns true once the collection holds this many sounds
   // (>= 2).
   int min_fit_items = 200;
