@@ -118,7 +118,7 @@ absl::StatusOr<std::vector<SystemReport>> EvaluateFrameRecipes(
     ProjectionOptions popts;
     popts.scaling = r.scaling;
     popts.pca_dims = r.pca_dims;
-    popts.l2_normalize = r.metric == Metric::kCosine;
+    popts.l2_normalize = r.metric == SpaceMetric::kCosine;
     auto projection = Projection::Fit(rows, in_dim, popts);
     if (!projection.ok()) return Named(r.name, projection.status());
     auto vectors = projection->Apply(rows);
@@ -136,8 +136,8 @@ std::vector<FrameRecipe> SweepRecipes(Scaling scaling,
   std::vector<FrameRecipe> out;
   for (Pooling p : {Pooling::kMean, Pooling::kMedian, Pooling::kMax}) {
     for (int pca : {100, 200, 0}) {
-      for (Metric m :
-           {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
+      for (SpaceMetric m :
+           {SpaceMetric::kCosine, SpaceMetric::kInnerProduct, SpaceMetric::kEuclidean}) {
         FrameRecipe r;
         r.name = absl::StrCat(PoolingName(p), "-pca",
                               pca == 0 ? "none" : absl::StrCat(pca), "-",

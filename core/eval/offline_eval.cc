@@ -132,13 +132,13 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
   return out;
 }
 
-SimilarityMetric ToSimilarityMetric(Metric metric) {
+SimilarityMetric ToSimilarityMetric(SpaceMetric metric) {
   switch (metric) {
-    case Metric::kCosine:
+    case SpaceMetric::kCosine:
       return SimilarityMetric::kCosine;
-    case Metric::kInnerProduct:
+    case SpaceMetric::kInnerProduct:
       return SimilarityMetric::kInnerProduct;
-    case Metric::kEuclidean:
+    case SpaceMetric::kEuclidean:
       return SimilarityMetric::kEuclidean;
   }
   return SimilarityMetric::kCosine;

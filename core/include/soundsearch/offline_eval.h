@@ -60,7 +60,7 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
     absl::Span<const std::string> paths, int num_threads);
 
 // The evaluation metric that ranks like a space's search function.
-SimilarityMetric ToSimilarityMetric(Metric metric);
+SimilarityMetric ToSimilarityMetric(SpaceMetric metric);
 
 // What evaluating one space produced.
 struct SpaceEvaluation {
