@@ -6,7 +6,8 @@ three panels (MAP@15, MAP@150, MR1): rows pooling x PCA, columns the search
 function, each cell annotated with its value, the best cell of each panel
 outlined.
 
-Usage: /usr/bin/python3 tools/plot_sweep.py SWEEP.csv OUT.png [TITLE]
+Usage: /usr/bin/python3 tools/plot_sweep.py SWEEP.csv OUT.png [TITLE [NOTE]]
+(NOTE: a second, smaller title line, e.g. how PCA was capped.)
 Needs Debian's python3-matplotlib (scripts/setup installs it).
 """
 import csv
@@ -45,7 +46,12 @@ def main():
         g = grids[c]
         lower_better = c == "mr1"
         cmap = "viridis_r" if lower_better else "viridis"
-        im = ax.imshow(g, cmap=cmap, aspect="auto")
+        # MR1 spans two orders of magnitude (MIPS without PCA): log colours.
+        norm = (matplotlib.colors.LogNorm(vmin=max(np.nanmin(g), 0.05),
+                                          vmax=max(np.nanmax(g), 0.1))
+                if lower_better else None)
+        im = ax.imshow(np.maximum(g, 0.05) if lower_better else g, cmap=cmap,
+                       norm=norm, aspect="auto")
         best = np.nanargmin(g) if lower_better else np.nanargmax(g)
         bi, bj = np.unravel_index(best, g.shape)
         lo, hi = np.nanmin(g), np.nanmax(g)
@@ -53,7 +59,11 @@ def main():
             for j in range(g.shape[1]):
                 v = g[i, j]
                 text = f"{v:.1f}" if lower_better else f"{v:.3f}"
-                frac = 0.5 if hi == lo else (v - lo) / (hi - lo)
+                if lower_better:
+                    lv, llo, lhi = (np.log(max(x, 0.05)) for x in (v, lo, hi))
+                    frac = 0.5 if lhi == llo else (lv - llo) / (lhi - llo)
+                else:
+                    frac = 0.5 if hi == lo else (v - lo) / (hi - lo)
                 dark = frac > 0.5 if lower_better else frac < 0.5
                 ax.text(j, i, text, ha="center", va="center", fontsize=10,
                         color="white" if dark else "black",
@@ -65,9 +75,12 @@ def main():
         for k in (len(PCAS) - 0.5, 2 * len(PCAS) - 0.5):
             ax.axhline(k, color="white", linewidth=2)
         name = c.upper().replace("MAP@", "MAP@")
-        ax.set_title(f"{name} ({'lower' if lower_better else 'higher'} is better)")
+        scale = ", log colours" if lower_better else ""
+        ax.set_title(f"{name} ({'lower' if lower_better else 'higher'} "
+                     f"is better{scale})")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-    fig.suptitle(title, fontsize=12)
+    note = sys.argv[4] if len(sys.argv) > 4 else ""
+    fig.suptitle(title + ("\n" + note if note else ""), fontsize=12)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     print(f"wrote {out}")
