@@ -58,7 +58,10 @@ def main():
         for i in range(g.shape[0]):
             for j in range(g.shape[1]):
                 v = g[i, j]
-                text = f"{v:.1f}" if lower_better else f"{v:.3f}"
+                if lower_better:
+                    text = f"{v:.2f}" if v < 10 else f"{v:.1f}"
+                else:
+                    text = f"{v:.3f}"
                 if lower_better:
                     lv, llo, lhi = (np.log(max(x, 0.05)) for x in (v, lo, hi))
                     frac = 0.5 if lhi == llo else (lv - llo) / (lhi - llo)
