@@ -56,9 +56,9 @@ class OfflineEvalTest : public ::testing::Test {
     for (int c = 0; c < 3; ++c) {
       for (int k = 0; k < kPerClass; ++k) {
         const std::string name = absl::StrCat(kClasses[c], "_", k, ".wav");
-        ASSERT_TRUE(test::WritePcm16Wav(dir_->File(name), MakeClip(c, k),
-                                        kRate, 1)
-                        .ok());
+        ASSERT_TRUE(
+            test::WritePcm16Wav(dir_->File(name), MakeClip(c, k), kRate, 1)
+                .ok());
         absl::StrAppend(&csv, name, ",", kClasses[c], ",synthetic\n");
       }
     }
@@ -135,8 +135,8 @@ TEST_F(OfflineEvalTest, DspSpaceSeparatesTheClassesAndShuffledLabelsDoNot) {
   EXPECT_GT(fake->macro.mr1, 0.5);
 
   // Neighbours of a tone are tones.
-  auto nn = NearestNeighbours(ev->vectors, ev->dim, SimilarityMetric::kCosine,
-                              0, 5);
+  auto nn =
+      NearestNeighbours(ev->vectors, ev->dim, SimilarityMetric::kCosine, 0, 5);
   ASSERT_TRUE(nn.ok());
   ASSERT_EQ(nn->size(), 5u);
   for (const Neighbour& n : *nn) {
@@ -232,8 +232,7 @@ TEST_F(OfflineEvalTest, FrameRecipeOfTheSpaceMatchesTheSpace) {
   r.metric = d.metric;
   auto reports = EvaluateFrameRecipes(*clips, c.items, {r}, {}, 2);
   ASSERT_TRUE(reports.ok()) << reports.status();
-  EXPECT_NEAR((*reports)[0].report.macro.map[0], ev->report.macro.map[0],
-              1e-9);
+  EXPECT_NEAR((*reports)[0].report.macro.map[0], ev->report.macro.map[0], 1e-9);
   EXPECT_NEAR((*reports)[0].report.macro.mr1, ev->report.macro.mr1, 1e-9);
 }
 
@@ -248,12 +247,11 @@ TEST_F(OfflineEvalTest, AblationSelectsTheColumnsOfEachGroup) {
   ASSERT_EQ(by_name.size(), recipes->size());
   EXPECT_TRUE(by_name.at("base").columns.empty());
   // only pitch: its 2 base columns and their 2 deltas.
-  EXPECT_THAT(by_name.at("only pitch").columns,
-              ::testing::ElementsAre(layout.pitch.offset,
-                                     layout.pitch.offset + 1,
-                                     layout.base_dim + layout.pitch.offset,
-                                     layout.base_dim + layout.pitch.offset +
-                                         1));
+  EXPECT_THAT(
+      by_name.at("only pitch").columns,
+      ::testing::ElementsAre(layout.pitch.offset, layout.pitch.offset + 1,
+                             layout.base_dim + layout.pitch.offset,
+                             layout.base_dim + layout.pitch.offset + 1));
   EXPECT_EQ(by_name.at("without mfcc").columns.size(),
             static_cast<size_t>(layout.frame_dim - 2 * layout.mfcc.size));
   EXPECT_EQ(by_name.at("without deltas").columns.size(),

@@ -119,6 +119,23 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
   return a;
 }
 
+// A JSON string literal of `s` (quotes, backslashes and control characters
+// escaped).
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += absl::StrFormat("\\u%04x", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 absl::Status WriteText(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);
   f << text;
@@ -130,8 +147,9 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
 
 std::string RecipeLine(const SpaceConfig& c) {
   return absl::StrCat(PoolingName(c.pooling), ", ", ScalingName(c.scaling),
-                      ", PCA ", c.pca_dims == 0 ? "none" : absl::StrCat(c.pca_dims),
-                      ", ", MetricName(c.metric));
+                      ", PCA ",
+                      c.pca_dims == 0 ? "none" : absl::StrCat(c.pca_dims), ", ",
+                      MetricName(c.metric));
 }
 
 std::string NeighboursText(const OfflineCollection& coll,
@@ -155,7 +173,8 @@ std::string NeighboursText(const OfflineCollection& coll,
       const bool rel =
           std::find(labels.begin(), labels.end(), label) != labels.end();
       same += rel;
-      parts.push_back(absl::StrCat(absl::StrJoin(labels, "+"), rel ? "" : " (x)"));
+      parts.push_back(
+          absl::StrCat(absl::StrJoin(labels, "+"), rel ? "" : " (x)"));
     }
     absl::StrAppend(&out, "- ", coll.items[q].id, " [", label, "] ", same, "/",
                     nn->size(), ": ", absl::StrJoin(parts, ", "), "\n");
@@ -198,13 +217,13 @@ absl::Status Run(const Args& args) {
   eopts.reference_denominator = args.reference;
   eopts.num_threads = args.threads;
 
-  std::string json = "{\"manifest\": \"" + args.manifest + "\", \"spaces\": [";
+  std::string json = absl::StrCat("{\"manifest\": ", JsonString(args.manifest),
+                                  ", \"spaces\": [");
   bool first_json = true;
   for (const SpaceConfig& config : configs) {
     ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
-    std::cerr << "space " << config.name << ": embedding "
-              << coll.paths.size() << " files at " << space->sample_rate()
-              << " Hz\n";
+    std::cerr << "space " << config.name << ": embedding " << coll.paths.size()
+              << " files at " << space->sample_rate() << " Hz\n";
     ASSIGN_OR_RETURN(std::vector<RawEmbedding> raws,
                      EmbedFiles(*space, *decoder, coll.paths, args.threads));
     ASSIGN_OR_RETURN(SpaceEvaluation ev,
@@ -214,10 +233,10 @@ absl::Status Run(const Args& args) {
       AddFamilyScores(families, excluded, &ev.report);
     }
     if (args.json) {
-      absl::StrAppend(&json, first_json ? "" : ", ", "{\"space\": \"",
-                      config.name, "\", \"index_dim\": ", ev.dim,
-                      ", \"report\": ", RetrievalReportToJson(ev.report, -1),
-                      "}");
+      absl::StrAppend(
+          &json, first_json ? "" : ", ",
+          "{\"space\": ", JsonString(config.name), ", \"index_dim\": ", ev.dim,
+          ", \"report\": ", RetrievalReportToJson(ev.report, -1), "}");
       first_json = false;
     } else {
       std::cout << "## space `" << config.name << "` ("
@@ -252,16 +271,14 @@ absl::Status Run(const Args& args) {
     if (args.sweep) {
       std::vector<FrameRecipe> recipes = SweepRecipes(config.scaling);
       std::vector<FrameRecipe> with_own = recipes;
-      own.name = absl::StrCat("(space: ", PoolingName(config.pooling), "-pca",
-                              config.pca_dims == 0
-                                  ? "none"
-                                  : absl::StrCat(config.pca_dims),
-                              "-", MetricName(config.metric), ")");
+      own.name = absl::StrCat(
+          "(space: ", PoolingName(config.pooling), "-pca",
+          config.pca_dims == 0 ? "none" : absl::StrCat(config.pca_dims), "-",
+          MetricName(config.metric), ")");
       with_own.push_back(own);
-      ASSIGN_OR_RETURN(
-          std::vector<SystemReport> reports,
-          EvaluateFrameRecipes(clips, coll.items, with_own, eopts,
-                               args.threads));
+      ASSIGN_OR_RETURN(std::vector<SystemReport> reports,
+                       EvaluateFrameRecipes(clips, coll.items, with_own, eopts,
+                                            args.threads));
       const std::string table = SweepTableMarkdown(reports);
       reports.pop_back();
       const std::string csv = SweepCsv(recipes, reports);
@@ -277,8 +294,7 @@ absl::Status Run(const Args& args) {
             absl::StrCat(args.sweep_out, "/", config.name, "_sweep.md"),
             table));
         RETURN_IF_ERROR(WriteText(
-            absl::StrCat(args.sweep_out, "/", config.name, "_sweep.csv"),
-            csv));
+            absl::StrCat(args.sweep_out, "/", config.name, "_sweep.csv"), csv));
       }
     }
     if (args.ablation) {
@@ -295,8 +311,8 @@ absl::Status Run(const Args& args) {
       if (args.json) {
         std::cerr << table;
       } else {
-        std::cout << "### ablation of `" << config.name << "` (base: "
-                  << RecipeLine(config) << ")\n\n"
+        std::cout << "### ablation of `" << config.name
+                  << "` (base: " << RecipeLine(config) << ")\n\n"
                   << table << "\n";
       }
       if (!args.sweep_out.empty()) {

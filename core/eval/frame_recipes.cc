@@ -52,9 +52,9 @@ absl::StatusOr<std::vector<float>> PoolAll(absl::Span<const EncodedClip> clips,
           pooled = Pool(sel, pooling);
         }
         if (!pooled.ok()) {
-          return absl::Status(pooled.status().code(),
-                              absl::StrCat("clip ", i, ": ",
-                                           pooled.status().message()));
+          return absl::Status(
+              pooled.status().code(),
+              absl::StrCat("clip ", i, ": ", pooled.status().message()));
         }
         std::copy(pooled->begin(), pooled->end(),
                   out.begin() + i * static_cast<int64_t>(*dim));
@@ -90,9 +90,8 @@ absl::StatusOr<std::vector<SystemReport>> EvaluateFrameRecipes(
     }
     for (int c : r.columns) {
       if (c < 0 || c >= frame_dim) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(r.name, ": column ", c, " not in [0, ", frame_dim,
-                         ")"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            r.name, ": column ", c, " not in [0, ", frame_dim, ")"));
       }
     }
   }
@@ -109,8 +108,7 @@ absl::StatusOr<std::vector<SystemReport>> EvaluateFrameRecipes(
       int dim = 0;
       auto pooled = PoolAll(clips, r.columns, r.pooling, num_threads, &dim);
       if (!pooled.ok()) return Named(r.name, pooled.status());
-      it = pooled_cache
-               .emplace(key, std::make_pair(*std::move(pooled), dim))
+      it = pooled_cache.emplace(key, std::make_pair(*std::move(pooled), dim))
                .first;
     }
     const std::vector<float>& rows = it->second.first;
@@ -136,8 +134,8 @@ std::vector<FrameRecipe> SweepRecipes(Scaling scaling,
   std::vector<FrameRecipe> out;
   for (Pooling p : {Pooling::kMean, Pooling::kMedian, Pooling::kMax}) {
     for (int pca : {100, 200, 0}) {
-      for (SpaceMetric m :
-           {SpaceMetric::kCosine, SpaceMetric::kInnerProduct, SpaceMetric::kEuclidean}) {
+      for (SpaceMetric m : {SpaceMetric::kCosine, SpaceMetric::kInnerProduct,
+                            SpaceMetric::kEuclidean}) {
         FrameRecipe r;
         r.name = absl::StrCat(PoolingName(p), "-pca",
                               pca == 0 ? "none" : absl::StrCat(pca), "-",
@@ -158,8 +156,8 @@ std::string SweepCsv(absl::Span<const FrameRecipe> recipes,
                      absl::Span<const SystemReport> reports) {
   const std::array<int, 2> cutoffs =
       reports.empty() ? std::array<int, 2>{15, 150} : reports[0].report.cutoffs;
-  std::string out = absl::StrCat("pooling,pca,metric,map@", cutoffs[0],
-                                 ",map@", cutoffs[1], ",mr1\n");
+  std::string out = absl::StrCat("pooling,pca,metric,map@", cutoffs[0], ",map@",
+                                 cutoffs[1], ",mr1\n");
   for (size_t i = 0; i < recipes.size() && i < reports.size(); ++i) {
     const FrameRecipe& r = recipes[i];
     const RetrievalScores& s = reports[i].report.macro;
@@ -174,9 +172,8 @@ std::string SweepCsv(absl::Span<const FrameRecipe> recipes,
 absl::StatusOr<std::vector<FrameRecipe>> DspAblationRecipes(
     const EncoderOptions& encoder, const FrameRecipe& base_in) {
   if (encoder.kind != "dsp") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dsp ablation needs a dsp encoder, got \"", encoder.kind,
-                     "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dsp ablation needs a dsp encoder, got \"", encoder.kind, "\""));
   }
   ASSIGN_OR_RETURN(DspFrameLayout layout, DspFrameLayout::For(encoder));
   FrameRecipe base = base_in;
@@ -185,10 +182,13 @@ absl::StatusOr<std::vector<FrameRecipe>> DspAblationRecipes(
   std::vector<FrameRecipe> out = {base};
 
   const std::vector<std::pair<const char*, DspRange>> groups = {
-      {"log_mel", layout.log_mel},   {"mfcc", layout.mfcc},
+      {"log_mel", layout.log_mel},
+      {"mfcc", layout.mfcc},
       {"spectral_shape", layout.spectral_shape},
-      {"contrast", layout.contrast}, {"zcr", layout.zcr},
-      {"rms", layout.rms},           {"pitch", layout.pitch}};
+      {"contrast", layout.contrast},
+      {"zcr", layout.zcr},
+      {"rms", layout.rms},
+      {"pitch", layout.pitch}};
   auto columns_of = [&](const std::vector<size_t>& keep, bool deltas) {
     std::vector<int> cols;
     for (size_t g : keep) AppendRange(groups[g].second, &cols);

@@ -19,8 +19,7 @@ absl::StatusOr<OfflineCollection> LoadOfflineCollection(
     const std::string& manifest_path, const std::string& audio_dir) {
   ASSIGN_OR_RETURN(std::vector<ManifestRow> rows, ReadManifest(manifest_path));
   if (rows.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(manifest_path, ": no rows"));
+    return absl::InvalidArgumentError(absl::StrCat(manifest_path, ": no rows"));
   }
   std::string dir = audio_dir;
   if (dir.empty()) {
@@ -32,9 +31,9 @@ absl::StatusOr<OfflineCollection> LoadOfflineCollection(
   std::set<std::string> seen;
   for (ManifestRow& row : rows) {
     if (!seen.insert(row.fname).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          manifest_path, ":", row.line, ": repeated fname \"", row.fname,
-          "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(manifest_path, ":", row.line, ": repeated fname \"",
+                       row.fname, "\""));
     }
     out.paths.push_back(absl::StrCat(dir, "/", row.fname));
     out.items.push_back(LabeledItem{row.fname, std::move(row.labels)});
@@ -67,9 +66,9 @@ absl::Status ParallelFor(int64_t n, int num_threads,
       }
     }
   };
-  const int extra =
-      static_cast<int>(std::min<int64_t>(num_threads, std::max<int64_t>(n, 1))) -
-      1;
+  const int extra = static_cast<int>(std::min<int64_t>(
+                        num_threads, std::max<int64_t>(n, 1))) -
+                    1;
   std::vector<std::thread> threads;
   threads.reserve(extra);
   for (int t = 0; t < extra; ++t) threads.emplace_back(work);
@@ -89,15 +88,15 @@ absl::StatusOr<std::vector<EncodedClip>> EncodeFiles(
       [&](int64_t i) -> absl::Status {
         auto audio = decoder.DecodeFile(paths[i], request);
         if (!audio.ok()) {
-          return absl::Status(audio.status().code(),
-                              absl::StrCat(paths[i], ": ",
-                                           audio.status().message()));
+          return absl::Status(
+              audio.status().code(),
+              absl::StrCat(paths[i], ": ", audio.status().message()));
         }
         auto clip = encoder.Encode(audio->samples);
         if (!clip.ok()) {
-          return absl::Status(clip.status().code(),
-                              absl::StrCat(paths[i], ": ",
-                                           clip.status().message()));
+          return absl::Status(
+              clip.status().code(),
+              absl::StrCat(paths[i], ": ", clip.status().message()));
         }
         out[i] = *std::move(clip);
         return absl::OkStatus();
@@ -116,15 +115,15 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
       [&](int64_t i) -> absl::Status {
         auto audio = decoder.DecodeFile(paths[i], request);
         if (!audio.ok()) {
-          return absl::Status(audio.status().code(),
-                              absl::StrCat(paths[i], ": ",
-                                           audio.status().message()));
+          return absl::Status(
+              audio.status().code(),
+              absl::StrCat(paths[i], ": ", audio.status().message()));
         }
         auto raw = space.Embed(audio->samples);
         if (!raw.ok()) {
-          return absl::Status(raw.status().code(),
-                              absl::StrCat(paths[i], ": ",
-                                           raw.status().message()));
+          return absl::Status(
+              raw.status().code(),
+              absl::StrCat(paths[i], ": ", raw.status().message()));
         }
         out[i] = *std::move(raw);
         return absl::OkStatus();
@@ -171,9 +170,8 @@ absl::StatusOr<std::vector<Neighbour>> NearestNeighbours(
   }
   const int64_t n = static_cast<int64_t>(vectors.size() / dim);
   if (query < 0 || query >= n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("NearestNeighbours: query ", query, " not in [0, ", n,
-                     ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "NearestNeighbours: query ", query, " not in [0, ", n, ")"));
   }
   auto row = [&](int64_t i) { return vectors.data() + i * dim; };
   auto dot = [&](const float* a, const float* b) {
