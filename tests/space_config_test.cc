@@ -110,6 +110,40 @@ TEST(SpaceConfigTest, BuiltInDefaultIsTheDspSpace) {
   EXPECT_EQ((*parsed)[0].pooling, c.pooling);
   EXPECT_EQ((*parsed)[0].scaling, c.scaling);
   EXPECT_EQ((*parsed)[0].pca_dims, c.pca_dims);
+  // Encoder defaults: the log-mel bands are left out (docs/quality.md), the
+  // other groups and the deltas are in, for built-in and JSON spaces alike.
+  EXPECT_FALSE(c.encoder.dsp_log_mel);
+  EXPECT_TRUE(c.encoder.dsp_mfcc && c.encoder.dsp_spectral_shape &&
+              c.encoder.dsp_contrast && c.encoder.dsp_zcr &&
+              c.encoder.dsp_rms && c.encoder.dsp_pitch &&
+              c.encoder.dsp_deltas);
+  EXPECT_EQ(c.encoder.n_mfcc, 20);
+  EXPECT_FALSE((*parsed)[0].encoder.dsp_log_mel);
+}
+
+TEST(SpaceConfigTest, ReadsFrontEndAndDescriptorSwitches) {
+  auto parsed = ParseSpaceConfigs(R"({"spaces": [
+      {"name": "d", "encoder": {"kind": "dsp", "n_fft": 2048,
+       "hop_length": 256, "n_mfcc": 13, "dsp_n_mels": 40, "dsp_log_mel": true,
+       "dsp_mfcc": false, "dsp_spectral_shape": false, "dsp_contrast": false,
+       "dsp_zcr": false, "dsp_rms": false, "dsp_pitch": true,
+       "dsp_deltas": false}},
+      {"name": "b", "encoder": {"kind": "boaw", "n_mfcc": 13,
+       "mfcc_n_mels": 32, "mfcc_deltas": true}}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const EncoderOptions& d = (*parsed)[0].encoder;
+  EXPECT_EQ(d.n_fft, 2048);
+  EXPECT_EQ(d.hop_length, 256);
+  EXPECT_EQ(d.n_mfcc, 13);
+  EXPECT_EQ(d.dsp_n_mels, 40);
+  EXPECT_TRUE(d.dsp_log_mel);
+  EXPECT_FALSE(d.dsp_mfcc || d.dsp_spectral_shape || d.dsp_contrast ||
+               d.dsp_zcr || d.dsp_rms || d.dsp_deltas);
+  EXPECT_TRUE(d.dsp_pitch);
+  const EncoderOptions& b = (*parsed)[1].encoder;
+  EXPECT_EQ(b.n_mfcc, 13);
+  EXPECT_EQ(b.mfcc_n_mels, 32);
+  EXPECT_TRUE(b.mfcc_deltas);
 }
 
 TEST(SpaceConfigTest, EnumNamesRoundTrip) {
@@ -175,6 +209,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", "
                       "\"sample_rate\": \"22050\"}"),
                 "spaces[0].encoder.sample_rate: must be an integer"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"boaw\", "
+                      "\"dsp_log_mel\": true}"),
+                "spaces[0].encoder.dsp_log_mel: unknown key"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", "
+                      "\"mfcc_deltas\": true}"),
+                "spaces[0].encoder.mfcc_deltas: unknown key"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", "
+                      "\"n_mfcc\": 80}"),
+                "spaces[0].encoder.n_mfcc: must be in [1, 64], got 80"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", "
+                      "\"n_fft\": 32}"),
+                "spaces[0].encoder.n_fft: must be in [64, 65536]"},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", "
+                      "\"dsp_mfcc\": false, \"dsp_spectral_shape\": false, "
+                      "\"dsp_contrast\": false, \"dsp_zcr\": false, "
+                      "\"dsp_rms\": false, \"dsp_pitch\": false}"),
+                "spaces[0].encoder: a dsp encoder needs at least one"},
         BadCase{SPACE(DSP ", \"pca_dims\": 100.5"),
                 "spaces[0].pca_dims: must be an integer"},
         BadCase{SPACE(DSP ", \"pca_dims\": -1"),

@@ -224,6 +224,26 @@ absl::Status ParseEncoder(const Json& j, const std::string& path,
     }
   } else {
     RETURN_IF_ERROR(r.GetInt("sample_rate", &enc.sample_rate));
+    // Front end and descriptor choices (EncoderOptions; docs/config.md).
+    // Encoder::Create checks their ranges.
+    RETURN_IF_ERROR(r.GetInt("n_fft", &enc.n_fft));
+    RETURN_IF_ERROR(r.GetInt("hop_length", &enc.hop_length));
+    RETURN_IF_ERROR(r.GetInt("n_mfcc", &enc.n_mfcc));
+    if (enc.kind == "dsp") {
+      RETURN_IF_ERROR(r.GetInt("dsp_n_mels", &enc.dsp_n_mels));
+      RETURN_IF_ERROR(r.GetBool("dsp_log_mel", &enc.dsp_log_mel));
+      RETURN_IF_ERROR(r.GetBool("dsp_mfcc", &enc.dsp_mfcc));
+      RETURN_IF_ERROR(
+          r.GetBool("dsp_spectral_shape", &enc.dsp_spectral_shape));
+      RETURN_IF_ERROR(r.GetBool("dsp_contrast", &enc.dsp_contrast));
+      RETURN_IF_ERROR(r.GetBool("dsp_zcr", &enc.dsp_zcr));
+      RETURN_IF_ERROR(r.GetBool("dsp_rms", &enc.dsp_rms));
+      RETURN_IF_ERROR(r.GetBool("dsp_pitch", &enc.dsp_pitch));
+      RETURN_IF_ERROR(r.GetBool("dsp_deltas", &enc.dsp_deltas));
+    } else {
+      RETURN_IF_ERROR(r.GetInt("mfcc_n_mels", &enc.mfcc_n_mels));
+      RETURN_IF_ERROR(r.GetBool("mfcc_deltas", &enc.mfcc_deltas));
+    }
   }
   return r.RejectUnknownKeys();
 }
@@ -318,6 +338,12 @@ absl::StatusOr<IndexType> ParseIndexType(absl::string_view name) {
   return ParseName(kIndexTypes, name, "index type");
 }
 
+EncoderOptions DefaultSpaceEncoderOptions() {
+  EncoderOptions options;
+  options.dsp_log_mel = false;  // see space_config.h and docs/quality.md
+  return options;
+}
+
 SpaceConfig DefaultSpaceConfig() { return SpaceConfig(); }
 
 absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
@@ -352,8 +378,25 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
     RETURN_IF_ERROR(
         CheckRange("encoder.batch_size", c.encoder.batch_size, 1, 4096));
   } else {
+    const EncoderOptions& e = c.encoder;
     RETURN_IF_ERROR(
-        CheckRange("encoder.sample_rate", c.encoder.sample_rate, 8000, 192000));
+        CheckRange("encoder.sample_rate", e.sample_rate, 8000, 192000));
+    RETURN_IF_ERROR(CheckRange("encoder.n_fft", e.n_fft, 64, 65536));
+    RETURN_IF_ERROR(CheckRange("encoder.hop_length", e.hop_length, 1, 65536));
+    if (kind == "dsp") {
+      RETURN_IF_ERROR(CheckRange("encoder.dsp_n_mels", e.dsp_n_mels, 1, 1024));
+      RETURN_IF_ERROR(CheckRange("encoder.n_mfcc", e.n_mfcc, 1, e.dsp_n_mels));
+      if (!(e.dsp_log_mel || e.dsp_mfcc || e.dsp_spectral_shape ||
+            e.dsp_contrast || e.dsp_zcr || e.dsp_rms || e.dsp_pitch)) {
+        return absl::InvalidArgumentError(
+            "encoder: a dsp encoder needs at least one descriptor group");
+      }
+    } else {
+      RETURN_IF_ERROR(
+          CheckRange("encoder.mfcc_n_mels", e.mfcc_n_mels, 1, 1024));
+      RETURN_IF_ERROR(
+          CheckRange("encoder.n_mfcc", e.n_mfcc, 1, e.mfcc_n_mels));
+    }
   }
   RETURN_IF_ERROR(CheckRange("pca_dims", c.pca_dims, 0, 1024));
   RETURN_IF_ERROR(CheckRange("min_fit_items", c.min_fit_items, 2, kIntMax));

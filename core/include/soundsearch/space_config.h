@@ -76,6 +76,13 @@ struct IndexConfig {
   int ivf_nprobe = 16;             // IVF lists probed per query, [1, nlist]
 };
 
+// Encoder options of a space that does not set them: the EncoderOptions
+// defaults except dsp_log_mel = false. A dsp space keeps the MFCCs computed
+// from the 64 log-mel bands but not the bands themselves: after per-dimension
+// scaling, 256 of the 400 pooled dimensions were log-mel statistics, which
+// then dominated the cosine and the PCA (docs/quality.md measures it).
+EncoderOptions DefaultSpaceEncoderOptions();
+
 // Defaults are the built-in `dsp` space (DefaultSpaceConfig()). Like the
 // other structs here, a value type: not synchronised; the free functions in
 // this header are thread-safe.
@@ -83,8 +90,9 @@ struct SpaceConfig {
   // Unique per server: [a-z0-9_-], 1..64 characters. Keys store and index.
   std::string name = "dsp";
   // Encoder options. For a bag-of-audio-words space `boaw` is true and
-  // encoder.kind is "mfcc" (the JSON kind "boaw" sets both).
-  EncoderOptions encoder;
+  // encoder.kind is "mfcc" (the JSON kind "boaw" sets both). JSON configs
+  // start from these defaults too.
+  EncoderOptions encoder = DefaultSpaceEncoderOptions();
   bool boaw = false;
   // Frame pooling. For boaw spaces it defines the vector used before a
   // codebook has been fitted (see docs/embedding.md).
@@ -103,7 +111,9 @@ struct SpaceConfig {
 };
 
 // The built-in space used when the server is given no config file: `dsp`
-// encoder, mean_std pooling, minmax scaling (the classic Freesound descriptor
+// encoder (DefaultSpaceEncoderOptions(): every descriptor group but the
+// log-mel bands, with deltas; 72 values per frame), mean_std pooling, minmax
+// scaling (the classic Freesound descriptor
 // scaled each descriptor to [0, 1] before its PCA; without scaling, PCA would
 // be dominated by descriptors with large units such as Hz), PCA 100, cosine,
 // flat (exact) index.

@@ -1,0 +1,351 @@
+// soundsearch-eval: offline retrieval quality of spaces on a labelled
+// collection (docs/quality.md). A thin main over soundsearch/offline_eval.h
+// and soundsearch/frame_recipes.h.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "soundsearch/audio_decoder.h"
+#include "soundsearch/encoder.h"
+#include "soundsearch/frame_recipes.h"
+#include "soundsearch/label_families.h"
+#include "soundsearch/offline_eval.h"
+#include "soundsearch/retrieval_report.h"
+#include "soundsearch/retrieval_sweep.h"
+#include "soundsearch/space.h"
+#include "soundsearch/space_config.h"
+#include "soundsearch/status_macros.h"
+
+namespace soundsearch {
+namespace {
+
+constexpr char kUsage[] =
+    R"(usage: soundsearch-eval --manifest CSV [options]
+
+Builds each space in memory over the collection (decode, embed, fit on the
+whole collection, project) and prints label-based (macro) and instance-based
+(micro) MAP@15, MAP@150 and MR1 (exact search, query left out).
+
+  --manifest CSV        FSD50K-form manifest (fname, labels[, tags])
+  --audio-dir DIR       folder of the audio files (default: the manifest's)
+  --space-config FILE   JSON config with "spaces" (default: built-in dsp)
+  --space NAME          evaluate only this space of the config
+  --families FILE       label -> family JSON; adds family scores
+  --exclude-labels FILE labels left out of family averages
+  --reference-mode      AP denominator min(N, R + 1) (published code)
+  --json                print JSON instead of markdown
+  --sweep               27-system sweep (pooling x PCA x search function)
+                        over each non-boaw space's encoder frames
+  --ablation            dsp descriptor/scaling/pooling/PCA ablation around
+                        each dsp space's recipe
+  --sweep-out DIR       write <space>_sweep.{md,csv} / <space>_ablation.md
+  --neighbours K        print the K nearest neighbours of the first clip of
+                        each label (per space)
+  --threads N           decoding/encoding/evaluation threads (default 2)
+)";
+
+struct Args {
+  std::string manifest, audio_dir, space_config, space, families, exclude;
+  std::string sweep_out;
+  bool reference = false, json = false, sweep = false, ablation = false;
+  int neighbours = 0;
+  int threads = 2;
+};
+
+absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> absl::StatusOr<std::string> {
+      if (i + 1 >= argc) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      }
+      return std::string(argv[++i]);
+    };
+    auto int_value = [&](int lo) -> absl::StatusOr<int> {
+      ASSIGN_OR_RETURN(std::string v, value());
+      int n = 0;
+      if (!absl::SimpleAtoi(v, &n) || n < lo) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(flag, ": expected an integer >= ", lo, ", got ", v));
+      }
+      return n;
+    };
+    if (flag == "--manifest") {
+      ASSIGN_OR_RETURN(a.manifest, value());
+    } else if (flag == "--audio-dir") {
+      ASSIGN_OR_RETURN(a.audio_dir, value());
+    } else if (flag == "--space-config") {
+      ASSIGN_OR_RETURN(a.space_config, value());
+    } else if (flag == "--space") {
+      ASSIGN_OR_RETURN(a.space, value());
+    } else if (flag == "--families") {
+      ASSIGN_OR_RETURN(a.families, value());
+    } else if (flag == "--exclude-labels") {
+      ASSIGN_OR_RETURN(a.exclude, value());
+    } else if (flag == "--sweep-out") {
+      ASSIGN_OR_RETURN(a.sweep_out, value());
+    } else if (flag == "--threads") {
+      ASSIGN_OR_RETURN(a.threads, int_value(1));
+    } else if (flag == "--neighbours") {
+      ASSIGN_OR_RETURN(a.neighbours, int_value(0));
+    } else if (flag == "--reference-mode") {
+      a.reference = true;
+    } else if (flag == "--json") {
+      a.json = true;
+    } else if (flag == "--sweep") {
+      a.sweep = true;
+    } else if (flag == "--ablation") {
+      a.ablation = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag ", flag));
+    }
+  }
+  if (a.manifest.empty()) {
+    return absl::InvalidArgumentError("--manifest is required");
+  }
+  if (a.exclude.size() > 0 && a.families.empty()) {
+    return absl::InvalidArgumentError("--exclude-labels needs --families");
+  }
+  return a;
+}
+
+// A JSON string literal of `s` (quotes, backslashes and control characters
+// escaped).
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += absl::StrFormat("\\u%04x", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+absl::Status WriteText(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  f.close();
+  if (!f) return absl::InternalError(absl::StrCat("cannot write ", path));
+  std::cerr << "wrote " << path << "\n";
+  return absl::OkStatus();
+}
+
+std::string RecipeLine(const SpaceConfig& c) {
+  return absl::StrCat(PoolingName(c.pooling), ", ", ScalingName(c.scaling),
+                      ", PCA ",
+                      c.pca_dims == 0 ? "none" : absl::StrCat(c.pca_dims), ", ",
+                      MetricName(c.metric));
+}
+
+std::string NeighboursText(const OfflineCollection& coll,
+                           const SpaceEvaluation& ev, int k) {
+  std::string out;
+  std::map<std::string, int64_t> first_of_label;
+  for (int64_t i = 0; i < static_cast<int64_t>(coll.items.size()); ++i) {
+    for (const std::string& l : coll.items[i].labels) {
+      first_of_label.emplace(l, i);
+    }
+  }
+  for (const auto& [label, q] : first_of_label) {
+    auto metric = ParseSimilarityMetric(ev.report.metric);
+    if (!metric.ok()) continue;
+    auto nn = NearestNeighbours(ev.vectors, ev.dim, *metric, q, k);
+    if (!nn.ok()) continue;
+    int same = 0;
+    std::vector<std::string> parts;
+    for (const Neighbour& n : *nn) {
+      const auto& labels = coll.items[n.index].labels;
+      const bool rel =
+          std::find(labels.begin(), labels.end(), label) != labels.end();
+      same += rel;
+      parts.push_back(
+          absl::StrCat(absl::StrJoin(labels, "+"), rel ? "" : " (x)"));
+    }
+    absl::StrAppend(&out, "- ", coll.items[q].id, " [", label, "] ", same, "/",
+                    nn->size(), ": ", absl::StrJoin(parts, ", "), "\n");
+  }
+  return out;
+}
+
+absl::Status Run(const Args& args) {
+  ASSIGN_OR_RETURN(OfflineCollection coll,
+                   LoadOfflineCollection(args.manifest, args.audio_dir));
+  std::vector<SpaceConfig> configs;
+  if (args.space_config.empty()) {
+    configs.push_back(DefaultSpaceConfig());
+  } else {
+    ASSIGN_OR_RETURN(configs, LoadSpaceConfigFile(args.space_config));
+  }
+  if (!args.space.empty()) {
+    std::vector<SpaceConfig> kept;
+    for (SpaceConfig& c : configs) {
+      if (c.name == args.space) kept.push_back(std::move(c));
+    }
+    if (kept.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("no space named \"", args.space, "\""));
+    }
+    configs = std::move(kept);
+  }
+  LabelFamilies families;
+  std::vector<std::string> excluded;
+  if (!args.families.empty()) {
+    ASSIGN_OR_RETURN(families, ReadLabelFamiliesFile(args.families));
+  }
+  if (!args.exclude.empty()) {
+    ASSIGN_OR_RETURN(excluded, ReadLabelListFile(args.exclude));
+  }
+  AudioDecoderOptions dopts;
+  ASSIGN_OR_RETURN(std::unique_ptr<AudioDecoder> decoder,
+                   AudioDecoder::Create(dopts));
+  RetrievalEvalOptions eopts;
+  eopts.reference_denominator = args.reference;
+  eopts.num_threads = args.threads;
+
+  std::string json = absl::StrCat("{\"manifest\": ", JsonString(args.manifest),
+                                  ", \"spaces\": [");
+  bool first_json = true;
+  for (const SpaceConfig& config : configs) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
+    std::cerr << "space " << config.name << ": embedding " << coll.paths.size()
+              << " files at " << space->sample_rate() << " Hz\n";
+    ASSIGN_OR_RETURN(std::vector<RawEmbedding> raws,
+                     EmbedFiles(*space, *decoder, coll.paths, args.threads));
+    ASSIGN_OR_RETURN(SpaceEvaluation ev,
+                     FitAndEvaluateSpace(*space, raws, coll.items, eopts));
+    raws.clear();
+    if (!args.families.empty()) {
+      AddFamilyScores(families, excluded, &ev.report);
+    }
+    if (args.json) {
+      absl::StrAppend(
+          &json, first_json ? "" : ", ",
+          "{\"space\": ", JsonString(config.name), ", \"index_dim\": ", ev.dim,
+          ", \"report\": ", RetrievalReportToJson(ev.report, -1), "}");
+      first_json = false;
+    } else {
+      std::cout << "## space `" << config.name << "` ("
+                << (config.boaw ? "boaw" : config.encoder.kind) << ", "
+                << RecipeLine(config) << "; index dim " << ev.dim << ")\n\n"
+                << RetrievalReportToMarkdown(ev.report) << "\n";
+    }
+    if (args.neighbours > 0 && !args.json) {
+      std::cout << "### nearest neighbours (" << args.neighbours
+                << ", first clip of each label; (x) = other label)\n\n"
+                << NeighboursText(coll, ev, args.neighbours) << "\n";
+    }
+    if ((!args.sweep && !args.ablation) || config.boaw) {
+      if ((args.sweep || args.ablation) && config.boaw) {
+        std::cerr << "space " << config.name
+                  << ": boaw space, no sweep/ablation\n";
+      }
+      continue;
+    }
+    // Sweep / ablation: encode once, keep the frames, many recipes.
+    ASSIGN_OR_RETURN(std::unique_ptr<Encoder> encoder,
+                     Encoder::Create(config.encoder));
+    std::cerr << "space " << config.name << ": encoding frames\n";
+    ASSIGN_OR_RETURN(std::vector<EncodedClip> clips,
+                     EncodeFiles(*encoder, *decoder, coll.paths, args.threads));
+    FrameRecipe own;
+    own.name = "base";
+    own.pooling = config.pooling;
+    own.scaling = config.scaling;
+    own.pca_dims = config.pca_dims;
+    own.metric = config.metric;
+    if (args.sweep) {
+      std::vector<FrameRecipe> recipes = SweepRecipes(config.scaling);
+      std::vector<FrameRecipe> with_own = recipes;
+      own.name = absl::StrCat(
+          "(space: ", PoolingName(config.pooling), "-pca",
+          config.pca_dims == 0 ? "none" : absl::StrCat(config.pca_dims), "-",
+          MetricName(config.metric), ")");
+      with_own.push_back(own);
+      ASSIGN_OR_RETURN(std::vector<SystemReport> reports,
+                       EvaluateFrameRecipes(clips, coll.items, with_own, eopts,
+                                            args.threads));
+      const std::string table = SweepTableMarkdown(reports);
+      reports.pop_back();
+      const std::string csv = SweepCsv(recipes, reports);
+      if (args.json) {
+        std::cerr << table;
+      } else {
+        std::cout << "### sweep of `" << config.name << "` (scaling "
+                  << ScalingName(config.scaling) << ", label-based)\n\n"
+                  << table << "\n";
+      }
+      if (!args.sweep_out.empty()) {
+        RETURN_IF_ERROR(WriteText(
+            absl::StrCat(args.sweep_out, "/", config.name, "_sweep.md"),
+            table));
+        RETURN_IF_ERROR(WriteText(
+            absl::StrCat(args.sweep_out, "/", config.name, "_sweep.csv"), csv));
+      }
+    }
+    if (args.ablation) {
+      if (config.encoder.kind != "dsp") {
+        std::cerr << "space " << config.name << ": not dsp, no ablation\n";
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::vector<FrameRecipe> recipes,
+                       DspAblationRecipes(config.encoder, own));
+      ASSIGN_OR_RETURN(std::vector<SystemReport> reports,
+                       EvaluateFrameRecipes(clips, coll.items, recipes, eopts,
+                                            args.threads));
+      const std::string table = SweepTableMarkdown(reports);
+      if (args.json) {
+        std::cerr << table;
+      } else {
+        std::cout << "### ablation of `" << config.name
+                  << "` (base: " << RecipeLine(config) << ")\n\n"
+                  << table << "\n";
+      }
+      if (!args.sweep_out.empty()) {
+        RETURN_IF_ERROR(WriteText(
+            absl::StrCat(args.sweep_out, "/", config.name, "_ablation.md"),
+            table));
+      }
+    }
+  }
+  if (args.json) std::cout << json << "]}\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace soundsearch
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << soundsearch::kUsage;
+      return 0;
+    }
+  }
+  auto args = soundsearch::ParseArgs(argc, argv);
+  if (!args.ok()) {
+    std::cerr << "soundsearch-eval: " << args.status().message() << "\n\n"
+              << soundsearch::kUsage;
+    return 2;
+  }
+  absl::Status s = soundsearch::Run(*args);
+  if (!s.ok()) {
+    std::cerr << "soundsearch-eval: " << s << "\n";
+    return 1;
+  }
+  return 0;
+}
