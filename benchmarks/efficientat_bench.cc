@@ -65,7 +65,8 @@ std::vector<float> TestSignal(double seconds, uint32_t seed) {
   std::vector<float> pcm(n);
   double f0 = 220;
   for (int i = 0; i < n; ++i) {
-    if (i % (kRate / 2) == 0) f0 = 440.0 * std::pow(2.0, (note(rng) - 69) / 12.0);
+    if (i % (kRate / 2) == 0)
+      f0 = 440.0 * std::pow(2.0, (note(rng) - 69) / 12.0);
     const double t = static_cast<double>(i) / kRate;
     double x = 0;
     for (int h = 1; h <= 4; ++h) x += std::sin(2 * M_PI * f0 * h * t) / h;
@@ -83,8 +84,8 @@ int EncoderBench(const std::string& model, double clip_seconds, int repeats) {
   const std::vector<float> pcm = TestSignal(clip_seconds, 1);
   std::printf("encoder: %s, one %.0f s clip, median of %d runs\n",
               model.c_str(), clip_seconds, repeats);
-  std::printf("%-7s %-7s %12s %9s %10s %10s\n", "threads", "batch",
-              "wall/clip", "xRT", "xRT/core", "xRT/CPU-s");
+  std::printf("%-7s %-7s %12s %9s %10s %10s\n", "threads", "batch", "wall/clip",
+              "xRT", "xRT/core", "xRT/CPU-s");
   for (int threads : {1, 2}) {
     for (int batch : {1, 16}) {
       EncoderOptions options;
@@ -162,7 +163,9 @@ int IngestBench(const std::string& model, int n) {
   const double clip_seconds = 10.0;
   for (int i = 0; i < n; ++i) {
     const std::string path = dir->path() + "/c.wav";
-    if (!test::WritePcm16Wav(path, TestSignal(clip_seconds, 100 + i), kRate, 1).ok()) return 1;
+    if (!test::WritePcm16Wav(path, TestSignal(clip_seconds, 100 + i), kRate, 1)
+             .ok())
+      return 1;
     auto bytes = test::ReadFileBytes(path);
     if (!bytes.ok()) return 1;
     clips.push_back(*bytes);
@@ -182,14 +185,18 @@ int IngestBench(const std::string& model, int n) {
   }
   std::vector<SpaceConfig> dsp_only = {(*spaces)[0]};
   const double audio = n * clip_seconds;
-  std::printf("\ningest: %d clips of %.0f s (32 kHz PCM16 WAV), one at a time, "
-              "synced writes\n", n, clip_seconds);
+  std::printf(
+      "\ningest: %d clips of %.0f s (32 kHz PCM16 WAV), one at a time, "
+      "synced writes\n",
+      n, clip_seconds);
   const double base = Ingest(dsp_only, clips, dir->path() + "/dsp");
   std::printf("  dsp only          %6.2f clips/s  %7.1f xRT\n", n / base,
               audio / base);
   const double both = Ingest(*spaces, clips, dir->path() + "/both");
-  std::printf("  dsp + efficientat %6.2f clips/s  %7.1f xRT  (%.2fx the time "
-              "of dsp only)\n", n / both, audio / both, both / base);
+  std::printf(
+      "  dsp + efficientat %6.2f clips/s  %7.1f xRT  (%.2fx the time "
+      "of dsp only)\n",
+      n / both, audio / both, both / base);
   return 0;
 }
 
@@ -219,9 +226,11 @@ int main(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     bool ok = false;
-    if (flag == "--clip-seconds") ok = absl::SimpleAtod(argv[i + 1], &clip_seconds);
+    if (flag == "--clip-seconds")
+      ok = absl::SimpleAtod(argv[i + 1], &clip_seconds);
     if (flag == "--repeats") ok = absl::SimpleAtoi(argv[i + 1], &repeats);
-    if (flag == "--ingest-clips") ok = absl::SimpleAtoi(argv[i + 1], &ingest_clips);
+    if (flag == "--ingest-clips")
+      ok = absl::SimpleAtoi(argv[i + 1], &ingest_clips);
     if (!ok || repeats < 1 || ingest_clips < 0 || clip_seconds <= 0) {
       std::fprintf(stderr, "efficientat_bench: bad flag %s\n", flag.c_str());
       return 2;

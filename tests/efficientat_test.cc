@@ -108,14 +108,15 @@ class EfficientAtTest : public ::testing::Test {
     collection_ = opened->release();
 
     for (const char* name : {"music", "speech", "typing"}) {
-      auto bytes = test::ReadFileBytes(kWeightsDir + "/samples/" + name +
-                                       ".wav");
+      auto bytes =
+          test::ReadFileBytes(kWeightsDir + "/samples/" + name + ".wav");
       if (!bytes.ok()) return bytes.status().ToString();
       SoundInput input;
       input.external_id = name;
       input.name = name;
       auto added = collection_->Add(*bytes, input);
-      if (!added.ok()) return std::string(name) + ": " + added.status().ToString();
+      if (!added.ok())
+        return std::string(name) + ": " + added.status().ToString();
     }
     // Distractors: a tone, noise and a quieter high tone, 12 s at 32 kHz
     // (three windows of the model).
@@ -196,8 +197,7 @@ TEST_F(EfficientAtTest, SamplesGetTheirAudioSetClassesAsAutoTags) {
 
 TEST_F(EfficientAtTest, QueryBySampleReturnsItselfFirst) {
   for (const char* name : {"music", "speech", "typing"}) {
-    auto bytes =
-        test::ReadFileBytes(kWeightsDir + "/samples/" + name + ".wav");
+    auto bytes = test::ReadFileBytes(kWeightsDir + "/samples/" + name + ".wav");
     ASSERT_TRUE(bytes.ok());
     QueryOptions options;
     options.space = "efficientat";

@@ -534,7 +534,8 @@ class TorchScriptTagsTest : public TorchScriptEncoderTest {
  protected:
   void SetUp() override {
     TorchScriptEncoderTest::SetUp();
-    WriteFile(dir_ + "/labels.txt", "Speech\nComputer keyboard\nInside, small room\n");
+    WriteFile(dir_ + "/labels.txt",
+              "Speech\nComputer keyboard\nInside, small room\n");
   }
   // The clip rows of kClipModel over `pcm` (the tuple model's logits are
   // their first three columns).
@@ -570,8 +571,7 @@ TEST_F(TorchScriptTagsTest, SigmoidMeanOverWindows) {
 
 TEST_F(TorchScriptTagsTest, SoftmaxMaxOverWindows) {
   const std::string path = WriteModel(
-      "tuple", kTupleModel,
-      TagsSpec(R"("select": 2, "labels": "labels.txt",
+      "tuple", kTupleModel, TagsSpec(R"("select": 2, "labels": "labels.txt",
                   "activation": "softmax", "pooling": "max")"));
   auto encoder = Encoder::Create(Options(path));
   ASSERT_TRUE(encoder.ok()) << encoder.status();
@@ -591,11 +591,11 @@ TEST_F(TorchScriptTagsTest, SoftmaxMaxOverWindows) {
 }
 
 TEST_F(TorchScriptTagsTest, DictSelectsTagsByKey) {
-  const std::string path = WriteModel(
-      "dict", kDictModel,
-      TagsSpec(R"("select": "logits", "labels": ")" + dir_ +
-                   R"(/labels.txt", "activation": "none")",
-               "\"embedding\""));
+  const std::string path =
+      WriteModel("dict", kDictModel,
+                 TagsSpec(R"("select": "logits", "labels": ")" + dir_ +
+                              R"(/labels.txt", "activation": "none")",
+                          "\"embedding\""));
   auto encoder = Encoder::Create(Options(path));
   ASSERT_TRUE(encoder.ok()) << encoder.status();
   const std::vector<float> pcm = Signal(kWindow, 10);

@@ -82,9 +82,8 @@ void MergeAutoTags(const std::vector<AutoTag>& from,
                    std::vector<AutoTag>* into) {
   if (from.empty()) return;
   for (const AutoTag& tag : from) {
-    auto it = std::find_if(into->begin(), into->end(), [&](const AutoTag& t) {
-      return t.tag == tag.tag;
-    });
+    auto it = std::find_if(into->begin(), into->end(),
+                           [&](const AutoTag& t) { return t.tag == tag.tag; });
     if (it == into->end()) {
       into->push_back(tag);
     } else {

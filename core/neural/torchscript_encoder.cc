@@ -185,8 +185,8 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
     const char* field) const {
   if (out.isTensor()) {
     if (index >= 0 || !key.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, " is set but forward() returns a single tensor"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " is set but forward() returns a single tensor"));
     }
     return out.toTensor();
   }
@@ -196,35 +196,34 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
                       : out.toListRef().vec();
     if (index < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "forward() returns a tuple/list of ", items.size(),
-          " elements; set ", field, " to the index of the tensor"));
+          "forward() returns a tuple/list of ", items.size(), " elements; set ",
+          field, " to the index of the tensor"));
     }
     if (index >= static_cast<int>(items.size())) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, " = ", index,
-                       " but forward() returns ", items.size(), " elements"));
+          absl::StrCat(field, " = ", index, " but forward() returns ",
+                       items.size(), " elements"));
     }
     const c10::IValue& item = items[index];
     if (!item.isTensor()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("element ", index, " of forward()'s ",
-                       "result is a ", item.tagKind(), ", not a tensor"));
+          absl::StrCat("element ", index, " of forward()'s ", "result is a ",
+                       item.tagKind(), ", not a tensor"));
     }
     return item.toTensor();
   }
   if (out.isGenericDict()) {
     if (key.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "forward() returns a dict; set ", field, " to the key of the tensor"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("forward() returns a dict; set ", field,
+                       " to the key of the tensor"));
     }
     const c10::Dict<c10::IValue, c10::IValue> dict = out.toGenericDict();
     for (const auto& entry : dict) {
-      if (entry.key().isString() &&
-          entry.key().toStringRef() == key) {
+      if (entry.key().isString() && entry.key().toStringRef() == key) {
         if (!entry.value().isTensor()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("dict value '", key,
-                           "' of forward()'s result is not a tensor"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "dict value '", key, "' of forward()'s result is not a tensor"));
         }
         return entry.value().toTensor();
       }
@@ -248,8 +247,8 @@ TorchScriptEncoder::RunWindows(absl::Span<const float> pcm, int64_t first,
     c10::IValue result = forward_({input.to(device_)});
     stage = "reading the output";
     ASSIGN_OR_RETURN(at::Tensor out,
-                     SelectOutput(result, spec_.output_index,
-                                  spec_.output_key, "output.select"));
+                     SelectOutput(result, spec_.output_index, spec_.output_key,
+                                  "output.select"));
     WindowOutputs outputs;
     ASSIGN_OR_RETURN(
         outputs.frames,
@@ -272,10 +271,10 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::TagProbabilities(
   const int64_t classes = static_cast<int64_t>(tag_names_.size());
   if (scores.dim() != 2 || scores.size(0) != count ||
       scores.size(1) != classes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tags output shape ", ShapeString(scores),
-        " does not match the spec: want [", count, ", ", classes,
-        "] (one score per line of tags.labels)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("tags output shape ", ShapeString(scores),
+                     " does not match the spec: want [", count, ", ", classes,
+                     "] (one score per line of tags.labels)"));
   }
   at::Tensor x = scores.to(torch::kCPU, torch::kFloat);
   if (!torch::isfinite(x).all().item<bool>()) {

@@ -169,8 +169,8 @@ absl::Status ParseInput(const Json& input, TorchScriptSpec* spec) {
 }
 
 // Reads `select` of an output object: a tuple index or a dict key.
-absl::Status GetSelect(const Json& object, absl::string_view field,
-                       int* index, std::string* key) {
+absl::Status GetSelect(const Json& object, absl::string_view field, int* index,
+                       std::string* key) {
   auto it = object.find("select");
   if (it == object.end()) return absl::OkStatus();
   if (it->is_number_integer() && it->get<int64_t>() >= 0 &&
@@ -220,9 +220,8 @@ absl::Status ParseTags(const Json& tags, TorchScriptSpec* spec) {
     return FieldError("tags.labels", "must be a non-empty file path");
   }
   spec->tags_labels = labels->get<std::string>();
-  ASSIGN_OR_RETURN(int activation,
-                   GetChoice(tags, p, "activation", false, 0,
-                             {"sigmoid", "softmax", "none"}));
+  ASSIGN_OR_RETURN(int activation, GetChoice(tags, p, "activation", false, 0,
+                                             {"sigmoid", "softmax", "none"}));
   spec->tags_activation = static_cast<TagActivation>(activation);
   ASSIGN_OR_RETURN(int pooling,
                    GetChoice(tags, p, "pooling", false, 0, {"mean", "max"}));
@@ -328,8 +327,8 @@ absl::StatusOr<std::vector<std::string>> ReadTagLabels(
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i].empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("torchscript spec: tags.labels file '", path,
-                       "': line ", i + 1, " is empty"));
+          absl::StrCat("torchscript spec: tags.labels file '", path, "': line ",
+                       i + 1, " is empty"));
     }
   }
   return labels;
