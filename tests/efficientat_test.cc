@@ -5,6 +5,7 @@
 // ../shared/models/efficientat beside the repository. These tests FAIL
 // (never skip) when the weights or the exported model are missing.
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -12,9 +13,13 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "soundsearch/sound_collection.h"
 #include "soundsearch/space_config.h"
+#include "soundsearch/v1/ingest.grpc.pb.h"
+#include "soundsearch/v1/query.grpc.pb.h"
+#include "soundsearch_server.h"
 #include "support/test_audio.h"
 
 namespace soundsearch {
@@ -252,6 +257,80 @@ TEST_F(EfficientAtTest, DspSpaceIsServedAlongside) {
   auto result = collection_->QueryById(Record("music").id, options);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->hits.size(), 5u);
+}
+
+// The same through a real server (as soundsearchd runs it) over loopback
+// gRPC: auto-tags come back in Sound.auto_tags and tag filters match them.
+TEST(EfficientAtServerTest, ServesAutoTagsAndTheEfficientAtSpace) {
+  const std::string missing = MissingInputs();
+  ASSERT_TRUE(missing.empty()) << missing;
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  // deploy/spaces.efficientat.json with the model of the build tree.
+  const std::string config = dir->path() + "/spaces.json";
+  ASSERT_TRUE(test::WriteFileBytes(config, R"({"spaces": [
+      {"name": "dsp", "encoder": {"kind": "dsp"}},
+      {"name": "efficientat", "encoder": {"kind": "torchscript",
+       "model_path": ")" + kModelDir + R"(/efficientat.pt",
+       "spec_path": ")" + kModelDir + R"(/efficientat.json"},
+       "pca_dims": 100, "auto_tags": {"top_k": 5, "min_probability": 0.1}}]})")
+                  .ok());
+  ServerOptions options;
+  options.data_dir = dir->path() + "/data";
+  options.listen = "127.0.0.1:0";
+  options.metrics_listen = "";
+  options.config_path = config;
+  auto server = SoundsearchServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials());
+  auto ingest = v1::Ingest::NewStub(channel);
+  auto query = v1::Query::NewStub(channel);
+  auto ctx = [] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(120));
+    return c;
+  };
+  for (const char* name : {"music", "speech", "typing"}) {
+    auto bytes =
+        test::ReadFileBytes(kWeightsDir + "/samples/" + name + ".wav");
+    ASSERT_TRUE(bytes.ok());
+    v1::AddSoundRequest request;
+    request.set_audio(*bytes);
+    request.mutable_fields()->set_external_id(name);
+    v1::AddSoundResponse response;
+    grpc::Status status = ingest->AddSound(ctx().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << name << ": " << status.error_message();
+  }
+  // Query by the typing sample in the efficientat space: itself first, with
+  // its auto-tags.
+  auto typing = test::ReadFileBytes(kWeightsDir + "/samples/typing.wav");
+  ASSERT_TRUE(typing.ok());
+  v1::QueryByExampleRequest q;
+  q.set_audio(*typing);
+  q.set_space("efficientat");
+  q.set_k(3);
+  v1::QueryByExampleResponse r;
+  grpc::Status status = query->QueryByExample(ctx().get(), q, &r);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(r.space(), "efficientat");
+  ASSERT_EQ(r.results_size(), 3);
+  EXPECT_EQ(r.results(0).sound().external_id(), "typing");
+  ASSERT_GE(r.results(0).sound().auto_tags_size(), 1);
+  EXPECT_EQ(r.results(0).sound().auto_tags(0).tag(), "computer keyboard");
+  EXPECT_NEAR(r.results(0).sound().auto_tags(0).probability(), 0.897, 0.03);
+  // A tag filter in AudioSet's spelling selects by auto-tag.
+  v1::QueryByExampleRequest f;
+  f.set_external_id("typing");
+  f.set_space("efficientat");
+  f.set_k(3);
+  f.mutable_filter()->add_tags_any("Music");
+  status = query->QueryByExample(ctx().get(), f, &r);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(r.results_size(), 1);
+  EXPECT_EQ(r.results(0).sound().external_id(), "music");
 }
 
 }  // namespace
