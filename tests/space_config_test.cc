@@ -1,6 +1,7 @@
 #include "soundsearch/space_config.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -264,6 +265,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\", "
                       "\"model_path\": \"m\", \"allow_gpu\": 1}"),
                 "spaces[0].encoder.allow_gpu: must be true or false"},
+        BadCase{SPACE(DSP ", \"auto_tags\": {\"top_k\": 0}"),
+                "spaces[0].auto_tags.top_k: must be in [1, 1000]"},
+        BadCase{SPACE(DSP ", \"auto_tags\": {\"min_probability\": 1.5}"),
+                "spaces[0].auto_tags.min_probability: must be in [0, 1]"},
+        BadCase{SPACE(DSP ", \"auto_tags\": {\"top\": 3}"),
+                "spaces[0].auto_tags.top: unknown key"},
+        BadCase{SPACE(DSP ", \"auto_tags\": true"),
+                "spaces[0].auto_tags: must be a JSON object"},
         BadCase{"{\"spaces\": [{\"name\": \"Bad Name\", " DSP "}]}",
                 "spaces[0].name:"},
         BadCase{"{\"spaces\": [{\"name\": \"a\", " DSP "}, "
@@ -291,6 +300,66 @@ TEST(SpaceConfigTest, LoadsAFileAndReportsAMissingOne) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find(path), std::string::npos);
   std::remove(path.c_str());
+}
+
+TEST(SpaceConfigTest, AutoTagsDefaultsAndOverrides) {
+  auto spaces = ParseSpaceConfigs(R"({"spaces": [
+      {"name": "a", "encoder": {"kind": "torchscript", "model_path": "/m.pt"}},
+      {"name": "b", "encoder": {"kind": "torchscript", "model_path": "/m.pt"},
+       "auto_tags": {"enabled": false, "top_k": 10, "min_probability": 0.25}}
+  ]})");
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  EXPECT_TRUE((*spaces)[0].auto_tags.enabled);
+  EXPECT_EQ((*spaces)[0].auto_tags.top_k, 5);
+  EXPECT_FLOAT_EQ((*spaces)[0].auto_tags.min_probability, 0.1f);
+  EXPECT_FALSE((*spaces)[1].auto_tags.enabled);
+  EXPECT_EQ((*spaces)[1].auto_tags.top_k, 10);
+  EXPECT_FLOAT_EQ((*spaces)[1].auto_tags.min_probability, 0.25f);
+}
+
+TEST(SpaceConfigTest, FileResolvesRelativeModelPathsAgainstItsFolder) {
+  const std::string dir =
+      std::filesystem::path(::testing::TempDir() + "/space_config_test_rel")
+          .lexically_normal()
+          .string();
+  std::filesystem::create_directories(dir + "/conf");
+  const std::string path = dir + "/conf/spaces.json";
+  {
+    std::ofstream out(path);
+    out << R"({"spaces": [
+        {"name": "rel", "encoder": {"kind": "torchscript",
+         "model_path": "../models/m.pt", "spec_path": "m.json"}},
+        {"name": "abs", "encoder": {"kind": "torchscript",
+         "model_path": "/opt/m.pt"}}]})";
+  }
+  auto spaces = LoadSpaceConfigFile(path);
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  EXPECT_EQ((*spaces)[0].encoder.model_path, dir + "/models/m.pt");
+  EXPECT_EQ((*spaces)[0].encoder.spec_path, dir + "/conf/m.json");
+  EXPECT_EQ((*spaces)[1].encoder.model_path, "/opt/m.pt");
+  EXPECT_EQ((*spaces)[1].encoder.spec_path, "");  // <model>.json
+  std::filesystem::remove_all(dir);
+}
+
+// deploy/spaces.efficientat.json: dsp plus the exported EfficientAT model,
+// named relative to the file (docs/performance.md, README).
+TEST(SpaceConfigTest, ShippedEfficientAtFileParses) {
+  const std::string source = SOUNDSEARCH_SOURCE_DIR;
+  auto spaces = LoadSpaceConfigFile(source + "/deploy/spaces.efficientat.json");
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  ASSERT_EQ(spaces->size(), 2u);
+  EXPECT_EQ((*spaces)[0].name, "dsp");
+  const SpaceConfig& e = (*spaces)[1];
+  EXPECT_EQ(e.name, "efficientat");
+  EXPECT_EQ(e.encoder.kind, "torchscript");
+  EXPECT_EQ(std::filesystem::path(e.encoder.model_path).lexically_normal(),
+            std::filesystem::path(source + "/data/models/efficientat/"
+                                           "efficientat.pt")
+                .lexically_normal());
+  EXPECT_EQ(e.pooling, Pooling::kMean);
+  EXPECT_EQ(e.pca_dims, 100);
+  EXPECT_EQ(e.metric, SpaceMetric::kCosine);
+  EXPECT_TRUE(e.auto_tags.enabled);
 }
 
 // The example shipped in deploy/ and shown in docs/config.md stays valid.

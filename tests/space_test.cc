@@ -130,6 +130,57 @@ class SpaceTest : public ::testing::Test {
 
 constexpr double SpaceTest::kClassHz[4];
 
+// BandEnergyEncoder that also predicts four fixed classes.
+class TaggingEncoder : public BandEnergyEncoder {
+ public:
+  const std::vector<std::string>& tag_names() const override { return names_; }
+  absl::StatusOr<EncodedClip> Encode(
+      absl::Span<const float> pcm) const override {
+    auto clip = BandEnergyEncoder::Encode(pcm);
+    if (clip.ok()) clip->tag_probabilities = {0.05f, 0.9f, 0.4f, 0.4f};
+    return clip;
+  }
+
+ private:
+  const std::vector<std::string> names_ = {"Speech", "Computer keyboard",
+                                           "Inside, small room", "Alarm"};
+};
+
+TEST_F(SpaceTest, AutoTagsKeepTheTopClassesLowerCased) {
+  SpaceConfig c = Config();
+  c.auto_tags.top_k = 2;
+  c.auto_tags.min_probability = 0.1f;
+  auto space = Space::Create(c, std::make_unique<TaggingEncoder>());
+  ASSERT_TRUE(space.ok()) << space.status();
+  std::vector<AutoTag> tags;
+  auto raw = (*space)->Embed(Tone(1000, 1), &tags);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  // 0.9 first; of the two at 0.4 the first by name; 0.05 is below the floor.
+  EXPECT_EQ(tags, (std::vector<AutoTag>{{"computer keyboard", 0.9f},
+                                        {"alarm", 0.4f}}));
+
+  c.auto_tags.top_k = 5;
+  c.auto_tags.min_probability = 0.0f;
+  space = Space::Create(c, std::make_unique<TaggingEncoder>());
+  ASSERT_TRUE(space.ok());
+  ASSERT_TRUE((*space)->Embed(Tone(1000, 1), &tags).ok());
+  ASSERT_EQ(tags.size(), 4u);
+  EXPECT_EQ(tags[2].tag, "inside, small room");
+  EXPECT_EQ(tags[3].tag, "speech");
+
+  c.auto_tags.enabled = false;
+  space = Space::Create(c, std::make_unique<TaggingEncoder>());
+  ASSERT_TRUE(space.ok());
+  ASSERT_TRUE((*space)->Embed(Tone(1000, 1), &tags).ok());
+  EXPECT_TRUE(tags.empty());
+
+  // An encoder without tags gives none.
+  auto plain = MakeSpace(Config());
+  tags = {{"stale", 1.0f}};
+  ASSERT_TRUE(plain->Embed(Tone(1000, 1), &tags).ok());
+  EXPECT_TRUE(tags.empty());
+}
+
 TEST_F(SpaceTest, CreateValidates) {
   SpaceConfig c = Config();
   EXPECT_EQ(Space::Create(c, nullptr).status().code(),

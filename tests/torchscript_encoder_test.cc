@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <torch/script.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -513,6 +514,157 @@ TEST_F(TorchScriptEncoderTest, CudaWithoutGpuIsFailedPrecondition) {
   auto encoder = Encoder::Create(Options(path));  // allow_gpu = false
   EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(encoder.status().message(), HasSubstr("cuda"));
+}
+
+// ---- Tags output ("tags" in the spec) -------------------------------------
+
+// A spec for kTupleModel / kDictModel: embedding = `output_select`, tags as
+// given (the JSON members of "tags").
+std::string TagsSpec(const std::string& tags,
+                     const std::string& output_select = "0") {
+  return "{\"sample_rate\": 16000, \"window_seconds\": 0.1, "
+         "\"device\": \"cpu\", \"input\": {\"kind\": \"waveform\"}, "
+         "\"output\": {\"kind\": \"clip\", \"dim\": 8, \"select\": " +
+         output_select + "}, \"tags\": {" + tags + "}}";
+}
+
+float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+class TorchScriptTagsTest : public TorchScriptEncoderTest {
+ protected:
+  void SetUp() override {
+    TorchScriptEncoderTest::SetUp();
+    WriteFile(dir_ + "/labels.txt",
+              "Speech\nComputer keyboard\nInside, small room\n");
+  }
+  // The clip rows of kClipModel over `pcm` (the tuple model's logits are
+  // their first three columns).
+  std::vector<float> Rows(const std::vector<float>& pcm) {
+    const std::string clip_path =
+        WriteModel("plain", kClipModel, WaveformSpec("clip"));
+    return ByHand(clip_path, pcm, kWindow);
+  }
+};
+
+TEST_F(TorchScriptTagsTest, SigmoidMeanOverWindows) {
+  const std::string path = WriteModel(
+      "tuple", kTupleModel,
+      TagsSpec(R"("select": 2, "labels": "labels.txt")"));  // defaults
+  auto encoder = Encoder::Create(Options(path, 2));  // 2 batches of windows
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  EXPECT_THAT((*encoder)->tag_names(),
+              ::testing::ElementsAre("Speech", "Computer keyboard",
+                                     "Inside, small room"));
+  const std::vector<float> pcm = Signal(3 * kWindow + 10, 8);  // 4 windows
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  const std::vector<float> rows = Rows(pcm);
+  ASSERT_EQ(rows.size(), 4u * kDim);
+  std::vector<float> want(3, 0.0f);
+  for (int w = 0; w < 4; ++w) {
+    for (int c = 0; c < 3; ++c) want[c] += Sigmoid(rows[w * kDim + c]) / 4;
+  }
+  ExpectNear(clip->tag_probabilities, want);
+  EXPECT_EQ(clip->frames.num_frames(), 4);  // the embedding is unchanged
+  ExpectNear(clip->frames.data, rows);
+}
+
+TEST_F(TorchScriptTagsTest, SoftmaxMaxOverWindows) {
+  const std::string path = WriteModel(
+      "tuple", kTupleModel, TagsSpec(R"("select": 2, "labels": "labels.txt",
+                  "activation": "softmax", "pooling": "max")"));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const std::vector<float> pcm = Signal(2 * kWindow + 10, 9);  // 3 windows
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  const std::vector<float> rows = Rows(pcm);
+  std::vector<float> want(3, 0.0f);
+  for (int w = 0; w < 3; ++w) {
+    float sum = 0;
+    for (int c = 0; c < 3; ++c) sum += std::exp(rows[w * kDim + c]);
+    for (int c = 0; c < 3; ++c) {
+      want[c] = std::max(want[c], std::exp(rows[w * kDim + c]) / sum);
+    }
+  }
+  ExpectNear(clip->tag_probabilities, want);
+}
+
+TEST_F(TorchScriptTagsTest, DictSelectsTagsByKey) {
+  const std::string path =
+      WriteModel("dict", kDictModel,
+                 TagsSpec(R"("select": "logits", "labels": ")" + dir_ +
+                              R"(/labels.txt", "activation": "none")",
+                          "\"embedding\""));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const std::vector<float> pcm = Signal(kWindow, 10);
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  const std::vector<float> rows = Rows(pcm);
+  std::vector<float> want(3);
+  for (int c = 0; c < 3; ++c) want[c] = std::clamp(rows[c], 0.0f, 1.0f);
+  ExpectNear(clip->tag_probabilities, want);
+}
+
+TEST_F(TorchScriptTagsTest, NoTagsSpecGivesNoTags) {
+  const std::string path =
+      WriteModel("tuple", kTupleModel, WaveformSpec("clip", ", \"select\": 0"));
+  auto encoder = Encoder::Create(Options(path));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  EXPECT_TRUE((*encoder)->tag_names().empty());
+  auto clip = (*encoder)->Encode(Signal(500, 1));
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_TRUE(clip->tag_probabilities.empty());
+}
+
+TEST_F(TorchScriptTagsTest, LabelCountMismatchIsFailedPrecondition) {
+  WriteFile(dir_ + "/two.txt", "a\nb\n");
+  const std::string path = WriteModel(
+      "tuple", kTupleModel, TagsSpec(R"("select": 2, "labels": "two.txt")"));
+  auto encoder = Encoder::Create(Options(path));
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(encoder.status().message(),
+              HasSubstr("tags output shape [2, 3] does not match the spec: "
+                        "want [2, 2]"));
+}
+
+TEST_F(TorchScriptTagsTest, BadTagsSpecNamesTheField) {
+  const std::string path = WriteModel("tuple", kTupleModel, "");
+  struct Case {
+    std::string tags;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {R"("labels": "labels.txt")", "'tags.select' is missing"},
+      {R"("select": 2)", "'tags.labels' is missing"},
+      {R"("select": 0, "labels": "labels.txt")",
+       "'tags.select' must differ from output.select"},
+      {R"("select": 2, "labels": "labels.txt", "activation": "relu")",
+       "'tags.activation' must be one of"},
+      {R"("select": 2, "labels": "labels.txt", "pooling": "median")",
+       "'tags.pooling' must be one of"},
+      {R"("select": 2, "labels": "labels.txt", "top": 3)",
+       "'tags.top' is unknown"},
+      {R"("select": 2, "labels": "missing.txt")",
+       "cannot read tags.labels file"},
+  };
+  for (const Case& c : cases) {
+    WriteFile(path + ".json", TagsSpec(c.tags));
+    auto encoder = Encoder::Create(Options(path));
+    EXPECT_EQ(encoder.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.message << ": " << encoder.status();
+    EXPECT_THAT(encoder.status().message(), HasSubstr(c.message));
+  }
+}
+
+TEST_F(TorchScriptTagsTest, TagsSelectOutOfRangeIsFailedPrecondition) {
+  const std::string path = WriteModel(
+      "tuple", kTupleModel, TagsSpec(R"("select": 5, "labels": "labels.txt")"));
+  auto encoder = Encoder::Create(Options(path));
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(encoder.status().message(),
+              HasSubstr("tags.select = 5 but forward() returns 3 elements"));
 }
 
 }  // namespace

@@ -369,10 +369,12 @@ def write_spec(path: str, model_file: str, labels_file: str, n_frames_10s: int) 
 
     The encoder's parser is strict (unknown keys are errors), so only its fields
     go here. forward() returns (clip_embedding [B, 384], frame_embeddings
-    [B, frames, 384] with one frame per 0.32 s, tag_logits [B, 527]); the
-    labels of the logits are in `labels_file`, in order.
+    [B, frames, 384] with one frame per 0.32 s, tag_logits [B, 527]): the
+    embedding is element 0, the tags element 2, named in order by `labels_file`
+    (a path relative to the spec) and turned into probabilities by a sigmoid
+    (AudioSet tagging is multi-label), averaged over a clip's windows.
     """
-    del model_file, labels_file, n_frames_10s  # documented in docs/efficientat.md
+    del model_file, n_frames_10s  # documented in docs/efficientat.md
     spec = {
         "sample_rate": SAMPLE_RATE,
         "window_seconds": 10.0,
@@ -380,6 +382,8 @@ def write_spec(path: str, model_file: str, labels_file: str, n_frames_10s: int) 
         "device": "auto",
         "input": {"kind": "waveform"},
         "output": {"kind": "clip", "dim": EMBED_DIM, "select": 0},
+        "tags": {"select": 2, "labels": labels_file, "activation": "sigmoid",
+                 "pooling": "mean"},
     }
     with open(path, "w") as f:
         json.dump(spec, f, indent=2)

@@ -76,6 +76,26 @@ absl::StatusOr<std::vector<std::string>> NormaliseTags(
   return out;
 }
 
+// Adds `from` to `*into`: a tag predicted by several spaces keeps its highest
+// probability; the result is sorted most probable first (ties by name).
+void MergeAutoTags(const std::vector<AutoTag>& from,
+                   std::vector<AutoTag>* into) {
+  if (from.empty()) return;
+  for (const AutoTag& tag : from) {
+    auto it = std::find_if(into->begin(), into->end(),
+                           [&](const AutoTag& t) { return t.tag == tag.tag; });
+    if (it == into->end()) {
+      into->push_back(tag);
+    } else {
+      it->probability = std::max(it->probability, tag.probability);
+    }
+  }
+  std::sort(into->begin(), into->end(), [](const AutoTag& a, const AutoTag& b) {
+    if (a.probability != b.probability) return a.probability > b.probability;
+    return a.tag < b.tag;
+  });
+}
+
 }  // namespace
 
 // One space's searchable state: a Space (with its fitted projection) and the
@@ -376,9 +396,12 @@ absl::StatusOr<PreparedSound> SoundCollection::Impl::Prepare(
     auto view = slot->Get();
     const auto embed_start = Clock::now();
     const DecodedAudio& pcm = decoded.at(view->space->sample_rate());
-    ASSIGN_OR_RETURN(RawEmbedding raw, view->space->Embed(pcm.samples));
+    std::vector<AutoTag> auto_tags;
+    ASSIGN_OR_RETURN(RawEmbedding raw,
+                     view->space->Embed(pcm.samples, &auto_tags));
     prepared.embed_seconds[slot->config.name] = SecondsSince(embed_start);
     prepared.raw.emplace(slot->config.name, std::move(raw));
+    MergeAutoTags(auto_tags, &record.auto_tags);
   }
   DecodedAudio& info = decoded.begin()->second;
   record.duration_seconds = info.duration_seconds;

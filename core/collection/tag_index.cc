@@ -3,6 +3,8 @@
 #include <optional>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+
 namespace soundsearch {
 namespace {
 
@@ -26,6 +28,14 @@ void Intersect(std::optional<IdSet>& result, const IdSet& set) {
       ++it;
     }
   }
+}
+
+// Tags and auto-tags are stored lower-cased; so are filter tags compared.
+std::vector<std::string> Lowered(const std::vector<std::string>& tags) {
+  std::vector<std::string> out;
+  out.reserve(tags.size());
+  for (const std::string& tag : tags) out.push_back(absl::AsciiStrToLower(tag));
+  return out;
 }
 
 std::vector<std::string> TagKeys(const SoundRecord& record) {
@@ -78,12 +88,12 @@ std::shared_ptr<const IdSet> TagIndex::Match(const SoundFilter& filter) const {
                     const std::vector<std::string>& keys) {
     for (const std::string& key : keys) Intersect(result, Lookup(map, key));
   };
-  any_of(by_tag_, filter.tags_any);
-  all_of(by_tag_, filter.tags_all);
+  any_of(by_tag_, Lowered(filter.tags_any));
+  all_of(by_tag_, Lowered(filter.tags_all));
   any_of(by_label_, filter.labels_any);
   all_of(by_label_, filter.labels_all);
   if (!result.has_value()) result = all_;
-  for (const std::string& tag : filter.tags_none) {
+  for (const std::string& tag : Lowered(filter.tags_none)) {
     for (int64_t id : Lookup(by_tag_, tag)) result->erase(id);
   }
   return std::make_shared<const IdSet>(std::move(*result));

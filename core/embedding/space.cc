@@ -1,8 +1,10 @@
 #include "soundsearch/space.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
 #include "embedding/codebook.h"
@@ -64,8 +66,37 @@ std::shared_ptr<const FittedSpaceState> Space::state() const {
   return state_;
 }
 
-absl::StatusOr<RawEmbedding> Space::Embed(absl::Span<const float> pcm) const {
+absl::StatusOr<RawEmbedding> Space::Embed(
+    absl::Span<const float> pcm, std::vector<AutoTag>* auto_tags) const {
   ASSIGN_OR_RETURN(EncodedClip clip, encoder_->Encode(pcm));
+  if (auto_tags != nullptr) {
+    auto_tags->clear();
+    const std::vector<std::string>& names = encoder_->tag_names();
+    const AutoTagConfig& want = config_.auto_tags;
+    if (want.enabled && !names.empty()) {
+      if (clip.tag_probabilities.size() != names.size()) {
+        return absl::InternalError(absl::StrCat(
+            "space ", name(), ": encoder gave ", clip.tag_probabilities.size(),
+            " tag probabilities for ", names.size(), " tag names"));
+      }
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (clip.tag_probabilities[i] >= want.min_probability) {
+          auto_tags->push_back(
+              {absl::AsciiStrToLower(names[i]), clip.tag_probabilities[i]});
+        }
+      }
+      std::sort(auto_tags->begin(), auto_tags->end(),
+                [](const AutoTag& a, const AutoTag& b) {
+                  if (a.probability != b.probability) {
+                    return a.probability > b.probability;
+                  }
+                  return a.tag < b.tag;
+                });
+      if (static_cast<int>(auto_tags->size()) > want.top_k) {
+        auto_tags->resize(want.top_k);
+      }
+    }
+  }
   if (clip.frames.dim != encoder_->frame_dim()) {
     return absl::InternalError(
         absl::StrCat("space ", name(), ": encoder gave frames of dim ",

@@ -1,6 +1,8 @@
 #include "soundsearch/space_config.h"
 
+#include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -127,6 +129,14 @@ class ObjectReader {
           absl::StrCat(Path(key), ": ", v, " is out of range"));
     }
     *out = static_cast<int>(v);
+    return absl::OkStatus();
+  }
+
+  absl::Status GetFloat(const char* key, float* out) {
+    const Json* j = Find(key);
+    if (j == nullptr) return absl::OkStatus();
+    if (!j->is_number()) return TypeError(key, "a number");
+    *out = static_cast<float>(j->get<double>());
     return absl::OkStatus();
   }
 
@@ -274,6 +284,16 @@ absl::Status ParseIndex(const Json& j, const std::string& path,
   return r.RejectUnknownKeys();
 }
 
+absl::Status ParseAutoTags(const Json& j, const std::string& path,
+                           AutoTagConfig* c) {
+  RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
+  ObjectReader r(j, path);
+  RETURN_IF_ERROR(r.GetBool("enabled", &c->enabled));
+  RETURN_IF_ERROR(r.GetInt("top_k", &c->top_k));
+  RETURN_IF_ERROR(r.GetFloat("min_probability", &c->min_probability));
+  return r.RejectUnknownKeys();
+}
+
 absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
   RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
   ObjectReader r(j, path);
@@ -309,6 +329,10 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
   }
   if (const Json* index = r.Find("index"); index != nullptr) {
     RETURN_IF_ERROR(ParseIndex(*index, r.Path("index"), &config.index));
+  }
+  if (const Json* tags = r.Find("auto_tags"); tags != nullptr) {
+    RETURN_IF_ERROR(
+        ParseAutoTags(*tags, r.Path("auto_tags"), &config.auto_tags));
   }
   RETURN_IF_ERROR(r.RejectUnknownKeys());
   absl::Status valid = ValidateSpaceConfig(config);
@@ -411,6 +435,13 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
     RETURN_IF_ERROR(CheckRange("codebook.fit_max_frames", cb.fit_max_frames,
                                cb.k, 100000000));
   }
+  RETURN_IF_ERROR(CheckRange("auto_tags.top_k", c.auto_tags.top_k, 1, 1000));
+  if (!(c.auto_tags.min_probability >= 0.0f &&
+        c.auto_tags.min_probability <= 1.0f)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("auto_tags.min_probability: must be in [0, 1], got ",
+                     c.auto_tags.min_probability));
+  }
   const IndexConfig& ix = c.index;
   RETURN_IF_ERROR(CheckRange("index.hnsw_m", ix.hnsw_m, 2, 256));
   RETURN_IF_ERROR(
@@ -470,6 +501,15 @@ absl::StatusOr<std::vector<SpaceConfig>> LoadSpaceConfigFile(
   if (!spaces.ok()) {
     return absl::Status(spaces.status().code(),
                         absl::StrCat(path, ": ", spaces.status().message()));
+  }
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  for (SpaceConfig& space : *spaces) {
+    for (std::string* file :
+         {&space.encoder.model_path, &space.encoder.spec_path}) {
+      if (!file->empty() && std::filesystem::path(*file).is_relative()) {
+        *file = (dir / *file).lexically_normal().string();
+      }
+    }
   }
   return spaces;
 }

@@ -5,6 +5,11 @@
 
 namespace soundsearch {
 
+const std::vector<std::string>& Encoder::tag_names() const {
+  static const auto* const kNone = new std::vector<std::string>();
+  return *kNone;
+}
+
 absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
     const EncoderOptions& options) {
   if (options.kind == "dsp") return CreateDspEncoder(options);

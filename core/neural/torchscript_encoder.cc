@@ -66,19 +66,25 @@ std::string ExceptionText(const std::exception& e) {
 class TorchScriptEncoder final : public Encoder {
  public:
   // `mel` is the front end for input.kind log_mel, null for waveform input.
+  // `tag_names` is empty unless spec.has_tags.
   TorchScriptEncoder(TorchScriptSpec spec, torch::jit::Module module,
                      torch::Device device, int batch_size,
-                     std::unique_ptr<LogMelSpectrogram> mel)
+                     std::unique_ptr<LogMelSpectrogram> mel,
+                     std::vector<std::string> tag_names)
       : spec_(std::move(spec)),
         module_(std::move(module)),
         forward_(module_.get_method("forward")),
         device_(device),
         batch_size_(batch_size),
-        mel_(std::move(mel)) {}
+        mel_(std::move(mel)),
+        tag_names_(std::move(tag_names)) {}
 
   const std::string& kind() const override { return kind_; }
   int sample_rate() const override { return spec_.sample_rate; }
   int frame_dim() const override { return spec_.dim; }
+  const std::vector<std::string>& tag_names() const override {
+    return tag_names_;
+  }
 
   absl::StatusOr<EncodedClip> Encode(
       absl::Span<const float> pcm) const override;
@@ -90,12 +96,19 @@ class TorchScriptEncoder final : public Encoder {
   torch::Device device() const { return device_; }
 
  private:
+  // What one forward over a batch of windows gives.
+  struct WindowOutputs {
+    at::Tensor frames;  // CPU float [count, frames, dim]
+    at::Tensor tags;    // CPU float [count, classes] probabilities; undefined
+                        // when the spec has no tags output
+  };
+
   // Runs the model on windows [first, first + count) of `pcm` (zero-padded
-  // past its end) and returns the selected output as a contiguous CPU float
-  // tensor [count, frames, dim]. The one place where libtorch exceptions are
-  // caught and converted; errors carry the reason, the caller picks the code.
-  absl::StatusOr<at::Tensor> RunWindows(absl::Span<const float> pcm,
-                                        int64_t first, int64_t count) const;
+  // past its end) and returns the selected outputs as contiguous CPU float
+  // tensors. The one place where libtorch exceptions are caught and
+  // converted; errors carry the reason, the caller picks the code.
+  absl::StatusOr<WindowOutputs> RunWindows(absl::Span<const float> pcm,
+                                           int64_t first, int64_t count) const;
 
   // Helpers of RunWindows; they may throw.
   // The model's input: [count, window_samples] waveform, or their log-mel
@@ -104,7 +117,14 @@ class TorchScriptEncoder final : public Encoder {
                                        int64_t first, int64_t count) const;
   absl::StatusOr<at::Tensor> LogMelInput(const at::Tensor& windows) const;
   absl::StatusOr<at::Tensor> CheckOutput(at::Tensor out, int64_t count) const;
-  absl::StatusOr<at::Tensor> SelectOutput(const c10::IValue& out) const;
+  // The element of forward()'s result named by (index, key), as in
+  // output.select; `field` names the spec field in errors.
+  absl::StatusOr<at::Tensor> SelectOutput(const c10::IValue& out, int index,
+                                          const std::string& key,
+                                          const char* field) const;
+  // Checks the tags output [count, classes] and applies the activation.
+  absl::StatusOr<at::Tensor> TagProbabilities(at::Tensor scores,
+                                              int64_t count) const;
 
   const std::string kind_ = "torchscript";
   const TorchScriptSpec spec_;
@@ -113,6 +133,7 @@ class TorchScriptEncoder final : public Encoder {
   const torch::Device device_;
   const int batch_size_;
   const std::unique_ptr<LogMelSpectrogram> mel_;
+  const std::vector<std::string> tag_names_;
 };
 
 absl::StatusOr<at::Tensor> TorchScriptEncoder::MakeInput(
@@ -160,11 +181,12 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::LogMelInput(
 }
 
 absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
-    const c10::IValue& out) const {
+    const c10::IValue& out, int index, const std::string& key,
+    const char* field) const {
   if (out.isTensor()) {
-    if (spec_.output_index >= 0 || !spec_.output_key.empty()) {
+    if (index >= 0 || !key.empty()) {
       return absl::InvalidArgumentError(
-          "output.select is set but forward() returns a single tensor");
+          absl::StrCat(field, " is set but forward() returns a single tensor"));
     }
     return out.toTensor();
   }
@@ -172,52 +194,51 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
     const std::vector<c10::IValue> items =
         out.isTuple() ? out.toTupleRef().elements().vec()
                       : out.toListRef().vec();
-    if (spec_.output_index < 0) {
+    if (index < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "forward() returns a tuple/list of ", items.size(),
-          " elements; set output.select to the index of the embedding"));
+          "forward() returns a tuple/list of ", items.size(), " elements; set ",
+          field, " to the index of the tensor"));
     }
-    if (spec_.output_index >= static_cast<int>(items.size())) {
+    if (index >= static_cast<int>(items.size())) {
       return absl::InvalidArgumentError(
-          absl::StrCat("output.select = ", spec_.output_index,
-                       " but forward() returns ", items.size(), " elements"));
+          absl::StrCat(field, " = ", index, " but forward() returns ",
+                       items.size(), " elements"));
     }
-    const c10::IValue& item = items[spec_.output_index];
+    const c10::IValue& item = items[index];
     if (!item.isTensor()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("element ", spec_.output_index, " of forward()'s ",
-                       "result is a ", item.tagKind(), ", not a tensor"));
+          absl::StrCat("element ", index, " of forward()'s ", "result is a ",
+                       item.tagKind(), ", not a tensor"));
     }
     return item.toTensor();
   }
   if (out.isGenericDict()) {
-    if (spec_.output_key.empty()) {
+    if (key.empty()) {
       return absl::InvalidArgumentError(
-          "forward() returns a dict; set output.select to the key of the "
-          "embedding");
+          absl::StrCat("forward() returns a dict; set ", field,
+                       " to the key of the tensor"));
     }
     const c10::Dict<c10::IValue, c10::IValue> dict = out.toGenericDict();
     for (const auto& entry : dict) {
-      if (entry.key().isString() &&
-          entry.key().toStringRef() == spec_.output_key) {
+      if (entry.key().isString() && entry.key().toStringRef() == key) {
         if (!entry.value().isTensor()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("dict value '", spec_.output_key,
-                           "' of forward()'s result is not a tensor"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "dict value '", key, "' of forward()'s result is not a tensor"));
         }
         return entry.value().toTensor();
       }
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("forward()'s dict has no key '", spec_.output_key, "'"));
+        absl::StrCat("forward()'s dict has no key '", key, "'"));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("forward() returns a ", out.tagKind(),
                    "; expected a tensor, a tuple/list or a dict of tensors"));
 }
 
-absl::StatusOr<at::Tensor> TorchScriptEncoder::RunWindows(
-    absl::Span<const float> pcm, int64_t first, int64_t count) const {
+absl::StatusOr<TorchScriptEncoder::WindowOutputs>
+TorchScriptEncoder::RunWindows(absl::Span<const float> pcm, int64_t first,
+                               int64_t count) const {
   const char* stage = "building the input";
   try {
     c10::InferenceMode inference_mode;
@@ -225,12 +246,52 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::RunWindows(
     stage = "forward()";
     c10::IValue result = forward_({input.to(device_)});
     stage = "reading the output";
-    ASSIGN_OR_RETURN(at::Tensor out, SelectOutput(result));
-    return CheckOutput(out.to(torch::kCPU, torch::kFloat).contiguous(), count);
+    ASSIGN_OR_RETURN(at::Tensor out,
+                     SelectOutput(result, spec_.output_index, spec_.output_key,
+                                  "output.select"));
+    WindowOutputs outputs;
+    ASSIGN_OR_RETURN(
+        outputs.frames,
+        CheckOutput(out.to(torch::kCPU, torch::kFloat).contiguous(), count));
+    if (spec_.has_tags) {
+      ASSIGN_OR_RETURN(at::Tensor scores,
+                       SelectOutput(result, spec_.tags_index, spec_.tags_key,
+                                    "tags.select"));
+      ASSIGN_OR_RETURN(outputs.tags, TagProbabilities(scores, count));
+    }
+    return outputs;
   } catch (const std::exception& e) {
     return absl::InternalError(
         absl::StrCat(stage, " failed: ", ExceptionText(e)));
   }
+}
+
+absl::StatusOr<at::Tensor> TorchScriptEncoder::TagProbabilities(
+    at::Tensor scores, int64_t count) const {
+  const int64_t classes = static_cast<int64_t>(tag_names_.size());
+  if (scores.dim() != 2 || scores.size(0) != count ||
+      scores.size(1) != classes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tags output shape ", ShapeString(scores),
+                     " does not match the spec: want [", count, ", ", classes,
+                     "] (one score per line of tags.labels)"));
+  }
+  at::Tensor x = scores.to(torch::kCPU, torch::kFloat);
+  if (!torch::isfinite(x).all().item<bool>()) {
+    return absl::InternalError("forward() produced non-finite tag scores");
+  }
+  switch (spec_.tags_activation) {
+    case TagActivation::kSigmoid:
+      x = torch::sigmoid(x);
+      break;
+    case TagActivation::kSoftmax:
+      x = torch::softmax(x, /*dim=*/1);
+      break;
+    case TagActivation::kNone:
+      x = x.clamp(0.0, 1.0);
+      break;
+  }
+  return x.contiguous();
 }
 
 absl::StatusOr<at::Tensor> TorchScriptEncoder::CheckOutput(
@@ -284,6 +345,8 @@ absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
       n <= window ? 1 : 1 + (n - window + hop - 1) / hop;
 
   clip.frames.dim = spec_.dim;
+  // Per-class sum (mean pooling) or maximum (max pooling) over windows.
+  std::vector<float> tags(tag_names_.size(), 0.0f);
   for (int64_t first = 0; first < num_windows; first += batch_size_) {
     const int64_t count = std::min<int64_t>(batch_size_, num_windows - first);
     auto out = RunWindows(pcm, first, count);
@@ -292,8 +355,26 @@ absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
           "torchscript encode (windows ", first, "..", first + count - 1,
           " of ", num_windows, "): ", out.status().message()));
     }
-    const float* data = out->data_ptr<float>();
-    clip.frames.data.insert(clip.frames.data.end(), data, data + out->numel());
+    const float* data = out->frames.data_ptr<float>();
+    clip.frames.data.insert(clip.frames.data.end(), data,
+                            data + out->frames.numel());
+    if (spec_.has_tags) {
+      const float* p = out->tags.data_ptr<float>();
+      for (int64_t w = 0; w < count; ++w) {
+        for (size_t c = 0; c < tags.size(); ++c) {
+          const float v = p[w * tags.size() + c];
+          tags[c] = spec_.tags_pooling == TagPooling::kMax
+                        ? std::max(tags[c], v)
+                        : tags[c] + v;
+        }
+      }
+    }
+  }
+  if (spec_.has_tags) {
+    if (spec_.tags_pooling == TagPooling::kMean) {
+      for (float& v : tags) v /= static_cast<float>(num_windows);
+    }
+    clip.tag_probabilities = std::move(tags);
   }
   return clip;
 }
@@ -369,6 +450,10 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
     }
     mel = std::move(created).value();
   }
+  std::vector<std::string> tag_names;
+  if (spec.has_tags) {
+    ASSIGN_OR_RETURN(tag_names, ReadTagLabels(spec.tags_labels));
+  }
   ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(spec, options));
 
   if (device.is_cpu() && options.torch_threads > 0) {
@@ -393,7 +478,7 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
   }
   auto encoder = std::make_unique<TorchScriptEncoder>(
       std::move(spec), std::move(module), device, options.batch_size,
-      std::move(mel));
+      std::move(mel), std::move(tag_names));
   RETURN_IF_ERROR(encoder->Probe());
   return encoder;
 }

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
 #include "soundsearch/status_macros.h"
 
@@ -166,6 +168,24 @@ absl::Status ParseInput(const Json& input, TorchScriptSpec* spec) {
   return absl::OkStatus();
 }
 
+// Reads `select` of an output object: a tuple index or a dict key.
+absl::Status GetSelect(const Json& object, absl::string_view field, int* index,
+                       std::string* key) {
+  auto it = object.find("select");
+  if (it == object.end()) return absl::OkStatus();
+  if (it->is_number_integer() && it->get<int64_t>() >= 0 &&
+      it->get<int64_t>() < 1024) {
+    *index = it->get<int>();
+  } else if (it->is_string() && !it->get<std::string>().empty()) {
+    *key = it->get<std::string>();
+  } else {
+    return FieldError(field,
+                      "must be a tuple index (integer >= 0) or a dict key "
+                      "(non-empty string)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseOutput(const Json& output, TorchScriptSpec* spec) {
   constexpr absl::string_view p = "output.";
   RETURN_IF_ERROR(CheckKeys(output, p, {"kind", "dim", "select"}));
@@ -174,19 +194,38 @@ absl::Status ParseOutput(const Json& output, TorchScriptSpec* spec) {
   spec->output_kind = static_cast<TorchOutputKind>(kind);
   RETURN_IF_ERROR(GetInt(output, p, "dim", true, &spec->dim));
   if (spec->dim <= 0) return FieldError("output.dim", "must be > 0");
-  auto it = output.find("select");
-  if (it != output.end()) {
-    if (it->is_number_integer() && it->get<int64_t>() >= 0 &&
-        it->get<int64_t>() < 1024) {
-      spec->output_index = it->get<int>();
-    } else if (it->is_string() && !it->get<std::string>().empty()) {
-      spec->output_key = it->get<std::string>();
-    } else {
-      return FieldError("output.select",
-                        "must be a tuple index (integer >= 0) or a dict key "
-                        "(non-empty string)");
-    }
+  return GetSelect(output, "output.select", &spec->output_index,
+                   &spec->output_key);
+}
+
+absl::Status ParseTags(const Json& tags, TorchScriptSpec* spec) {
+  constexpr absl::string_view p = "tags.";
+  RETURN_IF_ERROR(
+      CheckKeys(tags, p, {"select", "labels", "activation", "pooling"}));
+  spec->has_tags = true;
+  if (tags.find("select") == tags.end()) {
+    return FieldError("tags.select", "is missing");
   }
+  RETURN_IF_ERROR(
+      GetSelect(tags, "tags.select", &spec->tags_index, &spec->tags_key));
+  if (spec->tags_index >= 0 && spec->tags_index == spec->output_index) {
+    return FieldError("tags.select", "must differ from output.select");
+  }
+  if (!spec->tags_key.empty() && spec->tags_key == spec->output_key) {
+    return FieldError("tags.select", "must differ from output.select");
+  }
+  auto labels = tags.find("labels");
+  if (labels == tags.end()) return FieldError("tags.labels", "is missing");
+  if (!labels->is_string() || labels->get<std::string>().empty()) {
+    return FieldError("tags.labels", "must be a non-empty file path");
+  }
+  spec->tags_labels = labels->get<std::string>();
+  ASSIGN_OR_RETURN(int activation, GetChoice(tags, p, "activation", false, 0,
+                                             {"sigmoid", "softmax", "none"}));
+  spec->tags_activation = static_cast<TagActivation>(activation);
+  ASSIGN_OR_RETURN(int pooling,
+                   GetChoice(tags, p, "pooling", false, 0, {"mean", "max"}));
+  spec->tags_pooling = static_cast<TagPooling>(pooling);
   return absl::OkStatus();
 }
 
@@ -213,7 +252,7 @@ absl::StatusOr<TorchScriptSpec> ParseTorchScriptSpec(absl::string_view json) {
   }
   RETURN_IF_ERROR(CheckKeys(root, "",
                             {"sample_rate", "window_seconds", "hop_seconds",
-                             "device", "input", "output"}));
+                             "device", "input", "output", "tags"}));
   TorchScriptSpec spec;
   RETURN_IF_ERROR(GetInt(root, "", "sample_rate", true, &spec.sample_rate));
   if (spec.sample_rate < 1000 || spec.sample_rate > 384000) {
@@ -237,6 +276,10 @@ absl::StatusOr<TorchScriptSpec> ParseTorchScriptSpec(absl::string_view json) {
   RETURN_IF_ERROR(ParseInput(*input, &spec));
   ASSIGN_OR_RETURN(const Json* output, GetObject(root, "", "output"));
   RETURN_IF_ERROR(ParseOutput(*output, &spec));
+  if (root.contains("tags")) {
+    ASSIGN_OR_RETURN(const Json* tags, GetObject(root, "", "tags"));
+    RETURN_IF_ERROR(ParseTags(*tags, &spec));
+  }
   return spec;
 }
 
@@ -255,7 +298,40 @@ absl::StatusOr<TorchScriptSpec> ReadTorchScriptSpec(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(spec.status().message(), " (in ", path, ")"));
   }
+  if (spec->has_tags &&
+      std::filesystem::path(spec->tags_labels).is_relative()) {
+    spec->tags_labels =
+        (std::filesystem::path(path).parent_path() / spec->tags_labels)
+            .string();
+  }
   return spec;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadTagLabels(
+    const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "torchscript spec: cannot read tags.labels file '", path, "'"));
+  }
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(in, line)) {
+    labels.emplace_back(absl::StripTrailingAsciiWhitespace(line));
+  }
+  if (!labels.empty() && labels.back().empty()) labels.pop_back();
+  if (labels.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "torchscript spec: tags.labels file '", path, "' is empty"));
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("torchscript spec: tags.labels file '", path, "': line ",
+                       i + 1, " is empty"));
+    }
+  }
+  return labels;
 }
 
 }  // namespace soundsearch

@@ -5,6 +5,7 @@
 #define SOUNDSEARCH_CORE_NEURAL_TORCHSCRIPT_SPEC_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -29,6 +30,20 @@ enum class TorchOutputKind {
 };
 
 enum class TorchDevice { kAuto, kCpu, kCuda };
+
+// How a tags output (logits or scores, [batch, classes]) becomes
+// probabilities in [0, 1].
+enum class TagActivation {
+  kSigmoid,  // independent classes (multi-label, e.g. AudioSet)
+  kSoftmax,  // mutually exclusive classes
+  kNone,     // the model already returns probabilities (clamped to [0, 1])
+};
+
+// How the per-window probabilities of a clip become the clip's.
+enum class TagPooling {
+  kMean,  // mean over windows: what the clip is about overall
+  kMax,   // maximum over windows: any window that holds the class
+};
 
 // Value type; not synchronised.
 struct TorchScriptSpec {
@@ -61,6 +76,18 @@ struct TorchScriptSpec {
   int output_index = -1;
   std::string output_key;
 
+  // Optional tags output (the "tags" object): per-window class scores
+  // [batch, classes] selected like the embedding (tags_index for a tuple or
+  // list, tags_key for a dict), named by the lines of a labels file.
+  bool has_tags = false;
+  int tags_index = -1;
+  std::string tags_key;
+  // The labels file as written in the spec; ReadTorchScriptSpec resolves a
+  // relative path against the spec file's folder.
+  std::string tags_labels;
+  TagActivation tags_activation = TagActivation::kSigmoid;
+  TagPooling tags_pooling = TagPooling::kMean;
+
   int window_samples() const;  // round(window_seconds * sample_rate), >= 1
   int hop_samples() const;     // round(hop_seconds * sample_rate), >= 1
 };
@@ -71,7 +98,13 @@ absl::StatusOr<TorchScriptSpec> ParseTorchScriptSpec(absl::string_view json);
 
 // Reads and parses the spec file at `path`. InvalidArgument when the file is
 // missing or unreadable (the spec is an option of the encoder), or invalid.
+// A relative tags.labels is resolved against the folder of `path`.
 absl::StatusOr<TorchScriptSpec> ReadTorchScriptSpec(const std::string& path);
+
+// Reads a labels file: one class name per line, in output order; trailing
+// whitespace and a final empty line are ignored. InvalidArgument when it
+// cannot be read, is empty or holds an empty name.
+absl::StatusOr<std::vector<std::string>> ReadTagLabels(const std::string& path);
 
 }  // namespace soundsearch
 

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -21,6 +22,9 @@ struct ClipFlags {
 struct EncodedClip {
   FrameMatrix frames;  // frames x frame_dim(); at least one frame, all finite
   ClipFlags flags;
+  // Clip-level class probabilities in [0, 1], one per Encoder::tag_names()
+  // entry, in that order; empty when the encoder has no tag output.
+  std::vector<float> tag_probabilities;
 };
 
 // Options for Encoder::Create. `kind` selects the implementation; the other
@@ -89,6 +93,10 @@ class Encoder {
   virtual int sample_rate() const = 0;
   // Length of each frame vector.
   virtual int frame_dim() const = 0;
+  // Names of the classes of EncodedClip::tag_probabilities, as the model
+  // defines them (e.g. AudioSet display names); empty (the default) when the
+  // encoder predicts no tags.
+  virtual const std::vector<std::string>& tag_names() const;
 
   // pcm: mono float32 in [-1, 1] at sample_rate() Hz. Empty input is
   // InvalidArgument; silence, DC and clips shorter than one frame give a

@@ -85,7 +85,9 @@ struct CommitResult {
 };
 
 // Metadata filter; every non-empty clause must hold. Tags match a sound's
-// tags and its auto-tags; comparison is exact (tags are lower-cased).
+// tags and its auto-tags (stored lower-cased; auto-tags are lower-cased class
+// names such as "computer keyboard" or "inside, small room"); filter tags are
+// lower-cased before the exact comparison. Labels compare exactly as given.
 struct SoundFilter {
   std::vector<std::string> tags_any;
   std::vector<std::string> tags_all;

@@ -18,6 +18,7 @@
 #include "absl/types/span.h"
 #include "soundsearch/encoder.h"
 #include "soundsearch/raw_embedding.h"
+#include "soundsearch/sound_record.h"
 #include "soundsearch/space_config.h"
 
 namespace soundsearch {
@@ -56,7 +57,14 @@ class Space {
   // boaw spaces also keeps an evenly spaced sub-sample of at most
   // config().codebook.stored_frames frames. Independent of the fitted state.
   // Errors: those of Encoder::Encode (InvalidArgument for empty pcm).
-  absl::StatusOr<RawEmbedding> Embed(absl::Span<const float> pcm) const;
+  // If auto_tags is not null it receives the clip's auto-tags: when the
+  // encoder predicts tags and config().auto_tags.enabled, the classes with
+  // probability >= min_probability, at most top_k of them, most probable
+  // first (ties by name), names lower-cased (AudioSet's "Computer keyboard"
+  // -> "computer keyboard"; spaces and commas are kept); otherwise empty.
+  absl::StatusOr<RawEmbedding> Embed(
+      absl::Span<const float> pcm,
+      std::vector<AutoTag>* auto_tags = nullptr) const;
 
   // The vector to index or search with, under the current fitted state:
   // - fitted: codebook histogram (boaw) -> scaling -> L2 -> PCA -> L2, the L2

@@ -83,6 +83,15 @@ struct IndexConfig {
 // then dominated the cosine and the PCA (docs/quality.md measures it).
 EncoderOptions DefaultSpaceEncoderOptions();
 
+// Which of an encoder's predicted classes (Encoder::tag_names) a sound keeps
+// as its auto-tags (SoundRecord::auto_tags). Read only when the encoder
+// predicts tags (a torchscript spec with a "tags" output).
+struct AutoTagConfig {
+  bool enabled = true;           // false: this space stores no auto-tags
+  int top_k = 5;                 // at most this many classes, [1, 1000]
+  float min_probability = 0.1f;  // keep classes at or above this, [0, 1]
+};
+
 // Defaults are the built-in `dsp` space (DefaultSpaceConfig()). Like the
 // other structs here, a value type: not synchronised; the free functions in
 // this header are thread-safe.
@@ -108,6 +117,7 @@ struct SpaceConfig {
   int min_fit_items = 200;
   CodebookConfig codebook;  // read only when boaw
   IndexConfig index;
+  AutoTagConfig auto_tags;  // read only when the encoder predicts tags
 };
 
 // The built-in space used when the server is given no config file: `dsp`
@@ -133,7 +143,9 @@ absl::StatusOr<std::vector<SpaceConfig>> ParseSpaceConfigs(
     absl::string_view json_text);
 
 // Reads and parses a config file; NotFound if it cannot be opened, otherwise
-// as ParseSpaceConfigs with the path in error messages.
+// as ParseSpaceConfigs with the path in error messages. A relative
+// encoder.model_path or encoder.spec_path is resolved against the folder of
+// the config file (so a config can name a model beside it).
 absl::StatusOr<std::vector<SpaceConfig>> LoadSpaceConfigFile(
     const std::string& path);
 
