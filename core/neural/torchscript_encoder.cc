@@ -426,9 +426,18 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
     return absl::NotFoundError(absl::StrCat("torchscript: model file '",
                                             options.model_path, "' not found"));
   }
-  const std::string spec_path = options.spec_path.empty()
-                                    ? options.model_path + ".json"
-                                    : options.spec_path;
+  // Default spec: `<model>.json` (e.g. m.pt.json), else the model's name
+  // with its extension replaced (m.json).
+  std::string spec_path = options.spec_path;
+  if (spec_path.empty()) {
+    spec_path = options.model_path + ".json";
+    const std::string replaced =
+        std::filesystem::path(options.model_path).replace_extension(".json");
+    if (!std::filesystem::is_regular_file(spec_path, ec) &&
+        std::filesystem::is_regular_file(replaced, ec)) {
+      spec_path = replaced;
+    }
+  }
   ASSIGN_OR_RETURN(TorchScriptSpec spec, ReadTorchScriptSpec(spec_path));
   std::unique_ptr<LogMelSpectrogram> mel;
   if (spec.input_kind == TorchInputKind::kLogMel) {

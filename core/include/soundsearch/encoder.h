@@ -63,8 +63,9 @@ struct EncoderOptions {
                                    // (frame_dim 2 * n_mfcc)
 
   // --- torchscript ---
-  // Path of the TorchScript file; its spec is `<model>.json` unless
-  // spec_path is set.
+  // Path of the TorchScript file; its spec is spec_path when set, else
+  // `<model>.json` (m.pt.json), else the model path with its extension
+  // replaced by .json (m.json, as scripts/models writes it).
   std::string model_path;
   std::string spec_path;
   // torchscript: intra-op threads on CPU, >= 0. libtorch's count is
