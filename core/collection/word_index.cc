@@ -102,10 +102,30 @@ std::vector<uint64_t> WordIndex::FirstMembers(const std::string& word) const {
 }
 
 absl::StatusOr<WordIndex::Entry> WordIndex::Compute(
-    const WordSpace& space, const std::vector<uint64_t>& ids) const {
+    const WordSpace& space, const std::vector<uint64_t>& ids, const Entry* base,
+    VectorCache* cache) const {
   Entry entry;
-  for (uint64_t id : ids) {
-    auto v = space.vector(id);
+  size_t begin = 0;
+  // Appending to the same first sounds (the usual add): start from the
+  // stored mean instead of re-reading every sound.
+  if (base != nullptr && !base->ids.empty() && base->ids.size() <= ids.size() &&
+      std::equal(base->ids.begin(), base->ids.end(), ids.begin())) {
+    entry.ids = base->ids;
+    entry.mean = base->mean;
+    const float n = static_cast<float>(base->ids.size());
+    for (float& x : entry.mean) x *= n;
+    begin = base->ids.size();
+  }
+  for (size_t i = begin; i < ids.size(); ++i) {
+    const uint64_t id = ids[i];
+    absl::StatusOr<std::vector<float>> v;
+    auto cached = cache->find(id);
+    if (cached != cache->end()) {
+      v = cached->second;
+    } else {
+      v = space.vector(id);
+      if (v.ok() && cache->size() < kMaxCachedVectors) cache->emplace(id, *v);
+    }
     if (absl::IsNotFound(v.status())) continue;
     RETURN_IF_ERROR(v.status());
     if (entry.mean.empty()) entry.mean.assign(v->size(), 0.0f);
@@ -113,7 +133,7 @@ absl::StatusOr<WordIndex::Entry> WordIndex::Compute(
       return absl::InternalError(absl::StrCat(
           "space '", space.name, "': index vectors of differing lengths"));
     }
-    for (size_t i = 0; i < v->size(); ++i) entry.mean[i] += (*v)[i];
+    for (size_t j = 0; j < v->size(); ++j) entry.mean[j] += (*v)[j];
     entry.ids.push_back(id);
   }
   if (entry.ids.empty()) return absl::NotFoundError("no vectors");
@@ -123,18 +143,30 @@ absl::StatusOr<WordIndex::Entry> WordIndex::Compute(
 }
 
 absl::Status WordIndex::Update(const WordSpace& space,
-                               const std::set<std::string>& words) {
+                               const std::set<std::string>& words,
+                               bool incremental) {
   if (words.empty()) return absl::OkStatus();
   std::map<std::string, std::vector<uint64_t>> wanted;
+  std::map<std::string, Entry> bases;
   {
     absl::ReaderMutexLock lock(&mu_);
-    for (const std::string& w : words) wanted[w] = FirstMembers(w);
+    auto table = spaces_.find(space.name);
+    for (const std::string& w : words) {
+      wanted[w] = FirstMembers(w);
+      if (incremental && table != spaces_.end()) {
+        auto it = table->second.find(w);
+        if (it != table->second.end()) bases[w] = it->second;
+      }
+    }
   }
+  VectorCache cache;
   std::map<std::string, Entry> computed;
   std::vector<std::string> gone;
   std::map<std::string, std::string> encoded;
   for (const auto& [word, ids] : wanted) {
-    auto entry = Compute(space, ids);
+    auto base = bases.find(word);
+    auto entry = Compute(space, ids,
+                         base == bases.end() ? nullptr : &base->second, &cache);
     if (absl::IsNotFound(entry.status())) {
       gone.push_back(word);
       continue;
@@ -207,7 +239,7 @@ absl::Status WordIndex::Load(const WordSpace& space) {
       if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
     }
   }
-  return Update(space, stale);
+  return Update(space, stale, /*incremental=*/false);
 }
 
 absl::Status WordIndex::AddSound(const SoundRecord& sound,
@@ -223,7 +255,9 @@ absl::Status WordIndex::AddSound(const SoundRecord& sound,
       if (pos < options_.max_sounds_per_word) changed.insert(std::move(w));
     }
   }
-  for (const WordSpace& space : spaces) RETURN_IF_ERROR(Update(space, changed));
+  for (const WordSpace& space : spaces) {
+    RETURN_IF_ERROR(Update(space, changed, /*incremental=*/true));
+  }
   return absl::OkStatus();
 }
 
@@ -243,7 +277,9 @@ absl::Status WordIndex::RemoveSound(const SoundRecord& sound,
       if (pos < options_.max_sounds_per_word) changed.insert(w);
     }
   }
-  for (const WordSpace& space : spaces) RETURN_IF_ERROR(Update(space, changed));
+  for (const WordSpace& space : spaces) {
+    RETURN_IF_ERROR(Update(space, changed, /*incremental=*/false));
+  }
   return absl::OkStatus();
 }
 
@@ -253,7 +289,7 @@ absl::Status WordIndex::RecomputeSpace(const WordSpace& space) {
     absl::ReaderMutexLock lock(&mu_);
     for (const auto& [word, ids] : members_) all.insert(word);
   }
-  return Update(space, all);
+  return Update(space, all, /*incremental=*/false);
 }
 
 absl::StatusOr<WordIndex::Entry> WordIndex::Lookup(

@@ -106,14 +106,22 @@ class WordIndex {
 
   std::vector<uint64_t> FirstMembers(const std::string& word) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Index vectors read during one Update, so that a sound shared by several
+  // words is projected once; at most kMaxCachedVectors of them.
+  using VectorCache = std::map<uint64_t, std::vector<float>>;
+  static constexpr size_t kMaxCachedVectors = 65536;
+
   // Computes a word's entry in `space` from `ids`; NotFound when none of
-  // them has a vector there.
+  // them has a vector there. When `base` (the word's current entry) averaged
+  // a prefix of `ids`, only the sounds after it are read.
   absl::StatusOr<Entry> Compute(const WordSpace& space,
-                                const std::vector<uint64_t>& ids) const;
-  // Recomputes `words` in `space`, writes them to the store (deleting those
-  // without vectors) and publishes them.
+                                const std::vector<uint64_t>& ids,
+                                const Entry* base, VectorCache* cache) const;
+  // Recomputes `words` in `space` (from their current entries when
+  // `incremental`), writes them to the store (deleting those without
+  // vectors) and publishes them.
   absl::Status Update(const WordSpace& space,
-                      const std::set<std::string>& words);
+                      const std::set<std::string>& words, bool incremental);
   absl::StatusOr<Entry> Lookup(absl::string_view space,
                                const std::string& word) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
