@@ -24,10 +24,11 @@ const Histogram::BucketBoundaries& LatencyBuckets() {
 
 ServerMetrics::ServerMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      rpc_duration_(prometheus::BuildHistogram()
-                        .Name("soundsearch_rpc_duration_seconds")
-                        .Help("Time to answer an RPC, by method and status code")
-                        .Register(*registry_)),
+      rpc_duration_(
+          prometheus::BuildHistogram()
+              .Name("soundsearch_rpc_duration_seconds")
+              .Help("Time to answer an RPC, by method and status code")
+              .Register(*registry_)),
       rpc_requests_(prometheus::BuildCounter()
                         .Name("soundsearch_rpc_requests_total")
                         .Help("RPCs answered, by method and status code")

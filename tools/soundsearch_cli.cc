@@ -647,12 +647,13 @@ int CmdEvaluate(Client& client, const Args& args) {
     return kExitOk;
   }
   for (const v1::SpaceEvaluation& e : response.spaces()) {
-    std::printf("space %s: %lld labelled sounds, %lld labels scored "
-                "(%lld left out), %.2fs%s\n",
-                e.space().c_str(), static_cast<long long>(e.sounds()),
-                static_cast<long long>(e.labels_scored()),
-                static_cast<long long>(e.labels_left_out()), e.seconds(),
-                e.reference_mode() ? ", reference mode" : "");
+    std::printf(
+        "space %s: %lld labelled sounds, %lld labels scored "
+        "(%lld left out), %.2fs%s\n",
+        e.space().c_str(), static_cast<long long>(e.sounds()),
+        static_cast<long long>(e.labels_scored()),
+        static_cast<long long>(e.labels_left_out()), e.seconds(),
+        e.reference_mode() ? ", reference mode" : "");
     PrintScores("label-based", e.label_based());
     PrintScores("instance-based", e.instance_based());
     for (const v1::FamilyScores& f : e.families()) {
@@ -744,6 +745,24 @@ grpc::Status FetchWordVectors(Client& client, const std::string& space,
   return grpc::Status::OK;
 }
 
+// A JSON string literal of `s` (quotes, backslashes and control bytes
+// escaped; other bytes as they are, UTF-8 passing through).
+std::string JsonQuote(absl::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20) {
+      absl::StrAppend(&out, absl::StrFormat("\\u%04x", c));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
 std::string RhoText(const std::optional<double>& rho) {
   return rho.has_value() ? absl::StrFormat("%.4f", *rho) : "undefined";
 }
@@ -775,18 +794,19 @@ int CmdWordEval(Client& client, const Args& args) {
   }
   const bool json = client.globals().json;
   std::string out_json = absl::StrFormat(
-      R"({"space":"%s","pairs":%d,"covered":%d,"coverage":%.6f,"spearman":%s)",
-      space, audio_result->num_pairs, audio_result->num_covered,
+      R"({"space":%s,"pairs":%d,"covered":%d,"coverage":%.6f,"spearman":%s)",
+      JsonQuote(space), audio_result->num_pairs, audio_result->num_covered,
       audio_result->coverage,
       audio_result->spearman ? absl::StrFormat("%.6f", *audio_result->spearman)
                              : "null");
   if (!json) {
-    std::printf("audio (space %s): spearman %s on %lld of %lld pairs "
-                "(coverage %.3f)\n",
-                space.c_str(), RhoText(audio_result->spearman).c_str(),
-                static_cast<long long>(audio_result->num_covered),
-                static_cast<long long>(audio_result->num_pairs),
-                audio_result->coverage);
+    std::printf(
+        "audio (space %s): spearman %s on %lld of %lld pairs "
+        "(coverage %.3f)\n",
+        space.c_str(), RhoText(audio_result->spearman).c_str(),
+        static_cast<long long>(audio_result->num_covered),
+        static_cast<long long>(audio_result->num_pairs),
+        audio_result->coverage);
   }
   if (args.Has("text-vectors")) {
     auto text = WordVectors::ReadWord2VecTextFile(args.Get("text-vectors"));
@@ -811,13 +831,13 @@ int CmdWordEval(Client& client, const Args& args) {
                   static_cast<long long>(text_result->num_pairs),
                   text_result->coverage);
     }
-    absl::StrAppend(&out_json,
-                    absl::StrFormat(R"(,"text":{"covered":%d,"spearman":%s})",
-                                    text_result->num_covered,
-                                    text_result->spearman
-                                        ? absl::StrFormat("%.6f",
-                                                          *text_result->spearman)
-                                        : "null"));
+    absl::StrAppend(
+        &out_json,
+        absl::StrFormat(R"(,"text":{"covered":%d,"spearman":%s})",
+                        text_result->num_covered,
+                        text_result->spearman
+                            ? absl::StrFormat("%.6f", *text_result->spearman)
+                            : "null"));
     if (args.Has("alpha")) {
       double alpha = 0;
       if (!absl::SimpleAtod(args.Get("alpha"), &alpha) || alpha < 0 ||
@@ -828,11 +848,12 @@ int CmdWordEval(Client& client, const Args& args) {
                                   kind, alpha);
       if (!fused.ok()) throw UsageError(std::string(fused.status().message()));
       if (!json) {
-        std::printf("%s fusion, alpha %.3f: spearman %s on %lld of %lld pairs "
-                    "(coverage %.3f)\n",
-                    kind_name.c_str(), alpha, RhoText(fused->spearman).c_str(),
-                    static_cast<long long>(fused->num_covered),
-                    static_cast<long long>(fused->num_pairs), fused->coverage);
+        std::printf(
+            "%s fusion, alpha %.3f: spearman %s on %lld of %lld pairs "
+            "(coverage %.3f)\n",
+            kind_name.c_str(), alpha, RhoText(fused->spearman).c_str(),
+            static_cast<long long>(fused->num_covered),
+            static_cast<long long>(fused->num_pairs), fused->coverage);
       }
       absl::StrAppend(
           &out_json,
@@ -852,17 +873,17 @@ int CmdWordEval(Client& client, const Args& args) {
         return kExitServerError;
       }
       if (!json) {
-        std::printf("%s fusion, 5-fold CV: spearman %.4f (Fisher mean) on %lld "
-                    "of %lld pairs (coverage %.3f); alphas %s\n",
-                    kind_name.c_str(), fused->spearman,
-                    static_cast<long long>(fused->num_covered),
-                    static_cast<long long>(fused->num_pairs), fused->coverage,
-                    absl::StrJoin(fused->fold_alpha, ",",
-                                  [](std::string* out, double a) {
-                                    absl::StrAppend(out,
-                                                    absl::StrFormat("%.2f", a));
-                                  })
-                        .c_str());
+        std::printf(
+            "%s fusion, 5-fold CV: spearman %.4f (Fisher mean) on %lld "
+            "of %lld pairs (coverage %.3f); alphas %s\n",
+            kind_name.c_str(), fused->spearman,
+            static_cast<long long>(fused->num_covered),
+            static_cast<long long>(fused->num_pairs), fused->coverage,
+            absl::StrJoin(fused->fold_alpha, ",",
+                          [](std::string* out, double a) {
+                            absl::StrAppend(out, absl::StrFormat("%.2f", a));
+                          })
+                .c_str());
       }
       absl::StrAppend(
           &out_json,
@@ -913,20 +934,22 @@ int CmdCategorise(Client& client, const Args& args) {
   KMeansOptions kmeans;
   kmeans.num_clusters = clusters;
   auto assigned = KMeansClusters(rows, audio->dim(), kmeans);
-  if (!assigned.ok()) throw UsageError(std::string(assigned.status().message()));
+  if (!assigned.ok())
+    throw UsageError(std::string(assigned.status().message()));
   auto v = ComputeVMeasure(kept_categories, *assigned);
   if (!v.ok()) throw UsageError(std::string(v.status().message()));
   if (client.globals().json) {
     std::string clusters_json;
     for (size_t i = 0; i < kept_words.size(); ++i) {
-      absl::StrAppend(&clusters_json, i ? "," : "",
-                      absl::StrFormat(R"({"word":"%s","cluster":%d})",
-                                      kept_words[i], (*assigned)[i]));
+      absl::StrAppend(
+          &clusters_json, i ? "," : "",
+          absl::StrFormat(R"({"word":%s,"cluster":%d})",
+                          JsonQuote(kept_words[i]), (*assigned)[i]));
     }
     absl::PrintF(
-        R"({"space":"%s","words":%d,"covered":%d,"homogeneity":%.6f,"completeness":%.6f,"v_measure":%.6f,"clusters":[%s]})"
+        R"({"space":%s,"words":%d,"covered":%d,"homogeneity":%.6f,"completeness":%.6f,"v_measure":%.6f,"clusters":[%s]})"
         "\n",
-        space, static_cast<int>(words.size()),
+        JsonQuote(space), static_cast<int>(words.size()),
         static_cast<int>(kept_words.size()), v->homogeneity, v->completeness,
         v->v_measure, clusters_json);
     return kExitOk;
@@ -934,8 +957,8 @@ int CmdCategorise(Client& client, const Args& args) {
   std::printf("space %s: %zu of %zu words covered\n", space.c_str(),
               kept_words.size(), words.size());
   for (size_t i = 0; i < kept_words.size(); ++i) {
-    std::printf("  cluster %d  %s (%s)\n", (*assigned)[i], kept_words[i].c_str(),
-                kept_categories[i].c_str());
+    std::printf("  cluster %d  %s (%s)\n", (*assigned)[i],
+                kept_words[i].c_str(), kept_categories[i].c_str());
   }
   std::printf("V-measure %.4f  (homogeneity %.4f, completeness %.4f)\n",
               v->v_measure, v->homogeneity, v->completeness);

@@ -670,7 +670,8 @@ std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   return out;
 }
 
-// ---- Words and evaluation -------------------------------------------------------
+// ---- Words and evaluation
+// -------------------------------------------------------
 
 WordSpace SoundCollection::Impl::WordSpaceOf(
     const SpaceSlot& slot, std::shared_ptr<const SpaceView> view) const {
@@ -689,7 +690,8 @@ WordSpace SoundCollection::Impl::WordSpaceOf(
 
 std::vector<WordSpace> SoundCollection::Impl::WordSpaces() const {
   std::vector<WordSpace> out;
-  for (const auto& slot : spaces_) out.push_back(WordSpaceOf(*slot, slot->Get()));
+  for (const auto& slot : spaces_)
+    out.push_back(WordSpaceOf(*slot, slot->Get()));
   return out;
 }
 
@@ -704,11 +706,15 @@ absl::StatusOr<SpaceEvaluation> SoundCollection::Impl::Evaluate(
   ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(request.space));
   SimilarityMetric metric = SimilarityMetric::kCosine;
   switch (slot->config.metric) {
-    case SpaceMetric::kCosine: metric = SimilarityMetric::kCosine; break;
+    case SpaceMetric::kCosine:
+      metric = SimilarityMetric::kCosine;
+      break;
     case SpaceMetric::kInnerProduct:
       metric = SimilarityMetric::kInnerProduct;
       break;
-    case SpaceMetric::kEuclidean: metric = SimilarityMetric::kEuclidean; break;
+    case SpaceMetric::kEuclidean:
+      metric = SimilarityMetric::kEuclidean;
+      break;
   }
   ASSIGN_OR_RETURN(
       SpaceEvaluation evaluation,

@@ -217,9 +217,9 @@ class SoundCollection {
   int64_t VocabularySize(absl::string_view space) const;
   // Evaluates retrieval in one space by exact search over its labelled
   // sounds (O(n^2 dim) work on up to hardware-concurrency threads, while
-  // queries and ingest go on) and stores the result as the space's latest evaluation.
-  // FailedPrecondition with fewer than 2 labelled sounds; NotFound for an
-  // unknown space or a missing families / excluded-labels file.
+  // queries and ingest go on) and stores the result as the space's latest
+  // evaluation. FailedPrecondition with fewer than 2 labelled sounds; NotFound
+  // for an unknown space or a missing families / excluded-labels file.
   absl::StatusOr<SpaceEvaluation> Evaluate(const EvaluationRequest& request);
   // The latest stored evaluation (report_json and summary; `report` empty).
   // NotFound when the space was never evaluated.
