@@ -201,7 +201,12 @@ class SoundCollection {
 
   // ---- Words and evaluation (collection_words.h, docs/evaluation.md) ----
   // Word vectors follow every Commit, Delete and Refit before they return;
-  // queries see a word's old or new vector, never a mix. An empty `space`
+  // queries see a word's old or new vector, never a mix. Cost, under the
+  // writer lock: a Commit reads one vector per space (its words' means are
+  // updated in place); a Delete re-reads up to 100 sounds per word of the
+  // sound; a Refit re-reads up to 100 sounds per word of the vocabulary
+  // (ingest waits meanwhile). Word-vector write failures do not fail the
+  // Commit / Delete / Refit; the next Open recomputes what is stale. An empty `space`
   // is the default space; NotFound for an unknown space, and for a word no
   // eligible sound carries (words are normalised: NormaliseWord).
   absl::StatusOr<WordVectorInfo> WordVector(absl::string_view space,
