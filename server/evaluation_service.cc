@@ -90,6 +90,39 @@ grpc::ServerUnaryReactor* EvaluationService::Evaluate(
                            });
 }
 
+grpc::ServerUnaryReactor* EvaluationService::GetEvaluation(
+    grpc::CallbackServerContext* context,
+    const v1::GetEvaluationRequest* request, v1::EvaluateResponse* response) {
+  return ctx_->runner->Run(
+      context, "GetEvaluation", Access::kRead,
+      [this, request, response](absl::Time) -> absl::Status {
+        SoundCollection& collection = *ctx_->collection;
+        std::vector<std::string> spaces;
+        if (request->space().empty()) {
+          for (const SpaceStatus& s : collection.Spaces()) {
+            spaces.push_back(s.config.name);
+          }
+        } else {
+          spaces.push_back(request->space());
+        }
+        for (const std::string& space : spaces) {
+          auto stored = collection.LastEvaluation(space);
+          // Every space: skip the ones never evaluated.
+          if (request->space().empty() && absl::IsNotFound(stored.status())) {
+            continue;
+          }
+          RETURN_IF_ERROR(stored.status());
+          v1::SpaceEvaluation* out = response->add_spaces();
+          out->set_space(stored->space);
+          out->set_unix_ms(stored->unix_ms);
+          ToProto(stored->macro, out->mutable_label_based());
+          out->set_reference_mode(stored->reference_mode);
+          out->set_report_json(stored->report_json);
+        }
+        return absl::OkStatus();
+      });
+}
+
 grpc::ServerUnaryReactor* EvaluationService::WordSimilarity(
     grpc::CallbackServerContext* context,
     const v1::WordSimilarityRequest* request,

@@ -21,6 +21,10 @@ class EvaluationService final : public v1::Evaluation::CallbackService {
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
                                      v1::EvaluateResponse* response) override;
+  grpc::ServerUnaryReactor* GetEvaluation(
+      grpc::CallbackServerContext* context,
+      const v1::GetEvaluationRequest* request,
+      v1::EvaluateResponse* response) override;
   grpc::ServerUnaryReactor* WordSimilarity(
       grpc::CallbackServerContext* context,
       const v1::WordSimilarityRequest* request,

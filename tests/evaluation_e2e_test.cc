@@ -273,17 +273,38 @@ TEST_F(EvaluationE2ETest, EvaluateTonesVsNoisesPersistsAndExportsGauges) {
                           {"space=\"dsp\""}),
               e.unix_ms() / 1000.0, 1e-3);
 
+  // Read back without evaluating.
+  v1::GetEvaluationRequest last;
+  v1::EvaluateResponse stored;
+  status = eval_->GetEvaluation(Ctx(false).get(), last, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(stored.spaces_size(), 1);
+  EXPECT_EQ(stored.spaces(0).unix_ms(), e.unix_ms());
+  EXPECT_NEAR(stored.spaces(0).label_based().map_at_15(), map15, 1e-12);
+  EXPECT_TRUE(absl::StrContains(stored.spaces(0).report_json(), "White_noise"));
+
   // The CLI gives the same figures.
   CliResult cli = Cli("evaluate --space dsp --json");
   ASSERT_EQ(cli.exit_code, 0) << cli.out;
   auto json = nlohmann::json::parse(cli.out);
   EXPECT_NEAR(json["spaces"][0]["label_based"]["map_at_15"].get<double>(),
               map15, 1e-9);
+  cli = Cli("evaluate --last");
+  ASSERT_EQ(cli.exit_code, 0) << cli.out;
+  EXPECT_TRUE(absl::StrContains(cli.out, "space dsp: evaluated 20")) << cli.out;
 }
 
 TEST_F(EvaluationE2ETest, EvaluateErrors) {
   v1::EvaluateRequest request;
   v1::EvaluateResponse response;
+  // Never evaluated: nothing stored.
+  v1::GetEvaluationRequest last;
+  EXPECT_TRUE(eval_->GetEvaluation(Ctx(false).get(), last, &response).ok());
+  EXPECT_EQ(response.spaces_size(), 0);
+  last.set_space("dsp");
+  EXPECT_EQ(
+      eval_->GetEvaluation(Ctx(false).get(), last, &response).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   // Nothing labelled yet.
   EXPECT_EQ(eval_->Evaluate(Ctx().get(), request, &response).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);

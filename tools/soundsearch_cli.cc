@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -73,6 +74,7 @@ commands:
   spaces
   refit [--space S]
   evaluate [--space S] [--families F] [--exclude-labels F] [--reference]
+  evaluate --last [--space S]       the latest stored evaluation
                                     retrieval quality over the class labels (paths on the server)
   word-sim A B [--space S]          cosine of two word vectors
   nearest-words WORD [-k 10] [--space S]
@@ -110,7 +112,7 @@ class UsageError : public std::runtime_error {
 // Bare flags (no value).
 bool IsBareFlag(const std::string& name) {
   return name == "json" || name == "include-query" || name == "reference" ||
-         name == "cv";
+         name == "cv" || name == "last";
 }
 
 Args ParseArgs(const std::vector<std::string>& argv, size_t begin) {
@@ -631,7 +633,32 @@ void PrintScores(const char* what, const v1::RetrievalScores& s) {
               s.map_at_15(), s.map_at_150(), s.mr1());
 }
 
+int CmdLastEvaluation(Client& client, const Args& args) {
+  v1::GetEvaluationRequest request;
+  request.set_space(args.Get("space"));
+  v1::EvaluateResponse response;
+  auto stub = v1::Evaluation::NewStub(client.channel());
+  auto ctx = client.Context();
+  grpc::Status status = stub->GetEvaluation(ctx.get(), request, &response);
+  if (!status.ok()) return Fail(status);
+  if (client.globals().json) {
+    std::printf("%s\n", ToJson(response).c_str());
+    return kExitOk;
+  }
+  if (response.spaces_size() == 0) std::printf("no space evaluated yet\n");
+  for (const v1::SpaceEvaluation& e : response.spaces()) {
+    const std::time_t t = static_cast<std::time_t>(e.unix_ms() / 1000);
+    char when[32];
+    std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    std::printf("space %s: evaluated %s%s\n", e.space().c_str(), when,
+                e.reference_mode() ? ", reference mode" : "");
+    PrintScores("label-based", e.label_based());
+  }
+  return kExitOk;
+}
+
 int CmdEvaluate(Client& client, const Args& args) {
+  if (args.Has("last")) return CmdLastEvaluation(client, args);
   v1::EvaluateRequest request;
   request.set_space(args.Get("space"));
   request.set_families_path(args.Get("families"));

@@ -64,6 +64,7 @@ absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
                     .count();
   out.cutoffs = out.report.cutoffs;
   out.macro = out.report.macro;
+  out.reference_mode = request.reference_mode;
   out.report_json = RetrievalReportToJson(out.report, -1);
   return out;
 }
@@ -72,6 +73,7 @@ std::string EncodeStoredEvaluation(const SpaceEvaluation& e) {
   nlohmann::json j;
   j["space"] = e.space;
   j["unix_ms"] = e.unix_ms;
+  j["reference_mode"] = e.reference_mode;
   j["cutoffs"] = {e.cutoffs[0], e.cutoffs[1]};
   j["macro"] = {{absl::StrCat("map@", e.cutoffs[0]), e.macro.map[0]},
                 {absl::StrCat("map@", e.cutoffs[1]), e.macro.map[1]},
@@ -91,6 +93,7 @@ absl::StatusOr<SpaceEvaluation> DecodeStoredEvaluation(
     SpaceEvaluation e;
     e.space = j.at("space").get<std::string>();
     e.unix_ms = j.at("unix_ms").get<int64_t>();
+    e.reference_mode = j.value("reference_mode", false);
     e.cutoffs = {j.at("cutoffs").at(0).get<int>(),
                  j.at("cutoffs").at(1).get<int>()};
     const auto& macro = j.at("macro");

@@ -29,7 +29,7 @@ absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
     const SoundStore& store, const std::string& space, SimilarityMetric metric,
     const IndexVectorFn& vector, const EvaluationRequest& request);
 
-// JSON: {"space", "unix_ms", "cutoffs": [15, 150],
+// JSON: {"space", "unix_ms", "reference_mode", "cutoffs": [15, 150],
 //        "macro": {"map@15", "map@150", "mr1"}, "report": {...}}.
 std::string EncodeStoredEvaluation(const SpaceEvaluation& evaluation);
 // DataLoss for bytes that are not such JSON. `report` stays empty.

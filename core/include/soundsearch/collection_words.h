@@ -89,6 +89,7 @@ struct SpaceEvaluation {
   int64_t unix_ms = 0;  // when it finished
   std::array<int, 2> cutoffs = {15, 150};
   RetrievalScores macro;  // label-based
+  bool reference_mode = false;
   // Full report: filled by Evaluate; LastEvaluation leaves it empty and
   // gives report_json only.
   RetrievalReport report;
