@@ -24,10 +24,11 @@ const Histogram::BucketBoundaries& LatencyBuckets() {
 
 ServerMetrics::ServerMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      rpc_duration_(prometheus::BuildHistogram()
-                        .Name("soundsearch_rpc_duration_seconds")
-                        .Help("Time to answer an RPC, by method and status code")
-                        .Register(*registry_)),
+      rpc_duration_(
+          prometheus::BuildHistogram()
+              .Name("soundsearch_rpc_duration_seconds")
+              .Help("Time to answer an RPC, by method and status code")
+              .Register(*registry_)),
       rpc_requests_(prometheus::BuildCounter()
                         .Name("soundsearch_rpc_requests_total")
                         .Help("RPCs answered, by method and status code")
@@ -58,7 +59,21 @@ ServerMetrics::ServerMetrics()
       index_vectors_(prometheus::BuildGauge()
                          .Name("soundsearch_index_vectors")
                          .Help("Vectors in each space's index")
-                         .Register(*registry_)) {}
+                         .Register(*registry_)),
+      eval_map_(prometheus::BuildGauge()
+                    .Name("soundsearch_eval_map")
+                    .Help("Label-based MAP@k of the latest evaluation, by "
+                          "space and k")
+                    .Register(*registry_)),
+      eval_mr1_(prometheus::BuildGauge()
+                    .Name("soundsearch_eval_mr1")
+                    .Help("Label-based mean rank of the first relevant sound "
+                          "(0-based) of the latest evaluation, by space")
+                    .Register(*registry_)),
+      eval_timestamp_(prometheus::BuildGauge()
+                          .Name("soundsearch_eval_timestamp_seconds")
+                          .Help("Unix time of the latest evaluation, by space")
+                          .Register(*registry_)) {}
 
 ServerMetrics::~ServerMetrics() = default;
 
@@ -107,6 +122,16 @@ void ServerMetrics::ObserveEmbed(std::string_view space, double seconds) {
 void ServerMetrics::ObserveSearch(std::string_view space, double seconds) {
   search_duration_.Add({{"space", std::string(space)}}, LatencyBuckets())
       .Observe(seconds);
+}
+
+void ServerMetrics::SetEvaluation(std::string_view space, int k1, double map1,
+                                  int k2, double map2, double mr1,
+                                  double unix_seconds) {
+  const std::string s(space);
+  eval_map_.Add({{"space", s}, {"k", std::to_string(k1)}}).Set(map1);
+  eval_map_.Add({{"space", s}, {"k", std::to_string(k2)}}).Set(map2);
+  eval_mr1_.Add({{"space", s}}).Set(mr1);
+  eval_timestamp_.Add({{"space", s}}).Set(unix_seconds);
 }
 
 void ServerMetrics::SetIndexVectors(std::string_view space, double vectors) {

@@ -44,6 +44,11 @@ class ServerMetrics {
   void ObserveEmbed(std::string_view space, double seconds);
   void ObserveSearch(std::string_view space, double seconds);
   void SetIndexVectors(std::string_view space, double vectors);
+  // The latest retrieval evaluation of a space: soundsearch_eval_map{space,k}
+  // for each cut-off k, soundsearch_eval_mr1{space} and
+  // soundsearch_eval_timestamp_seconds{space} (Unix time it finished).
+  void SetEvaluation(std::string_view space, int k1, double map1, int k2,
+                     double map2, double mr1, double unix_seconds);
 
   prometheus::Registry& registry() { return *registry_; }
 
@@ -58,6 +63,9 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& embed_duration_;
   prometheus::Family<prometheus::Histogram>& search_duration_;
   prometheus::Family<prometheus::Gauge>& index_vectors_;
+  prometheus::Family<prometheus::Gauge>& eval_map_;
+  prometheus::Family<prometheus::Gauge>& eval_mr1_;
+  prometheus::Family<prometheus::Gauge>& eval_timestamp_;
 };
 
 }  // namespace soundsearch

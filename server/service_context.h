@@ -31,6 +31,13 @@ struct ServiceContext {
   ServiceLimits limits;
   std::chrono::steady_clock::time_point started;
 
+  // Sets the soundsearch_eval_* gauges from one evaluation.
+  void ExportEvaluation(const SpaceEvaluation& e) const {
+    metrics->SetEvaluation(e.space, e.cutoffs[0], e.macro.map[0], e.cutoffs[1],
+                           e.macro.map[1], e.macro.mr1,
+                           static_cast<double>(e.unix_ms) / 1000.0);
+  }
+
   // Refreshes soundsearch_index_vectors for every space.
   void UpdateIndexGauges() const {
     for (const SpaceStatus& s : collection->Spaces()) {

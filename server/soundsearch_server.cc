@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "evaluation_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -106,6 +107,7 @@ class SoundsearchServer::Impl {
   std::unique_ptr<QueryService> query_service_;
   std::unique_ptr<IngestService> ingest_service_;
   std::unique_ptr<MetaService> meta_service_;
+  std::unique_ptr<EvaluationService> evaluation_service_;
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
@@ -152,6 +154,7 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   query_service_ = std::make_unique<QueryService>(&ctx_);
   ingest_service_ = std::make_unique<IngestService>(&ctx_);
   meta_service_ = std::make_unique<MetaService>();
+  evaluation_service_ = std::make_unique<EvaluationService>(&ctx_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -180,6 +183,7 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   builder.RegisterService(query_service_.get());
   builder.RegisterService(ingest_service_.get());
   builder.RegisterService(meta_service_.get());
+  builder.RegisterService(evaluation_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(
@@ -204,6 +208,10 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   ctx_.pipeline = pipeline_.get();
   ctx_.jobs = jobs_.get();
   ctx_.UpdateIndexGauges();
+  for (const SpaceStatus& s : collection_->Spaces()) {
+    auto evaluation = collection_->LastEvaluation(s.config.name);
+    if (evaluation.ok()) ctx_.ExportEvaluation(*evaluation);
+  }
   ctx_.ready.store(true, std::memory_order_release);
   health->SetServingStatus(true);
   return absl::OkStatus();

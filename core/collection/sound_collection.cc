@@ -12,7 +12,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "collection/collection_evaluation.h"
 #include "collection/tag_index.h"
+#include "collection/word_index.h"
 #include "soundsearch/content_hash.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
@@ -147,7 +149,17 @@ class SoundCollection::Impl {
   SoundStore& store() const { return *store_; }
   const TagIndex& tags() const { return tags_; }
 
+  // ---- Words and evaluation (end of this file) ----
+  const WordIndex& words() const { return *words_; }
+  absl::StatusOr<std::string> ResolveSpaceName(absl::string_view name) const;
+  absl::StatusOr<SpaceEvaluation> Evaluate(const EvaluationRequest& request);
+
  private:
+  // The word index's view of a space, reading vectors through `view`.
+  WordSpace WordSpaceOf(const SpaceSlot& slot,
+                        std::shared_ptr<const SpaceView> view) const;
+  std::vector<WordSpace> WordSpaces() const;
+
   absl::StatusOr<SpaceSlot*> FindSpace(absl::string_view name) const;
   absl::Status LoadSpace(SpaceSlot& slot);
   // Fills `index` with every stored raw vector of the view's space.
@@ -168,6 +180,7 @@ class SoundCollection::Impl {
   std::vector<std::unique_ptr<SpaceSlot>> spaces_;  // fixed after Open
   std::string default_space_;
   TagIndex tags_;
+  std::unique_ptr<WordIndex> words_;  // created in Open
   // Serialises Commit, Delete, the swap at the end of a refit and
   // SaveSnapshots, so that every index reflects exactly the store's change
   // log up to LastSequence() whenever the lock is free.
@@ -211,9 +224,12 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   store_options.sync_writes = options_.sync_writes;
   ASSIGN_OR_RETURN(store_, SoundStore::Open(store_options));
   ASSIGN_OR_RETURN(decoder_, AudioDecoder::Create(options_.decoder));
+  RETURN_IF_ERROR(WordIndex::ValidateOptions(options_.words));
+  words_ = std::make_unique<WordIndex>(options_.words, store_.get());
 
   RETURN_IF_ERROR(store_->ForEachSound([this](const SoundRecord& record) {
     tags_.Add(record);
+    words_->AddMembership(record);
     return true;
   }));
 
@@ -222,6 +238,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
     slot->config = config;
     slot->snapshot_path = (root / "index" / (config.name + ".idx")).string();
     RETURN_IF_ERROR(LoadSpace(*slot));
+    RETURN_IF_ERROR(words_->Load(WordSpaceOf(*slot, slot->Get())));
     spaces_.push_back(std::move(slot));
   }
   MaybeAutoFit();
@@ -450,6 +467,9 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
     }
     prepared.record.id = added.id;
     tags_.Add(prepared.record);
+    // The sound is committed whatever happens here; a word vector left stale
+    // by a failure is recomputed at the next Open.
+    words_->AddSound(prepared.record, WordSpaces()).IgnoreError();
   }
   MaybeAutoFit();
   return result;
@@ -464,6 +484,7 @@ absl::Status SoundCollection::Impl::Delete(uint64_t id) {
     RETURN_IF_ERROR(slot->Get()->index->Remove(ids).status());
   }
   tags_.Remove(record);
+  words_->RemoveSound(record, WordSpaces()).IgnoreError();  // as in Commit
   return absl::OkStatus();
 }
 
@@ -540,6 +561,10 @@ absl::StatusOr<RefitResult> SoundCollection::Impl::Refit(
                                       blob));
     RETURN_IF_ERROR(Replay(*view, after));
     slot->Set(view);
+    // Index vectors changed: every word vector of the space follows. The new
+    // projection is in place whatever happens here; Open recomputes vectors
+    // left stale.
+    words_->RecomputeSpace(WordSpaceOf(*slot, view)).IgnoreError();
   }
   return RefitResult{slot->config.name, view->projection_version,
                      static_cast<uint64_t>(view->index->size()),
@@ -668,6 +693,63 @@ std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   return out;
 }
 
+// ---- Words and evaluation
+// -------------------------------------------------------
+
+WordSpace SoundCollection::Impl::WordSpaceOf(
+    const SpaceSlot& slot, std::shared_ptr<const SpaceView> view) const {
+  WordSpace ws;
+  ws.name = slot.config.name;
+  ws.projection_version = view->projection_version;
+  const SoundStore* store = store_.get();
+  ws.vector = [store, view, name = ws.name](
+                  uint64_t id) -> absl::StatusOr<std::vector<float>> {
+    ASSIGN_OR_RETURN(std::string bytes, store->GetRaw(name, id));
+    ASSIGN_OR_RETURN(RawEmbedding raw, RawEmbedding::Decode(bytes));
+    return view->space->Project(raw);
+  };
+  return ws;
+}
+
+std::vector<WordSpace> SoundCollection::Impl::WordSpaces() const {
+  std::vector<WordSpace> out;
+  for (const auto& slot : spaces_)
+    out.push_back(WordSpaceOf(*slot, slot->Get()));
+  return out;
+}
+
+absl::StatusOr<std::string> SoundCollection::Impl::ResolveSpaceName(
+    absl::string_view name) const {
+  ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(name));
+  return slot->config.name;
+}
+
+absl::StatusOr<SpaceEvaluation> SoundCollection::Impl::Evaluate(
+    const EvaluationRequest& request) {
+  ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(request.space));
+  SimilarityMetric metric = SimilarityMetric::kCosine;
+  switch (slot->config.metric) {
+    case SpaceMetric::kCosine:
+      metric = SimilarityMetric::kCosine;
+      break;
+    case SpaceMetric::kInnerProduct:
+      metric = SimilarityMetric::kInnerProduct;
+      break;
+    case SpaceMetric::kEuclidean:
+      metric = SimilarityMetric::kEuclidean;
+      break;
+  }
+  ASSIGN_OR_RETURN(
+      SpaceEvaluation evaluation,
+      EvaluateStoredSpace(*store_, slot->config.name, metric,
+                          WordSpaceOf(*slot, slot->Get()).vector, request));
+  RETURN_IF_ERROR(store_
+                      ->PutModel(slot->config.name, kEvaluationModelKind,
+                                 EncodeStoredEvaluation(evaluation))
+                      .status());
+  return evaluation;
+}
+
 // ---- SoundCollection ------------------------------------------------------------
 
 SoundCollection::SoundCollection(std::unique_ptr<Impl> impl)
@@ -736,6 +818,48 @@ uint64_t SoundCollection::size() const { return impl_->store().Count(); }
 
 double SoundCollection::total_duration_seconds() const {
   return impl_->tags().total_duration_seconds();
+}
+
+// Words and evaluation.
+
+absl::StatusOr<WordVectorInfo> SoundCollection::WordVector(
+    absl::string_view space, absl::string_view word) const {
+  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
+  return impl_->words().Get(name, word);
+}
+
+absl::StatusOr<WordPairCosine> SoundCollection::WordSimilarity(
+    absl::string_view space, absl::string_view a, absl::string_view b) const {
+  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
+  return impl_->words().Similarity(name, a, b);
+}
+
+absl::StatusOr<std::vector<WordNeighbour>> SoundCollection::NearestWords(
+    absl::string_view space, absl::string_view word, int k) const {
+  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
+  return impl_->words().Nearest(name, word, k);
+}
+
+int64_t SoundCollection::VocabularySize(absl::string_view space) const {
+  auto name = impl_->ResolveSpaceName(space);
+  return name.ok() ? impl_->words().VocabularySize(*name) : 0;
+}
+
+absl::StatusOr<SpaceEvaluation> SoundCollection::Evaluate(
+    const EvaluationRequest& request) {
+  return impl_->Evaluate(request);
+}
+
+absl::StatusOr<SpaceEvaluation> SoundCollection::LastEvaluation(
+    absl::string_view space) const {
+  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
+  auto model = impl_->store().GetModel(name, kEvaluationModelKind);
+  if (absl::IsNotFound(model.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("space '", name, "' has not been evaluated"));
+  }
+  RETURN_IF_ERROR(model.status());
+  return DecodeStoredEvaluation(model->bytes);
 }
 
 }  // namespace soundsearch

@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "soundsearch/audio_decoder.h"
+#include "soundsearch/collection_words.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/sound_record.h"
 #include "soundsearch/space_config.h"
@@ -56,6 +57,9 @@ struct CollectionOptions {
   bool auto_fit = true;
   // Write index snapshots when the collection is destroyed.
   bool snapshot_on_close = true;
+  // Which words sounds give and how their vectors are averaged
+  // (collection_words.h).
+  WordVectorOptions words;
 };
 
 // Caller-supplied fields of a new sound.
@@ -196,6 +200,37 @@ class SoundCollection {
   const std::string& default_space() const;
   uint64_t size() const;                 // sounds stored
   double total_duration_seconds() const;  // of the sounds stored
+
+  // ---- Words and evaluation (collection_words.h, docs/evaluation.md) ----
+  // Word vectors follow every Commit, Delete and Refit before they return;
+  // queries see a word's old or new vector, never a mix. Cost, under the
+  // writer lock: a Commit reads one vector per space (its words' means are
+  // updated in place); a Delete re-reads up to 100 sounds per word of the
+  // sound; a Refit re-reads up to 100 sounds per word of the vocabulary
+  // (ingest waits meanwhile). Word-vector write failures do not fail the
+  // Commit / Delete / Refit; the next Open recomputes what is stale. An empty `space`
+  // is the default space; NotFound for an unknown space, and for a word no
+  // eligible sound carries (words are normalised: NormaliseWord).
+  absl::StatusOr<WordVectorInfo> WordVector(absl::string_view space,
+                                            absl::string_view word) const;
+  // Cosine of the two word vectors.
+  absl::StatusOr<WordPairCosine> WordSimilarity(absl::string_view space,
+                                                absl::string_view a,
+                                                absl::string_view b) const;
+  // The k most similar words (the word left out). InvalidArgument for k < 1.
+  absl::StatusOr<std::vector<WordNeighbour>> NearestWords(
+      absl::string_view space, absl::string_view word, int k) const;
+  // Words with a vector in the space (0 for an unknown space).
+  int64_t VocabularySize(absl::string_view space) const;
+  // Evaluates retrieval in one space by exact search over its labelled
+  // sounds (O(n^2 dim) work on up to hardware-concurrency threads, while
+  // queries and ingest go on) and stores the result as the space's latest
+  // evaluation. FailedPrecondition with fewer than 2 labelled sounds; NotFound
+  // for an unknown space or a missing families / excluded-labels file.
+  absl::StatusOr<SpaceEvaluation> Evaluate(const EvaluationRequest& request);
+  // The latest stored evaluation (report_json and summary; `report` empty).
+  // NotFound when the space was never evaluated.
+  absl::StatusOr<SpaceEvaluation> LastEvaluation(absl::string_view space) const;
 
   class Impl;
 

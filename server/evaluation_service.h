@@ -1,0 +1,51 @@
+// EvaluationService: the v1.Evaluation gRPC service (thin handlers over
+// SoundCollection's evaluation and word-vector methods).
+#ifndef SOUNDSEARCH_SERVER_EVALUATION_SERVICE_H_
+#define SOUNDSEARCH_SERVER_EVALUATION_SERVICE_H_
+
+#include "service_context.h"
+#include "soundsearch/v1/evaluation.grpc.pb.h"
+
+namespace soundsearch {
+
+// Thread-safe; `context` is borrowed and must outlive the service.
+class EvaluationService final : public v1::Evaluation::CallbackService {
+ public:
+  // Words per GetWordVectors call.
+  static constexpr int kMaxWordsPerCall = 10000;
+  // NearestWords k when the request leaves it 0.
+  static constexpr int kDefaultNearestWords = 10;
+
+  explicit EvaluationService(const ServiceContext* context) : ctx_(context) {}
+
+  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
+                                     const v1::EvaluateRequest* request,
+                                     v1::EvaluateResponse* response) override;
+  grpc::ServerUnaryReactor* GetEvaluation(
+      grpc::CallbackServerContext* context,
+      const v1::GetEvaluationRequest* request,
+      v1::EvaluateResponse* response) override;
+  grpc::ServerUnaryReactor* WordSimilarity(
+      grpc::CallbackServerContext* context,
+      const v1::WordSimilarityRequest* request,
+      v1::WordSimilarityResponse* response) override;
+  grpc::ServerUnaryReactor* NearestWords(
+      grpc::CallbackServerContext* context,
+      const v1::NearestWordsRequest* request,
+      v1::NearestWordsResponse* response) override;
+  grpc::ServerUnaryReactor* GetWordVectors(
+      grpc::CallbackServerContext* context,
+      const v1::GetWordVectorsRequest* request,
+      v1::GetWordVectorsResponse* response) override;
+
+ private:
+  absl::Status RunEvaluate(const v1::EvaluateRequest& request,
+                           absl::Time deadline,
+                           v1::EvaluateResponse* response) const;
+
+  const ServiceContext* const ctx_;
+};
+
+}  // namespace soundsearch
+
+#endif  // SOUNDSEARCH_SERVER_EVALUATION_SERVICE_H_
