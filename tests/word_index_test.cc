@@ -49,6 +49,20 @@ TEST(CollectionWordsTest, WordsFromTagsAndSplitLabels) {
   EXPECT_EQ(NormaliseWord("  Acoustic_Guitar "), "acoustic guitar");
 }
 
+TEST(CollectionWordsTest, AutoTagsStandInForUntaggedSounds) {
+  SoundRecord untagged = Sound(1, {}, {});
+  untagged.auto_tags = {{"music", 0.6f}, {"Computer keyboard", 0.3f}};
+  WordVectorOptions options;
+  EXPECT_EQ(WordsOfSound(untagged, options),
+            (std::vector<std::string>{"music", "computer keyboard"}));
+  // A tagged sound's own words win; auto-tags are not added to them.
+  SoundRecord tagged = untagged;
+  tagged.tags = {"piano"};
+  EXPECT_EQ(WordsOfSound(tagged, options), (std::vector<std::string>{"piano"}));
+  options.auto_tags_when_untagged = false;
+  EXPECT_TRUE(WordsOfSound(untagged, options).empty());
+}
+
 TEST(WordVectorFormatTest, RoundTripsAndDetectsCorruption) {
   StoredWordVector v{7, {1, 5, 9}, {0.5f, -1.0f}};
   const std::string bytes = EncodeWordVector(v);

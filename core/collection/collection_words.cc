@@ -49,6 +49,10 @@ std::vector<std::string> WordsOfSound(const SoundRecord& sound,
       }
     }
   }
+  if (options.auto_tags_when_untagged && sound.tags.empty() &&
+      sound.class_labels.empty()) {
+    for (const AutoTag& tag : sound.auto_tags) add(NormaliseWord(tag.tag));
+  }
   return out;
 }
 

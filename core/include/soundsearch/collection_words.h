@@ -33,6 +33,9 @@ struct WordVectorOptions {
   // except the stop words "and", "or", "of", "the", "a", "an", "by", "in",
   // "on", "to", "with".
   bool split_labels = true;
+  // A sound that arrived without tags and labels gives its auto-tags (the
+  // classes a tagging model predicted at ingest) as words instead.
+  bool auto_tags_when_untagged = true;
   // Sounds averaged per word; >= 1.
   int max_sounds_per_word = 100;
   // Longer sounds back no word; > 0.
