@@ -1,17 +1,32 @@
-// IngestPipeline: the ingest daemon's path for one upload: a bounded queue,
-// a pool of workers that decode and embed (SoundCollection::Prepare, in
-// parallel), then store and index (SoundCollection::Commit). A full queue is
-// refused at once (RESOURCE_EXHAUSTED) rather than buffered without bound.
+// IngestPipeline: the ingest daemon's path for uploads: a bounded queue, a
+// pool of workers that decode and embed, then store and index
+// (SoundCollection::Commit). A full queue is refused at once
+// (RESOURCE_EXHAUSTED) rather than buffered without bound.
+//
+// Batching: the pipeline keeps its own bounded FIFO of uploads. A worker
+// (a WorkerPool thread running a drain loop; at most `workers` such loops
+// exist) takes up to max_batch waiting uploads at once, fails those whose
+// deadline has passed, prepares the rest together with
+// SoundCollection::PrepareBatch (each decoded alone, then embedded per space
+// in one Space::EmbedBatch, so a torchscript space runs the windows of many
+// short uploads through one forward), then commits them one by one in queue
+// order and calls each `done` as soon as its own outcome is known. One bad
+// upload fails alone. A worker that finds one upload waiting takes it alone:
+// batches form only when uploads wait, so an idle server adds no latency.
 #ifndef SOUNDSEARCH_INDEXER_INGEST_PIPELINE_H_
 #define SOUNDSEARCH_INDEXER_INGEST_PIPELINE_H_
 
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "soundsearch/sound_collection.h"
 #include "worker_pool.h"
@@ -20,7 +35,11 @@ namespace soundsearch {
 
 struct IngestPipelineOptions {
   int workers = 2;          // decode+embed threads, > 0
-  size_t max_queue = 256;   // uploads waiting, > 0
+  size_t max_queue = 256;   // uploads waiting (not counting those taken), > 0
+  // Uploads a worker takes and prepares together when several wait, >= 1
+  // (1: one at a time). Bounds the memory of one batch: up to max_batch
+  // decoded uploads are held at once per worker.
+  int max_batch = 8;
 };
 
 // What happened to one upload.
@@ -36,10 +55,14 @@ class IngestObserver {
  public:
   virtual ~IngestObserver() = default;
   virtual void OnDecoded(double seconds) {}
+  // seconds: this upload's share of the space's batch embedding time.
   virtual void OnEmbedded(const std::string& space, double seconds) {}
   // result: "stored" | "duplicate" | "failed".
   virtual void OnResult(absl::string_view result) {}
   virtual void OnQueueDepth(size_t depth) {}
+  // A worker is about to prepare `uploads` (>= 1) uploads together (those
+  // past their deadline are left out and not counted).
+  virtual void OnBatch(size_t uploads) {}
 };
 
 // Thread-safety: all methods are thread-safe.
@@ -57,9 +80,10 @@ class IngestPipeline {
 
   // Queues one upload. On acceptance `done` runs exactly once, on a worker
   // thread, with the outcome; work whose deadline has passed before a worker
-  // picks it up ends with DeadlineExceeded. Returns ResourceExhausted when
-  // the queue is full and Unavailable after Shutdown; `done` is then never
-  // called.
+  // picks it up, or while it was decoded and embedded, ends with
+  // DeadlineExceeded (nothing stored). Returns ResourceExhausted when
+  // max_queue uploads are waiting and Unavailable after Shutdown; `done` is
+  // then never called. `done` must not throw.
   absl::Status Submit(std::string audio, SoundInput input, absl::Time deadline,
                       Done done);
 
@@ -71,19 +95,41 @@ class IngestPipeline {
   // Stops accepting uploads and finishes the queued ones. Idempotent.
   void Shutdown();
 
-  size_t queue_depth() const { return pool_->queue_depth(); }
+  // Uploads waiting (not yet taken by a worker).
+  size_t queue_depth() const;
 
  private:
-  IngestPipeline(SoundCollection* collection, IngestObserver* observer,
+  struct Upload {
+    std::string audio;
+    SoundInput input;
+    absl::Time deadline;
+    Done done;
+  };
+
+  IngestPipeline(SoundCollection* collection,
+                 const IngestPipelineOptions& options, IngestObserver* observer,
                  std::unique_ptr<WorkerPool> pool);
-  absl::StatusOr<IngestOutcome> Run(absl::string_view audio,
-                                    const SoundInput& input,
-                                    absl::Time deadline);
+  // A worker's loop: takes batches until the queue is empty, then ends.
+  void Drain();
+  void RunBatch(std::vector<Upload> batch);
+  // Commits one prepared upload (after the deadline check).
+  absl::StatusOr<IngestOutcome> Finish(absl::StatusOr<PreparedSound> prepared,
+                                       absl::Time deadline);
+  void Deliver(Upload& upload, absl::StatusOr<IngestOutcome> outcome);
 
   SoundCollection* const collection_;
+  const IngestPipelineOptions options_;
   IngestObserver* const observer_;
   IngestObserver null_observer_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<WorkerPool> pool_;  // runs the Drain loops
+
+  mutable absl::Mutex mu_;
+  std::deque<Upload> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Drain loops queued on or running in pool_, <= options_.workers. Invariant
+  // (under mu_): queue_ not empty implies drainers_ >= 1, since a loop ends
+  // only when it finds the queue empty.
+  int drainers_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace soundsearch

@@ -58,6 +58,9 @@ absl::Status Validate(const ServerOptions& o) {
     return absl::InvalidArgumentError(
         "--query-threads and --ingest-workers must be > 0");
   }
+  if (o.ingest_batch < 1) {
+    return absl::InvalidArgumentError("--ingest-batch must be >= 1");
+  }
   if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give both or neither");
@@ -197,6 +200,7 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   IngestPipelineOptions pipeline_options;
   pipeline_options.workers = options_.ingest_workers;
   pipeline_options.max_queue = options_.ingest_queue;
+  pipeline_options.max_batch = options_.ingest_batch;
   observer_ = std::make_unique<MetricsObserver>(&metrics_);
   ASSIGN_OR_RETURN(pipeline_, IngestPipeline::Create(collection_.get(),
                                                      pipeline_options,

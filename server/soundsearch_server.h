@@ -40,6 +40,7 @@ struct ServerOptions {
   size_t query_queue = 1024;    // queued queries before RESOURCE_EXHAUSTED
   int ingest_workers = 2;       // decode+embed workers
   size_t ingest_queue = 256;    // queued uploads before RESOURCE_EXHAUSTED
+  int ingest_batch = 8;         // waiting uploads a worker embeds together
   bool sync_writes = true;      // synced store writes (durable acks)
   // Seconds the shutdown waits for in-flight calls before cancelling them.
   double shutdown_grace_seconds = 10;

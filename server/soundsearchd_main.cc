@@ -35,6 +35,9 @@ ABSL_FLAG(int, query_threads, 4, "Threads answering queries");
 ABSL_FLAG(int, ingest_workers, 2, "Threads decoding and embedding uploads");
 ABSL_FLAG(int, ingest_queue, 256,
           "Uploads queued before ingest calls get RESOURCE_EXHAUSTED");
+ABSL_FLAG(
+    int, ingest_batch, 8,
+    "Waiting uploads an ingest worker decodes and embeds together (>= 1)");
 ABSL_FLAG(bool, version, false, "Print versions and exit");
 
 // Flags are documented with dashes (--data-dir); abseil names them with
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
   options.query_threads = absl::GetFlag(FLAGS_query_threads);
   options.ingest_workers = absl::GetFlag(FLAGS_ingest_workers);
   options.ingest_queue = static_cast<size_t>(absl::GetFlag(FLAGS_ingest_queue));
+  options.ingest_batch = absl::GetFlag(FLAGS_ingest_batch);
 
   std::fprintf(stderr, "soundsearchd %s: opening %s\n", soundsearch::Version(),
                options.data_dir.c_str());

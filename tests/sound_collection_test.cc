@@ -177,6 +177,69 @@ TEST_F(SoundCollectionTest, AddAutoFitQueryFilterDelete) {
   ExpectStoreAndIndexAgree(live, {ids[2]});
 }
 
+// PrepareBatch gives Prepare's result per upload; bad uploads (garbage,
+// empty, bad tag) fail alone with Prepare's error, a stored sound is a
+// duplicate, and the batch commits like single uploads.
+TEST_F(SoundCollectionTest, PrepareBatchEqualsPreparePerUpload) {
+  Open();
+  const uint64_t stored = Add(0, 0);
+  const std::string stored_bytes = Sound(0, 0);  // same bytes as `stored`
+  std::vector<std::string> audio = {
+      Sound(0, 1),  "not audio at all", Sound(1, 2), "",
+      stored_bytes, Sound(1, 3),        Sound(0, 4)};
+  std::vector<SoundInput> inputs(audio.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    inputs[i].external_id = absl::StrCat("batch-", i);
+    inputs[i].tags = {"Batch"};
+    inputs[i].labels = {"x"};
+  }
+  inputs[6].tags = {std::string(1000, 'x')};  // too long a tag
+  std::vector<PrepareRequest> requests;
+  for (size_t i = 0; i < audio.size(); ++i) {
+    requests.push_back({audio[i], &inputs[i]});
+  }
+  std::vector<absl::StatusOr<PreparedSound>> batch =
+      collection_->PrepareBatch(requests);
+  ASSERT_EQ(batch.size(), audio.size());
+  for (size_t i = 0; i < audio.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto one = collection_->Prepare(audio[i], inputs[i]);
+    ASSERT_EQ(batch[i].ok(), one.ok()) << batch[i].status() << one.status();
+    if (!one.ok()) {
+      EXPECT_EQ(batch[i].status(), one.status());
+      continue;
+    }
+    EXPECT_EQ(batch[i]->duplicate, one->duplicate);
+    EXPECT_EQ(batch[i]->duplicate_id, one->duplicate_id);
+    EXPECT_TRUE(batch[i]->record == one->record);
+    ASSERT_EQ(batch[i]->raw.size(), one->raw.size());
+    for (const auto& [space, raw] : one->raw) {
+      EXPECT_TRUE(batch[i]->raw.at(space) == raw) << space;
+    }
+    EXPECT_EQ(batch[i]->audio_info.sample_rate, one->audio_info.sample_rate);
+    EXPECT_TRUE(batch[i]->audio_info.samples.empty());
+    EXPECT_EQ(batch[i]->embed_seconds.size(), one->embed_seconds.size());
+  }
+  EXPECT_EQ(batch[1].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(batch[3].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(batch[6].ok());
+  ASSERT_TRUE(batch[4].ok());
+  EXPECT_TRUE(batch[4]->duplicate);
+  EXPECT_EQ(batch[4]->duplicate_id, stored);
+  std::vector<uint64_t> live = {stored};
+  for (size_t i : {0, 2, 5}) {
+    ASSERT_TRUE(batch[i].ok());
+    EXPECT_FALSE(batch[i]->duplicate);
+    EXPECT_GT(batch[i]->record.duration_seconds, 0.5);
+    auto committed = collection_->Commit(std::move(batch[i]).value());
+    ASSERT_TRUE(committed.ok()) << committed.status();
+    EXPECT_FALSE(committed->duplicate);
+    live.push_back(committed->id);
+  }
+  ExpectStoreAndIndexAgree(live, {});
+  EXPECT_TRUE(collection_->PrepareBatch({}).empty());
+}
+
 TEST_F(SoundCollectionTest, RestartFromSnapshotAndReplay) {
   Open();
   std::vector<uint64_t> live;

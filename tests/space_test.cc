@@ -222,6 +222,67 @@ TEST_F(SpaceTest, EmbedPoolsTheEncoderFrames) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// EmbedBatch gives Embed's result per clip, auto-tags included; an empty
+// clip in the middle fails alone with Embed's error.
+TEST_F(SpaceTest, EmbedBatchEqualsEmbedPerClip) {
+  SpaceConfig c = Config();
+  c.auto_tags.top_k = 2;
+  c.auto_tags.min_probability = 0.1f;
+  auto space = Space::Create(c, std::make_unique<TaggingEncoder>());
+  ASSERT_TRUE(space.ok()) << space.status();
+  const std::vector<float> a = Tone(250, 1), b = Tone(2000, 2);
+  const std::vector<float> empty, tiny(10, 0.0f);
+  const std::vector<absl::Span<const float>> clips = {a, empty, tiny, b};
+  std::vector<std::vector<AutoTag>> tags(1);
+  tags[0] = {{"stale", 1.0f}};
+  auto batch = (*space)->EmbedBatch(clips, &tags);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), clips.size());
+  ASSERT_EQ(tags.size(), clips.size());
+  for (size_t i = 0; i < clips.size(); ++i) {
+    std::vector<AutoTag> one_tags;
+    auto one = (*space)->Embed(clips[i], &one_tags);
+    ASSERT_EQ((*batch)[i].ok(), one.ok()) << i;
+    if (!one.ok()) {
+      EXPECT_EQ((*batch)[i].status(), one.status());
+      EXPECT_TRUE(tags[i].empty());
+      continue;
+    }
+    EXPECT_TRUE(*(*batch)[i] == *one) << i;
+    EXPECT_EQ(tags[i], one_tags) << i;
+  }
+  EXPECT_EQ((*batch)[1].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(tags[0].empty());
+  auto none = (*space)->EmbedBatch({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+// The dsp encoder's EncodeBatch (the default loop) equals Encode per clip.
+TEST_F(SpaceTest, DspEncodeBatchEqualsEncodePerClip) {
+  auto encoder = Encoder::Create(EncoderOptions());
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const std::vector<float> a = Tone(440, 3), b = Tone(3000, 4);
+  const std::vector<float> empty, tiny(100, 0.1f);
+  const std::vector<absl::Span<const float>> clips = {a, tiny, empty, b};
+  auto batch = (*encoder)->EncodeBatch(clips);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), clips.size());
+  for (size_t i = 0; i < clips.size(); ++i) {
+    auto one = (*encoder)->Encode(clips[i]);
+    ASSERT_EQ((*batch)[i].ok(), one.ok()) << i;
+    if (!one.ok()) {
+      EXPECT_EQ((*batch)[i].status(), one.status());
+      continue;
+    }
+    EXPECT_EQ((*batch)[i]->frames.dim, one->frames.dim);
+    EXPECT_EQ((*batch)[i]->frames.data, one->frames.data) << i;
+    EXPECT_EQ((*batch)[i]->flags.too_short, one->flags.too_short);
+    EXPECT_EQ((*batch)[i]->flags.silent, one->flags.silent);
+  }
+  EXPECT_EQ((*batch)[2].status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(SpaceTest, BeforeFitProjectsTheNormalisedPooledVector) {
   auto space = MakeSpace(Config());
   ASSERT_NE(space, nullptr);

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "features/log_mel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -342,6 +344,91 @@ TEST_F(TorchScriptEncoderTest, FailingForwardIsAnErrorNotACrash) {
   EXPECT_TRUE((*encoder)->Encode(Signal(2000, 1)).ok());
 }
 
+// EncodeBatch(clips)[i] must equal Encode(clips[i]): same status, flags,
+// frames (to float rounding of a different batch) and tag probabilities.
+void ExpectBatchEqualsEncode(const Encoder& encoder,
+                             const std::vector<std::vector<float>>& clips) {
+  std::vector<absl::Span<const float>> spans(clips.begin(), clips.end());
+  auto batch = encoder.EncodeBatch(spans);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), clips.size());
+  for (size_t i = 0; i < clips.size(); ++i) {
+    SCOPED_TRACE(::testing::Message() << "clip " << i);
+    auto one = encoder.Encode(clips[i]);
+    ASSERT_EQ((*batch)[i].ok(), one.ok()) << (*batch)[i].status();
+    if (!one.ok()) {
+      EXPECT_EQ((*batch)[i].status(), one.status());
+      continue;
+    }
+    EXPECT_EQ((*batch)[i]->frames.dim, one->frames.dim);
+    EXPECT_EQ((*batch)[i]->frames.num_frames(), one->frames.num_frames());
+    ExpectNear((*batch)[i]->frames.data, one->frames.data);
+    ExpectNear((*batch)[i]->tag_probabilities, one->tag_probabilities);
+    EXPECT_EQ((*batch)[i]->flags.silent, one->flags.silent);
+    EXPECT_EQ((*batch)[i]->flags.too_short, one->flags.too_short);
+  }
+}
+
+// Short, long, empty, silent clips; with batch 4 the forwards mix windows
+// of several clips (1 + 4 + 1 + 1 + 9 windows).
+std::vector<std::vector<float>> MixedClips() {
+  return {Signal(800, 1),
+          Signal(3 * kWindow + 10, 2),
+          {},
+          Signal(kWindow, 3),
+          std::vector<float>(500, 0.0f),
+          Signal(9 * kWindow, 4)};
+}
+
+TEST_F(TorchScriptEncoderTest, EncodeBatchEqualsEncodePerClip) {
+  for (const auto& [name, source, kind] :
+       {std::make_tuple("clip", kClipModel, "clip"),
+        std::make_tuple("frames", kFramesModel, "frames")}) {
+    const std::string path = WriteModel(name, source, WaveformSpec(kind));
+    for (int batch_size : {1, 4, 16}) {
+      SCOPED_TRACE(::testing::Message() << name << " batch " << batch_size);
+      auto encoder = Encoder::Create(Options(path, batch_size));
+      ASSERT_TRUE(encoder.ok()) << encoder.status();
+      ExpectBatchEqualsEncode(**encoder, MixedClips());
+    }
+  }
+  const std::string path = WriteModel("clip", kClipModel, WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path, 4));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  // The clip model's rows are checked against the model run by hand.
+  const std::vector<float> a = Signal(800, 5), b = Signal(2 * kWindow, 6);
+  auto batch = (*encoder)->EncodeBatch({a, b});
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_TRUE((*batch)[0].ok() && (*batch)[1].ok());
+  ExpectNear((*batch)[0]->frames.data, ByHand(path, a, kWindow));
+  ExpectNear((*batch)[1]->frames.data, ByHand(path, b, kWindow));
+  EXPECT_TRUE((*batch)[0]->flags.too_short);
+  auto none = (*encoder)->EncodeBatch({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+// A clip that makes forward() fail, in the middle of one batched forward,
+// fails alone with Encode's error; the clips around it are encoded.
+TEST_F(TorchScriptEncoderTest, EncodeBatchFailingClipFailsAlone) {
+  const std::string path =
+      WriteModel("failing", kFailingModel, WaveformSpec("clip"));
+  auto encoder = Encoder::Create(Options(path, 16));
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const std::vector<std::vector<float>> clips = {
+      Signal(2000, 1), std::vector<float>(2000, 0.95f), Signal(5000, 2),
+      std::vector<float>(10, std::nanf(""))};
+  ExpectBatchEqualsEncode(**encoder, clips);
+  std::vector<absl::Span<const float>> spans(clips.begin(), clips.end());
+  auto batch = (*encoder)->EncodeBatch(spans);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_TRUE((*batch)[0].ok());
+  EXPECT_EQ((*batch)[1].status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT((*batch)[1].status().message(), HasSubstr("forward() failed"));
+  EXPECT_TRUE((*batch)[2].ok());
+  EXPECT_EQ((*batch)[3].status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 // Models that hand the log-mel input back as frames [B, T, 8 mels], one per
 // layout, so that the encoder's frames are exactly the front end's.
 TEST_F(TorchScriptEncoderTest, LogMelInputLayouts) {
@@ -567,6 +654,19 @@ TEST_F(TorchScriptTagsTest, SigmoidMeanOverWindows) {
   ExpectNear(clip->tag_probabilities, want);
   EXPECT_EQ(clip->frames.num_frames(), 4);  // the embedding is unchanged
   ExpectNear(clip->frames.data, rows);
+}
+
+TEST_F(TorchScriptTagsTest, EncodeBatchPoolsTagsPerClip) {
+  for (const char* pooling : {"mean", "max"}) {
+    const std::string path = WriteModel(
+        absl::StrCat("tuple_", pooling), kTupleModel,
+        TagsSpec(absl::StrCat(R"("select": 2, "labels": "labels.txt", )",
+                              R"("pooling": ")", pooling, R"(")")));
+    auto encoder = Encoder::Create(Options(path, 3));
+    ASSERT_TRUE(encoder.ok()) << encoder.status();
+    SCOPED_TRACE(pooling);
+    ExpectBatchEqualsEncode(**encoder, MixedClips());
+  }
 }
 
 TEST_F(TorchScriptTagsTest, SoftmaxMaxOverWindows) {

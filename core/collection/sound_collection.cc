@@ -133,8 +133,13 @@ class SoundCollection::Impl {
   absl::Status Open(const CollectionOptions& options);
   ~Impl();
 
-  absl::StatusOr<PreparedSound> Prepare(absl::string_view audio,
-                                        const SoundInput& input) const;
+  std::vector<absl::StatusOr<PreparedSound>> PrepareBatch(
+      absl::Span<const PrepareRequest> uploads) const;
+  // Checks the input, looks for a duplicate and decodes (once per distinct
+  // space rate into *decoded); the first half of PrepareBatch for one upload.
+  absl::StatusOr<PreparedSound> PrepareAndDecode(
+      absl::string_view audio, const SoundInput& input,
+      std::map<int, DecodedAudio>* decoded) const;
   absl::StatusOr<CommitResult> Commit(PreparedSound prepared);
   absl::Status Delete(uint64_t id);
   absl::StatusOr<QueryResult> QueryById(uint64_t id,
@@ -373,8 +378,9 @@ SoundCollection::Impl::~Impl() {
 
 // ---- Ingest -----------------------------------------------------------------
 
-absl::StatusOr<PreparedSound> SoundCollection::Impl::Prepare(
-    absl::string_view audio, const SoundInput& input) const {
+absl::StatusOr<PreparedSound> SoundCollection::Impl::PrepareAndDecode(
+    absl::string_view audio, const SoundInput& input,
+    std::map<int, DecodedAudio>* decoded) const {
   if (input.external_id.size() > kMaxExternalIdLength) {
     return absl::InvalidArgumentError(absl::StrCat(
         "external id longer than ", kMaxExternalIdLength, " bytes"));
@@ -398,34 +404,77 @@ absl::StatusOr<PreparedSound> SoundCollection::Impl::Prepare(
   }
 
   // Decode once per distinct sample rate among the spaces.
-  std::map<int, DecodedAudio> decoded;
   const auto decode_start = Clock::now();
   for (const auto& slot : spaces_) {
     const int rate = slot->Get()->space->sample_rate();
-    if (decoded.count(rate) > 0) continue;
+    if (decoded->count(rate) > 0) continue;
     DecodeRequest request;
     request.sample_rate = rate;
-    ASSIGN_OR_RETURN(decoded[rate], decoder_->DecodeBytes(audio, request));
+    ASSIGN_OR_RETURN((*decoded)[rate], decoder_->DecodeBytes(audio, request));
   }
   prepared.decode_seconds = SecondsSince(decode_start);
+  return prepared;
+}
+
+std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
+    absl::Span<const PrepareRequest> uploads) const {
+  const size_t n = uploads.size();
+  std::vector<absl::StatusOr<PreparedSound>> results;
+  results.reserve(n);
+  std::vector<std::map<int, DecodedAudio>> decoded(n);
+  std::vector<size_t> embedding;  // uploads decoded and not failed yet
+  for (size_t i = 0; i < n; ++i) {
+    if (uploads[i].input == nullptr) {
+      results.push_back(absl::InvalidArgumentError("upload without input"));
+      continue;
+    }
+    results.push_back(
+        PrepareAndDecode(uploads[i].audio, *uploads[i].input, &decoded[i]));
+    if (results[i].ok() && !results[i]->duplicate) embedding.push_back(i);
+  }
 
   for (const auto& slot : spaces_) {
+    if (embedding.empty()) break;
     auto view = slot->Get();
+    const int rate = view->space->sample_rate();
+    std::vector<absl::Span<const float>> clips;
+    clips.reserve(embedding.size());
+    for (size_t i : embedding) clips.push_back(decoded[i].at(rate).samples);
     const auto embed_start = Clock::now();
-    const DecodedAudio& pcm = decoded.at(view->space->sample_rate());
-    std::vector<AutoTag> auto_tags;
-    ASSIGN_OR_RETURN(RawEmbedding raw,
-                     view->space->Embed(pcm.samples, &auto_tags));
-    prepared.embed_seconds[slot->config.name] = SecondsSince(embed_start);
-    prepared.raw.emplace(slot->config.name, std::move(raw));
-    MergeAutoTags(auto_tags, &record.auto_tags);
+    std::vector<std::vector<AutoTag>> auto_tags;
+    auto embedded = view->space->EmbedBatch(clips, &auto_tags);
+    const double share =
+        SecondsSince(embed_start) / static_cast<double>(embedding.size());
+    std::vector<size_t> still;
+    for (size_t k = 0; k < embedding.size(); ++k) {
+      const size_t i = embedding[k];
+      if (!embedded.ok()) {
+        results[i] = embedded.status();
+        continue;
+      }
+      if (!(*embedded)[k].ok()) {
+        results[i] = (*embedded)[k].status();
+        continue;
+      }
+      PreparedSound& prepared = *results[i];
+      prepared.embed_seconds[slot->config.name] = share;
+      prepared.raw.emplace(slot->config.name,
+                           std::move((*embedded)[k]).value());
+      MergeAutoTags(auto_tags[k], &prepared.record.auto_tags);
+      still.push_back(i);
+    }
+    embedding = std::move(still);
   }
-  DecodedAudio& info = decoded.begin()->second;
-  record.duration_seconds = info.duration_seconds;
-  info.samples.clear();
-  info.samples.shrink_to_fit();
-  prepared.audio_info = std::move(info);
-  return prepared;
+
+  for (size_t i : embedding) {
+    PreparedSound& prepared = *results[i];
+    DecodedAudio& info = decoded[i].begin()->second;
+    prepared.record.duration_seconds = info.duration_seconds;
+    info.samples.clear();
+    info.samples.shrink_to_fit();
+    prepared.audio_info = std::move(info);
+  }
+  return results;
 }
 
 absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
@@ -766,7 +815,13 @@ absl::StatusOr<std::unique_ptr<SoundCollection>> SoundCollection::Open(
 
 absl::StatusOr<PreparedSound> SoundCollection::Prepare(
     absl::string_view audio, const SoundInput& input) const {
-  return impl_->Prepare(audio, input);
+  const PrepareRequest upload{audio, &input};
+  return std::move(impl_->PrepareBatch(absl::MakeConstSpan(&upload, 1))[0]);
+}
+
+std::vector<absl::StatusOr<PreparedSound>> SoundCollection::PrepareBatch(
+    absl::Span<const PrepareRequest> uploads) const {
+  return impl_->PrepareBatch(uploads);
 }
 
 absl::StatusOr<CommitResult> SoundCollection::Commit(PreparedSound prepared) {
@@ -775,7 +830,7 @@ absl::StatusOr<CommitResult> SoundCollection::Commit(PreparedSound prepared) {
 
 absl::StatusOr<CommitResult> SoundCollection::Add(absl::string_view audio,
                                                   const SoundInput& input) {
-  ASSIGN_OR_RETURN(PreparedSound prepared, impl_->Prepare(audio, input));
+  ASSIGN_OR_RETURN(PreparedSound prepared, Prepare(audio, input));
   return impl_->Commit(std::move(prepared));
 }
 

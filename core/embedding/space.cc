@@ -69,6 +69,38 @@ std::shared_ptr<const FittedSpaceState> Space::state() const {
 absl::StatusOr<RawEmbedding> Space::Embed(
     absl::Span<const float> pcm, std::vector<AutoTag>* auto_tags) const {
   ASSIGN_OR_RETURN(EncodedClip clip, encoder_->Encode(pcm));
+  return FromEncoded(std::move(clip), auto_tags);
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> Space::EmbedBatch(
+    absl::Span<const absl::Span<const float>> clips,
+    std::vector<std::vector<AutoTag>>* auto_tags) const {
+  ASSIGN_OR_RETURN(std::vector<absl::StatusOr<EncodedClip>> encoded,
+                   encoder_->EncodeBatch(clips));
+  if (encoded.size() != clips.size()) {
+    return absl::InternalError(absl::StrCat("space ", name(), ": encoder gave ",
+                                            encoded.size(), " results for ",
+                                            clips.size(), " clips"));
+  }
+  if (auto_tags != nullptr) {
+    auto_tags->assign(clips.size(), {});
+  }
+  std::vector<absl::StatusOr<RawEmbedding>> out;
+  out.reserve(clips.size());
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (!encoded[i].ok()) {
+      out.push_back(encoded[i].status());
+      continue;
+    }
+    out.push_back(
+        FromEncoded(std::move(encoded[i]).value(),
+                    auto_tags != nullptr ? &(*auto_tags)[i] : nullptr));
+  }
+  return out;
+}
+
+absl::StatusOr<RawEmbedding> Space::FromEncoded(
+    EncodedClip clip, std::vector<AutoTag>* auto_tags) const {
   if (auto_tags != nullptr) {
     auto_tags->clear();
     const std::vector<std::string>& names = encoder_->tag_names();

@@ -10,6 +10,14 @@ const std::vector<std::string>& Encoder::tag_names() const {
   return *kNone;
 }
 
+absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> Encoder::EncodeBatch(
+    absl::Span<const absl::Span<const float>> clips) const {
+  std::vector<absl::StatusOr<EncodedClip>> out;
+  out.reserve(clips.size());
+  for (absl::Span<const float> pcm : clips) out.push_back(Encode(pcm));
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
     const EncoderOptions& options) {
   if (options.kind == "dsp") return CreateDspEncoder(options);

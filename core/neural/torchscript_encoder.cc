@@ -88,6 +88,12 @@ class TorchScriptEncoder final : public Encoder {
 
   absl::StatusOr<EncodedClip> Encode(
       absl::Span<const float> pcm) const override;
+  // The windows of all clips go through forward() together, batch_size_
+  // windows per forward, in clip order. When a forward fails, each clip
+  // with a window in it is encoded again alone (Encode), so that only the
+  // clip that makes the model fail fails.
+  absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> EncodeBatch(
+      absl::Span<const absl::Span<const float>> clips) const override;
 
   // Runs one forward on silence and checks the output against the spec.
   // FailedPrecondition with the reason when it does not match.
@@ -103,18 +109,36 @@ class TorchScriptEncoder final : public Encoder {
                         // when the spec has no tags output
   };
 
-  // Runs the model on windows [first, first + count) of `pcm` (zero-padded
-  // past its end) and returns the selected outputs as contiguous CPU float
-  // tensors. The one place where libtorch exceptions are caught and
-  // converted; errors carry the reason, the caller picks the code.
-  absl::StatusOr<WindowOutputs> RunWindows(absl::Span<const float> pcm,
-                                           int64_t first, int64_t count) const;
+  // One analysis window: window `index` of `pcm` (zero-padded past its end).
+  struct WindowRef {
+    absl::Span<const float> pcm;
+    int64_t index;
+  };
+  // Validates `pcm`, sets clip->flags and clip->frames.dim and returns the
+  // number of windows. InvalidArgument for empty or non-finite pcm.
+  absl::StatusOr<int64_t> BeginClip(absl::Span<const float> pcm,
+                                    EncodedClip* clip) const;
+  // Adds one window's tag probabilities (tag_names_.size() floats) to the
+  // per-class sum or maximum in *tags.
+  void AddTags(const float* window_tags, std::vector<float>* tags) const;
+  // Appends window k of `out` to `clip` (frames, and tags into *tags).
+  void AppendWindow(const WindowOutputs& out, int64_t k, EncodedClip* clip,
+                    std::vector<float>* tags) const;
+  // Mean pooling's division; moves the tags into clip->tag_probabilities.
+  void FinishTags(int64_t num_windows, std::vector<float> tags,
+                  EncodedClip* clip) const;
+
+  // Runs the model on `windows` (one batch) and returns the selected outputs as
+  // contiguous CPU float tensors. The one place where libtorch exceptions are
+  // caught and converted; errors carry the reason, the caller picks the code.
+  absl::StatusOr<WindowOutputs> RunWindows(
+      absl::Span<const WindowRef> windows) const;
 
   // Helpers of RunWindows; they may throw.
   // The model's input: [count, window_samples] waveform, or their log-mel
   // spectrograms in spec_.mel_layout.
-  absl::StatusOr<at::Tensor> MakeInput(absl::Span<const float> pcm,
-                                       int64_t first, int64_t count) const;
+  absl::StatusOr<at::Tensor> MakeInput(
+      absl::Span<const WindowRef> windows) const;
   absl::StatusOr<at::Tensor> LogMelInput(const at::Tensor& windows) const;
   absl::StatusOr<at::Tensor> CheckOutput(at::Tensor out, int64_t count) const;
   // The element of forward()'s result named by (index, key), as in
@@ -137,13 +161,15 @@ class TorchScriptEncoder final : public Encoder {
 };
 
 absl::StatusOr<at::Tensor> TorchScriptEncoder::MakeInput(
-    absl::Span<const float> pcm, int64_t first, int64_t count) const {
+    absl::Span<const WindowRef> windows) const {
   const int64_t window = spec_.window_samples();
   const int64_t hop = spec_.hop_samples();
+  const int64_t count = static_cast<int64_t>(windows.size());
   at::Tensor input = torch::zeros({count, window}, torch::kFloat);
   float* data = input.data_ptr<float>();
   for (int64_t i = 0; i < count; ++i) {
-    const int64_t start = (first + i) * hop;
+    const absl::Span<const float> pcm = windows[i].pcm;
+    const int64_t start = windows[i].index * hop;
     if (start >= static_cast<int64_t>(pcm.size())) continue;
     const int64_t n =
         std::min<int64_t>(window, static_cast<int64_t>(pcm.size()) - start);
@@ -237,12 +263,12 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::SelectOutput(
 }
 
 absl::StatusOr<TorchScriptEncoder::WindowOutputs>
-TorchScriptEncoder::RunWindows(absl::Span<const float> pcm, int64_t first,
-                               int64_t count) const {
+TorchScriptEncoder::RunWindows(absl::Span<const WindowRef> windows) const {
+  const int64_t count = static_cast<int64_t>(windows.size());
   const char* stage = "building the input";
   try {
     c10::InferenceMode inference_mode;
-    ASSIGN_OR_RETURN(at::Tensor input, MakeInput(pcm, first, count));
+    ASSIGN_OR_RETURN(at::Tensor input, MakeInput(windows));
     stage = "forward()";
     c10::IValue result = forward_({input.to(device_)});
     stage = "reading the output";
@@ -315,7 +341,9 @@ absl::StatusOr<at::Tensor> TorchScriptEncoder::CheckOutput(
 absl::Status TorchScriptEncoder::Probe() const {
   const int64_t count = std::min(batch_size_, 2);
   const std::vector<float> silence(1, 0.0f);  // zero-padded to the windows
-  auto out = RunWindows(silence, 0, count);
+  std::vector<WindowRef> windows;
+  for (int64_t i = 0; i < count; ++i) windows.push_back({silence, i});
+  auto out = RunWindows(windows);
   if (!out.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "torchscript model does not match its spec (probe on silence, batch ",
@@ -324,10 +352,9 @@ absl::Status TorchScriptEncoder::Probe() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
-    absl::Span<const float> pcm) const {
+absl::StatusOr<int64_t> TorchScriptEncoder::BeginClip(
+    absl::Span<const float> pcm, EncodedClip* clip) const {
   if (pcm.empty()) return absl::InvalidArgumentError("empty pcm");
-  EncodedClip clip;
   float peak = 0.0f;
   for (float x : pcm) {
     if (!std::isfinite(x)) {
@@ -335,48 +362,120 @@ absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
     }
     peak = std::max(peak, std::fabs(x));
   }
-  clip.flags.silent = peak < kSilencePeak;
+  clip->flags.silent = peak < kSilencePeak;
   const int64_t n = static_cast<int64_t>(pcm.size());
   const int64_t window = spec_.window_samples();
   const int64_t hop = spec_.hop_samples();
-  clip.flags.too_short = n < window;
+  clip->flags.too_short = n < window;
+  clip->frames.dim = spec_.dim;
   // 1 + ceil((n - window) / hop) windows; the last one is zero-padded.
-  const int64_t num_windows =
-      n <= window ? 1 : 1 + (n - window + hop - 1) / hop;
+  return n <= window ? 1 : 1 + (n - window + hop - 1) / hop;
+}
 
-  clip.frames.dim = spec_.dim;
+void TorchScriptEncoder::AddTags(const float* window_tags,
+                                 std::vector<float>* tags) const {
+  for (size_t c = 0; c < tags->size(); ++c) {
+    const float v = window_tags[c];
+    (*tags)[c] = spec_.tags_pooling == TagPooling::kMax
+                     ? std::max((*tags)[c], v)
+                     : (*tags)[c] + v;
+  }
+}
+
+void TorchScriptEncoder::AppendWindow(const WindowOutputs& out, int64_t k,
+                                      EncodedClip* clip,
+                                      std::vector<float>* tags) const {
+  const int64_t per_window = out.frames.numel() / out.frames.size(0);
+  const float* data = out.frames.data_ptr<float>() + k * per_window;
+  clip->frames.data.insert(clip->frames.data.end(), data, data + per_window);
+  if (spec_.has_tags) {
+    AddTags(out.tags.data_ptr<float>() + k * tags->size(), tags);
+  }
+}
+
+void TorchScriptEncoder::FinishTags(int64_t num_windows,
+                                    std::vector<float> tags,
+                                    EncodedClip* clip) const {
+  if (!spec_.has_tags) return;
+  if (spec_.tags_pooling == TagPooling::kMean) {
+    for (float& v : tags) v /= static_cast<float>(num_windows);
+  }
+  clip->tag_probabilities = std::move(tags);
+}
+
+absl::StatusOr<EncodedClip> TorchScriptEncoder::Encode(
+    absl::Span<const float> pcm) const {
+  EncodedClip clip;
+  ASSIGN_OR_RETURN(const int64_t num_windows, BeginClip(pcm, &clip));
   // Per-class sum (mean pooling) or maximum (max pooling) over windows.
   std::vector<float> tags(tag_names_.size(), 0.0f);
+  std::vector<WindowRef> windows;
   for (int64_t first = 0; first < num_windows; first += batch_size_) {
     const int64_t count = std::min<int64_t>(batch_size_, num_windows - first);
-    auto out = RunWindows(pcm, first, count);
+    windows.clear();
+    for (int64_t w = first; w < first + count; ++w) windows.push_back({pcm, w});
+    auto out = RunWindows(windows);
     if (!out.ok()) {
       return absl::InternalError(absl::StrCat(
           "torchscript encode (windows ", first, "..", first + count - 1,
           " of ", num_windows, "): ", out.status().message()));
     }
-    const float* data = out->frames.data_ptr<float>();
-    clip.frames.data.insert(clip.frames.data.end(), data,
-                            data + out->frames.numel());
-    if (spec_.has_tags) {
-      const float* p = out->tags.data_ptr<float>();
-      for (int64_t w = 0; w < count; ++w) {
-        for (size_t c = 0; c < tags.size(); ++c) {
-          const float v = p[w * tags.size() + c];
-          tags[c] = spec_.tags_pooling == TagPooling::kMax
-                        ? std::max(tags[c], v)
-                        : tags[c] + v;
-        }
+    for (int64_t k = 0; k < count; ++k) AppendWindow(*out, k, &clip, &tags);
+  }
+  FinishTags(num_windows, std::move(tags), &clip);
+  return clip;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>>
+TorchScriptEncoder::EncodeBatch(
+    absl::Span<const absl::Span<const float>> clips) const {
+  const size_t n = clips.size();
+  std::vector<absl::StatusOr<EncodedClip>> results;
+  results.reserve(n);
+  std::vector<EncodedClip> encoded(n);
+  std::vector<int64_t> num_windows(n, 0);
+  std::vector<std::vector<float>> tags(n);
+  std::vector<bool> valid(n, false);
+  std::vector<bool> alone(n, false);  // a forward with its windows failed
+  std::vector<WindowRef> windows;     // every window of every valid clip
+  std::vector<size_t> owner;          // windows[k] belongs to clip owner[k]
+  for (size_t i = 0; i < n; ++i) {
+    auto begun = BeginClip(clips[i], &encoded[i]);
+    if (!begun.ok()) {
+      results.push_back(begun.status());
+      continue;
+    }
+    results.push_back(absl::UnknownError("not encoded"));
+    valid[i] = true;
+    num_windows[i] = *begun;
+    tags[i].assign(tag_names_.size(), 0.0f);
+    for (int64_t w = 0; w < num_windows[i]; ++w) {
+      windows.push_back({clips[i], w});
+      owner.push_back(i);
+    }
+  }
+  for (size_t first = 0; first < windows.size(); first += batch_size_) {
+    const size_t count = std::min<size_t>(batch_size_, windows.size() - first);
+    auto out = RunWindows(absl::MakeConstSpan(windows).subspan(first, count));
+    for (size_t k = 0; k < count; ++k) {
+      const size_t i = owner[first + k];
+      if (!out.ok()) {
+        alone[i] = true;
+      } else if (!alone[i]) {
+        AppendWindow(*out, static_cast<int64_t>(k), &encoded[i], &tags[i]);
       }
     }
   }
-  if (spec_.has_tags) {
-    if (spec_.tags_pooling == TagPooling::kMean) {
-      for (float& v : tags) v /= static_cast<float>(num_windows);
+  for (size_t i = 0; i < n; ++i) {
+    if (!valid[i]) continue;
+    if (alone[i]) {
+      results[i] = Encode(clips[i]);
+      continue;
     }
-    clip.tag_probabilities = std::move(tags);
+    FinishTags(num_windows[i], std::move(tags[i]), &encoded[i]);
+    results[i] = std::move(encoded[i]);
   }
-  return clip;
+  return results;
 }
 
 absl::StatusOr<torch::Device> ResolveDevice(const TorchScriptSpec& spec,

@@ -77,8 +77,9 @@ struct EncoderOptions {
   int batch_size = 16;         // torchscript: windows per forward
 };
 
-// Thread-safety: Encode() is const and safe to call from many threads at once
-// on one shared encoder (each call keeps its own scratch).
+// Thread-safety: Encode() and EncodeBatch() are const and safe to call from
+// many threads at once on one shared encoder (each call keeps its own
+// scratch).
 class Encoder {
  public:
   virtual ~Encoder() = default;
@@ -104,6 +105,16 @@ class Encoder {
   // defined, finite result with the matching ClipFlags set.
   virtual absl::StatusOr<EncodedClip> Encode(
       absl::Span<const float> pcm) const = 0;
+
+  // Encodes several clips (each as Encode's `pcm`, borrowed for the call).
+  // The result has one entry per clip, in order, equal to Encode(clips[i])
+  // (up to float rounding of a batched forward, ~1e-6): a bad clip fails
+  // alone with Encode's error and the others are still encoded. The outer
+  // status is an error only for a failure that concerns no single clip.
+  // The default loops Encode; the torchscript encoder puts the windows of
+  // several clips through one forward (batch_size windows per forward).
+  virtual absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> EncodeBatch(
+      absl::Span<const absl::Span<const float>> clips) const;
 };
 
 }  // namespace soundsearch

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/collection_words.h"
 #include "soundsearch/raw_embedding.h"
@@ -81,6 +82,13 @@ struct PreparedSound {
   // Seconds spent decoding and embedding (per space), for metrics.
   double decode_seconds = 0;
   std::map<std::string, double> embed_seconds;
+};
+
+// One upload for SoundCollection::PrepareBatch; both fields are borrowed for
+// the call.
+struct PrepareRequest {
+  absl::string_view audio;
+  const SoundInput* input = nullptr;  // not null
 };
 
 struct CommitResult {
@@ -166,6 +174,17 @@ class SoundCollection {
   // oversize upload...), InvalidArgument for a bad tag or id.
   absl::StatusOr<PreparedSound> Prepare(absl::string_view audio,
                                         const SoundInput& input) const;
+  // Prepare for several uploads at once: each is checked and decoded alone,
+  // then every space embeds all the decoded ones together
+  // (Space::EmbedBatch; a torchscript space runs the windows of many short
+  // uploads through one forward). One result per upload, in order, equal to
+  // Prepare(uploads[i]) (up to float rounding of a batched forward): a bad
+  // upload fails alone with Prepare's error. embed_seconds of each is its
+  // share (1/n) of the space's batch time. Prepare is PrepareBatch of one.
+  // Duplicates within one batch are not detected here (both look new);
+  // Commit then stores the second as a duplicate of the first.
+  std::vector<absl::StatusOr<PreparedSound>> PrepareBatch(
+      absl::Span<const PrepareRequest> uploads) const;
   // Stores the prepared sound (one synced write) and adds it to every index.
   // AlreadyExists when its external id belongs to another sound.
   absl::StatusOr<CommitResult> Commit(PreparedSound prepared);

@@ -66,6 +66,17 @@ class Space {
       absl::Span<const float> pcm,
       std::vector<AutoTag>* auto_tags = nullptr) const;
 
+  // Embed for several clips at once (Encoder::EncodeBatch: the torchscript
+  // encoder runs the windows of many clips through one forward). One entry
+  // per clip, in order, equal to Embed(clips[i]) (up to float rounding of a
+  // batched forward); a bad clip fails alone. If auto_tags is not null it is
+  // resized to clips.size() and (*auto_tags)[i] receives clip i's auto-tags
+  // as in Embed. The outer status is an error only for a failure that
+  // concerns no single clip.
+  absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> EmbedBatch(
+      absl::Span<const absl::Span<const float>> clips,
+      std::vector<std::vector<AutoTag>>* auto_tags = nullptr) const;
+
   // The vector to index or search with, under the current fitted state:
   // - fitted: codebook histogram (boaw) -> scaling -> L2 -> PCA -> L2, the L2
   //   steps only for the cosine metric; length index_dim() of that state.
@@ -120,6 +131,9 @@ class Space {
   Space(SpaceConfig config, std::unique_ptr<Encoder> encoder);
 
   std::shared_ptr<const FittedSpaceState> state() const;
+  // Embed's work after the encoder: auto-tags, pooling, stored frames.
+  absl::StatusOr<RawEmbedding> FromEncoded(
+      EncodedClip clip, std::vector<AutoTag>* auto_tags) const;
   absl::StatusOr<std::vector<float>> ProjectWith(
       const FittedSpaceState* state, absl::Span<const RawEmbedding> raws,
       int* dim) const;
