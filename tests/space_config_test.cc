@@ -159,7 +159,8 @@ TEST(SpaceConfigTest, EnumNamesRoundTrip) {
                         SpaceMetric::kEuclidean}) {
     EXPECT_EQ(*ParseMetric(MetricName(m)), m);
   }
-  for (IndexType t : {IndexType::kFlat, IndexType::kHnsw, IndexType::kIvf}) {
+  for (IndexType t : {IndexType::kFlat, IndexType::kHnsw, IndexType::kIvf,
+                      IndexType::kTorchFlat}) {
     EXPECT_EQ(*ParseIndexType(IndexTypeName(t)), t);
   }
   EXPECT_FALSE(ParseMetric("dot").ok());

@@ -51,6 +51,7 @@ VectorIndexOptions IndexOptionsFor(const SpaceConfig& config, int dim) {
     case IndexType::kFlat: o.kind = IndexKind::kFlat; break;
     case IndexType::kHnsw: o.kind = IndexKind::kHnsw; break;
     case IndexType::kIvf: o.kind = IndexKind::kIvf; break;
+    case IndexType::kTorchFlat: o.kind = IndexKind::kTorchFlat; break;
   }
   o.hnsw_m = config.index.hnsw_m;
   o.hnsw_ef_search = config.index.hnsw_ef_search;

@@ -38,7 +38,8 @@ constexpr NamedValue<SpaceMetric> kMetrics[] = {
     {"euclidean", SpaceMetric::kEuclidean}};
 constexpr NamedValue<IndexType> kIndexTypes[] = {{"flat", IndexType::kFlat},
                                                  {"hnsw", IndexType::kHnsw},
-                                                 {"ivf", IndexType::kIvf}};
+                                                 {"ivf", IndexType::kIvf},
+                                                 {"torch_flat", IndexType::kTorchFlat}};
 
 template <typename E, size_t N>
 const char* NameOf(const NamedValue<E> (&table)[N], E value) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "index/faiss_vector_index.h"
+#include "neural/torch_flat_index.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -30,6 +31,8 @@ const char* IndexKindName(IndexKind kind) {
       return "hnsw";
     case IndexKind::kIvf:
       return "ivf";
+    case IndexKind::kTorchFlat:
+      return "torch_flat";
   }
   return "unknown";
 }
@@ -44,11 +47,12 @@ absl::StatusOr<Metric> ParseMetric(const std::string& name) {
 }
 
 absl::StatusOr<IndexKind> ParseIndexKind(const std::string& name) {
-  for (IndexKind k : {IndexKind::kFlat, IndexKind::kHnsw, IndexKind::kIvf}) {
+  for (IndexKind k : {IndexKind::kFlat, IndexKind::kHnsw, IndexKind::kIvf,
+                      IndexKind::kTorchFlat}) {
     if (name == IndexKindName(k)) return k;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown index kind '", name, "' (flat, hnsw, ivf)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown index kind '", name, "' (flat, hnsw, ivf, torch_flat)"));
 }
 
 absl::Status ValidateVectorIndexOptions(const VectorIndexOptions& o) {
@@ -64,7 +68,7 @@ absl::Status ValidateVectorIndexOptions(const VectorIndexOptions& o) {
     return bad("metric", "unknown value");
   }
   if (o.kind != IndexKind::kFlat && o.kind != IndexKind::kHnsw &&
-      o.kind != IndexKind::kIvf) {
+      o.kind != IndexKind::kIvf && o.kind != IndexKind::kTorchFlat) {
     return bad("kind", "unknown value");
   }
   if (o.hnsw_m < 2 || o.hnsw_m > 256) {
@@ -102,6 +106,11 @@ absl::Status ValidateVectorIndexOptions(const VectorIndexOptions& o) {
 
 absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
     const VectorIndexOptions& options) {
+  if (options.kind == IndexKind::kTorchFlat) {
+    ASSIGN_OR_RETURN(std::unique_ptr<TorchFlatIndex> index,
+                     TorchFlatIndex::Create(options));
+    return std::unique_ptr<VectorIndex>(std::move(index));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<FaissVectorIndex> index,
                    FaissVectorIndex::Create(options));
   return std::unique_ptr<VectorIndex>(std::move(index));
@@ -109,6 +118,9 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
 
 absl::StatusOr<LoadedVectorIndex> VectorIndex::Load(
     const std::string& path, const VectorIndexOptions& expected) {
+  if (expected.kind == IndexKind::kTorchFlat) {
+    return TorchFlatIndex::Load(path, expected);
+  }
   return FaissVectorIndex::Load(path, expected);
 }
 

@@ -36,7 +36,9 @@ enum class SpaceMetric {
   kEuclidean,     // NNS: smallest L2 distance, no normalisation
 };
 
-enum class IndexType { kFlat, kHnsw, kIvf };
+// kTorchFlat ("torch_flat"): exact search by libtorch, on the GPU when
+// available (IndexKind::kTorchFlat).
+enum class IndexType { kFlat, kHnsw, kIvf, kTorchFlat };
 
 // Lower-case names as used in the JSON config ("mean_std", "minmax",
 // "inner_product", "hnsw", ...) and their parsers (InvalidArgument listing

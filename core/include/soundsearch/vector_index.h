@@ -1,7 +1,8 @@
 // VectorIndex: the nearest-neighbour index of one embedding space, over its
 // index vectors, keyed by int64 server ids. Exact search by default;
 // approximate kinds (HNSW, IVF) by option. FAISS does the work behind this
-// interface; no FAISS type appears here.
+// interface, except for kTorchFlat (libtorch, GPU when available); no FAISS
+// or libtorch type appears here.
 //
 // Score convention: higher is better, for every metric.
 //   kCosine:       score = cosine similarity in [-1, 1].
@@ -43,11 +44,16 @@ enum class IndexKind {
   kFlat = 0,  // exact, brute force ("Flat")
   kHnsw = 1,  // approximate graph ("HNSW<M>,Flat")
   kIvf = 2,   // approximate inverted lists ("IVF<nlist>,Flat")
+  // Exact, by a libtorch matrix product + top-k over the vectors held as one
+  // tensor: on the GPU when libtorch sees CUDA, else on the CPU
+  // (core/neural/torch_flat_index.h; docs/index.md). Same results and
+  // contracts as kFlat.
+  kTorchFlat = 3,
 };
 
 // Returns "cosine" / "inner_product" / "euclidean" and "flat" / "hnsw" /
-// "ivf"; the Parse functions accept the same names (InvalidArgument
-// otherwise), for config files.
+// "ivf" / "torch_flat"; the Parse functions accept the same names
+// (InvalidArgument otherwise), for config files.
 const char* MetricName(Metric metric);
 const char* IndexKindName(IndexKind kind);
 absl::StatusOr<Metric> ParseMetric(const std::string& name);
