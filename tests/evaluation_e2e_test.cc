@@ -3,9 +3,6 @@
 // Prometheus gauges, word vectors that follow deletes, refits and restarts)
 // and the `soundsearch` CLI's evaluation and word commands against it. The
 // test makes its own audio, pairs file and word2vec file.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,36 +27,13 @@
 #include "soundsearch/v1/query.grpc.pb.h"
 #include "soundsearch_server.h"
 #include "support/test_audio.h"
+#include "support/test_http.h"
 
 namespace soundsearch {
 namespace {
 
 constexpr int kRate = 22050;
 constexpr char kToken[] = "eval-token";
-
-// Minimal HTTP/1.0 GET on 127.0.0.1; returns the body, or "" on failure.
-std::string HttpGet(int port, const std::string& target) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "";
-  }
-  const std::string request =
-      absl::StrCat("GET ", target, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-  send(fd, request.data(), request.size(), 0);
-  std::string response;
-  char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) {
-    response.append(buf, n);
-  }
-  close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
 
 // The value of the sample of `metric` whose labels include every one of
 // `labels` (e.g. `space="dsp"`), or -1 when there is none.
@@ -251,7 +225,7 @@ TEST_F(EvaluationE2ETest, EvaluateTonesVsNoisesPersistsAndExportsGauges) {
   EXPECT_TRUE(absl::StrContains(e.report_json(), "Pure_tone"));
   const double map15 = e.label_based().map_at_15();
 
-  std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  std::string metrics = test::HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_NEAR(MetricValue(metrics, "soundsearch_eval_map",
                           {"space=\"dsp\"", "k=\"15\""}),
               map15, 1e-6)
@@ -264,7 +238,7 @@ TEST_F(EvaluationE2ETest, EvaluateTonesVsNoisesPersistsAndExportsGauges) {
 
   // Kept in the store: the gauges come back after a restart.
   RestartServer();
-  metrics = HttpGet(server_->metrics_port(), "/metrics");
+  metrics = test::HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_NEAR(MetricValue(metrics, "soundsearch_eval_map",
                           {"space=\"dsp\"", "k=\"15\""}),
               map15, 1e-6)

@@ -2,10 +2,7 @@
 // `prometheus`, started here on loopback with deploy/prometheus.yml, its
 // target rewritten to our metrics port) scrapes a real soundsearch server,
 // and a latency quantile is read back through Prometheus's HTTP API.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +21,7 @@
 #include "soundsearch/v1/query.grpc.pb.h"
 #include "soundsearch_server.h"
 #include "support/test_audio.h"
+#include "support/test_http.h"
 
 #ifndef SOUNDSEARCH_SOURCE_DIR
 #error "SOUNDSEARCH_SOURCE_DIR must point at the repository"
@@ -31,43 +29,6 @@
 
 namespace soundsearch {
 namespace {
-
-// A free loopback TCP port (bound, read, released).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Minimal HTTP/1.0 GET on 127.0.0.1; returns the body, or "" on failure.
-std::string HttpGet(int port, const std::string& target) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "";
-  }
-  const std::string request =
-      absl::StrCat("GET ", target, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-  send(fd, request.data(), request.size(), 0);
-  std::string response;
-  char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) {
-    response.append(buf, n);
-  }
-  close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
 
 std::string UrlEncode(const std::string& s) {
   std::string out;
@@ -123,7 +84,7 @@ TEST(PrometheusScrapeTest, PrometheusScrapesLatencyQuantiles) {
   send_queries();
 
   // Our own /metrics first: the names the issue asks for are there.
-  const std::string metrics = HttpGet(metrics_port, "/metrics");
+  const std::string metrics = test::HttpGet(metrics_port, "/metrics");
   for (const char* name :
        {"soundsearch_rpc_duration_seconds_bucket", "soundsearch_rpc_requests_total",
         "soundsearch_ingest_sounds_total", "soundsearch_ingest_queue_depth",
@@ -149,7 +110,7 @@ TEST(PrometheusScrapeTest, PrometheusScrapesLatencyQuantiles) {
   rules << rules_in.rdbuf();
   ASSERT_TRUE(
       test::WriteFileBytes(dir->File("soundsearch_rules.yml"), rules.str()).ok());
-  const int prom_port = FreePort();
+  const int prom_port = test::FreeLoopbackPort();
   const std::string web = absl::StrCat("--web.listen-address=127.0.0.1:", prom_port);
   const std::string conf = "--config.file=" + dir->File("prometheus.yml");
   const std::string tsdb = "--storage.tsdb.path=" + dir->File("tsdb");
@@ -171,7 +132,7 @@ TEST(PrometheusScrapeTest, PrometheusScrapesLatencyQuantiles) {
   for (int attempt = 0; attempt < 60 && p50 < 0; ++attempt) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     send_queries();
-    last_body = HttpGet(prom_port, "/api/v1/query?query=" + UrlEncode(promql));
+    last_body = test::HttpGet(prom_port, "/api/v1/query?query=" + UrlEncode(promql));
     if (last_body.empty()) continue;
     auto json = nlohmann::json::parse(last_body, nullptr, false);
     if (json.is_discarded() || json["status"] != "success") continue;

@@ -165,34 +165,7 @@ class RangeIOReader final : public faiss::IOReader {
   uint64_t end_;
 };
 
-// --- Snapshot layout (docs/index.md) -----------------------------------------
-constexpr char kMagic[8] = {'S', 'S', 'V', 'E', 'C', 'I', 'D', 'X'};
-constexpr uint32_t kFormatVersion = 1;
-
-struct SnapshotHeader {
-  char magic[8];
-  uint32_t format_version;
-  uint32_t dim;
-  uint32_t metric;
-  uint32_t kind;
-  uint32_t stage;
-  uint32_t hnsw_m;
-  uint32_t ivf_nlist;
-  uint32_t reserved;
-  uint64_t store_sequence;
-  uint64_t projection_version;
-  uint64_t num_labels;
-  uint64_t num_tombstones;
-};
-static_assert(sizeof(SnapshotHeader) == 72, "snapshot header layout");
-
-struct SnapshotTrailer {
-  uint64_t faiss_bytes;
-  uint32_t crc32c;  // over every byte before this field
-  uint32_t reserved;
-};
-static_assert(sizeof(SnapshotTrailer) == 16, "snapshot trailer layout");
-constexpr size_t kTrailerCrcOffset = offsetof(SnapshotTrailer, crc32c);
+// Snapshot layout: docs/index.md; the frame is index/snapshot_file.h.
 
 size_t HashMapBytes(const absl::flat_hash_map<int64_t, int64_t>& m) {
   return m.capacity() * (sizeof(std::pair<int64_t, int64_t>) + 1);
@@ -758,10 +731,7 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
     std::sort(ivf_ids.begin(), ivf_ids.end());
     labels = &ivf_ids;
   }
-  SnapshotHeader h;
-  std::memset(&h, 0, sizeof(h));
-  std::memcpy(h.magic, kMagic, sizeof(kMagic));
-  h.format_version = kFormatVersion;
+  SnapshotHeader h = NewSnapshotHeader();
   h.dim = static_cast<uint32_t>(options_.dim);
   h.metric = static_cast<uint32_t>(options_.metric);
   h.kind = static_cast<uint32_t>(options_.kind);
@@ -781,48 +751,19 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
     RETURN_IF_ERROR(CallFaiss(
         "write_index", [&] { faiss::write_index(s.index.get(), &writer); }));
   }
-  SnapshotTrailer t;
-  std::memset(&t, 0, sizeof(t));
-  t.faiss_bytes = out->bytes_written() - before;
-  RETURN_IF_ERROR(out->Append(&t, kTrailerCrcOffset));
-  t.crc32c = out->crc();
-  RETURN_IF_ERROR(
-      out->Append(reinterpret_cast<const char*>(&t) + kTrailerCrcOffset,
-                  sizeof(t) - kTrailerCrcOffset));
-  return out->Commit();
+  return FinishSnapshot(*out, out->bytes_written() - before);
 }
 
 absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     const std::string& path, const VectorIndexOptions& expected) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(expected));
-  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
-                   RandomAccessFile::Open(path));
+  ASSIGN_OR_RETURN(VerifiedSnapshot snapshot, OpenVerifiedSnapshot(path));
+  const std::unique_ptr<RandomAccessFile>& file = snapshot.file;
+  const SnapshotHeader& h = snapshot.header;
+  const SnapshotTrailer& t = snapshot.trailer;
   auto corrupt = [&](const std::string& why) {
     return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
   };
-  const uint64_t file_size = file->size();
-  if (file_size < sizeof(SnapshotHeader) + sizeof(SnapshotTrailer)) {
-    return corrupt(absl::StrCat("truncated (", file_size, " bytes)"));
-  }
-  SnapshotHeader h;
-  RETURN_IF_ERROR(file->ReadAt(0, sizeof(h), &h));
-  if (std::memcmp(h.magic, kMagic, sizeof(kMagic)) != 0) {
-    return corrupt("bad magic: not an index snapshot");
-  }
-  SnapshotTrailer t;
-  RETURN_IF_ERROR(file->ReadAt(file_size - sizeof(t), sizeof(t), &t));
-  // Verify every byte before parsing anything, so that corruption is
-  // DataLoss and never a bogus size handed to FAISS.
-  const uint64_t crc_pos = file_size - sizeof(t) + kTrailerCrcOffset;
-  ASSIGN_OR_RETURN(const uint32_t crc, file->Crc32cOf(0, crc_pos));
-  if (crc != t.crc32c) {
-    return corrupt("checksum mismatch (truncated or corrupted)");
-  }
-  if (h.format_version != kFormatVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("snapshot ", path, ": format version ", h.format_version,
-                     ", this build reads ", kFormatVersion));
-  }
   const uint32_t want_m =
       expected.kind == IndexKind::kHnsw ? expected.hnsw_m : 0;
   const uint32_t want_nlist =
@@ -839,9 +780,9 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
         static_cast<int>(expected.kind), " hnsw_m ", want_m, " ivf_nlist ",
         want_nlist));
   }
-  const uint64_t body = file_size - sizeof(h) - sizeof(t);
+  const uint64_t body = snapshot.body_bytes();
   if (h.num_labels > body / sizeof(int64_t) ||
-      h.num_labels * sizeof(int64_t) + t.faiss_bytes != body) {
+      h.num_labels * sizeof(int64_t) + t.payload_bytes != body) {
     return corrupt("section sizes do not add up");
   }
   Stage stage;
@@ -870,7 +811,7 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
   RETURN_IF_ERROR(file->ReadAt(sizeof(h), h.num_labels * sizeof(int64_t),
                                state.labels.data()));
   RangeIOReader reader(file.get(), sizeof(h) + h.num_labels * sizeof(int64_t),
-                       t.faiss_bytes);
+                       t.payload_bytes);
   try {
     state.index.reset(faiss::read_index(&reader));
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -199,6 +200,65 @@ absl::StatusOr<uint32_t> RandomAccessFile::Crc32cOf(uint64_t offset,
     n -= len;
   }
   return crc;
+}
+
+SnapshotHeader NewSnapshotHeader() {
+  SnapshotHeader h;
+  std::memset(&h, 0, sizeof(h));
+  std::memcpy(h.magic, kSnapshotMagic, sizeof(kSnapshotMagic));
+  h.format_version = kSnapshotFormatVersion;
+  return h;
+}
+
+absl::Status FinishSnapshot(AtomicFileWriter& out, uint64_t payload_bytes) {
+  constexpr size_t kCrcOffset = offsetof(SnapshotTrailer, crc32c);
+  SnapshotTrailer t;
+  std::memset(&t, 0, sizeof(t));
+  t.payload_bytes = payload_bytes;
+  absl::Status status = out.Append(&t, kCrcOffset);
+  if (!status.ok()) return status;
+  t.crc32c = out.crc();
+  status = out.Append(reinterpret_cast<const char*>(&t) + kCrcOffset,
+                      sizeof(t) - kCrcOffset);
+  if (!status.ok()) return status;
+  return out.Commit();
+}
+
+absl::StatusOr<VerifiedSnapshot> OpenVerifiedSnapshot(const std::string& path) {
+  VerifiedSnapshot v;
+  auto file = RandomAccessFile::Open(path);
+  if (!file.ok()) return file.status();
+  v.file = *std::move(file);
+  auto corrupt = [&](const std::string& why) {
+    return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
+  };
+  v.file_size = v.file->size();
+  if (v.file_size < sizeof(SnapshotHeader) + sizeof(SnapshotTrailer)) {
+    return corrupt(absl::StrCat("truncated (", v.file_size, " bytes)"));
+  }
+  absl::Status status = v.file->ReadAt(0, sizeof(v.header), &v.header);
+  if (!status.ok()) return status;
+  if (std::memcmp(v.header.magic, kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
+    return corrupt("bad magic: not an index snapshot");
+  }
+  status = v.file->ReadAt(v.file_size - sizeof(v.trailer), sizeof(v.trailer),
+                          &v.trailer);
+  if (!status.ok()) return status;
+  // Verify every byte before parsing anything, so that corruption is
+  // DataLoss and never a bogus size handed to a parser.
+  const uint64_t crc_end = v.file_size - sizeof(v.trailer) +
+                           offsetof(SnapshotTrailer, crc32c);
+  auto crc = v.file->Crc32cOf(0, crc_end);
+  if (!crc.ok()) return crc.status();
+  if (*crc != v.trailer.crc32c) {
+    return corrupt("checksum mismatch (truncated or corrupted)");
+  }
+  if (v.header.format_version != kSnapshotFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "snapshot ", path, ": format version ", v.header.format_version,
+        ", this build reads ", kSnapshotFormatVersion));
+  }
+  return v;
 }
 
 }  // namespace soundsearch

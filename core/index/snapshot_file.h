@@ -1,5 +1,6 @@
-// Low-level file helpers for index snapshots: CRC-32C and an atomic
-// (temp + fsync + rename) file writer. Private to core/index.
+// Index snapshot files: CRC-32C, an atomic (temp + fsync + rename) file
+// writer, random-access reads, and the header/trailer frame every index kind
+// writes (docs/index.md). Private to core (core/index and core/neural).
 #ifndef SOUNDSEARCH_INDEX_SNAPSHOT_FILE_H_
 #define SOUNDSEARCH_INDEX_SNAPSHOT_FILE_H_
 
@@ -73,6 +74,62 @@ class RandomAccessFile {
   int fd_;  // owned
   uint64_t size_;
 };
+
+// --- The snapshot frame: header, kind-specific body, trailer ---------------
+
+inline constexpr char kSnapshotMagic[8] = {'S', 'S', 'V', 'E', 'C', 'I', 'D', 'X'};
+inline constexpr uint32_t kSnapshotFormatVersion = 1;
+
+// Little-endian, at offset 0. Fields a kind does not use are 0.
+struct SnapshotHeader {
+  char magic[8];
+  uint32_t format_version;
+  uint32_t dim;
+  uint32_t metric;
+  uint32_t kind;
+  uint32_t stage;
+  uint32_t hnsw_m;
+  uint32_t ivf_nlist;
+  uint32_t reserved;
+  uint64_t store_sequence;
+  uint64_t projection_version;
+  uint64_t num_labels;
+  uint64_t num_tombstones;
+};
+static_assert(sizeof(SnapshotHeader) == 72, "snapshot header layout");
+
+// The last 16 bytes of the file.
+struct SnapshotTrailer {
+  uint64_t payload_bytes;  // the kind's payload (FAISS index, raw rows)
+  uint32_t crc32c;         // over every byte before this field
+  uint32_t reserved;
+};
+static_assert(sizeof(SnapshotTrailer) == 16, "snapshot trailer layout");
+
+// A header with the magic and format version set and every other field 0.
+SnapshotHeader NewSnapshotHeader();
+
+// Appends the trailer (payload_bytes, then the CRC-32C of everything
+// written before the crc field) and commits the file.
+absl::Status FinishSnapshot(AtomicFileWriter& out, uint64_t payload_bytes);
+
+// A snapshot whose frame was checked: its file, header and trailer.
+struct VerifiedSnapshot {
+  std::unique_ptr<RandomAccessFile> file;
+  uint64_t file_size = 0;
+  SnapshotHeader header;
+  SnapshotTrailer trailer;
+  // Bytes between header and trailer.
+  uint64_t body_bytes() const {
+    return file_size - sizeof(SnapshotHeader) - sizeof(SnapshotTrailer);
+  }
+};
+
+// Opens the snapshot at `path` and checks its frame before anything parses
+// it: NotFound when missing; DataLoss when truncated, of a bad magic or a
+// bad checksum (every byte is verified); FailedPrecondition for another
+// format version. Messages start with "snapshot <path>: ".
+absl::StatusOr<VerifiedSnapshot> OpenVerifiedSnapshot(const std::string& path);
 
 }  // namespace soundsearch
 

@@ -23,34 +23,7 @@
 namespace soundsearch {
 namespace {
 
-// --- Snapshot layout: docs/index.md (same header/trailer as FAISS kinds) ---
-constexpr char kMagic[8] = {'S', 'S', 'V', 'E', 'C', 'I', 'D', 'X'};
-constexpr uint32_t kFormatVersion = 1;
-
-struct SnapshotHeader {
-  char magic[8];
-  uint32_t format_version;
-  uint32_t dim;
-  uint32_t metric;
-  uint32_t kind;
-  uint32_t stage;
-  uint32_t hnsw_m;
-  uint32_t ivf_nlist;
-  uint32_t reserved;
-  uint64_t store_sequence;
-  uint64_t projection_version;
-  uint64_t num_labels;
-  uint64_t num_tombstones;
-};
-static_assert(sizeof(SnapshotHeader) == 72, "snapshot header layout");
-
-struct SnapshotTrailer {
-  uint64_t payload_bytes;  // here: num_labels * dim * 4 raw float32
-  uint32_t crc32c;
-  uint32_t reserved;
-};
-static_assert(sizeof(SnapshotTrailer) == 16, "snapshot trailer layout");
-constexpr size_t kTrailerCrcOffset = offsetof(SnapshotTrailer, crc32c);
+// Snapshot layout: docs/index.md; the frame is index/snapshot_file.h.
 
 // Score matrices are computed in chunks of queries of at most this many
 // elements (128 MB of float32).
@@ -391,10 +364,7 @@ absl::Status TorchFlatIndex::Save(const std::string& path,
   } catch (const std::exception& e) {
     return TorchError("Save", e);
   }
-  SnapshotHeader h;
-  std::memset(&h, 0, sizeof(h));
-  std::memcpy(h.magic, kMagic, sizeof(kMagic));
-  h.format_version = kFormatVersion;
+  SnapshotHeader h = NewSnapshotHeader();
   h.dim = static_cast<uint32_t>(options_.dim);
   h.metric = static_cast<uint32_t>(options_.metric);
   h.kind = static_cast<uint32_t>(IndexKind::kTorchFlat);
@@ -406,47 +376,20 @@ absl::Status TorchFlatIndex::Save(const std::string& path,
   RETURN_IF_ERROR(out->Append(s.ids.data(), s.ids.size() * sizeof(int64_t)));
   const uint64_t payload = static_cast<uint64_t>(s.n) * options_.dim * 4;
   if (payload > 0) RETURN_IF_ERROR(out->Append(host.data_ptr<float>(), payload));
-  SnapshotTrailer t;
-  std::memset(&t, 0, sizeof(t));
-  t.payload_bytes = payload;
-  RETURN_IF_ERROR(out->Append(&t, kTrailerCrcOffset));
-  t.crc32c = out->crc();
-  RETURN_IF_ERROR(
-      out->Append(reinterpret_cast<const char*>(&t) + kTrailerCrcOffset,
-                  sizeof(t) - kTrailerCrcOffset));
-  return out->Commit();
+  return FinishSnapshot(*out, payload);
 }
 
 absl::StatusOr<LoadedVectorIndex> TorchFlatIndex::Load(
     const std::string& path, const VectorIndexOptions& expected,
     TorchDevice device) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(expected));
-  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
-                   RandomAccessFile::Open(path));
+  ASSIGN_OR_RETURN(VerifiedSnapshot snapshot, OpenVerifiedSnapshot(path));
+  const std::unique_ptr<RandomAccessFile>& file = snapshot.file;
+  const SnapshotHeader& h = snapshot.header;
+  const SnapshotTrailer& t = snapshot.trailer;
   auto corrupt = [&](const std::string& why) {
     return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
   };
-  const uint64_t file_size = file->size();
-  if (file_size < sizeof(SnapshotHeader) + sizeof(SnapshotTrailer)) {
-    return corrupt(absl::StrCat("truncated (", file_size, " bytes)"));
-  }
-  SnapshotHeader h;
-  RETURN_IF_ERROR(file->ReadAt(0, sizeof(h), &h));
-  if (std::memcmp(h.magic, kMagic, sizeof(kMagic)) != 0) {
-    return corrupt("bad magic: not an index snapshot");
-  }
-  SnapshotTrailer t;
-  RETURN_IF_ERROR(file->ReadAt(file_size - sizeof(t), sizeof(t), &t));
-  const uint64_t crc_pos = file_size - sizeof(t) + kTrailerCrcOffset;
-  ASSIGN_OR_RETURN(const uint32_t crc, file->Crc32cOf(0, crc_pos));
-  if (crc != t.crc32c) {
-    return corrupt("checksum mismatch (truncated or corrupted)");
-  }
-  if (h.format_version != kFormatVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("snapshot ", path, ": format version ", h.format_version,
-                     ", this build reads ", kFormatVersion));
-  }
   if (h.dim != static_cast<uint32_t>(expected.dim) ||
       h.metric != static_cast<uint32_t>(expected.metric) ||
       h.kind != static_cast<uint32_t>(expected.kind) || h.hnsw_m != 0 ||
@@ -461,7 +404,7 @@ absl::StatusOr<LoadedVectorIndex> TorchFlatIndex::Load(
     return absl::InvalidArgumentError(
         "TorchFlatIndex::Load: expected.kind must be torch_flat");
   }
-  const uint64_t body = file_size - sizeof(h) - sizeof(t);
+  const uint64_t body = snapshot.body_bytes();
   const uint64_t row_bytes = static_cast<uint64_t>(h.dim) * 4;
   if (h.num_labels > body / (sizeof(int64_t) + row_bytes) ||
       t.payload_bytes != h.num_labels * row_bytes ||
