@@ -77,28 +77,41 @@ absl::Status ParallelFor(int64_t n, int num_threads,
   return first_error;
 }
 
+namespace {
+
+// Decodes paths[i] at `sample_rate` and hands its samples to `use(i, pcm)`,
+// on up to num_threads threads. Errors name the file.
+template <typename Use>
+absl::Status ForEachDecodedFile(const AudioDecoder& decoder,
+                                absl::Span<const std::string> paths,
+                                int sample_rate, int num_threads, Use use) {
+  DecodeRequest request;
+  request.sample_rate = sample_rate;
+  return ParallelFor(
+      static_cast<int64_t>(paths.size()), num_threads,
+      [&](int64_t i) -> absl::Status {
+        auto audio = decoder.DecodeFile(paths[i], request);
+        absl::Status status =
+            audio.ok() ? use(i, absl::MakeConstSpan(audio->samples))
+                       : audio.status();
+        if (!status.ok()) {
+          return absl::Status(status.code(),
+                              absl::StrCat(paths[i], ": ", status.message()));
+        }
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<EncodedClip>> EncodeFiles(
     const Encoder& encoder, const AudioDecoder& decoder,
     absl::Span<const std::string> paths, int num_threads) {
   std::vector<EncodedClip> out(paths.size());
-  DecodeRequest request;
-  request.sample_rate = encoder.sample_rate();
-  RETURN_IF_ERROR(ParallelFor(
-      static_cast<int64_t>(paths.size()), num_threads,
-      [&](int64_t i) -> absl::Status {
-        auto audio = decoder.DecodeFile(paths[i], request);
-        if (!audio.ok()) {
-          return absl::Status(
-              audio.status().code(),
-              absl::StrCat(paths[i], ": ", audio.status().message()));
-        }
-        auto clip = encoder.Encode(audio->samples);
-        if (!clip.ok()) {
-          return absl::Status(
-              clip.status().code(),
-              absl::StrCat(paths[i], ": ", clip.status().message()));
-        }
-        out[i] = *std::move(clip);
+  RETURN_IF_ERROR(ForEachDecodedFile(
+      decoder, paths, encoder.sample_rate(), num_threads,
+      [&](int64_t i, absl::Span<const float> pcm) -> absl::Status {
+        ASSIGN_OR_RETURN(out[i], encoder.Encode(pcm));
         return absl::OkStatus();
       }));
   return out;
@@ -108,24 +121,10 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
     const Space& space, const AudioDecoder& decoder,
     absl::Span<const std::string> paths, int num_threads) {
   std::vector<RawEmbedding> out(paths.size());
-  DecodeRequest request;
-  request.sample_rate = space.sample_rate();
-  RETURN_IF_ERROR(ParallelFor(
-      static_cast<int64_t>(paths.size()), num_threads,
-      [&](int64_t i) -> absl::Status {
-        auto audio = decoder.DecodeFile(paths[i], request);
-        if (!audio.ok()) {
-          return absl::Status(
-              audio.status().code(),
-              absl::StrCat(paths[i], ": ", audio.status().message()));
-        }
-        auto raw = space.Embed(audio->samples);
-        if (!raw.ok()) {
-          return absl::Status(
-              raw.status().code(),
-              absl::StrCat(paths[i], ": ", raw.status().message()));
-        }
-        out[i] = *std::move(raw);
+  RETURN_IF_ERROR(ForEachDecodedFile(
+      decoder, paths, space.sample_rate(), num_threads,
+      [&](int64_t i, absl::Span<const float> pcm) -> absl::Status {
+        ASSIGN_OR_RETURN(out[i], space.Embed(pcm));
         return absl::OkStatus();
       }));
   return out;
