@@ -20,6 +20,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "index/add_batch_check.h"
 #include "index/snapshot_file.h"
 #include "soundsearch/status_macros.h"
 
@@ -230,25 +231,8 @@ absl::StatusOr<std::unique_ptr<FaissVectorIndex>> FaissVectorIndex::Create(
 // --- Writes -----------------------------------------------------------------
 absl::Status FaissVectorIndex::Add(absl::Span<const int64_t> ids,
                                    absl::Span<const float> vectors) {
-  const size_t dim = options_.dim;
-  if (vectors.size() != ids.size() * dim) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Add: ", ids.size(), " ids need ", ids.size() * dim,
-                     " floats, got ", vectors.size()));
-  }
+  RETURN_IF_ERROR(CheckAddBatch(ids, vectors, options_.dim));
   if (ids.empty()) return absl::OkStatus();
-  absl::flat_hash_set<int64_t> seen;
-  seen.reserve(ids.size());
-  for (int64_t id : ids) {
-    if (id < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Add: id ", id, " is negative; ids must be >= 0"));
-    }
-    if (!seen.insert(id).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Add: id ", id, " appears twice in the batch"));
-    }
-  }
   std::vector<float> scratch;
   ASSIGN_OR_RETURN(const float* data,
                    PrepareVectors(options_, vectors, "Add: vector", &scratch));

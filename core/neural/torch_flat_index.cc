@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "index/add_batch_check.h"
 #include "index/snapshot_file.h"
 #include "soundsearch/status_macros.h"
 
@@ -159,23 +160,8 @@ size_t TorchFlatIndex::MemoryBytes() const {
 absl::Status TorchFlatIndex::Add(absl::Span<const int64_t> ids,
                                  absl::Span<const float> vectors) {
   const int dim = options_.dim;
-  if (vectors.size() != ids.size() * static_cast<size_t>(dim)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Add: ", ids.size(), " ids need ", ids.size() * dim,
-                     " floats, got ", vectors.size()));
-  }
+  RETURN_IF_ERROR(CheckAddBatch(ids, vectors, dim));
   if (ids.empty()) return absl::OkStatus();
-  absl::flat_hash_set<int64_t> seen;
-  seen.reserve(ids.size());
-  for (int64_t id : ids) {
-    if (id < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("Add: negative id ", id));
-    }
-    if (!seen.insert(id).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Add: id ", id, " appears twice in the batch"));
-    }
-  }
   const int64_t m = static_cast<int64_t>(ids.size());
   std::vector<float> rows;
   RETURN_IF_ERROR(
