@@ -36,6 +36,7 @@
 #include "soundsearch/encoder.h"
 #include "soundsearch/sound_collection.h"
 #include "soundsearch/space_config.h"
+#include "soundsearch/torch_kinds.h"
 #include "support/test_audio.h"
 
 namespace soundsearch {
@@ -211,6 +212,10 @@ int main(int argc, char** argv) {
                  "  MODEL_PT: the exported EfficientAT model; `scripts/models` "
                  "writes data/models/efficientat/efficientat.pt\n");
     return 2;
+  }
+  if (absl::Status torch = soundsearch::RegisterTorchKinds(); !torch.ok()) {
+    std::fprintf(stderr, "%s\n", torch.ToString().c_str());
+    return 1;
   }
   const std::string model = argv[1];
   if (!std::filesystem::is_regular_file(model)) {

@@ -24,6 +24,7 @@
 
 #include "benchmark/benchmark.h"
 #include "soundsearch/encoder.h"
+#include "soundsearch/torch_kinds.h"
 
 namespace soundsearch {
 namespace {
@@ -89,6 +90,10 @@ double ProcessCpuSeconds() {
 
 // args: batch size, intra-op threads.
 void BM_EmbedClip(benchmark::State& state) {
+  if (absl::Status torch = RegisterTorchKinds(); !torch.ok()) {
+    state.SkipWithError(torch.ToString().c_str());
+    return;
+  }
   EncoderOptions options;
   options.kind = "torchscript";
   options.model_path = ModelPath();

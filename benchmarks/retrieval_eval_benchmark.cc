@@ -41,7 +41,7 @@ void BM_EvaluateRetrieval(benchmark::State& state) {
   options.num_threads = static_cast<int>(state.range(2));
   for (auto _ : state) {
     absl::StatusOr<RetrievalReport> report =
-        EvaluateRetrieval(items, v, dim, SimilarityMetric::kCosine, options);
+        EvaluateRetrieval(items, v, dim, Metric::kCosine, options);
     if (!report.ok()) {
       state.SkipWithError(std::string(report.status().message()).c_str());
       break;

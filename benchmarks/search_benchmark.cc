@@ -219,10 +219,10 @@ void Run(const Flags& f) {
     for (const std::string& kind_name : f.kinds) {
       VectorIndexOptions o;
       o.dim = f.dim;
-      o.kind = *ParseIndexKind(kind_name);
-      o.hnsw_m = f.hnsw_m;
-      o.hnsw_ef_construction = f.ef_construction;
-      o.hnsw_ef_search = f.ef_search;
+      o.index.kind = kind_name;
+      o.index.hnsw_m = f.hnsw_m;
+      o.index.hnsw_ef_construction = f.ef_construction;
+      o.index.hnsw_ef_search = f.ef_search;
       auto created = FaissVectorIndex::Create(o);
       if (!created.ok()) Die(created.status(), "create");
       std::unique_ptr<FaissVectorIndex> index = std::move(created).value();
@@ -239,7 +239,7 @@ void Run(const Flags& f) {
       auto measure = [&](FaissVectorIndex* index, int ef) {
         SearchOptions so;
         so.k = f.k;
-        const int kind_nq = o.kind == IndexKind::kFlat ? nq_flat : nq_hnsw;
+        const int kind_nq = o.index.kind == "flat" ? nq_flat : nq_hnsw;
         const int nq_batched = kind_nq / f.batch * f.batch;
         std::vector<double> raw_single, ours_single, raw_batch, ours_batch;
         std::vector<float> dist(static_cast<size_t>(f.batch) * f.k);
@@ -255,7 +255,7 @@ void Run(const Flags& f) {
           faiss::SearchParametersHNSW hp;
           hp.efSearch = std::max(ef, f.k);
           const faiss::SearchParameters* params =
-              o.kind == IndexKind::kHnsw ? &hp : nullptr;
+              o.index.kind == "hnsw" ? &hp : nullptr;
           auto raw_search = [&](int64_t count, const float* q) {
             raw.search(count, q, f.k, dist.data(), lab.data(), params);
           };
@@ -311,7 +311,7 @@ void Run(const Flags& f) {
           }
         }
         std::string label = kind_name;
-        if (o.kind == IndexKind::kHnsw) label += std::to_string(ef);
+        if (o.index.kind == "hnsw") label += std::to_string(ef);
         PrintRow(n, label, "single", Summarise(raw_single),
                  Summarise(ours_single), recall_sum / kind_nq);
         char mode[16];
@@ -339,11 +339,11 @@ void Run(const Flags& f) {
       const double mb = std::ftell(file) / 1048576.0;
       std::fclose(file);
       // More search depths on the same graph: reload with another ef.
-      if (o.kind == IndexKind::kHnsw) {
+      if (o.index.kind == "hnsw") {
         loaded->index.reset();
         for (int ef : f.extra_ef_search) {
           VectorIndexOptions deeper = o;
-          deeper.hnsw_ef_search = ef;
+          deeper.index.hnsw_ef_search = ef;
           auto again = VectorIndex::Load(path, deeper);
           if (!again.ok()) Die(again.status(), "load");
           measure(dynamic_cast<FaissVectorIndex*>(again->index.get()), ef);

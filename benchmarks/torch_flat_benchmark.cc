@@ -1,5 +1,5 @@
-// torch_flat_benchmark: exact search latency of IndexKind::kTorchFlat
-// (libtorch matrix product + top-k) against IndexKind::kFlat (FAISS
+// torch_flat_benchmark: exact search latency of "torch_flat"
+// (libtorch matrix product + top-k) against "flat" (FAISS
 // IndexFlat) behind the same VectorIndex interface, on the same vectors in
 // the same run. Device: CUDA when libtorch sees it, else the CPU (printed).
 //
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "neural/torch_flat_index.h"
+#include "soundsearch/torch_kinds.h"
 #include "soundsearch/vector_index.h"
 
 namespace soundsearch {
@@ -48,6 +49,10 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 int Run(int argc, char** argv) {
+  if (absl::Status torch = RegisterTorchKinds(); !torch.ok()) {
+    std::fprintf(stderr, "%s\n", torch.ToString().c_str());
+    return 1;
+  }
   std::vector<int64_t> sizes = {10000, 100000};
   int dim = 100, k = 15, batch = 16, queries = 200, threads = 1;
   std::string metric_name = "cosine";
@@ -94,7 +99,7 @@ int Run(int argc, char** argv) {
     VectorIndexOptions o;
     o.dim = dim;
     o.metric = *metric;
-    o.kind = IndexKind::kFlat;
+    o.index.kind = "flat";
     std::unique_ptr<VectorIndex> indexes[2];
     std::string devices[2] = {"cpu", ""};
     double add_s[2];
@@ -103,7 +108,7 @@ int Run(int argc, char** argv) {
       if (w == 0) {
         indexes[0] = std::move(VectorIndex::Create(o).value());
       } else {
-        o.kind = IndexKind::kTorchFlat;
+        o.index.kind = "torch_flat";
         auto t = TorchFlatIndex::Create(o);
         if (!t.ok()) {
           std::fprintf(stderr, "%s\n", t.status().ToString().c_str());

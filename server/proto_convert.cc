@@ -36,7 +36,7 @@ void ToProto(const SpaceStatus& space, v1::SpaceInfo* out) {
   out->set_encoder(c.boaw ? "boaw" : c.encoder.kind);
   out->set_pooling(PoolingName(c.pooling));
   out->set_metric(MetricName(c.metric));
-  out->set_index_type(IndexTypeName(c.index.type));
+  out->set_index_type(c.index.kind);
   out->set_raw_dim(space.raw_dim);
   out->set_index_dim(space.index_dim);
   out->set_fitted(space.fitted);

@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "soundsearch/build_info.h"
+#include "soundsearch/torch_kinds.h"
 #include "soundsearch_server.h"
 
 ABSL_FLAG(std::string, data_dir, "soundsearch-data",
@@ -63,6 +64,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = NormaliseFlagNames(argc, argv, storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  // soundsearchd serves neural spaces: the libtorch kinds join core's tables.
+  if (absl::Status torch = soundsearch::RegisterTorchKinds(); !torch.ok()) {
+    std::fprintf(stderr, "soundsearchd: %s\n", torch.ToString().c_str());
+    return 1;
+  }
   if (absl::GetFlag(FLAGS_version)) {
     std::printf("soundsearchd %s\n", soundsearch::Version());
     for (const auto& [name, version] : soundsearch::DependencyVersions()) {

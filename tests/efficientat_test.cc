@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "soundsearch/sound_collection.h"
 #include "soundsearch/space_config.h"
+#include "soundsearch/torch_kinds.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
 #include "soundsearch_server.h"
@@ -24,6 +25,10 @@
 
 namespace soundsearch {
 namespace {
+
+// The libtorch kinds (torchscript, torch_flat) join core's tables before any
+// test runs.
+const absl::Status kTorchKinds = RegisterTorchKinds();
 
 namespace fs = std::filesystem;
 

@@ -128,15 +128,14 @@ TEST_F(OfflineEvalTest, DspSpaceSeparatesTheClassesAndShuffledLabelsDoNot) {
   for (size_t i = 0; i < shuffled.size(); ++i) {
     shuffled[i].labels = {absl::StrCat("fake", i % 3)};
   }
-  auto fake = EvaluateRetrieval(shuffled, ev->vectors, ev->dim,
-                                SimilarityMetric::kCosine);
+  auto fake =
+      EvaluateRetrieval(shuffled, ev->vectors, ev->dim, Metric::kCosine);
   ASSERT_TRUE(fake.ok());
   EXPECT_LT(fake->macro.map[0], 0.45);
   EXPECT_GT(fake->macro.mr1, 0.5);
 
   // Neighbours of a tone are tones.
-  auto nn =
-      NearestNeighbours(ev->vectors, ev->dim, SimilarityMetric::kCosine, 0, 5);
+  auto nn = NearestNeighbours(ev->vectors, ev->dim, Metric::kCosine, 0, 5);
   ASSERT_TRUE(nn.ok());
   ASSERT_EQ(nn->size(), 5u);
   for (const Neighbour& n : *nn) {

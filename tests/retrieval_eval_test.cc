@@ -41,7 +41,7 @@ class TinyCollectionTest : public ::testing::Test {
 
   RetrievalReport Evaluate(RetrievalEvalOptions options) {
     absl::StatusOr<RetrievalReport> report =
-        EvaluateRetrieval(items_, x_, 1, SimilarityMetric::kEuclidean, options);
+        EvaluateRetrieval(items_, x_, 1, Metric::kEuclidean, options);
     EXPECT_TRUE(report.ok()) << report.status();
     return report.ok() ? *report : RetrievalReport();
   }
@@ -160,7 +160,7 @@ TEST(RetrievalEvalTest, FirstRelevantFarDownTheRanking) {
   RetrievalEvalOptions options;
   options.cutoffs = {3, 5};
   absl::StatusOr<RetrievalReport> report =
-      EvaluateRetrieval(items, x, 1, SimilarityMetric::kEuclidean, options);
+      EvaluateRetrieval(items, x, 1, Metric::kEuclidean, options);
   ASSERT_TRUE(report.ok()) << report.status();
   const LabelResult* label = FindLabel(*report, "X");
   ASSERT_NE(label, nullptr);
@@ -177,9 +177,9 @@ TEST(RetrievalEvalTest, CosineIgnoresMagnitudeInnerProductDoesNot) {
   RetrievalEvalOptions options;
   options.cutoffs = {1, 3};
   absl::StatusOr<RetrievalReport> cos =
-      EvaluateRetrieval(items, v, 2, SimilarityMetric::kCosine, options);
+      EvaluateRetrieval(items, v, 2, Metric::kCosine, options);
   absl::StatusOr<RetrievalReport> ip =
-      EvaluateRetrieval(items, v, 2, SimilarityMetric::kInnerProduct, options);
+      EvaluateRetrieval(items, v, 2, Metric::kInnerProduct, options);
   ASSERT_TRUE(cos.ok()) << cos.status();
   ASSERT_TRUE(ip.ok()) << ip.status();
   // Query q under cosine: parallel first (R1 0); under IP: diagonal first.
@@ -195,8 +195,7 @@ TEST(RetrievalEvalTest, CosineIgnoresMagnitudeInnerProductDoesNot) {
 
 // A brute-force ranking in exact (double) arithmetic with the documented
 // tie rule, for integer-valued vectors.
-RankingFn NaiveRanking(const std::vector<float>& v, int dim,
-                       SimilarityMetric metric) {
+RankingFn NaiveRanking(const std::vector<float>& v, int dim, Metric metric) {
   return [&v, dim, metric](int64_t q, std::vector<int64_t>* ranking) {
     const int64_t n = static_cast<int64_t>(v.size()) / dim;
     std::vector<double> score(n);
@@ -204,8 +203,7 @@ RankingFn NaiveRanking(const std::vector<float>& v, int dim,
       double s = 0.0;
       for (int k = 0; k < dim; ++k) {
         const double a = v[q * dim + k], b = v[j * dim + k];
-        s +=
-            metric == SimilarityMetric::kEuclidean ? -(a - b) * (a - b) : a * b;
+        s += metric == Metric::kEuclidean ? -(a - b) * (a - b) : a * b;
       }
       score[j] = s;
     }
@@ -239,7 +237,7 @@ void ExpectSameReport(const RetrievalReport& a, const RetrievalReport& b) {
 // Random integer vectors (exact float arithmetic, many exact ties) and
 // random labels; sizes that are not multiples of the kernel's tiles and more
 // queries than one block of rows.
-class RandomCollectionTest : public ::testing::TestWithParam<SimilarityMetric> {
+class RandomCollectionTest : public ::testing::TestWithParam<Metric> {
  protected:
   void SetUp() override {
     std::mt19937 rng(7);
@@ -293,8 +291,8 @@ TEST_P(RandomCollectionTest, ThreadCountDoesNotChangeTheReport) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Metrics, RandomCollectionTest,
-                         ::testing::Values(SimilarityMetric::kInnerProduct,
-                                           SimilarityMetric::kEuclidean));
+                         ::testing::Values(Metric::kInnerProduct,
+                                           Metric::kEuclidean));
 
 TEST(RetrievalEvalTest, CosineIsInvariantToPositiveRowScaling) {
   std::mt19937 rng(3);
@@ -314,9 +312,9 @@ TEST(RetrievalEvalTest, CosineIsInvariantToPositiveRowScaling) {
     }
   }
   absl::StatusOr<RetrievalReport> a =
-      EvaluateRetrieval(items, v, dim, SimilarityMetric::kCosine);
+      EvaluateRetrieval(items, v, dim, Metric::kCosine);
   absl::StatusOr<RetrievalReport> b =
-      EvaluateRetrieval(items, scaled, dim, SimilarityMetric::kCosine);
+      EvaluateRetrieval(items, scaled, dim, Metric::kCosine);
   ASSERT_TRUE(a.ok() && b.ok());
   ExpectSameReport(*a, *b);
 }
@@ -380,24 +378,22 @@ TEST(RetrievalEvalTest, BadInputsAreInvalidArgument) {
   const auto code = [](const absl::StatusOr<RetrievalReport>& r) {
     return r.status().code();
   };
-  EXPECT_EQ(code(EvaluateRetrieval({}, {}, 2, SimilarityMetric::kCosine)),
+  EXPECT_EQ(code(EvaluateRetrieval({}, {}, 2, Metric::kCosine)),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(code(EvaluateRetrieval(items, v, 3, SimilarityMetric::kCosine)),
+  EXPECT_EQ(code(EvaluateRetrieval(items, v, 3, Metric::kCosine)),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(code(EvaluateRetrieval(items, v, 0, SimilarityMetric::kCosine)),
+  EXPECT_EQ(code(EvaluateRetrieval(items, v, 0, Metric::kCosine)),
             absl::StatusCode::kInvalidArgument);
   std::vector<float> nan = {1, std::numeric_limits<float>::quiet_NaN(), 0, 1};
-  EXPECT_EQ(code(EvaluateRetrieval(items, nan, 2, SimilarityMetric::kCosine)),
+  EXPECT_EQ(code(EvaluateRetrieval(items, nan, 2, Metric::kCosine)),
             absl::StatusCode::kInvalidArgument);
   std::vector<LabeledItem> empty_label = {{"0", {""}}, {"1", {"A"}}};
-  EXPECT_EQ(
-      code(EvaluateRetrieval(empty_label, v, 2, SimilarityMetric::kCosine)),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(EvaluateRetrieval(empty_label, v, 2, Metric::kCosine)),
+            absl::StatusCode::kInvalidArgument);
   RetrievalEvalOptions bad;
   bad.cutoffs = {0, 15};
-  EXPECT_EQ(
-      code(EvaluateRetrieval(items, v, 2, SimilarityMetric::kCosine, bad)),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(EvaluateRetrieval(items, v, 2, Metric::kCosine, bad)),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(RetrievalEvalTest, UnlabelledClipsAreRankedButNeverRelevant) {
@@ -407,7 +403,7 @@ TEST(RetrievalEvalTest, UnlabelledClipsAreRankedButNeverRelevant) {
   RetrievalEvalOptions options;
   options.cutoffs = {1, 2};
   absl::StatusOr<RetrievalReport> report =
-      EvaluateRetrieval(items, x, 1, SimilarityMetric::kEuclidean, options);
+      EvaluateRetrieval(items, x, 1, Metric::kEuclidean, options);
   ASSERT_TRUE(report.ok()) << report.status();
   // Both A queries find "none" first, then the other A clip.
   EXPECT_NEAR(report->macro.mr1, 1.0, kTol);
@@ -420,7 +416,7 @@ TEST(RetrievalEvalTest, OneClipCollectionLeavesEverythingOut) {
   std::vector<LabeledItem> items = {{"alone", {"A", "B"}}};
   std::vector<float> v = {1, 2};
   absl::StatusOr<RetrievalReport> report =
-      EvaluateRetrieval(items, v, 2, SimilarityMetric::kCosine);
+      EvaluateRetrieval(items, v, 2, Metric::kCosine);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->num_labels_scored, 0);
   EXPECT_EQ(report->num_labels_left_out, 2);
@@ -429,16 +425,15 @@ TEST(RetrievalEvalTest, OneClipCollectionLeavesEverythingOut) {
   EXPECT_EQ(report->macro.mr1, 0.0);
 }
 
-TEST(SimilarityMetricTest, ParsesNamesAndAliases) {
-  EXPECT_EQ(*ParseSimilarityMetric("cosine"), SimilarityMetric::kCosine);
-  EXPECT_EQ(*ParseSimilarityMetric("MCSS"), SimilarityMetric::kCosine);
-  EXPECT_EQ(*ParseSimilarityMetric("mips"), SimilarityMetric::kInnerProduct);
-  EXPECT_EQ(*ParseSimilarityMetric("nns"), SimilarityMetric::kEuclidean);
-  EXPECT_FALSE(ParseSimilarityMetric("manhattan").ok());
-  for (SimilarityMetric m :
-       {SimilarityMetric::kCosine, SimilarityMetric::kInnerProduct,
-        SimilarityMetric::kEuclidean}) {
-    EXPECT_EQ(*ParseSimilarityMetric(SimilarityMetricName(m)), m);
+TEST(MetricTest, ParsesNamesAndAliases) {
+  EXPECT_EQ(*ParseMetric("cosine"), Metric::kCosine);
+  EXPECT_EQ(*ParseMetric("MCSS"), Metric::kCosine);
+  EXPECT_EQ(*ParseMetric("mips"), Metric::kInnerProduct);
+  EXPECT_EQ(*ParseMetric("nns"), Metric::kEuclidean);
+  EXPECT_FALSE(ParseMetric("manhattan").ok());
+  for (Metric m :
+       {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
+    EXPECT_EQ(*ParseMetric(MetricName(m)), m);
   }
 }
 

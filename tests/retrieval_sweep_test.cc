@@ -25,8 +25,8 @@ class SweepTest : public ::testing::Test {
 
 TEST_F(SweepTest, EvaluatesEverySystemInOrder) {
   const std::vector<EvalSystem> systems = {
-      {"bad", bad_, 1, SimilarityMetric::kEuclidean},
-      {"good", good_, 1, SimilarityMetric::kEuclidean}};
+      {"bad", bad_, 1, Metric::kEuclidean},
+      {"good", good_, 1, Metric::kEuclidean}};
   absl::StatusOr<std::vector<SystemReport>> reports =
       EvaluateSystems(items_, systems, options_);
   ASSERT_TRUE(reports.ok()) << reports.status();
@@ -50,17 +50,14 @@ TEST_F(SweepTest, EvaluatesEverySystemInOrder) {
 }
 
 TEST_F(SweepTest, RejectsBadNamesAndReportsWhichSystemFailed) {
-  const std::vector<EvalSystem> repeated = {
-      {"x", good_, 1, SimilarityMetric::kCosine},
-      {"x", bad_, 1, SimilarityMetric::kCosine}};
+  const std::vector<EvalSystem> repeated = {{"x", good_, 1, Metric::kCosine},
+                                            {"x", bad_, 1, Metric::kCosine}};
   EXPECT_EQ(EvaluateSystems(items_, repeated).status().code(),
             absl::StatusCode::kInvalidArgument);
-  const std::vector<EvalSystem> unnamed = {
-      {"", good_, 1, SimilarityMetric::kCosine}};
+  const std::vector<EvalSystem> unnamed = {{"", good_, 1, Metric::kCosine}};
   EXPECT_FALSE(EvaluateSystems(items_, unnamed).ok());
   const std::vector<EvalSystem> wrong_dim = {
-      {"ok", good_, 1, SimilarityMetric::kCosine},
-      {"broken", good_, 2, SimilarityMetric::kCosine}};
+      {"ok", good_, 1, Metric::kCosine}, {"broken", good_, 2, Metric::kCosine}};
   absl::StatusOr<std::vector<SystemReport>> r =
       EvaluateSystems(items_, wrong_dim);
   ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);

@@ -15,10 +15,10 @@ using Kernel = SimilarityBlocks::Kernel;
 
 // Plain double-precision reference of ScoreRows' contract.
 std::vector<double> Reference(const std::vector<float>& v, int dim,
-                              SimilarityMetric metric) {
+                              Metric metric) {
   const int64_t n = static_cast<int64_t>(v.size()) / dim;
   std::vector<double> rows(v.begin(), v.end());
-  if (metric == SimilarityMetric::kCosine) {
+  if (metric == Metric::kCosine) {
     for (int64_t i = 0; i < n; ++i) {
       double sq = 0;
       for (int k = 0; k < dim; ++k) sq += rows[i * dim + k] * rows[i * dim + k];
@@ -35,8 +35,7 @@ std::vector<double> Reference(const std::vector<float>& v, int dim,
         dot += rows[i * dim + k] * rows[j * dim + k];
         yy += rows[j * dim + k] * rows[j * dim + k];
       }
-      out[i * n + j] =
-          metric == SimilarityMetric::kEuclidean ? 2 * dot - yy : dot;
+      out[i * n + j] = metric == Metric::kEuclidean ? 2 * dot - yy : dot;
     }
   }
   return out;
@@ -44,7 +43,7 @@ std::vector<double> Reference(const std::vector<float>& v, int dim,
 
 struct Case {
   Kernel kernel;
-  SimilarityMetric metric;
+  Metric metric;
 };
 
 class SimilarityBlocksTest : public ::testing::TestWithParam<Case> {};
@@ -79,25 +78,21 @@ TEST_P(SimilarityBlocksTest, MatchesPlainArithmetic) {
 
 INSTANTIATE_TEST_SUITE_P(
     KernelsAndMetrics, SimilarityBlocksTest,
-    ::testing::Values(Case{Kernel::kPortable, SimilarityMetric::kInnerProduct},
-                      Case{Kernel::kSse2, SimilarityMetric::kInnerProduct},
-                      Case{Kernel::kAvx2, SimilarityMetric::kInnerProduct},
-                      Case{Kernel::kAuto, SimilarityMetric::kCosine},
-                      Case{Kernel::kAuto, SimilarityMetric::kEuclidean},
-                      Case{Kernel::kPortable, SimilarityMetric::kEuclidean}));
+    ::testing::Values(Case{Kernel::kPortable, Metric::kInnerProduct},
+                      Case{Kernel::kSse2, Metric::kInnerProduct},
+                      Case{Kernel::kAvx2, Metric::kInnerProduct},
+                      Case{Kernel::kAuto, Metric::kCosine},
+                      Case{Kernel::kAuto, Metric::kEuclidean},
+                      Case{Kernel::kPortable, Metric::kEuclidean}));
 
 TEST(SimilarityBlocksCreateTest, RejectsBadInput) {
   std::vector<float> v = {1, 2, 3};
-  EXPECT_EQ(
-      SimilarityBlocks::Create(v, 2, SimilarityMetric::kCosine).status().code(),
-      absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      SimilarityBlocks::Create(v, 0, SimilarityMetric::kCosine).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SimilarityBlocks::Create(v, 2, Metric::kCosine).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SimilarityBlocks::Create(v, 0, Metric::kCosine).status().code(),
+            absl::StatusCode::kInvalidArgument);
   std::vector<float> inf = {1, INFINITY};
-  EXPECT_EQ(SimilarityBlocks::Create(inf, 2, SimilarityMetric::kCosine)
-                .status()
-                .code(),
+  EXPECT_EQ(SimilarityBlocks::Create(inf, 2, Metric::kCosine).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

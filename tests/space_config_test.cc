@@ -3,12 +3,39 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
+#include "soundsearch/encoder_kinds.h"
+#include "soundsearch/index_kinds.h"
 
 namespace soundsearch {
 namespace {
+
+// A model-file encoder kind registered by this test alone (core's own kinds
+// are dsp and mfcc; soundsearch_torch's torchscript is tested in
+// torch_kinds_test): the config reader takes its keys, defaults and checks
+// from its table entry.
+const bool kTestKindRegistered = [] {
+  EncoderKind kind;
+  kind.name = "test_model";
+  kind.option_keys = {"model_path", "spec_path", "torch_threads", "allow_gpu",
+                      "batch_size"};
+  kind.default_pooling = "mean";
+  kind.validate = [](const EncoderOptions& o) -> absl::Status {
+    if (o.model_path.empty()) {
+      return absl::InvalidArgumentError("encoder.model_path: required");
+    }
+    return absl::OkStatus();
+  };
+  kind.create =
+      [](const EncoderOptions&) -> absl::StatusOr<std::unique_ptr<Encoder>> {
+    return absl::UnimplementedError("test kind");
+  };
+  return RegisterEncoderKind(std::move(kind)).ok();
+}();
 
 constexpr char kGoodFile[] = R"json({
   "server": {"port": 50051},
@@ -19,7 +46,7 @@ constexpr char kGoodFile[] = R"json({
      "codebook": {"k": 64, "seed": 7, "iterations": 10, "stored_frames": 128,
                   "fit_frames_per_clip": 32, "fit_max_frames": 5000}},
     {"name": "efficientat",
-     "encoder": {"kind": "torchscript", "model_path": "/models/ea.pt",
+     "encoder": {"kind": "test_model", "model_path": "/models/ea.pt",
                  "spec_path": "/models/ea.json", "torch_threads": 2,
                  "allow_gpu": false, "batch_size": 8},
      "pooling": "max", "scaling": "zscore", "pca_dims": 200,
@@ -43,9 +70,9 @@ TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
   EXPECT_EQ(dsp.pooling, Pooling::kMeanStd);
   EXPECT_EQ(dsp.scaling, Scaling::kMinMax);
   EXPECT_EQ(dsp.pca_dims, 100);
-  EXPECT_EQ(dsp.metric, SpaceMetric::kCosine);
+  EXPECT_EQ(dsp.metric, Metric::kCosine);
   EXPECT_EQ(dsp.min_fit_items, 200);
-  EXPECT_EQ(dsp.index.type, IndexType::kFlat);
+  EXPECT_EQ(dsp.index.kind, "flat");
 
   const SpaceConfig& boaw = (*spaces)[1];
   EXPECT_TRUE(boaw.boaw);
@@ -53,7 +80,7 @@ TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
   EXPECT_EQ(boaw.encoder.sample_rate, 16000);
   EXPECT_EQ(boaw.scaling, Scaling::kNone);
   EXPECT_EQ(boaw.pca_dims, 0);
-  EXPECT_EQ(boaw.metric, SpaceMetric::kEuclidean);
+  EXPECT_EQ(boaw.metric, Metric::kEuclidean);
   EXPECT_EQ(boaw.min_fit_items, 50);
   EXPECT_EQ(boaw.codebook.k, 64);
   EXPECT_EQ(boaw.codebook.seed, 7);
@@ -63,7 +90,7 @@ TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
   EXPECT_EQ(boaw.codebook.fit_max_frames, 5000);
 
   const SpaceConfig& ea = (*spaces)[2];
-  EXPECT_EQ(ea.encoder.kind, "torchscript");
+  EXPECT_EQ(ea.encoder.kind, "test_model");
   EXPECT_EQ(ea.encoder.model_path, "/models/ea.pt");
   EXPECT_EQ(ea.encoder.spec_path, "/models/ea.json");
   EXPECT_EQ(ea.encoder.torch_threads, 2);
@@ -72,26 +99,76 @@ TEST(SpaceConfigTest, ParsesSeveralSpacesWithPerKindDefaults) {
   EXPECT_EQ(ea.pooling, Pooling::kMax);
   EXPECT_EQ(ea.scaling, Scaling::kZScore);
   EXPECT_EQ(ea.pca_dims, 200);
-  EXPECT_EQ(ea.metric, SpaceMetric::kInnerProduct);
-  EXPECT_EQ(ea.index.type, IndexType::kHnsw);
+  EXPECT_EQ(ea.metric, Metric::kInnerProduct);
+  EXPECT_EQ(ea.index.kind, "hnsw");
   EXPECT_EQ(ea.index.hnsw_m, 16);
   EXPECT_EQ(ea.index.hnsw_ef_search, 128);
   EXPECT_EQ(ea.index.hnsw_ef_construction, 100);
 
   const SpaceConfig& mfcc = (*spaces)[3];
   EXPECT_EQ(mfcc.pooling, Pooling::kMedian);
-  EXPECT_EQ(mfcc.index.type, IndexType::kIvf);
+  EXPECT_EQ(mfcc.index.kind, "ivf");
   EXPECT_EQ(mfcc.index.ivf_nlist, 256);
   EXPECT_EQ(mfcc.index.ivf_nprobe, 8);
 }
 
-TEST(SpaceConfigTest, NeuralSpacesPoolByMeanByDefault) {
+TEST(SpaceConfigTest, AKindsDefaultsComeFromItsTableEntry) {
   auto spaces = ParseSpaceConfigs(
-      R"({"spaces": [{"name": "clap", "encoder": {"kind": "torchscript",
+      R"({"spaces": [{"name": "clap", "encoder": {"kind": "test_model",
           "model_path": "m.pt"}}]})");
   ASSERT_TRUE(spaces.ok()) << spaces.status();
   EXPECT_EQ((*spaces)[0].pooling, Pooling::kMean);
   EXPECT_EQ((*spaces)[0].scaling, Scaling::kNone);
+}
+
+TEST(SpaceConfigTest, KindTablesHoldCoresKindsAndRefuseDuplicates) {
+  ASSERT_TRUE(kTestKindRegistered);
+  EXPECT_NE(FindEncoderKind("dsp"), nullptr);
+  EXPECT_NE(FindEncoderKind("mfcc"), nullptr);
+  EXPECT_EQ(FindEncoderKind("torchscript"), nullptr);  // not linked here
+  EXPECT_EQ(FindIndexKind("torch_flat"), nullptr);
+  for (const char* name : {"flat", "hnsw", "ivf"}) {
+    EXPECT_NE(FindIndexKind(name), nullptr) << name;
+  }
+  EncoderKind again = *FindEncoderKind("dsp");
+  EXPECT_EQ(RegisterEncoderKind(again).code(),
+            absl::StatusCode::kAlreadyExists);
+  IndexKind clash = *FindIndexKind("flat");
+  clash.name = "flat2";  // a new name with flat's snapshot code
+  EXPECT_EQ(RegisterIndexKind(clash).code(), absl::StatusCode::kAlreadyExists);
+  EncoderKind unnamed;
+  EXPECT_EQ(RegisterEncoderKind(unnamed).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SpaceConfigTest, EveryIndexOptionIsSettable) {
+  auto spaces = ParseSpaceConfigs(R"({"spaces": [{"name": "s",
+      "encoder": {"kind": "dsp"}, "metric": "ip",
+      "index": {"type": "ivf", "hnsw_m": 8, "hnsw_ef_search": 32,
+                "hnsw_ef_construction": 40,
+                "hnsw_rebuild_tombstone_fraction": 0.5,
+                "ivf_nlist": 64, "ivf_nprobe": 4,
+                "ivf_train_min_vectors": 1000}}]})");
+  ASSERT_TRUE(spaces.ok()) << spaces.status();
+  const IndexOptions& ix = (*spaces)[0].index;
+  EXPECT_EQ((*spaces)[0].metric, Metric::kInnerProduct);
+  EXPECT_EQ(ix.kind, "ivf");
+  EXPECT_EQ(ix.hnsw_m, 8);
+  EXPECT_EQ(ix.hnsw_ef_search, 32);
+  EXPECT_EQ(ix.hnsw_ef_construction, 40);
+  EXPECT_DOUBLE_EQ(ix.hnsw_rebuild_tombstone_fraction, 0.5);
+  EXPECT_EQ(ix.ivf_nlist, 64);
+  EXPECT_EQ(ix.ivf_nprobe, 4);
+  EXPECT_EQ(ix.ivf_train_min_vectors, 1000);
+  // The defaults are IndexOptions' own, the same for the config and the
+  // index layer.
+  const IndexOptions defaults;
+  const IndexOptions& d = DefaultSpaceConfig().index;
+  EXPECT_EQ(d.kind, "flat");
+  EXPECT_EQ(d.hnsw_ef_construction, defaults.hnsw_ef_construction);
+  EXPECT_EQ(d.ivf_nlist, defaults.ivf_nlist);
+  EXPECT_EQ(VectorIndexOptions().index.hnsw_ef_construction,
+            defaults.hnsw_ef_construction);
 }
 
 TEST(SpaceConfigTest, BuiltInDefaultIsTheDspSpace) {
@@ -102,8 +179,8 @@ TEST(SpaceConfigTest, BuiltInDefaultIsTheDspSpace) {
   EXPECT_EQ(c.pooling, Pooling::kMeanStd);
   EXPECT_EQ(c.scaling, Scaling::kMinMax);
   EXPECT_EQ(c.pca_dims, 100);
-  EXPECT_EQ(c.metric, SpaceMetric::kCosine);
-  EXPECT_EQ(c.index.type, IndexType::kFlat);
+  EXPECT_EQ(c.metric, Metric::kCosine);
+  EXPECT_EQ(c.index.kind, "flat");
   // It is what a minimal JSON declaration of a dsp space gives, too.
   auto parsed = ParseSpaceConfigs(
       R"({"spaces": [{"name": "dsp", "encoder": {"kind": "dsp"}}]})");
@@ -155,13 +232,18 @@ TEST(SpaceConfigTest, EnumNamesRoundTrip) {
   for (Scaling s : {Scaling::kNone, Scaling::kMinMax, Scaling::kZScore}) {
     EXPECT_EQ(*ParseScaling(ScalingName(s)), s);
   }
-  for (SpaceMetric m : {SpaceMetric::kCosine, SpaceMetric::kInnerProduct,
-                        SpaceMetric::kEuclidean}) {
+  for (Metric m :
+       {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
     EXPECT_EQ(*ParseMetric(MetricName(m)), m);
   }
-  for (IndexType t : {IndexType::kFlat, IndexType::kHnsw, IndexType::kIvf,
-                      IndexType::kTorchFlat}) {
-    EXPECT_EQ(*ParseIndexType(IndexTypeName(t)), t);
+  for (const char* alias : {"mcss", "MCSS", "Cosine"}) {
+    EXPECT_EQ(*ParseMetric(alias), Metric::kCosine) << alias;
+  }
+  for (const char* alias : {"ip", "mips"}) {
+    EXPECT_EQ(*ParseMetric(alias), Metric::kInnerProduct) << alias;
+  }
+  for (const char* alias : {"l2", "nns"}) {
+    EXPECT_EQ(*ParseMetric(alias), Metric::kEuclidean) << alias;
   }
   EXPECT_FALSE(ParseMetric("dot").ok());
 }
@@ -201,9 +283,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{SPACE("\"encoder\": {\"kind\": \"wav2vec\"}"),
                 "spaces[0].encoder.kind: unknown encoder kind"},
         BadCase{SPACE("\"encoder\": {}"), "spaces[0].encoder.kind: missing"},
-        BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\"}"),
+        BadCase{SPACE("\"encoder\": {\"kind\": \"test_model\"}"),
                 "spaces[0].encoder.model_path: required"},
-        BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\", "
+        BadCase{SPACE("\"encoder\": {\"kind\": \"test_model\", "
                       "\"model_path\": \"m\", \"sample_rate\": 16000}"),
                 "spaces[0].encoder.sample_rate: unknown key"},
         BadCase{SPACE("\"encoder\": {\"kind\": \"dsp\", \"sample_rate\": 100}"),
@@ -254,7 +336,20 @@ INSTANTIATE_TEST_SUITE_P(
                       "\"codebook\": {\"k\": 300, \"fit_max_frames\": 10}"),
                 "spaces[0].codebook.fit_max_frames: must be in [300,"},
         BadCase{SPACE(DSP ", \"index\": {\"type\": \"lsh\"}"),
-                "spaces[0].index.type: unknown value \"lsh\""},
+                "spaces[0].index.type: unknown index kind \"lsh\" "
+                "(registered: flat, hnsw, ivf"},
+        BadCase{SPACE(DSP ", \"index\": {\"type\": \"torch_flat\"}"),
+                "spaces[0].index.type: unknown index kind \"torch_flat\""},
+        BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\"}"),
+                "spaces[0].encoder.kind: unknown encoder kind "
+                "\"torchscript\" (expected \"dsp\", \"mfcc\""},
+        BadCase{
+            SPACE(DSP ", \"index\": {\"hnsw_rebuild_tombstone_fraction\": 0}"),
+            "spaces[0].index.hnsw_rebuild_tombstone_fraction: must be in "
+            "(0, 1]"},
+        BadCase{SPACE(DSP ", \"index\": {\"ivf_nlist\": 64, "
+                          "\"ivf_train_min_vectors\": 10}"),
+                "spaces[0].index.ivf_train_min_vectors: must be 0"},
         BadCase{SPACE(DSP ", \"index\": {\"hnsw_m\": 1}"),
                 "spaces[0].index.hnsw_m: must be in [2, 256], got 1"},
         BadCase{SPACE(DSP ", \"index\": {\"ivf_nlist\": 8, \"ivf_nprobe\": 9}"),
@@ -263,7 +358,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "spaces[0].index.efSearch: unknown key"},
         BadCase{SPACE(DSP ", \"index\": []"),
                 "spaces[0].index: must be a JSON object"},
-        BadCase{SPACE("\"encoder\": {\"kind\": \"torchscript\", "
+        BadCase{SPACE("\"encoder\": {\"kind\": \"test_model\", "
                       "\"model_path\": \"m\", \"allow_gpu\": 1}"),
                 "spaces[0].encoder.allow_gpu: must be true or false"},
         BadCase{SPACE(DSP ", \"auto_tags\": {\"top_k\": 0}"),
@@ -305,8 +400,8 @@ TEST(SpaceConfigTest, LoadsAFileAndReportsAMissingOne) {
 
 TEST(SpaceConfigTest, AutoTagsDefaultsAndOverrides) {
   auto spaces = ParseSpaceConfigs(R"({"spaces": [
-      {"name": "a", "encoder": {"kind": "torchscript", "model_path": "/m.pt"}},
-      {"name": "b", "encoder": {"kind": "torchscript", "model_path": "/m.pt"},
+      {"name": "a", "encoder": {"kind": "test_model", "model_path": "/m.pt"}},
+      {"name": "b", "encoder": {"kind": "test_model", "model_path": "/m.pt"},
        "auto_tags": {"enabled": false, "top_k": 10, "min_probability": 0.25}}
   ]})");
   ASSERT_TRUE(spaces.ok()) << spaces.status();
@@ -328,9 +423,9 @@ TEST(SpaceConfigTest, FileResolvesRelativeModelPathsAgainstItsFolder) {
   {
     std::ofstream out(path);
     out << R"({"spaces": [
-        {"name": "rel", "encoder": {"kind": "torchscript",
+        {"name": "rel", "encoder": {"kind": "test_model",
          "model_path": "../models/m.pt", "spec_path": "m.json"}},
-        {"name": "abs", "encoder": {"kind": "torchscript",
+        {"name": "abs", "encoder": {"kind": "test_model",
          "model_path": "/opt/m.pt"}}]})";
   }
   auto spaces = LoadSpaceConfigFile(path);
@@ -340,35 +435,6 @@ TEST(SpaceConfigTest, FileResolvesRelativeModelPathsAgainstItsFolder) {
   EXPECT_EQ((*spaces)[1].encoder.model_path, "/opt/m.pt");
   EXPECT_EQ((*spaces)[1].encoder.spec_path, "");  // <model>.json
   std::filesystem::remove_all(dir);
-}
-
-// deploy/spaces.efficientat.json: dsp plus the exported EfficientAT model,
-// named relative to the file (docs/performance.md, README).
-TEST(SpaceConfigTest, ShippedEfficientAtFileParses) {
-  const std::string source = SOUNDSEARCH_SOURCE_DIR;
-  auto spaces = LoadSpaceConfigFile(source + "/deploy/spaces.efficientat.json");
-  ASSERT_TRUE(spaces.ok()) << spaces.status();
-  ASSERT_EQ(spaces->size(), 2u);
-  EXPECT_EQ((*spaces)[0].name, "dsp");
-  const SpaceConfig& e = (*spaces)[1];
-  EXPECT_EQ(e.name, "efficientat");
-  EXPECT_EQ(e.encoder.kind, "torchscript");
-  EXPECT_EQ(std::filesystem::path(e.encoder.model_path).lexically_normal(),
-            std::filesystem::path(source + "/data/models/efficientat/"
-                                           "efficientat.pt")
-                .lexically_normal());
-  EXPECT_EQ(e.pooling, Pooling::kMean);
-  EXPECT_EQ(e.pca_dims, 100);
-  EXPECT_EQ(e.metric, SpaceMetric::kCosine);
-  EXPECT_TRUE(e.auto_tags.enabled);
-}
-
-// The example shipped in deploy/ and shown in docs/config.md stays valid.
-TEST(SpaceConfigTest, ShippedExampleFileParses) {
-  auto spaces = LoadSpaceConfigFile(std::string(SOUNDSEARCH_SOURCE_DIR) +
-                                    "/deploy/spaces.example.json");
-  ASSERT_TRUE(spaces.ok()) << spaces.status();
-  EXPECT_GE(spaces->size(), 2u);
 }
 
 }  // namespace

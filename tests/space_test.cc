@@ -301,7 +301,7 @@ TEST_F(SpaceTest, BeforeFitProjectsTheNormalisedPooledVector) {
     EXPECT_NEAR((*v)[i], raw->pooled[i] / n, 1e-6);
   }
   SpaceConfig ip = Config();
-  ip.metric = SpaceMetric::kInnerProduct;
+  ip.metric = Metric::kInnerProduct;
   auto ip_space = MakeSpace(ip);
   EXPECT_EQ(*ip_space->Project(*raw), raw->pooled);  // as is
   RawEmbedding wrong = *raw;
@@ -378,7 +378,7 @@ TEST_F(SpaceTest, FitCapsPcaDimsByItemsAndRejectsTooFew) {
 
 TEST_F(SpaceTest, MetricsWithoutNormalisationLeaveNormsAlone) {
   SpaceConfig c = Config();
-  c.metric = SpaceMetric::kEuclidean;
+  c.metric = Metric::kEuclidean;
   c.scaling = Scaling::kNone;
   c.pca_dims = 0;
   auto space = MakeSpace(c);
@@ -386,7 +386,7 @@ TEST_F(SpaceTest, MetricsWithoutNormalisationLeaveNormsAlone) {
   ASSERT_TRUE(space->Fit(collection).ok());
   // No scaling, no PCA, no normalisation: the identity.
   EXPECT_EQ(*space->Project(collection[3]), collection[3].pooled);
-  c.metric = SpaceMetric::kCosine;
+  c.metric = Metric::kCosine;
   auto cosine = MakeSpace(c);
   ASSERT_TRUE(cosine->Fit(collection).ok());
   EXPECT_NEAR(Norm(*cosine->Project(collection[3])), 1.0, 1e-6);

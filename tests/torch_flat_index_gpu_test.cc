@@ -1,4 +1,4 @@
-// IndexKind::kTorchFlat on CUDA (label `gpu`, built with SOUNDSEARCH_GPU=ON
+// "torch_flat" on CUDA (label `gpu`, built with SOUNDSEARCH_GPU=ON
 // only): the tensor lives on the GPU and results match the CPU index.
 #include <cstdint>
 #include <memory>
@@ -6,12 +6,16 @@
 
 #include "gtest/gtest.h"
 #include "neural/torch_flat_index.h"
-#include "neural/torch_runtime.h"
+#include "soundsearch/torch_kinds.h"
 #include "soundsearch/vector_index.h"
 #include "vector_index_test_util.h"
 
 namespace soundsearch {
 namespace {
+
+// The libtorch kinds (torchscript, torch_flat) join core's tables before any
+// test runs.
+const absl::Status kTorchKinds = RegisterTorchKinds();
 
 using testing_util::RandomVectors;
 using testing_util::SparseIds;
@@ -24,7 +28,7 @@ TEST(TorchFlatIndexGpu, LivesOnGpuAndMatchesCpu) {
     VectorIndexOptions o;
     o.dim = kDim;
     o.metric = metric;
-    o.kind = IndexKind::kTorchFlat;
+    o.index.kind = "torch_flat";
     auto gpu = TorchFlatIndex::Create(o, TorchDevice::kAuto);
     auto cpu = TorchFlatIndex::Create(o, TorchDevice::kCpu);
     ASSERT_TRUE(gpu.ok()) << gpu.status();

@@ -1,4 +1,4 @@
-// IndexKind::kTorchFlat (libtorch matrix product + top-k), on the CPU here:
+// "torch_flat" (libtorch matrix product + top-k), on the CPU here:
 // results equal to the FAISS flat index for every metric and search option,
 // replacement, deletion, validation, snapshots.
 #include <cstdint>
@@ -10,22 +10,27 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "soundsearch/torch_kinds.h"
 #include "soundsearch/vector_index.h"
 #include "vector_index_test_util.h"
 
 namespace soundsearch {
 namespace {
 
+// The libtorch kinds (torchscript, torch_flat) join core's tables before any
+// test runs.
+const absl::Status kTorchKinds = RegisterTorchKinds();
+
 using testing_util::RandomVectors;
 using testing_util::SparseIds;
 
 constexpr int kDim = 24;
 
-std::unique_ptr<VectorIndex> Make(Metric metric, IndexKind kind) {
+std::unique_ptr<VectorIndex> Make(Metric metric, std::string kind) {
   VectorIndexOptions o;
   o.dim = kDim;
   o.metric = metric;
-  o.kind = kind;
+  o.index.kind = kind;
   auto index = VectorIndex::Create(o);
   EXPECT_TRUE(index.ok()) << index.status();
   return std::move(*index);
@@ -55,8 +60,8 @@ class TorchFlatVsFaiss : public ::testing::TestWithParam<Metric> {};
 
 TEST_P(TorchFlatVsFaiss, SameResultsForEveryOption) {
   const Metric metric = GetParam();
-  auto torch_index = Make(metric, IndexKind::kTorchFlat);
-  auto faiss_index = Make(metric, IndexKind::kFlat);
+  auto torch_index = Make(metric, "torch_flat");
+  auto faiss_index = Make(metric, "flat");
   const int64_t n = 2000;
   const std::vector<int64_t> ids = SparseIds(n, 3, 7);
   const std::vector<float> vectors = RandomVectors(n, kDim, 11);
@@ -154,8 +159,8 @@ INSTANTIATE_TEST_SUITE_P(AllMetrics, TorchFlatVsFaiss,
 TEST(TorchFlatIndex, ReplaceAndRemoveMatchFaiss) {
   for (Metric metric :
        {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
-    auto torch_index = Make(metric, IndexKind::kTorchFlat);
-    auto faiss_index = Make(metric, IndexKind::kFlat);
+    auto torch_index = Make(metric, "torch_flat");
+    auto faiss_index = Make(metric, "flat");
     const std::vector<int64_t> ids = SparseIds(500, 1, 0);
     const std::vector<float> v = RandomVectors(500, kDim, 21);
     // Several batches, so the tensor grows more than once.
@@ -200,7 +205,7 @@ TEST(TorchFlatIndex, ReplaceAndRemoveMatchFaiss) {
 }
 
 TEST(TorchFlatIndex, ValidationAndEmpty) {
-  auto index = Make(Metric::kCosine, IndexKind::kTorchFlat);
+  auto index = Make(Metric::kCosine, "torch_flat");
   const std::vector<float> q(kDim, 1.0f);
   SearchOptions o;
   auto empty = index->Search(q, o);
@@ -227,8 +232,6 @@ TEST(TorchFlatIndex, ValidationAndEmpty) {
   o.k = 1;
   EXPECT_EQ(index->Search(absl::MakeConstSpan(q).subspan(1), o).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseIndexKind("torch_flat").value(), IndexKind::kTorchFlat);
-  EXPECT_STREQ(IndexKindName(IndexKind::kTorchFlat), "torch_flat");
 }
 
 std::string TempPath(const std::string& name) {
@@ -238,7 +241,7 @@ std::string TempPath(const std::string& name) {
 TEST(TorchFlatIndex, SnapshotRoundTrip) {
   for (Metric metric :
        {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
-    auto index = Make(metric, IndexKind::kTorchFlat);
+    auto index = Make(metric, "torch_flat");
     const std::vector<int64_t> ids = SparseIds(300, 2, 5);
     ASSERT_TRUE(index->Add(ids, RandomVectors(300, kDim, 31)).ok());
     ASSERT_TRUE(index->Remove(std::vector<int64_t>{5, 7, 599}).ok());
@@ -264,7 +267,7 @@ TEST(TorchFlatIndex, SnapshotRoundTrip) {
     EXPECT_EQ(loaded->index->size(), 298);
   }
   // An empty index round-trips too.
-  auto empty = Make(Metric::kCosine, IndexKind::kTorchFlat);
+  auto empty = Make(Metric::kCosine, "torch_flat");
   ASSERT_TRUE(empty->Save(TempPath("empty"), SnapshotMarks{}).ok());
   auto loaded = VectorIndex::Load(TempPath("empty"), empty->options());
   ASSERT_TRUE(loaded.ok()) << loaded.status();
@@ -272,7 +275,7 @@ TEST(TorchFlatIndex, SnapshotRoundTrip) {
 }
 
 TEST(TorchFlatIndex, SnapshotErrors) {
-  auto index = Make(Metric::kCosine, IndexKind::kTorchFlat);
+  auto index = Make(Metric::kCosine, "torch_flat");
   ASSERT_TRUE(
       index->Add(SparseIds(50, 1, 0), RandomVectors(50, kDim, 41)).ok());
   const std::string path = TempPath("errors");
@@ -322,10 +325,10 @@ TEST(TorchFlatIndex, SnapshotErrors) {
             absl::StatusCode::kFailedPrecondition);
   // A torch_flat snapshot read as FAISS flat, and the other way round.
   other = expected;
-  other.kind = IndexKind::kFlat;
+  other.index.kind = "flat";
   EXPECT_EQ(VectorIndex::Load(path, other).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  auto faiss_index = Make(Metric::kCosine, IndexKind::kFlat);
+  auto faiss_index = Make(Metric::kCosine, "flat");
   ASSERT_TRUE(faiss_index->Save(TempPath("faiss"), SnapshotMarks{}).ok());
   EXPECT_EQ(VectorIndex::Load(TempPath("faiss"), expected).status().code(),
             absl::StatusCode::kFailedPrecondition);

@@ -17,9 +17,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "soundsearch/encoder.h"
+#include "soundsearch/torch_kinds.h"
 
 namespace soundsearch {
 namespace {
+
+// The libtorch kinds (torchscript, torch_flat) join core's tables before any
+// test runs.
+const absl::Status kTorchKinds = RegisterTorchKinds();
 
 using ::testing::HasSubstr;
 

@@ -77,10 +77,10 @@ std::vector<std::vector<SearchHit>>* RecallTest::truth_ = nullptr;
 TEST_F(RecallTest, HnswRecallAt15Above95Percent) {
   VectorIndexOptions o;
   o.dim = kDim;
-  o.kind = IndexKind::kHnsw;
-  o.hnsw_m = 16;
-  o.hnsw_ef_construction = 64;
-  o.hnsw_ef_search = 128;
+  o.index.kind = "hnsw";
+  o.index.hnsw_m = 16;
+  o.index.hnsw_ef_construction = 64;
+  o.index.hnsw_ef_search = 128;
   auto index = VectorIndex::Create(o);
   ASSERT_TRUE(index.ok());
   ASSERT_TRUE((*index)->Add(*ids_, *vectors_).ok());
@@ -93,9 +93,9 @@ TEST_F(RecallTest, HnswRecallAt15Above95Percent) {
 TEST_F(RecallTest, IvfRecallAt15Above95Percent) {
   VectorIndexOptions o;
   o.dim = kDim;
-  o.kind = IndexKind::kIvf;
-  o.ivf_nlist = 128;
-  o.ivf_nprobe = 8;
+  o.index.kind = "ivf";
+  o.index.ivf_nlist = 128;
+  o.index.ivf_nprobe = 8;
   auto index = VectorIndex::Create(o);
   ASSERT_TRUE(index.ok());
   ASSERT_TRUE((*index)->Add(*ids_, *vectors_).ok());
@@ -126,17 +126,17 @@ TEST(HnswEfSearchTest, DeeperSearchRaisesRecallOnHardData) {
   auto truth = (*exact)->SearchBatch(queries, so);
   ASSERT_TRUE(truth.ok());
 
-  o.kind = IndexKind::kHnsw;
-  o.hnsw_m = 8;
-  o.hnsw_ef_construction = 40;
-  o.hnsw_ef_search = 16;
+  o.index.kind = "hnsw";
+  o.index.hnsw_m = 8;
+  o.index.hnsw_ef_construction = 40;
+  o.index.hnsw_ef_search = 16;
   auto shallow = VectorIndex::Create(o);
   ASSERT_TRUE(shallow.ok());
   ASSERT_TRUE((*shallow)->Add(ids, data).ok());
   const std::string path = ::testing::TempDir() + "/hnsw_ef_snapshot";
   ASSERT_TRUE((*shallow)->Save(path, SnapshotMarks()).ok());
   VectorIndexOptions deep_options = o;
-  deep_options.hnsw_ef_search = 256;
+  deep_options.index.hnsw_ef_search = 256;
   auto deep = VectorIndex::Load(path, deep_options);
   ASSERT_TRUE(deep.ok()) << deep.status();
   std::remove(path.c_str());

@@ -48,15 +48,15 @@ class SnapshotTest : public ::testing::Test {
   }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
 
-  static VectorIndexOptions Options(IndexKind kind) {
+  static VectorIndexOptions Options(std::string kind) {
     VectorIndexOptions o;
     o.dim = kDim;
-    o.kind = kind;
-    o.hnsw_m = 12;
-    o.hnsw_ef_construction = 40;
-    o.ivf_nlist = 8;
-    o.ivf_nprobe = 2;
-    o.hnsw_rebuild_tombstone_fraction = 0.5;
+    o.index.kind = kind;
+    o.index.hnsw_m = 12;
+    o.index.hnsw_ef_construction = 40;
+    o.index.ivf_nlist = 8;
+    o.index.ivf_nprobe = 2;
+    o.index.hnsw_rebuild_tombstone_fraction = 0.5;
     return o;
   }
 
@@ -96,15 +96,14 @@ class SnapshotTest : public ::testing::Test {
 
 TEST_F(SnapshotTest, RoundTripGivesIdenticalResultsForEveryKindAndStage) {
   struct Case {
-    IndexKind kind;
+    std::string kind;
     int n;
     bool trained;
   };
   // IVF below 39 * nlist = 312 vectors is still exact; above it is trained.
-  for (Case c :
-       {Case{IndexKind::kFlat, 600, true}, Case{IndexKind::kHnsw, 600, true},
-        Case{IndexKind::kIvf, 200, false}, Case{IndexKind::kIvf, 600, true}}) {
-    SCOPED_TRACE(IndexKindName(c.kind));
+  for (Case c : {Case{"flat", 600, true}, Case{"hnsw", 600, true},
+                 Case{"ivf", 200, false}, Case{"ivf", 600, true}}) {
+    SCOPED_TRACE(c.kind);
     VectorIndexOptions o = Options(c.kind);
     auto index = Build(o, c.n);
     ASSERT_EQ(index->trained(), c.trained);
@@ -134,7 +133,7 @@ TEST_F(SnapshotTest, RoundTripGivesIdenticalResultsForEveryKindAndStage) {
 }
 
 TEST_F(SnapshotTest, SaveReplacesAnOlderSnapshot) {
-  VectorIndexOptions o = Options(IndexKind::kFlat);
+  VectorIndexOptions o = Options("flat");
   auto index = Build(o, 300);
   const std::string path = Path("s");
   ASSERT_TRUE(index->Save(path, SnapshotMarks{1, 1}).ok());
@@ -147,19 +146,18 @@ TEST_F(SnapshotTest, SaveReplacesAnOlderSnapshot) {
 }
 
 TEST_F(SnapshotTest, MissingFileIsNotFound) {
-  auto loaded =
-      VectorIndex::Load(Path("nothing_here"), Options(IndexKind::kFlat));
+  auto loaded = VectorIndex::Load(Path("nothing_here"), Options("flat"));
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(SnapshotTest, SaveIntoMissingDirectoryFails) {
-  auto index = Build(Options(IndexKind::kFlat), 100);
+  auto index = Build(Options("flat"), 100);
   EXPECT_FALSE(index->Save(Path("no/such/dir/s"), SnapshotMarks()).ok());
 }
 
 TEST_F(SnapshotTest, TruncatedSnapshotsAreDataLoss) {
-  for (IndexKind kind : {IndexKind::kFlat, IndexKind::kHnsw, IndexKind::kIvf}) {
-    SCOPED_TRACE(IndexKindName(kind));
+  for (std::string kind : {"flat", "hnsw", "ivf"}) {
+    SCOPED_TRACE(kind);
     VectorIndexOptions o = Options(kind);
     const std::string path = Path("t");
     ASSERT_TRUE(Build(o, 500)->Save(path, SnapshotMarks{5, 6}).ok());
@@ -175,8 +173,8 @@ TEST_F(SnapshotTest, TruncatedSnapshotsAreDataLoss) {
 }
 
 TEST_F(SnapshotTest, BitFlipsAnywhereAreDataLoss) {
-  for (IndexKind kind : {IndexKind::kFlat, IndexKind::kHnsw, IndexKind::kIvf}) {
-    SCOPED_TRACE(IndexKindName(kind));
+  for (std::string kind : {"flat", "hnsw", "ivf"}) {
+    SCOPED_TRACE(kind);
     VectorIndexOptions o = Options(kind);
     const std::string path = Path("b");
     ASSERT_TRUE(Build(o, 500)->Save(path, SnapshotMarks{5, 6}).ok());
@@ -195,7 +193,7 @@ TEST_F(SnapshotTest, BitFlipsAnywhereAreDataLoss) {
 }
 
 TEST_F(SnapshotTest, OtherOptionsAreFailedPrecondition) {
-  VectorIndexOptions o = Options(IndexKind::kHnsw);
+  VectorIndexOptions o = Options("hnsw");
   const std::string path = Path("o");
   ASSERT_TRUE(Build(o, 300)->Save(path, SnapshotMarks()).ok());
   VectorIndexOptions wrong_dim = o;
@@ -203,9 +201,9 @@ TEST_F(SnapshotTest, OtherOptionsAreFailedPrecondition) {
   VectorIndexOptions wrong_metric = o;
   wrong_metric.metric = Metric::kEuclidean;
   VectorIndexOptions wrong_kind = o;
-  wrong_kind.kind = IndexKind::kFlat;
+  wrong_kind.index.kind = "flat";
   VectorIndexOptions wrong_m = o;
-  wrong_m.hnsw_m = 24;
+  wrong_m.index.hnsw_m = 24;
   for (const VectorIndexOptions& expected :
        {wrong_dim, wrong_metric, wrong_kind, wrong_m}) {
     auto loaded = VectorIndex::Load(path, expected);
@@ -214,14 +212,14 @@ TEST_F(SnapshotTest, OtherOptionsAreFailedPrecondition) {
   }
   // Search-time options may differ freely.
   VectorIndexOptions other_ef = o;
-  other_ef.hnsw_ef_search = 300;
+  other_ef.index.hnsw_ef_search = 300;
   EXPECT_TRUE(VectorIndex::Load(path, other_ef).ok());
 }
 
 TEST_F(SnapshotTest, NotASnapshotIsDataLoss) {
   const std::string path = Path("junk");
   WriteAll(path, std::string(4096, 'x'));
-  EXPECT_EQ(VectorIndex::Load(path, Options(IndexKind::kFlat)).status().code(),
+  EXPECT_EQ(VectorIndex::Load(path, Options("flat")).status().code(),
             absl::StatusCode::kDataLoss);
 }
 

@@ -306,42 +306,43 @@ TEST(VectorIndexTest, OptionsAreValidated) {
   o.dim = 0;
   expect_invalid(o, "dim");
   o = VectorIndexOptions();
-  o.hnsw_m = 1;
+  o.index.hnsw_m = 1;
   expect_invalid(o, "hnsw_m");
   o = VectorIndexOptions();
-  o.hnsw_ef_search = 0;
+  o.index.hnsw_ef_search = 0;
   expect_invalid(o, "hnsw_ef_search");
   o = VectorIndexOptions();
-  o.hnsw_rebuild_tombstone_fraction = 0;
+  o.index.hnsw_rebuild_tombstone_fraction = 0;
   expect_invalid(o, "hnsw_rebuild_tombstone_fraction");
   o = VectorIndexOptions();
-  o.ivf_nprobe = o.ivf_nlist + 1;
+  o.index.ivf_nprobe = o.index.ivf_nlist + 1;
   expect_invalid(o, "ivf_nprobe");
   o = VectorIndexOptions();
-  o.ivf_train_min_vectors = 3;
+  o.index.ivf_train_min_vectors = 3;
   expect_invalid(o, "ivf_train_min_vectors");
   EXPECT_EQ(*ParseMetric("euclidean"), Metric::kEuclidean);
-  EXPECT_EQ(*ParseIndexKind("hnsw"), IndexKind::kHnsw);
   EXPECT_FALSE(ParseMetric("l1").ok());
-  EXPECT_FALSE(ParseIndexKind("lsh").ok());
+  o = VectorIndexOptions();
+  o.index.kind = "lsh";
+  expect_invalid(o, "unknown index kind \"lsh\" (registered: flat, hnsw, ivf");
 }
 
 // --- Every kind: replacement and deletion
 // -----------------------------------------
-VectorIndexOptions SmallOptions(IndexKind kind) {
+VectorIndexOptions SmallOptions(std::string kind) {
   VectorIndexOptions o;
   o.dim = kDim;
-  o.kind = kind;
-  o.hnsw_m = 16;
-  o.hnsw_ef_construction = 40;
-  o.hnsw_ef_search = 32;
-  o.hnsw_rebuild_tombstone_fraction = 0.3;
-  o.ivf_nlist = 16;
-  o.ivf_nprobe = 4;
+  o.index.kind = kind;
+  o.index.hnsw_m = 16;
+  o.index.hnsw_ef_construction = 40;
+  o.index.hnsw_ef_search = 32;
+  o.index.hnsw_rebuild_tombstone_fraction = 0.3;
+  o.index.ivf_nlist = 16;
+  o.index.ivf_nprobe = 4;
   return o;
 }
 
-class EveryKindTest : public ::testing::TestWithParam<IndexKind> {};
+class EveryKindTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryKindTest, ReAddingAnIdReplacesItsVector) {
   auto index = MakeIndex(SmallOptions(GetParam()));
@@ -393,8 +394,7 @@ TEST_P(EveryKindTest, DeletedIdsAreNeverReturned) {
     EXPECT_EQ(*removed, static_cast<int64_t>(batch.size()) - 1);
     deleted.insert(batch.begin(), batch.end() - 1);
     EXPECT_EQ(index->size(), n - static_cast<int64_t>(deleted.size()));
-    if (GetParam() == IndexKind::kHnsw && round > 0 &&
-        index->tombstones() == 0) {
+    if (GetParam() == "hnsw" && round > 0 && index->tombstones() == 0) {
       saw_rebuild = true;
     }
     // Query with deleted vectors themselves: the worst case.
@@ -409,9 +409,10 @@ TEST_P(EveryKindTest, DeletedIdsAreNeverReturned) {
     }
     for (int64_t id : batch) EXPECT_FALSE(index->Contains(id));
   }
-  if (GetParam() == IndexKind::kHnsw) {
+  if (GetParam() == "hnsw") {
     EXPECT_TRUE(saw_rebuild) << "tombstones never triggered a rebuild";
-    EXPECT_LE(index->tombstones(), options.hnsw_rebuild_tombstone_fraction * n);
+    EXPECT_LE(index->tombstones(),
+              options.index.hnsw_rebuild_tombstone_fraction * n);
   }
   // Deleting everything leaves an empty, searchable index.
   ASSERT_TRUE(index->Remove(ids).ok());
@@ -447,16 +448,15 @@ TEST_P(EveryKindTest, KBeyondSizeAndSelectiveFilter) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, EveryKindTest,
-                         ::testing::Values(IndexKind::kFlat, IndexKind::kHnsw,
-                                           IndexKind::kIvf),
+                         ::testing::Values("flat", "hnsw", "ivf"),
                          [](const auto& info) {
-                           return std::string(IndexKindName(info.param));
+                           return std::string(info.param);
                          });
 
 TEST(VectorIndexTest, IvfAnswersExactlyUntilTrained) {
-  VectorIndexOptions options = SmallOptions(IndexKind::kIvf);
-  options.ivf_train_min_vectors = 800;
-  options.ivf_nprobe = 1;
+  VectorIndexOptions options = SmallOptions("ivf");
+  options.index.ivf_train_min_vectors = 800;
+  options.index.ivf_nprobe = 1;
   auto index = MakeIndex(options);
   std::vector<int64_t> ids = SparseIds(1000, 1, 0);
   std::vector<float> v = ClusteredVectors(1000, kDim, 16, 0.3f, 8);
@@ -490,13 +490,13 @@ TEST(VectorIndexTest, IvfAnswersExactlyUntilTrained) {
 }
 
 TEST(VectorIndexTest, MemoryEstimateGrowsWithVectors) {
-  for (IndexKind kind : {IndexKind::kFlat, IndexKind::kHnsw, IndexKind::kIvf}) {
+  for (std::string kind : {"flat", "hnsw", "ivf"}) {
     auto index = MakeIndex(SmallOptions(kind));
     const size_t empty = index->MemoryBytes();
     ASSERT_TRUE(
         index->Add(SparseIds(2000, 1, 0), RandomVectors(2000, kDim, 10)).ok());
     EXPECT_GE(index->MemoryBytes(), empty + 2000 * kDim * sizeof(float))
-        << IndexKindName(kind);
+        << kind;
   }
 }
 

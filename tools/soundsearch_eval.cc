@@ -24,6 +24,7 @@
 #include "soundsearch/space.h"
 #include "soundsearch/space_config.h"
 #include "soundsearch/status_macros.h"
+#include "soundsearch/torch_kinds.h"
 
 namespace soundsearch {
 namespace {
@@ -162,7 +163,7 @@ std::string NeighboursText(const OfflineCollection& coll,
     }
   }
   for (const auto& [label, q] : first_of_label) {
-    auto metric = ParseSimilarityMetric(ev.report.metric);
+    auto metric = ParseMetric(ev.report.metric);
     if (!metric.ok()) continue;
     auto nn = NearestNeighbours(ev.vectors, ev.dim, *metric, q, k);
     if (!nn.ok()) continue;
@@ -335,6 +336,11 @@ int main(int argc, char** argv) {
       std::cout << soundsearch::kUsage;
       return 0;
     }
+  }
+  // Spaces of any kind, neural ones included.
+  if (absl::Status torch = soundsearch::RegisterTorchKinds(); !torch.ok()) {
+    std::cerr << "soundsearch-eval: " << torch << "\n";
+    return 1;
   }
   auto args = soundsearch::ParseArgs(argc, argv);
   if (!args.ok()) {

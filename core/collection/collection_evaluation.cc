@@ -11,7 +11,7 @@
 namespace soundsearch {
 
 absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
-    const SoundStore& store, const std::string& space, SimilarityMetric metric,
+    const SoundStore& store, const std::string& space, Metric metric,
     const IndexVectorFn& vector, const EvaluationRequest& request) {
   // Read the optional files first: a typo fails fast.
   LabelFamilies families;

@@ -26,7 +26,7 @@ inline constexpr char kEvaluationModelKind[] = "eval_report";
 // fewer than 2 such sounds; NotFound / InvalidArgument for unreadable
 // families or excluded-label files.
 absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
-    const SoundStore& store, const std::string& space, SimilarityMetric metric,
+    const SoundStore& store, const std::string& space, Metric metric,
     const IndexVectorFn& vector, const EvaluationRequest& request);
 
 // JSON: {"space", "unix_ms", "reference_mode", "cutoffs": [15, 150],

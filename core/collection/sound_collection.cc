@@ -42,22 +42,8 @@ double SecondsSince(Clock::time_point start) {
 VectorIndexOptions IndexOptionsFor(const SpaceConfig& config, int dim) {
   VectorIndexOptions o;
   o.dim = dim;
-  switch (config.metric) {
-    case SpaceMetric::kCosine: o.metric = Metric::kCosine; break;
-    case SpaceMetric::kInnerProduct: o.metric = Metric::kInnerProduct; break;
-    case SpaceMetric::kEuclidean: o.metric = Metric::kEuclidean; break;
-  }
-  switch (config.index.type) {
-    case IndexType::kFlat: o.kind = IndexKind::kFlat; break;
-    case IndexType::kHnsw: o.kind = IndexKind::kHnsw; break;
-    case IndexType::kIvf: o.kind = IndexKind::kIvf; break;
-    case IndexType::kTorchFlat: o.kind = IndexKind::kTorchFlat; break;
-  }
-  o.hnsw_m = config.index.hnsw_m;
-  o.hnsw_ef_search = config.index.hnsw_ef_search;
-  o.hnsw_ef_construction = config.index.hnsw_ef_construction;
-  o.ivf_nlist = config.index.ivf_nlist;
-  o.ivf_nprobe = config.index.ivf_nprobe;
+  o.metric = config.metric;
+  o.index = config.index;
   return o;
 }
 
@@ -777,18 +763,7 @@ absl::StatusOr<std::string> SoundCollection::Impl::ResolveSpaceName(
 absl::StatusOr<SpaceEvaluation> SoundCollection::Impl::Evaluate(
     const EvaluationRequest& request) {
   ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(request.space));
-  SimilarityMetric metric = SimilarityMetric::kCosine;
-  switch (slot->config.metric) {
-    case SpaceMetric::kCosine:
-      metric = SimilarityMetric::kCosine;
-      break;
-    case SpaceMetric::kInnerProduct:
-      metric = SimilarityMetric::kInnerProduct;
-      break;
-    case SpaceMetric::kEuclidean:
-      metric = SimilarityMetric::kEuclidean;
-      break;
-  }
+  const Metric metric = slot->config.metric;
   ASSIGN_OR_RETURN(
       SpaceEvaluation evaluation,
       EvaluateStoredSpace(*store_, slot->config.name, metric,

@@ -30,7 +30,7 @@ ProjectionOptions ProjectionOptionsFor(const SpaceConfig& c) {
   ProjectionOptions o;
   o.scaling = c.scaling;
   o.pca_dims = c.pca_dims;
-  o.l2_normalize = c.metric == SpaceMetric::kCosine;
+  o.l2_normalize = c.metric == Metric::kCosine;
   return o;
 }
 
@@ -170,7 +170,7 @@ absl::StatusOr<std::vector<float>> Space::ProjectWith(
     for (const RawEmbedding& raw : raws) {
       out.insert(out.end(), raw.pooled.begin(), raw.pooled.end());
     }
-    if (config_.metric == SpaceMetric::kCosine) {
+    if (config_.metric == Metric::kCosine) {
       L2NormalizeRows(out.data(), static_cast<int64_t>(raws.size()),
                       pooled_dim_);
     }

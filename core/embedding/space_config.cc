@@ -12,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "soundsearch/encoder_kinds.h"
+#include "soundsearch/index_kinds.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -32,14 +34,93 @@ constexpr NamedValue<Pooling> kPoolings[] = {{"mean", Pooling::kMean},
 constexpr NamedValue<Scaling> kScalings[] = {{"none", Scaling::kNone},
                                              {"minmax", Scaling::kMinMax},
                                              {"zscore", Scaling::kZScore}};
-constexpr NamedValue<SpaceMetric> kMetrics[] = {
-    {"cosine", SpaceMetric::kCosine},
-    {"inner_product", SpaceMetric::kInnerProduct},
-    {"euclidean", SpaceMetric::kEuclidean}};
-constexpr NamedValue<IndexType> kIndexTypes[] = {{"flat", IndexType::kFlat},
-                                                 {"hnsw", IndexType::kHnsw},
-                                                 {"ivf", IndexType::kIvf},
-                                                 {"torch_flat", IndexType::kTorchFlat}};
+
+// The config key of a bag-of-audio-words space's encoder: MFCC frames
+// (encoder kind "mfcc") quantised against a fitted codebook.
+constexpr char kBagOfWordsKind[] = "boaw";
+
+// Every EncoderOptions field a config can set, by its key; which of them an
+// encoder object may hold is its kind's option_keys (encoder_kinds.h).
+// kPath fields are file names, resolved against the config file's folder.
+struct EncoderField {
+  enum Type { kInt, kFloat, kBool, kString, kPath };
+  const char* key;
+  Type type;
+  int EncoderOptions::*int_member = nullptr;
+  float EncoderOptions::*float_member = nullptr;
+  bool EncoderOptions::*bool_member = nullptr;
+  std::string EncoderOptions::*string_member = nullptr;
+};
+
+EncoderField IntField(const char* key, int EncoderOptions::*m) {
+  EncoderField f{key, EncoderField::kInt};
+  f.int_member = m;
+  return f;
+}
+EncoderField BoolField(const char* key, bool EncoderOptions::*m) {
+  EncoderField f{key, EncoderField::kBool};
+  f.bool_member = m;
+  return f;
+}
+EncoderField FloatField(const char* key, float EncoderOptions::*m) {
+  EncoderField f{key, EncoderField::kFloat};
+  f.float_member = m;
+  return f;
+}
+EncoderField StringField(const char* key, std::string EncoderOptions::*m,
+                         bool path) {
+  EncoderField f{key, path ? EncoderField::kPath : EncoderField::kString};
+  f.string_member = m;
+  return f;
+}
+
+const std::vector<EncoderField>& EncoderFields() {
+  using E = EncoderOptions;
+  static const auto* const fields = new std::vector<EncoderField>{
+      IntField("sample_rate", &E::sample_rate),
+      IntField("n_fft", &E::n_fft),
+      IntField("hop_length", &E::hop_length),
+      IntField("n_mfcc", &E::n_mfcc),
+      FloatField("silence_db", &E::silence_db),
+      IntField("dsp_n_mels", &E::dsp_n_mels),
+      BoolField("dsp_log_mel", &E::dsp_log_mel),
+      BoolField("dsp_mfcc", &E::dsp_mfcc),
+      BoolField("dsp_spectral_shape", &E::dsp_spectral_shape),
+      BoolField("dsp_contrast", &E::dsp_contrast),
+      BoolField("dsp_zcr", &E::dsp_zcr),
+      BoolField("dsp_rms", &E::dsp_rms),
+      BoolField("dsp_pitch", &E::dsp_pitch),
+      BoolField("dsp_deltas", &E::dsp_deltas),
+      IntField("mfcc_n_mels", &E::mfcc_n_mels),
+      BoolField("mfcc_deltas", &E::mfcc_deltas),
+      StringField("model_path", &E::model_path, /*path=*/true),
+      StringField("spec_path", &E::spec_path, /*path=*/true),
+      IntField("torch_threads", &E::torch_threads),
+      BoolField("allow_gpu", &E::allow_gpu),
+      IntField("batch_size", &E::batch_size),
+  };
+  return *fields;
+}
+
+const EncoderField* FindEncoderField(absl::string_view key) {
+  for (const EncoderField& f : EncoderFields()) {
+    if (key == f.key) return &f;
+  }
+  return nullptr;
+}
+
+// InvalidArgument for an encoder kind this process does not know.
+absl::Status UnknownEncoderKind(absl::string_view field,
+                                absl::string_view kind) {
+  std::vector<std::string> names;
+  for (const std::string& name : EncoderKindNames()) {
+    names.push_back(absl::StrCat("\"", name, "\""));
+  }
+  names.push_back(absl::StrCat("\"", kBagOfWordsKind, "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": unknown encoder kind \"", kind, "\" (expected ",
+                   absl::StrJoin(names, ", "), ")"));
+}
 
 template <typename E, size_t N>
 const char* NameOf(const NamedValue<E> (&table)[N], E value) {
@@ -141,6 +222,14 @@ class ObjectReader {
     return absl::OkStatus();
   }
 
+  absl::Status GetDouble(const char* key, double* out) {
+    const Json* j = Find(key);
+    if (j == nullptr) return absl::OkStatus();
+    if (!j->is_number()) return TypeError(key, "a number");
+    *out = j->get<double>();
+    return absl::OkStatus();
+  }
+
   absl::Status GetBool(const char* key, bool* out) {
     const Json* j = Find(key);
     if (j == nullptr) return absl::OkStatus();
@@ -201,59 +290,39 @@ absl::Status ParseEncoder(const Json& j, const std::string& path,
                           SpaceConfig* config) {
   RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
   ObjectReader r(j, path);
-  std::string kind;
+  std::string kind_name;
   if (!r.Has("kind")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(r.Path("kind"),
-                     ": missing (dsp, mfcc, boaw or "
-                     "torchscript)"));
-  }
-  RETURN_IF_ERROR(r.GetString("kind", &kind));
-  EncoderOptions& enc = config->encoder;
-  const bool torch = kind == "torchscript";
-  if (kind == "boaw") {
-    enc.kind = "mfcc";
-    config->boaw = true;
-  } else if (kind == "dsp" || kind == "mfcc" || torch) {
-    enc.kind = kind;
-    config->boaw = false;
-  } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        r.Path("kind"), ": unknown encoder kind \"", kind,
-        "\" (expected \"dsp\", \"mfcc\", \"boaw\" or \"torchscript\")"));
+        r.Path("kind"), ": missing (", absl::StrJoin(EncoderKindNames(), ", "),
+        " or ", kBagOfWordsKind, ")"));
   }
-  if (torch) {
-    // The model spec gives the sample rate of a TorchScript encoder.
-    RETURN_IF_ERROR(r.GetString("model_path", &enc.model_path));
-    RETURN_IF_ERROR(r.GetString("spec_path", &enc.spec_path));
-    RETURN_IF_ERROR(r.GetInt("torch_threads", &enc.torch_threads));
-    RETURN_IF_ERROR(r.GetBool("allow_gpu", &enc.allow_gpu));
-    RETURN_IF_ERROR(r.GetInt("batch_size", &enc.batch_size));
-    if (enc.model_path.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          r.Path("model_path"), ": required for a torchscript encoder"));
+  RETURN_IF_ERROR(r.GetString("kind", &kind_name));
+  EncoderOptions& enc = config->encoder;
+  config->boaw = kind_name == kBagOfWordsKind;
+  enc.kind = config->boaw ? "mfcc" : kind_name;
+  const EncoderKind* kind = FindEncoderKind(enc.kind);
+  if (kind == nullptr) return UnknownEncoderKind(r.Path("kind"), kind_name);
+  for (const std::string& key : kind->option_keys) {
+    const EncoderField* field = FindEncoderField(key);
+    if (field == nullptr) {
+      return absl::InternalError(absl::StrCat("encoder kind \"", kind->name,
+                                              "\" declares unknown option \"",
+                                              key, "\""));
     }
-  } else {
-    RETURN_IF_ERROR(r.GetInt("sample_rate", &enc.sample_rate));
-    // Front end and descriptor choices (EncoderOptions; docs/config.md).
-    // Encoder::Create checks their ranges.
-    RETURN_IF_ERROR(r.GetInt("n_fft", &enc.n_fft));
-    RETURN_IF_ERROR(r.GetInt("hop_length", &enc.hop_length));
-    RETURN_IF_ERROR(r.GetInt("n_mfcc", &enc.n_mfcc));
-    if (enc.kind == "dsp") {
-      RETURN_IF_ERROR(r.GetInt("dsp_n_mels", &enc.dsp_n_mels));
-      RETURN_IF_ERROR(r.GetBool("dsp_log_mel", &enc.dsp_log_mel));
-      RETURN_IF_ERROR(r.GetBool("dsp_mfcc", &enc.dsp_mfcc));
-      RETURN_IF_ERROR(
-          r.GetBool("dsp_spectral_shape", &enc.dsp_spectral_shape));
-      RETURN_IF_ERROR(r.GetBool("dsp_contrast", &enc.dsp_contrast));
-      RETURN_IF_ERROR(r.GetBool("dsp_zcr", &enc.dsp_zcr));
-      RETURN_IF_ERROR(r.GetBool("dsp_rms", &enc.dsp_rms));
-      RETURN_IF_ERROR(r.GetBool("dsp_pitch", &enc.dsp_pitch));
-      RETURN_IF_ERROR(r.GetBool("dsp_deltas", &enc.dsp_deltas));
-    } else {
-      RETURN_IF_ERROR(r.GetInt("mfcc_n_mels", &enc.mfcc_n_mels));
-      RETURN_IF_ERROR(r.GetBool("mfcc_deltas", &enc.mfcc_deltas));
+    switch (field->type) {
+      case EncoderField::kInt:
+        RETURN_IF_ERROR(r.GetInt(field->key, &(enc.*field->int_member)));
+        break;
+      case EncoderField::kFloat:
+        RETURN_IF_ERROR(r.GetFloat(field->key, &(enc.*field->float_member)));
+        break;
+      case EncoderField::kBool:
+        RETURN_IF_ERROR(r.GetBool(field->key, &(enc.*field->bool_member)));
+        break;
+      case EncoderField::kString:
+      case EncoderField::kPath:
+        RETURN_IF_ERROR(r.GetString(field->key, &(enc.*field->string_member)));
+        break;
     }
   }
   return r.RejectUnknownKeys();
@@ -273,15 +342,18 @@ absl::Status ParseCodebook(const Json& j, const std::string& path,
 }
 
 absl::Status ParseIndex(const Json& j, const std::string& path,
-                        IndexConfig* c) {
+                        IndexOptions* c) {
   RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
   ObjectReader r(j, path);
-  RETURN_IF_ERROR(r.GetEnum("type", kIndexTypes, &c->type));
+  RETURN_IF_ERROR(r.GetString("type", &c->kind));
   RETURN_IF_ERROR(r.GetInt("hnsw_m", &c->hnsw_m));
   RETURN_IF_ERROR(r.GetInt("hnsw_ef_search", &c->hnsw_ef_search));
   RETURN_IF_ERROR(r.GetInt("hnsw_ef_construction", &c->hnsw_ef_construction));
+  RETURN_IF_ERROR(r.GetDouble("hnsw_rebuild_tombstone_fraction",
+                              &c->hnsw_rebuild_tombstone_fraction));
   RETURN_IF_ERROR(r.GetInt("ivf_nlist", &c->ivf_nlist));
   RETURN_IF_ERROR(r.GetInt("ivf_nprobe", &c->ivf_nprobe));
+  RETURN_IF_ERROR(r.GetInt("ivf_train_min_vectors", &c->ivf_train_min_vectors));
   return r.RejectUnknownKeys();
 }
 
@@ -310,16 +382,23 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
         absl::StrCat(r.Path("encoder"), ": missing"));
   }
   RETURN_IF_ERROR(ParseEncoder(*encoder, r.Path("encoder"), &config));
-  // Per-kind defaults (docs/config.md): hand-made features keep their
-  // statistics; dsp descriptors have mixed units and are minmax-scaled.
-  const bool neural = config.encoder.kind == "torchscript";
-  config.pooling = neural ? Pooling::kMean : Pooling::kMeanStd;
-  config.scaling =
-      config.encoder.kind == "dsp" ? Scaling::kMinMax : Scaling::kNone;
+  // Per-kind defaults (docs/config.md, EncoderKind::default_pooling).
+  const EncoderKind* kind = FindEncoderKind(config.encoder.kind);
+  ASSIGN_OR_RETURN(config.pooling, ParsePooling(kind->default_pooling));
+  ASSIGN_OR_RETURN(config.scaling, ParseScaling(kind->default_scaling));
   RETURN_IF_ERROR(r.GetEnum("pooling", kPoolings, &config.pooling));
   RETURN_IF_ERROR(r.GetEnum("scaling", kScalings, &config.scaling));
   RETURN_IF_ERROR(r.GetInt("pca_dims", &config.pca_dims));
-  RETURN_IF_ERROR(r.GetEnum("metric", kMetrics, &config.metric));
+  if (r.Has("metric")) {
+    std::string metric;
+    RETURN_IF_ERROR(r.GetString("metric", &metric));
+    auto parsed = ParseMetric(metric);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.Path("metric"), ": ", parsed.status().message()));
+    }
+    config.metric = *parsed;
+  }
   RETURN_IF_ERROR(r.GetInt("min_fit_items", &config.min_fit_items));
   if (const Json* cb = r.Find("codebook"); cb != nullptr) {
     if (!config.boaw) {
@@ -347,20 +426,12 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
 
 const char* PoolingName(Pooling p) { return NameOf(kPoolings, p); }
 const char* ScalingName(Scaling s) { return NameOf(kScalings, s); }
-const char* MetricName(SpaceMetric m) { return NameOf(kMetrics, m); }
-const char* IndexTypeName(IndexType t) { return NameOf(kIndexTypes, t); }
 
 absl::StatusOr<Pooling> ParsePooling(absl::string_view name) {
   return ParseName(kPoolings, name, "pooling");
 }
 absl::StatusOr<Scaling> ParseScaling(absl::string_view name) {
   return ParseName(kScalings, name, "scaling");
-}
-absl::StatusOr<SpaceMetric> ParseMetric(absl::string_view name) {
-  return ParseName(kMetrics, name, "metric");
-}
-absl::StatusOr<IndexType> ParseIndexType(absl::string_view name) {
-  return ParseName(kIndexTypes, name, "index type");
 }
 
 EncoderOptions DefaultSpaceEncoderOptions() {
@@ -384,45 +455,14 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
           absl::StrCat("name: \"", c.name, "\" may only hold [a-z0-9_-]"));
     }
   }
-  const std::string& kind = c.encoder.kind;
-  if (kind != "dsp" && kind != "mfcc" && kind != "torchscript") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("encoder.kind: unknown kind \"", kind, "\""));
-  }
-  if (c.boaw && kind != "mfcc") {
+  const EncoderKind* kind = FindEncoderKind(c.encoder.kind);
+  if (kind == nullptr)
+    return UnknownEncoderKind("encoder.kind", c.encoder.kind);
+  if (c.boaw && c.encoder.kind != "mfcc") {
     return absl::InvalidArgumentError(
         "encoder.kind: a bag-of-audio-words space uses mfcc frames");
   }
-  if (kind == "torchscript") {
-    if (c.encoder.model_path.empty()) {
-      return absl::InvalidArgumentError(
-          "encoder.model_path: required for a torchscript encoder");
-    }
-    RETURN_IF_ERROR(
-        CheckRange("encoder.torch_threads", c.encoder.torch_threads, 1, 256));
-    RETURN_IF_ERROR(
-        CheckRange("encoder.batch_size", c.encoder.batch_size, 1, 4096));
-  } else {
-    const EncoderOptions& e = c.encoder;
-    RETURN_IF_ERROR(
-        CheckRange("encoder.sample_rate", e.sample_rate, 8000, 192000));
-    RETURN_IF_ERROR(CheckRange("encoder.n_fft", e.n_fft, 64, 65536));
-    RETURN_IF_ERROR(CheckRange("encoder.hop_length", e.hop_length, 1, 65536));
-    if (kind == "dsp") {
-      RETURN_IF_ERROR(CheckRange("encoder.dsp_n_mels", e.dsp_n_mels, 1, 1024));
-      RETURN_IF_ERROR(CheckRange("encoder.n_mfcc", e.n_mfcc, 1, e.dsp_n_mels));
-      if (!(e.dsp_log_mel || e.dsp_mfcc || e.dsp_spectral_shape ||
-            e.dsp_contrast || e.dsp_zcr || e.dsp_rms || e.dsp_pitch)) {
-        return absl::InvalidArgumentError(
-            "encoder: a dsp encoder needs at least one descriptor group");
-      }
-    } else {
-      RETURN_IF_ERROR(
-          CheckRange("encoder.mfcc_n_mels", e.mfcc_n_mels, 1, 1024));
-      RETURN_IF_ERROR(
-          CheckRange("encoder.n_mfcc", e.n_mfcc, 1, e.mfcc_n_mels));
-    }
-  }
+  RETURN_IF_ERROR(kind->validate(c.encoder));
   RETURN_IF_ERROR(CheckRange("pca_dims", c.pca_dims, 0, 1024));
   RETURN_IF_ERROR(CheckRange("min_fit_items", c.min_fit_items, 2, kIntMax));
   if (c.boaw) {
@@ -443,16 +483,7 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
         absl::StrCat("auto_tags.min_probability: must be in [0, 1], got ",
                      c.auto_tags.min_probability));
   }
-  const IndexConfig& ix = c.index;
-  RETURN_IF_ERROR(CheckRange("index.hnsw_m", ix.hnsw_m, 2, 256));
-  RETURN_IF_ERROR(
-      CheckRange("index.hnsw_ef_search", ix.hnsw_ef_search, 1, 1 << 20));
-  RETURN_IF_ERROR(CheckRange("index.hnsw_ef_construction",
-                             ix.hnsw_ef_construction, 1, 1 << 20));
-  RETURN_IF_ERROR(CheckRange("index.ivf_nlist", ix.ivf_nlist, 1, 1 << 24));
-  RETURN_IF_ERROR(
-      CheckRange("index.ivf_nprobe", ix.ivf_nprobe, 1, ix.ivf_nlist));
-  return absl::OkStatus();
+  return ValidateIndexOptions(c.index);
 }
 
 absl::StatusOr<std::vector<SpaceConfig>> ParseSpaceConfigs(
@@ -505,10 +536,11 @@ absl::StatusOr<std::vector<SpaceConfig>> LoadSpaceConfigFile(
   }
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   for (SpaceConfig& space : *spaces) {
-    for (std::string* file :
-         {&space.encoder.model_path, &space.encoder.spec_path}) {
-      if (!file->empty() && std::filesystem::path(*file).is_relative()) {
-        *file = (dir / *file).lexically_normal().string();
+    for (const EncoderField& field : EncoderFields()) {
+      if (field.type != EncoderField::kPath) continue;
+      std::string& file = space.encoder.*field.string_member;
+      if (!file.empty() && std::filesystem::path(file).is_relative()) {
+        file = (dir / file).lexically_normal().string();
       }
     }
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 
@@ -28,24 +29,20 @@ float SilenceRmsThreshold(float silence_db) {
   return static_cast<float>(std::pow(10.0, silence_db / 20.0));
 }
 
-absl::Status ValidateFrameOptions(const EncoderOptions& o,
-                                  const std::string& kind) {
-  if (o.sample_rate < 8000 || o.sample_rate > 192000) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kind, " encoder: sample_rate must be in [8000, 192000] Hz, got ",
-        o.sample_rate));
-  }
-  if (o.n_fft < 64 || o.n_fft > 65536) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kind, " encoder: n_fft must be in [64, 65536], got ", o.n_fft));
-  }
-  if (o.hop_length < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kind, " encoder: hop_length must be >= 1, got ", o.hop_length));
-  }
+absl::Status CheckRange(absl::string_view key, int64_t value, int64_t lo,
+                        int64_t hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "encoder.", key, ": must be in [", lo, ", ", hi, "], got ", value));
+}
+
+absl::Status ValidateFrameOptions(const EncoderOptions& o) {
+  RETURN_IF_ERROR(CheckRange("sample_rate", o.sample_rate, 8000, 192000));
+  RETURN_IF_ERROR(CheckRange("n_fft", o.n_fft, 64, 65536));
+  RETURN_IF_ERROR(CheckRange("hop_length", o.hop_length, 1, 65536));
   if (!(o.silence_db < 0.0f)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        kind, " encoder: silence_db must be < 0 dBFS, got ", o.silence_db));
+        "encoder.silence_db: must be < 0 dBFS, got ", o.silence_db));
   }
   return absl::OkStatus();
 }

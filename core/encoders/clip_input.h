@@ -3,11 +3,13 @@
 #ifndef SOUNDSEARCH_CORE_ENCODERS_CLIP_INPUT_H_
 #define SOUNDSEARCH_CORE_ENCODERS_CLIP_INPUT_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "soundsearch/encoder.h"
 
@@ -25,10 +27,14 @@ absl::StatusOr<absl::Span<const float>> PrepareClip(absl::Span<const float> pcm,
 // Linear RMS below which a frame is silent: 10^(silence_db / 20).
 float SilenceRmsThreshold(float silence_db);
 
+// InvalidArgument "encoder.<key>: must be in [lo, hi], got v" when value is
+// out of range.
+absl::Status CheckRange(absl::string_view key, int64_t value, int64_t lo,
+                        int64_t hi);
+
 // Shared validation of the dsp/mfcc fields of EncoderOptions (sample_rate,
-// n_fft, hop_length, silence_db); `kind` names the encoder in messages.
-absl::Status ValidateFrameOptions(const EncoderOptions& options,
-                                  const std::string& kind);
+// n_fft, hop_length, silence_db), with CheckRange's messages.
+absl::Status ValidateFrameOptions(const EncoderOptions& options);
 
 }  // namespace soundsearch
 

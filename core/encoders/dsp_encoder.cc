@@ -36,7 +36,6 @@ class DspEncoder : public Encoder {
  public:
   static absl::StatusOr<std::unique_ptr<Encoder>> Create(
       const EncoderOptions& options) {
-    RETURN_IF_ERROR(ValidateFrameOptions(options, "dsp"));
     ASSIGN_OR_RETURN(DspFrameLayout layout, DspFrameLayout::For(options));
     auto encoder = std::unique_ptr<DspEncoder>(new DspEncoder(options, layout));
     ASSIGN_OR_RETURN(encoder->fft_, RealFft::Create(options.n_fft));
@@ -185,9 +184,31 @@ class DspEncoder : public Encoder {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Encoder>> CreateDspEncoder(
-    const EncoderOptions& options) {
-  return DspEncoder::Create(options);
+EncoderKind DspEncoderKind() {
+  EncoderKind kind;
+  kind.name = "dsp";
+  kind.option_keys = {
+      "sample_rate",  "n_fft",       "hop_length", "n_mfcc",
+      "dsp_n_mels",   "dsp_log_mel", "dsp_mfcc",   "dsp_spectral_shape",
+      "dsp_contrast", "dsp_zcr",     "dsp_rms",    "dsp_pitch",
+      "dsp_deltas"};
+  kind.default_pooling = "mean_std";
+  kind.default_scaling = "minmax";
+  kind.validate = [](const EncoderOptions& o) -> absl::Status {
+    RETURN_IF_ERROR(ValidateFrameOptions(o));
+    RETURN_IF_ERROR(CheckRange("dsp_n_mels", o.dsp_n_mels, 1, 1024));
+    if (o.dsp_mfcc) {
+      RETURN_IF_ERROR(CheckRange("n_mfcc", o.n_mfcc, 1, o.dsp_n_mels));
+    }
+    if (!(o.dsp_log_mel || o.dsp_mfcc || o.dsp_spectral_shape ||
+          o.dsp_contrast || o.dsp_zcr || o.dsp_rms || o.dsp_pitch)) {
+      return absl::InvalidArgumentError(
+          "encoder: a dsp encoder needs at least one descriptor group");
+    }
+    return absl::OkStatus();
+  };
+  kind.create = &DspEncoder::Create;
+  return kind;
 }
 
 }  // namespace soundsearch

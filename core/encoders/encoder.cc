@@ -1,9 +1,52 @@
+// Encoder defaults, Encoder::Create and the encoder kind table: core's
+// kinds from the start, others as their libraries register them.
 #include "soundsearch/encoder.h"
+
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "encoders/encoder_factories.h"
+#include "soundsearch/encoder_kinds.h"
+#include "soundsearch/status_macros.h"
+#include "util/kind_table.h"
 
 namespace soundsearch {
+namespace {
+
+KindTable<EncoderKind>& Table() {
+  static KindTable<EncoderKind>* const table = [] {
+    auto* t = new KindTable<EncoderKind>("encoder kind");
+    t->Add(DspEncoderKind()).IgnoreError();  // distinct built-in names
+    t->Add(MfccEncoderKind()).IgnoreError();
+    return t;
+  }();
+  return *table;
+}
+
+}  // namespace
+
+absl::Status RegisterEncoderKind(EncoderKind kind) {
+  if (kind.name.empty()) {
+    return absl::InvalidArgumentError("encoder kind: empty name");
+  }
+  for (char c : kind.name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "encoder kind \"", kind.name, "\": name may only hold [a-z0-9_]"));
+    }
+  }
+  if (!kind.validate || !kind.create) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "encoder kind \"", kind.name, "\": validate and create are required"));
+  }
+  return Table().Add(std::move(kind));
+}
+
+const EncoderKind* FindEncoderKind(absl::string_view name) {
+  return Table().Find(name);
+}
+
+std::vector<std::string> EncoderKindNames() { return Table().Names(); }
 
 const std::vector<std::string>& Encoder::tag_names() const {
   static const auto* const kNone = new std::vector<std::string>();
@@ -20,12 +63,12 @@ absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> Encoder::EncodeBatch(
 
 absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
     const EncoderOptions& options) {
-  if (options.kind == "dsp") return CreateDspEncoder(options);
-  if (options.kind == "mfcc") return CreateMfccEncoder(options);
-  if (options.kind == "torchscript") return CreateTorchScriptEncoder(options);
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown encoder kind '", options.kind,
-                   "' (expected dsp, mfcc or torchscript)"));
+  const EncoderKind* kind = FindEncoderKind(options.kind);
+  if (kind == nullptr) {
+    return Table().UnknownError("encoder.kind", options.kind);
+  }
+  RETURN_IF_ERROR(kind->validate(options));
+  return kind->create(options);
 }
 
 }  // namespace soundsearch

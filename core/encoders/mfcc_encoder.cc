@@ -25,16 +25,6 @@ class MfccEncoder : public Encoder {
  public:
   static absl::StatusOr<std::unique_ptr<Encoder>> Create(
       const EncoderOptions& options) {
-    RETURN_IF_ERROR(ValidateFrameOptions(options, "mfcc"));
-    if (options.mfcc_n_mels < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "mfcc encoder: mfcc_n_mels must be >= 1, got ", options.mfcc_n_mels));
-    }
-    if (options.n_mfcc < 1 || options.n_mfcc > options.mfcc_n_mels) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("mfcc encoder: n_mfcc must be in [1, mfcc_n_mels=",
-                       options.mfcc_n_mels, "], got ", options.n_mfcc));
-    }
     LogMelOptions lm;
     lm.sample_rate = options.sample_rate;
     lm.n_fft = options.n_fft;
@@ -104,9 +94,18 @@ class MfccEncoder : public Encoder {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Encoder>> CreateMfccEncoder(
-    const EncoderOptions& options) {
-  return MfccEncoder::Create(options);
+EncoderKind MfccEncoderKind() {
+  EncoderKind kind;
+  kind.name = "mfcc";
+  kind.option_keys = {"sample_rate", "n_fft",       "hop_length",
+                      "n_mfcc",      "mfcc_n_mels", "mfcc_deltas"};
+  kind.validate = [](const EncoderOptions& o) -> absl::Status {
+    RETURN_IF_ERROR(ValidateFrameOptions(o));
+    RETURN_IF_ERROR(CheckRange("mfcc_n_mels", o.mfcc_n_mels, 1, 1024));
+    return CheckRange("n_mfcc", o.n_mfcc, 1, o.mfcc_n_mels);
+  };
+  kind.create = &MfccEncoder::Create;
+  return kind;
 }
 
 }  // namespace soundsearch

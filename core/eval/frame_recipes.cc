@@ -116,13 +116,13 @@ absl::StatusOr<std::vector<SystemReport>> EvaluateFrameRecipes(
     ProjectionOptions popts;
     popts.scaling = r.scaling;
     popts.pca_dims = r.pca_dims;
-    popts.l2_normalize = r.metric == SpaceMetric::kCosine;
+    popts.l2_normalize = r.metric == Metric::kCosine;
     auto projection = Projection::Fit(rows, in_dim, popts);
     if (!projection.ok()) return Named(r.name, projection.status());
     auto vectors = projection->Apply(rows);
     if (!vectors.ok()) return Named(r.name, vectors.status());
     auto report = EvaluateRetrieval(items, *vectors, projection->output_dim(),
-                                    ToSimilarityMetric(r.metric), options);
+                                    r.metric, options);
     if (!report.ok()) return Named(r.name, report.status());
     out.push_back(SystemReport{r.name, *std::move(report)});
   }
@@ -134,8 +134,8 @@ std::vector<FrameRecipe> SweepRecipes(Scaling scaling,
   std::vector<FrameRecipe> out;
   for (Pooling p : {Pooling::kMean, Pooling::kMedian, Pooling::kMax}) {
     for (int pca : {100, 200, 0}) {
-      for (SpaceMetric m : {SpaceMetric::kCosine, SpaceMetric::kInnerProduct,
-                            SpaceMetric::kEuclidean}) {
+      for (Metric m :
+           {Metric::kCosine, Metric::kInnerProduct, Metric::kEuclidean}) {
         FrameRecipe r;
         r.name = absl::StrCat(PoolingName(p), "-pca",
                               pca == 0 ? "none" : absl::StrCat(pca), "-",

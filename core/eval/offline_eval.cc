@@ -130,18 +130,6 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
   return out;
 }
 
-SimilarityMetric ToSimilarityMetric(SpaceMetric metric) {
-  switch (metric) {
-    case SpaceMetric::kCosine:
-      return SimilarityMetric::kCosine;
-    case SpaceMetric::kInnerProduct:
-      return SimilarityMetric::kInnerProduct;
-    case SpaceMetric::kEuclidean:
-      return SimilarityMetric::kEuclidean;
-  }
-  return SimilarityMetric::kCosine;
-}
-
 absl::StatusOr<SpaceEvaluation> FitAndEvaluateSpace(
     Space& space, absl::Span<const RawEmbedding> raws,
     absl::Span<const LabeledItem> items, const RetrievalEvalOptions& options) {
@@ -154,16 +142,15 @@ absl::StatusOr<SpaceEvaluation> FitAndEvaluateSpace(
   SpaceEvaluation out;
   out.space = space.name();
   ASSIGN_OR_RETURN(out.vectors, space.ProjectBatch(raws, nullptr, &out.dim));
-  ASSIGN_OR_RETURN(
-      out.report,
-      EvaluateRetrieval(items, out.vectors, out.dim,
-                        ToSimilarityMetric(space.config().metric), options));
+  ASSIGN_OR_RETURN(out.report,
+                   EvaluateRetrieval(items, out.vectors, out.dim,
+                                     space.config().metric, options));
   return out;
 }
 
 absl::StatusOr<std::vector<Neighbour>> NearestNeighbours(
-    absl::Span<const float> vectors, int dim, SimilarityMetric metric,
-    int64_t query, int k) {
+    absl::Span<const float> vectors, int dim, Metric metric, int64_t query,
+    int k) {
   if (dim <= 0 || vectors.size() % dim != 0) {
     return absl::InvalidArgumentError("NearestNeighbours: bad dim or size");
   }
@@ -187,15 +174,15 @@ absl::StatusOr<std::vector<Neighbour>> NearestNeighbours(
     const float* x = row(i);
     double score = 0.0;
     switch (metric) {
-      case SimilarityMetric::kCosine: {
+      case Metric::kCosine: {
         const double xn = std::sqrt(dot(x, x));
         score = (qn == 0.0 || xn == 0.0) ? 0.0 : dot(q, x) / (qn * xn);
         break;
       }
-      case SimilarityMetric::kInnerProduct:
+      case Metric::kInnerProduct:
         score = dot(q, x);
         break;
-      case SimilarityMetric::kEuclidean: {
+      case Metric::kEuclidean: {
         double d2 = 0.0;
         for (int d = 0; d < dim; ++d) {
           const double diff = static_cast<double>(q[d]) - x[d];

@@ -337,35 +337,9 @@ RetrievalReport Aggregate(const LabelIndex& index, const QueryResults& results,
 
 }  // namespace
 
-absl::StatusOr<SimilarityMetric> ParseSimilarityMetric(absl::string_view name) {
-  const std::string lower = absl::AsciiStrToLower(name);
-  if (lower == "cosine" || lower == "mcss") return SimilarityMetric::kCosine;
-  if (lower == "inner_product" || lower == "ip" || lower == "mips") {
-    return SimilarityMetric::kInnerProduct;
-  }
-  if (lower == "euclidean" || lower == "l2" || lower == "nns") {
-    return SimilarityMetric::kEuclidean;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown similarity \"", name,
-                   "\"; expected cosine, inner_product or euclidean"));
-}
-
-const char* SimilarityMetricName(SimilarityMetric metric) {
-  switch (metric) {
-    case SimilarityMetric::kCosine:
-      return "cosine";
-    case SimilarityMetric::kInnerProduct:
-      return "inner_product";
-    case SimilarityMetric::kEuclidean:
-      return "euclidean";
-  }
-  return "unknown";
-}
-
 absl::StatusOr<RetrievalReport> EvaluateRetrieval(
     absl::Span<const LabeledItem> items, absl::Span<const float> vectors,
-    int dim, SimilarityMetric metric, const RetrievalEvalOptions& options) {
+    int dim, Metric metric, const RetrievalEvalOptions& options) {
   RETURN_IF_ERROR(ValidateOptions(options));
   if (items.empty()) return absl::InvalidArgumentError("no items to evaluate");
   if (dim <= 0 || vectors.size() != items.size() * static_cast<size_t>(dim)) {
@@ -407,7 +381,7 @@ absl::StatusOr<RetrievalReport> EvaluateRetrieval(
   work();
   for (std::thread& worker : workers) worker.join();
 
-  return Aggregate(index, results, options, SimilarityMetricName(metric));
+  return Aggregate(index, results, options, MetricName(metric));
 }
 
 absl::StatusOr<RetrievalReport> EvaluateRankings(

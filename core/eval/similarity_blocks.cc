@@ -126,8 +126,7 @@ absl::StatusOr<SimilarityBlocks::TileFn> PickTile(
 }  // namespace
 
 absl::StatusOr<SimilarityBlocks> SimilarityBlocks::Create(
-    absl::Span<const float> vectors, int dim, SimilarityMetric metric,
-    Kernel kernel) {
+    absl::Span<const float> vectors, int dim, Metric metric, Kernel kernel) {
   absl::StatusOr<TileFn> tile = PickTile(kernel);
   if (!tile.ok()) return tile.status();
   if (dim <= 0) {
@@ -141,7 +140,7 @@ absl::StatusOr<SimilarityBlocks> SimilarityBlocks::Create(
   SimilarityBlocks s;
   s.n_ = static_cast<int64_t>(vectors.size() / dim);
   s.dim_ = dim;
-  s.euclidean_ = metric == SimilarityMetric::kEuclidean;
+  s.euclidean_ = metric == Metric::kEuclidean;
   s.tile_ = *tile;
   s.rows_.assign(vectors.begin(), vectors.end());
   for (int64_t i = 0; i < s.n_; ++i) {
@@ -152,7 +151,7 @@ absl::StatusOr<SimilarityBlocks> SimilarityBlocks::Create(
             absl::StrCat("vector ", i, " has a non-finite value at ", k));
       }
     }
-    if (metric == SimilarityMetric::kCosine) {
+    if (metric == Metric::kCosine) {
       double sq = 0.0;
       for (int k = 0; k < dim; ++k) sq += double{row[k]} * row[k];
       if (sq > 0.0) {

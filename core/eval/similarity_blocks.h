@@ -36,7 +36,7 @@ class SimilarityBlocks {
   // dim <= 0 or a non-finite value; Unavailable for a kernel this CPU or
   // build lacks.
   static absl::StatusOr<SimilarityBlocks> Create(
-      absl::Span<const float> vectors, int dim, SimilarityMetric metric,
+      absl::Span<const float> vectors, int dim, Metric metric,
       Kernel kernel = Kernel::kAuto);
 
   int64_t size() const { return n_; }

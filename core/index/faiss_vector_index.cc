@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "index/add_batch_check.h"
 #include "index/snapshot_file.h"
+#include "soundsearch/index_kinds.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -183,7 +184,35 @@ FaissVectorIndex::State::~State() = default;
 
 FaissVectorIndex::FaissVectorIndex(const VectorIndexOptions& options,
                                    State state)
-    : options_(options), state_(std::move(state)) {}
+    : options_(options), kind_(KindOf(options)), state_(std::move(state)) {}
+
+FaissVectorIndex::Kind FaissVectorIndex::KindOf(
+    const VectorIndexOptions& options) {
+  if (options.index.kind == kHnswName) return Kind::kHnsw;
+  if (options.index.kind == kIvfName) return Kind::kIvf;
+  return Kind::kFlat;
+}
+
+std::vector<IndexKind> FaissVectorIndex::Kinds() {
+  std::vector<IndexKind> kinds;
+  for (const auto& [name, kind] :
+       {std::pair<const char*, Kind>{kFlatName, Kind::kFlat},
+        {kHnswName, Kind::kHnsw},
+        {kIvfName, Kind::kIvf}}) {
+    IndexKind entry;
+    entry.name = name;
+    entry.snapshot_code = static_cast<uint32_t>(kind);
+    entry.create = [](const VectorIndexOptions& options)
+        -> absl::StatusOr<std::unique_ptr<VectorIndex>> {
+      ASSIGN_OR_RETURN(std::unique_ptr<FaissVectorIndex> index,
+                       Create(options));
+      return std::unique_ptr<VectorIndex>(std::move(index));
+    };
+    entry.load = &Load;
+    kinds.push_back(std::move(entry));
+  }
+  return kinds;
+}
 
 FaissVectorIndex::~FaissVectorIndex() = default;
 
@@ -195,10 +224,10 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
       key = "Flat";
       break;
     case Stage::kHnsw:
-      key = absl::StrCat("HNSW", options.hnsw_m, ",Flat");
+      key = absl::StrCat("HNSW", options.index.hnsw_m, ",Flat");
       break;
     case Stage::kIvf:
-      key = absl::StrCat("IVF", options.ivf_nlist, ",Flat");
+      key = absl::StrCat("IVF", options.index.ivf_nlist, ",Flat");
       break;
   }
   State state;
@@ -208,11 +237,11 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
                                            FaissMetric(options.metric)));
     if (stage == Stage::kHnsw) {
       faiss::HNSW& hnsw = dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw;
-      hnsw.efConstruction = options.hnsw_ef_construction;
+      hnsw.efConstruction = options.index.hnsw_ef_construction;
       // FAISS 1.7.3 sizes the search queue from this member and ignores
       // SearchParametersHNSW::efSearch there, so it is set once here (never
       // while searches run).
-      hnsw.efSearch = options.hnsw_ef_search;
+      hnsw.efSearch = options.index.hnsw_ef_search;
     }
   }));
   return state;
@@ -222,7 +251,7 @@ absl::StatusOr<std::unique_ptr<FaissVectorIndex>> FaissVectorIndex::Create(
     const VectorIndexOptions& options) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(options));
   const Stage stage =
-      options.kind == IndexKind::kHnsw ? Stage::kHnsw : Stage::kExact;
+      KindOf(options) == Kind::kHnsw ? Stage::kHnsw : Stage::kExact;
   ASSIGN_OR_RETURN(State state, NewState(options, stage));
   return std::unique_ptr<FaissVectorIndex>(
       new FaissVectorIndex(options, std::move(state)));
@@ -449,15 +478,15 @@ absl::Status FaissVectorIndex::MaybeReorganize() {
   {
     absl::ReaderMutexLock lock(&mu_);
     const int64_t live = static_cast<int64_t>(state_.where.size());
-    if (options_.kind == IndexKind::kIvf && state_.stage == Stage::kExact) {
-      const int64_t threshold = options_.ivf_train_min_vectors > 0
-                                    ? options_.ivf_train_min_vectors
-                                    : int64_t{39} * options_.ivf_nlist;
+    if (kind_ == Kind::kIvf && state_.stage == Stage::kExact) {
+      const int64_t threshold = options_.index.ivf_train_min_vectors > 0
+                                    ? options_.index.ivf_train_min_vectors
+                                    : int64_t{39} * options_.index.ivf_nlist;
       if (live < threshold) return absl::OkStatus();
       target = Stage::kIvf;
     } else if (state_.stage == Stage::kHnsw && state_.tombstones > 0 &&
                static_cast<double>(state_.tombstones) >
-                   options_.hnsw_rebuild_tombstone_fraction *
+                   options_.index.hnsw_rebuild_tombstone_fraction *
                        static_cast<double>(state_.labels.size())) {
       target = Stage::kHnsw;
     } else {
@@ -561,10 +590,11 @@ FaissVectorIndex::SearchState(
   faiss::SearchParameters* params = &flat_params;
   if (state.stage == Stage::kHnsw) {
     hnsw_params.efSearch =
-        static_cast<int>(std::max<int64_t>(options_.hnsw_ef_search, k));
+        static_cast<int>(std::max<int64_t>(options_.index.hnsw_ef_search, k));
     params = &hnsw_params;
   } else if (state.stage == Stage::kIvf) {
-    ivf_params.nprobe = std::min(options_.ivf_nprobe, options_.ivf_nlist);
+    ivf_params.nprobe =
+        std::min(options_.index.ivf_nprobe, options_.index.ivf_nlist);
     params = &ivf_params;
   }
   params->sel = use_selector ? &selector : nullptr;
@@ -617,7 +647,8 @@ FaissVectorIndex::SearchState(
                                  fallback_d.data(), fallback_l.data(), &p);
           } else {
             faiss::SearchParametersIVF p;
-            p.nprobe = options_.ivf_nlist;  // all lists: exact for IVFFlat
+            p.nprobe =
+                options_.index.ivf_nlist;  // all lists: exact for IVFFlat
             p.sel = use_selector ? &selector : nullptr;
             state.index->search(1, queries + q * options_.dim, k,
                                 fallback_d.data(), fallback_l.data(), &p);
@@ -655,7 +686,7 @@ int64_t FaissVectorIndex::tombstones() const {
 
 bool FaissVectorIndex::trained() const {
   absl::ReaderMutexLock lock(&mu_);
-  return options_.kind != IndexKind::kIvf || state_.stage == Stage::kIvf;
+  return kind_ != Kind::kIvf || state_.stage == Stage::kIvf;
 }
 
 FaissVectorIndex::Stage FaissVectorIndex::stage() const {
@@ -718,10 +749,10 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
   SnapshotHeader h = NewSnapshotHeader();
   h.dim = static_cast<uint32_t>(options_.dim);
   h.metric = static_cast<uint32_t>(options_.metric);
-  h.kind = static_cast<uint32_t>(options_.kind);
+  h.kind = static_cast<uint32_t>(kind_);
   h.stage = static_cast<uint32_t>(s.stage);
-  h.hnsw_m = options_.kind == IndexKind::kHnsw ? options_.hnsw_m : 0;
-  h.ivf_nlist = options_.kind == IndexKind::kIvf ? options_.ivf_nlist : 0;
+  h.hnsw_m = kind_ == Kind::kHnsw ? options_.index.hnsw_m : 0;
+  h.ivf_nlist = kind_ == Kind::kIvf ? options_.index.ivf_nlist : 0;
   h.store_sequence = marks.store_sequence;
   h.projection_version = marks.projection_version;
   h.num_labels = labels->size();
@@ -748,20 +779,19 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
   auto corrupt = [&](const std::string& why) {
     return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
   };
-  const uint32_t want_m =
-      expected.kind == IndexKind::kHnsw ? expected.hnsw_m : 0;
-  const uint32_t want_nlist =
-      expected.kind == IndexKind::kIvf ? expected.ivf_nlist : 0;
+  const Kind kind = KindOf(expected);
+  const uint32_t want_m = kind == Kind::kHnsw ? expected.index.hnsw_m : 0;
+  const uint32_t want_nlist = kind == Kind::kIvf ? expected.index.ivf_nlist : 0;
   if (h.dim != static_cast<uint32_t>(expected.dim) ||
       h.metric != static_cast<uint32_t>(expected.metric) ||
-      h.kind != static_cast<uint32_t>(expected.kind) || h.hnsw_m != want_m ||
+      h.kind != static_cast<uint32_t>(kind) || h.hnsw_m != want_m ||
       h.ivf_nlist != want_nlist) {
     return absl::FailedPreconditionError(absl::StrCat(
         "snapshot ", path, " has dim ", h.dim, " metric ", h.metric, " kind ",
         h.kind, " hnsw_m ", h.hnsw_m, " ivf_nlist ", h.ivf_nlist,
         "; expected dim ", expected.dim, " metric ",
         static_cast<int>(expected.metric), " kind ",
-        static_cast<int>(expected.kind), " hnsw_m ", want_m, " ivf_nlist ",
+        static_cast<uint32_t>(kind), " hnsw_m ", want_m, " ivf_nlist ",
         want_nlist));
   }
   const uint64_t body = snapshot.body_bytes();
@@ -783,10 +813,9 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     default:
       return corrupt(absl::StrCat("unknown stage ", h.stage));
   }
-  const bool stage_ok =
-      (expected.kind == IndexKind::kFlat && stage == Stage::kExact) ||
-      (expected.kind == IndexKind::kHnsw && stage == Stage::kHnsw) ||
-      (expected.kind == IndexKind::kIvf && stage != Stage::kHnsw);
+  const bool stage_ok = (kind == Kind::kFlat && stage == Stage::kExact) ||
+                        (kind == Kind::kHnsw && stage == Stage::kHnsw) ||
+                        (kind == Kind::kIvf && stage != Stage::kHnsw);
   if (!stage_ok) return corrupt("stage does not match kind");
 
   State state;
@@ -814,7 +843,7 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
       const auto* ivf = dynamic_cast<const faiss::IndexIVFFlat*>(&idx);
       type_ok = ivf != nullptr && ivf->is_trained &&
                 ivf->direct_map.type == faiss::DirectMap::Hashtable &&
-                ivf->nlist == static_cast<size_t>(expected.ivf_nlist);
+                ivf->nlist == static_cast<size_t>(expected.index.ivf_nlist);
       break;
     }
   }
@@ -842,8 +871,8 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
   }
   if (stage == Stage::kHnsw) {
     faiss::HNSW& hnsw = dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw;
-    hnsw.efConstruction = expected.hnsw_ef_construction;
-    hnsw.efSearch = expected.hnsw_ef_search;  // see NewState
+    hnsw.efConstruction = expected.index.hnsw_ef_construction;
+    hnsw.efSearch = expected.index.hnsw_ef_search;  // see NewState
   }
   LoadedVectorIndex loaded;
   loaded.marks.store_sequence = h.store_sequence;

@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "soundsearch/index_kinds.h"
 #include "soundsearch/vector_index.h"
 
 namespace faiss {
@@ -39,8 +40,18 @@ namespace soundsearch {
 class FaissVectorIndex final : public VectorIndex {
  public:
   enum class Stage : uint32_t { kExact = 0, kHnsw = 1, kIvf = 2 };
+  // The kinds this class implements, by their registered names; the values
+  // are their snapshot codes (docs/index.md).
+  enum class Kind : uint32_t { kFlat = 0, kHnsw = 1, kIvf = 2 };
+  static constexpr char kFlatName[] = "flat";
+  static constexpr char kHnswName[] = "hnsw";
+  static constexpr char kIvfName[] = "ivf";
 
-  // Options must already be valid.
+  // The table entries of "flat", "hnsw" and "ivf" (index_kinds.h), which
+  // the table holds from its start.
+  static std::vector<IndexKind> Kinds();
+
+  // options.index.kind is one of the names above.
   static absl::StatusOr<std::unique_ptr<FaissVectorIndex>> Create(
       const VectorIndexOptions& options);
   static absl::StatusOr<LoadedVectorIndex> Load(
@@ -90,6 +101,7 @@ class FaissVectorIndex final : public VectorIndex {
   };
 
   FaissVectorIndex(const VectorIndexOptions& options, State state);
+  static Kind KindOf(const VectorIndexOptions& options);
 
   static absl::StatusOr<State> NewState(const VectorIndexOptions& options,
                                         Stage stage);
@@ -116,6 +128,7 @@ class FaissVectorIndex final : public VectorIndex {
       absl::Span<const int64_t> exclude_per_query) const;
 
   const VectorIndexOptions options_;
+  const Kind kind_;
   // Serialises writers (Add, Remove, reorganisations); held across the slow
   // off-to-the-side work so that no write is lost while a new State is built.
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);

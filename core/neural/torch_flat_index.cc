@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "index/add_batch_check.h"
 #include "index/snapshot_file.h"
+#include "neural/torch_kind_entries.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -122,9 +123,9 @@ TorchFlatIndex::~TorchFlatIndex() = default;
 absl::StatusOr<std::unique_ptr<TorchFlatIndex>> TorchFlatIndex::Create(
     const VectorIndexOptions& options, TorchDevice device) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(options));
-  if (options.kind != IndexKind::kTorchFlat) {
+  if (options.index.kind != kKindName) {
     return absl::InvalidArgumentError(
-        "TorchFlatIndex: VectorIndexOptions.kind must be torch_flat");
+        absl::StrCat("TorchFlatIndex: index.kind must be ", kKindName));
   }
   try {
     ASSIGN_OR_RETURN(torch::Device d, ResolveDevice(device));
@@ -353,7 +354,7 @@ absl::Status TorchFlatIndex::Save(const std::string& path,
   SnapshotHeader h = NewSnapshotHeader();
   h.dim = static_cast<uint32_t>(options_.dim);
   h.metric = static_cast<uint32_t>(options_.metric);
-  h.kind = static_cast<uint32_t>(IndexKind::kTorchFlat);
+  h.kind = kSnapshotCode;
   h.stage = 0;
   h.store_sequence = marks.store_sequence;
   h.projection_version = marks.projection_version;
@@ -376,19 +377,17 @@ absl::StatusOr<LoadedVectorIndex> TorchFlatIndex::Load(
   auto corrupt = [&](const std::string& why) {
     return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
   };
+  if (expected.index.kind != kKindName) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TorchFlatIndex::Load: index.kind must be ", kKindName));
+  }
   if (h.dim != static_cast<uint32_t>(expected.dim) ||
       h.metric != static_cast<uint32_t>(expected.metric) ||
-      h.kind != static_cast<uint32_t>(expected.kind) || h.hnsw_m != 0 ||
-      h.ivf_nlist != 0) {
+      h.kind != kSnapshotCode || h.hnsw_m != 0 || h.ivf_nlist != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "snapshot ", path, " has dim ", h.dim, " metric ", h.metric, " kind ",
         h.kind, "; expected dim ", expected.dim, " metric ",
-        static_cast<int>(expected.metric), " kind ",
-        static_cast<int>(expected.kind)));
-  }
-  if (expected.kind != IndexKind::kTorchFlat) {
-    return absl::InvalidArgumentError(
-        "TorchFlatIndex::Load: expected.kind must be torch_flat");
+        static_cast<int>(expected.metric), " kind ", kSnapshotCode));
   }
   const uint64_t body = snapshot.body_bytes();
   const uint64_t row_bytes = static_cast<uint64_t>(h.dim) * 4;
@@ -443,6 +442,22 @@ absl::StatusOr<LoadedVectorIndex> TorchFlatIndex::Load(
   } catch (const std::exception& e) {
     return TorchError("Load", e);
   }
+}
+
+IndexKind TorchFlatIndexKind() {
+  IndexKind kind;
+  kind.name = TorchFlatIndex::kKindName;
+  kind.snapshot_code = TorchFlatIndex::kSnapshotCode;
+  kind.create = [](const VectorIndexOptions& options)
+      -> absl::StatusOr<std::unique_ptr<VectorIndex>> {
+    ASSIGN_OR_RETURN(std::unique_ptr<TorchFlatIndex> index,
+                     TorchFlatIndex::Create(options));
+    return std::unique_ptr<VectorIndex>(std::move(index));
+  };
+  kind.load = [](const std::string& path, const VectorIndexOptions& expected) {
+    return TorchFlatIndex::Load(path, expected);
+  };
+  return kind;
 }
 
 }  // namespace soundsearch

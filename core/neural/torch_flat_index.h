@@ -1,4 +1,4 @@
-// TorchFlatIndex: the exact VectorIndex (IndexKind::kTorchFlat) computed by
+// TorchFlatIndex: the exact VectorIndex of kind "torch_flat", computed by
 // libtorch: the live vectors are one [n, dim] float32 tensor (rows grown by
 // doubling), on the GPU when libtorch sees CUDA, else on the CPU. A search is
 // one matrix product Q * X^T (Euclidean: ||q||^2 + ||x||^2 - 2 q.x, clamped at
@@ -34,18 +34,21 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "neural/torch_device.h"
 #include "soundsearch/vector_index.h"
 
 namespace soundsearch {
 
-// Where the tensor lives. kAuto: CUDA when torch::cuda::is_available(),
-// else the CPU (what VectorIndex::Create uses).
-enum class TorchDevice { kAuto, kCpu, kCuda };
-
 class TorchFlatIndex : public VectorIndex {
  public:
-  // options.kind must be kTorchFlat. InvalidArgument for invalid options;
-  // FailedPrecondition for kCuda without CUDA.
+  // Its name in the index kind table and its snapshot code (docs/index.md).
+  static constexpr char kKindName[] = "torch_flat";
+  static constexpr uint32_t kSnapshotCode = 3;
+
+  // options.index.kind must be kKindName. InvalidArgument for invalid
+  // options; FailedPrecondition for kCuda without CUDA. The device: where
+  // the tensor lives; kAuto (what the registered kind uses) is CUDA when
+  // torch::cuda::is_available(), else the CPU.
   static absl::StatusOr<std::unique_ptr<TorchFlatIndex>> Create(
       const VectorIndexOptions& options, TorchDevice device = TorchDevice::kAuto);
 

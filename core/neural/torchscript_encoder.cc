@@ -33,8 +33,8 @@
 #include "absl/base/const_init.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "encoders/encoder_factories.h"
 #include "features/log_mel.h"
+#include "neural/torch_kind_entries.h"
 #include "neural/torchscript_spec.h"
 #include "soundsearch/status_macros.h"
 
@@ -44,6 +44,7 @@ namespace {
 // Peak amplitude below which a clip is flagged silent (-80 dBFS).
 constexpr float kSilencePeak = 1e-4f;
 constexpr int kMaxBatchSize = 4096;
+constexpr int kMaxThreads = 256;
 
 // Serialises changes of libtorch's process-global thread count.
 ABSL_CONST_INIT absl::Mutex torch_threads_mu(absl::kConstInit);
@@ -501,25 +502,26 @@ absl::StatusOr<torch::Device> ResolveDevice(const TorchScriptSpec& spec,
                                      : torch::Device(torch::kCPU);
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
-    const EncoderOptions& options) {
+absl::Status ValidateTorchScriptOptions(const EncoderOptions& options) {
   if (options.model_path.empty()) {
     return absl::InvalidArgumentError(
-        "torchscript: EncoderOptions::model_path is empty");
+        "encoder.model_path: required for a torchscript encoder");
+  }
+  if (options.torch_threads < 0 || options.torch_threads > kMaxThreads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "encoder.torch_threads: must be in [0, ", kMaxThreads,
+        "] (0 keeps libtorch's setting), got ", options.torch_threads));
   }
   if (options.batch_size < 1 || options.batch_size > kMaxBatchSize) {
     return absl::InvalidArgumentError(
-        absl::StrCat("torchscript: EncoderOptions::batch_size must be in [1, ",
-                     kMaxBatchSize, "], got ", options.batch_size));
+        absl::StrCat("encoder.batch_size: must be in [1, ", kMaxBatchSize,
+                     "], got ", options.batch_size));
   }
-  if (options.torch_threads < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "torchscript: EncoderOptions::torch_threads must be >= 0 (0 keeps "
-        "libtorch's setting), got ",
-        options.torch_threads));
-  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
+    const EncoderOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(options.model_path, ec)) {
     return absl::NotFoundError(absl::StrCat("torchscript: model file '",
@@ -589,6 +591,20 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
       std::move(mel), std::move(tag_names));
   RETURN_IF_ERROR(encoder->Probe());
   return encoder;
+}
+
+}  // namespace
+
+EncoderKind TorchScriptEncoderKind() {
+  EncoderKind kind;
+  kind.name = "torchscript";
+  kind.option_keys = {"model_path", "spec_path", "torch_threads", "allow_gpu",
+                      "batch_size"};
+  kind.default_pooling = "mean";
+  kind.default_scaling = "none";
+  kind.validate = &ValidateTorchScriptOptions;
+  kind.create = &CreateTorchScriptEncoder;
+  return kind;
 }
 
 }  // namespace soundsearch

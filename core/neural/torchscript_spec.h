@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "neural/torch_device.h"
 
 namespace soundsearch {
 
@@ -28,8 +29,6 @@ enum class TorchOutputKind {
   kClip,    // [batch, dim]: one vector per window
   kFrames,  // [batch, frames, dim]: several vectors per window
 };
-
-enum class TorchDevice { kAuto, kCpu, kCuda };
 
 // How a tags output (logits or scores, [batch, classes]) becomes
 // probabilities in [0, 1].

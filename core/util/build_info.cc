@@ -4,11 +4,13 @@
 
 #include <string>
 
+#include "absl/base/const_init.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "faiss/Index.h"
 #include "google/protobuf/stubs/common.h"
 #include "rocksdb/version.h"
-#include "neural/torch_runtime.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -20,6 +22,10 @@ extern "C" {
 namespace soundsearch {
 namespace {
 
+ABSL_CONST_INIT absl::Mutex registered_mu(absl::kConstInit);
+std::map<std::string, std::string>* registered ABSL_GUARDED_BY(registered_mu) =
+    nullptr;
+
 std::string LibavVersion(unsigned v) {
   return absl::StrCat(AV_VERSION_MAJOR(v), ".", AV_VERSION_MINOR(v), ".",
                       AV_VERSION_MICRO(v));
@@ -29,8 +35,16 @@ std::string LibavVersion(unsigned v) {
 
 const char* Version() { return SOUNDSEARCH_VERSION; }
 
+void RegisterDependencyVersion(const std::string& name,
+                               const std::string& version) {
+  absl::MutexLock lock(&registered_mu);
+  if (registered == nullptr)
+    registered = new std::map<std::string, std::string>;
+  (*registered)[name] = version;
+}
+
 std::map<std::string, std::string> DependencyVersions() {
-  return {
+  std::map<std::string, std::string> versions = {
       {"ffmpeg", av_version_info()},
       {"libavformat", LibavVersion(avformat_version())},
       {"libavcodec", LibavVersion(avcodec_version())},
@@ -40,9 +54,13 @@ std::map<std::string, std::string> DependencyVersions() {
       {"rocksdb", rocksdb::GetRocksVersionAsString()},
       {"protobuf",
        google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
-      {"libtorch", TorchVersion()},
       {"fftw", fftwf_version},
   };
+  absl::MutexLock lock(&registered_mu);
+  if (registered != nullptr) {
+    for (const auto& [name, version] : *registered) versions[name] = version;
+  }
+  return versions;
 }
 
 }  // namespace soundsearch

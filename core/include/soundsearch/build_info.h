@@ -11,9 +11,15 @@ namespace soundsearch {
 const char* Version();
 
 // Library name -> version string for every third-party library linked into
-// soundsearch_core (ffmpeg, faiss, rocksdb, protobuf, libtorch, fftw, ...).
+// soundsearch_core (ffmpeg, faiss, rocksdb, protobuf, fftw, ...) and those
+// other soundsearch libraries registered (soundsearch_torch: libtorch).
 // Thread-safe.
 std::map<std::string, std::string> DependencyVersions();
+
+// Adds (or replaces) one line of DependencyVersions(); for libraries that
+// plug into core (soundsearch/torch_kinds.h). Thread-safe.
+void RegisterDependencyVersion(const std::string& name,
+                               const std::string& version);
 
 }  // namespace soundsearch
 

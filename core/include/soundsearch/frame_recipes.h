@@ -31,7 +31,7 @@ struct FrameRecipe {
   Pooling pooling = Pooling::kMeanStd;
   Scaling scaling = Scaling::kMinMax;
   int pca_dims = 100;  // 0 = no PCA; capped at min(dims, items - 1)
-  SpaceMetric metric = SpaceMetric::kCosine;
+  Metric metric = Metric::kCosine;
 };
 
 // Evaluates every recipe on `clips` (clips[i] are the frames of items[i],

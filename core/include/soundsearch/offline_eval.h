@@ -59,9 +59,6 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
     const Space& space, const AudioDecoder& decoder,
     absl::Span<const std::string> paths, int num_threads);
 
-// The evaluation metric that ranks like a space's search function.
-SimilarityMetric ToSimilarityMetric(SpaceMetric metric);
-
 // What evaluating one space produced.
 struct SpaceEvaluation {
   std::string space;
@@ -88,8 +85,8 @@ struct Neighbour {
 // increasing index (as EvaluateRetrieval ranks). vectors: n x dim row-major.
 // InvalidArgument for a bad query index, dim or size.
 absl::StatusOr<std::vector<Neighbour>> NearestNeighbours(
-    absl::Span<const float> vectors, int dim, SimilarityMetric metric,
-    int64_t query, int k);
+    absl::Span<const float> vectors, int dim, Metric metric, int64_t query,
+    int k);
 
 }  // namespace soundsearch
 

@@ -16,23 +16,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "soundsearch/metric.h"
 #include "soundsearch/retrieval_report.h"
 
 namespace soundsearch {
 
-// Search function. Rankings are by decreasing similarity; equal scores are
-// ranked by increasing item index, so results are deterministic.
-enum class SimilarityMetric {
-  kCosine,        // MCSS: inner product of L2-normalised vectors (the default)
-  kInnerProduct,  // MIPS: inner product, no normalisation
-  kEuclidean,     // NNS: increasing Euclidean distance
-};
-
-// Accepts "cosine" / "mcss", "inner_product" / "ip" / "mips",
-// "euclidean" / "l2" / "nns"; InvalidArgument otherwise.
-absl::StatusOr<SimilarityMetric> ParseSimilarityMetric(absl::string_view name);
-// "cosine", "inner_product" or "euclidean".
-const char* SimilarityMetricName(SimilarityMetric metric);
+// Rankings are by decreasing similarity under the metric (metric.h); equal
+// scores are ranked by increasing item index, so results are deterministic.
 
 // One clip of the collection. Labels are class names; duplicates are ignored;
 // an empty label string is InvalidArgument. A clip without labels is allowed
@@ -66,7 +56,7 @@ struct RetrievalEvalOptions {
 //   O(items * (dim + labels)) plus a bounded block of scores per thread.
 absl::StatusOr<RetrievalReport> EvaluateRetrieval(
     absl::Span<const LabeledItem> items, absl::Span<const float> vectors,
-    int dim, SimilarityMetric metric,
+    int dim, Metric metric,
     const RetrievalEvalOptions& options = RetrievalEvalOptions());
 
 // Full ranking of the collection for one query: fills *ranking with item

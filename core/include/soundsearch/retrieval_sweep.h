@@ -19,7 +19,7 @@ struct EvalSystem {
   std::string name;                 // unique, non-empty
   absl::Span<const float> vectors;  // borrowed: items.size() x dim, row-major
   int dim = 0;
-  SimilarityMetric metric = SimilarityMetric::kCosine;
+  Metric metric = Metric::kCosine;
 };
 
 struct SystemReport {

@@ -11,6 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "soundsearch/encoder.h"
+#include "soundsearch/index_options.h"
+#include "soundsearch/metric.h"
 
 namespace soundsearch {
 
@@ -29,28 +31,13 @@ enum class Scaling {
   kZScore,  // (x - mean) / std
 };
 
-// Search function of the space (what the index ranks by).
-enum class SpaceMetric {
-  kCosine,        // MCSS: vectors are L2-normalised, index by inner product
-  kInnerProduct,  // MIPS: no normalisation
-  kEuclidean,     // NNS: smallest L2 distance, no normalisation
-};
-
-// kTorchFlat ("torch_flat"): exact search by libtorch, on the GPU when
-// available (IndexKind::kTorchFlat).
-enum class IndexType { kFlat, kHnsw, kIvf, kTorchFlat };
-
-// Lower-case names as used in the JSON config ("mean_std", "minmax",
-// "inner_product", "hnsw", ...) and their parsers (InvalidArgument listing
-// the accepted names).
+// Lower-case names as used in the JSON config ("mean_std", "minmax", ...)
+// and their parsers (InvalidArgument listing the accepted names). The
+// metric's are in metric.h, the index kinds' in index_kinds.h.
 const char* PoolingName(Pooling p);
 const char* ScalingName(Scaling s);
-const char* MetricName(SpaceMetric m);
-const char* IndexTypeName(IndexType t);
 absl::StatusOr<Pooling> ParsePooling(absl::string_view name);
 absl::StatusOr<Scaling> ParseScaling(absl::string_view name);
-absl::StatusOr<SpaceMetric> ParseMetric(absl::string_view name);
-absl::StatusOr<IndexType> ParseIndexType(absl::string_view name);
 
 // Bag-of-audio-words codebook (spaces whose encoder is "boaw").
 struct CodebookConfig {
@@ -66,16 +53,6 @@ struct CodebookConfig {
   int fit_frames_per_clip = 64;
   // ... and at most this many in total (evenly spaced over the whole sample).
   int fit_max_frames = 100000;
-};
-
-// Parameters read by the index layer; the embedding layer only validates them.
-struct IndexConfig {
-  IndexType type = IndexType::kFlat;
-  int hnsw_m = 32;                 // HNSW links per node, [2, 256]
-  int hnsw_ef_search = 64;         // HNSW search breadth, >= 1
-  int hnsw_ef_construction = 200;  // HNSW build breadth, >= 1
-  int ivf_nlist = 1024;            // IVF inverted lists, >= 1
-  int ivf_nprobe = 16;             // IVF lists probed per query, [1, nlist]
 };
 
 // Encoder options of a space that does not set them: the EncoderOptions
@@ -113,12 +90,14 @@ struct SpaceConfig {
   // 200; any value in [1, 1024] is accepted. Capped at fit time by the input
   // dimension and by (items - 1).
   int pca_dims = 100;
-  SpaceMetric metric = SpaceMetric::kCosine;
+  // Search function (metric.h): cosine (MCSS, default), inner_product,
+  // euclidean.
+  Metric metric = Metric::kCosine;
   // Space::needs_fit() turns true once the collection holds this many sounds
   // (>= 2).
   int min_fit_items = 200;
   CodebookConfig codebook;  // read only when boaw
-  IndexConfig index;
+  IndexOptions index;       // the "index" object (index_options.h)
   AutoTagConfig auto_tags;  // read only when the encoder predicts tags
 };
 
@@ -132,7 +111,11 @@ struct SpaceConfig {
 SpaceConfig DefaultSpaceConfig();
 
 // InvalidArgument naming the offending field when `config` is inconsistent
-// or out of range.
+// or out of range: the encoder through its kind's validate
+// (encoder_kinds.h), the index through ValidateIndexOptions. An encoder kind
+// or index kind that is not registered in this process is InvalidArgument
+// listing the registered ones (soundsearch/torch_kinds.h registers the
+// libtorch kinds). Opens no file.
 absl::Status ValidateSpaceConfig(const SpaceConfig& config);
 
 // Parses the JSON text of a config file: an object whose "spaces" member is a
@@ -140,14 +123,16 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& config);
 // belong to other sections of the server config and are not read here.
 // Inside "spaces", unknown keys, wrong types, bad values and duplicate names
 // are InvalidArgument errors naming the key, e.g.
-// "spaces[1].index.hnsw_m: must be in [2, 256], got 1".
+// "spaces[1].index.hnsw_m: must be in [2, 256], got 1". The keys an
+// "encoder" object may hold are those its kind declares
+// (EncoderKind::option_keys).
 absl::StatusOr<std::vector<SpaceConfig>> ParseSpaceConfigs(
     absl::string_view json_text);
 
 // Reads and parses a config file; NotFound if it cannot be opened, otherwise
-// as ParseSpaceConfigs with the path in error messages. A relative
-// encoder.model_path or encoder.spec_path is resolved against the folder of
-// the config file (so a config can name a model beside it).
+// as ParseSpaceConfigs with the path in error messages. A relative file
+// option of the encoder (model_path, spec_path) is resolved against the
+// folder of the config file (so a config can name a model beside it).
 absl::StatusOr<std::vector<SpaceConfig>> LoadSpaceConfigFile(
     const std::string& path);
 

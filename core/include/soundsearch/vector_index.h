@@ -1,8 +1,9 @@
 // VectorIndex: the nearest-neighbour index of one embedding space, over its
 // index vectors, keyed by int64 server ids. Exact search by default;
-// approximate kinds (HNSW, IVF) by option. FAISS does the work behind this
-// interface, except for kTorchFlat (libtorch, GPU when available); no FAISS
-// or libtorch type appears here.
+// approximate kinds (HNSW, IVF) by option. FAISS does the work behind the
+// kinds core registers; other libraries may register more (index_kinds.h:
+// soundsearch_torch adds "torch_flat"). No FAISS or libtorch type appears
+// here.
 //
 // Score convention: higher is better, for every metric.
 //   kCosine:       score = cosine similarity in [-1, 1].
@@ -26,77 +27,21 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "soundsearch/index_options.h"
+#include "soundsearch/metric.h"
 
 namespace soundsearch {
-
-enum class Metric {
-  // Cosine similarity. Vectors and queries are L2-normalised by the index
-  // (defensively: the pipeline already normalises); an all-zero vector is
-  // InvalidArgument.
-  kCosine = 0,
-  // Raw inner product (MIPS): no normalisation.
-  kInnerProduct = 1,
-  // Euclidean nearest neighbour (NNS).
-  kEuclidean = 2,
-};
-
-enum class IndexKind {
-  kFlat = 0,  // exact, brute force ("Flat")
-  kHnsw = 1,  // approximate graph ("HNSW<M>,Flat")
-  kIvf = 2,   // approximate inverted lists ("IVF<nlist>,Flat")
-  // Exact, by a libtorch matrix product + top-k over the vectors held as one
-  // tensor: on the GPU when libtorch sees CUDA, else on the CPU
-  // (core/neural/torch_flat_index.h; docs/index.md). Same results and
-  // contracts as kFlat.
-  kTorchFlat = 3,
-};
-
-// Returns "cosine" / "inner_product" / "euclidean" and "flat" / "hnsw" /
-// "ivf" / "torch_flat"; the Parse functions accept the same names
-// (InvalidArgument otherwise), for config files.
-const char* MetricName(Metric metric);
-const char* IndexKindName(IndexKind kind);
-absl::StatusOr<Metric> ParseMetric(const std::string& name);
-absl::StatusOr<IndexKind> ParseIndexKind(const std::string& name);
 
 struct VectorIndexOptions {
   // Vector length; 1..65536.
   int dim = 100;
   Metric metric = Metric::kCosine;
-  IndexKind kind = IndexKind::kFlat;
-
-  // --- kHnsw ---
-  // Graph degree (links per node on upper layers; 2*M on the base layer),
-  // 2..256. Fixed at build time; part of the snapshot's identity.
-  int hnsw_m = 32;
-  // Candidate list size while inserting, >= 1. Higher: better graph, slower
-  // adds.
-  int hnsw_ef_construction = 80;
-  // Candidate list size while searching, >= 1. Raised to k (plus the
-  // exclusions) per query when k is larger.
-  int hnsw_ef_search = 64;
-  // HNSW cannot remove vectors: removed and replaced ids become tombstones,
-  // filtered out at search time. When tombstones exceed this fraction of the
-  // stored vectors, the graph is rebuilt from the live vectors (off to the
-  // side; searches keep being answered). In (0, 1].
-  double hnsw_rebuild_tombstone_fraction = 0.25;
-
-  // --- kIvf ---
-  // Number of inverted lists (k-means centroids), >= 1. Part of the
-  // snapshot's identity.
-  int ivf_nlist = 256;
-  // Lists visited per query, 1..ivf_nlist.
-  int ivf_nprobe = 16;
-  // Training policy: an IVF index answers exactly (flat search) until it
-  // holds this many vectors; the Add that reaches it trains the quantizer on
-  // all vectors then present and moves them into the inverted lists. Once
-  // trained it stays trained (refit = build a new index and swap it in).
-  // 0 means 39 * ivf_nlist (FAISS's minimum for a sound k-means); otherwise
-  // >= ivf_nlist.
-  int ivf_train_min_vectors = 0;
+  // Kind and its parameters (index_options.h).
+  IndexOptions index;
 };
 
-// Checks every field; InvalidArgument naming the offending field.
+// Checks every field (ValidateIndexOptions for `index`); InvalidArgument
+// naming the offending field.
 absl::Status ValidateVectorIndexOptions(const VectorIndexOptions& options);
 
 // One result. `id` is the server id given to Add.
@@ -157,7 +102,8 @@ class VectorIndex {
  public:
   virtual ~VectorIndex() = default;
 
-  // An empty index. InvalidArgument for invalid options.
+  // An empty index of options.index.kind (index_kinds.h). InvalidArgument
+  // for invalid options or an unregistered kind.
   static absl::StatusOr<std::unique_ptr<VectorIndex>> Create(
       const VectorIndexOptions& options);
 
@@ -165,7 +111,8 @@ class VectorIndex {
   // DataLoss: not a snapshot, truncated, checksum mismatch, or FAISS could
   // not read it. FailedPrecondition: a snapshot of other options (format
   // version, dim, metric, kind, hnsw_m, ivf_nlist) than `expected`: the
-  // caller should rebuild. Search-time options (ef_search, nprobe, rebuild
+  // caller should rebuild. InvalidArgument: invalid `expected` or an
+  // unregistered kind. Search-time options (ef_search, nprobe, rebuild
   // fraction, train threshold) are taken from `expected`.
   static absl::StatusOr<LoadedVectorIndex> Load(
       const std::string& path, const VectorIndexOptions& expected);
