@@ -32,15 +32,15 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "progress_bar.h"
-#include "soundsearch/categorisation.h"
+#include "research/categorisation.h"
 #include "soundsearch/manifest.h"
 #include "soundsearch/v1/evaluation.grpc.pb.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
-#include "soundsearch/vector_fusion.h"
-#include "soundsearch/word_pairs.h"
-#include "soundsearch/word_similarity.h"
-#include "soundsearch/word_vectors.h"
+#include "research/vector_fusion.h"
+#include "research/word_pairs.h"
+#include "research/word_similarity.h"
+#include "research/word_vectors.h"
 
 namespace soundsearch {
 namespace {

@@ -1,4 +1,4 @@
-#include "soundsearch/frame_recipes.h"
+#include "research/frame_recipes.h"
 
 #include <algorithm>
 #include <array>
@@ -8,10 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "embedding/pooling.h"
-#include "embedding/projection.h"
+#include "research/offline_eval.h"
 #include "soundsearch/dsp_frame_layout.h"
-#include "soundsearch/offline_eval.h"
+#include "soundsearch/pooling.h"
+#include "soundsearch/projection.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {

@@ -1,13 +1,13 @@
-#include "soundsearch/vector_fusion.h"
+#include "research/vector_fusion.h"
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "soundsearch/rank_correlation.h"
+#include "research/rank_correlation.h"
+#include "research/word_lookup_cache.h"
 #include "soundsearch/status_macros.h"
-#include "words/word_lookup_cache.h"
 
 namespace soundsearch {
 namespace {

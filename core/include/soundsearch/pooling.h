@@ -1,7 +1,8 @@
 // Pooling: frame-level vectors (FrameMatrix, rows = frames) -> one clip
-// vector. Private to core. Pure functions; thread-safe.
-#ifndef SOUNDSEARCH_CORE_EMBEDDING_POOLING_H_
-#define SOUNDSEARCH_CORE_EMBEDDING_POOLING_H_
+// vector. Public so that research/ (frame recipes) pools as a Space does.
+// Pure functions; thread-safe.
+#ifndef SOUNDSEARCH_POOLING_H_
+#define SOUNDSEARCH_POOLING_H_
 
 #include <vector>
 
@@ -29,4 +30,4 @@ absl::StatusOr<std::vector<float>> Pool(const FrameMatrix& frames,
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_CORE_EMBEDDING_POOLING_H_
+#endif  // SOUNDSEARCH_POOLING_H_

@@ -1,11 +1,11 @@
-#include "soundsearch/word_similarity.h"
+#include "research/word_similarity.h"
 
 #include <cmath>
 #include <vector>
 
-#include "soundsearch/rank_correlation.h"
+#include "research/rank_correlation.h"
+#include "research/word_lookup_cache.h"
 #include "soundsearch/status_macros.h"
-#include "words/word_lookup_cache.h"
 
 namespace soundsearch {
 

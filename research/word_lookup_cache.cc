@@ -1,4 +1,4 @@
-#include "words/word_lookup_cache.h"
+#include "research/word_lookup_cache.h"
 
 #include <cmath>
 #include <memory>

@@ -6,17 +6,17 @@
 // audio is decoded and encoded once for all of them.
 //
 // Thread-safety: the functions are re-entrant and only read their inputs.
-#ifndef SOUNDSEARCH_FRAME_RECIPES_H_
-#define SOUNDSEARCH_FRAME_RECIPES_H_
+#ifndef SOUNDSEARCH_RESEARCH_FRAME_RECIPES_H_
+#define SOUNDSEARCH_RESEARCH_FRAME_RECIPES_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "research/retrieval_sweep.h"
 #include "soundsearch/encoder.h"
 #include "soundsearch/retrieval_eval.h"
-#include "soundsearch/retrieval_sweep.h"
 #include "soundsearch/space_config.h"
 
 namespace soundsearch {
@@ -71,4 +71,4 @@ absl::StatusOr<std::vector<FrameRecipe>> DspAblationRecipes(
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_FRAME_RECIPES_H_
+#endif  // SOUNDSEARCH_RESEARCH_FRAME_RECIPES_H_

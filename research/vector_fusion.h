@@ -6,16 +6,16 @@
 // cross-validation: each of five folds (20% of the pairs) in turn tunes a on
 // a grid over [0, 1], the other 80% is scored with it, and the five
 // correlations are averaged through the Fisher transform.
-#ifndef SOUNDSEARCH_VECTOR_FUSION_H_
-#define SOUNDSEARCH_VECTOR_FUSION_H_
+#ifndef SOUNDSEARCH_RESEARCH_VECTOR_FUSION_H_
+#define SOUNDSEARCH_RESEARCH_VECTOR_FUSION_H_
 
 #include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "soundsearch/word_pairs.h"
-#include "soundsearch/word_similarity.h"
+#include "research/word_pairs.h"
+#include "research/word_similarity.h"
 
 namespace soundsearch {
 
@@ -78,4 +78,4 @@ absl::StatusOr<FusionCrossValidation> CrossValidateFusion(
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_VECTOR_FUSION_H_
+#endif  // SOUNDSEARCH_RESEARCH_VECTOR_FUSION_H_

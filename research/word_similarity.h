@@ -1,8 +1,8 @@
 // Word-relatedness evaluation: Spearman correlation between human ratings
 // and the cosine similarity of word vectors, on the pairs whose two words
 // both have a vector, with the coverage reported.
-#ifndef SOUNDSEARCH_WORD_SIMILARITY_H_
-#define SOUNDSEARCH_WORD_SIMILARITY_H_
+#ifndef SOUNDSEARCH_RESEARCH_WORD_SIMILARITY_H_
+#define SOUNDSEARCH_RESEARCH_WORD_SIMILARITY_H_
 
 #include <cstdint>
 #include <functional>
@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "soundsearch/word_pairs.h"
-#include "soundsearch/word_vectors.h"
+#include "research/word_pairs.h"
+#include "research/word_vectors.h"
 
 namespace soundsearch {
 
@@ -45,4 +45,4 @@ absl::StatusOr<WordSimilarityResult> EvaluateWordSimilarity(
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_WORD_SIMILARITY_H_
+#endif  // SOUNDSEARCH_RESEARCH_WORD_SIMILARITY_H_

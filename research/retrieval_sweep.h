@@ -1,8 +1,8 @@
 // Evaluates several named systems (vectors + search function) on one labelled
 // collection and renders the comparison as a markdown table (system x
 // MAP@15 / MAP@150 / MR1, label-based).
-#ifndef SOUNDSEARCH_RETRIEVAL_SWEEP_H_
-#define SOUNDSEARCH_RETRIEVAL_SWEEP_H_
+#ifndef SOUNDSEARCH_RESEARCH_RETRIEVAL_SWEEP_H_
+#define SOUNDSEARCH_RESEARCH_RETRIEVAL_SWEEP_H_
 
 #include <string>
 #include <vector>
@@ -41,4 +41,4 @@ std::string SweepTableMarkdown(absl::Span<const SystemReport> reports);
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_RETRIEVAL_SWEEP_H_
+#endif  // SOUNDSEARCH_RESEARCH_RETRIEVAL_SWEEP_H_

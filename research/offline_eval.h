@@ -6,8 +6,8 @@
 //
 // Thread-safety: the functions are re-entrant; each call owns its threads and
 // only reads its inputs.
-#ifndef SOUNDSEARCH_OFFLINE_EVAL_H_
-#define SOUNDSEARCH_OFFLINE_EVAL_H_
+#ifndef SOUNDSEARCH_RESEARCH_OFFLINE_EVAL_H_
+#define SOUNDSEARCH_RESEARCH_OFFLINE_EVAL_H_
 
 #include <cstdint>
 #include <functional>
@@ -93,4 +93,4 @@ absl::StatusOr<std::vector<Neighbour>> NearestNeighbours(
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_OFFLINE_EVAL_H_
+#endif  // SOUNDSEARCH_RESEARCH_OFFLINE_EVAL_H_

@@ -1,7 +1,8 @@
 // Projection: the per-space transform fitted on the collection's clip
-// vectors: per-dimension scaling -> (L2) -> PCA -> (L2). Private to core.
-#ifndef SOUNDSEARCH_CORE_EMBEDDING_PROJECTION_H_
-#define SOUNDSEARCH_CORE_EMBEDDING_PROJECTION_H_
+// vectors: per-dimension scaling -> (L2) -> PCA -> (L2). Public so that
+// research/ (frame recipes) fits exactly the projection a Space fits.
+#ifndef SOUNDSEARCH_PROJECTION_H_
+#define SOUNDSEARCH_PROJECTION_H_
 
 #include <cstdint>
 #include <memory>
@@ -82,4 +83,4 @@ void L2NormalizeRows(float* rows, int64_t n, int dim);
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_CORE_EMBEDDING_PROJECTION_H_
+#endif  // SOUNDSEARCH_PROJECTION_H_

@@ -1,8 +1,8 @@
 // WordLookupCache: copies of the vectors a WordVectorLookup returns, one
 // lookup per distinct word, each L2-normalised (zero vectors stay zero).
-// Private to core/words. Not thread-safe.
-#ifndef SOUNDSEARCH_WORDS_WORD_LOOKUP_CACHE_H_
-#define SOUNDSEARCH_WORDS_WORD_LOOKUP_CACHE_H_
+// Private to research/ (word similarity and fusion). Not thread-safe.
+#ifndef SOUNDSEARCH_RESEARCH_WORD_LOOKUP_CACHE_H_
+#define SOUNDSEARCH_RESEARCH_WORD_LOOKUP_CACHE_H_
 
 #include <memory>
 #include <string>
@@ -11,7 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "soundsearch/word_similarity.h"
+#include "research/word_similarity.h"
 
 namespace soundsearch {
 
@@ -41,4 +41,4 @@ double UnitDot(const std::vector<float>& a, const std::vector<float>& b);
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_WORDS_WORD_LOOKUP_CACHE_H_
+#endif  // SOUNDSEARCH_RESEARCH_WORD_LOOKUP_CACHE_H_

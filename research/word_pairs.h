@@ -1,7 +1,7 @@
 // Word-relatedness benchmark files (MEN, WordSim353, SimLex-999 in the
 // "w1 w2 score" form).
-#ifndef SOUNDSEARCH_WORD_PAIRS_H_
-#define SOUNDSEARCH_WORD_PAIRS_H_
+#ifndef SOUNDSEARCH_RESEARCH_WORD_PAIRS_H_
+#define SOUNDSEARCH_RESEARCH_WORD_PAIRS_H_
 
 #include <string>
 #include <vector>
@@ -32,4 +32,4 @@ absl::StatusOr<std::vector<WordPair>> ReadWordPairsFile(
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_WORD_PAIRS_H_
+#endif  // SOUNDSEARCH_RESEARCH_WORD_PAIRS_H_

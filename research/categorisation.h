@@ -1,8 +1,8 @@
 // Unsupervised categorisation: k-means clustering of vectors (FAISS) and the
 // V-measure of a clustering against given categories (Rosenberg and
 // Hirschberg 2007: homogeneity, completeness and their harmonic mean).
-#ifndef SOUNDSEARCH_CATEGORISATION_H_
-#define SOUNDSEARCH_CATEGORISATION_H_
+#ifndef SOUNDSEARCH_RESEARCH_CATEGORISATION_H_
+#define SOUNDSEARCH_RESEARCH_CATEGORISATION_H_
 
 #include <cstdint>
 #include <string>
@@ -47,4 +47,4 @@ absl::StatusOr<VMeasure> ComputeVMeasure(
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_CATEGORISATION_H_
+#endif  // SOUNDSEARCH_RESEARCH_CATEGORISATION_H_

@@ -1,4 +1,4 @@
-#include "soundsearch/offline_eval.h"
+#include "research/offline_eval.h"
 
 #include <algorithm>
 #include <atomic>
@@ -91,9 +91,9 @@ absl::Status ForEachDecodedFile(const AudioDecoder& decoder,
       static_cast<int64_t>(paths.size()), num_threads,
       [&](int64_t i) -> absl::Status {
         auto audio = decoder.DecodeFile(paths[i], request);
-        absl::Status status =
-            audio.ok() ? use(i, absl::MakeConstSpan(audio->samples))
-                       : audio.status();
+        absl::Status status = audio.ok()
+                                  ? use(i, absl::MakeConstSpan(audio->samples))
+                                  : audio.status();
         if (!status.ok()) {
           return absl::Status(status.code(),
                               absl::StrCat(paths[i], ": ", status.message()));

@@ -4,8 +4,8 @@
 //
 // Thread-safety: const methods may run concurrently; Add() may not run
 // concurrently with anything.
-#ifndef SOUNDSEARCH_WORD_VECTORS_H_
-#define SOUNDSEARCH_WORD_VECTORS_H_
+#ifndef SOUNDSEARCH_RESEARCH_WORD_VECTORS_H_
+#define SOUNDSEARCH_RESEARCH_WORD_VECTORS_H_
 
 #include <cstdint>
 #include <optional>
@@ -67,4 +67,4 @@ class WordVectors {
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_WORD_VECTORS_H_
+#endif  // SOUNDSEARCH_RESEARCH_WORD_VECTORS_H_

@@ -1,7 +1,7 @@
 // Rank statistics for word-relatedness evaluation: average ranks, Spearman's
 // rho, and the Fisher-transform mean of several correlations.
-#ifndef SOUNDSEARCH_RANK_CORRELATION_H_
-#define SOUNDSEARCH_RANK_CORRELATION_H_
+#ifndef SOUNDSEARCH_RESEARCH_RANK_CORRELATION_H_
+#define SOUNDSEARCH_RESEARCH_RANK_CORRELATION_H_
 
 #include <vector>
 
@@ -29,4 +29,4 @@ absl::StatusOr<double> FisherMean(absl::Span<const double> correlations);
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_RANK_CORRELATION_H_
+#endif  // SOUNDSEARCH_RESEARCH_RANK_CORRELATION_H_
