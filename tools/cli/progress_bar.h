@@ -1,8 +1,8 @@
 // ProgressBar: progress of a bulk job on stderr. On a terminal, one line
 // redrawn in place with a bar, rate and ETA; otherwise plain lines at most
 // every 10% (or every `plain_every` items), so logs stay readable.
-#ifndef SOUNDSEARCH_TOOLS_PROGRESS_BAR_H_
-#define SOUNDSEARCH_TOOLS_PROGRESS_BAR_H_
+#ifndef SOUNDSEARCH_TOOLS_CLI_PROGRESS_BAR_H_
+#define SOUNDSEARCH_TOOLS_CLI_PROGRESS_BAR_H_
 
 #include <chrono>
 #include <cstdint>
@@ -38,4 +38,4 @@ class ProgressBar {
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_TOOLS_PROGRESS_BAR_H_
+#endif  // SOUNDSEARCH_TOOLS_CLI_PROGRESS_BAR_H_
