@@ -1,4 +1,4 @@
-#include "soundsearch/categorisation.h"
+#include "research/categorisation.h"
 
 #include <cmath>
 #include <random>

@@ -1,7 +1,7 @@
-// Tests of the offline evaluation library (soundsearch/offline_eval.h and
-// soundsearch/frame_recipes.h) on a small labelled collection of WAV files
+// Tests of the offline evaluation library (research/offline_eval.h and
+// research/frame_recipes.h) on a small labelled collection of WAV files
 // that the test writes: tones, white noise and click trains.
-#include "soundsearch/offline_eval.h"
+#include "research/offline_eval.h"
 
 #include <atomic>
 #include <fstream>
@@ -14,8 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "research/frame_recipes.h"
 #include "soundsearch/dsp_frame_layout.h"
-#include "soundsearch/frame_recipes.h"
 #include "support/test_audio.h"
 
 namespace soundsearch {

@@ -1,4 +1,4 @@
-#include "embedding/pooling.h"
+#include "soundsearch/pooling.h"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "embedding/projection.h"
+#include "soundsearch/projection.h"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "soundsearch/rank_correlation.h"
+#include "research/rank_correlation.h"
 
 #include <cmath>
 #include <vector>

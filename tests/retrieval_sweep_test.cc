@@ -1,4 +1,4 @@
-#include "soundsearch/retrieval_sweep.h"
+#include "research/retrieval_sweep.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "soundsearch/vector_fusion.h"
+#include "research/vector_fusion.h"
 
 #include <cmath>
 #include <map>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "soundsearch/rank_correlation.h"
+#include "research/rank_correlation.h"
 
 namespace soundsearch {
 namespace {

@@ -1,4 +1,4 @@
-#include "soundsearch/word_pairs.h"
+#include "research/word_pairs.h"
 
 #include <cstdio>
 #include <fstream>

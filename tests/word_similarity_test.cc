@@ -1,4 +1,4 @@
-#include "soundsearch/word_similarity.h"
+#include "research/word_similarity.h"
 
 #include <cmath>
 #include <map>

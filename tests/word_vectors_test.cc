@@ -1,4 +1,4 @@
-#include "soundsearch/word_vectors.h"
+#include "research/word_vectors.h"
 
 #include <cstdio>
 #include <fstream>

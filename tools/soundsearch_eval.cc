@@ -1,6 +1,6 @@
 // soundsearch-eval: offline retrieval quality of spaces on a labelled
-// collection (docs/quality.md). A thin main over soundsearch/offline_eval.h
-// and soundsearch/frame_recipes.h.
+// collection (docs/quality.md). A thin main over research/offline_eval.h
+// and research/frame_recipes.h.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -14,13 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "research/frame_recipes.h"
+#include "research/offline_eval.h"
+#include "research/retrieval_sweep.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/encoder.h"
-#include "soundsearch/frame_recipes.h"
 #include "soundsearch/label_families.h"
-#include "soundsearch/offline_eval.h"
 #include "soundsearch/retrieval_report.h"
-#include "soundsearch/retrieval_sweep.h"
 #include "soundsearch/space.h"
 #include "soundsearch/space_config.h"
 #include "soundsearch/status_macros.h"

@@ -1,4 +1,4 @@
-#include "embedding/projection.h"
+#include "soundsearch/projection.h"
 
 #include <faiss/VectorTransform.h>
 #include <faiss/impl/io.h>

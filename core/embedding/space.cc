@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
 #include "embedding/codebook.h"
-#include "embedding/pooling.h"
-#include "embedding/projection.h"
+#include "soundsearch/pooling.h"
+#include "soundsearch/projection.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
