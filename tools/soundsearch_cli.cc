@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -31,8 +30,9 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
-#include "progress_bar.h"
+#include "rpc/grpc_status.h"
 #include "soundsearch/categorisation.h"
+#include "soundsearch/error_reason.h"
 #include "soundsearch/manifest.h"
 #include "soundsearch/v1/evaluation.grpc.pb.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
@@ -41,6 +41,7 @@
 #include "soundsearch/word_pairs.h"
 #include "soundsearch/word_similarity.h"
 #include "soundsearch/word_vectors.h"
+#include "tools/progress_bar.h"
 
 namespace soundsearch {
 namespace {
@@ -400,10 +401,12 @@ int CmdIndex(Client& client, const Args& args) {
         for (const auto& t : row.tags) fields.add_tags(t);
         for (const auto& l : row.labels) fields.add_labels(l);
         // A full server queue is transient: back off and retry a few times.
+        // An upload over the server's limit is not (its error detail says
+        // UPLOAD_TOO_LARGE, docs/api.md).
         for (int attempt = 0; attempt < 50; ++attempt) {
           status = client.AddBytes(*bytes, fields, row.fname, &response);
           if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
-              absl::StrContains(status.error_message(), "exceeds")) {
+              GrpcErrorReason(status) == kReasonUploadTooLarge) {
             break;
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
