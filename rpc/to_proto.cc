@@ -48,6 +48,15 @@ void ToProto(const SpaceStatus& space, v1::SpaceInfo* out) {
   out->set_sample_rate(space.sample_rate);
 }
 
+void ToProto(const std::string& version,
+             const std::map<std::string, std::string>& dependencies,
+             v1::ServerInfo* out) {
+  out->set_version(version);
+  for (const auto& [name, dependency_version] : dependencies) {
+    (*out->mutable_dependencies())[name] = dependency_version;
+  }
+}
+
 void ToProto(const QueryResult& result, v1::QueryByExampleResponse* out) {
   out->set_space(result.space);
   out->set_collection_size(result.collection_size);

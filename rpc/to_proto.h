@@ -3,6 +3,8 @@
 #ifndef SOUNDSEARCH_RPC_TO_PROTO_H_
 #define SOUNDSEARCH_RPC_TO_PROTO_H_
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "soundsearch/audio_decoder.h"
@@ -22,6 +24,12 @@ namespace soundsearch {
 void ToProto(const SoundRecord& record, v1::Sound* out);
 void ToProto(const DecodedAudio& audio, v1::AudioInfo* out);
 void ToProto(const SpaceStatus& space, v1::SpaceInfo* out);
+
+// --- Meta ---
+// A build's version and its libraries' versions (name -> version).
+void ToProto(const std::string& version,
+             const std::map<std::string, std::string>& dependencies,
+             v1::ServerInfo* out);
 
 // --- Query ---
 // The result's space and collection size; hits are added one by one.

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <string>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -15,6 +17,7 @@
 #include "indexer/ingest_service.h"
 #include "rpc/bearer_auth.h"
 #include "rpc/rpc_runner.h"
+#include "rpc/to_proto.h"
 #include "server/evaluation_service.h"
 #include "server/query_service.h"
 #include "server/service_context.h"
@@ -39,11 +42,9 @@ class MetaService final : public v1::Meta::CallbackService {
   grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
                                           const v1::GetServerInfoRequest*,
                                           v1::ServerInfo* reply) override {
-    reply->set_version(Version());
-    for (const auto& [name, version] : DependencyVersions()) {
-      (*reply->mutable_dependencies())[name] = version;
-    }
-    (*reply->mutable_dependencies())["grpc"] = grpc::Version();
+    std::map<std::string, std::string> dependencies = DependencyVersions();
+    dependencies["grpc"] = grpc::Version();
+    ToProto(Version(), dependencies, reply);
     auto* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
