@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -29,6 +29,7 @@
 #include "absl/strings/str_split.h"
 #include "faiss/IndexFlat.h"
 #include "grpcpp/grpcpp.h"
+#include "server/soundsearch_server.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/content_hash.h"
 #include "soundsearch/raw_embedding.h"
@@ -36,7 +37,6 @@
 #include "soundsearch/space.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
-#include "soundsearch_server.h"
 
 namespace soundsearch {
 namespace {

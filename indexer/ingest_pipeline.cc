@@ -1,4 +1,4 @@
-#include "ingest_pipeline.h"
+#include "indexer/ingest_pipeline.h"
 
 #include <algorithm>
 #include <utility>

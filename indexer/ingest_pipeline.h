@@ -25,11 +25,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "indexer/ingest_observer.h"
 #include "soundsearch/sound_collection.h"
-#include "worker_pool.h"
+#include "soundsearch/worker_pool.h"
 
 namespace soundsearch {
 
@@ -47,22 +47,6 @@ struct IngestOutcome {
   CommitResult result;
   SoundRecord record;       // as stored (or the existing sound for a duplicate)
   DecodedAudio audio_info;  // samples empty; default for a duplicate
-};
-
-// Hooks for metrics; called from worker threads. Implementations must be
-// thread-safe. Default implementations do nothing.
-class IngestObserver {
- public:
-  virtual ~IngestObserver() = default;
-  virtual void OnDecoded(double seconds) {}
-  // seconds: this upload's share of the space's batch embedding time.
-  virtual void OnEmbedded(const std::string& space, double seconds) {}
-  // result: "stored" | "duplicate" | "failed".
-  virtual void OnResult(absl::string_view result) {}
-  virtual void OnQueueDepth(size_t depth) {}
-  // A worker is about to prepare `uploads` (>= 1) uploads together (those
-  // past their deadline are left out and not counted).
-  virtual void OnBatch(size_t uploads) {}
 };
 
 // Thread-safety: all methods are thread-safe.

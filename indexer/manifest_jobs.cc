@@ -1,4 +1,4 @@
-#include "manifest_jobs.h"
+#include "indexer/manifest_jobs.h"
 
 #include <chrono>
 #include <filesystem>
@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "soundsearch/error_reason.h"
 #include "soundsearch/manifest.h"
 #include "soundsearch/status_macros.h"
 
@@ -23,7 +24,7 @@ absl::StatusOr<std::string> ReadFileBytes(const std::filesystem::path& path,
         absl::StrCat("cannot read ", path.string(), ": ", ec.message()));
   }
   if (static_cast<int64_t>(size) > max_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
+    return UploadTooLargeError(absl::StrCat(
         path.string(), " is ", size, " bytes; the limit is ", max_bytes));
   }
   std::ifstream in(path, std::ios::binary);

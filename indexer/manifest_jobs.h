@@ -15,7 +15,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "ingest_pipeline.h"
+#include "indexer/ingest_pipeline.h"
+#include "soundsearch/job_status.h"
 
 namespace soundsearch {
 
@@ -23,26 +24,6 @@ struct ManifestJobsOptions {
   int max_in_flight = 8;                          // uploads queued per job, > 0
   int64_t max_file_bytes = int64_t{100} << 20;    // larger files fail their row
   size_t max_failures_kept = 1000;                // per job
-};
-
-struct JobFailure {
-  std::string fname;
-  absl::StatusCode code = absl::StatusCode::kUnknown;
-  std::string message;
-};
-
-struct JobStatus {
-  enum class State { kRunning, kDone, kFailed };
-  std::string id;
-  State state = State::kRunning;
-  uint64_t total = 0;       // rows in the manifest
-  uint64_t processed = 0;   // rows finished, whatever their outcome
-  uint64_t stored = 0;
-  uint64_t duplicates = 0;
-  uint64_t failed = 0;
-  std::vector<JobFailure> failures;  // the first max_failures_kept
-  std::string error;                 // kFailed: why the job stopped
-  double elapsed_seconds = 0;
 };
 
 // Thread-safety: all methods are thread-safe.

@@ -2,15 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
-#include <limits>
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "faiss/Clustering.h"
-#include "faiss/IndexFlat.h"
-#include "faiss/impl/FaissException.h"
+#include "soundsearch/kmeans.h"
+#include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 namespace {
@@ -60,29 +57,15 @@ absl::StatusOr<std::vector<int>> KMeansClusters(absl::Span<const float> vectors,
     }
   }
 
-  faiss::ClusteringParameters params;
-  params.niter = options.iterations;
-  params.nredo = options.num_runs;
+  KMeansParams params;
+  params.k = options.num_clusters;
+  params.iterations = options.iterations;
+  params.runs = options.num_runs;
   params.spherical = options.spherical;
   params.seed = options.seed;
-  params.verbose = false;
-  params.min_points_per_centroid = 1;  // small sets are fine: no warning
-  params.max_points_per_centroid = static_cast<int>(
-      std::min<int64_t>(n, std::numeric_limits<int>::max()));  // no sampling
-  std::vector<faiss::Index::idx_t> labels(n);
-  std::vector<float> distances(n);
-  try {
-    faiss::Clustering clustering(dim, options.num_clusters, params);
-    faiss::IndexFlatL2 index(dim);
-    clustering.train(n, x.data(), index);
-    // The index now holds the centroids: assign each row to the nearest.
-    index.search(n, x.data(), 1, distances.data(), labels.data());
-  } catch (const faiss::FaissException& e) {
-    return absl::InternalError(absl::StrCat("faiss k-means: ", e.what()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("k-means: ", e.what()));
-  }
-  return std::vector<int>(labels.begin(), labels.end());
+  ASSIGN_OR_RETURN(std::vector<float> centroids, FitKMeans(x, dim, params));
+  // Each row's cluster is its nearest centroid.
+  return NearestCentroids(x, dim, centroids);
 }
 
 absl::StatusOr<VMeasure> ComputeVMeasure(absl::Span<const int> categories,

@@ -1,52 +1,17 @@
-#include "evaluation_service.h"
+#include "server/evaluation_service.h"
 
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "rpc/from_proto.h"
+#include "rpc/to_proto.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
-namespace {
 
 using Access = RpcRunner::Access;
-
-void ToProto(const RetrievalScores& s, v1::RetrievalScores* out) {
-  out->set_map_at_15(s.map[0]);
-  out->set_map_at_150(s.map[1]);
-  out->set_mr1(s.mr1);
-}
-
-void ToProto(const SpaceEvaluation& e, double seconds,
-             v1::SpaceEvaluation* out) {
-  const RetrievalReport& r = e.report;
-  out->set_space(e.space);
-  out->set_unix_ms(e.unix_ms);
-  out->set_sounds(r.num_items);
-  ToProto(r.macro, out->mutable_label_based());
-  if (r.has_micro) ToProto(r.micro, out->mutable_instance_based());
-  for (const LabelResult& label : r.labels) {
-    v1::LabelScores* l = out->add_labels();
-    l->set_label(label.label);
-    l->set_sounds(label.num_items);
-    l->set_queries(label.num_queries);
-    ToProto(label.scores, l->mutable_scores());
-  }
-  for (const FamilyResult& family : r.families) {
-    v1::FamilyScores* f = out->add_families();
-    f->set_family(family.family);
-    f->set_labels(family.num_labels);
-    ToProto(family.scores, f->mutable_scores());
-  }
-  out->set_labels_scored(r.num_labels_scored);
-  out->set_labels_left_out(r.num_labels_left_out);
-  out->set_reference_mode(r.reference_denominator);
-  out->set_seconds(seconds);
-  out->set_report_json(e.report_json);
-}
-
-}  // namespace
 
 absl::Status EvaluationService::RunEvaluate(
     const v1::EvaluateRequest& request, absl::Time deadline,
@@ -65,11 +30,8 @@ absl::Status EvaluationService::RunEvaluate(
       return absl::DeadlineExceededError(absl::StrCat(
           "deadline exceeded before evaluating space '", space, "'"));
     }
-    EvaluationRequest eval;
+    EvaluationRequest eval = FromProto(request);
     eval.space = space;
-    eval.families_path = request.families_path();
-    eval.excluded_labels_path = request.excluded_labels_path();
-    eval.reference_mode = request.reference_mode();
     const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(SpaceEvaluation result, collection.Evaluate(eval));
     const double seconds =
@@ -112,12 +74,7 @@ grpc::ServerUnaryReactor* EvaluationService::GetEvaluation(
             continue;
           }
           RETURN_IF_ERROR(stored.status());
-          v1::SpaceEvaluation* out = response->add_spaces();
-          out->set_space(stored->space);
-          out->set_unix_ms(stored->unix_ms);
-          ToProto(stored->macro, out->mutable_label_based());
-          out->set_reference_mode(stored->reference_mode);
-          out->set_report_json(stored->report_json);
+          StoredEvaluationToProto(*stored, response->add_spaces());
         }
         return absl::OkStatus();
       });
@@ -136,10 +93,7 @@ grpc::ServerUnaryReactor* EvaluationService::WordSimilarity(
         ASSIGN_OR_RETURN(WordPairCosine result,
                          ctx_->collection->WordSimilarity(
                              request->space(), request->a(), request->b()));
-        response->set_space(result.space);
-        response->set_cosine(result.cosine);
-        response->set_sounds_a(result.sounds_a);
-        response->set_sounds_b(result.sounds_b);
+        ToProto(result, response);
         return absl::OkStatus();
       });
 }
@@ -168,15 +122,7 @@ grpc::ServerUnaryReactor* EvaluationService::NearestWords(
         ASSIGN_OR_RETURN(
             std::vector<WordNeighbour> neighbours,
             collection.NearestWords(request->space(), request->word(), k));
-        response->set_space(word.space);
-        response->set_word(word.word);
-        response->set_sounds(word.sounds_total);
-        for (const WordNeighbour& n : neighbours) {
-          v1::WordNeighbour* out = response->add_neighbours();
-          out->set_word(n.word);
-          out->set_cosine(n.cosine);
-          out->set_sounds(n.sounds);
-        }
+        ToProto(word, neighbours, response);
         return absl::OkStatus();
       });
 }
@@ -214,11 +160,7 @@ grpc::ServerUnaryReactor* EvaluationService::GetWordVectors(
             continue;
           }
           RETURN_IF_ERROR(info.status());
-          v1::WordVector* out = response->add_vectors();
-          out->set_word(word);
-          out->mutable_vector()->Add(info->vector.begin(), info->vector.end());
-          out->set_sounds_used(info->sounds_used);
-          out->set_sounds_total(info->sounds_total);
+          ToProto(word, *info, response->add_vectors());
         }
         return absl::OkStatus();
       });

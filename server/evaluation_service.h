@@ -3,7 +3,7 @@
 #ifndef SOUNDSEARCH_SERVER_EVALUATION_SERVICE_H_
 #define SOUNDSEARCH_SERVER_EVALUATION_SERVICE_H_
 
-#include "service_context.h"
+#include "server/service_context.h"
 #include "soundsearch/v1/evaluation.grpc.pb.h"
 
 namespace soundsearch {

@@ -1,43 +1,24 @@
-#include "query_service.h"
+#include "server/query_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "proto_convert.h"
+#include "rpc/from_proto.h"
+#include "rpc/to_proto.h"
 #include "soundsearch/build_info.h"
+#include "soundsearch/error_reason.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 
 using Access = RpcRunner::Access;
 
-absl::StatusOr<SoundRecord> ResolveSound(const SoundCollection& collection,
-                                         const v1::SoundRef& ref) {
-  switch (ref.ref_case()) {
-    case v1::SoundRef::kId:
-      return collection.Get(ref.id());
-    case v1::SoundRef::kExternalId:
-      if (ref.external_id().empty()) {
-        return absl::InvalidArgumentError("external_id is empty");
-      }
-      return collection.GetByExternalId(ref.external_id());
-    default:
-      return absl::InvalidArgumentError(
-          "sound: set either id or external_id");
-  }
-}
-
 absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
                                     v1::QueryByExampleResponse* response) const {
   SoundCollection& collection = *ctx_->collection;
-  QueryOptions options;
-  options.k = request.k() == 0 ? 15 : static_cast<int>(request.k());
   if (request.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "k must be in [1, ", ctx_->limits.max_k, "], got ", request.k()));
   }
-  options.space = request.space();
-  options.include_query = request.include_query();
-  options.filter = FromProto(request.filter());
-  if (request.has_min_score()) options.min_score = request.min_score();
+  const QueryOptions options = FromProto(request);
 
   absl::StatusOr<QueryResult> result;
   switch (request.example_case()) {
@@ -62,15 +43,11 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
   }
   RETURN_IF_ERROR(result.status());
   ctx_->metrics->ObserveSearch(result->space, result->search_seconds);
-  response->set_space(result->space);
-  response->set_collection_size(result->collection_size);
+  ToProto(*result, response);
   for (const QueryHit& hit : result->hits) {
     auto record = collection.Get(hit.id);
     if (!record.ok()) continue;  // deleted since the search
-    v1::ScoredSound* out = response->add_results();
-    out->set_id(hit.id);
-    out->set_score(hit.score);
-    ToProto(*record, out->mutable_sound());
+    ToProto(hit, *record, response->add_results());
   }
   return absl::OkStatus();
 }
@@ -109,9 +86,10 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
           absl::Status status =
               RunQuery(request->queries(i), response->add_responses());
           if (!status.ok()) {
-            return absl::Status(status.code(),
-                                absl::StrCat("queries[", i, "]: ",
-                                             status.message()));
+            return WithErrorReason(
+                absl::Status(status.code(), absl::StrCat("queries[", i, "]: ",
+                                                         status.message())),
+                ErrorReasonOf(status));
           }
         }
         return absl::OkStatus();
@@ -134,16 +112,12 @@ grpc::ServerUnaryReactor* QueryService::GetSound(
 grpc::ServerUnaryReactor* QueryService::ListSpaces(
     grpc::CallbackServerContext* context, const v1::ListSpacesRequest*,
     v1::ListSpacesResponse* response) {
-  return ctx_->runner->Run(context, "ListSpaces", Access::kRead,
-                           [this, response](absl::Time) {
-                             for (const SpaceStatus& s :
-                                  ctx_->collection->Spaces()) {
-                               ToProto(s, response->add_spaces());
-                             }
-                             response->set_default_space(
-                                 ctx_->collection->default_space());
-                             return absl::OkStatus();
-                           });
+  return ctx_->runner->Run(
+      context, "ListSpaces", Access::kRead, [this, response](absl::Time) {
+        ToProto(ctx_->collection->Spaces(), ctx_->collection->default_space(),
+                response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* QueryService::Stats(
@@ -151,12 +125,7 @@ grpc::ServerUnaryReactor* QueryService::Stats(
     v1::StatsResponse* response) {
   return ctx_->runner->Run(
       context, "Stats", Access::kRead, [this, response](absl::Time) {
-        const SoundCollection& c = *ctx_->collection;
-        response->set_sounds(c.size());
-        response->set_total_duration_seconds(c.total_duration_seconds());
-        for (const SpaceStatus& s : c.Spaces()) {
-          ToProto(s, response->add_spaces());
-        }
+        ToProto(*ctx_->collection, response);
         response->set_ingest_queue_depth(ctx_->pipeline->queue_depth());
         response->set_uptime_seconds(
             std::chrono::duration<double>(std::chrono::steady_clock::now() -

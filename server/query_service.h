@@ -3,7 +3,7 @@
 #ifndef SOUNDSEARCH_SERVER_QUERY_SERVICE_H_
 #define SOUNDSEARCH_SERVER_QUERY_SERVICE_H_
 
-#include "service_context.h"
+#include "server/service_context.h"
 #include "soundsearch/v1/query.grpc.pb.h"
 
 namespace soundsearch {
@@ -37,10 +37,6 @@ class QueryService final : public v1::Query::CallbackService {
 
   const ServiceContext* const ctx_;
 };
-
-// Resolves a SoundRef to a stored sound. InvalidArgument when unset.
-absl::StatusOr<SoundRecord> ResolveSound(const SoundCollection& collection,
-                                         const v1::SoundRef& ref);
 
 }  // namespace soundsearch
 

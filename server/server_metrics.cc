@@ -1,4 +1,4 @@
-#include "server_metrics.h"
+#include "server/server_metrics.h"
 
 #include <exception>
 #include <utility>
@@ -94,29 +94,32 @@ int ServerMetrics::http_port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
-void ServerMetrics::ObserveRpc(std::string_view method, std::string_view code,
-                               double seconds) {
+void ServerMetrics::OnRpc(std::string_view method, std::string_view code,
+                          double seconds) {
   const prometheus::Labels labels{{"method", std::string(method)},
                                   {"code", std::string(code)}};
   rpc_duration_.Add(labels, LatencyBuckets()).Observe(seconds);
   rpc_requests_.Add(labels).Increment();
 }
 
-void ServerMetrics::CountIngest(std::string_view result) {
+void ServerMetrics::OnResult(absl::string_view result) {
   ingest_sounds_.Add({{"result", std::string(result)}}).Increment();
 }
 
-void ServerMetrics::SetIngestQueueDepth(double depth) {
-  ingest_queue_depth_.Set(depth);
+void ServerMetrics::OnQueueDepth(size_t depth) {
+  ingest_queue_depth_.Set(static_cast<double>(depth));
 }
 
-void ServerMetrics::ObserveDecode(double seconds) {
+void ServerMetrics::OnDecoded(double seconds) {
   decode_duration_.Observe(seconds);
 }
 
-void ServerMetrics::ObserveEmbed(std::string_view space, double seconds) {
-  embed_duration_.Add({{"space", std::string(space)}}, LatencyBuckets())
-      .Observe(seconds);
+void ServerMetrics::OnEmbedded(const std::string& space, double seconds) {
+  embed_duration_.Add({{"space", space}}, LatencyBuckets()).Observe(seconds);
+}
+
+void ServerMetrics::OnIndexSize(const std::string& space, uint64_t vectors) {
+  SetIndexVectors(space, static_cast<double>(vectors));
 }
 
 void ServerMetrics::ObserveSearch(std::string_view space, double seconds) {

@@ -1,5 +1,8 @@
 // ServerMetrics: every Prometheus metric soundsearchd exports, and the HTTP
-// endpoint (prometheus-cpp's Exposer) that serves them at /metrics.
+// endpoint (prometheus-cpp's Exposer) that serves them at /metrics. The
+// layers below report to it through their observer interfaces: the RPC
+// runner as an RpcObserver, the ingest pipeline and the Ingest service as an
+// IngestObserver.
 #ifndef SOUNDSEARCH_SERVER_SERVER_METRICS_H_
 #define SOUNDSEARCH_SERVER_SERVER_METRICS_H_
 
@@ -8,11 +11,13 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "indexer/ingest_observer.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "rpc/rpc_observer.h"
 
 namespace prometheus {
 class Exposer;
@@ -22,10 +27,10 @@ namespace soundsearch {
 
 // Names follow Prometheus conventions: base units (seconds), `_total`
 // counters. Thread-safe: every method may be called from any thread.
-class ServerMetrics {
+class ServerMetrics final : public RpcObserver, public IngestObserver {
  public:
   ServerMetrics();
-  ~ServerMetrics();
+  ~ServerMetrics() override;
 
   // Serves /metrics on `listen_address` ("host:port"; port 0 picks a free
   // one). Unavailable when the address cannot be bound.
@@ -33,15 +38,20 @@ class ServerMetrics {
   // The port actually bound by StartHttp, 0 before.
   int http_port() const;
 
-  // One finished RPC: `method` is the short name ("QueryByExample"), `code`
-  // the gRPC status code name ("OK", "NOT_FOUND", ...).
-  void ObserveRpc(std::string_view method, std::string_view code,
-                  double seconds);
-  // result: "stored" | "duplicate" | "failed".
-  void CountIngest(std::string_view result);
-  void SetIngestQueueDepth(double depth);
-  void ObserveDecode(double seconds);
-  void ObserveEmbed(std::string_view space, double seconds);
+  // RpcObserver: soundsearch_rpc_duration_seconds and
+  // soundsearch_rpc_requests_total{method,code}.
+  void OnRpc(std::string_view method, std::string_view code,
+             double seconds) override;
+  // IngestObserver: soundsearch_decode_duration_seconds,
+  // soundsearch_embed_duration_seconds{space},
+  // soundsearch_ingest_sounds_total{result}, soundsearch_ingest_queue_depth
+  // and soundsearch_index_vectors{space}.
+  void OnDecoded(double seconds) override;
+  void OnEmbedded(const std::string& space, double seconds) override;
+  void OnResult(absl::string_view result) override;
+  void OnQueueDepth(size_t depth) override;
+  void OnIndexSize(const std::string& space, uint64_t vectors) override;
+
   void ObserveSearch(std::string_view space, double seconds);
   void SetIndexVectors(std::string_view space, double vectors);
   // The latest retrieval evaluation of a space: soundsearch_eval_map{space,k}

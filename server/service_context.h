@@ -1,31 +1,28 @@
-// ServiceContext: what the gRPC services share. Filled in by SoundsearchServer
-// before it flips `ready`; read by handlers only after RpcRunner::Admit saw
-// `ready` (acquire), so the pointers need no further locking.
+// ServiceContext: what the query-side gRPC services (Query, Evaluation)
+// share. Filled in by SoundsearchServer before it flips the RpcRunner's
+// `ready` flag; read by handlers only after RpcRunner::Admit saw `ready`
+// (acquire), so the pointers need no further locking. (The Ingest service
+// has its own, indexer/ingest_context.h.)
 #ifndef SOUNDSEARCH_SERVER_SERVICE_CONTEXT_H_
 #define SOUNDSEARCH_SERVER_SERVICE_CONTEXT_H_
 
-#include <atomic>
-#include <cstdint>
+#include <chrono>
 
-#include "ingest_pipeline.h"
-#include "manifest_jobs.h"
-#include "rpc_runner.h"
-#include "server_metrics.h"
+#include "indexer/ingest_pipeline.h"
+#include "rpc/rpc_runner.h"
+#include "server/server_metrics.h"
 #include "soundsearch/sound_collection.h"
 
 namespace soundsearch {
 
 struct ServiceLimits {
-  int max_k = 10000;                          // QueryByExample k upper bound
-  int max_batch_queries = 256;                // per BatchQueryByExample
-  int64_t max_upload_bytes = int64_t{100} << 20;
+  int max_k = 10000;            // QueryByExample k upper bound
+  int max_batch_queries = 256;  // per BatchQueryByExample
 };
 
 struct ServiceContext {
-  std::atomic<bool> ready{false};
   SoundCollection* collection = nullptr;
-  IngestPipeline* pipeline = nullptr;
-  ManifestJobs* jobs = nullptr;
+  const IngestPipeline* pipeline = nullptr;  // Stats reads its queue depth
   ServerMetrics* metrics = nullptr;
   const RpcRunner* runner = nullptr;  // query and admin work
   ServiceLimits limits;
@@ -36,13 +33,6 @@ struct ServiceContext {
     metrics->SetEvaluation(e.space, e.cutoffs[0], e.macro.map[0], e.cutoffs[1],
                            e.macro.map[1], e.macro.mr1,
                            static_cast<double>(e.unix_ms) / 1000.0);
-  }
-
-  // Refreshes soundsearch_index_vectors for every space.
-  void UpdateIndexGauges() const {
-    for (const SpaceStatus& s : collection->Spaces()) {
-      metrics->SetIndexVectors(s.config.name, static_cast<double>(s.vectors));
-    }
   }
 };
 

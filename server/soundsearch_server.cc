@@ -1,18 +1,26 @@
-#include "soundsearch_server.h"
+#include "server/soundsearch_server.h"
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <string>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "evaluation_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "ingest_service.h"
-#include "query_service.h"
+#include "indexer/ingest_context.h"
+#include "indexer/ingest_service.h"
+#include "rpc/bearer_auth.h"
+#include "rpc/rpc_runner.h"
+#include "rpc/to_proto.h"
+#include "server/evaluation_service.h"
+#include "server/query_service.h"
+#include "server/service_context.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/space_config.h"
 #include "soundsearch/status_macros.h"
@@ -34,11 +42,9 @@ class MetaService final : public v1::Meta::CallbackService {
   grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
                                           const v1::GetServerInfoRequest*,
                                           v1::ServerInfo* reply) override {
-    reply->set_version(Version());
-    for (const auto& [name, version] : DependencyVersions()) {
-      (*reply->mutable_dependencies())[name] = version;
-    }
-    (*reply->mutable_dependencies())["grpc"] = grpc::Version();
+    std::map<std::string, std::string> dependencies = DependencyVersions();
+    dependencies["grpc"] = grpc::Version();
+    ToProto(Version(), dependencies, reply);
     auto* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
@@ -68,25 +74,6 @@ absl::Status Validate(const ServerOptions& o) {
   return absl::OkStatus();
 }
 
-// Forwards pipeline events to Prometheus.
-class MetricsObserver final : public IngestObserver {
- public:
-  explicit MetricsObserver(ServerMetrics* metrics) : metrics_(metrics) {}
-  void OnDecoded(double seconds) override { metrics_->ObserveDecode(seconds); }
-  void OnEmbedded(const std::string& space, double seconds) override {
-    metrics_->ObserveEmbed(space, seconds);
-  }
-  void OnResult(absl::string_view result) override {
-    metrics_->CountIngest(std::string(result));
-  }
-  void OnQueueDepth(size_t depth) override {
-    metrics_->SetIngestQueueDepth(static_cast<double>(depth));
-  }
-
- private:
-  ServerMetrics* const metrics_;
-};
-
 }  // namespace
 
 class SoundsearchServer::Impl {
@@ -99,11 +86,14 @@ class SoundsearchServer::Impl {
 
  private:
   ServerOptions options_;
-  ServiceContext ctx_;
+  // Set once the collection is open and both contexts are filled (release);
+  // RpcRunner::Admit refuses calls until then (acquire).
+  std::atomic<bool> ready_{false};
+  ServiceContext query_ctx_;  // Query and Evaluation services
+  IngestContext ingest_ctx_;  // Ingest service
   std::unique_ptr<BearerAuth> auth_;
   std::unique_ptr<WorkerPool> query_pool_;
   std::unique_ptr<RpcRunner> runner_;
-  std::unique_ptr<MetricsObserver> observer_;
   std::unique_ptr<SoundCollection> collection_;
   std::unique_ptr<IngestPipeline> pipeline_;
   std::unique_ptr<ManifestJobs> jobs_;
@@ -148,16 +138,18 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   pool_options.max_queue = options_.query_queue;
   query_pool_ = std::make_unique<WorkerPool>(pool_options);
   runner_ = std::make_unique<RpcRunner>(&metrics_, query_pool_.get(),
-                                        auth_.get(), &ctx_.ready);
-  ctx_.metrics = &metrics_;
-  ctx_.runner = runner_.get();
-  ctx_.limits.max_k = options_.max_k;
-  ctx_.limits.max_upload_bytes = options_.max_upload_bytes;
-  ctx_.started = std::chrono::steady_clock::now();
-  query_service_ = std::make_unique<QueryService>(&ctx_);
-  ingest_service_ = std::make_unique<IngestService>(&ctx_);
+                                        auth_.get(), &ready_);
+  query_ctx_.metrics = &metrics_;
+  query_ctx_.runner = runner_.get();
+  query_ctx_.limits.max_k = options_.max_k;
+  query_ctx_.started = std::chrono::steady_clock::now();
+  ingest_ctx_.runner = runner_.get();
+  ingest_ctx_.observer = &metrics_;
+  ingest_ctx_.max_upload_bytes = options_.max_upload_bytes;
+  query_service_ = std::make_unique<QueryService>(&query_ctx_);
+  ingest_service_ = std::make_unique<IngestService>(&ingest_ctx_);
   meta_service_ = std::make_unique<MetaService>();
-  evaluation_service_ = std::make_unique<EvaluationService>(&ctx_);
+  evaluation_service_ = std::make_unique<EvaluationService>(&query_ctx_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -201,22 +193,23 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   pipeline_options.workers = options_.ingest_workers;
   pipeline_options.max_queue = options_.ingest_queue;
   pipeline_options.max_batch = options_.ingest_batch;
-  observer_ = std::make_unique<MetricsObserver>(&metrics_);
-  ASSIGN_OR_RETURN(pipeline_, IngestPipeline::Create(collection_.get(),
-                                                     pipeline_options,
-                                                     observer_.get()));
+  ASSIGN_OR_RETURN(
+      pipeline_,
+      IngestPipeline::Create(collection_.get(), pipeline_options, &metrics_));
   ManifestJobsOptions jobs_options;
   jobs_options.max_file_bytes = options_.max_upload_bytes;
   jobs_ = std::make_unique<ManifestJobs>(pipeline_.get(), jobs_options);
-  ctx_.collection = collection_.get();
-  ctx_.pipeline = pipeline_.get();
-  ctx_.jobs = jobs_.get();
-  ctx_.UpdateIndexGauges();
+  query_ctx_.collection = collection_.get();
+  query_ctx_.pipeline = pipeline_.get();
+  ingest_ctx_.collection = collection_.get();
+  ingest_ctx_.pipeline = pipeline_.get();
+  ingest_ctx_.jobs = jobs_.get();
+  ingest_ctx_.ReportIndexSizes();
   for (const SpaceStatus& s : collection_->Spaces()) {
     auto evaluation = collection_->LastEvaluation(s.config.name);
-    if (evaluation.ok()) ctx_.ExportEvaluation(*evaluation);
+    if (evaluation.ok()) query_ctx_.ExportEvaluation(*evaluation);
   }
-  ctx_.ready.store(true, std::memory_order_release);
+  ready_.store(true, std::memory_order_release);
   health->SetServingStatus(true);
   return absl::OkStatus();
 }
@@ -235,7 +228,7 @@ void SoundsearchServer::Impl::Shutdown() {
   if (pipeline_ != nullptr) pipeline_->Shutdown();  // drain queued uploads
   if (query_pool_ != nullptr) query_pool_->Shutdown();
   if (server_ != nullptr) server_->Wait();
-  ctx_.ready.store(false, std::memory_order_release);
+  ready_.store(false, std::memory_order_release);
   pipeline_.reset();
   if (collection_ != nullptr) {
     collection_->SaveSnapshots().IgnoreError();

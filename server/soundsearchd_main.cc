@@ -10,9 +10,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "server/soundsearch_server.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/torch_kinds.h"
-#include "soundsearch_server.h"
 
 ABSL_FLAG(std::string, data_dir, "soundsearch-data",
           "Data directory (RocksDB store and index snapshots); created if "

@@ -20,8 +20,8 @@
 #include "soundsearch/torch_kinds.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
-#include "soundsearch_server.h"
 #include "support/test_audio.h"
+#include "support/test_server.h"
 
 namespace soundsearch {
 namespace {
@@ -280,24 +280,13 @@ TEST(EfficientAtServerTest, ServesAutoTagsAndTheEfficientAtSpace) {
        "spec_path": ")" + kModelDir + R"(/efficientat.json"},
        "pca_dims": 100, "auto_tags": {"top_k": 5, "min_probability": 0.1}}]})")
                   .ok());
-  ServerOptions options;
-  options.data_dir = dir->path() + "/data";
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "";
+  ServerOptions options = test::LoopbackServerOptions(dir->path() + "/data");
   options.config_path = config;
-  auto server = SoundsearchServer::Start(options);
+  auto server = test::TestServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
-  auto channel = grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()),
-      grpc::InsecureChannelCredentials());
-  auto ingest = v1::Ingest::NewStub(channel);
-  auto query = v1::Query::NewStub(channel);
-  auto ctx = [] {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(120));
-    return c;
-  };
+  v1::Ingest::Stub* ingest = &(*server)->ingest();
+  v1::Query::Stub* query = &(*server)->query();
+  auto ctx = [] { return test::CallContext("", std::chrono::seconds(120)); };
   for (const char* name : {"music", "speech", "typing"}) {
     auto bytes =
         test::ReadFileBytes(kWeightsDir + "/samples/" + name + ".wav");

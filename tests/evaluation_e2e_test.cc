@@ -1,8 +1,9 @@
 // End-to-end: the v1.Evaluation service of a real soundsearch server on a
 // loopback port (retrieval evaluation, persisted results and their
 // Prometheus gauges, word vectors that follow deletes, refits and restarts)
-// and the `soundsearch` CLI's evaluation and word commands against it. The
-// test makes its own audio, pairs file and word2vec file.
+// and the `soundsearch` CLI's evaluation and word commands against it (and
+// its `index` on a file over the upload limit). The test makes its own audio,
+// pairs file and word2vec file.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,9 +26,9 @@
 #include "soundsearch/v1/evaluation.grpc.pb.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
-#include "soundsearch_server.h"
 #include "support/test_audio.h"
 #include "support/test_http.h"
+#include "support/test_server.h"
 
 namespace soundsearch {
 namespace {
@@ -73,21 +74,18 @@ class EvaluationE2ETest : public ::testing::Test {
   }
 
   void StartServer() {
-    ServerOptions options;
-    options.data_dir = dir_->File("data");
-    options.listen = "127.0.0.1:0";
+    ServerOptions options = test::LoopbackServerOptions(dir_->File("data"));
     options.metrics_listen = "127.0.0.1:0";
     options.auth_token_file = token_file_;
     options.query_threads = 2;
     options.ingest_workers = 1;
-    auto server = SoundsearchServer::Start(options);
+    if (max_upload_bytes_ > 0) options.max_upload_bytes = max_upload_bytes_;
+    auto server = test::TestServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    query_ = v1::Query::NewStub(channel_);
-    ingest_ = v1::Ingest::NewStub(channel_);
-    eval_ = v1::Evaluation::NewStub(channel_);
+    query_ = &server_->query();
+    ingest_ = &server_->ingest();
+    eval_ = &server_->evaluation();
   }
 
   void RestartServer() {
@@ -96,12 +94,7 @@ class EvaluationE2ETest : public ::testing::Test {
   }
 
   std::unique_ptr<grpc::ClientContext> Ctx(bool auth = true) const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::seconds(120));
-    if (auth)
-      ctx->AddMetadata("authorization", absl::StrCat("Bearer ", kToken));
-    return ctx;
+    return test::CallContext(auth ? kToken : "", std::chrono::seconds(120));
   }
 
   std::string Wav(double frequency, double seconds, uint32_t seed = 1) {
@@ -188,11 +181,11 @@ class EvaluationE2ETest : public ::testing::Test {
 
   std::unique_ptr<test::TempDir> dir_;
   std::string token_file_;
-  std::unique_ptr<SoundsearchServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Query::Stub> query_;
-  std::unique_ptr<v1::Ingest::Stub> ingest_;
-  std::unique_ptr<v1::Evaluation::Stub> eval_;
+  int64_t max_upload_bytes_ = 0;  // > 0: the next StartServer's limit
+  std::unique_ptr<test::TestServer> server_;
+  v1::Query::Stub* query_ = nullptr;
+  v1::Ingest::Stub* ingest_ = nullptr;
+  v1::Evaluation::Stub* eval_ = nullptr;
   std::vector<uint64_t> tone_ids_;
   std::vector<uint64_t> noise_ids_;
   int counter_ = 0;
@@ -486,6 +479,37 @@ TEST_F(EvaluationE2ETest, WordEvalAndFusionFromTheCli) {
   json = nlohmann::json::parse(cli.out);
   EXPECT_EQ(json["covered"].get<int>(), 6);
   EXPECT_GT(json["v_measure"].get<double>(), 0.5) << cli.out;
+}
+
+// `soundsearch index` retries a file while the server's queue is full, but a
+// file over --max-upload-bytes fails at once: the server marks it with the
+// error detail UPLOAD_TOO_LARGE and the CLI sends it exactly once.
+TEST_F(EvaluationE2ETest, CliIndexFailsAnOversizeFileWithoutRetrying) {
+  max_upload_bytes_ = 64 << 10;
+  RestartServer();
+  const std::string folder = dir_->File("index-me");
+  ASSERT_EQ(system(("mkdir -p " + folder).c_str()), 0);
+  // 0.5 s of PCM16 at 22050 Hz is about 22 KiB; 3 s is about 130 KiB.
+  ASSERT_TRUE(test::WritePcm16Wav(folder + "/small.wav",
+                                  test::Sine(440, 0.5, kRate), kRate, 1)
+                  .ok());
+  ASSERT_TRUE(test::WritePcm16Wav(folder + "/large.wav",
+                                  test::Sine(660, 3.0, kRate), kRate, 1)
+                  .ok());
+  CliResult cli = Cli(absl::StrCat("index ", folder, " --json"));
+  EXPECT_EQ(cli.exit_code, 1) << cli.out;
+  nlohmann::json json = nlohmann::json::parse(cli.out);
+  EXPECT_EQ(json["stored"].get<int>(), 1) << cli.out;
+  EXPECT_EQ(json["failed"].get<int>(), 1) << cli.out;
+  ASSERT_EQ(json["failures"].size(), 1u) << cli.out;
+  EXPECT_EQ(json["failures"][0]["fname"], "large.wav");
+  EXPECT_EQ(json["failures"][0]["code"], "RESOURCE_EXHAUSTED");
+  const std::string metrics =
+      test::HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_EQ(MetricValue(metrics, "soundsearch_rpc_requests_total",
+                        {"method=\"AddSound\"", "code=\"RESOURCE_EXHAUSTED\""}),
+            1)
+      << metrics;
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // (SoundCollection::PrepareBatch), exactly one outcome per accepted upload,
 // deadlines per upload, shutdown draining. Real collection (RocksDB, FFmpeg
 // decoding of WAV bytes made here, the built-in dsp space).
-#include "ingest_pipeline.h"
+#include "indexer/ingest_pipeline.h"
 
 #include <algorithm>
 #include <memory>

@@ -19,9 +19,9 @@
 #include "nlohmann/json.hpp"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
-#include "soundsearch_server.h"
 #include "support/test_audio.h"
 #include "support/test_http.h"
+#include "support/test_server.h"
 
 #ifndef SOUNDSEARCH_SOURCE_DIR
 #error "SOUNDSEARCH_SOURCE_DIR must point at the repository"
@@ -45,21 +45,16 @@ std::string UrlEncode(const std::string& s) {
 TEST(PrometheusScrapeTest, PrometheusScrapesLatencyQuantiles) {
   auto dir = test::TempDir::Create();
   ASSERT_TRUE(dir.ok());
-  ServerOptions options;
-  options.data_dir = dir->File("data");
-  options.listen = "127.0.0.1:0";
+  ServerOptions options = test::LoopbackServerOptions(dir->File("data"));
   options.metrics_listen = "127.0.0.1:0";
-  auto server = SoundsearchServer::Start(options);
+  auto server = test::TestServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   const int metrics_port = (*server)->metrics_port();
   ASSERT_GT(metrics_port, 0);
 
   // Some traffic: ingests and queries.
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                          grpc::InsecureChannelCredentials());
-  auto ingest = v1::Ingest::NewStub(channel);
-  auto query = v1::Query::NewStub(channel);
+  v1::Ingest::Stub* ingest = &(*server)->ingest();
+  v1::Query::Stub* query = &(*server)->query();
   const std::string wav = dir->File("a.wav");
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(test::WritePcm16Wav(wav, test::Sine(300 + 100 * i, 1, 22050),

@@ -10,14 +10,16 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/generic/generic_stub.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
+#include "rpc/grpc_status.h"
+#include "soundsearch/error_reason.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
-#include "soundsearch_server.h"
 #include "support/test_audio.h"
+#include "support/test_server.h"
 
 namespace soundsearch {
 namespace {
@@ -42,9 +44,7 @@ class ServerE2ETest : public ::testing::Test {
   }
 
   ServerOptions Options() const {
-    ServerOptions options;
-    options.data_dir = dir_->File("data");
-    options.listen = "127.0.0.1:0";
+    ServerOptions options = test::LoopbackServerOptions(dir_->File("data"));
     options.metrics_listen = "127.0.0.1:0";
     options.auth_token_file = token_file_;
     options.max_upload_bytes = 4 << 20;
@@ -54,13 +54,12 @@ class ServerE2ETest : public ::testing::Test {
   }
 
   void StartServer() {
-    auto server = SoundsearchServer::Start(Options());
+    auto server = test::TestServer::Start(Options());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    query_ = v1::Query::NewStub(channel_);
-    ingest_ = v1::Ingest::NewStub(channel_);
+    channel_ = server_->channel();
+    query_ = &server_->query();
+    ingest_ = &server_->ingest();
   }
 
   void RestartServer() {
@@ -70,11 +69,8 @@ class ServerE2ETest : public ::testing::Test {
 
   std::unique_ptr<grpc::ClientContext> Ctx(bool auth = true,
                                            int timeout_ms = 60000) const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(timeout_ms));
-    if (auth) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", kToken));
-    return ctx;
+    return test::CallContext(auth ? kToken : "",
+                             std::chrono::milliseconds(timeout_ms));
   }
 
   // A WAV file's bytes: a tone (frequency > 0) or white noise.
@@ -117,48 +113,19 @@ class ServerE2ETest : public ::testing::Test {
 
   std::unique_ptr<test::TempDir> dir_;
   std::string token_file_;
-  std::unique_ptr<SoundsearchServer> server_;
+  std::unique_ptr<test::TestServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Query::Stub> query_;
-  std::unique_ptr<v1::Ingest::Stub> ingest_;
+  v1::Query::Stub* query_ = nullptr;
+  v1::Ingest::Stub* ingest_ = nullptr;
   std::vector<uint64_t> ids_;
   int counter_ = 0;
 };
 
-// Calls grpc.health.v1.Health/Check for the whole server through the
-// generic stub and returns the raw response bytes.
-std::string HealthCheck(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::GenericStub generic(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::CompletionQueue cq;
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}
-  auto call = generic.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check",
-                                       request, &cq);
-  call->StartCall();
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  EXPECT_TRUE(cq.Next(&tag, &ok));
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  EXPECT_TRUE(response.Dump(&slices).ok());
-  std::string bytes;
-  for (const auto& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  cq.Shutdown();
-  while (cq.Next(&tag, &ok)) {
-  }
-  return bytes;
-}
-
 TEST_F(ServerE2ETest, HealthIsServingAndStatsAnswer) {
   // HealthCheckResponse{status: SERVING (1)} is the two bytes 08 01.
-  EXPECT_EQ(HealthCheck(channel_), std::string("\x08\x01", 2));
+  auto health = test::HealthCheck(channel_);
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, std::string("\x08\x01", 2));
   v1::StatsResponse stats;
   ASSERT_TRUE(query_->Stats(Ctx(false).get(), {}, &stats).ok());
   EXPECT_EQ(stats.sounds(), 0u);
@@ -458,6 +425,65 @@ TEST_F(ServerE2ETest, BadRequestsGetTheRightCodeAndTheServerKeepsServing) {
   v1::StatsResponse stats;
   ASSERT_TRUE(query_->Stats(Ctx(false).get(), {}, &stats).ok());
   EXPECT_EQ(stats.sounds(), 10u);
+}
+
+// An upload over --max-upload-bytes (4 MiB here) is RESOURCE_EXHAUSTED with
+// the error detail UPLOAD_TOO_LARGE (docs/api.md), unlike a full queue
+// (retry later): the unary call, the stream and a query example alike.
+TEST_F(ServerE2ETest, OversizeUploadsCarryTheUploadTooLargeDetail) {
+  const std::string oversize((4 << 20) + 10, '\0');
+  v1::AddSoundResponse r;
+  grpc::Status unary = Add(oversize, "big", {}, {}, &r);
+  EXPECT_EQ(unary.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << unary.error_message();
+  EXPECT_EQ(GrpcErrorReason(unary), kReasonUploadTooLarge);
+  // On the wire: a google.rpc.Status with the same code and message and one
+  // google.rpc.ErrorInfo in the trailing metadata grpc-status-details-bin.
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(unary.error_details()));
+  EXPECT_EQ(details.code(), static_cast<int>(unary.error_code()));
+  EXPECT_EQ(details.message(), unary.error_message());
+  ASSERT_EQ(details.details_size(), 1);
+  EXPECT_EQ(details.details(0).type_url(),
+            "type.googleapis.com/google.rpc.ErrorInfo");
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "UPLOAD_TOO_LARGE");
+  EXPECT_EQ(info.domain(), "soundsearch.v1");
+
+  {
+    auto ctx = Ctx();
+    auto writer = ingest_->AddSoundStream(ctx.get(), &r);
+    v1::AddSoundStreamRequest header;
+    header.mutable_header()->mutable_fields()->set_external_id("big-stream");
+    ASSERT_TRUE(writer->Write(header));
+    for (size_t off = 0; off < oversize.size(); off += 1 << 20) {
+      v1::AddSoundStreamRequest chunk;
+      chunk.set_chunk(oversize.substr(off, 1 << 20));
+      if (!writer->Write(chunk)) break;  // the server has answered
+    }
+    writer->WritesDone();
+    grpc::Status stream = writer->Finish();
+    EXPECT_EQ(stream.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << stream.error_message();
+    EXPECT_EQ(GrpcErrorReason(stream), kReasonUploadTooLarge);
+  }
+
+  // A query example over the limit is refused by the decoder, with the same
+  // detail.
+  v1::QueryByExampleRequest q;
+  q.set_audio(oversize);
+  v1::QueryByExampleResponse qr;
+  grpc::Status query = query_->QueryByExample(Ctx(false).get(), q, &qr);
+  EXPECT_EQ(query.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << query.error_message();
+  EXPECT_EQ(GrpcErrorReason(query), kReasonUploadTooLarge);
+
+  // Other errors carry no detail.
+  grpc::Status bad = Add("not audio at all", "", {}, {}, &r);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(bad.error_details().empty());
+  EXPECT_EQ(GrpcErrorReason(bad), "");
 }
 
 TEST_F(ServerE2ETest, ManifestJobIngestsInTheBackground) {

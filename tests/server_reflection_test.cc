@@ -5,12 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "soundsearch_server.h"
 #include "support/test_audio.h"
+#include "support/test_server.h"
 
 namespace soundsearch {
 namespace {
@@ -26,17 +25,11 @@ bool Next(grpc::CompletionQueue& cq) {
 TEST(ServerReflectionTest, ListsTheSoundsearchServices) {
   auto dir = test::TempDir::Create();
   ASSERT_TRUE(dir.ok());
-  ServerOptions options;
-  options.data_dir = dir->File("data");
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "";
-  auto server = SoundsearchServer::Start(options);
+  auto server =
+      test::TestServer::Start(test::LoopbackServerOptions(dir->File("data")));
   ASSERT_TRUE(server.ok()) << server.status();
 
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                          grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
+  grpc::GenericStub stub((*server)->channel());
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   grpc::CompletionQueue cq;

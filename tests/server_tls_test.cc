@@ -9,8 +9,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "soundsearch/v1/query.grpc.pb.h"
-#include "soundsearch_server.h"
 #include "support/test_audio.h"
+#include "support/test_server.h"
 
 namespace soundsearch {
 namespace {
@@ -26,24 +26,20 @@ TEST(ServerTlsTest, TlsClientsAreServedPlaintextOnesAreNot) {
       " -out ", cert, " 2>/dev/null");
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 
-  ServerOptions options;
-  options.data_dir = dir->File("data");
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "";
+  ServerOptions options = test::LoopbackServerOptions(dir->File("data"));
   options.tls_cert_file = cert;
   options.tls_key_file = key;
-  auto server = SoundsearchServer::Start(options);
-  ASSERT_TRUE(server.ok()) << server.status();
-  const std::string target = absl::StrCat("localhost:", (*server)->port());
-
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = *test::ReadFileBytes(cert);
-  auto secure = v1::Query::NewStub(
-      grpc::CreateChannel(target, grpc::SslCredentials(ssl)));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  // Health is checked over TLS, to the name the certificate carries.
+  auto server =
+      test::TestServer::Start(options, grpc::SslCredentials(ssl), "localhost");
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string& target = (*server)->target();
+
   v1::StatsResponse stats;
-  grpc::Status status = secure->Stats(&ctx, {}, &stats);
+  grpc::Status status = (*server)->query().Stats(
+      test::CallContext("", std::chrono::seconds(20)).get(), {}, &stats);
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(stats.version(), "0.1.0");
 
@@ -58,35 +54,31 @@ TEST(ServerTlsTest, TlsClientsAreServedPlaintextOnesAreNot) {
 TEST(ServerTlsTest, BadTlsAndAuthOptionsAreRefusedAtStart) {
   auto dir = test::TempDir::Create();
   ASSERT_TRUE(dir.ok());
-  ServerOptions options;
-  options.data_dir = dir->File("data");
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "";
+  ServerOptions options = test::LoopbackServerOptions(dir->File("data"));
   options.tls_cert_file = dir->File("missing.pem");
-  auto only_cert = SoundsearchServer::Start(options);
+  auto only_cert = test::TestServer::Start(options);
   EXPECT_EQ(only_cert.status().code(), absl::StatusCode::kInvalidArgument);
   options.tls_key_file = dir->File("missing-key.pem");
-  EXPECT_EQ(SoundsearchServer::Start(options).status().code(),
+  EXPECT_EQ(test::TestServer::Start(options).status().code(),
             absl::StatusCode::kNotFound);
   options.tls_cert_file.clear();
   options.tls_key_file.clear();
   ASSERT_TRUE(test::WriteFileBytes(dir->File("empty-token"), "\n").ok());
   options.auth_token_file = dir->File("empty-token");
-  EXPECT_EQ(SoundsearchServer::Start(options).status().code(),
+  EXPECT_EQ(test::TestServer::Start(options).status().code(),
             absl::StatusCode::kInvalidArgument);
   options.auth_token_file.clear();
   options.max_k = 10;
-  EXPECT_EQ(SoundsearchServer::Start(options).status().code(),
+  EXPECT_EQ(test::TestServer::Start(options).status().code(),
             absl::StatusCode::kInvalidArgument);
   // A taken port is Unavailable.
   options.max_k = 10000;
-  options.listen = "127.0.0.1:0";
-  auto first = SoundsearchServer::Start(options);
+  auto first = test::TestServer::Start(options);
   ASSERT_TRUE(first.ok()) << first.status();
   ServerOptions clash = options;
   clash.data_dir = dir->File("data2");
   clash.listen = absl::StrCat("127.0.0.1:", (*first)->port());
-  EXPECT_EQ(SoundsearchServer::Start(clash).status().code(),
+  EXPECT_EQ(test::TestServer::Start(clash).status().code(),
             absl::StatusCode::kUnavailable);
 }
 

@@ -1,4 +1,4 @@
-#include "worker_pool.h"
+#include "soundsearch/worker_pool.h"
 
 #include <atomic>
 #include <vector>

@@ -15,6 +15,7 @@
 #include "audio/deadline.h"
 #include "audio/ffmpeg_handles.h"
 #include "audio/ffmpeg_status.h"
+#include "soundsearch/error_reason.h"
 #include "soundsearch/status_macros.h"
 
 extern "C" {
@@ -567,7 +568,7 @@ absl::StatusOr<DecodedAudio> AudioDecoder::DecodeBytes(
     return absl::InvalidArgumentError("empty input: the upload has 0 bytes");
   }
   if (static_cast<int64_t>(bytes.size()) > options_.max_input_bytes) {
-    return absl::ResourceExhaustedError(
+    return UploadTooLargeError(
         absl::StrCat("input too large: the upload has ", bytes.size(),
                      " bytes, the limit is ", options_.max_input_bytes));
   }

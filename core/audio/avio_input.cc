@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "soundsearch/error_reason.h"
 
 extern "C" {
 #include <libavformat/avio.h>
@@ -64,7 +65,7 @@ absl::StatusOr<std::unique_ptr<AvioInput>> AvioInput::FromFile(
         absl::StrCat("empty input: '", path, "' has 0 bytes"));
   }
   if (info.st_size > max_bytes) {
-    return absl::ResourceExhaustedError(
+    return UploadTooLargeError(
         absl::StrCat("input too large: '", path, "' has ", info.st_size,
                      " bytes, the limit is ", max_bytes));
   }

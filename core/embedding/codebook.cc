@@ -1,15 +1,10 @@
 #include "embedding/codebook.h"
 
-#include <faiss/Clustering.h>
-#include <faiss/IndexFlat.h>
-#include <faiss/utils/distances.h>
-
 #include <cmath>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
-#include "embedding/faiss_status.h"
+#include "soundsearch/kmeans.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -113,21 +108,18 @@ absl::StatusOr<Codebook> Codebook::Fit(
     }
   }
 
-  faiss::ClusteringParameters cp;
-  cp.niter = config.iterations;
-  cp.seed = config.seed;
-  cp.verbose = false;
-  // Our own caps decide the sample; keep faiss from sub-sampling again or
-  // warning about few points per centroid.
-  cp.min_points_per_centroid = 1;
-  cp.max_points_per_centroid = std::numeric_limits<int>::max() / 2;
-  faiss::Clustering clustering(dim, config.k, cp);
-  faiss::IndexFlatL2 assign_index(dim);
-  RETURN_IF_ERROR(CallFaiss("codebook fit: k-means", [&] {
-    clustering.train(n, sample.data(), assign_index);
-  }));
-  return FromCentroids(config.k, dim, config.seed,
-                       std::move(clustering.centroids));
+  // Our own caps decided the sample; k-means trains on all of it.
+  KMeansParams params;
+  params.k = config.k;
+  params.iterations = config.iterations;
+  params.seed = config.seed;
+  auto centroids = FitKMeans(sample, dim, params);
+  if (!centroids.ok()) {
+    return absl::Status(
+        centroids.status().code(),
+        absl::StrCat("codebook fit: ", centroids.status().message()));
+  }
+  return FromCentroids(config.k, dim, config.seed, *std::move(centroids));
 }
 
 absl::StatusOr<std::vector<float>> Codebook::Quantize(
@@ -143,13 +135,10 @@ absl::StatusOr<std::vector<float>> Codebook::Quantize(
       return absl::InvalidArgumentError("codebook quantize: non-finite frame");
     }
   }
+  ASSIGN_OR_RETURN(std::vector<int> nearest,
+                   NearestCentroids(frames.data, dim_, centroids_));
   std::vector<double> counts(k_, 0.0);
-  std::vector<float> scratch(k_);
-  for (int i = 0; i < n; ++i) {
-    const size_t nearest = faiss::fvec_L2sqr_ny_nearest(
-        scratch.data(), frames.row(i).data(), centroids_.data(), dim_, k_);
-    counts[nearest] += 1.0;
-  }
+  for (int codeword : nearest) counts[codeword] += 1.0;
   std::vector<float> histogram(k_);
   for (int j = 0; j < k_; ++j) {
     histogram[j] = static_cast<float>(counts[j] / n);

@@ -24,7 +24,7 @@ std::vector<int64_t> EvenlySpaced(int64_t n, int64_t count);
 // from many threads.
 class Codebook {
  public:
-  // Fits k-means (faiss::Clustering, L2, seed config.seed,
+  // Fits k-means (FitKMeans, soundsearch/kmeans.h: L2, seed config.seed,
   // config.iterations iterations) on frames drawn from `clips`: at most
   // config.fit_frames_per_clip per clip, then at most config.fit_max_frames
   // in total, both as evenly spaced sub-samples (no randomness besides the
@@ -40,10 +40,10 @@ class Codebook {
   // k x dim, row-major.
   const std::vector<float>& centroids() const { return centroids_; }
 
-  // Assigns each frame to its nearest centroid (squared L2, ties to the
-  // lower index; faiss::fvec_L2sqr_ny_nearest, single-threaded: no OpenMP
-  // team per query) and returns the k codeword counts divided by the number
-  // of frames (sums to 1).
+  // Assigns each frame to its nearest centroid (NearestCentroids: squared
+  // L2, ties to the lower index, single-threaded: no OpenMP team per query)
+  // and returns the k codeword counts divided by the number of frames (sums
+  // to 1).
   // InvalidArgument if frames is empty, holds a non-finite value or its dim
   // differs from dim().
   absl::StatusOr<std::vector<float>> Quantize(const FrameMatrix& frames) const;

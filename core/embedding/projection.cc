@@ -1,15 +1,11 @@
 #include "soundsearch/projection.h"
 
-#include <faiss/VectorTransform.h>
-#include <faiss/impl/io.h>
-#include <faiss/index_io.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
-#include "embedding/faiss_status.h"
+#include "faiss/pca_matrix.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -123,12 +119,8 @@ absl::StatusOr<Projection> Projection::Fit(absl::Span<const float> rows,
     std::vector<float> x(rows.begin(), rows.end());
     p.ScaleInPlace(x.data(), n);
     if (options.l2_normalize) L2NormalizeRows(x.data(), n, dim);
-    auto pca = std::make_shared<faiss::PCAMatrix>(dim, p.pca_dims_,
-                                                  /*eigen_power=*/0.0f,
-                                                  /*random_rotation=*/false);
-    RETURN_IF_ERROR(
-        CallFaiss("projection fit: PCA", [&] { pca->train(n, x.data()); }));
-    p.pca_ = std::move(pca);
+    ASSIGN_OR_RETURN(p.pca_, PcaMatrix::Train(x.data(), n, dim, p.pca_dims_,
+                                              "projection fit: PCA"));
   }
   return p;
 }
@@ -146,9 +138,11 @@ absl::StatusOr<std::vector<float>> Projection::Apply(
   if (options_.l2_normalize) L2NormalizeRows(x.data(), n, input_dim_);
   if (pca_ == nullptr) return x;
   std::vector<float> out(static_cast<size_t>(n) * output_dim_);
-  RETURN_IF_ERROR(CallFaiss("projection: PCA apply", [&] {
-    pca_->apply_noalloc(n, x.data(), out.data());
-  }));
+  absl::Status applied = pca_->Apply(x.data(), n, out.data());
+  if (!applied.ok()) {
+    return absl::Status(applied.code(),
+                        absl::StrCat("projection: ", applied.message()));
+  }
   if (options_.l2_normalize) L2NormalizeRows(out.data(), n, output_dim_);
   return out;
 }
@@ -168,16 +162,11 @@ std::string Projection::Serialize() const {
     w.PutFloats(factor_);
   }
   if (pca_ != nullptr) {
-    faiss::VectorIOWriter faiss_writer;
-    // Writing a trained PCAMatrix to memory does not throw in practice; a
+    // Writing a trained PCA matrix to memory does not fail in practice; a
     // failure would leave an empty blob, which Deserialize rejects.
-    absl::Status s = CallFaiss("projection: write PCA", [&] {
-      faiss::write_VectorTransform(pca_.get(), &faiss_writer);
-    });
-    if (!s.ok()) faiss_writer.data.clear();
-    w.PutBlob(absl::string_view(
-        reinterpret_cast<const char*>(faiss_writer.data.data()),
-        faiss_writer.data.size()));
+    absl::StatusOr<std::string> pca_bytes = pca_->Serialize();
+    w.PutBlob(pca_bytes.ok() ? absl::string_view(*pca_bytes)
+                             : absl::string_view());
   }
   return w.FinishWithCrc();
 }
@@ -236,21 +225,9 @@ absl::StatusOr<Projection> Projection::Deserialize(absl::string_view blob) {
   }
   if (pca_dims > 0) {
     ASSIGN_OR_RETURN(absl::string_view pca_bytes, r.ReadBlob("pca"));
-    faiss::VectorIOReader reader;
-    reader.data.assign(pca_bytes.begin(), pca_bytes.end());
-    std::unique_ptr<faiss::VectorTransform> vt;
-    RETURN_IF_ERROR(CallFaiss("projection blob: read PCA", [&] {
-      vt.reset(faiss::read_VectorTransform(&reader));
-    }));
-    auto* pca = dynamic_cast<faiss::PCAMatrix*>(vt.get());
-    if (pca == nullptr || !pca->is_trained ||
-        pca->d_in != static_cast<int>(input_dim) ||
-        pca->d_out != static_cast<int>(pca_dims)) {
-      return absl::InvalidArgumentError(
-          "projection blob: PCA matrix missing, untrained or of wrong shape");
-    }
-    vt.release();
-    p.pca_ = std::shared_ptr<const faiss::PCAMatrix>(pca);
+    ASSIGN_OR_RETURN(
+        p.pca_, PcaMatrix::Deserialize(pca_bytes, static_cast<int>(input_dim),
+                                       static_cast<int>(pca_dims), kWhat));
   }
   RETURN_IF_ERROR(r.ExpectEnd());
   return p;

@@ -5,7 +5,6 @@
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFFlat.h>
-#include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
@@ -14,12 +13,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <exception>
-#include <new>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "faiss/faiss_status.h"
 #include "index/add_batch_check.h"
 #include "index/snapshot_file.h"
 #include "soundsearch/index_kinds.h"
@@ -32,21 +30,6 @@ using FaissId = faiss::Index::idx_t;
 using Stage = FaissVectorIndex::Stage;
 
 constexpr int64_t kTombstone = -1;
-
-// --- FAISS error conversion: the only place FaissException is caught. ------
-template <typename Fn>
-absl::Status CallFaiss(const char* what, Fn&& fn) {
-  try {
-    fn();
-    return absl::OkStatus();
-  } catch (const faiss::FaissException& e) {
-    return absl::InternalError(absl::StrCat(what, ": faiss: ", e.what()));
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(absl::StrCat(what, ": out of memory"));
-  } catch (const std::exception& e) {  // std::length_error and the like
-    return absl::InternalError(absl::StrCat(what, ": ", e.what()));
-  }
-}
 
 faiss::MetricType FaissMetric(Metric metric) {
   return metric == Metric::kEuclidean ? faiss::METRIC_L2
@@ -825,11 +808,10 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
                                state.labels.data()));
   RangeIOReader reader(file.get(), sizeof(h) + h.num_labels * sizeof(int64_t),
                        t.payload_bytes);
-  try {
+  absl::Status read = CallFaiss("faiss could not read the index", [&] {
     state.index.reset(faiss::read_index(&reader));
-  } catch (const std::exception& e) {
-    return corrupt(absl::StrCat("faiss could not read the index: ", e.what()));
-  }
+  });
+  if (!read.ok()) return corrupt(std::string(read.message()));
   const faiss::Index& idx = *state.index;
   bool type_ok = false;
   switch (stage) {

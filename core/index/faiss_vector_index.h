@@ -1,6 +1,6 @@
 // FaissVectorIndex: the FAISS implementation of VectorIndex. Private to core;
-// the only place that includes FAISS headers and converts
-// faiss::FaissException into absl::Status.
+// every FAISS call goes through CallFaiss (core/faiss/faiss_status.h), the
+// one conversion of faiss::FaissException into absl::Status.
 //
 // Representation ("stages"):
 //   kExact: an IndexFlat (flat kind, and IVF kind before training). FAISS

@@ -6,6 +6,8 @@
 
 #include "absl/strings/match.h"
 #include "google/protobuf/util/json_util.h"
+#include "rpc/grpc_status.h"
+#include "soundsearch/error_reason.h"
 
 namespace soundsearch::cli {
 
@@ -67,9 +69,9 @@ grpc::Status Client::AddBytes(const std::string& bytes,
 }
 
 bool IsUploadTooLarge(const grpc::Status& status) {
-  // The ingest service words its size refusals "... exceeds the ... limit".
+  // The server marks its size refusals with an error detail (docs/api.md).
   return status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
-         absl::StrContains(status.error_message(), "exceeds");
+         GrpcErrorReason(status) == kReasonUploadTooLarge;
 }
 
 std::string CodeName(grpc::StatusCode code) {

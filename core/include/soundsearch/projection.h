@@ -15,11 +15,9 @@
 #include "absl/types/span.h"
 #include "soundsearch/space_config.h"
 
-namespace faiss {
-struct PCAMatrix;
-}  // namespace faiss
-
 namespace soundsearch {
+
+class PcaMatrix;  // core/faiss/pca_matrix.h
 
 struct ProjectionOptions {
   Scaling scaling = Scaling::kNone;  // per-dimension scaling, fitted
@@ -39,7 +37,7 @@ struct ProjectionOptions {
 class Projection {
  public:
   // Fits on `rows` (n x dim, row-major, n = rows.size() / dim). Scaling
-  // statistics use every row; PCA uses faiss::PCAMatrix (no whitening, no
+  // statistics use every row; PCA uses PcaMatrix (FAISS's; no whitening, no
   // rotation). A dimension that is constant over the collection scales to 0
   // (never NaN). Deterministic: the same rows give the same projection.
   // InvalidArgument for dim <= 0, a size that is not a multiple of dim,
@@ -75,7 +73,7 @@ class Projection {
   // dimensions). Empty for Scaling::kNone.
   std::vector<float> offset_;
   std::vector<float> factor_;
-  std::shared_ptr<const faiss::PCAMatrix> pca_;  // null when no PCA
+  std::shared_ptr<const PcaMatrix> pca_;  // null when no PCA
 };
 
 // L2-normalises each row of `rows` (n x dim) in place; zero rows stay zero.

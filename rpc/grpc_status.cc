@@ -1,13 +1,30 @@
-#include "grpc_status.h"
+#include "rpc/grpc_status.h"
 
 #include <string>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "soundsearch/error_reason.h"
 
 namespace soundsearch {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
+  const std::string reason = ErrorReasonOf(status);
+  if (reason.empty()) {
+    return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                        std::string(status.message()));
+  }
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(std::string(status.message()));
+  google::rpc::ErrorInfo info;
+  info.set_reason(reason);
+  info.set_domain(kErrorInfoDomain);
+  details.add_details()->PackFrom(info);
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+                      std::string(status.message()),
+                      details.SerializeAsString());
 }
 
 std::string_view GrpcCodeName(grpc::StatusCode code) {
@@ -31,6 +48,19 @@ std::string_view GrpcCodeName(grpc::StatusCode code) {
     case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
     default: return "UNKNOWN";
   }
+}
+
+std::string GrpcErrorReason(const grpc::Status& status) {
+  if (status.ok() || status.error_details().empty()) return "";
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return "";
+  for (const google::protobuf::Any& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info) && info.domain() == kErrorInfoDomain) {
+      return info.reason();
+    }
+  }
+  return "";
 }
 
 }  // namespace soundsearch

@@ -1,4 +1,4 @@
-#include "worker_pool.h"
+#include "soundsearch/worker_pool.h"
 
 #include <utility>
 
@@ -30,9 +30,9 @@ absl::Status WorkerPool::TrySubmit(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("server is shutting down");
   if (queue_.size() >= options_.max_queue) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "ingest queue is full (", options_.max_queue,
-        " uploads waiting); retry later"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("worker queue is full (", options_.max_queue,
+                     " tasks waiting); retry later"));
   }
   queue_.push_back(std::move(task));
   return absl::OkStatus();

@@ -1,9 +1,10 @@
 // WorkerPool: a fixed set of threads draining a bounded FIFO of tasks. The
-// ingest pipeline runs decode+embed+store on it so that gRPC reactors never
-// block, and so that a flood of uploads is refused (RESOURCE_EXHAUSTED)
-// instead of exhausting memory.
-#ifndef SOUNDSEARCH_INDEXER_WORKER_POOL_H_
-#define SOUNDSEARCH_INDEXER_WORKER_POOL_H_
+// ingest pipeline runs decode+embed+store on it and the RPC runner runs the
+// query and admin handlers on it, so that gRPC reactors never block, and so
+// that a flood of work is refused (ResourceExhausted) instead of exhausting
+// memory.
+#ifndef SOUNDSEARCH_WORKER_POOL_H_
+#define SOUNDSEARCH_WORKER_POOL_H_
 
 #include <cstddef>
 #include <deque>
@@ -59,4 +60,4 @@ class WorkerPool {
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_INDEXER_WORKER_POOL_H_
+#endif  // SOUNDSEARCH_WORKER_POOL_H_

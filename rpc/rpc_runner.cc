@@ -1,36 +1,12 @@
-#include "rpc_runner.h"
+#include "rpc/rpc_runner.h"
 
 #include <exception>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "grpc_status.h"
+#include "rpc/grpc_status.h"
 
 namespace soundsearch {
-
-absl::Status BearerAuth::Check(const grpc::CallbackServerContext& context) const {
-  if (!enabled()) return absl::OkStatus();
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
-    return absl::UnauthenticatedError(
-        "this call changes the collection and needs an "
-        "`authorization: Bearer <token>` header");
-  }
-  const std::string value(it->second.data(), it->second.size());
-  const std::string expected = "Bearer " + token_;
-  // Constant-time comparison: do not leak the token through timing.
-  bool same = value.size() == expected.size();
-  unsigned char diff = 0;
-  for (size_t i = 0; i < value.size() && i < expected.size(); ++i) {
-    diff |= static_cast<unsigned char>(value[i] ^ expected[i]);
-  }
-  if (!same || diff != 0) {
-    return absl::UnauthenticatedError("bearer token is not valid");
-  }
-  return absl::OkStatus();
-}
 
 absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   const auto deadline = context.deadline();
@@ -50,15 +26,23 @@ absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context,
   return absl::OkStatus();
 }
 
+grpc::Status RpcRunner::Complete(const char* method,
+                                 std::chrono::steady_clock::time_point start,
+                                 const absl::Status& status) const {
+  grpc::Status grpc_status = ToGrpcStatus(status);
+  if (observer_ != nullptr) {
+    observer_->OnRpc(
+        method, GrpcCodeName(grpc_status.error_code()),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  return grpc_status;
+}
+
 void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method,
                        std::chrono::steady_clock::time_point start,
                        const absl::Status& status) const {
-  grpc::Status grpc_status = ToGrpcStatus(status);
-  metrics_->ObserveRpc(
-      method, GrpcCodeName(grpc_status.error_code()),
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count());
-  reactor->Finish(grpc_status);
+  reactor->Finish(Complete(method, start, status));
 }
 
 grpc::ServerUnaryReactor* RpcRunner::Run(

@@ -1,43 +1,31 @@
 // RpcRunner: the common shape of every unary handler. It checks
-// authentication for mutating methods, refuses work while the collection is
+// authentication for mutating methods, refuses work while the server is
 // loading, moves the work off the gRPC reactor thread onto a bounded worker
 // pool, honours the call's deadline and cancellation, maps absl::Status to
-// grpc::Status in one place and records the RPC's metrics.
-#ifndef SOUNDSEARCH_SERVER_RPC_RUNNER_H_
-#define SOUNDSEARCH_SERVER_RPC_RUNNER_H_
+// grpc::Status in one place and reports the RPC to an RpcObserver.
+#ifndef SOUNDSEARCH_RPC_RPC_RUNNER_H_
+#define SOUNDSEARCH_RPC_RPC_RUNNER_H_
 
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
-#include "server_metrics.h"
-#include "worker_pool.h"
+#include "rpc/bearer_auth.h"
+#include "rpc/rpc_observer.h"
+#include "soundsearch/worker_pool.h"
 
 namespace soundsearch {
 
-// Checks `authorization: Bearer <token>` metadata. An empty token disables
-// the check. Thread-safe (immutable).
-class BearerAuth {
- public:
-  explicit BearerAuth(std::string token) : token_(std::move(token)) {}
-  bool enabled() const { return !token_.empty(); }
-  // OK, or UNAUTHENTICATED naming what is missing.
-  absl::Status Check(const grpc::CallbackServerContext& context) const;
-
- private:
-  std::string token_;
-};
-
-// Thread-safe. All pointers are borrowed and must outlive the runner.
+// Thread-safe. All pointers are borrowed and must outlive the runner;
+// `observer` may be null.
 class RpcRunner {
  public:
-  RpcRunner(ServerMetrics* metrics, WorkerPool* pool, const BearerAuth* auth,
+  RpcRunner(RpcObserver* observer, WorkerPool* pool, const BearerAuth* auth,
             const std::atomic<bool>* ready)
-      : metrics_(metrics), pool_(pool), auth_(auth), ready_(ready) {}
+      : observer_(observer), pool_(pool), auth_(auth), ready_(ready) {}
 
   enum class Access { kRead, kMutate };
 
@@ -47,21 +35,25 @@ class RpcRunner {
       grpc::CallbackServerContext* context, const char* method, Access access,
       std::function<absl::Status(absl::Time deadline)> work) const;
 
-  // Finishes `reactor` now with `status`, recording metrics for `method`
-  // started at `start`. For handlers with their own reactor (streams).
+  // Finishes `reactor` now with `status`, reporting `method` started at
+  // `start`. For unary handlers with their own flow (uploads).
   void Finish(grpc::ServerUnaryReactor* reactor, const char* method,
               std::chrono::steady_clock::time_point start,
               const absl::Status& status) const;
+
+  // Maps `status` (ToGrpcStatus) and reports `method` started at `start`;
+  // the caller finishes its own reactor with the result (streams).
+  grpc::Status Complete(const char* method,
+                        std::chrono::steady_clock::time_point start,
+                        const absl::Status& status) const;
 
   // The checks Run does before queueing: readiness and, for kMutate,
   // authentication.
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Access access) const;
 
-  ServerMetrics* metrics() const { return metrics_; }
-
  private:
-  ServerMetrics* const metrics_;
+  RpcObserver* const observer_;
   WorkerPool* const pool_;
   const BearerAuth* const auth_;
   const std::atomic<bool>* const ready_;
@@ -71,4 +63,4 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context);
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_SERVER_RPC_RUNNER_H_
+#endif  // SOUNDSEARCH_RPC_RPC_RUNNER_H_

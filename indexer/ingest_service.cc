@@ -1,12 +1,12 @@
-#include "ingest_service.h"
+#include "indexer/ingest_service.h"
 
 #include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpc_status.h"
-#include "proto_convert.h"
-#include "query_service.h"
+#include "rpc/from_proto.h"
+#include "rpc/to_proto.h"
+#include "soundsearch/error_reason.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -14,29 +14,6 @@ namespace {
 
 using Access = RpcRunner::Access;
 using Clock = std::chrono::steady_clock;
-
-void ToProto(const JobStatus& job, v1::Job* out) {
-  out->set_job_id(job.id);
-  switch (job.state) {
-    case JobStatus::State::kRunning: out->set_state(v1::Job::RUNNING); break;
-    case JobStatus::State::kDone: out->set_state(v1::Job::DONE); break;
-    case JobStatus::State::kFailed: out->set_state(v1::Job::FAILED); break;
-  }
-  out->set_total(job.total);
-  out->set_processed(job.processed);
-  out->set_stored(job.stored);
-  out->set_duplicates(job.duplicates);
-  out->set_failed(job.failed);
-  for (const JobFailure& f : job.failures) {
-    v1::JobFailure* failure = out->add_failures();
-    failure->set_fname(f.fname);
-    failure->set_code(std::string(
-        GrpcCodeName(static_cast<grpc::StatusCode>(f.code))));
-    failure->set_message(f.message);
-  }
-  out->set_error(job.error);
-  out->set_elapsed_seconds(job.elapsed_seconds);
-}
 
 // Client-streaming upload: a header, then chunks, assembled in memory up to
 // the upload limit, then handed to the pipeline.
@@ -76,20 +53,17 @@ class UploadReactor final
         return;
       }
       have_header_ = true;
-      input_ = FromProto(message_.header().fields());
-      input_.source = message_.header().filename().empty()
-                          ? "upload"
-                          : message_.header().filename();
+      input_ = FromProto(message_.header());
     } else if (message_.part_case() == v1::AddSoundStreamRequest::kChunk) {
       if (!have_header_) {
         Done(absl::InvalidArgumentError(
             "the first message of the stream must be the header"));
         return;
       }
-      const int64_t limit = service_->context().limits.max_upload_bytes;
+      const int64_t limit = service_->context().max_upload_bytes;
       if (static_cast<int64_t>(audio_.size() + message_.chunk().size()) >
           limit) {
-        Done(absl::ResourceExhaustedError(absl::StrCat(
+        Done(UploadTooLargeError(absl::StrCat(
             "upload exceeds the server's limit of ", limit, " bytes")));
         return;
       }
@@ -106,11 +80,8 @@ class UploadReactor final
 
  private:
   void Done(const absl::Status& status) {
-    grpc::Status grpc_status = ToGrpcStatus(status);
-    service_->context().metrics->ObserveRpc(
-        "AddSoundStream", GrpcCodeName(grpc_status.error_code()),
-        std::chrono::duration<double>(Clock::now() - start_).count());
-    Finish(grpc_status);
+    Finish(
+        service_->context().runner->Complete("AddSoundStream", start_, status));
   }
 
   const IngestService* const service_;
@@ -132,12 +103,12 @@ absl::Status IngestService::SubmitUpload(
   if (audio.empty()) {
     return absl::InvalidArgumentError("audio is empty (0 bytes)");
   }
-  if (static_cast<int64_t>(audio.size()) > ctx_->limits.max_upload_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("upload of ", audio.size(), " bytes exceeds the limit of ",
-                     ctx_->limits.max_upload_bytes));
+  if (static_cast<int64_t>(audio.size()) > ctx_->max_upload_bytes) {
+    return UploadTooLargeError(absl::StrCat("upload of ", audio.size(),
+                                            " bytes exceeds the limit of ",
+                                            ctx_->max_upload_bytes));
   }
-  const ServiceContext* ctx = ctx_;
+  const IngestContext* ctx = ctx_;
   return ctx_->pipeline->Submit(
       std::move(audio), std::move(input), deadline,
       [ctx, response, finish = std::move(finish)](
@@ -146,13 +117,9 @@ absl::Status IngestService::SubmitUpload(
           finish(outcome.status());
           return;
         }
-        response->set_id(outcome->result.id);
-        response->set_duplicate(outcome->result.duplicate);
-        soundsearch::ToProto(outcome->record, response->mutable_sound());
-        if (!outcome->result.duplicate) {
-          soundsearch::ToProto(outcome->audio_info, response->mutable_audio());
-        }
-        ctx->UpdateIndexGauges();
+        ToProto(outcome->result, outcome->record, outcome->audio_info,
+                response);
+        ctx->ReportIndexSizes();
         finish(absl::OkStatus());
       });
 }
@@ -168,13 +135,11 @@ grpc::ServerUnaryReactor* IngestService::AddSound(
     runner->Finish(reactor, "AddSound", start, admitted);
     return reactor;
   }
-  SoundInput input = FromProto(request->fields());
-  input.source = request->filename().empty() ? "upload" : request->filename();
-  absl::Status queued = SubmitUpload(
-      request->audio(), std::move(input), DeadlineOf(*context), response,
-      [runner, reactor, start](absl::Status status) {
-        runner->Finish(reactor, "AddSound", start, status);
-      });
+  absl::Status queued =
+      SubmitUpload(request->audio(), FromProto(*request), DeadlineOf(*context),
+                   response, [runner, reactor, start](absl::Status status) {
+                     runner->Finish(reactor, "AddSound", start, status);
+                   });
   if (!queued.ok()) runner->Finish(reactor, "AddSound", start, queued);
   return reactor;
 }
@@ -225,7 +190,7 @@ grpc::ServerUnaryReactor* IngestService::DeleteSound(
                          ResolveSound(*ctx_->collection, request->sound()));
         RETURN_IF_ERROR(ctx_->collection->Delete(record.id));
         response->set_id(record.id);
-        ctx_->UpdateIndexGauges();
+        ctx_->ReportIndexSizes();
         return absl::OkStatus();
       });
 }
@@ -240,11 +205,8 @@ grpc::ServerUnaryReactor* IngestService::Refit(
                                       ? ctx_->collection->default_space()
                                       : request->space();
         ASSIGN_OR_RETURN(RefitResult result, ctx_->collection->Refit(space));
-        response->set_space(result.space);
-        response->set_fitted_version(result.projection_version);
-        response->set_items(result.items);
-        response->set_seconds(result.seconds);
-        ctx_->UpdateIndexGauges();
+        ToProto(result, response);
+        ctx_->ReportIndexSizes();
         return absl::OkStatus();
       });
 }

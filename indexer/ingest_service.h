@@ -1,10 +1,15 @@
 // IngestService: the v1.Ingest gRPC service. Uploads go through the
 // IngestPipeline (bounded queue, decode/embed workers); bulk manifests
 // through ManifestJobs; deletes and refits through the collection.
-#ifndef SOUNDSEARCH_SERVER_INGEST_SERVICE_H_
-#define SOUNDSEARCH_SERVER_INGEST_SERVICE_H_
+#ifndef SOUNDSEARCH_INDEXER_INGEST_SERVICE_H_
+#define SOUNDSEARCH_INDEXER_INGEST_SERVICE_H_
 
-#include "service_context.h"
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "indexer/ingest_context.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 
 namespace soundsearch {
@@ -12,7 +17,7 @@ namespace soundsearch {
 // Thread-safe; `context` is borrowed and must outlive the service.
 class IngestService final : public v1::Ingest::CallbackService {
  public:
-  explicit IngestService(const ServiceContext* context) : ctx_(context) {}
+  explicit IngestService(const IngestContext* context) : ctx_(context) {}
 
   grpc::ServerUnaryReactor* AddSound(grpc::CallbackServerContext* context,
                                      const v1::AddSoundRequest* request,
@@ -36,17 +41,19 @@ class IngestService final : public v1::Ingest::CallbackService {
 
   // Queues one upload on the pipeline; `finish` gets the final status after
   // `response` is filled. Returns the status of the queueing (then `finish`
-  // is never called).
+  // is never called): InvalidArgument for empty audio, ResourceExhausted
+  // with the reason UPLOAD_TOO_LARGE (soundsearch/error_reason.h) above
+  // max_upload_bytes, the pipeline's errors.
   absl::Status SubmitUpload(std::string audio, SoundInput input,
                             absl::Time deadline, v1::AddSoundResponse* response,
                             std::function<void(absl::Status)> finish) const;
 
-  const ServiceContext& context() const { return *ctx_; }
+  const IngestContext& context() const { return *ctx_; }
 
  private:
-  const ServiceContext* const ctx_;
+  const IngestContext* const ctx_;
 };
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_SERVER_INGEST_SERVICE_H_
+#endif  // SOUNDSEARCH_INDEXER_INGEST_SERVICE_H_

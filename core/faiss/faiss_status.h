@@ -1,7 +1,9 @@
-// The one place where the embedding layer turns FAISS exceptions into
-// absl::Status. Private to core; include only from .cc files.
-#ifndef SOUNDSEARCH_CORE_EMBEDDING_FAISS_STATUS_H_
-#define SOUNDSEARCH_CORE_EMBEDDING_FAISS_STATUS_H_
+// The one place where core turns FAISS exceptions into absl::Status: the
+// index (core/index/faiss_vector_index.cc), PCA (core/faiss/pca_matrix.cc)
+// and k-means (core/faiss/kmeans.cc) call FAISS through CallFaiss. Private to
+// core; include only from .cc files.
+#ifndef SOUNDSEARCH_CORE_FAISS_FAISS_STATUS_H_
+#define SOUNDSEARCH_CORE_FAISS_FAISS_STATUS_H_
 
 #include <faiss/impl/FaissException.h>
 
@@ -17,7 +19,8 @@ namespace soundsearch {
 
 // Runs `fn` (which calls into FAISS) and converts what it throws:
 // faiss::FaissException -> Internal, std::bad_alloc -> ResourceExhausted,
-// any other std::exception -> Internal; each message starts with `what`.
+// any other std::exception (std::length_error and the like) -> Internal;
+// each message starts with `what`.
 template <typename Fn>
 absl::Status CallFaiss(absl::string_view what, Fn&& fn) {
   try {
@@ -34,4 +37,4 @@ absl::Status CallFaiss(absl::string_view what, Fn&& fn) {
 
 }  // namespace soundsearch
 
-#endif  // SOUNDSEARCH_CORE_EMBEDDING_FAISS_STATUS_H_
+#endif  // SOUNDSEARCH_CORE_FAISS_FAISS_STATUS_H_
