@@ -558,11 +558,6 @@ absl::StatusOr<std::vector<WordNeighbour>> SoundCollection::NearestWords(
   return impl_->words().Nearest(live->name(), word, k);
 }
 
-int64_t SoundCollection::VocabularySize(absl::string_view space) const {
-  auto live = impl_->FindSpace(space);
-  return live.ok() ? impl_->words().VocabularySize((*live)->name()) : 0;
-}
-
 absl::StatusOr<SpaceEvaluation> SoundCollection::Evaluate(
     const EvaluationRequest& request) {
   ASSIGN_OR_RETURN(LiveSpace * live, impl_->FindSpace(request.space));
