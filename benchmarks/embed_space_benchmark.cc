@@ -49,22 +49,22 @@ void RunSpace(benchmark::State& state, SpaceConfig config) {
     }
     collection.push_back(*std::move(raw));
   }
-  absl::Status fitted = (*space)->Fit(collection);
+  auto fitted = (*space)->Fit(collection);
   if (!fitted.ok()) {
-    state.SkipWithError(std::string(fitted.message()).c_str());
+    state.SkipWithError(std::string(fitted.status().message()).c_str());
     return;
   }
   constexpr double kSeconds = 10.0;
   const std::vector<float> clip =
-      MakeClip((*space)->sample_rate(), kSeconds, 1234);
+      MakeClip((*fitted)->sample_rate(), kSeconds, 1234);
   for (auto _ : state) {
-    auto raw = (*space)->Embed(clip);
-    auto vector = (*space)->Project(*raw);
+    auto raw = (*fitted)->Embed(clip);
+    auto vector = (*fitted)->Project(*raw);
     benchmark::DoNotOptimize(vector->data());
   }
   state.counters["x_realtime"] = benchmark::Counter(
       kSeconds * state.iterations(), benchmark::Counter::kIsRate);
-  state.counters["index_dim"] = (*space)->index_dim();
+  state.counters["index_dim"] = (*fitted)->index_dim();
 }
 
 void BM_EmbedSpaceDsp(benchmark::State& state) {

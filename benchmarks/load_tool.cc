@@ -234,9 +234,10 @@ int RunSize(int n, const Flags& flags) {
   (*server)->Shutdown();
 
   // 3. Raw FAISS on the same 100-d vectors (the same deterministic fit).
-  if (!(*space)->Fit(raws).ok()) return 1;
+  auto fitted = (*space)->Fit(raws);
+  if (!fitted.ok()) return 1;
   int index_dim = 0;
-  auto vectors = (*space)->ProjectBatch(raws, nullptr, &index_dim);
+  auto vectors = (*fitted)->ProjectBatch(raws, nullptr, &index_dim);
   if (!vectors.ok()) return 1;
   faiss::IndexFlatIP flat(index_dim);
   flat.add(n, vectors->data());

@@ -131,20 +131,20 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
 }
 
 absl::StatusOr<SpaceEvaluation> FitAndEvaluateSpace(
-    Space& space, absl::Span<const RawEmbedding> raws,
+    const Space& space, absl::Span<const RawEmbedding> raws,
     absl::Span<const LabeledItem> items, const RetrievalEvalOptions& options) {
   if (raws.size() != items.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("FitAndEvaluateSpace: ", raws.size(),
                      " raw embeddings for ", items.size(), " items"));
   }
-  RETURN_IF_ERROR(space.Fit(raws));
+  ASSIGN_OR_RETURN(std::unique_ptr<Space> fitted, space.Fit(raws));
   SpaceEvaluation out;
-  out.space = space.name();
-  ASSIGN_OR_RETURN(out.vectors, space.ProjectBatch(raws, nullptr, &out.dim));
+  out.space = fitted->name();
+  ASSIGN_OR_RETURN(out.vectors, fitted->ProjectBatch(raws, nullptr, &out.dim));
   ASSIGN_OR_RETURN(out.report,
                    EvaluateRetrieval(items, out.vectors, out.dim,
-                                     space.config().metric, options));
+                                     fitted->config().metric, options));
   return out;
 }
 

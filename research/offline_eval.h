@@ -72,7 +72,7 @@ struct SpaceEvaluation {
 // Errors of Fit / ProjectBatch / EvaluateRetrieval are returned as they are;
 // InvalidArgument for a size mismatch.
 absl::StatusOr<SpaceEvaluation> FitAndEvaluateSpace(
-    Space& space, absl::Span<const RawEmbedding> raws,
+    const Space& space, absl::Span<const RawEmbedding> raws,
     absl::Span<const LabeledItem> items, const RetrievalEvalOptions& options);
 
 // One result of a ranked list.

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "soundsearch/sound_store.h"
 #include "support/test_audio.h"
 
 namespace soundsearch {
@@ -355,6 +356,65 @@ TEST_F(SoundCollectionTest, QueriesAndIngestsKeepWorkingDuringRefits) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(collection_->Spaces()[0].vectors, 20u);
   EXPECT_EQ(collection_->size(), 20u);
+}
+
+// Evaluation reports have their own slot in the store; a report kept the old
+// way (as the model "eval_report", which spent a model version per
+// evaluation) is still found until the next Evaluate replaces it.
+TEST_F(SoundCollectionTest, EvaluationsHaveTheirOwnSlotAndOldOnesAreRead) {
+  Open();
+  EXPECT_EQ(collection_->LastEvaluation("dsp").status().code(),
+            absl::StatusCode::kNotFound);
+  collection_.reset();
+  auto store_options = [&] {
+    SoundStoreOptions o;
+    o.path = dir_->File("data/store");
+    return o;
+  };
+  {
+    auto store = SoundStore::Open(store_options());
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->PutModel("dsp", "eval_report",
+                               R"({"space": "dsp", "unix_ms": 1234,
+                                   "reference_mode": true,
+                                   "cutoffs": [15, 150],
+                                   "macro": {"map@15": 0.5, "map@150": 0.25,
+                                             "mr1": 1.5},
+                                   "report": {"labels": []}})")
+                    .ok());
+  }
+
+  Open();
+  auto old = collection_->LastEvaluation("");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->space, "dsp");
+  EXPECT_EQ(old->unix_ms, 1234);
+  EXPECT_TRUE(old->reference_mode);
+  EXPECT_DOUBLE_EQ(old->macro.map[0], 0.5);
+  EXPECT_DOUBLE_EQ(old->macro.mr1, 1.5);
+
+  for (int i = 0; i < 4; ++i) Add(i % 2, i);
+  EvaluationRequest request;
+  request.space = "dsp";
+  auto evaluated = collection_->Evaluate(request);
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status();
+  auto latest = collection_->LastEvaluation("dsp");
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->unix_ms, evaluated->unix_ms);
+  EXPECT_NE(latest->unix_ms, 1234);
+  EXPECT_FALSE(latest->reference_mode);
+  EXPECT_DOUBLE_EQ(latest->macro.map[0], evaluated->macro.map[0]);
+  collection_.reset();
+
+  // The new report is in its own slot; the old record is left as it was
+  // (no model version spent).
+  auto store = SoundStore::Open(store_options());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->GetEvaluation("dsp").ok());
+  auto legacy = (*store)->GetModel("dsp", "eval_report");
+  ASSERT_TRUE(legacy.ok()) << legacy.status();
+  EXPECT_EQ(legacy->version, 1u);
 }
 
 TEST_F(SoundCollectionTest, BadOptionsAreRefused) {

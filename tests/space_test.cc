@@ -1,14 +1,9 @@
 #include "soundsearch/space.h"
 
-#include <atomic>
-#include <bitset>
 #include <cmath>
-#include <iostream>
-#include <map>
 #include <memory>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -108,6 +103,14 @@ class SpaceTest : public ::testing::Test {
     auto space = Space::Create(c, std::make_unique<BandEnergyEncoder>());
     EXPECT_TRUE(space.ok()) << space.status();
     return space.ok() ? std::move(*space) : nullptr;
+  }
+
+  // space.Fit(collection), which must succeed.
+  static std::unique_ptr<Space> Fitted(
+      const Space& space, absl::Span<const RawEmbedding> collection) {
+    auto fitted = space.Fit(collection);
+    EXPECT_TRUE(fitted.ok()) << fitted.status();
+    return fitted.ok() ? std::move(*fitted) : nullptr;
   }
 
   // Embeds class-labelled clips; labels_[i] is the class of item i.
@@ -314,15 +317,18 @@ TEST_F(SpaceTest, NeedsFitFollowsMinFitItemsUntilFitted) {
   auto space = MakeSpace(Config());
   EXPECT_FALSE(space->needs_fit(19));
   EXPECT_TRUE(space->needs_fit(20));
-  ASSERT_TRUE(space->Fit(EmbedCollection(*space, 5, 100, nullptr)).ok());
-  EXPECT_FALSE(space->needs_fit(1000));
+  auto fitted = Fitted(*space, EmbedCollection(*space, 5, 100, nullptr));
+  ASSERT_NE(fitted, nullptr);
+  EXPECT_FALSE(fitted->needs_fit(1000));
+  EXPECT_TRUE(space->needs_fit(20));  // the unfitted space is unchanged
 }
 
 TEST_F(SpaceTest, FitReducesNormalisesSeparatesClassesAndRefitBumpsVersion) {
-  auto space = MakeSpace(Config());
+  auto unfitted = MakeSpace(Config());
   std::vector<int> labels;
-  const auto collection = EmbedCollection(*space, 10, 100, &labels);
-  ASSERT_TRUE(space->Fit(collection).ok());
+  const auto collection = EmbedCollection(*unfitted, 10, 100, &labels);
+  auto space = Fitted(*unfitted, collection);
+  ASSERT_NE(space, nullptr);
   EXPECT_EQ(space->fitted_version(), 1u);
   EXPECT_EQ(space->index_dim(), 6);
 
@@ -356,24 +362,52 @@ TEST_F(SpaceTest, FitReducesNormalisesSeparatesClassesAndRefitBumpsVersion) {
   }
   EXPECT_EQ(correct, n);
 
-  // Refit on another collection: new version, different projection.
+  // Refit on another collection: a new space with a new version and a
+  // different projection; the space it came from is unchanged.
   const auto other = EmbedCollection(*space, 6, 500, nullptr);
   const auto before = *space->Project(collection[0]);
-  ASSERT_TRUE(space->Fit(other).ok());
-  EXPECT_EQ(space->fitted_version(), 2u);
-  EXPECT_NE(*space->Project(collection[0]), before);
+  auto refitted = Fitted(*space, other);
+  ASSERT_NE(refitted, nullptr);
+  EXPECT_EQ(refitted->fitted_version(), 2u);
+  EXPECT_NE(*refitted->Project(collection[0]), before);
+  EXPECT_EQ(space->fitted_version(), 1u);
+  EXPECT_EQ(*space->Project(collection[0]), before);
+  EXPECT_EQ(unfitted->fitted_version(), 0u);
+  EXPECT_EQ(unfitted->index_dim(), 2 * kBands);
+}
+
+// Fitting and adopting a stored state never create an encoder: every space
+// derived from one shares its encoder instance.
+TEST_F(SpaceTest, DerivedSpacesShareTheEncoder) {
+  auto encoder = std::make_shared<const BandEnergyEncoder>();
+  auto space = Space::Create(Config(), encoder);
+  ASSERT_TRUE(space.ok()) << space.status();
+  EXPECT_EQ((*space)->encoder(), encoder);
+  const auto collection = EmbedCollection(**space, 5, 100, nullptr);
+  auto fitted = Fitted(**space, collection);
+  ASSERT_NE(fitted, nullptr);
+  auto refitted = Fitted(*fitted, collection);
+  ASSERT_NE(refitted, nullptr);
+  auto loaded = (*space)->WithFittedState(*refitted->SerializeFittedState());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(fitted->encoder(), encoder);
+  EXPECT_EQ(refitted->encoder(), encoder);
+  EXPECT_EQ((*loaded)->encoder(), encoder);
+  // The test and the four spaces hold it.
+  EXPECT_EQ(encoder.use_count(), 5);
 }
 
 TEST_F(SpaceTest, FitCapsPcaDimsByItemsAndRejectsTooFew) {
   SpaceConfig c = Config();
   c.pca_dims = 100;
-  auto space = MakeSpace(c);
-  const auto few = EmbedCollection(*space, 2, 100, nullptr);  // 8 items
-  ASSERT_TRUE(space->Fit(few).ok());
+  auto unfitted = MakeSpace(c);
+  const auto few = EmbedCollection(*unfitted, 2, 100, nullptr);  // 8 items
+  auto space = Fitted(*unfitted, few);
+  ASSERT_NE(space, nullptr);
   EXPECT_EQ(space->index_dim(), 7);
-  EXPECT_EQ(space->Fit(absl::MakeConstSpan(few.data(), 1)).code(),
+  EXPECT_EQ(space->Fit(absl::MakeConstSpan(few.data(), 1)).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(space->fitted_version(), 1u);  // failed fit keeps the old state
+  EXPECT_EQ(space->fitted_version(), 1u);
 }
 
 TEST_F(SpaceTest, MetricsWithoutNormalisationLeaveNormsAlone) {
@@ -381,29 +415,31 @@ TEST_F(SpaceTest, MetricsWithoutNormalisationLeaveNormsAlone) {
   c.metric = Metric::kEuclidean;
   c.scaling = Scaling::kNone;
   c.pca_dims = 0;
-  auto space = MakeSpace(c);
-  const auto collection = EmbedCollection(*space, 5, 100, nullptr);
-  ASSERT_TRUE(space->Fit(collection).ok());
+  auto unfitted = MakeSpace(c);
+  const auto collection = EmbedCollection(*unfitted, 5, 100, nullptr);
+  auto space = Fitted(*unfitted, collection);
+  ASSERT_NE(space, nullptr);
   // No scaling, no PCA, no normalisation: the identity.
   EXPECT_EQ(*space->Project(collection[3]), collection[3].pooled);
   c.metric = Metric::kCosine;
-  auto cosine = MakeSpace(c);
-  ASSERT_TRUE(cosine->Fit(collection).ok());
+  auto cosine = Fitted(*MakeSpace(c), collection);
+  ASSERT_NE(cosine, nullptr);
   EXPECT_NEAR(Norm(*cosine->Project(collection[3])), 1.0, 1e-6);
 }
 
 TEST_F(SpaceTest, FittedStateRoundTripsIntoAFreshSpace) {
-  auto space = MakeSpace(Config());
-  EXPECT_EQ(space->SerializeFittedState().status().code(),
+  auto unfitted = MakeSpace(Config());
+  EXPECT_EQ(unfitted->SerializeFittedState().status().code(),
             absl::StatusCode::kFailedPrecondition);
-  const auto collection = EmbedCollection(*space, 8, 100, nullptr);
-  ASSERT_TRUE(space->Fit(collection).ok());
-  ASSERT_TRUE(space->Fit(collection).ok());  // version 2
+  const auto collection = EmbedCollection(*unfitted, 8, 100, nullptr);
+  auto space = Fitted(*Fitted(*unfitted, collection), collection);  // v2
+  ASSERT_NE(space, nullptr);
   auto blob = space->SerializeFittedState();
   ASSERT_TRUE(blob.ok()) << blob.status();
 
-  auto fresh = MakeSpace(Config());
-  ASSERT_TRUE(fresh->LoadFittedState(*blob).ok());
+  auto loaded = MakeSpace(Config())->WithFittedState(*blob);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const std::unique_ptr<Space>& fresh = *loaded;
   EXPECT_EQ(fresh->fitted_version(), 2u);
   EXPECT_EQ(fresh->index_dim(), space->index_dim());
   for (const RawEmbedding& raw : collection) {
@@ -412,27 +448,29 @@ TEST_F(SpaceTest, FittedStateRoundTripsIntoAFreshSpace) {
   EXPECT_EQ(*fresh->SerializeFittedState(), *blob);
 }
 
-TEST_F(SpaceTest, CorruptOrForeignFittedStateIsRejectedAndOldStateKept) {
-  auto space = MakeSpace(Config());
-  ASSERT_TRUE(space->Fit(EmbedCollection(*space, 5, 100, nullptr)).ok());
+TEST_F(SpaceTest, CorruptOrForeignFittedStateIsRejected) {
+  auto unfitted = MakeSpace(Config());
+  auto space = Fitted(*unfitted, EmbedCollection(*unfitted, 5, 100, nullptr));
+  ASSERT_NE(space, nullptr);
   const std::string blob = *space->SerializeFittedState();
 
   auto fresh = MakeSpace(Config());
   std::string bad = blob;
   bad[bad.size() / 2] ^= 0x08;
-  EXPECT_EQ(fresh->LoadFittedState(bad).code(), absl::StatusCode::kDataLoss);
-  EXPECT_FALSE(fresh->LoadFittedState(blob.substr(0, 20)).ok());
-  EXPECT_FALSE(fresh->LoadFittedState("").ok());
+  EXPECT_EQ(fresh->WithFittedState(bad).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_FALSE(fresh->WithFittedState(blob.substr(0, 20)).ok());
+  EXPECT_FALSE(fresh->WithFittedState("").ok());
   EXPECT_FALSE(fresh->is_fitted());
 
   SpaceConfig other = Config();
   other.pca_dims = 4;  // config changed since the state was fitted
   auto changed = MakeSpace(other);
-  EXPECT_EQ(changed->LoadFittedState(blob).code(),
+  EXPECT_EQ(changed->WithFittedState(blob).status().code(),
             absl::StatusCode::kFailedPrecondition);
   other = Config();
   other.name = "elsewhere";
-  EXPECT_EQ(MakeSpace(other)->LoadFittedState(blob).code(),
+  EXPECT_EQ(MakeSpace(other)->WithFittedState(blob).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
@@ -445,19 +483,20 @@ TEST_F(SpaceTest, BagOfAudioWordsSpaceEndToEnd) {
   c.codebook.k = 16;
   c.codebook.stored_frames = 20;
   c.codebook.fit_frames_per_clip = 10;
-  auto space = MakeSpace(c);
-  ASSERT_NE(space, nullptr);
+  auto unfitted = MakeSpace(c);
+  ASSERT_NE(unfitted, nullptr);
   std::vector<int> labels;
-  const auto collection = EmbedCollection(*space, 8, 100, &labels);
+  const auto collection = EmbedCollection(*unfitted, 8, 100, &labels);
   // 0.25 s = 31 frames of 64 samples; 20 evenly spaced ones are kept.
   ASSERT_EQ(collection[0].frames.num_frames(), 20);
   EXPECT_EQ(collection[0].frames.dim, kBands);
 
   // Before a codebook exists: the normalised pooled MFCC statistics.
-  EXPECT_EQ(space->index_dim(), 2 * kBands);
-  EXPECT_NEAR(Norm(*space->Project(collection[0])), 1.0, 1e-6);
+  EXPECT_EQ(unfitted->index_dim(), 2 * kBands);
+  EXPECT_NEAR(Norm(*unfitted->Project(collection[0])), 1.0, 1e-6);
 
-  ASSERT_TRUE(space->Fit(collection).ok());
+  auto space = Fitted(*unfitted, collection);
+  ASSERT_NE(space, nullptr);
   EXPECT_EQ(space->index_dim(), 8);
   int dim = 0;
   auto all = space->ProjectBatch(collection, nullptr, &dim);
@@ -484,77 +523,15 @@ TEST_F(SpaceTest, BagOfAudioWordsSpaceEndToEnd) {
             absl::StatusCode::kInvalidArgument);
 
   // Round trip of the whole fitted state (codebook included).
-  auto fresh = MakeSpace(c);
-  ASSERT_TRUE(fresh->LoadFittedState(*space->SerializeFittedState()).ok());
+  auto fresh = MakeSpace(c)->WithFittedState(*space->SerializeFittedState());
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
   for (const RawEmbedding& raw : collection) {
-    EXPECT_EQ(*fresh->Project(raw), *space->Project(raw));
+    EXPECT_EQ(*(*fresh)->Project(raw), *space->Project(raw));
   }
   // And through the store's encoding of the raw embeddings.
   auto decoded = RawEmbedding::Decode(collection[5].Encode());
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(*space->Project(*decoded), *space->Project(collection[5]));
-}
-
-TEST_F(SpaceTest, ConcurrentProjectSeesEitherTheOldOrTheNewState) {
-  auto space = MakeSpace(Config());
-  auto reference = MakeSpace(Config());
-  const auto a = EmbedCollection(*space, 10, 100, nullptr);
-  const auto b = EmbedCollection(*space, 10, 900, nullptr);
-  const auto probes = EmbedCollection(*space, 2, 5000, nullptr);
-
-  // Expected projections per fitted version, from the same fit sequence on
-  // a reference space (fits are deterministic).
-  constexpr int kFits = 6;
-  std::map<uint64_t, std::vector<std::vector<float>>> expected;
-  for (int v = 0; v <= kFits; ++v) {
-    if (v > 0) ASSERT_TRUE(reference->Fit(v % 2 ? a : b).ok());
-    ASSERT_EQ(reference->fitted_version(), static_cast<uint64_t>(v));
-    for (const RawEmbedding& p : probes) {
-      expected[v].push_back(*reference->Project(p));
-    }
-  }
-
-  std::atomic<bool> done{false};
-  std::atomic<int> mismatches{0}, errors{0}, projections{0};
-  std::atomic<uint32_t> seen_versions{0};  // bit v: version v was observed
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      size_t i = t;
-      while (!done.load()) {
-        const size_t p = i++ % probes.size();
-        uint64_t version = 0;
-        auto v = space->Project(probes[p], &version);
-        if (!v.ok() || version > kFits) {
-          ++errors;
-          continue;
-        }
-        if (*v != expected.at(version)[p]) ++mismatches;
-        seen_versions |= 1u << version;
-        ++projections;
-      }
-    });
-  }
-  auto wait_for_more = [&](int more) {
-    const int target = projections.load() + errors.load() + more;
-    while (projections.load() + errors.load() < target) {
-      std::this_thread::yield();
-    }
-  };
-  wait_for_more(50);  // readers are running on the unfitted state
-  for (int v = 1; v <= kFits; ++v) {
-    EXPECT_TRUE(space->Fit(v % 2 ? a : b).ok());  // no ASSERT: join first
-    wait_for_more(50);  // a fit of 40 items takes microseconds: let the
-                        // readers catch up so that every state is exercised
-  }
-  done = true;
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(errors.load(), 0);
-  EXPECT_EQ(mismatches.load(), 0);
-  EXPECT_EQ(seen_versions.load(), (1u << (kFits + 1)) - 1);  // 0..kFits
-  std::cout << "projections: " << projections.load() << ", versions seen: "
-            << std::bitset<kFits + 1>(seen_versions.load()) << "\n";
-  EXPECT_EQ(space->fitted_version(), static_cast<uint64_t>(kFits));
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
 #include "soundsearch/vector_index.h"
-#include "soundsearch/vector_index_slot.h"
 #include "vector_index_test_util.h"
 
 namespace soundsearch {
@@ -165,40 +164,6 @@ INSTANTIATE_TEST_SUITE_P(Kinds, ConcurrencyTest,
                          [](const auto& info) {
                            return std::string(info.param);
                          });
-
-// Swapping a rebuilt index in while searches run: every search sees either
-// the old or the new index, never an error or a half-built one.
-TEST(ConcurrencySlotTest, SwapWhileSearching) {
-  VectorIndexOptions o;
-  o.dim = kDim;
-  const std::vector<float> v = RandomVectors(500, kDim, 5);
-  auto make = [&](int64_t id_offset) {
-    std::vector<int64_t> ids(500);
-    for (int i = 0; i < 500; ++i) ids[i] = id_offset + i;
-    std::shared_ptr<VectorIndex> index = *VectorIndex::Create(o);
-    EXPECT_TRUE(index->Add(ids, v).ok());
-    return index;
-  };
-  VectorIndexSlot slot(make(0));
-  std::atomic<bool> failed{false};
-  std::thread reader([&] {
-    for (int s = 0; s < 2000; ++s) {
-      std::shared_ptr<VectorIndex> index = slot.Get();
-      auto hits = index->Search(absl::MakeConstSpan(v).subspan(0, kDim),
-                                SearchOptions());
-      // Vector 0 is id 0 in one generation, id 10000 * g in the others.
-      if (!hits.ok() || hits->empty() || (*hits)[0].id % 10000 != 0) {
-        failed = true;
-      }
-    }
-  });
-  for (int g = 1; g <= 20; ++g) {
-    ASSERT_TRUE(slot.Swap(make(10000 * g)).ok());
-  }
-  reader.join();
-  EXPECT_FALSE(failed);
-  EXPECT_TRUE(slot.Get()->Contains(200000));
-}
 
 }  // namespace
 }  // namespace soundsearch

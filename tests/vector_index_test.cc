@@ -1,6 +1,6 @@
 // VectorIndex: exact search against a brute-force reference, exclusions,
 // filters, min score, k beyond the size, batches, replacement, deletion for
-// every kind, IVF training policy, options validation, VectorIndexSlot.
+// every kind, IVF training policy, options validation.
 #include "soundsearch/vector_index.h"
 
 #include <algorithm>
@@ -10,7 +10,6 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
-#include "soundsearch/vector_index_slot.h"
 #include "vector_index_test_util.h"
 
 namespace soundsearch {
@@ -498,29 +497,6 @@ TEST(VectorIndexTest, MemoryEstimateGrowsWithVectors) {
     EXPECT_GE(index->MemoryBytes(), empty + 2000 * kDim * sizeof(float))
         << kind;
   }
-}
-
-TEST(VectorIndexSlotTest, SwapIsAtomicAndChecksCompatibility) {
-  VectorIndexOptions options;
-  options.dim = kDim;
-  std::shared_ptr<VectorIndex> a = MakeIndex(options);
-  std::shared_ptr<VectorIndex> b = MakeIndex(options);
-  ASSERT_TRUE(a->Add(std::vector<int64_t>{1}, RandomVectors(1, kDim, 1)).ok());
-  ASSERT_TRUE(b->Add(std::vector<int64_t>{2}, RandomVectors(1, kDim, 2)).ok());
-  VectorIndexSlot slot(a);
-  std::shared_ptr<VectorIndex> held = slot.Get();  // a search in flight
-  auto previous = slot.Swap(b);
-  ASSERT_TRUE(previous.ok());
-  EXPECT_EQ(previous->get(), a.get());
-  EXPECT_EQ(slot.Get().get(), b.get());
-  EXPECT_TRUE(held->Contains(1));  // still usable after the swap
-  VectorIndexOptions other = options;
-  other.dim = kDim + 1;
-  EXPECT_EQ(slot.Swap(MakeIndex(other)).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(slot.Swap(nullptr).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(slot.Get().get(), b.get());
 }
 
 }  // namespace

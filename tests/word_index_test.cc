@@ -195,7 +195,11 @@ TEST_F(WordIndexTest, LoadKeepsCurrentVectorsAndRecomputesStaleOnes) {
   ASSERT_TRUE(index.Load(Space(/*version=*/2, /*scale=*/10)).ok());
   EXPECT_EQ(index.Get("dsp", "odd")->vector, (std::vector<float>{20, 1}));
   EXPECT_EQ(index.Get("dsp", "even")->vector, (std::vector<float>{20, 1}));
-  EXPECT_EQ(index.VocabularySize("dsp"), 2);
+  // The vocabulary is these two words: "odd"'s only neighbour is "even".
+  auto nearest = index.Nearest("dsp", "odd", 10);
+  ASSERT_TRUE(nearest.ok()) << nearest.status();
+  ASSERT_EQ(nearest->size(), 1u);
+  EXPECT_EQ((*nearest)[0].word, "even");
 
   WordIndex gone(WordVectorOptions(), store_.get());
   gone.AddMembership(Sound(1, {"odd"}, {}));

@@ -1,6 +1,6 @@
 // Retrieval evaluation of one space of a running collection, and the stored
-// form of its result (docs/storage.md: model kind "eval_report"). Private to
-// core; used by SoundCollection.
+// form of its result (docs/storage.md: SoundStore::PutEvaluation). Private to
+// core; used by LiveSpace.
 //
 // Thread-safety: re-entrant functions.
 #ifndef SOUNDSEARCH_CORE_COLLECTION_COLLECTION_EVALUATION_H_
@@ -18,8 +18,10 @@
 
 namespace soundsearch {
 
-// Model kind under which the latest evaluation of a space is stored.
-inline constexpr char kEvaluationModelKind[] = "eval_report";
+// Model kind under which the latest evaluation of a space was stored before
+// evaluations had their own slot in the store (SoundStore::PutEvaluation).
+// Still read, never written: a data directory of that time keeps its report.
+inline constexpr char kLegacyEvaluationModelKind[] = "eval_report";
 
 // Evaluates `space` (exact search under `metric`) over every stored sound
 // with a class label and a vector in the space. FailedPrecondition when

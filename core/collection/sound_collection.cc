@@ -7,29 +7,21 @@
 #include <system_error>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "collection/collection_evaluation.h"
+#include "collection/live_space.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/content_hash.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/status_macros.h"
-#include "soundsearch/vector_index.h"
 
 namespace soundsearch {
 namespace {
 
-// Model kind under which a space's fitted state (codebook + projection) is
-// kept in the store. The store's model version is the projection version
-// recorded in index snapshots.
-constexpr char kFittedStateModel[] = "fitted_state";
-// Vectors added to an index per call while rebuilding.
-constexpr size_t kRebuildBatch = 4096;
 constexpr size_t kMaxTagLength = 256;
 constexpr size_t kMaxExternalIdLength = 256;
 
@@ -37,14 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-VectorIndexOptions IndexOptionsFor(const SpaceConfig& config, int dim) {
-  VectorIndexOptions o;
-  o.dim = dim;
-  o.metric = config.metric;
-  o.index = config.index;
-  return o;
 }
 
 // Lower-cases, trims and de-duplicates tags, keeping their first order.
@@ -87,34 +71,6 @@ void MergeAutoTags(const std::vector<AutoTag>& from,
 
 }  // namespace
 
-// One space's searchable state: a Space (with its fitted projection) and the
-// index built with that projection. Never modified once published; a refit
-// publishes a new one.
-struct SpaceView {
-  std::shared_ptr<Space> space;
-  std::shared_ptr<VectorIndex> index;
-  uint64_t projection_version = 0;  // store model version; 0 = unfitted
-};
-
-struct SpaceSlot {
-  SpaceConfig config;
-  std::string snapshot_path;
-  absl::Mutex refit_mu;  // one refit of this space at a time
-
-  std::shared_ptr<const SpaceView> Get() const {
-    absl::MutexLock lock(&mu);
-    return view;
-  }
-  void Set(std::shared_ptr<const SpaceView> v) {
-    absl::MutexLock lock(&mu);
-    view = std::move(v);
-  }
-
- private:
-  mutable absl::Mutex mu;
-  std::shared_ptr<const SpaceView> view ABSL_GUARDED_BY(mu);
-};
-
 class SoundCollection::Impl {
  public:
   absl::Status Open(const CollectionOptions& options);
@@ -137,39 +93,25 @@ class SoundCollection::Impl {
   absl::Status SaveSnapshots();
   std::vector<SpaceStatus> Spaces() const;
 
+  // The named space (empty: the default one); NotFound naming the spaces.
+  absl::StatusOr<LiveSpace*> FindSpace(absl::string_view name) const;
   const std::string& default_space() const { return default_space_; }
   SoundStore& store() const { return *store_; }
   const TagIndex& tags() const { return tags_; }
-
-  // ---- Words and evaluation (end of this file) ----
   const WordIndex& words() const { return *words_; }
-  absl::StatusOr<std::string> ResolveSpaceName(absl::string_view name) const;
-  absl::StatusOr<SpaceEvaluation> Evaluate(const EvaluationRequest& request);
 
  private:
-  // The word index's view of a space, reading vectors through `view`.
-  WordSpace WordSpaceOf(const SpaceSlot& slot,
-                        std::shared_ptr<const SpaceView> view) const;
   std::vector<WordSpace> WordSpaces() const;
-
-  absl::StatusOr<SpaceSlot*> FindSpace(absl::string_view name) const;
-  absl::Status LoadSpace(SpaceSlot& slot);
-  // Fills `index` with every stored raw vector of the view's space.
-  absl::Status RebuildIndex(const SpaceView& view, VectorIndex& index) const;
-  // Applies the store changes after `after` to the view's index.
-  absl::Status Replay(const SpaceView& view, uint64_t after) const;
-  absl::Status IndexOne(const SpaceView& view, uint64_t id,
-                        const RawEmbedding& raw) const;
-  absl::StatusOr<QueryResult> Search(const SpaceView& view,
-                                     absl::Span<const float> vector,
-                                     const QueryOptions& options,
-                                     std::optional<uint64_t> exclude) const;
+  // Refit's swap hook: every word vector of the space follows the new view.
+  LiveSpace::SwapHook RecomputeWords(const LiveSpace& live);
+  // The ids `filter` allows; null for an empty filter.
+  std::shared_ptr<const IdSet> Allowed(const SoundFilter& filter) const;
   void MaybeAutoFit();
 
   CollectionOptions options_;
   std::unique_ptr<SoundStore> store_;
   std::unique_ptr<AudioDecoder> decoder_;
-  std::vector<std::unique_ptr<SpaceSlot>> spaces_;  // fixed after Open
+  std::vector<std::unique_ptr<LiveSpace>> spaces_;  // fixed after Open
   std::string default_space_;
   TagIndex tags_;
   std::unique_ptr<WordIndex> words_;  // created in Open
@@ -226,135 +168,19 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   }));
 
   for (const SpaceConfig& config : options_.spaces) {
-    auto slot = std::make_unique<SpaceSlot>();
-    slot->config = config;
-    slot->snapshot_path = (root / "index" / (config.name + ".idx")).string();
-    RETURN_IF_ERROR(LoadSpace(*slot));
-    RETURN_IF_ERROR(words_->Load(WordSpaceOf(*slot, slot->Get())));
-    spaces_.push_back(std::move(slot));
+    // The space's encoder is created here, once: every later view of the
+    // space (refits included) shares it.
+    ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<LiveSpace> live,
+        LiveSpace::Open(std::move(space),
+                        (root / "index" / (config.name + ".idx")).string(),
+                        store_.get(), &write_mu_));
+    RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
+    spaces_.push_back(std::move(live));
   }
   MaybeAutoFit();
   return absl::OkStatus();
-}
-
-absl::Status SoundCollection::Impl::LoadSpace(SpaceSlot& slot) {
-  auto view = std::make_shared<SpaceView>();
-  ASSIGN_OR_RETURN(view->space, Space::Create(slot.config));
-  auto model = store_->GetModel(slot.config.name, kFittedStateModel);
-  if (model.ok()) {
-    absl::Status loaded = view->space->LoadFittedState(model->bytes);
-    if (!loaded.ok()) {
-      return absl::Status(
-          loaded.code(),
-          absl::StrCat("space '", slot.config.name,
-                       "': stored fitted state unusable (", loaded.message(),
-                       "); was the space's config changed? Use a new space "
-                       "name for a different recipe"));
-    }
-    view->projection_version = model->version;
-  } else if (!absl::IsNotFound(model.status())) {
-    return model.status();
-  }
-
-  const VectorIndexOptions index_options =
-      IndexOptionsFor(slot.config, view->space->index_dim());
-  auto snapshot = VectorIndex::Load(slot.snapshot_path, index_options);
-  const uint64_t last = store_->LastSequence();
-  if (snapshot.ok() &&
-      snapshot->marks.projection_version == view->projection_version &&
-      snapshot->marks.store_sequence <= last) {
-    view->index = std::move(snapshot->index);
-    RETURN_IF_ERROR(Replay(*view, snapshot->marks.store_sequence));
-  } else {
-    // Missing, corrupt, of other options, of another projection, or ahead of
-    // the store (a snapshot from another store): rebuild from the source of
-    // truth.
-    ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> index,
-                     VectorIndex::Create(index_options));
-    RETURN_IF_ERROR(RebuildIndex(*view, *index));
-    view->index = std::move(index);
-  }
-  slot.Set(std::move(view));
-  return absl::OkStatus();
-}
-
-absl::Status SoundCollection::Impl::RebuildIndex(const SpaceView& view,
-                                                 VectorIndex& index) const {
-  std::vector<int64_t> ids;
-  std::vector<RawEmbedding> raws;
-  absl::Status status;
-  auto flush = [&]() -> absl::Status {
-    if (ids.empty()) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::vector<float> vectors,
-                     view.space->ProjectBatch(raws));
-    RETURN_IF_ERROR(index.Add(ids, vectors));
-    ids.clear();
-    raws.clear();
-    return absl::OkStatus();
-  };
-  RETURN_IF_ERROR(store_->ForEachRaw(
-      view.space->name(), [&](uint64_t id, absl::string_view bytes) {
-        auto raw = RawEmbedding::Decode(bytes);
-        if (!raw.ok()) {
-          status = absl::DataLossError(absl::StrCat(
-              "raw vector of sound ", id, " in space '", view.space->name(),
-              "': ", raw.status().message()));
-          return false;
-        }
-        ids.push_back(static_cast<int64_t>(id));
-        raws.push_back(*std::move(raw));
-        if (ids.size() >= kRebuildBatch) {
-          status = flush();
-          if (!status.ok()) return false;
-        }
-        return true;
-      }));
-  RETURN_IF_ERROR(status);
-  return flush();
-}
-
-absl::Status SoundCollection::Impl::IndexOne(const SpaceView& view,
-                                             uint64_t id,
-                                             const RawEmbedding& raw) const {
-  ASSIGN_OR_RETURN(std::vector<float> vector, view.space->Project(raw));
-  const int64_t ids[] = {static_cast<int64_t>(id)};
-  return view.index->Add(ids, vector);
-}
-
-absl::Status SoundCollection::Impl::Replay(const SpaceView& view,
-                                           uint64_t after) const {
-  const std::string& name = view.space->name();
-  absl::Status status;
-  RETURN_IF_ERROR(store_->ForEachChangeSince(after, [&](const Change& change) {
-    const int64_t ids[] = {static_cast<int64_t>(change.id)};
-    if (change.kind == ChangeKind::kDelete ||
-        (change.kind == ChangeKind::kPutRaw && change.space != name)) {
-      if (change.kind == ChangeKind::kDelete) {
-        auto removed = view.index->Remove(ids);
-        status = removed.status();
-      }
-      return status.ok();
-    }
-    // kAdd, or kPutRaw of this space: index the sound's current raw vector.
-    auto bytes = store_->GetRaw(name, change.id);
-    if (absl::IsNotFound(bytes.status())) {
-      // Deleted later in the log, or stored without this space.
-      status = view.index->Remove(ids).status();
-      return status.ok();
-    }
-    if (!bytes.ok()) {
-      status = bytes.status();
-      return false;
-    }
-    auto raw = RawEmbedding::Decode(*bytes);
-    if (!raw.ok()) {
-      status = raw.status();
-      return false;
-    }
-    status = IndexOne(view, change.id, *raw);
-    return status.ok();
-  }));
-  return status;
 }
 
 SoundCollection::Impl::~Impl() {
@@ -392,8 +218,8 @@ absl::StatusOr<PreparedSound> SoundCollection::Impl::PrepareAndDecode(
 
   // Decode once per distinct sample rate among the spaces.
   const auto decode_start = Clock::now();
-  for (const auto& slot : spaces_) {
-    const int rate = slot->Get()->space->sample_rate();
+  for (const auto& live : spaces_) {
+    const int rate = live->view()->space->sample_rate();
     if (decoded->count(rate) > 0) continue;
     DecodeRequest request;
     request.sample_rate = rate;
@@ -420,9 +246,9 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
     if (results[i].ok() && !results[i]->duplicate) embedding.push_back(i);
   }
 
-  for (const auto& slot : spaces_) {
+  for (const auto& live : spaces_) {
     if (embedding.empty()) break;
-    auto view = slot->Get();
+    auto view = live->view();
     const int rate = view->space->sample_rate();
     std::vector<absl::Span<const float>> clips;
     clips.reserve(embedding.size());
@@ -444,9 +270,8 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
         continue;
       }
       PreparedSound& prepared = *results[i];
-      prepared.embed_seconds[slot->config.name] = share;
-      prepared.raw.emplace(slot->config.name,
-                           std::move((*embedded)[k]).value());
+      prepared.embed_seconds[live->name()] = share;
+      prepared.raw.emplace(live->name(), std::move((*embedded)[k]).value());
       MergeAutoTags(auto_tags[k], &prepared.record.auto_tags);
       still.push_back(i);
     }
@@ -482,22 +307,18 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
       return result;
     }
     absl::Status indexed;
-    for (const auto& slot : spaces_) {
-      auto view = slot->Get();
-      indexed = IndexOne(*view, added.id, prepared.raw.at(slot->config.name));
+    for (const auto& live : spaces_) {
+      indexed = live->Add(added.id, prepared.raw.at(live->name()));
       if (!indexed.ok()) {
         indexed = absl::Status(
-            indexed.code(), absl::StrCat("space '", slot->config.name,
-                                         "': ", indexed.message()));
+            indexed.code(),
+            absl::StrCat("space '", live->name(), "': ", indexed.message()));
         break;
       }
     }
     if (!indexed.ok()) {
       // Undo, so that store and indexes keep agreeing.
-      for (const auto& slot : spaces_) {
-        const int64_t ids[] = {static_cast<int64_t>(added.id)};
-        slot->Get()->index->Remove(ids).IgnoreError();
-      }
+      for (const auto& live : spaces_) live->Remove(added.id).IgnoreError();
       store_->DeleteSound(added.id).IgnoreError();
       return indexed;
     }
@@ -515,10 +336,7 @@ absl::Status SoundCollection::Impl::Delete(uint64_t id) {
   absl::MutexLock lock(&write_mu_);
   ASSIGN_OR_RETURN(SoundRecord record, store_->GetSound(id));
   RETURN_IF_ERROR(store_->DeleteSound(id).status());
-  const int64_t ids[] = {static_cast<int64_t>(id)};
-  for (const auto& slot : spaces_) {
-    RETURN_IF_ERROR(slot->Get()->index->Remove(ids).status());
-  }
+  for (const auto& live : spaces_) RETURN_IF_ERROR(live->Remove(id));
   tags_.Remove(record);
   words_->RemoveSound(record, WordSpaces()).IgnoreError();  // as in Commit
   return absl::OkStatus();
@@ -527,146 +345,64 @@ absl::Status SoundCollection::Impl::Delete(uint64_t id) {
 void SoundCollection::Impl::MaybeAutoFit() {
   if (!options_.auto_fit) return;
   const uint64_t count = store_->Count();
-  for (const auto& slot : spaces_) {
-    auto view = slot->Get();
+  for (const auto& live : spaces_) {
+    auto view = live->view();
     if (view->projection_version == 0 &&
         view->space->needs_fit(static_cast<int64_t>(count))) {
       // A failed automatic fit leaves the space serving unreduced vectors;
       // the next ingest or an explicit Refit tries again.
-      Refit(slot->config.name, /*only_unfitted=*/true).IgnoreError();
+      live->Refit(/*only_unfitted=*/true, RecomputeWords(*live)).IgnoreError();
     }
   }
 }
 
-// ---- Refit --------------------------------------------------------------------
+// ---- Refit ------------------------------------------------------------------
 
 absl::StatusOr<RefitResult> SoundCollection::Impl::Refit(
     absl::string_view name, bool only_unfitted) {
-  ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(name));
-  absl::MutexLock refit_lock(&slot->refit_mu);
-  if (only_unfitted && slot->Get()->projection_version != 0) {
-    return RefitResult{slot->config.name, slot->Get()->projection_version, 0,
-                       0};
-  }
-  const auto start = Clock::now();
-  // Changes after `after` are replayed into the new index before the swap.
-  // Reading it before the raw vectors is safe: replay is idempotent.
-  const uint64_t after = store_->LastSequence();
-  std::vector<int64_t> ids;
-  std::vector<RawEmbedding> raws;
-  absl::Status status;
-  RETURN_IF_ERROR(store_->ForEachRaw(
-      slot->config.name, [&](uint64_t id, absl::string_view bytes) {
-        auto raw = RawEmbedding::Decode(bytes);
-        if (!raw.ok()) {
-          status = raw.status();
-          return false;
-        }
-        ids.push_back(static_cast<int64_t>(id));
-        raws.push_back(*std::move(raw));
-        return true;
-      }));
-  RETURN_IF_ERROR(status);
-  if (raws.size() < 2) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "space '", slot->config.name, "' holds ", raws.size(),
-        " sounds; fitting needs at least 2"));
-  }
+  ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(name));
+  return live->Refit(only_unfitted, RecomputeWords(*live));
+}
 
-  auto view = std::make_shared<SpaceView>();
-  ASSIGN_OR_RETURN(view->space, Space::Create(slot->config));
-  RETURN_IF_ERROR(view->space->Fit(raws));
-  ASSIGN_OR_RETURN(std::string blob, view->space->SerializeFittedState());
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<VectorIndex> index,
-      VectorIndex::Create(IndexOptionsFor(slot->config,
-                                          view->space->index_dim())));
-  for (size_t begin = 0; begin < ids.size(); begin += kRebuildBatch) {
-    const size_t n = std::min(kRebuildBatch, ids.size() - begin);
-    ASSIGN_OR_RETURN(std::vector<float> vectors,
-                     view->space->ProjectBatch(
-                         absl::MakeConstSpan(raws).subspan(begin, n)));
-    RETURN_IF_ERROR(index->Add(absl::MakeConstSpan(ids).subspan(begin, n),
-                               vectors));
-  }
-  view->index = std::move(index);
-  {
-    absl::MutexLock lock(&write_mu_);
-    ASSIGN_OR_RETURN(view->projection_version,
-                     store_->PutModel(slot->config.name, kFittedStateModel,
-                                      blob));
-    RETURN_IF_ERROR(Replay(*view, after));
-    slot->Set(view);
-    // Index vectors changed: every word vector of the space follows. The new
-    // projection is in place whatever happens here; Open recomputes vectors
-    // left stale.
-    words_->RecomputeSpace(WordSpaceOf(*slot, view)).IgnoreError();
-  }
-  return RefitResult{slot->config.name, view->projection_version,
-                     static_cast<uint64_t>(view->index->size()),
-                     SecondsSince(start)};
+LiveSpace::SwapHook SoundCollection::Impl::RecomputeWords(
+    const LiveSpace& live) {
+  // Runs under the writer lock. Index vectors changed: every word vector of
+  // the space follows. The new projection is in place whatever happens here;
+  // Open recomputes vectors left stale.
+  return [this, &live](std::shared_ptr<const SpaceView> view) {
+    words_->RecomputeSpace(live.WordSpaceOf(std::move(view))).IgnoreError();
+  };
 }
 
 absl::Status SoundCollection::Impl::SaveSnapshots() {
   absl::MutexLock lock(&write_mu_);
   const uint64_t sequence = store_->LastSequence();
-  for (const auto& slot : spaces_) {
-    auto view = slot->Get();
-    SnapshotMarks marks;
-    marks.store_sequence = sequence;
-    marks.projection_version = view->projection_version;
-    RETURN_IF_ERROR(view->index->Save(slot->snapshot_path, marks));
-    SnapshotMark mark;
-    mark.sequence = sequence;
-    mark.location = slot->snapshot_path;
-    RETURN_IF_ERROR(store_->PutSnapshotMark(slot->config.name, mark));
+  for (const auto& live : spaces_) {
+    RETURN_IF_ERROR(live->SaveSnapshot(sequence));
   }
   return absl::OkStatus();
 }
 
-// ---- Queries ------------------------------------------------------------------
+// ---- Queries ----------------------------------------------------------------
 
-absl::StatusOr<SpaceSlot*> SoundCollection::Impl::FindSpace(
+absl::StatusOr<LiveSpace*> SoundCollection::Impl::FindSpace(
     absl::string_view name) const {
   if (name.empty()) name = default_space_;
-  for (const auto& slot : spaces_) {
-    if (slot->config.name == name) return slot.get();
+  for (const auto& live : spaces_) {
+    if (live->name() == name) return live.get();
   }
   std::string known;
-  for (const auto& slot : spaces_) {
-    absl::StrAppend(&known, known.empty() ? "" : ", ", slot->config.name);
+  for (const auto& live : spaces_) {
+    absl::StrAppend(&known, known.empty() ? "" : ", ", live->name());
   }
   return absl::NotFoundError(
       absl::StrCat("unknown space '", name, "' (spaces: ", known, ")"));
 }
 
-absl::StatusOr<QueryResult> SoundCollection::Impl::Search(
-    const SpaceView& view, absl::Span<const float> vector,
-    const QueryOptions& options, std::optional<uint64_t> exclude) const {
-  QueryResult result;
-  result.space = view.space->name();
-  result.collection_size = static_cast<uint64_t>(view.index->size());
-  SearchOptions search;
-  search.k = options.k;
-  if (options.min_score.has_value()) search.min_score = *options.min_score;
-  const int64_t excluded[] = {
-      exclude.has_value() ? static_cast<int64_t>(*exclude) : 0};
-  if (exclude.has_value()) search.exclude_ids = excluded;
-  std::shared_ptr<const IdSet> allowed;
-  if (!options.filter.empty()) {
-    allowed = tags_.Match(options.filter);
-    if (allowed->empty()) return result;
-    search.filter = [allowed](int64_t id) { return allowed->contains(id); };
-  }
-  const auto start = Clock::now();
-  ASSIGN_OR_RETURN(std::vector<SearchHit> hits,
-                   view.index->Search(vector, search));
-  result.search_seconds = SecondsSince(start);
-  result.hits.reserve(hits.size());
-  for (const SearchHit& hit : hits) {
-    result.hits.push_back({static_cast<uint64_t>(hit.id), hit.score});
-  }
-  return result;
+std::shared_ptr<const IdSet> SoundCollection::Impl::Allowed(
+    const SoundFilter& filter) const {
+  if (filter.empty()) return nullptr;
+  return tags_.Match(filter);
 }
 
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
@@ -675,20 +411,19 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
     return absl::InvalidArgumentError(
         absl::StrCat("k must be >= 1, got ", options.k));
   }
-  ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(options.space));
-  auto view = slot->Get();
-  auto bytes = store_->GetRaw(slot->config.name, id);
-  if (absl::IsNotFound(bytes.status())) {
+  ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(options.space));
+  auto view = live->view();
+  auto vector = live->StoredVector(*view, id);
+  if (absl::IsNotFound(vector.status())) {
     RETURN_IF_ERROR(store_->GetSound(id).status());  // unknown id: NotFound
     return absl::NotFoundError(absl::StrCat(
-        "sound ", id, " has no vector in space '", slot->config.name, "'"));
+        "sound ", id, " has no vector in space '", live->name(), "'"));
   }
-  RETURN_IF_ERROR(bytes.status());
-  ASSIGN_OR_RETURN(RawEmbedding raw, RawEmbedding::Decode(*bytes));
-  ASSIGN_OR_RETURN(std::vector<float> vector, view->space->Project(raw));
+  RETURN_IF_ERROR(vector.status());
   std::optional<uint64_t> exclude;
   if (!options.include_query) exclude = id;
-  return Search(*view, vector, options, exclude);
+  return live->Search(*view, *vector, options, exclude,
+                      Allowed(options.filter));
 }
 
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
@@ -697,8 +432,8 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
     return absl::InvalidArgumentError(
         absl::StrCat("k must be >= 1, got ", options.k));
   }
-  ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(options.space));
-  auto view = slot->Get();
+  ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(options.space));
+  auto view = live->view();
   const auto start = Clock::now();
   DecodeRequest request;
   request.sample_rate = view->space->sample_rate();
@@ -707,75 +442,27 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
   ASSIGN_OR_RETURN(std::vector<float> vector, view->space->Project(raw));
   const double embed_seconds = SecondsSince(start);
   ASSIGN_OR_RETURN(QueryResult result,
-                   Search(*view, vector, options, std::nullopt));
+                   live->Search(*view, vector, options, std::nullopt,
+                                Allowed(options.filter)));
   result.embed_seconds = embed_seconds;
   return result;
 }
 
 std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   std::vector<SpaceStatus> out;
-  for (const auto& slot : spaces_) {
-    auto view = slot->Get();
-    SpaceStatus s;
-    s.config = slot->config;
-    s.raw_dim = view->space->pooled_dim();
-    s.index_dim = view->space->index_dim();
-    s.fitted = view->projection_version != 0;
-    s.projection_version = view->projection_version;
-    s.vectors = static_cast<uint64_t>(view->index->size());
-    s.sample_rate = view->space->sample_rate();
-    out.push_back(std::move(s));
-  }
+  for (const auto& live : spaces_) out.push_back(live->Status());
   return out;
-}
-
-// ---- Words and evaluation
-// -------------------------------------------------------
-
-WordSpace SoundCollection::Impl::WordSpaceOf(
-    const SpaceSlot& slot, std::shared_ptr<const SpaceView> view) const {
-  WordSpace ws;
-  ws.name = slot.config.name;
-  ws.projection_version = view->projection_version;
-  const SoundStore* store = store_.get();
-  ws.vector = [store, view, name = ws.name](
-                  uint64_t id) -> absl::StatusOr<std::vector<float>> {
-    ASSIGN_OR_RETURN(std::string bytes, store->GetRaw(name, id));
-    ASSIGN_OR_RETURN(RawEmbedding raw, RawEmbedding::Decode(bytes));
-    return view->space->Project(raw);
-  };
-  return ws;
 }
 
 std::vector<WordSpace> SoundCollection::Impl::WordSpaces() const {
   std::vector<WordSpace> out;
-  for (const auto& slot : spaces_)
-    out.push_back(WordSpaceOf(*slot, slot->Get()));
+  for (const auto& live : spaces_) {
+    out.push_back(live->WordSpaceOf(live->view()));
+  }
   return out;
 }
 
-absl::StatusOr<std::string> SoundCollection::Impl::ResolveSpaceName(
-    absl::string_view name) const {
-  ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(name));
-  return slot->config.name;
-}
-
-absl::StatusOr<SpaceEvaluation> SoundCollection::Impl::Evaluate(
-    const EvaluationRequest& request) {
-  ASSIGN_OR_RETURN(SpaceSlot * slot, FindSpace(request.space));
-  const Metric metric = slot->config.metric;
-  ASSIGN_OR_RETURN(
-      SpaceEvaluation evaluation,
-      EvaluateStoredSpace(*store_, slot->config.name, metric,
-                          WordSpaceOf(*slot, slot->Get()).vector, request));
-  RETURN_IF_ERROR(store_
-                      ->PutModel(slot->config.name, kEvaluationModelKind,
-                                 EncodeStoredEvaluation(evaluation))
-                      .status());
-  return evaluation;
-}
-
-// ---- SoundCollection ------------------------------------------------------------
+// ---- SoundCollection --------------------------------------------------------
 
 SoundCollection::SoundCollection(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}
@@ -855,42 +542,32 @@ double SoundCollection::total_duration_seconds() const {
 
 absl::StatusOr<WordVectorInfo> SoundCollection::WordVector(
     absl::string_view space, absl::string_view word) const {
-  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
-  return impl_->words().Get(name, word);
+  ASSIGN_OR_RETURN(LiveSpace * live, impl_->FindSpace(space));
+  return impl_->words().Get(live->name(), word);
 }
 
 absl::StatusOr<WordPairCosine> SoundCollection::WordSimilarity(
     absl::string_view space, absl::string_view a, absl::string_view b) const {
-  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
-  return impl_->words().Similarity(name, a, b);
+  ASSIGN_OR_RETURN(LiveSpace * live, impl_->FindSpace(space));
+  return impl_->words().Similarity(live->name(), a, b);
 }
 
 absl::StatusOr<std::vector<WordNeighbour>> SoundCollection::NearestWords(
     absl::string_view space, absl::string_view word, int k) const {
-  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
-  return impl_->words().Nearest(name, word, k);
-}
-
-int64_t SoundCollection::VocabularySize(absl::string_view space) const {
-  auto name = impl_->ResolveSpaceName(space);
-  return name.ok() ? impl_->words().VocabularySize(*name) : 0;
+  ASSIGN_OR_RETURN(LiveSpace * live, impl_->FindSpace(space));
+  return impl_->words().Nearest(live->name(), word, k);
 }
 
 absl::StatusOr<SpaceEvaluation> SoundCollection::Evaluate(
     const EvaluationRequest& request) {
-  return impl_->Evaluate(request);
+  ASSIGN_OR_RETURN(LiveSpace * live, impl_->FindSpace(request.space));
+  return live->Evaluate(request);
 }
 
 absl::StatusOr<SpaceEvaluation> SoundCollection::LastEvaluation(
     absl::string_view space) const {
-  ASSIGN_OR_RETURN(std::string name, impl_->ResolveSpaceName(space));
-  auto model = impl_->store().GetModel(name, kEvaluationModelKind);
-  if (absl::IsNotFound(model.status())) {
-    return absl::NotFoundError(
-        absl::StrCat("space '", name, "' has not been evaluated"));
-  }
-  RETURN_IF_ERROR(model.status());
-  return DecodeStoredEvaluation(model->bytes);
+  ASSIGN_OR_RETURN(LiveSpace * live, impl_->FindSpace(space));
+  return live->LastEvaluation();
 }
 
 }  // namespace soundsearch

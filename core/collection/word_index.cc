@@ -358,10 +358,4 @@ absl::StatusOr<std::vector<WordNeighbour>> WordIndex::Nearest(
   return all;
 }
 
-int64_t WordIndex::VocabularySize(absl::string_view space) const {
-  absl::ReaderMutexLock lock(&mu_);
-  auto s = spaces_.find(std::string(space));
-  return s == spaces_.end() ? 0 : static_cast<int64_t>(s->second.size());
-}
-
 }  // namespace soundsearch

@@ -94,8 +94,6 @@ class WordIndex {
   absl::StatusOr<std::vector<WordNeighbour>> Nearest(absl::string_view space,
                                                      absl::string_view word,
                                                      int k) const;
-  // Words with a vector in the space.
-  int64_t VocabularySize(absl::string_view space) const;
 
  private:
   struct Entry {

@@ -14,7 +14,7 @@
 
 namespace soundsearch {
 
-// Immutable once published by Space.
+// Immutable; shared by the Space that holds it and nothing else.
 struct FittedSpaceState {
   uint64_t version = 0;
   std::optional<Codebook> codebook;  // boaw spaces only
@@ -45,26 +45,24 @@ absl::StatusOr<std::unique_ptr<Space>> Space::Create(
 }
 
 absl::StatusOr<std::unique_ptr<Space>> Space::Create(
-    const SpaceConfig& config, std::unique_ptr<Encoder> encoder) {
+    const SpaceConfig& config, std::shared_ptr<const Encoder> encoder) {
   RETURN_IF_ERROR(ValidateSpaceConfig(config));
   if (encoder == nullptr || encoder->frame_dim() <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "space ", config.name, ": encoder missing or with frame_dim <= 0"));
   }
-  return std::unique_ptr<Space>(new Space(config, std::move(encoder)));
+  return std::unique_ptr<Space>(
+      new Space(config, std::move(encoder), /*state=*/nullptr));
 }
 
-Space::Space(SpaceConfig config, std::unique_ptr<Encoder> encoder)
+Space::Space(SpaceConfig config, std::shared_ptr<const Encoder> encoder,
+             std::shared_ptr<const FittedSpaceState> state)
     : config_(std::move(config)),
       encoder_(std::move(encoder)),
-      pooled_dim_(PooledDim(config_.pooling, encoder_->frame_dim())) {}
+      pooled_dim_(PooledDim(config_.pooling, encoder_->frame_dim())),
+      state_(std::move(state)) {}
 
 Space::~Space() = default;
-
-std::shared_ptr<const FittedSpaceState> Space::state() const {
-  absl::MutexLock lock(&mu_);
-  return state_;
-}
 
 absl::StatusOr<RawEmbedding> Space::Embed(
     absl::Span<const float> pcm, std::vector<AutoTag>* auto_tags) const {
@@ -155,8 +153,8 @@ absl::StatusOr<RawEmbedding> Space::FromEncoded(
 }
 
 absl::StatusOr<std::vector<float>> Space::ProjectWith(
-    const FittedSpaceState* state, absl::Span<const RawEmbedding> raws,
-    int* dim) const {
+    absl::Span<const RawEmbedding> raws, int* dim) const {
+  const FittedSpaceState* state = state_.get();
   for (size_t i = 0; i < raws.size(); ++i) {
     if (static_cast<int>(raws[i].pooled.size()) != pooled_dim_) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -203,35 +201,29 @@ absl::StatusOr<std::vector<float>> Space::ProjectWith(
 
 absl::StatusOr<std::vector<float>> Space::Project(
     const RawEmbedding& raw, uint64_t* fitted_version) const {
-  std::shared_ptr<const FittedSpaceState> s = state();
-  if (fitted_version != nullptr) *fitted_version = s ? s->version : 0;
-  return ProjectWith(s.get(), absl::MakeConstSpan(&raw, 1), nullptr);
+  if (fitted_version != nullptr) *fitted_version = this->fitted_version();
+  return ProjectWith(absl::MakeConstSpan(&raw, 1), nullptr);
 }
 
 absl::StatusOr<std::vector<float>> Space::ProjectBatch(
     absl::Span<const RawEmbedding> raws, uint64_t* fitted_version,
     int* index_dim) const {
-  std::shared_ptr<const FittedSpaceState> s = state();
-  if (fitted_version != nullptr) *fitted_version = s ? s->version : 0;
-  return ProjectWith(s.get(), raws, index_dim);
+  if (fitted_version != nullptr) *fitted_version = this->fitted_version();
+  return ProjectWith(raws, index_dim);
 }
 
 int Space::index_dim() const {
-  std::shared_ptr<const FittedSpaceState> s = state();
-  return s ? s->projection->output_dim() : pooled_dim_;
+  return state_ ? state_->projection->output_dim() : pooled_dim_;
 }
 
-uint64_t Space::fitted_version() const {
-  std::shared_ptr<const FittedSpaceState> s = state();
-  return s ? s->version : 0;
-}
+uint64_t Space::fitted_version() const { return state_ ? state_->version : 0; }
 
 bool Space::needs_fit(int64_t num_items) const {
   return !is_fitted() && num_items >= config_.min_fit_items;
 }
 
-absl::Status Space::Fit(absl::Span<const RawEmbedding> collection) {
-  absl::MutexLock fit_lock(&fit_mu_);
+absl::StatusOr<std::unique_ptr<Space>> Space::Fit(
+    absl::Span<const RawEmbedding> collection) const {
   const int64_t n = static_cast<int64_t>(collection.size());
   if (n < 2) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -276,15 +268,12 @@ absl::Status Space::Fit(absl::Span<const RawEmbedding> collection) {
   }
   ASSIGN_OR_RETURN(next->projection,
                    Projection::Fit(rows, dim, ProjectionOptionsFor(config_)));
-
-  absl::MutexLock lock(&mu_);
-  next->version = (state_ ? state_->version : 0) + 1;
-  state_ = std::move(next);
-  return absl::OkStatus();
+  next->version = fitted_version() + 1;
+  return std::unique_ptr<Space>(new Space(config_, encoder_, std::move(next)));
 }
 
 absl::StatusOr<std::string> Space::SerializeFittedState() const {
-  std::shared_ptr<const FittedSpaceState> s = state();
+  const FittedSpaceState* s = state_.get();
   if (s == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("space ", name(), ": not fitted"));
@@ -304,7 +293,8 @@ absl::StatusOr<std::string> Space::SerializeFittedState() const {
   return w.FinishWithCrc();
 }
 
-absl::Status Space::LoadFittedState(absl::string_view blob) {
+absl::StatusOr<std::unique_ptr<Space>> Space::WithFittedState(
+    absl::string_view blob) const {
   const std::string what = absl::StrCat("fitted state of space ", name());
   ASSIGN_OR_RETURN(absl::string_view body, StripCrc(blob, what));
   ByteReader r(body, what);
@@ -366,10 +356,7 @@ absl::Status Space::LoadFittedState(absl::string_view blob) {
     return absl::FailedPreconditionError(
         absl::StrCat(what, ": cannot load, ", mismatch, "; refit instead"));
   }
-  absl::MutexLock fit_lock(&fit_mu_);
-  absl::MutexLock lock(&mu_);
-  state_ = std::move(next);
-  return absl::OkStatus();
+  return std::unique_ptr<Space>(new Space(config_, encoder_, std::move(next)));
 }
 
 }  // namespace soundsearch

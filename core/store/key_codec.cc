@@ -74,4 +74,8 @@ std::string SnapshotMarkKey(absl::string_view space) {
   return absl::StrCat(kSnapshotMarkKeyPrefix, space);
 }
 
+std::string EvaluationKey(absl::string_view space) {
+  return absl::StrCat(kEvaluationKeyPrefix, space);
+}
+
 }  // namespace soundsearch

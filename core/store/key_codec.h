@@ -43,9 +43,12 @@ inline constexpr absl::string_view kLastSequenceKey = "last_sequence";
 inline constexpr absl::string_view kSoundCountKey = "sound_count";
 inline constexpr absl::string_view kSpaceKeyPrefix = "space/";
 inline constexpr absl::string_view kSnapshotMarkKeyPrefix = "snapshot_mark/";
+inline constexpr absl::string_view kEvaluationKeyPrefix = "evaluation/";
 
 std::string SpaceRegistryKey(absl::string_view space);
 std::string SnapshotMarkKey(absl::string_view space);
+// "evaluation/" `space`: the space's latest evaluation report.
+std::string EvaluationKey(absl::string_view space);
 
 }  // namespace soundsearch
 

@@ -56,10 +56,6 @@ std::string EncodeChange(const Change& change) {
     case ChangeKind::kDelete:
       entry.set_kind(storepb::ChangeEntry::KIND_DELETE);
       break;
-    case ChangeKind::kPutRaw:
-      entry.set_kind(storepb::ChangeEntry::KIND_PUT_RAW);
-      entry.set_space(change.space);
-      break;
   }
   entry.set_id(change.id);
   return entry.SerializeAsString();
@@ -81,10 +77,6 @@ absl::StatusOr<Change> DecodeChange(uint64_t sequence,
       break;
     case storepb::ChangeEntry::KIND_DELETE:
       change.kind = ChangeKind::kDelete;
-      break;
-    case storepb::ChangeEntry::KIND_PUT_RAW:
-      change.kind = ChangeKind::kPutRaw;
-      change.space = entry.space();
       break;
     default:
       return absl::DataLossError(absl::StrCat("change-log entry at sequence ",

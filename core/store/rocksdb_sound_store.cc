@@ -320,7 +320,6 @@ absl::Status RocksDbSoundStore::Load() {
                    spaces.emplace(rest);
                    return true;
                  }));
-  absl::MutexLock spaces_lock(&spaces_mu_);
   spaces_ = std::move(spaces);
   return absl::OkStatus();
 }
@@ -453,8 +452,7 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
     Writer* g = writers_.front();
     writers_.pop_front();
     for (const std::string& k : g->conflict_keys) pending_keys_.erase(k);
-    if (status.ok() && !g->new_spaces.empty()) {
-      absl::MutexLock lock(&spaces_mu_);
+    if (status.ok()) {
       spaces_.insert(g->new_spaces.begin(), g->new_spaces.end());
     }
     g->status = status;
@@ -467,10 +465,7 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
 }
 
 void RocksDbSoundStore::RegisterSpace(absl::string_view space, Writer* w) {
-  {
-    absl::MutexLock lock(&spaces_mu_);
-    if (spaces_.count(std::string(space)) > 0) return;
-  }
+  if (spaces_.count(std::string(space)) > 0) return;
   for (const std::string& s : w->new_spaces) {
     if (s == space) return;
   }
@@ -484,10 +479,6 @@ void RocksDbSoundStore::LogChange(Change change, Writer* w) {
   change.sequence = next_sequence_++;
   w->sequence = change.sequence;
   w->Put(kChanges, EncodeU64BigEndian(change.sequence), EncodeChange(change));
-}
-
-absl::Status RocksDbSoundStore::Sync() {
-  return FromRocksDb(db_->FlushWAL(/*sync=*/true), "syncing the WAL");
 }
 
 // ---- Sounds -----------------------------------------------------------------
@@ -544,7 +535,7 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
   w.Put(kContentHashes, record.content_hash, id_key);
   if (!record.external_id.empty())
     w.Put(kExternalIds, record.external_id, id_key);
-  LogChange(Change{0, ChangeKind::kAdd, record.id, ""}, &w);
+  LogChange(Change{0, ChangeKind::kAdd, record.id}, &w);
   RETURN_IF_ERROR(Submit(&w));
   return AddResult{record.id, /*duplicate=*/false, w.sequence};
 }
@@ -595,10 +586,7 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::DeleteSound(uint64_t id) {
 
   const std::string id_key = EncodeU64BigEndian(id);
   w.Delete(kSounds, id_key);
-  {
-    absl::MutexLock spaces_lock(&spaces_mu_);
-    for (const std::string& space : spaces_) w.Delete(kRaw, RawKey(space, id));
-  }
+  for (const std::string& space : spaces_) w.Delete(kRaw, RawKey(space, id));
   // Lookups are removed only when they point at this sound.
   ASSIGN_OR_RETURN(std::optional<uint64_t> by_hash,
                    ReadId(kContentHashes, record.content_hash, nullptr));
@@ -609,21 +597,9 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::DeleteSound(uint64_t id) {
     if (by_ext == id) w.Delete(kExternalIds, record.external_id);
   }
   w.count_delta = -1;
-  LogChange(Change{0, ChangeKind::kDelete, id, ""}, &w);
+  LogChange(Change{0, ChangeKind::kDelete, id}, &w);
   RETURN_IF_ERROR(Submit(&w));
   return w.sequence;
-}
-
-absl::Status RocksDbSoundStore::SetAutoTags(
-    uint64_t id, const std::vector<AutoTag>& auto_tags) {
-  Writer w;
-  w.conflict_keys = {IdConflict(id)};
-  absl::MutexLock lock(&write_mu_);
-  WaitForKeys(w.conflict_keys);
-  ASSIGN_OR_RETURN(SoundRecord record, ReadSound(id, nullptr));
-  record.auto_tags = auto_tags;
-  w.Put(kSounds, EncodeU64BigEndian(id), EncodeSoundRecord(record));
-  return Submit(&w);
 }
 
 absl::Status RocksDbSoundStore::ForEachSound(const SoundVisitor& visit) const {
@@ -656,26 +632,6 @@ absl::StatusOr<std::string> RocksDbSoundStore::GetRaw(absl::string_view space,
   return std::move(*value);
 }
 
-absl::StatusOr<uint64_t> RocksDbSoundStore::PutRaw(absl::string_view space,
-                                                   uint64_t id,
-                                                   absl::string_view raw) {
-  RETURN_IF_ERROR(ValidateSpaceName(space));
-  Writer w;
-  w.conflict_keys = {IdConflict(id)};
-  absl::MutexLock lock(&write_mu_);
-  WaitForKeys(w.conflict_keys);
-  ASSIGN_OR_RETURN(std::optional<std::string> sound,
-                   Read(kSounds, EncodeU64BigEndian(id)));
-  if (!sound.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no sound with id ", id));
-  }
-  w.Put(kRaw, RawKey(space, id), std::string(raw));
-  RegisterSpace(space, &w);
-  LogChange(Change{0, ChangeKind::kPutRaw, id, std::string(space)}, &w);
-  RETURN_IF_ERROR(Submit(&w));
-  return w.sequence;
-}
-
 absl::Status RocksDbSoundStore::ForEachRaw(absl::string_view space,
                                            const RawVisitor& visit) const {
   RETURN_IF_ERROR(ValidateSpaceName(space));
@@ -692,11 +648,6 @@ absl::Status RocksDbSoundStore::ForEachRaw(absl::string_view space,
                    return visit(*id, value);
                  }));
   return key_status;
-}
-
-std::vector<std::string> RocksDbSoundStore::Spaces() const {
-  absl::MutexLock lock(&spaces_mu_);
-  return std::vector<std::string>(spaces_.begin(), spaces_.end());
 }
 
 // ---- Change log -------------------------------------------------------------
@@ -763,14 +714,31 @@ absl::StatusOr<StoredModel> RocksDbSoundStore::GetModel(
   return DecodeModel(*value);
 }
 
-// ---- Word vectors -----------------------------------------------------------
+// ---- Evaluation reports -----------------------------------------------------
 
-absl::Status RocksDbSoundStore::PutWordVector(absl::string_view space,
-                                              absl::string_view word,
+absl::Status RocksDbSoundStore::PutEvaluation(absl::string_view space,
                                               absl::string_view bytes) {
-  return PutWordVectors(space, {{std::string(word), std::string(bytes)}},
-                        /*replace_all=*/false);
+  RETURN_IF_ERROR(ValidateSpaceName(space));
+  // A blind put: it reads nothing, so it has no conflict key.
+  Writer w;
+  w.Put(kMeta, EvaluationKey(space), std::string(bytes));
+  absl::MutexLock lock(&write_mu_);
+  return Submit(&w);
 }
+
+absl::StatusOr<std::string> RocksDbSoundStore::GetEvaluation(
+    absl::string_view space) const {
+  RETURN_IF_ERROR(ValidateSpaceName(space));
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   Read(kMeta, EvaluationKey(space)));
+  if (!value.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("no evaluation report for space ", space));
+  }
+  return std::move(*value);
+}
+
+// ---- Word vectors -----------------------------------------------------------
 
 absl::Status RocksDbSoundStore::PutWordVectors(
     absl::string_view space, const std::map<std::string, std::string>& words,

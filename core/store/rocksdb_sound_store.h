@@ -29,12 +29,12 @@ namespace soundsearch {
 // Thread-safety: as SoundStore. Mutations are linearised through write_mu_
 // and a FIFO writer queue; concurrent writers share one synced WAL write
 // (group commit, see Submit). Readers use RocksDB's own thread-safe reads and
-// consistent iterators and take no lock except the short spaces_mu_.
+// consistent iterators and take no lock.
 class RocksDbSoundStore final : public SoundStore {
  public:
   // Column families, in the order of their handles.
   enum Family : int {
-    kMeta = 0,  // "default": store metadata (schema, counters, spaces, marks)
+    kMeta = 0,  // "default": store metadata, marks, evaluation reports
     kSounds,    // id -> SoundMeta
     kRaw,       // space NUL id -> raw bytes
     kModels,    // space NUL kind -> ModelRecord
@@ -55,7 +55,6 @@ class RocksDbSoundStore final : public SoundStore {
   RocksDbSoundStore(const RocksDbSoundStore&) = delete;
   RocksDbSoundStore& operator=(const RocksDbSoundStore&) = delete;
 
-  absl::Status Sync() override;
   absl::StatusOr<AddResult> AddSound(
       const SoundRecord& sound,
       const std::map<std::string, std::string>& raw_by_space) override;
@@ -65,18 +64,13 @@ class RocksDbSoundStore final : public SoundStore {
   absl::StatusOr<SoundRecord> FindByContentHash(
       absl::string_view content_hash) const override;
   absl::StatusOr<uint64_t> DeleteSound(uint64_t id) override;
-  absl::Status SetAutoTags(uint64_t id,
-                           const std::vector<AutoTag>& auto_tags) override;
   absl::Status ForEachSound(const SoundVisitor& visit) const override;
   uint64_t Count() const override;
 
   absl::StatusOr<std::string> GetRaw(absl::string_view space,
                                      uint64_t id) const override;
-  absl::StatusOr<uint64_t> PutRaw(absl::string_view space, uint64_t id,
-                                  absl::string_view raw) override;
   absl::Status ForEachRaw(absl::string_view space,
                           const RawVisitor& visit) const override;
-  std::vector<std::string> Spaces() const override;
 
   uint64_t LastSequence() const override;
   absl::Status ForEachChangeSince(uint64_t after,
@@ -88,8 +82,11 @@ class RocksDbSoundStore final : public SoundStore {
   absl::StatusOr<StoredModel> GetModel(absl::string_view space,
                                        absl::string_view kind) const override;
 
-  absl::Status PutWordVector(absl::string_view space, absl::string_view word,
+  absl::Status PutEvaluation(absl::string_view space,
                              absl::string_view bytes) override;
+  absl::StatusOr<std::string> GetEvaluation(
+      absl::string_view space) const override;
+
   absl::Status PutWordVectors(absl::string_view space,
                               const std::map<std::string, std::string>& words,
                               bool replace_all) override;
@@ -177,8 +174,9 @@ class RocksDbSoundStore final : public SoundStore {
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> sound_count_{0};
 
-  mutable absl::Mutex spaces_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
-  std::set<std::string> spaces_ ABSL_GUARDED_BY(spaces_mu_);
+  // Every space that has held a raw vector (the registry), so that a delete
+  // removes the sound's raw vector in each.
+  std::set<std::string> spaces_ ABSL_GUARDED_BY(write_mu_);
 };
 
 }  // namespace soundsearch

@@ -239,8 +239,6 @@ class SoundCollection {
   // The k most similar words (the word left out). InvalidArgument for k < 1.
   absl::StatusOr<std::vector<WordNeighbour>> NearestWords(
       absl::string_view space, absl::string_view word, int k) const;
-  // Words with a vector in the space (0 for an unknown space).
-  int64_t VocabularySize(absl::string_view space) const;
   // Evaluates retrieval in one space by exact search over its labelled
   // sounds (O(n^2 dim) work on up to hardware-concurrency threads, while
   // queries and ingest go on) and stores the result as the space's latest

@@ -1,8 +1,8 @@
 // SoundStore: the durable source of truth of a soundsearch server. It keeps
 // sound metadata, the raw (pooled, unprojected) vector of every sound in
-// every space, fitted models, word vectors, index snapshot marks and a change
-// log that lets a derived index catch up. Key layout and value encodings:
-// docs/storage.md.
+// every space, fitted models, evaluation reports, word vectors, index
+// snapshot marks and a change log that lets a derived index catch up. Key
+// layout and value encodings: docs/storage.md.
 //
 // Names used below:
 //   space  an embedding space name ("dsp", "efficientat"): 1 to 128 bytes,
@@ -60,15 +60,13 @@ struct AddResult {
 enum class ChangeKind : int {
   kAdd = 1,     // a sound and its raw vectors appeared
   kDelete = 2,  // a sound and its raw vectors disappeared
-  kPutRaw = 3,  // the raw vector of (space, id) was written by PutRaw
 };
 
 // One change-log entry.
 struct Change {
   uint64_t sequence = 0;  // store sequence, >= 1, strictly increasing
   ChangeKind kind = ChangeKind::kAdd;
-  uint64_t id = 0;    // the sound concerned
-  std::string space;  // kPutRaw only: the space written; empty otherwise
+  uint64_t id = 0;  // the sound concerned
 };
 
 // A fitted model (PCA, BoAW codebook...) as stored.
@@ -118,11 +116,6 @@ class SoundStore {
   static absl::StatusOr<std::unique_ptr<SoundStore>> Open(
       const SoundStoreOptions& options);
 
-  // Makes every write acknowledged so far durable (syncs the write-ahead
-  // log). Only needed with sync_writes = false, e.g. at the end of a bulk
-  // import; a no-op in effect otherwise.
-  virtual absl::Status Sync() = 0;
-
   // ---- Sounds ---------------------------------------------------------------
 
   // Stores `sound` (its id must be 0) with one raw vector per space
@@ -149,11 +142,6 @@ class SoundStore {
   // NotFound for an unknown (or already deleted) id. The id is not reused.
   virtual absl::StatusOr<uint64_t> DeleteSound(uint64_t id) = 0;
 
-  // Replaces the auto_tags of a sound (metadata only; not logged).
-  // NotFound for an unknown id.
-  virtual absl::Status SetAutoTags(uint64_t id,
-                                   const std::vector<AutoTag>& auto_tags) = 0;
-
   // Visits every sound in increasing id order.
   virtual absl::Status ForEachSound(const SoundVisitor& visit) const = 0;
 
@@ -165,16 +153,9 @@ class SoundStore {
   // NotFound when the sound has no raw vector in `space`.
   virtual absl::StatusOr<std::string> GetRaw(absl::string_view space,
                                              uint64_t id) const = 0;
-  // Writes (or replaces) the raw vector of an existing sound in `space`, and
-  // logs a kPutRaw; returns its sequence. Used when a space is added or
-  // re-embedded. NotFound for an unknown id.
-  virtual absl::StatusOr<uint64_t> PutRaw(absl::string_view space, uint64_t id,
-                                          absl::string_view raw) = 0;
   // Visits the raw vectors of `space` in increasing id order.
   virtual absl::Status ForEachRaw(absl::string_view space,
                                   const RawVisitor& visit) const = 0;
-  // Every space that has ever held a raw vector, sorted.
-  virtual std::vector<std::string> Spaces() const = 0;
 
   // ---- Change log -----------------------------------------------------------
 
@@ -184,8 +165,7 @@ class SoundStore {
   virtual uint64_t LastSequence() const = 0;
   // Visits the changes with sequence > `after`, in increasing order. To bring
   // an index that reflects sequence S up to date: replay
-  // ForEachChangeSince(S) (kAdd: read GetRaw; kDelete: remove; kPutRaw of
-  // its space: replace).
+  // ForEachChangeSince(S) (kAdd: read GetRaw; kDelete: remove).
   virtual absl::Status ForEachChangeSince(uint64_t after,
                                           const ChangeVisitor& visit) const = 0;
 
@@ -200,15 +180,22 @@ class SoundStore {
   virtual absl::StatusOr<StoredModel> GetModel(
       absl::string_view space, absl::string_view kind) const = 0;
 
+  // ---- Evaluation reports (one per space; bytes are opaque) -----------------
+
+  // Replaces the latest evaluation report of `space` (not versioned, not
+  // logged). InvalidArgument for a bad space.
+  virtual absl::Status PutEvaluation(absl::string_view space,
+                                     absl::string_view bytes) = 0;
+  // NotFound when the space has no report.
+  virtual absl::StatusOr<std::string> GetEvaluation(
+      absl::string_view space) const = 0;
+
   // ---- Word vectors (per space and word; bytes are opaque) ------------------
 
-  // InvalidArgument for a bad space or an empty word.
-  virtual absl::Status PutWordVector(absl::string_view space,
-                                     absl::string_view word,
-                                     absl::string_view bytes) = 0;
   // Writes many word vectors of one space in one atomic write. When
   // `replace_all`, every other word vector of the space is removed in the same
-  // write (recomputing a space's vocabulary).
+  // write (recomputing a space's vocabulary). InvalidArgument for a bad space
+  // or an empty word.
   virtual absl::Status PutWordVectors(
       absl::string_view space, const std::map<std::string, std::string>& words,
       bool replace_all) = 0;

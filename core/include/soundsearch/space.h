@@ -10,11 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "soundsearch/encoder.h"
 #include "soundsearch/raw_embedding.h"
@@ -25,22 +23,27 @@ namespace soundsearch {
 
 struct FittedSpaceState;  // private to core (embedding/space.cc)
 
-// Thread-safety: every method is safe to call concurrently. Embed and
-// Project never block each other; Fit and LoadFittedState build the new
-// fitted state without holding the lock and swap it in atomically, so a
-// Project running concurrently sees either the old or the new state, never a
-// mix. Concurrent Fit calls are serialised.
+// A Space is config + a shared const encoder + a const fitted state (the
+// immutable-model / per-run-state split of whisper.cpp): it never changes
+// after construction. Fitting, or adopting a stored fitted state, returns a
+// new Space that shares this one's encoder, so an encoder (a loaded
+// TorchScript model, say) is created once and outlives every refit.
+//
+// Thread-safety: immutable; every method is const and safe to call
+// concurrently. Spaces derived by Fit and WithFittedState share the encoder
+// (whose Encode is thread-safe, encoder.h) and nothing else.
 class Space {
  public:
   // Validates `config` (ValidateSpaceConfig) and builds its encoder with
-  // Encoder::Create(config.encoder). Errors from either are returned.
+  // Encoder::Create(config.encoder). Errors from either are returned. The
+  // space is not fitted.
   static absl::StatusOr<std::unique_ptr<Space>> Create(
       const SpaceConfig& config);
   // As above with an injected encoder (tests, or a caller sharing one);
   // config.encoder is then only validated, not used. InvalidArgument if
   // encoder is null or its frame_dim() <= 0.
   static absl::StatusOr<std::unique_ptr<Space>> Create(
-      const SpaceConfig& config, std::unique_ptr<Encoder> encoder);
+      const SpaceConfig& config, std::shared_ptr<const Encoder> encoder);
 
   ~Space();
   Space(const Space&) = delete;
@@ -48,6 +51,8 @@ class Space {
 
   const SpaceConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
+  // The encoder, shared by every Space derived from this one.
+  const std::shared_ptr<const Encoder>& encoder() const { return encoder_; }
   // Rate (Hz) that Embed() expects its PCM at.
   int sample_rate() const { return encoder_->sample_rate(); }
   // Length of RawEmbedding::pooled for this space.
@@ -77,75 +82,75 @@ class Space {
       absl::Span<const absl::Span<const float>> clips,
       std::vector<std::vector<AutoTag>>* auto_tags = nullptr) const;
 
-  // The vector to index or search with, under the current fitted state:
+  // The vector to index or search with, under this space's fitted state:
   // - fitted: codebook histogram (boaw) -> scaling -> L2 -> PCA -> L2, the L2
-  //   steps only for the cosine metric; length index_dim() of that state.
+  //   steps only for the cosine metric; length index_dim().
   // - not fitted: the pooled vector, L2-normalised for cosine and as is for
   //   inner product / Euclidean; length pooled_dim(). This holds for boaw
   //   spaces too (the pooled MFCC statistics stand in until a codebook
   //   exists).
-  // If fitted_version is not null it receives the fitted_version() of the
-  // state used (0 = not fitted), so that callers can tell which dimension
-  // and which state the vector belongs to. InvalidArgument if `raw` does not
-  // match this space (pooled size; for a fitted boaw space, missing frames
-  // or frames of the wrong dim).
+  // If fitted_version is not null it receives fitted_version() (0 = not
+  // fitted). InvalidArgument if `raw` does not match this space (pooled
+  // size; for a fitted boaw space, missing frames or frames of the wrong
+  // dim).
   absl::StatusOr<std::vector<float>> Project(
       const RawEmbedding& raw, uint64_t* fitted_version = nullptr) const;
-  // As Project for many raw embeddings under one state: n x dim row-major,
-  // dim = the state's index dimension (*index_dim if not null).
+  // As Project for many raw embeddings: n x dim row-major, dim =
+  // index_dim() (*index_dim if not null).
   absl::StatusOr<std::vector<float>> ProjectBatch(
       absl::Span<const RawEmbedding> raws, uint64_t* fitted_version = nullptr,
       int* index_dim = nullptr) const;
 
-  // Length of Project()'s vectors under the current state. Changes when the
-  // space is fitted or refitted: callers (the index layer) must rebuild.
+  // Length of Project()'s vectors: pooled_dim() until fitted, then the
+  // fitted output dimension. A refitted space may differ: callers (the index
+  // layer) must rebuild their index for it.
   int index_dim() const;
-  // 0 until the first Fit/LoadFittedState; each Fit bumps it by one.
+  // 0 for a space that was never fitted; a space returned by Fit has this
+  // one's version + 1; WithFittedState takes the blob's.
   uint64_t fitted_version() const;
   bool is_fitted() const { return fitted_version() != 0; }
-  // True when the space has never been fitted and the collection holds at
-  // least config().min_fit_items sounds. Refits after that are on demand.
+  // True when the space is not fitted and the collection holds at least
+  // config().min_fit_items sounds. Refits after that are on demand.
   bool needs_fit(int64_t num_items) const;
 
   // Fits the models on `collection` (raw embeddings from this space's
   // Embed): for boaw spaces first the codebook on the stored frames, then
   // scaling + PCA on the clip vectors (pooled vectors, or histograms for
   // boaw). PCA dims are capped at min(config pca_dims, input dim, n - 1).
-  // Deterministic: the same collection gives the same state. On success the
-  // new state is swapped in and fitted_version() increments; on error the
-  // old state stays. FailedPrecondition for fewer than 2 items (or, boaw,
-  // fewer frames than codewords); InvalidArgument for an item that does not
-  // match this space.
-  absl::Status Fit(absl::Span<const RawEmbedding> collection);
+  // Deterministic: the same collection gives the same state. Returns a new
+  // space with this config, this encoder (the same instance) and the new
+  // state, fitted_version() + 1; this space is unchanged. FailedPrecondition
+  // for fewer than 2 items (or, boaw, fewer frames than codewords);
+  // InvalidArgument for an item that does not match this space.
+  absl::StatusOr<std::unique_ptr<Space>> Fit(
+      absl::Span<const RawEmbedding> collection) const;
 
   // The fitted state as a versioned blob (docs/embedding.md) to persist in
   // the store. FailedPrecondition if not fitted.
   absl::StatusOr<std::string> SerializeFittedState() const;
-  // Adopts a blob from SerializeFittedState (its fitted_version included).
-  // DataLoss / InvalidArgument for a corrupt blob; FailedPrecondition if it
-  // was fitted for a different space shape (name, pooled dim, frame dim,
-  // boaw, metric, scaling). The old state stays on error.
-  absl::Status LoadFittedState(absl::string_view blob);
+  // A new space with this config, this encoder (the same instance) and the
+  // state of a blob from SerializeFittedState (its fitted_version included);
+  // this space is unchanged. DataLoss / InvalidArgument for a corrupt blob;
+  // FailedPrecondition if it was fitted for a different space shape (name,
+  // pooled dim, frame dim, boaw, metric, scaling).
+  absl::StatusOr<std::unique_ptr<Space>> WithFittedState(
+      absl::string_view blob) const;
 
  private:
-  Space(SpaceConfig config, std::unique_ptr<Encoder> encoder);
+  Space(SpaceConfig config, std::shared_ptr<const Encoder> encoder,
+        std::shared_ptr<const FittedSpaceState> state);
 
-  std::shared_ptr<const FittedSpaceState> state() const;
   // Embed's work after the encoder: auto-tags, pooling, stored frames.
   absl::StatusOr<RawEmbedding> FromEncoded(
       EncodedClip clip, std::vector<AutoTag>* auto_tags) const;
   absl::StatusOr<std::vector<float>> ProjectWith(
-      const FittedSpaceState* state, absl::Span<const RawEmbedding> raws,
-      int* dim) const;
+      absl::Span<const RawEmbedding> raws, int* dim) const;
 
   const SpaceConfig config_;
-  const std::unique_ptr<const Encoder> encoder_;
+  const std::shared_ptr<const Encoder> encoder_;
   const int pooled_dim_;
-
-  absl::Mutex fit_mu_;  // serialises Fit and LoadFittedState
-  mutable absl::Mutex mu_;
-  // Null until fitted. Immutable once published; replaced, never modified.
-  std::shared_ptr<const FittedSpaceState> state_ ABSL_GUARDED_BY(mu_);
+  // Null when not fitted.
+  const std::shared_ptr<const FittedSpaceState> state_;
 };
 
 }  // namespace soundsearch

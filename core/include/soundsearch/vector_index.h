@@ -94,7 +94,8 @@ struct LoadedVectorIndex {
 // tombstones) are built off to the side while searches continue and are
 // swapped in under a short exclusive section; other writers wait for them.
 // To replace a whole index (e.g. after a PCA refit), build a new one with
-// Create + Add and swap it in through VectorIndexSlot.
+// Create + Add and publish it in place of the old one (the collection swaps
+// a whole view of the space: space + index, atomically).
 //
 // FAISS uses OpenMP inside a search; set OMP_NUM_THREADS (or
 // omp_set_num_threads) to fit the serving thread pool.
