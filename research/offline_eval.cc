@@ -130,7 +130,7 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
   return out;
 }
 
-absl::StatusOr<SpaceEvaluation> FitAndEvaluateSpace(
+absl::StatusOr<OfflineSpaceEvaluation> FitAndEvaluateSpace(
     const Space& space, absl::Span<const RawEmbedding> raws,
     absl::Span<const LabeledItem> items, const RetrievalEvalOptions& options) {
   if (raws.size() != items.size()) {
@@ -139,7 +139,7 @@ absl::StatusOr<SpaceEvaluation> FitAndEvaluateSpace(
                      " raw embeddings for ", items.size(), " items"));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Space> fitted, space.Fit(raws));
-  SpaceEvaluation out;
+  OfflineSpaceEvaluation out;
   out.space = fitted->name();
   ASSIGN_OR_RETURN(out.vectors, fitted->ProjectBatch(raws, nullptr, &out.dim));
   ASSIGN_OR_RETURN(out.report,

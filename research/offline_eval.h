@@ -59,8 +59,9 @@ absl::StatusOr<std::vector<RawEmbedding>> EmbedFiles(
     const Space& space, const AudioDecoder& decoder,
     absl::Span<const std::string> paths, int num_threads);
 
-// What evaluating one space produced.
-struct SpaceEvaluation {
+// What evaluating one space offline produced (the running collection's
+// evaluation is soundsearch/collection_words.h's SpaceEvaluation).
+struct OfflineSpaceEvaluation {
   std::string space;
   RetrievalReport report;
   std::vector<float> vectors;  // items x dim, the projected (index) vectors
@@ -71,7 +72,7 @@ struct SpaceEvaluation {
 // and evaluates under the space's metric. raws[i] belongs to items[i].
 // Errors of Fit / ProjectBatch / EvaluateRetrieval are returned as they are;
 // InvalidArgument for a size mismatch.
-absl::StatusOr<SpaceEvaluation> FitAndEvaluateSpace(
+absl::StatusOr<OfflineSpaceEvaluation> FitAndEvaluateSpace(
     const Space& space, absl::Span<const RawEmbedding> raws,
     absl::Span<const LabeledItem> items, const RetrievalEvalOptions& options);
 

@@ -154,7 +154,7 @@ std::string RecipeLine(const SpaceConfig& c) {
 }
 
 std::string NeighboursText(const OfflineCollection& coll,
-                           const SpaceEvaluation& ev, int k) {
+                           const OfflineSpaceEvaluation& ev, int k) {
   std::string out;
   std::map<std::string, int64_t> first_of_label;
   for (int64_t i = 0; i < static_cast<int64_t>(coll.items.size()); ++i) {
@@ -227,7 +227,7 @@ absl::Status Run(const Args& args) {
               << " files at " << space->sample_rate() << " Hz\n";
     ASSIGN_OR_RETURN(std::vector<RawEmbedding> raws,
                      EmbedFiles(*space, *decoder, coll.paths, args.threads));
-    ASSIGN_OR_RETURN(SpaceEvaluation ev,
+    ASSIGN_OR_RETURN(OfflineSpaceEvaluation ev,
                      FitAndEvaluateSpace(*space, raws, coll.items, eopts));
     raws.clear();
     if (!args.families.empty()) {
