@@ -26,15 +26,6 @@ KindTable<EncoderKind>& Table() {
 }  // namespace
 
 absl::Status RegisterEncoderKind(EncoderKind kind) {
-  if (kind.name.empty()) {
-    return absl::InvalidArgumentError("encoder kind: empty name");
-  }
-  for (char c : kind.name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "encoder kind \"", kind.name, "\": name may only hold [a-z0-9_]"));
-    }
-  }
   if (!kind.validate || !kind.create) {
     return absl::InvalidArgumentError(absl::StrCat(
         "encoder kind \"", kind.name, "\": validate and create are required"));

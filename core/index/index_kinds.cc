@@ -13,15 +13,6 @@ namespace soundsearch {
 namespace {
 
 absl::Status CheckEntry(const IndexKind& kind) {
-  if (kind.name.empty()) {
-    return absl::InvalidArgumentError("index kind: empty name");
-  }
-  for (char c : kind.name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "index kind \"", kind.name, "\": name may only hold [a-z0-9_]"));
-    }
-  }
   if (!kind.create || !kind.load) {
     return absl::InvalidArgumentError(absl::StrCat(
         "index kind \"", kind.name, "\": create and load are required"));

@@ -27,8 +27,18 @@ class KindTable {
   KindTable(const KindTable&) = delete;
   KindTable& operator=(const KindTable&) = delete;
 
+  // InvalidArgument for a name that is empty or not [a-z0-9_]+;
   // AlreadyExists when the name is taken.
   absl::Status Add(Kind kind) {
+    if (kind.name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(what_, ": empty name"));
+    }
+    for (char c : kind.name) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            what_, " \"", kind.name, "\": name may only hold [a-z0-9_]"));
+      }
+    }
     absl::MutexLock lock(&mu_);
     for (const Kind& k : kinds_) {
       if (k.name == kind.name) {
