@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collection/example_query.h"
+#include "soundsearch/error_reason.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/status_macros.h"
 #include "soundsearch/text_terms.h"
@@ -332,13 +333,14 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     }
     const std::vector<std::string> nearest =
         NearestKnownWords(words, vocabulary, 5);
-    return absl::NotFoundError(absl::StrCat(
+    return WithErrorReason(absl::NotFoundError(absl::StrCat(
         "no word of \"", text, "\" is known to ",
         known.empty() ? "any source (no source was asked)"
                       : absl::StrJoin(known, " or "),
         nearest.empty() ? std::string("; no words are known yet")
                         : absl::StrCat("; nearest known words: ",
-                                       absl::StrJoin(nearest, ", "))));
+                                       absl::StrJoin(nearest, ", ")))),
+        kReasonTextNotMatched);
   }
   for (size_t t = 0; t < terms.size(); ++t) {
     if (!matched[t]) out.unmatched.push_back(words[t]);

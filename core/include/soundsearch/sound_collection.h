@@ -60,6 +60,19 @@ struct TextQueryConfig {
   int max_classes = 3;  // [1, 100]
 };
 
+// "names" / "documents"; InvalidArgument listing them otherwise.
+absl::StatusOr<ClassMatch> ParseClassMatch(absl::string_view name);
+const char* ClassMatchName(ClassMatch match);
+
+// Reads the optional "text" object of a server config file (docs/config.md,
+// "Text queries"): {"ontology": PATH, "class_match": "names" | "documents",
+// "max_classes": N}, every key optional; a relative ontology path is
+// resolved against the config file's folder. Defaults when the file has no
+// "text" member. NotFound if the file cannot be read; InvalidArgument
+// naming the key for a bad value or an unknown key.
+absl::StatusOr<TextQueryConfig> LoadTextQueryConfigFile(
+    const std::string& path);
+
 struct CollectionOptions {
   // Directory holding the store and the index snapshots; created if missing.
   // Required.
