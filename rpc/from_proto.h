@@ -48,7 +48,8 @@ absl::StatusOr<QueryExample> ResolveExample(const SoundCollection& collection,
                                             absl::string_view what);
 // The same for the `example` oneof of these requests.
 absl::StatusOr<QueryExample> ResolveExample(
-    const SoundCollection& collection, const v1::QueryByExampleRequest& request);
+    const SoundCollection& collection,
+    const v1::QueryByExampleRequest& request);
 absl::StatusOr<QueryExample> ResolveExample(
     const SoundCollection& collection, const v1::DescribeSoundRequest& request);
 

@@ -130,14 +130,14 @@ grpc::ServerUnaryReactor* EvaluationService::NearestWords(
             WordVectorInfo word,
             collection.WordVector(request->space(), request->word()));
         // One more than the page, to tell whether another follows.
-        ASSIGN_OR_RETURN(std::vector<WordNeighbour> neighbours,
-                         collection.NearestWords(request->space(),
-                                                 request->word(),
-                                                 static_cast<int>(offset) + k + 1));
+        ASSIGN_OR_RETURN(
+            std::vector<WordNeighbour> neighbours,
+            collection.NearestWords(request->space(), request->word(),
+                                    static_cast<int>(offset) + k + 1));
         const bool more = static_cast<int64_t>(neighbours.size()) > offset + k;
-        neighbours.erase(neighbours.begin(),
-                         neighbours.begin() +
-                             std::min<int64_t>(offset, neighbours.size()));
+        neighbours.erase(
+            neighbours.begin(),
+            neighbours.begin() + std::min<int64_t>(offset, neighbours.size()));
         if (static_cast<int>(neighbours.size()) > k) neighbours.resize(k);
         ToProto(word, neighbours, response);
         if (more && offset + 2 * k <= ctx_->limits.max_k) {

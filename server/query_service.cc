@@ -34,8 +34,8 @@ absl::StatusOr<int> QueryService::PageOffset(uint32_t offset,
   ASSIGN_OR_RETURN(const int64_t first, RankedPageOffset(offset, page_token));
   if (first + k > ctx_->limits.max_k) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "offset + k must be <= ", ctx_->limits.max_k, " (--max-k), got ",
-        first, " + ", k, "; ListSounds scrolls the whole collection"));
+        "offset + k must be <= ", ctx_->limits.max_k, " (--max-k), got ", first,
+        " + ", k, "; ListSounds scrolls the whole collection"));
   }
   return static_cast<int>(first);
 }
@@ -194,10 +194,9 @@ grpc::ServerUnaryReactor* QueryService::ListSounds(
       context, "ListSounds", Access::kRead,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->page_size() > static_cast<uint32_t>(kMaxListPage)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("page_size must be in [1, ", kMaxListPage,
-                           "] (0 means ", kDefaultListPage, "), got ",
-                           request->page_size()));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "page_size must be in [1, ", kMaxListPage, "] (0 means ",
+              kDefaultListPage, "), got ", request->page_size()));
         }
         ListRequest list;
         list.filter = FromProto(request->filter());
@@ -205,14 +204,12 @@ grpc::ServerUnaryReactor* QueryService::ListSounds(
                          ? kDefaultListPage
                          : static_cast<int>(request->page_size());
         ASSIGN_OR_RETURN(list.after_id, ListPageAfter(request->page_token()));
-        ASSIGN_OR_RETURN(ListResult result,
-                         ctx_->collection->ListSounds(list));
+        ASSIGN_OR_RETURN(ListResult result, ctx_->collection->ListSounds(list));
         for (const SoundRecord& record : result.sounds) {
           ToProto(record, response->add_sounds());
         }
         if (result.more && !result.sounds.empty()) {
-          response->set_next_page_token(
-              ListPageToken(result.sounds.back().id));
+          response->set_next_page_token(ListPageToken(result.sounds.back().id));
         }
         return absl::OkStatus();
       });
@@ -233,8 +230,9 @@ grpc::ServerUnaryReactor* QueryService::DescribeSound(
         SoundCollection& collection = *ctx_->collection;
         ASSIGN_OR_RETURN(QueryExample example,
                          ResolveExample(collection, *request));
-        ASSIGN_OR_RETURN(SoundDescription description,
-                         collection.DescribeSound(example, FromProto(*request)));
+        ASSIGN_OR_RETURN(
+            SoundDescription description,
+            collection.DescribeSound(example, FromProto(*request)));
         ToProto(description, response);
         if (example.audio.empty()) {
           ASSIGN_OR_RETURN(SoundRecord record, collection.Get(example.id));

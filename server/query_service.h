@@ -37,9 +37,10 @@ class QueryService final : public v1::Query::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::QueryByTextRequest* request,
       v1::QueryByTextResponse* response) override;
-  grpc::ServerUnaryReactor* ListSounds(grpc::CallbackServerContext* context,
-                                       const v1::ListSoundsRequest* request,
-                                       v1::ListSoundsResponse* response) override;
+  grpc::ServerUnaryReactor* ListSounds(
+      grpc::CallbackServerContext* context,
+      const v1::ListSoundsRequest* request,
+      v1::ListSoundsResponse* response) override;
   grpc::ServerUnaryReactor* DescribeSound(
       grpc::CallbackServerContext* context,
       const v1::DescribeSoundRequest* request,

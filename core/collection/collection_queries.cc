@@ -333,13 +333,14 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     }
     const std::vector<std::string> nearest =
         NearestKnownWords(words, vocabulary, 5);
-    return WithErrorReason(absl::NotFoundError(absl::StrCat(
-        "no word of \"", text, "\" is known to ",
-        known.empty() ? "any source (no source was asked)"
-                      : absl::StrJoin(known, " or "),
-        nearest.empty() ? std::string("; no words are known yet")
-                        : absl::StrCat("; nearest known words: ",
-                                       absl::StrJoin(nearest, ", ")))),
+    return WithErrorReason(
+        absl::NotFoundError(absl::StrCat(
+            "no word of \"", text, "\" is known to ",
+            known.empty() ? "any source (no source was asked)"
+                          : absl::StrJoin(known, " or "),
+            nearest.empty() ? std::string("; no words are known yet")
+                            : absl::StrCat("; nearest known words: ",
+                                           absl::StrJoin(nearest, ", ")))),
         kReasonTextNotMatched);
   }
   for (size_t t = 0; t < terms.size(); ++t) {

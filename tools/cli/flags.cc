@@ -112,8 +112,7 @@ Args ParseArgs(const std::vector<std::string>& argv, size_t begin,
   return args;
 }
 
-std::vector<std::string> Args::GetAll(const std::string& name,
-                                      bool csv) const {
+std::vector<std::string> Args::GetAll(const std::string& name, bool csv) const {
   std::vector<std::string> out;
   auto it = all.find(name);
   if (it == all.end()) return out;
@@ -122,7 +121,8 @@ std::vector<std::string> Args::GetAll(const std::string& name,
       out.push_back(value);
       continue;
     }
-    for (std::string& part : SplitCsvList(value)) out.push_back(std::move(part));
+    for (std::string& part : SplitCsvList(value))
+      out.push_back(std::move(part));
   }
   return out;
 }
