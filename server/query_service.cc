@@ -58,6 +58,9 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
                                               request.page_token(), options.k));
   ExampleQuery query;
   query.strategy = FromProto(request.strategy());
+  if (request.negative_weight() != 0.0f) {
+    query.negative_weight = request.negative_weight();
+  }
   if (request.example_case() != v1::QueryByExampleRequest::EXAMPLE_NOT_SET) {
     ASSIGN_OR_RETURN(QueryExample first, ResolveExample(collection, request));
     query.positive.push_back(first);

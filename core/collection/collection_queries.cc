@@ -190,6 +190,10 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   if (query.positive.empty()) {
     return absl::InvalidArgumentError("at least one positive example needed");
   }
+  if (!(query.negative_weight > 0.0f && query.negative_weight <= 1.0f)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "negative_weight must be in (0, 1], got ", query.negative_weight));
+  }
   ASSIGN_OR_RETURN(const LiveSpace* live, FindSpace(options.space));
   std::shared_ptr<const SpaceView> view = live->view();
   ExampleVectors vectors;
@@ -210,7 +214,8 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   }
   ASSIGN_OR_RETURN(RankedFetch fetch,
                    ExampleFetch(*live, view, std::move(vectors), query.strategy,
-                                options.min_score, Allowed(options.filter)));
+                                query.negative_weight, options.min_score,
+                                Allowed(options.filter)));
   ASSIGN_OR_RETURN(QueryResult result, Page(*live, *view, fetch, options));
   result.embed_seconds = embed_seconds;
   return result;

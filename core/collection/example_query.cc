@@ -134,6 +134,7 @@ absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
                                          std::shared_ptr<const SpaceView> view,
                                          ExampleVectors examples,
                                          ExampleStrategy strategy,
+                                         float negative_weight,
                                          std::optional<float> min_score,
                                          std::shared_ptr<const IdSet> allowed) {
   if (examples.positive.empty()) {
@@ -153,7 +154,7 @@ absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
       const std::vector<float> against = Mean(examples.negative, dim);
       double norm = 0;
       for (size_t i = 0; i < dim; ++i) {
-        query[i] -= against[i];
+        query[i] -= negative_weight * against[i];
         norm += double{query[i]} * query[i];
       }
       if (!(norm > 1e-20)) {

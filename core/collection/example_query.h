@@ -24,8 +24,8 @@ struct ExampleVectors {
   std::vector<uint64_t> exclude;  // ids never returned
 };
 
-// kAverage: VectorFetch of mean(positive) - mean(negative); InvalidArgument
-// when that vector is zero (the examples cancel out).
+// kAverage: VectorFetch of mean(positive) - negative_weight mean(negative);
+// InvalidArgument when that vector is zero (the examples cancel out).
 // kBestScore: each candidate (the union of every positive's own ranking,
 // m deep, m = n + exclude.size() to start) is scored against every example
 // by a search restricted to the candidates; hits carry sources "positive"
@@ -39,6 +39,7 @@ absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
                                          std::shared_ptr<const SpaceView> view,
                                          ExampleVectors examples,
                                          ExampleStrategy strategy,
+                                         float negative_weight,
                                          std::optional<float> min_score,
                                          std::shared_ptr<const IdSet> allowed);
 

@@ -224,8 +224,9 @@ struct QueryExample {
 };
 
 // How QueryByExamples combines its examples (docs/api.md):
-//  kAverage: one search with mean(positives) - mean(negatives) (the index
-//    vectors; the mean of the positives alone without negatives).
+//  kAverage: one search with mean(positives) - w mean(negatives) (the index
+//    vectors; w = ExampleQuery::negative_weight, 1 by default; the mean of
+//    the positives alone without negatives).
 //  kBestScore: a candidate's score is its best score against any positive;
 //    candidates that score better against some negative than against every
 //    positive rank after all the others, least close to the negatives
@@ -236,6 +237,8 @@ struct ExampleQuery {
   std::vector<QueryExample> positive;  // at least one
   std::vector<QueryExample> negative;
   ExampleStrategy strategy = ExampleStrategy::kAverage;
+  // kAverage: the weight of the negatives' mean, in (0, 1].
+  float negative_weight = 1.0f;
 };
 
 struct TextQueryOptions {
