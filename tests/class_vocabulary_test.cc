@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 constexpr char kOntology[] = R"([
  {"id": "/m/0bt9lr", "name": "Dog", "description": "Sounds of the familiar domesticated canid.", "fs_tags": ["dog", "puppy"], "child_ids": []},
  {"id": "/m/05tny_", "name": "Bark", "description": "Principal communication sound produced by dogs. Often transliterated as woof.", "fs_tags": ["bark", "woof"]},
- {"id": "/m/06mb1", "name": "Rain", "description": "Water drops falling from the clouds.", "fs_tags": ["rain", "storm", "drops"]},
+ {"id": "/m/06mb1", "name": "Rain", "description": "Water drops falling from the clouds.", "fs_tags": ["rain", ["heavy", "storm"], "drops"]},
  {"id": "/m/07y_7", "name": "Violin, fiddle", "description": "A bowed string instrument.", "fs_tags": ["violin"]},
  {"id": "/m/0342h", "name": "Guitar", "description": "A plucked string instrument."},
  {"id": "/m/042v_gx", "name": "Acoustic guitar", "description": "A guitar that sounds acoustically."},

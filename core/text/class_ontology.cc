@@ -50,11 +50,26 @@ absl::StatusOr<std::vector<OntologyClass>> ParseOntology(
             absl::StrCat(where, ".fs_tags: not an array"));
       }
       for (const nlohmann::json& tag : *it) {
-        if (!tag.is_string()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, ".fs_tags: not an array of strings"));
+        // A tag, or a list of tags used together (["male", "speech"]).
+        std::string joined;
+        bool ok = tag.is_string();
+        if (ok) {
+          joined = tag.get<std::string>();
+        } else if (tag.is_array()) {
+          ok = true;
+          for (const nlohmann::json& part : tag) {
+            if (!part.is_string()) ok = false;
+            if (ok) {
+              absl::StrAppend(&joined, joined.empty() ? "" : " ",
+                              part.get<std::string>());
+            }
+          }
         }
-        c.fs_tags.push_back(tag.get<std::string>());
+        if (!ok) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ".fs_tags: not an array of strings or of string lists"));
+        }
+        c.fs_tags.push_back(std::move(joined));
       }
     }
     out.push_back(std::move(c));

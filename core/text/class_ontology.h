@@ -17,12 +17,15 @@ struct OntologyClass {
   std::string id;                    // "/m/05tny_"
   std::string name;                  // "Bark"
   std::string description;           // may be empty
-  std::vector<std::string> fs_tags;  // ontology_crowd.json only
+  // ontology_crowd.json only: the Freesound tags people use for the class;
+  // a group of tags used together (["male", "speech"]) is one entry, its
+  // tags joined by spaces ("male speech").
+  std::vector<std::string> fs_tags;
 };
 
 // Parses an ontology: a JSON array of objects, each with string members
 // "id" and "name", optionally "description" (string) and "fs_tags" (array
-// of strings); other members are ignored. InvalidArgument naming the entry
+// of strings or of arrays of strings); other members are ignored. InvalidArgument naming the entry
 // for anything else (not JSON, not an array, a missing or mistyped member).
 absl::StatusOr<std::vector<OntologyClass>> ParseOntology(
     absl::string_view json_text);
