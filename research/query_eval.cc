@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <utility>
@@ -99,30 +100,41 @@ absl::Status AddManifest(SoundCollection& collection,
                          absl::Span<const ManifestRow> rows,
                          const std::string& audio_dir, bool with_tags,
                          int threads) {
-  return ParallelFor(
+  // Decoded and embedded in parallel, committed in manifest order, so that
+  // ids (and what depends on them: which sounds back a word vector) do not
+  // depend on the threads.
+  std::vector<std::optional<PreparedSound>> prepared(rows.size());
+  RETURN_IF_ERROR(ParallelFor(
       static_cast<int64_t>(rows.size()), threads,
       [&](int64_t i) -> absl::Status {
         const ManifestRow& row = rows[i];
         const std::string path =
             (std::filesystem::path(audio_dir) / row.fname).string();
-        auto bytes = [&]() -> absl::StatusOr<std::string> {
-          std::ifstream in(path, std::ios::binary);
-          if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-          return std::string(std::istreambuf_iterator<char>(in), {});
-        }();
-        RETURN_IF_ERROR(bytes.status());
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+        const std::string bytes(std::istreambuf_iterator<char>(in), {});
         SoundInput input;
         input.name = row.name.empty() ? row.fname : row.name;
         input.source = row.fname;
         input.labels = row.labels;
         if (with_tags) input.tags = row.tags;
-        auto added = collection.Add(*bytes, input);
-        if (!added.ok()) {
-          return absl::Status(added.status().code(),
-                              absl::StrCat(path, ": ", added.status().message()));
+        auto sound = collection.Prepare(bytes, input);
+        if (!sound.ok()) {
+          return absl::Status(sound.status().code(),
+                              absl::StrCat(path, ": ", sound.status().message()));
         }
+        prepared[i] = *std::move(sound);
         return absl::OkStatus();
-      });
+      }));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto committed = collection.Commit(*std::move(prepared[i]));
+    if (!committed.ok()) {
+      return absl::Status(committed.status().code(),
+                          absl::StrCat(rows[i].fname, ": ",
+                                       committed.status().message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<QueryEvalResult> EvaluateLabelTextQueries(

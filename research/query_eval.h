@@ -52,9 +52,10 @@ struct QueryEvalResult {
   std::vector<LabelQueryScores> labels;
 };
 
-// Adds every row of a manifest (audio_dir + "/" + fname) to `collection`
-// on `threads` threads (>= 1), with its labels, and its tags when
-// `with_tags`. Errors name the file.
+// Adds every row of a manifest (audio_dir + "/" + fname) to `collection`,
+// with its labels, and its tags when `with_tags`: decoded and embedded on
+// `threads` threads (>= 1), committed in manifest order (ids follow the
+// manifest whatever the threads). Errors name the file.
 absl::Status AddManifest(SoundCollection& collection,
                          absl::Span<const ManifestRow> rows,
                          const std::string& audio_dir, bool with_tags,

@@ -142,6 +142,7 @@ TEST_F(ClassSpaceTest, TheTagsSpaceHoldsClassScores) {
   ASSERT_EQ(spaces.size(), 2u);
   EXPECT_EQ(spaces[0].classes, 0);
   EXPECT_EQ(spaces[1].classes, 4);
+  EXPECT_EQ(spaces[1].classes_in_ontology, 4);
   EXPECT_EQ(spaces[1].raw_dim, 4);
   DescribeOptions options;
   options.classes = 2;

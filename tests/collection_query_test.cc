@@ -187,6 +187,15 @@ TEST_F(CollectionQueryTest, ExampleErrors) {
   unknown.negative = {{999, {}}};
   EXPECT_EQ(collection_->QueryByExamples(unknown, options).status().code(),
             absl::StatusCode::kNotFound);
+  ExampleQuery weighted = cancel;
+  weighted.negative_weight = 0.5f;  // mean(P) - 0.5 mean(N): no longer zero
+  EXPECT_TRUE(collection_->QueryByExamples(weighted, options).ok());
+  for (float w : {0.0f, 1.5f}) {
+    weighted.negative_weight = w;
+    EXPECT_EQ(collection_->QueryByExamples(weighted, options).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << w;
+  }
   ExampleQuery bad_audio;
   bad_audio.positive = {{0, "not audio at all"}};
   EXPECT_EQ(collection_->QueryByExamples(bad_audio, options).status().code(),
@@ -389,6 +398,53 @@ TEST_F(CollectionQueryTest, DescribeGivesTheNearestWords) {
   EXPECT_EQ(tone_words.count(by_audio->words[0].word), 1u);
   EXPECT_EQ(collection_->DescribeSound({999, {}}, options).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// ---- The "text" section of a config file -------------------------------------
+
+TEST(TextQueryConfigTest, ReadsTheTextSection) {
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir->File("config.json");
+  ASSERT_TRUE(test::WriteFileBytes(path, R"({"spaces": [],
+      "text": {"ontology": "onto/crowd.json", "class_match": "documents",
+               "max_classes": 5}})")
+                  .ok());
+  auto config = LoadTextQueryConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ontology_path, dir->File("onto/crowd.json"));
+  EXPECT_EQ(config->class_match, ClassMatch::kDocuments);
+  EXPECT_EQ(config->max_classes, 5);
+
+  ASSERT_TRUE(test::WriteFileBytes(path, R"({"spaces": []})").ok());
+  config = LoadTextQueryConfigFile(path);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->ontology_path, "");
+  EXPECT_EQ(config->class_match, ClassMatch::kNames);
+  EXPECT_EQ(config->max_classes, 3);
+
+  for (const char* bad :
+       {R"({"text": {"class_match": "fuzzy"}})", R"({"text": {"max_classes": 0}})",
+        R"({"text": {"ontolgy": "x"}})", R"({"text": []})"}) {
+    ASSERT_TRUE(test::WriteFileBytes(path, bad).ok());
+    config = LoadTextQueryConfigFile(path);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+    EXPECT_THAT(config.status().message(), HasSubstr("text")) << bad;
+  }
+  EXPECT_EQ(LoadTextQueryConfigFile(dir->File("none.json")).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(TextQueryConfigTest, AMissingOntologyFailsOpen) {
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  CollectionOptions options;
+  options.data_dir = dir->File("data");
+  options.text.ontology_path = dir->File("missing.json");
+  auto opened = SoundCollection::Open(options);
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(opened.status().message(), HasSubstr("ontology"));
 }
 
 }  // namespace

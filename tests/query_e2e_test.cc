@@ -402,5 +402,20 @@ TEST_F(QueryE2ETest, CliQuerySearchDescribeListExport) {
   EXPECT_EQ(Cli("export --auto-tag dog").exit_code, 2);
 }
 
+// The text-query flags are checked at start-up.
+TEST(QueryServerOptionsTest, BadTextFlagsStopTheStart) {
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  ServerOptions options = test::LoopbackServerOptions(dir->File("data"));
+  options.class_match = "fuzzy";
+  auto server = SoundsearchServer::Start(options);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(server.status().message(), HasSubstr("--class-match"));
+  options.class_match = "documents";
+  options.ontology_path = dir->File("missing.json");
+  server = SoundsearchServer::Start(options);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace soundsearch
