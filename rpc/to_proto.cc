@@ -47,6 +47,7 @@ void ToProto(const SpaceStatus& space, v1::SpaceInfo* out) {
   out->set_vectors(space.vectors);
   out->set_sample_rate(space.sample_rate);
   out->set_classes(static_cast<uint32_t>(space.classes));
+  out->set_classes_in_ontology(static_cast<uint32_t>(space.classes_in_ontology));
 }
 
 void ToProto(const std::string& version,

@@ -440,6 +440,8 @@ std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
     out.push_back(live->Status());
     const ClassVocabulary* classes = queries_->Classes(live->name());
     out.back().classes = classes == nullptr ? 0 : classes->size();
+    out.back().classes_in_ontology =
+        classes == nullptr ? 0 : classes->matched_to_ontology();
   }
   return out;
 }

@@ -31,7 +31,8 @@ commands:
                                     add the files a manifest lists (fname,labels,tags,id,name)
   add FILE [--external-id X] [--name N] [--tags a,b] [--labels L1,L2]
   query FILE... | --id N,.. | --external-id X,.. [--not FILE] [--not-id N,..]
-        [--not-external-id X,..] [--strategy average|best-score] [-k 15]
+        [--not-external-id X,..] [--strategy average|best-score]
+        [--negative-weight W] [-k 15]
         [--space S] [--min-score F] [--include-query] [FILTERS] [PAGING]
                                     by one or several examples, for and against
   search TEXT... [-k 15] [--space S] [--class-space C] [--sources all|words|classes]

@@ -113,6 +113,14 @@ int CmdQuery(Client& client, const Args& args) {
       throw UsageError("--strategy needs average or best-score");
     }
   }
+  if (args.Has("negative-weight")) {
+    float w = 0;
+    if (!absl::SimpleAtof(args.Get("negative-weight"), &w) || !(w > 0) ||
+        w > 1) {
+      throw UsageError("--negative-weight needs a number in (0, 1]");
+    }
+    request.set_negative_weight(w);
+  }
   request.set_k(static_cast<uint32_t>(ParseK(args, 15)));
   request.set_space(args.Get("space"));
   request.set_include_query(args.Has("include-query"));

@@ -311,6 +311,7 @@ struct SpaceStatus {
   int raw_dim = 0;       // pooled vector length
   int index_dim = 0;     // vector length in the index
   int classes = 0;       // class-score spaces: Space::class_names().size()
+  int classes_in_ontology = 0;  // of them, matched to an ontology entry
   bool fitted = false;
   uint64_t projection_version = 0;  // 0 = not fitted
   uint64_t vectors = 0;             // vectors in the index
