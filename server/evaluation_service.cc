@@ -1,11 +1,13 @@
 #include "server/evaluation_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "rpc/from_proto.h"
+#include "rpc/page_token.h"
 #include "rpc/to_proto.h"
 #include "soundsearch/status_macros.h"
 
@@ -115,14 +117,32 @@ grpc::ServerUnaryReactor* EvaluationService::NearestWords(
         }
         const int k = request->k() == 0 ? kDefaultNearestWords
                                         : static_cast<int>(request->k());
+        ASSIGN_OR_RETURN(
+            const int64_t offset,
+            RankedPageOffset(request->offset(), request->page_token()));
+        if (offset + k > ctx_->limits.max_k) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("offset + k must be <= ", ctx_->limits.max_k,
+                           " (--max-k), got ", offset, " + ", k));
+        }
         SoundCollection& collection = *ctx_->collection;
         ASSIGN_OR_RETURN(
             WordVectorInfo word,
             collection.WordVector(request->space(), request->word()));
+        // One more than the page, to tell whether another follows.
         ASSIGN_OR_RETURN(
             std::vector<WordNeighbour> neighbours,
-            collection.NearestWords(request->space(), request->word(), k));
+            collection.NearestWords(request->space(), request->word(),
+                                    static_cast<int>(offset) + k + 1));
+        const bool more = static_cast<int64_t>(neighbours.size()) > offset + k;
+        neighbours.erase(
+            neighbours.begin(),
+            neighbours.begin() + std::min<int64_t>(offset, neighbours.size()));
+        if (static_cast<int>(neighbours.size()) > k) neighbours.resize(k);
         ToProto(word, neighbours, response);
+        if (more && offset + 2 * k <= ctx_->limits.max_k) {
+          response->set_next_page_token(RankedPageToken(offset + k));
+        }
         return absl::OkStatus();
       });
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "rpc/from_proto.h"
+#include "rpc/page_token.h"
 #include "rpc/to_proto.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/error_reason.h"
@@ -11,6 +12,40 @@ namespace soundsearch {
 
 using Access = RpcRunner::Access;
 
+namespace {
+
+// Adds each hit with its stored sound to `results`; a sound deleted since
+// the search is left out.
+void AddResults(const SoundCollection& collection,
+                const std::vector<QueryHit>& hits,
+                google::protobuf::RepeatedPtrField<v1::ScoredSound>* results) {
+  for (const QueryHit& hit : hits) {
+    auto record = collection.Get(hit.id);
+    if (!record.ok()) continue;  // deleted since the search
+    ToProto(hit, *record, results->Add());
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<int> QueryService::PageOffset(uint32_t offset,
+                                             const std::string& page_token,
+                                             int k) const {
+  ASSIGN_OR_RETURN(const int64_t first, RankedPageOffset(offset, page_token));
+  if (first + k > ctx_->limits.max_k) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "offset + k must be <= ", ctx_->limits.max_k, " (--max-k), got ", first,
+        " + ", k, "; ListSounds scrolls the whole collection"));
+  }
+  return static_cast<int>(first);
+}
+
+std::string QueryService::NextPageToken(bool more, int offset, int k) const {
+  const int64_t next = int64_t{offset} + k;
+  if (!more || next + k > ctx_->limits.max_k) return "";
+  return RankedPageToken(next);
+}
+
 absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
                                     v1::QueryByExampleResponse* response) const {
   SoundCollection& collection = *ctx_->collection;
@@ -18,37 +53,43 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
     return absl::InvalidArgumentError(absl::StrCat(
         "k must be in [1, ", ctx_->limits.max_k, "], got ", request.k()));
   }
-  const QueryOptions options = FromProto(request);
-
-  absl::StatusOr<QueryResult> result;
-  switch (request.example_case()) {
-    case v1::QueryByExampleRequest::kAudio:
-      if (request.audio().empty()) {
-        return absl::InvalidArgumentError("audio example is empty (0 bytes)");
-      }
-      result = collection.QueryByAudio(request.audio(), options);
-      break;
-    case v1::QueryByExampleRequest::kId:
-      result = collection.QueryById(request.id(), options);
-      break;
-    case v1::QueryByExampleRequest::kExternalId: {
-      ASSIGN_OR_RETURN(SoundRecord record,
-                       collection.GetByExternalId(request.external_id()));
-      result = collection.QueryById(record.id, options);
-      break;
-    }
-    default:
-      return absl::InvalidArgumentError(
-          "example: set one of audio, id or external_id");
+  QueryOptions options = FromProto(request);
+  ASSIGN_OR_RETURN(options.offset, PageOffset(request.offset(),
+                                              request.page_token(), options.k));
+  ExampleQuery query;
+  query.strategy = FromProto(request.strategy());
+  if (request.negative_weight() != 0.0f) {
+    query.negative_weight = request.negative_weight();
   }
-  RETURN_IF_ERROR(result.status());
-  ctx_->metrics->ObserveSearch(result->space, result->search_seconds);
-  ToProto(*result, response);
-  for (const QueryHit& hit : result->hits) {
-    auto record = collection.Get(hit.id);
-    if (!record.ok()) continue;  // deleted since the search
-    ToProto(hit, *record, response->add_results());
+  if (request.example_case() != v1::QueryByExampleRequest::EXAMPLE_NOT_SET) {
+    ASSIGN_OR_RETURN(QueryExample first, ResolveExample(collection, request));
+    query.positive.push_back(first);
   }
+  for (int i = 0; i < request.positive_size(); ++i) {
+    ASSIGN_OR_RETURN(QueryExample e,
+                     ResolveExample(collection, request.positive(i),
+                                    absl::StrCat("positive[", i, "]")));
+    query.positive.push_back(e);
+  }
+  for (int i = 0; i < request.negative_size(); ++i) {
+    ASSIGN_OR_RETURN(QueryExample e,
+                     ResolveExample(collection, request.negative(i),
+                                    absl::StrCat("negative[", i, "]")));
+    query.negative.push_back(e);
+  }
+  if (query.positive.empty()) {
+    return absl::InvalidArgumentError(
+        "example: set one of audio, id or external_id, or give positive "
+        "examples");
+  }
+  ASSIGN_OR_RETURN(QueryResult result,
+                   collection.QueryByExamples(query, options));
+  ctx_->metrics->ObserveSearch(result.space, result.search_seconds);
+  ToProto(result, response);
+  AddResults(collection, result.hits, response->mutable_results());
+  response->set_offset(static_cast<uint32_t>(options.offset));
+  response->set_next_page_token(
+      NextPageToken(result.more, options.offset, options.k));
   return absl::OkStatus();
 }
 
@@ -116,6 +157,90 @@ grpc::ServerUnaryReactor* QueryService::ListSpaces(
       context, "ListSpaces", Access::kRead, [this, response](absl::Time) {
         ToProto(ctx_->collection->Spaces(), ctx_->collection->default_space(),
                 response);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* QueryService::QueryByText(
+    grpc::CallbackServerContext* context, const v1::QueryByTextRequest* request,
+    v1::QueryByTextResponse* response) {
+  return ctx_->runner->Run(
+      context, "QueryByText", Access::kRead,
+      [this, request, response](absl::Time) -> absl::Status {
+        if (request->k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("k must be in [1, ", ctx_->limits.max_k, "], got ",
+                           request->k()));
+        }
+        TextQueryOptions options = FromProto(*request);
+        ASSIGN_OR_RETURN(options.query.offset,
+                         PageOffset(request->offset(), request->page_token(),
+                                    options.query.k));
+        SoundCollection& collection = *ctx_->collection;
+        ASSIGN_OR_RETURN(TextQueryResult result,
+                         collection.QueryByText(request->text(), options));
+        ctx_->metrics->ObserveSearch(result.result.space,
+                                     result.result.search_seconds);
+        ToProto(result, response);
+        AddResults(collection, result.result.hits, response->mutable_results());
+        response->set_offset(static_cast<uint32_t>(options.query.offset));
+        response->set_next_page_token(NextPageToken(
+            result.result.more, options.query.offset, options.query.k));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* QueryService::ListSounds(
+    grpc::CallbackServerContext* context, const v1::ListSoundsRequest* request,
+    v1::ListSoundsResponse* response) {
+  return ctx_->runner->Run(
+      context, "ListSounds", Access::kRead,
+      [this, request, response](absl::Time) -> absl::Status {
+        if (request->page_size() > static_cast<uint32_t>(kMaxListPage)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "page_size must be in [1, ", kMaxListPage, "] (0 means ",
+              kDefaultListPage, "), got ", request->page_size()));
+        }
+        ListRequest list;
+        list.filter = FromProto(request->filter());
+        list.limit = request->page_size() == 0
+                         ? kDefaultListPage
+                         : static_cast<int>(request->page_size());
+        ASSIGN_OR_RETURN(list.after_id, ListPageAfter(request->page_token()));
+        ASSIGN_OR_RETURN(ListResult result, ctx_->collection->ListSounds(list));
+        for (const SoundRecord& record : result.sounds) {
+          ToProto(record, response->add_sounds());
+        }
+        if (result.more && !result.sounds.empty()) {
+          response->set_next_page_token(ListPageToken(result.sounds.back().id));
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* QueryService::DescribeSound(
+    grpc::CallbackServerContext* context,
+    const v1::DescribeSoundRequest* request,
+    v1::DescribeSoundResponse* response) {
+  return ctx_->runner->Run(
+      context, "DescribeSound", Access::kRead,
+      [this, request, response](absl::Time) -> absl::Status {
+        const uint32_t max = static_cast<uint32_t>(ctx_->limits.max_k);
+        if (request->words() > max || request->classes() > max) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "words and classes must be at most ", max, " (--max-k)"));
+        }
+        SoundCollection& collection = *ctx_->collection;
+        ASSIGN_OR_RETURN(QueryExample example,
+                         ResolveExample(collection, *request));
+        ASSIGN_OR_RETURN(
+            SoundDescription description,
+            collection.DescribeSound(example, FromProto(*request)));
+        ToProto(description, response);
+        if (example.audio.empty()) {
+          ASSIGN_OR_RETURN(SoundRecord record, collection.Get(example.id));
+          ToProto(record, response->mutable_sound());
+        }
         return absl::OkStatus();
       });
 }

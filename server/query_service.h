@@ -3,6 +3,9 @@
 #ifndef SOUNDSEARCH_SERVER_QUERY_SERVICE_H_
 #define SOUNDSEARCH_SERVER_QUERY_SERVICE_H_
 
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "server/service_context.h"
 #include "soundsearch/v1/query.grpc.pb.h"
 
@@ -30,10 +33,33 @@ class QueryService final : public v1::Query::CallbackService {
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* context,
                                   const v1::StatsRequest* request,
                                   v1::StatsResponse* response) override;
+  grpc::ServerUnaryReactor* QueryByText(
+      grpc::CallbackServerContext* context,
+      const v1::QueryByTextRequest* request,
+      v1::QueryByTextResponse* response) override;
+  grpc::ServerUnaryReactor* ListSounds(
+      grpc::CallbackServerContext* context,
+      const v1::ListSoundsRequest* request,
+      v1::ListSoundsResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeSound(
+      grpc::CallbackServerContext* context,
+      const v1::DescribeSoundRequest* request,
+      v1::DescribeSoundResponse* response) override;
+
+  // ListSounds page size: 0 means kDefaultListPage; at most kMaxListPage.
+  static constexpr int kDefaultListPage = 100;
+  static constexpr int kMaxListPage = 1000;
 
  private:
   absl::Status RunQuery(const v1::QueryByExampleRequest& request,
                         v1::QueryByExampleResponse* response) const;
+  // The offset a ranked request asks for (`offset`, or its page token).
+  // InvalidArgument for a bad token or offset + k above --max-k.
+  absl::StatusOr<int> PageOffset(uint32_t offset, const std::string& page_token,
+                                 int k) const;
+  // The token of the page after [offset, offset + k); empty when no result
+  // follows or that page would pass --max-k.
+  std::string NextPageToken(bool more, int offset, int k) const;
 
   const ServiceContext* const ctx_;
 };

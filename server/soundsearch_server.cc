@@ -127,6 +127,19 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   if (!options_.config_path.empty()) {
     ASSIGN_OR_RETURN(collection_options.spaces,
                      LoadSpaceConfigFile(options_.config_path));
+    ASSIGN_OR_RETURN(collection_options.text,
+                     LoadTextQueryConfigFile(options_.config_path));
+  }
+  if (!options_.ontology_path.empty()) {
+    collection_options.text.ontology_path = options_.ontology_path;
+  }
+  if (!options_.class_match.empty()) {
+    auto match = ParseClassMatch(options_.class_match);
+    if (!match.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--class-match: ", match.status().message()));
+    }
+    collection_options.text.class_match = *match;
   }
 
   if (!options_.metrics_listen.empty()) {

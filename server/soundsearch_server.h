@@ -23,6 +23,12 @@ struct ServerOptions {
   std::string metrics_listen = "127.0.0.1:9464";
   // JSON config declaring the spaces (docs/config.md); empty: built-in `dsp`.
   std::string config_path;
+  // AudioSet ontology JSON for text queries (docs/api.md, "Text queries");
+  // overrides the config's text.ontology. Empty: the config's, or none.
+  std::string ontology_path;
+  // "names" or "documents" (ClassMatch); overrides the config's
+  // text.class_match. Empty: the config's, or "names".
+  std::string class_match;
   // File holding the bearer token that mutating RPCs must present; empty:
   // no authentication.
   std::string auth_token_file;

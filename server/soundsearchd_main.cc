@@ -23,6 +23,13 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
 ABSL_FLAG(std::string, config, "",
           "JSON file declaring the embedding spaces (docs/config.md); "
           "default: the built-in `dsp` space");
+ABSL_FLAG(std::string, ontology, "",
+          "AudioSet ontology JSON (audioset_ontology.json or "
+          "ontology_crowd.json) for text queries; overrides the config's "
+          "text.ontology (docs/api.md)");
+ABSL_FLAG(std::string, class_match, "",
+          "How text matches the classes of a class-score space: names or "
+          "documents; overrides the config's text.class_match");
 ABSL_FLAG(std::string, auth_token_file, "",
           "File with the bearer token required by mutating RPCs");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain (enables TLS)");
@@ -89,6 +96,8 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.config_path = absl::GetFlag(FLAGS_config);
+  options.ontology_path = absl::GetFlag(FLAGS_ontology);
+  options.class_match = absl::GetFlag(FLAGS_class_match);
   options.auth_token_file = absl::GetFlag(FLAGS_auth_token_file);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);

@@ -11,6 +11,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "collection/collection_queries.h"
 #include "collection/live_space.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
@@ -99,13 +102,12 @@ class SoundCollection::Impl {
   SoundStore& store() const { return *store_; }
   const TagIndex& tags() const { return tags_; }
   const WordIndex& words() const { return *words_; }
+  const CollectionQueries& queries() const { return *queries_; }
 
  private:
   std::vector<WordSpace> WordSpaces() const;
   // Refit's swap hook: every word vector of the space follows the new view.
   LiveSpace::SwapHook RecomputeWords(const LiveSpace& live);
-  // The ids `filter` allows; null for an empty filter.
-  std::shared_ptr<const IdSet> Allowed(const SoundFilter& filter) const;
   void MaybeAutoFit();
 
   CollectionOptions options_;
@@ -114,7 +116,8 @@ class SoundCollection::Impl {
   std::vector<std::unique_ptr<LiveSpace>> spaces_;  // fixed after Open
   std::string default_space_;
   TagIndex tags_;
-  std::unique_ptr<WordIndex> words_;  // created in Open
+  std::unique_ptr<WordIndex> words_;            // created in Open
+  std::unique_ptr<CollectionQueries> queries_;  // created in Open
   // Serialises Commit, Delete, the swap at the end of a refit and
   // SaveSnapshots, so that every index reflects exactly the store's change
   // log up to LastSequence() whenever the lock is free.
@@ -179,6 +182,16 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
     RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
     spaces_.push_back(std::move(live));
   }
+  QueryContext query_context;
+  query_context.store = store_.get();
+  query_context.decoder = decoder_.get();
+  query_context.tags = &tags_;
+  query_context.words = words_.get();
+  for (const auto& live : spaces_) query_context.spaces.push_back(live.get());
+  query_context.default_space = default_space_;
+  query_context.text = options_.text;
+  ASSIGN_OR_RETURN(queries_,
+                   CollectionQueries::Create(std::move(query_context)));
   MaybeAutoFit();
   return absl::OkStatus();
 }
@@ -296,6 +309,11 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
   for (const auto& [space, raw] : prepared.raw) {
     raw_by_space[space] = raw.Encode();
   }
+  // The time added is set here rather than by the store, so that the tag
+  // index (time filters) sees the stored value.
+  if (prepared.record.added_unix_micros == 0) {
+    prepared.record.added_unix_micros = absl::ToUnixMicros(absl::Now());
+  }
   CommitResult result;
   {
     absl::MutexLock lock(&write_mu_);
@@ -399,58 +417,32 @@ absl::StatusOr<LiveSpace*> SoundCollection::Impl::FindSpace(
       absl::StrCat("unknown space '", name, "' (spaces: ", known, ")"));
 }
 
-std::shared_ptr<const IdSet> SoundCollection::Impl::Allowed(
-    const SoundFilter& filter) const {
-  if (filter.empty()) return nullptr;
-  return tags_.Match(filter);
-}
-
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
     uint64_t id, const QueryOptions& options) const {
-  if (options.k < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("k must be >= 1, got ", options.k));
-  }
-  ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(options.space));
-  auto view = live->view();
-  auto vector = live->StoredVector(*view, id);
-  if (absl::IsNotFound(vector.status())) {
-    RETURN_IF_ERROR(store_->GetSound(id).status());  // unknown id: NotFound
-    return absl::NotFoundError(absl::StrCat(
-        "sound ", id, " has no vector in space '", live->name(), "'"));
-  }
-  RETURN_IF_ERROR(vector.status());
-  std::optional<uint64_t> exclude;
-  if (!options.include_query) exclude = id;
-  return live->Search(*view, *vector, options, exclude,
-                      Allowed(options.filter));
+  ExampleQuery query;
+  query.positive.push_back(QueryExample{id, {}});
+  return queries_->QueryByExamples(query, options);
 }
 
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
     absl::string_view audio, const QueryOptions& options) const {
-  if (options.k < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("k must be >= 1, got ", options.k));
+  if (audio.empty()) {
+    return absl::InvalidArgumentError("audio example is empty (0 bytes)");
   }
-  ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(options.space));
-  auto view = live->view();
-  const auto start = Clock::now();
-  DecodeRequest request;
-  request.sample_rate = view->space->sample_rate();
-  ASSIGN_OR_RETURN(DecodedAudio pcm, decoder_->DecodeBytes(audio, request));
-  ASSIGN_OR_RETURN(RawEmbedding raw, view->space->Embed(pcm.samples));
-  ASSIGN_OR_RETURN(std::vector<float> vector, view->space->Project(raw));
-  const double embed_seconds = SecondsSince(start);
-  ASSIGN_OR_RETURN(QueryResult result,
-                   live->Search(*view, vector, options, std::nullopt,
-                                Allowed(options.filter)));
-  result.embed_seconds = embed_seconds;
-  return result;
+  ExampleQuery query;
+  query.positive.push_back(QueryExample{0, audio});
+  return queries_->QueryByExamples(query, options);
 }
 
 std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   std::vector<SpaceStatus> out;
-  for (const auto& live : spaces_) out.push_back(live->Status());
+  for (const auto& live : spaces_) {
+    out.push_back(live->Status());
+    const ClassVocabulary* classes = queries_->Classes(live->name());
+    out.back().classes = classes == nullptr ? 0 : classes->size();
+    out.back().classes_in_ontology =
+        classes == nullptr ? 0 : classes->matched_to_ontology();
+  }
   return out;
 }
 
@@ -516,6 +508,26 @@ absl::StatusOr<QueryResult> SoundCollection::QueryById(
 absl::StatusOr<QueryResult> SoundCollection::QueryByAudio(
     absl::string_view audio, const QueryOptions& options) const {
   return impl_->QueryByAudio(audio, options);
+}
+
+absl::StatusOr<QueryResult> SoundCollection::QueryByExamples(
+    const ExampleQuery& query, const QueryOptions& options) const {
+  return impl_->queries().QueryByExamples(query, options);
+}
+
+absl::StatusOr<TextQueryResult> SoundCollection::QueryByText(
+    absl::string_view text, const TextQueryOptions& options) const {
+  return impl_->queries().QueryByText(text, options);
+}
+
+absl::StatusOr<ListResult> SoundCollection::ListSounds(
+    const ListRequest& request) const {
+  return impl_->queries().ListSounds(request);
+}
+
+absl::StatusOr<SoundDescription> SoundCollection::DescribeSound(
+    const QueryExample& example, const DescribeOptions& options) const {
+  return impl_->queries().DescribeSound(example, options);
 }
 
 absl::StatusOr<RefitResult> SoundCollection::Refit(absl::string_view space) {

@@ -98,6 +98,7 @@ const std::vector<EncoderField>& EncoderFields() {
       IntField("torch_threads", &E::torch_threads),
       BoolField("allow_gpu", &E::allow_gpu),
       IntField("batch_size", &E::batch_size),
+      StringField("output", &E::output, /*path=*/false),
   };
   return *fields;
 }

@@ -36,6 +36,14 @@ struct WordVectorOptions {
   // A sound that arrived without tags and labels gives its auto-tags (the
   // classes a tagging model predicted at ingest) as words instead.
   bool auto_tags_when_untagged = true;
+  // Every sound gives its auto-tags as words, tagged or not (the word
+  // vectors of auto-tag words, docs/quality.md).
+  bool use_auto_tags = false;
+  // An auto-tag used as a word also gives its synonyms (AudioSet names
+  // list them after commas: "violin, fiddle" -> "violin", "fiddle") and,
+  // when one has several words, each of them (stop words left out, as for
+  // split_labels): "acoustic guitar" -> "acoustic", "guitar".
+  bool split_auto_tags = false;
   // Sounds averaged per word; >= 1.
   int max_sounds_per_word = 100;
   // Longer sounds back no word; > 0.

@@ -40,6 +40,39 @@
 
 namespace soundsearch {
 
+// How a text query's words are matched to the classes of a class-score
+// space (Space::class_names()): kNames compares the query's terms with each
+// class's name and synonyms (Jaccard overlap of the terms, the best name);
+// kDocuments ranks class documents (names, ontology description and
+// Freesound tags) by TF-IDF cosine. Both keep the best max_classes classes,
+// weighted by that score.
+enum class ClassMatch { kNames, kDocuments };
+
+// The text-query part of the collection's options.
+struct TextQueryConfig {
+  // AudioSet ontology JSON (audioset_ontology.json, or ontology_crowd.json
+  // which adds Freesound tags per class) on local disk, read at Open; the
+  // classes of class-score spaces are matched to its entries by name.
+  // Empty: class names alone (kDocuments then has names only). NotFound /
+  // InvalidArgument at Open for a missing or malformed file.
+  std::string ontology_path;
+  ClassMatch class_match = ClassMatch::kNames;
+  int max_classes = 3;  // [1, 100]
+};
+
+// "names" / "documents"; InvalidArgument listing them otherwise.
+absl::StatusOr<ClassMatch> ParseClassMatch(absl::string_view name);
+const char* ClassMatchName(ClassMatch match);
+
+// Reads the optional "text" object of a server config file (docs/config.md,
+// "Text queries"): {"ontology": PATH, "class_match": "names" | "documents",
+// "max_classes": N}, every key optional; a relative ontology path is
+// resolved against the config file's folder. Defaults when the file has no
+// "text" member. NotFound if the file cannot be read; InvalidArgument
+// naming the key for a bad value or an unknown key.
+absl::StatusOr<TextQueryConfig> LoadTextQueryConfigFile(
+    const std::string& path);
+
 struct CollectionOptions {
   // Directory holding the store and the index snapshots; created if missing.
   // Required.
@@ -61,6 +94,8 @@ struct CollectionOptions {
   // Which words sounds give and how their vectors are averaged
   // (collection_words.h).
   WordVectorOptions words;
+  // Text queries: the ontology and the class matching (QueryByText).
+  TextQueryConfig text;
 };
 
 // Caller-supplied fields of a new sound.
@@ -96,6 +131,13 @@ struct CommitResult {
   bool duplicate = false;
 };
 
+// A filter clause: the sound carries auto-tag `tag` (lower-cased before
+// the comparison) with at least `min_probability`.
+struct AutoTagAtLeast {
+  std::string tag;
+  float min_probability = 0.0f;
+};
+
 // Metadata filter; every non-empty clause must hold. Tags match a sound's
 // tags and its auto-tags (stored lower-cased; auto-tags are lower-cased class
 // names such as "computer keyboard" or "inside, small room"); filter tags are
@@ -106,23 +148,62 @@ struct SoundFilter {
   std::vector<std::string> tags_none;
   std::vector<std::string> labels_any;
   std::vector<std::string> labels_all;
+  // Duration range in seconds, both ends included.
+  std::optional<double> min_duration_seconds;
+  std::optional<double> max_duration_seconds;
+  // Time added (SoundRecord::added_unix_micros): at or after `after`,
+  // strictly before `before`.
+  std::optional<int64_t> added_after_unix_micros;
+  std::optional<int64_t> added_before_unix_micros;
+  // Every one of these auto-tags with at least its probability.
+  std::vector<AutoTagAtLeast> auto_tags_at_least;
   bool empty() const {
     return tags_any.empty() && tags_all.empty() && tags_none.empty() &&
-           labels_any.empty() && labels_all.empty();
+           labels_any.empty() && labels_all.empty() &&
+           !min_duration_seconds.has_value() &&
+           !max_duration_seconds.has_value() &&
+           !added_after_unix_micros.has_value() &&
+           !added_before_unix_micros.has_value() && auto_tags_at_least.empty();
   }
 };
 
+// Grouping of ranked results: each group keeps its best-scoring sound
+// only. A sound's group is its first label (kLabel) or its first tag, or
+// without tags its first auto-tag (kTag); a sound without one is a group of
+// its own.
+enum class GroupBy { kNone, kLabel, kTag };
+
+// Results skipped plus results wanted (QueryOptions::offset + k) are looked
+// for among at most this many candidates of the index when grouping; fewer
+// groups than asked for may come back from a collection with very large
+// groups.
+inline constexpr int kMaxGroupCandidates = 50000;
+
 struct QueryOptions {
-  std::string space;          // empty: the default space
-  int k = 15;                 // >= 1
-  bool include_query = false; // by-id queries: return the example itself too
+  std::string space;  // empty: the default space
+  int k = 15;         // >= 1
+  // Ranked results skipped before the k returned (paging), >= 0. The
+  // services cap offset + k (docs/api.md).
+  int offset = 0;
+  bool include_query = false;  // by-id queries: return the example itself too
   SoundFilter filter;
   std::optional<float> min_score;
+  GroupBy group_by = GroupBy::kNone;
+};
+
+// A result's score from one source of a merged ranking (text queries: the
+// word vectors and the class scores; best_score example queries: the
+// positive and the negative examples).
+struct SourceScore {
+  std::string source;  // "words", "classes", "positive", "negative"
+  float score = 0;     // the source's own score (higher is better)
+  int rank = 0;        // 1-based rank in the source's list; 0: not ranked
 };
 
 struct QueryHit {
   uint64_t id = 0;
   float score = 0;  // higher is better (cosine similarity by default)
+  std::vector<SourceScore> sources;  // merged rankings only
 };
 
 struct QueryResult {
@@ -131,12 +212,106 @@ struct QueryResult {
   uint64_t collection_size = 0;
   double search_seconds = 0;   // index search alone
   double embed_seconds = 0;    // decode + embed of an audio example
+  bool more = false;           // results follow the page (offset + k)
+};
+
+// One example of QueryByExamples or DescribeSound: an uploaded example
+// (`audio` not empty: any format the decoder reads, borrowed for the call)
+// or a sound of the collection (`id`).
+struct QueryExample {
+  uint64_t id = 0;
+  absl::string_view audio;
+};
+
+// How QueryByExamples combines its examples (docs/api.md):
+//  kAverage: one search with mean(positives) - w mean(negatives) (the index
+//    vectors; w = ExampleQuery::negative_weight, 1 by default; the mean of
+//    the positives alone without negatives).
+//  kBestScore: a candidate's score is its best score against any positive;
+//    candidates that score better against some negative than against every
+//    positive rank after all the others, least close to the negatives
+//    first (vector engines' best_score recommendation).
+enum class ExampleStrategy { kAverage, kBestScore };
+
+struct ExampleQuery {
+  std::vector<QueryExample> positive;  // at least one
+  std::vector<QueryExample> negative;
+  ExampleStrategy strategy = ExampleStrategy::kAverage;
+  // kAverage: the weight of the negatives' mean, in (0, 1].
+  float negative_weight = 1.0f;
+};
+
+struct TextQueryOptions {
+  // query.space: the space whose word vectors match the text (empty: the
+  // default space); k, offset, filter, min_score (on each source's own
+  // scores) and group_by apply to the merged ranking.
+  QueryOptions query;
+  // The class-score space (empty: the first one that has class names).
+  std::string class_space;
+  bool use_words = true;
+  bool use_classes = true;
+  std::optional<ClassMatch> class_match;  // empty: TextQueryConfig's
+  int max_classes = 0;                    // 0: TextQueryConfig's
+};
+
+// A run of query words matched to a word of the collection.
+struct MatchedWord {
+  std::string text;  // the query's words it matched ("dogs")
+  std::string word;  // the collection's word ("dog")
+  int64_t sounds = 0;
+};
+
+struct MatchedClass {
+  std::string name;         // as the model names it ("Bark")
+  std::string ontology_id;  // "/m/05tny_"; empty without an ontology entry
+  float weight = 0;         // in (0, 1], its weight in the query vector
+};
+
+struct TextQueryResult {
+  QueryResult result;       // result.space: the word space (when used)
+  std::string class_space;  // the class-score space used; empty: none
+  std::vector<MatchedWord> words;
+  std::vector<MatchedClass> classes;   // best first
+  std::vector<std::string> unmatched;  // query words no source matched
+};
+
+struct ListRequest {
+  SoundFilter filter;
+  uint64_t after_id = 0;  // sounds with a greater id
+  int limit = 100;        // >= 1
+};
+
+struct ListResult {
+  std::vector<SoundRecord> sounds;  // increasing id
+  bool more = false;                // more sounds match after the last one
+};
+
+struct DescribeOptions {
+  std::string space;        // word vectors (empty: the default space)
+  int words = 10;           // nearest words, >= 0
+  std::string class_space;  // empty: the first class-score space
+  int classes = 10;         // top class scores, >= 0
+};
+
+struct ClassScore {
+  std::string name;
+  float score = 0;  // the class-score space's pooled score (a probability)
+};
+
+struct SoundDescription {
+  std::string space;
+  std::string class_space;           // empty when the collection has none
+  std::vector<WordNeighbour> words;  // by cosine with the sound's vector
+  std::vector<ClassScore> classes;   // highest first
+  std::vector<AutoTag> auto_tags;
 };
 
 struct SpaceStatus {
   SpaceConfig config;
   int raw_dim = 0;       // pooled vector length
   int index_dim = 0;     // vector length in the index
+  int classes = 0;       // class-score spaces: Space::class_names().size()
+  int classes_in_ontology = 0;  // of them, matched to an ontology entry
   bool fitted = false;
   uint64_t projection_version = 0;  // 0 = not fitted
   uint64_t vectors = 0;             // vectors in the index
@@ -206,6 +381,38 @@ class SoundCollection {
   // Queries with an uploaded example (decoded and embedded in the space).
   absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
                                            const QueryOptions& options) const;
+  // Queries with several examples for and against (ExampleStrategy); every
+  // example sound of the collection is left out of the results (the
+  // positive ones are kept when options.include_query). QueryById and
+  // QueryByAudio are this with one positive example. InvalidArgument
+  // without a positive example, for k < 1 or offset < 0, and when the
+  // examples cancel out (kAverage: a zero query vector); NotFound for an
+  // unknown id or space; the decoder's errors for a bad audio example.
+  absl::StatusOr<QueryResult> QueryByExamples(
+      const ExampleQuery& query, const QueryOptions& options) const;
+  // Queries with text (docs/api.md, "Text queries"): the text's terms
+  // (soundsearch/text_terms.h) are matched to the words of options.space
+  // (their word vectors' mean is one query) and to the classes of the class
+  // space (a class-score vector is the other); each source is searched
+  // in its space and the rankings are merged by reciprocal rank fusion
+  // (score = sum over sources of 1 / (60 + rank), over the first
+  // max(100, 2 (offset + k + 1)) hits of each); with one source the
+  // ranking and score are its own. Each hit lists its per-source scores.
+  // InvalidArgument for an empty text (or one of stop words only);
+  // NotFound when no source matches any of its words, with the nearest
+  // known words in the message; NotFound for an unknown space.
+  absl::StatusOr<TextQueryResult> QueryByText(
+      absl::string_view text, const TextQueryOptions& options) const;
+  // The sounds that pass request.filter, by increasing id, after
+  // request.after_id. InvalidArgument for limit < 1.
+  absl::StatusOr<ListResult> ListSounds(const ListRequest& request) const;
+  // The words nearest a sound (cosine of the sound's index vector in
+  // options.space with each word vector there), its top class scores (the
+  // class space's pooled vector) and its auto-tags (stored, or for an
+  // uploaded example those of the spaces it was embedded in). NotFound for
+  // an unknown id or space; the decoder's errors for bad audio.
+  absl::StatusOr<SoundDescription> DescribeSound(
+      const QueryExample& example, const DescribeOptions& options) const;
 
   // Refits `space` on every stored sound and swaps in the new projection and
   // index. NotFound for an unknown space, FailedPrecondition with fewer than
