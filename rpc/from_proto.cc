@@ -54,8 +54,6 @@ QueryOptions FromProto(const v1::QueryByExampleRequest& request) {
 EvaluationRequest FromProto(const v1::EvaluateRequest& request) {
   EvaluationRequest eval;
   eval.space = request.space();
-  eval.families_path = request.families_path();
-  eval.excluded_labels_path = request.excluded_labels_path();
   eval.reference_mode = request.reference_mode();
   return eval;
 }

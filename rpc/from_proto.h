@@ -23,7 +23,8 @@ SoundInput FromProto(const v1::AddSoundHeader& header);
 // k (0 means 15), space, include_query, filter, min_score; the example is
 // read by the handler.
 QueryOptions FromProto(const v1::QueryByExampleRequest& request);
-// The paths and mode; space = request.space() (empty: the handler picks).
+// The mode; space = request.space() (empty: the handler picks). The
+// families and excluded-labels files are read by the handler (import roots).
 EvaluationRequest FromProto(const v1::EvaluateRequest& request);
 
 // Resolves a SoundRef to a stored sound. InvalidArgument when unset or an

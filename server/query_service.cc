@@ -9,16 +9,33 @@
 
 namespace soundsearch {
 
-using Access = RpcRunner::Access;
+absl::Status QueryService::BatchAudioBudgetError() const {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the batch's audio examples decode to more than ",
+      ctx_->limits.max_batch_audio_seconds,
+      " s in all (--max-batch-audio-seconds); send fewer or shorter "
+      "examples per batch"));
+}
 
-absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
-                                    v1::QueryByExampleResponse* response) const {
+absl::Status QueryService::RunQuery(
+    const v1::QueryByExampleRequest& request, absl::Time deadline,
+    double* audio_budget, v1::QueryByExampleResponse* response) const {
   SoundCollection& collection = *ctx_->collection;
   if (request.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "k must be in [1, ", ctx_->limits.max_k, "], got ", request.k()));
   }
-  const QueryOptions options = FromProto(request);
+  QueryOptions options = FromProto(request);
+  options.deadline = deadline;
+  // A batch decodes at most its budget of audio in all: each example is cut
+  // at what is left, and one cut there (not at the clip limit) fails.
+  const bool budget_cuts =
+      audio_budget != nullptr && *audio_budget < ctx_->limits.max_clip_seconds;
+  if (audio_budget != nullptr &&
+      request.example_case() == v1::QueryByExampleRequest::kAudio) {
+    if (*audio_budget <= 0) return BatchAudioBudgetError();
+    options.max_audio_seconds = *audio_budget;
+  }
 
   absl::StatusOr<QueryResult> result;
   switch (request.example_case()) {
@@ -42,6 +59,10 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
           "example: set one of audio, id or external_id");
   }
   RETURN_IF_ERROR(result.status());
+  if (audio_budget != nullptr) {
+    *audio_budget -= result->audio_seconds;
+    if (result->audio_truncated && budget_cuts) return BatchAudioBudgetError();
+  }
   ctx_->metrics->ObserveSearch(result->space, result->search_seconds);
   ToProto(*result, response);
   for (const QueryHit& hit : result->hits) {
@@ -56,9 +77,10 @@ grpc::ServerUnaryReactor* QueryService::QueryByExample(
     grpc::CallbackServerContext* context,
     const v1::QueryByExampleRequest* request,
     v1::QueryByExampleResponse* response) {
-  return ctx_->runner->Run(context, "QueryByExample", Access::kRead,
-                           [this, request, response](absl::Time) {
-                             return RunQuery(*request, response);
+  return ctx_->runner->Run(context, "QueryByExample", *request,
+                           [this, request, response](absl::Time deadline) {
+                             return RunQuery(*request, deadline, nullptr,
+                                             response);
                            });
 }
 
@@ -67,7 +89,7 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
     const v1::BatchQueryByExampleRequest* request,
     v1::BatchQueryByExampleResponse* response) {
   return ctx_->runner->Run(
-      context, "BatchQueryByExample", Access::kRead,
+      context, "BatchQueryByExample", *request,
       [this, request, response](absl::Time deadline) -> absl::Status {
         if (request->queries_size() == 0) {
           return absl::InvalidArgumentError("queries: at least one needed");
@@ -77,14 +99,17 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
               "queries: at most ", ctx_->limits.max_batch_queries,
               " per batch, got ", request->queries_size()));
         }
+        double audio_budget = ctx_->limits.max_batch_audio_seconds;
         for (int i = 0; i < request->queries_size(); ++i) {
           if (absl::Now() > deadline) {
             return absl::DeadlineExceededError(absl::StrCat(
                 "deadline exceeded after ", i, " of ",
                 request->queries_size(), " queries"));
           }
+          // Each example's decoding also stops at the deadline.
           absl::Status status =
-              RunQuery(request->queries(i), response->add_responses());
+              RunQuery(request->queries(i), deadline, &audio_budget,
+                       response->add_responses());
           if (!status.ok()) {
             return WithErrorReason(
                 absl::Status(status.code(), absl::StrCat("queries[", i, "]: ",
@@ -100,7 +125,7 @@ grpc::ServerUnaryReactor* QueryService::GetSound(
     grpc::CallbackServerContext* context, const v1::GetSoundRequest* request,
     v1::Sound* response) {
   return ctx_->runner->Run(
-      context, "GetSound", Access::kRead,
+      context, "GetSound", *request,
       [this, request, response](absl::Time) -> absl::Status {
         ASSIGN_OR_RETURN(SoundRecord record,
                          ResolveSound(*ctx_->collection, request->sound()));
@@ -110,10 +135,10 @@ grpc::ServerUnaryReactor* QueryService::GetSound(
 }
 
 grpc::ServerUnaryReactor* QueryService::ListSpaces(
-    grpc::CallbackServerContext* context, const v1::ListSpacesRequest*,
+    grpc::CallbackServerContext* context, const v1::ListSpacesRequest* request,
     v1::ListSpacesResponse* response) {
   return ctx_->runner->Run(
-      context, "ListSpaces", Access::kRead, [this, response](absl::Time) {
+      context, "ListSpaces", *request, [this, response](absl::Time) {
         ToProto(ctx_->collection->Spaces(), ctx_->collection->default_space(),
                 response);
         return absl::OkStatus();
@@ -121,10 +146,10 @@ grpc::ServerUnaryReactor* QueryService::ListSpaces(
 }
 
 grpc::ServerUnaryReactor* QueryService::Stats(
-    grpc::CallbackServerContext* context, const v1::StatsRequest*,
+    grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
   return ctx_->runner->Run(
-      context, "Stats", Access::kRead, [this, response](absl::Time) {
+      context, "Stats", *request, [this, response](absl::Time) {
         ToProto(*ctx_->collection, response);
         response->set_ingest_queue_depth(ctx_->pipeline->queue_depth());
         response->set_uptime_seconds(

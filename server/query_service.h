@@ -32,8 +32,13 @@ class QueryService final : public v1::Query::CallbackService {
                                   v1::StatsResponse* response) override;
 
  private:
+  // One query; audio examples stop decoding at `deadline`. In a batch,
+  // `audio_budget` is the seconds of audio the batch may still decode (an
+  // example cut at the budget fails); null for a single query.
   absl::Status RunQuery(const v1::QueryByExampleRequest& request,
+                        absl::Time deadline, double* audio_budget,
                         v1::QueryByExampleResponse* response) const;
+  absl::Status BatchAudioBudgetError() const;
 
   const ServiceContext* const ctx_;
 };

@@ -546,16 +546,38 @@ absl::StatusOr<std::unique_ptr<AudioDecoder>> AudioDecoder::Create(
   return std::unique_ptr<AudioDecoder>(new AudioDecoder(options));
 }
 
+absl::StatusOr<AudioDecoderOptions> AudioDecoder::CallOptions(
+    const DecodeRequest& request) const {
+  AudioDecoderOptions call = options_;
+  if (!(request.max_duration_seconds >= 0) || !(request.timeout_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        "decode request: max_duration_seconds and timeout_seconds must be "
+        ">= 0");
+  }
+  if (request.max_duration_seconds > 0) {
+    call.max_duration_seconds =
+        std::min(call.max_duration_seconds, request.max_duration_seconds);
+  }
+  if (request.timeout_seconds > 0) {
+    call.timeout_seconds =
+        call.timeout_seconds > 0
+            ? std::min(call.timeout_seconds, request.timeout_seconds)
+            : request.timeout_seconds;
+  }
+  return call;
+}
+
 absl::StatusOr<DecodedAudio> AudioDecoder::DecodeFile(
     const std::string& path, const DecodeRequest& request) const {
   const int rate = request.sample_rate == 0 ? options_.target_sample_rate
                                             : request.sample_rate;
   RETURN_IF_ERROR(ValidateOutputRate(rate, "sample_rate"));
-  const Deadline deadline(options_.timeout_seconds);
+  ASSIGN_OR_RETURN(const AudioDecoderOptions options, CallOptions(request));
+  const Deadline deadline(options.timeout_seconds);
   ASSIGN_OR_RETURN(
       std::unique_ptr<AvioInput> input,
-      AvioInput::FromFile(path, options_.max_input_bytes, &deadline));
-  DecodeCall call(options_, rate, input->size(), &deadline);
+      AvioInput::FromFile(path, options.max_input_bytes, &deadline));
+  DecodeCall call(options, rate, input->size(), &deadline);
   return call.Run(input->context(), path);
 }
 
@@ -572,10 +594,11 @@ absl::StatusOr<DecodedAudio> AudioDecoder::DecodeBytes(
         absl::StrCat("input too large: the upload has ", bytes.size(),
                      " bytes, the limit is ", options_.max_input_bytes));
   }
-  const Deadline deadline(options_.timeout_seconds);
+  ASSIGN_OR_RETURN(const AudioDecoderOptions options, CallOptions(request));
+  const Deadline deadline(options.timeout_seconds);
   ASSIGN_OR_RETURN(std::unique_ptr<AvioInput> input,
                    AvioInput::FromBytes(bytes, &deadline));
-  DecodeCall call(options_, rate, input->size(), &deadline);
+  DecodeCall call(options, rate, input->size(), &deadline);
   return call.Run(input->context(), "");
 }
 

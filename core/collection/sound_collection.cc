@@ -11,19 +11,18 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "collection/live_space.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/content_hash.h"
+#include "soundsearch/sound_limits.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 namespace {
-
-constexpr size_t kMaxTagLength = 256;
-constexpr size_t kMaxExternalIdLength = 256;
 
 using Clock = std::chrono::steady_clock;
 
@@ -39,10 +38,10 @@ absl::StatusOr<std::vector<std::string>> NormaliseTags(
   for (const std::string& tag : tags) {
     std::string t(absl::StripAsciiWhitespace(absl::AsciiStrToLower(tag)));
     if (t.empty()) continue;
-    if (t.size() > kMaxTagLength) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tag longer than ", kMaxTagLength, " bytes: '", t.substr(0, 32),
-          "...'"));
+    if (t.size() > kMaxTagBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("tag longer than ",
+                                                     kMaxTagBytes, " bytes: '",
+                                                     t.substr(0, 32), "...'"));
     }
     if (seen.insert(t).second) out.push_back(std::move(t));
   }
@@ -194,10 +193,8 @@ SoundCollection::Impl::~Impl() {
 absl::StatusOr<PreparedSound> SoundCollection::Impl::PrepareAndDecode(
     absl::string_view audio, const SoundInput& input,
     std::map<int, DecodedAudio>* decoded) const {
-  if (input.external_id.size() > kMaxExternalIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "external id longer than ", kMaxExternalIdLength, " bytes"));
-  }
+  RETURN_IF_ERROR(CheckSoundMetadata(input.external_id, input.name,
+                                     input.source, input.tags, input.labels));
   PreparedSound prepared;
   SoundRecord& record = prepared.record;
   record.external_id = input.external_id;
@@ -437,6 +434,15 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
   const auto start = Clock::now();
   DecodeRequest request;
   request.sample_rate = view->space->sample_rate();
+  request.max_duration_seconds = options.max_audio_seconds;
+  if (options.deadline != absl::InfiniteFuture()) {
+    const double left = absl::ToDoubleSeconds(options.deadline - absl::Now());
+    if (left <= 0) {
+      return absl::DeadlineExceededError(
+          "deadline passed before the audio example was decoded");
+    }
+    request.timeout_seconds = left;
+  }
   ASSIGN_OR_RETURN(DecodedAudio pcm, decoder_->DecodeBytes(audio, request));
   ASSIGN_OR_RETURN(RawEmbedding raw, view->space->Embed(pcm.samples));
   ASSIGN_OR_RETURN(std::vector<float> vector, view->space->Project(raw));
@@ -445,6 +451,8 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
                    live->Search(*view, vector, options, std::nullopt,
                                 Allowed(options.filter)));
   result.embed_seconds = embed_seconds;
+  result.audio_seconds = pcm.duration_seconds;
+  result.audio_truncated = pcm.truncated;
   return result;
 }
 

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/collection_words.h"
@@ -113,11 +114,18 @@ struct SoundFilter {
 };
 
 struct QueryOptions {
-  std::string space;          // empty: the default space
-  int k = 15;                 // >= 1
-  bool include_query = false; // by-id queries: return the example itself too
+  std::string space;           // empty: the default space
+  int k = 15;                  // >= 1
+  bool include_query = false;  // by-id queries: return the example itself too
   SoundFilter filter;
   std::optional<float> min_score;
+  // Audio examples: decoding ends with DeadlineExceeded past this time
+  // (besides the decoder's own timeout).
+  absl::Time deadline = absl::InfiniteFuture();
+  // Audio examples: longest audio decoded, in seconds, >= 0; 0 means the
+  // decoder's max_duration_seconds (which also caps it). Longer audio is cut
+  // and QueryResult::audio_truncated says so.
+  double max_audio_seconds = 0;
 };
 
 struct QueryHit {
@@ -129,8 +137,10 @@ struct QueryResult {
   std::string space;
   std::vector<QueryHit> hits;  // best first
   uint64_t collection_size = 0;
-  double search_seconds = 0;   // index search alone
-  double embed_seconds = 0;    // decode + embed of an audio example
+  double search_seconds = 0;     // index search alone
+  double embed_seconds = 0;      // decode + embed of an audio example
+  double audio_seconds = 0;      // decoded duration of an audio example
+  bool audio_truncated = false;  // the audio example was cut
 };
 
 struct SpaceStatus {
