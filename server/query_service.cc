@@ -1,5 +1,7 @@
 #include "server/query_service.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "rpc/from_proto.h"
 #include "rpc/to_proto.h"
@@ -24,6 +26,10 @@ absl::Status QueryService::RunQuery(
   if (request.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "k must be in [1, ", ctx_->limits.max_k, "], got ", request.k()));
+  }
+  if (request.has_min_score() && !std::isfinite(request.min_score())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_score must be a finite number, got ", request.min_score()));
   }
   QueryOptions options = FromProto(request);
   options.deadline = deadline;

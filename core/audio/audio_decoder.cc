@@ -32,6 +32,8 @@ constexpr int kMaxOutputRate = 48000;
 // Source rates outside this range are refused: a huge downsampling ratio
 // would make libswresample build an enormous filter.
 constexpr int kMaxSourceRate = 384000;
+// Below it, a tiny file would decode to hours of upsampled audio.
+constexpr int kMinSourceRate = 1000;
 // libswresample's SWR_CH_MAX.
 constexpr int kMaxChannels = 64;
 // A stream that ends before this fraction of its declared duration (less a
@@ -250,10 +252,11 @@ absl::Status DecodeCall::ConfigureResampler(const AVFrame& frame) {
                                                    channels, " (at most ",
                                                    kMaxChannels, ")"));
   }
-  if (frame.sample_rate <= 0 || frame.sample_rate > kMaxSourceRate) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unsupported source sample rate ", frame.sample_rate,
-                     " Hz (at most ", kMaxSourceRate, ")"));
+  if (frame.sample_rate < kMinSourceRate ||
+      frame.sample_rate > kMaxSourceRate) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unsupported source sample rate ", frame.sample_rate, " Hz (from ",
+        kMinSourceRate, " to ", kMaxSourceRate, ")"));
   }
   AVChannelLayout in_layout;
   if (frame.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
