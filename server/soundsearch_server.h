@@ -75,14 +75,16 @@ struct ServerOptions {
   // received, among others), in [64 MiB, 1 TiB] and at least twice
   // max_upload_bytes + 1 MiB. Under pressure gRPC shrinks its flow-control
   // windows and then cancels streams (RESOURCE_EXHAUSTED).
-  int64_t grpc_memory_bytes = int64_t{1} << 30;
+  int64_t grpc_memory_bytes = int64_t{512} << 20;
   // Bytes of requests held at once once received (queued and running calls,
   // queued uploads, streams being assembled), RpcRunner's RequestBudget, in
   // [max_upload_bytes + 1 MiB, 1 TiB]. A call that does not fit is
   // RESOURCE_EXHAUSTED at once.
   int64_t request_memory_bytes = int64_t{1} << 30;
-  // HTTP/2 streams (concurrent calls) per client connection, [1, 65536].
-  int max_concurrent_streams = 100;
+  // HTTP/2 streams (concurrent calls) per client connection, [1, 65536]; a
+  // client's further calls wait on its side. Memory grows with the calls
+  // being received at once (docs/operations.md, "Memory").
+  int max_concurrent_streams = 8;
   // Seconds the shutdown waits for in-flight calls before cancelling them,
   // in [0, 3600].
   double shutdown_grace_seconds = 10;

@@ -63,13 +63,13 @@ ABSL_FLAG(int, ingest_queue, 256,
 ABSL_FLAG(
     int, ingest_batch, 8,
     "Waiting uploads an ingest worker decodes and embeds together (>= 1)");
-ABSL_FLAG(int64_t, grpc_memory_bytes, int64_t{1} << 30,
+ABSL_FLAG(int64_t, grpc_memory_bytes, int64_t{512} << 20,
           "gRPC resource quota: memory for the transport's buffers");
 ABSL_FLAG(int64_t, request_memory_bytes, int64_t{1} << 30,
           "Bytes of received requests held at once (queued and running calls, "
           "uploads); more is RESOURCE_EXHAUSTED");
-ABSL_FLAG(int, max_concurrent_streams, 100,
-          "Concurrent calls per client connection");
+ABSL_FLAG(int, max_concurrent_streams, 8,
+          "Concurrent calls per client connection (more wait on the client)");
 ABSL_FLAG(double, shutdown_grace_seconds, 10,
           "Seconds the shutdown waits for in-flight calls");
 ABSL_FLAG(bool, version, false, "Print versions and exit");
