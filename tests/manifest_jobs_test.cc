@@ -217,9 +217,12 @@ TEST_F(ManifestJobsTest, AJobKeepsAtMostMaxInFlightRowsInThePipeline) {
   Make(options, /*max_batch=*/8);
   auto id = jobs_->Start(Manifest("m", 12), "");
   ASSERT_TRUE(id.ok()) << id.status();
-  observer_.WaitUntilBlocked();  // the worker holds row 0
-  // The job may queue two more rows, then it must wait.
-  while (pipeline_->queue_depth() < 2) absl::SleepFor(absl::Milliseconds(5));
+  observer_.WaitUntilBlocked();  // the worker holds the first batch
+  // The job fills its three places (in the held batch or queued behind it),
+  // then it must wait.
+  while (observer_.batches()[0] + pipeline_->queue_depth() < 3) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
   observer_.Release();
   JobStatus done = WaitUntilFinished(*id);
   EXPECT_EQ(done.stored, 12u);

@@ -3,11 +3,18 @@
 // TSan cannot see absl::Mutex, absl::CondVar and absl::Notification
 // synchronise, and would report every access those guard as a race. This
 // file, linked into each test program of that build (never elsewhere),
-// interposes their out-of-line members: each wrapper calls abseil's own
-// (found with dlsym(RTLD_NEXT)) and tells TSan what happened through its
-// mutex annotations (sanitizer/tsan_interface.h). Calls from inside
-// libabsl_synchronization and from gRPC go through the PLT and reach the
-// wrappers too.
+// interposes their out-of-line members; calls from inside
+// libabsl_synchronization and from gRPC go through the PLT and reach these
+// too.
+//  - Lock, Unlock, their reader and try forms: abseil's own (found with
+//    dlsym(RTLD_NEXT)), with TSan's mutex annotations around them.
+//  - Await, LockWhen and their timed forms: rebuilt here from those, by
+//    evaluating the condition on the calling thread with the lock held and
+//    sleeping unlocked between evaluations (a short backoff). abseil's own
+//    would evaluate conditions inside its uninstrumented code, also on
+//    other threads, where no annotation can say the lock is held.
+//  - CondVar waits: abseil's own, the mutex annotated as released during
+//    the wait; Notification: a release on Notify, an acquire on waking.
 #if !defined(__SANITIZE_THREAD__) && defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define __SANITIZE_THREAD__ 1
@@ -19,6 +26,7 @@
 
 #include <dlfcn.h>
 #include <sanitizer/tsan_interface.h>
+#include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +35,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 #define SOUNDSEARCH_STR2(x) #x
 #define SOUNDSEARCH_STR(x) SOUNDSEARCH_STR2(x)
@@ -72,9 +81,6 @@ ABSL_NAMESPACE_BEGIN
 
 using Plain = void (*)(Mutex*);
 using TryFn = bool (*)(Mutex*);
-using CondFn = void (*)(Mutex*, const Condition&);
-using CondTimeoutFn = bool (*)(Mutex*, const Condition&, Duration);
-using CondDeadlineFn = bool (*)(Mutex*, const Condition&, Time);
 
 Mutex::~Mutex() {
   static auto real = RealAs<Plain>("5MutexD1Ev");
@@ -131,74 +137,86 @@ bool Mutex::ReaderTryLock() {
   return locked;
 }
 
+namespace {
+
+// Waits, unlocked, a little longer each time (10 us to 1 ms).
+class Backoff {
+ public:
+  void Pause() {
+    struct timespec ts = {0, micros_ * 1000};
+    nanosleep(&ts, nullptr);
+    micros_ = micros_ < 1000 ? micros_ * 2 : 1000;
+  }
+
+ private:
+  long micros_ = 10;
+};
+
+// Evaluates `cond` with `mu` held until it holds or `deadline` passes;
+// true when it holds. `mu` is held on return either way.
+bool WaitHolding(Mutex* mu, const Condition& cond, bool reader, Time deadline) {
+  Backoff backoff;
+  for (;;) {
+    if (cond.Eval()) return true;
+    if (Now() >= deadline) return false;
+    if (reader) {
+      mu->ReaderUnlock();
+      backoff.Pause();
+      mu->ReaderLock();
+    } else {
+      mu->Unlock();
+      backoff.Pause();
+      mu->Lock();
+    }
+  }
+}
+
+}  // namespace
+
 void Mutex::LockWhen(const Condition& cond) {
-  static auto real = RealAs<CondFn>("5Mutex8LockWhenERKNS0_9ConditionE");
-  real(this, cond);
-  Acquired(this, 0);
+  Lock();
+  WaitHolding(this, cond, false, InfiniteFuture());
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
-  static auto real = RealAs<CondFn>("5Mutex14ReaderLockWhenERKNS0_9ConditionE");
-  real(this, cond);
-  Acquired(this, kRead);
+  ReaderLock();
+  WaitHolding(this, cond, true, InfiniteFuture());
 }
 
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
-  static auto real = RealAs<CondTimeoutFn>(
-      "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  const bool r = real(this, cond, timeout);
-  Acquired(this, 0);  // held whatever the result
-  return r;
+  const Time deadline = Now() + timeout;
+  Lock();
+  return WaitHolding(this, cond, false, deadline);
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
-  static auto real = RealAs<CondDeadlineFn>(
-      "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  const bool r = real(this, cond, deadline);
-  Acquired(this, 0);
-  return r;
+  Lock();
+  return WaitHolding(this, cond, false, deadline);
 }
 
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
-  static auto real = RealAs<CondTimeoutFn>(
-      "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  const bool r = real(this, cond, timeout);
-  Acquired(this, kRead);
-  return r;
+  const Time deadline = Now() + timeout;
+  ReaderLock();
+  return WaitHolding(this, cond, true, deadline);
 }
 
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
-  static auto real = RealAs<CondDeadlineFn>(
-      "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  const bool r = real(this, cond, deadline);
-  Acquired(this, kRead);
-  return r;
+  ReaderLock();
+  return WaitHolding(this, cond, true, deadline);
 }
 
-// Await releases the mutex while it waits and holds it again on return.
+// Await is called with the mutex held (a writer lock: abseil's Await does
+// not take reader locks) and returns with it held.
 void Mutex::Await(const Condition& cond) {
-  static auto real = RealAs<CondFn>("5Mutex5AwaitERKNS0_9ConditionE");
-  Releasing(this, 0);
-  real(this, cond);
-  Acquired(this, 0);
+  WaitHolding(this, cond, false, InfiniteFuture());
 }
 
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
-  static auto real = RealAs<CondTimeoutFn>(
-      "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  Releasing(this, 0);
-  const bool r = real(this, cond, timeout);
-  Acquired(this, 0);
-  return r;
+  return WaitHolding(this, cond, false, Now() + timeout);
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
-  static auto real = RealAs<CondDeadlineFn>(
-      "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  Releasing(this, 0);
-  const bool r = real(this, cond, deadline);
-  Acquired(this, 0);
-  return r;
+  return WaitHolding(this, cond, false, deadline);
 }
 
 // CondVar waits release `mu` and hold it again on return.
