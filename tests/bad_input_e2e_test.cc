@@ -25,6 +25,7 @@
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
 #include "support/test_audio.h"
+#include "support/test_http.h"
 #include "support/test_server.h"
 
 namespace soundsearch {
@@ -220,6 +221,97 @@ TEST_F(BadInputE2ETest, TinyFileThatDecodesToHoursIsCut) {
   Expect("batch over its decode budget",
          server_->query().BatchQueryByExample(Read().get(), batch, &br),
          Code::INVALID_ARGUMENT, "--max-batch-audio-seconds");
+}
+
+TEST_F(BadInputE2ETest, BatchExamplesStopDecodingAtTheDeadline) {
+  // A server whose batch budget lets three 300 s examples through, with a
+  // metrics endpoint to see what it did.
+  server_.reset();
+  ServerOptions options = test::LoopbackServerOptions(dir_->File("data2"));
+  options.auth_token_file = dir_->File("tokens");
+  options.max_upload_bytes = 16 << 20;
+  options.max_batch_audio_seconds = 3600;
+  options.metrics_listen = "127.0.0.1:0";
+  auto server = test::TestServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  // 600 s of 48 kHz MP3 (one minute, its frames repeated ten times): over
+  // a second of CPU to decode, twice the call's 500 ms.
+  const std::string mp3 = dir_->File("minute.mp3");
+  ASSERT_TRUE(test::RunFfmpeg({"-f", "lavfi", "-i",
+                               "sine=frequency=440:sample_rate=48000", "-t",
+                               "60", "-ac", "1", "-c:a", "libmp3lame", "-b:a",
+                               "32k", "-write_xing", "0", mp3})
+                  .ok());
+  std::string ten_minutes;
+  for (int i = 0; i < 10; ++i) ten_minutes += *test::ReadFileBytes(mp3);
+  v1::BatchQueryByExampleRequest batch;
+  for (int i = 0; i < 2; ++i) batch.add_queries()->set_audio(ten_minutes);
+  v1::BatchQueryByExampleResponse br;
+  auto ctx = test::CallContext(kRead, std::chrono::milliseconds(500));
+  Expect("batch example decoding past the deadline",
+         server_->query().BatchQueryByExample(ctx.get(), batch, &br),
+         Code::DEADLINE_EXCEEDED, "");
+  // The server's own answer (in its metrics): the call ran and ended at its
+  // deadline, and no example was searched: the first one's decoding stopped
+  // at the deadline (checking only between examples would have decoded,
+  // embedded and searched the first in full).
+  const std::string answered =
+      "soundsearch_rpc_requests_total{code=\"DEADLINE_EXCEEDED\","
+      "method=\"BatchQueryByExample\"} 1";
+  std::string metrics;
+  for (int i = 0; i < 1500; ++i) {
+    metrics = test::HttpGet(server_->metrics_port(), "/metrics");
+    if (absl::StrContains(metrics, answered)) break;
+    usleep(20000);
+  }
+  ASSERT_TRUE(absl::StrContains(metrics, answered)) << metrics;
+  EXPECT_FALSE(
+      absl::StrContains(metrics, "soundsearch_search_duration_seconds_count"))
+      << metrics;
+}
+
+TEST_F(BadInputE2ETest, RequestsOverTheMemoryBudgetAreRefusedAtOnce) {
+  // A server holding at most 5 MiB of requests (the upload limit + 1 MiB).
+  server_.reset();
+  ServerOptions options = test::LoopbackServerOptions(dir_->File("data3"));
+  options.max_upload_bytes = 4 << 20;
+  options.request_memory_bytes = 5 << 20;
+  auto server = test::TestServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  // A stream holds 3 MiB while it stays open.
+  v1::AddSoundResponse r;
+  auto stream_ctx = test::CallContext();
+  auto writer = server_->ingest().AddSoundStream(stream_ctx.get(), &r);
+  v1::AddSoundStreamRequest header;
+  header.mutable_header();
+  ASSERT_TRUE(writer->Write(header));
+  for (int i = 0; i < 3; ++i) {
+    v1::AddSoundStreamRequest chunk;
+    chunk.set_chunk(std::string(1 << 20, '\x01'));
+    ASSERT_TRUE(writer->Write(chunk));
+  }
+  // Another 3 MiB call does not fit beside it, once the server has read the
+  // stream's chunks.
+  v1::QueryByExampleRequest q;
+  q.set_audio(std::string(3 << 20, '\x01'));
+  grpc::Status s;
+  for (int i = 0; i < 600; ++i) {
+    v1::QueryByExampleResponse qr;
+    s = server_->query().QueryByExample(test::CallContext().get(), q, &qr);
+    if (s.error_code() == Code::RESOURCE_EXHAUSTED) break;
+    usleep(20000);
+  }
+  Expect("request over the memory budget", s, Code::RESOURCE_EXHAUSTED,
+         "--request-memory-bytes");
+  EXPECT_EQ(GrpcErrorReason(s), "");  // retry later, unlike UPLOAD_TOO_LARGE
+  writer->WritesDone();
+  writer->Finish();  // not audio: fails, and gives its bytes back
+  v1::QueryByExampleResponse qr;
+  Expect("the same call once the budget is free",
+         server_->query().QueryByExample(test::CallContext().get(), q, &qr),
+         Code::INVALID_ARGUMENT, "");
 }
 
 TEST_F(BadInputE2ETest, OversizeBodies) {
