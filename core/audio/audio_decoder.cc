@@ -21,6 +21,7 @@
 extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/log.h>
+#include <libavutil/mem.h>
 #include <libavutil/samplefmt.h>
 }
 
@@ -47,12 +48,20 @@ constexpr double kMaxSamplesPerInputByte = 128;
 
 constexpr absl::StatusCode kBadInput = absl::StatusCode::kInvalidArgument;
 
+// The largest single allocation FFmpeg may make (av_max_alloc, process-wide;
+// its default is INT_MAX). Demuxers size some buffers from header fields: a
+// WAV of 81 bytes whose LIST/INFO entry claims 1.9 GB made the WAV demuxer
+// zero 1.9 GB in avformat_open_input (decode_fuzzer). Audio needs far less:
+// FFmpeg's own buffers here are 64 KiB I/O blocks, packets and frames.
+constexpr size_t kMaxFfmpegAllocBytes = size_t{64} << 20;
+
 void ConfigureFfmpegLogging() {
   static std::once_flag once;
   std::call_once(once, [] {
     const char* env = std::getenv("SOUNDSEARCH_FFMPEG_LOG");
     const bool keep = env != nullptr && *env != '\0' && std::strcmp(env, "0");
     av_log_set_level(keep ? AV_LOG_WARNING : AV_LOG_QUIET);
+    av_max_alloc(kMaxFfmpegAllocBytes);
   });
 }
 
