@@ -52,7 +52,10 @@ class Daemon {
   static std::unique_ptr<Daemon> Start(const std::string& dir,
                                        const std::vector<std::string>& args) {
     auto d = std::unique_ptr<Daemon>(new Daemon);
-    d->log_ = dir + "/soundsearchd.log";
+    // One log per daemon: a daemon started after another must not be
+    // mistaken for it by reading its log before the child has opened its own.
+    static int started = 0;
+    d->log_ = absl::StrCat(dir, "/soundsearchd-", started++, ".log");
     d->pid_ = fork();
     if (d->pid_ == 0) {
       const int fd = open(d->log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
