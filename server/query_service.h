@@ -51,7 +51,11 @@ class QueryService final : public v1::Query::CallbackService {
   static constexpr int kMaxListPage = 1000;
 
  private:
+  // One query; audio examples stop decoding at `deadline`. In a batch,
+  // `audio_budget` is the seconds of audio the batch may still decode (an
+  // example cut at the budget fails); null for a single query.
   absl::Status RunQuery(const v1::QueryByExampleRequest& request,
+                        absl::Time deadline, double* audio_budget,
                         v1::QueryByExampleResponse* response) const;
   // The offset a ranked request asks for (`offset`, or its page token).
   // InvalidArgument for a bad token or offset + k above --max-k.
@@ -60,6 +64,7 @@ class QueryService final : public v1::Query::CallbackService {
   // The token of the page after [offset, offset + k); empty when no result
   // follows or that page would pass --max-k.
   std::string NextPageToken(bool more, int offset, int k) const;
+  absl::Status BatchAudioBudgetError() const;
 
   const ServiceContext* const ctx_;
 };
