@@ -8,6 +8,7 @@
 #include "rpc/to_proto.h"
 #include "soundsearch/error_reason.h"
 #include "soundsearch/status_macros.h"
+#include "soundsearch/text.h"
 
 namespace soundsearch {
 namespace {
@@ -159,9 +160,11 @@ grpc::ServerUnaryReactor* IngestService::AddFromManifest(
         if (request->manifest_path().empty()) {
           return absl::InvalidArgumentError("manifest_path is empty");
         }
+        ASSIGN_OR_RETURN(TextEncoding encoding,
+                         ParseTextEncoding(request->encoding()));
         ASSIGN_OR_RETURN(std::string id,
                          ctx_->jobs->Start(request->manifest_path(),
-                                           request->audio_dir()));
+                                           request->audio_dir(), encoding));
         ASSIGN_OR_RETURN(JobStatus job, ctx_->jobs->Get(id));
         ToProto(job, response);
         return absl::OkStatus();

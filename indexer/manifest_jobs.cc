@@ -17,20 +17,21 @@ namespace {
 
 absl::StatusOr<std::string> ReadFileBytes(const std::filesystem::path& path,
                                           int64_t max_bytes) {
+  // File names are bytes; messages must be UTF-8.
+  const std::string shown = EscapeFileName(path.string());
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) {
     return absl::NotFoundError(
-        absl::StrCat("cannot read ", path.string(), ": ", ec.message()));
+        absl::StrCat("cannot read ", shown, ": ", ec.message()));
   }
   if (static_cast<int64_t>(size) > max_bytes) {
-    return UploadTooLargeError(absl::StrCat(
-        path.string(), " is ", size, " bytes; the limit is ", max_bytes));
+    return UploadTooLargeError(
+        absl::StrCat(shown, " is ", size, " bytes; the limit is ", max_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot open ", path.string()));
+    return absl::PermissionDeniedError(absl::StrCat("cannot open ", shown));
   }
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
@@ -69,9 +70,12 @@ ManifestJobs::~ManifestJobs() {
 }
 
 absl::StatusOr<std::string> ManifestJobs::Start(
-    const std::string& manifest_path, const std::string& audio_dir) {
+    const std::string& manifest_path, const std::string& audio_dir,
+    TextEncoding encoding) {
   auto job = std::make_unique<Job>();
-  ASSIGN_OR_RETURN(job->rows, ReadManifest(manifest_path));
+  ManifestOptions manifest_options;
+  manifest_options.encoding = encoding;
+  ASSIGN_OR_RETURN(job->rows, ReadManifest(manifest_path, manifest_options));
   job->audio_dir = audio_dir.empty()
                        ? std::filesystem::path(manifest_path).parent_path()
                        : std::filesystem::path(audio_dir);
@@ -124,8 +128,21 @@ void ManifestJobs::RunJob(Job* job) {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
     }
-    auto bytes = ReadFileBytes(job->audio_dir / row.fname,
-                               options_.max_file_bytes);
+    if (!row.error.ok()) {
+      record_failure(row.fname, row.error);
+      continue;
+    }
+    // A transcoded manifest names the file in UTF-8; on disk it may still
+    // carry the manifest's own bytes.
+    std::string on_disk = row.fname;
+    std::error_code ec;
+    if (!row.fname_in_manifest.empty() &&
+        !std::filesystem::exists(job->audio_dir / on_disk, ec) &&
+        std::filesystem::exists(job->audio_dir / row.fname_in_manifest, ec)) {
+      on_disk = row.fname_in_manifest;
+    }
+    auto bytes =
+        ReadFileBytes(job->audio_dir / on_disk, options_.max_file_bytes);
     if (!bytes.ok()) {
       record_failure(row.fname, bytes.status());
       continue;
@@ -135,7 +152,8 @@ void ManifestJobs::RunJob(Job* job) {
     input.name = row.name.empty()
                      ? std::filesystem::path(row.fname).stem().string()
                      : row.name;
-    input.source = row.fname;
+    // The name the file was read under, reversibly (text.h).
+    input.source = EscapeFileName(on_disk);
     input.tags = row.tags;
     input.labels = row.labels;
     // Bounded in-flight rows, and retry while the shared queue is full.
@@ -179,12 +197,12 @@ void ManifestJobs::RunJob(Job* job) {
   }
   absl::MutexLock lock(&job->mu);
   job->mu.Await(absl::Condition(
-      +[](Job* j) ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) {
-        return j->in_flight == 0;
-      },
+      +[](Job* j)
+           ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) { return j->in_flight == 0; },
       job));
   job->status.state = JobStatus::State::kDone;
-  job->status.elapsed_seconds = absl::ToDoubleSeconds(absl::Now() - job->started);
+  job->status.elapsed_seconds =
+      absl::ToDoubleSeconds(absl::Now() - job->started);
 }
 
 }  // namespace soundsearch

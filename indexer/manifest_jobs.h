@@ -17,13 +17,14 @@
 #include "absl/synchronization/mutex.h"
 #include "indexer/ingest_pipeline.h"
 #include "soundsearch/job_status.h"
+#include "soundsearch/text.h"
 
 namespace soundsearch {
 
 struct ManifestJobsOptions {
-  int max_in_flight = 8;                          // uploads queued per job, > 0
-  int64_t max_file_bytes = int64_t{100} << 20;    // larger files fail their row
-  size_t max_failures_kept = 1000;                // per job
+  int max_in_flight = 8;                        // uploads queued per job, > 0
+  int64_t max_file_bytes = int64_t{100} << 20;  // larger files fail their row
+  size_t max_failures_kept = 1000;              // per job
 };
 
 // Thread-safety: all methods are thread-safe.
@@ -34,11 +35,13 @@ class ManifestJobs {
   // Stops feeding new rows to running jobs, waits for their in-flight rows.
   ~ManifestJobs();
 
-  // Reads the manifest now (NotFound / InvalidArgument as ReadManifest) and
-  // starts a job over it in the background; returns the job id. audio_dir
-  // empty means the manifest's folder.
-  absl::StatusOr<std::string> Start(const std::string& manifest_path,
-                                    const std::string& audio_dir);
+  // Reads the manifest now (NotFound / InvalidArgument as ReadManifest, in
+  // `encoding`) and starts a job over it in the background; returns the job
+  // id. audio_dir empty means the manifest's folder. A row the encoding
+  // cannot decode fails alone (its ManifestRow::error).
+  absl::StatusOr<std::string> Start(
+      const std::string& manifest_path, const std::string& audio_dir,
+      TextEncoding encoding = TextEncoding::kUtf8);
 
   // NotFound for an unknown job id.
   absl::StatusOr<JobStatus> Get(const std::string& job_id) const;

@@ -18,6 +18,7 @@
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/status_macros.h"
+#include "soundsearch/text.h"
 
 namespace soundsearch {
 namespace {
@@ -197,6 +198,17 @@ absl::StatusOr<PreparedSound> SoundCollection::Impl::PrepareAndDecode(
   if (input.external_id.size() > kMaxExternalIdLength) {
     return absl::InvalidArgumentError(absl::StrCat(
         "external id longer than ", kMaxExternalIdLength, " bytes"));
+  }
+  // Every string that enters the store is valid UTF-8 (soundsearch/text.h).
+  RETURN_IF_ERROR(CheckUtf8("external id", input.external_id));
+  RETURN_IF_ERROR(CheckUtf8("name", input.name));
+  RETURN_IF_ERROR(CheckUtf8("source", input.source));
+  for (size_t i = 0; i < input.tags.size(); ++i) {
+    RETURN_IF_ERROR(CheckUtf8(absl::StrCat("tag ", i + 1), input.tags[i]));
+  }
+  for (size_t i = 0; i < input.labels.size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckUtf8(absl::StrCat("label ", i + 1), input.labels[i]));
   }
   PreparedSound prepared;
   SoundRecord& record = prepared.record;

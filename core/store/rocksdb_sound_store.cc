@@ -498,6 +498,12 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
   for (const auto& [space, raw] : raw_by_space) {
     RETURN_IF_ERROR(ValidateSpaceName(space));
   }
+  // Every string the store keeps is valid UTF-8 (a proto3 string that is not
+  // would make the record undecodable).
+  if (absl::Status text = CheckRecordText(sound); !text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AddSound: ", text.message()));
+  }
 
   Writer w;
   w.conflict_keys.push_back(HashConflict(sound.content_hash));
