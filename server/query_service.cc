@@ -11,8 +11,20 @@ namespace soundsearch {
 
 using Access = RpcRunner::Access;
 
-absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
-                                    v1::QueryByExampleResponse* response) const {
+QueryService::QueryService(const ServiceContext* context) : ctx_(context) {
+  constexpr char kService[] = "soundsearch.v1.Query";
+  const RpcRunner* runner = ctx_->runner;
+  CheckUnary(kService, "QueryByExample", runner, &QueryService::QueryByExample);
+  CheckUnary(kService, "BatchQueryByExample", runner,
+             &QueryService::BatchQueryByExample);
+  CheckUnary(kService, "GetSound", runner, &QueryService::GetSound);
+  CheckUnary(kService, "ListSpaces", runner, &QueryService::ListSpaces);
+  CheckUnary(kService, "Stats", runner, &QueryService::Stats);
+}
+
+absl::Status QueryService::RunQuery(
+    const v1::QueryByExampleRequest& request,
+    v1::QueryByExampleResponse* response) const {
   SoundCollection& collection = *ctx_->collection;
   if (request.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -73,15 +85,15 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
           return absl::InvalidArgumentError("queries: at least one needed");
         }
         if (request->queries_size() > ctx_->limits.max_batch_queries) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "queries: at most ", ctx_->limits.max_batch_queries,
-              " per batch, got ", request->queries_size()));
+          return absl::InvalidArgumentError(
+              absl::StrCat("queries: at most ", ctx_->limits.max_batch_queries,
+                           " per batch, got ", request->queries_size()));
         }
         for (int i = 0; i < request->queries_size(); ++i) {
           if (absl::Now() > deadline) {
-            return absl::DeadlineExceededError(absl::StrCat(
-                "deadline exceeded after ", i, " of ",
-                request->queries_size(), " queries"));
+            return absl::DeadlineExceededError(
+                absl::StrCat("deadline exceeded after ", i, " of ",
+                             request->queries_size(), " queries"));
           }
           absl::Status status =
               RunQuery(request->queries(i), response->add_responses());

@@ -190,9 +190,10 @@ int CmdIndex(Client& client, const Args& args) {
         if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           unreachable = true;
         }
-        failures.push_back({EscapeFileName(row.fname),
-                            CodeName(status.error_code()),
-                            status.error_message()});
+        // Folder rows carry the file's bytes; manifest rows are UTF-8.
+        failures.push_back(
+            {IsValidUtf8(row.fname) ? row.fname : EscapeFileName(row.fname),
+             CodeName(status.error_code()), status.error_message()});
       }
       if (!client.globals().json) progress.Update(done);
     }
