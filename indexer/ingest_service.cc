@@ -164,6 +164,9 @@ absl::Status IngestService::SubmitUpload(
                                             " bytes exceeds the limit of ",
                                             ctx_->max_upload_bytes));
   }
+  // While the store cannot write (a full disk) uploads are refused at once,
+  // before decoding; the server tries writing again by itself.
+  RETURN_IF_ERROR(ctx_->collection->WriterHealth());
   const IngestContext* ctx = ctx_;
   return ctx_->pipeline->Submit(
       std::move(audio), std::move(input), deadline,

@@ -1,10 +1,12 @@
 #include "server/soundsearch_server.h"
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -52,7 +54,8 @@ class MetaService final : public v1::Meta::CallbackService {
 };
 
 absl::Status Validate(const ServerOptions& o) {
-  if (o.data_dir.empty()) return absl::InvalidArgumentError("--data-dir is empty");
+  if (o.data_dir.empty())
+    return absl::InvalidArgumentError("--data-dir is empty");
   if (o.listen.empty()) return absl::InvalidArgumentError("--listen is empty");
   if (o.max_upload_bytes <= 0) {
     return absl::InvalidArgumentError("--max-upload-bytes must be > 0");
@@ -71,8 +74,20 @@ absl::Status Validate(const ServerOptions& o) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give both or neither");
   }
+  if (!(o.snapshot_every_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        "--snapshot-every-seconds must be >= 0 (0 disables it)");
+  }
+  if (!(o.writer_check_seconds > 0)) {
+    return absl::InvalidArgumentError("writer_check_seconds must be > 0");
+  }
   return absl::OkStatus();
 }
+
+// The services whose health is reported by name (besides "", the server).
+constexpr const char* kQueryHealth = "soundsearch.v1.Query";
+constexpr const char* kEvaluationHealth = "soundsearch.v1.Evaluation";
+constexpr const char* kIngestHealth = "soundsearch.v1.Ingest";
 
 }  // namespace
 
@@ -104,15 +119,52 @@ class SoundsearchServer::Impl {
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+
+  // Watches the writer: while the store cannot write, the Ingest service
+  // reports NOT_SERVING and writing is tried again every
+  // writer_check_seconds.
+  void WatchWriter();
+  absl::Mutex watch_mu_;
+  absl::CondVar watch_cv_;
+  bool watch_stop_ ABSL_GUARDED_BY(watch_mu_) = false;
+  std::thread watcher_;
 };
+
+void SoundsearchServer::Impl::WatchWriter() {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  bool writable = true;
+  absl::MutexLock lock(&watch_mu_);
+  while (!watch_stop_) {
+    watch_cv_.WaitWithTimeout(&watch_mu_,
+                              absl::Seconds(options_.writer_check_seconds));
+    if (watch_stop_) break;
+    absl::Status now = collection_->WriterHealth();
+    if (!now.ok()) now = collection_->ResumeWrites();
+    if (now.ok() != writable) {
+      writable = now.ok();
+      health->SetServingStatus(kIngestHealth, writable);
+      metrics_.SetStoreWritable(writable);
+      if (writable) {
+        std::fprintf(stderr,
+                     "soundsearchd: the store writes again; ingest "
+                     "resumed\n");
+      } else {
+        std::fprintf(stderr,
+                     "soundsearchd: the store cannot write (%s); ingest "
+                     "refused, queries go on\n",
+                     std::string(now.message()).c_str());
+      }
+    }
+  }
+}
 
 absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   options_ = options;
   RETURN_IF_ERROR(Validate(options_));
   std::string token;
   if (!options_.auth_token_file.empty()) {
-    ASSIGN_OR_RETURN(token,
-                     ReadWholeFile(options_.auth_token_file, "auth token file"));
+    ASSIGN_OR_RETURN(
+        token, ReadWholeFile(options_.auth_token_file, "auth token file"));
     token = std::string(absl::StripAsciiWhitespace(token));
     if (token.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -122,6 +174,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   CollectionOptions collection_options;
   collection_options.data_dir = options_.data_dir;
   collection_options.sync_writes = options_.sync_writes;
+  collection_options.snapshot_every_changes = options_.snapshot_every_changes;
+  collection_options.snapshot_every_seconds = options_.snapshot_every_seconds;
   collection_options.decoder.max_input_bytes = options_.max_upload_bytes;
   collection_options.decoder.max_duration_seconds = options_.max_clip_seconds;
   if (!options_.config_path.empty()) {
@@ -170,9 +224,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, credentials, &port_);
   // Room for the largest upload plus the message's other fields.
-  const int max_message = static_cast<int>(
-      std::min<int64_t>(options_.max_upload_bytes + (int64_t{1} << 20),
-                        int64_t{2000} << 20));
+  const int max_message = static_cast<int>(std::min<int64_t>(
+      options_.max_upload_bytes + (int64_t{1} << 20), int64_t{2000} << 20));
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
   builder.RegisterService(query_service_.get());
@@ -181,14 +234,33 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   builder.RegisterService(evaluation_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.listen,
-                     " (address in use or invalid)"));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options_.listen, " (address in use or invalid)"));
   }
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  for (const char* service : {kQueryHealth, kEvaluationHealth, kIngestHealth}) {
+    health->SetServingStatus(service, false);
+  }
   health->SetServingStatus(false);  // until every index is loaded
 
   ASSIGN_OR_RETURN(collection_, SoundCollection::Open(collection_options));
+  const CollectionOpenReport& opened = collection_->open_report();
+  for (const std::string& line : opened.quarantined) {
+    std::fprintf(stderr, "soundsearchd: quarantined %s\n", line.c_str());
+  }
+  for (const auto& [space, why] : opened.rebuilt) {
+    std::fprintf(stderr, "soundsearchd: space '%s': index rebuilt (%s)\n",
+                 space.c_str(), why.c_str());
+  }
+  if (opened.quarantine_size > 0) {
+    std::fprintf(stderr,
+                 "soundsearchd: %llu record(s) in quarantine; see "
+                 "`soundsearchd --check` (docs/operations.md)\n",
+                 static_cast<unsigned long long>(opened.quarantine_size));
+  }
+  metrics_.SetQuarantined(opened.quarantine_size);
+  metrics_.SetStartSeconds(opened.seconds);
+  metrics_.SetStoreWritable(collection_->WriterHealth().ok());
   IngestPipelineOptions pipeline_options;
   pipeline_options.workers = options_.ingest_workers;
   pipeline_options.max_queue = options_.ingest_queue;
@@ -211,6 +283,7 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   }
   ready_.store(true, std::memory_order_release);
   health->SetServingStatus(true);
+  watcher_ = std::thread([this] { WatchWriter(); });
   return absl::OkStatus();
 }
 
@@ -218,13 +291,19 @@ void SoundsearchServer::Impl::Shutdown() {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  {
+    absl::MutexLock watch_lock(&watch_mu_);
+    watch_stop_ = true;
+    watch_cv_.SignalAll();
+  }
+  if (watcher_.joinable()) watcher_.join();
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(static_cast<int64_t>(
                           options_.shutdown_grace_seconds * 1000)));
   }
-  jobs_.reset();                             // stop feeding manifest rows
+  jobs_.reset();  // stop feeding manifest rows
   if (pipeline_ != nullptr) pipeline_->Shutdown();  // drain queued uploads
   if (query_pool_ != nullptr) query_pool_->Shutdown();
   if (server_ != nullptr) server_->Wait();

@@ -36,14 +36,21 @@ struct ServerOptions {
   double max_clip_seconds = 600;
   // Upper bound of QueryByExample.k; at least 10000.
   int max_k = 10000;
-  int query_threads = 4;        // workers answering queries and admin calls
-  size_t query_queue = 1024;    // queued queries before RESOURCE_EXHAUSTED
-  int ingest_workers = 2;       // decode+embed workers
-  size_t ingest_queue = 256;    // queued uploads before RESOURCE_EXHAUSTED
-  int ingest_batch = 8;         // waiting uploads a worker embeds together
-  bool sync_writes = true;      // synced store writes (durable acks)
+  int query_threads = 4;      // workers answering queries and admin calls
+  size_t query_queue = 1024;  // queued queries before RESOURCE_EXHAUSTED
+  int ingest_workers = 2;     // decode+embed workers
+  size_t ingest_queue = 256;  // queued uploads before RESOURCE_EXHAUSTED
+  int ingest_batch = 8;       // waiting uploads a worker embeds together
+  bool sync_writes = true;    // synced store writes (durable acks)
   // Seconds the shutdown waits for in-flight calls before cancelling them.
   double shutdown_grace_seconds = 10;
+  // Periodic index snapshots (CollectionOptions): after this many changes,
+  // or this many seconds with a change; 0 disables either.
+  uint64_t snapshot_every_changes = 10000;
+  double snapshot_every_seconds = 300;
+  // How often the writer's health is checked while the store cannot write
+  // (and writing is tried again), seconds, > 0.
+  double writer_check_seconds = 1;
 };
 
 // Thread-safety: Shutdown may be called from any thread, once or more.
@@ -51,8 +58,14 @@ class SoundsearchServer {
  public:
   // Validates the options (InvalidArgument naming the flag), binds the gRPC
   // and metrics ports (Unavailable when taken), opens the collection
-  // (health reports NOT_SERVING until every index is loaded) and returns a
-  // serving server.
+  // (health reports NOT_SERVING until every index is loaded; records it
+  // quarantines are logged on stderr) and returns a serving server.
+  //
+  // Health (grpc.health.v1): "" and "soundsearch.v1.Query" /
+  // "soundsearch.v1.Evaluation" are SERVING once loaded;
+  // "soundsearch.v1.Ingest" (the writer) turns NOT_SERVING while the store
+  // cannot write (a full disk: uploads get UNAVAILABLE, queries go on) and
+  // back to SERVING by itself once it can.
   static absl::StatusOr<std::unique_ptr<SoundsearchServer>> Start(
       const ServerOptions& options);
   ~SoundsearchServer();

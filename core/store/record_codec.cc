@@ -200,6 +200,27 @@ absl::StatusOr<SnapshotMark> DecodeSnapshotMark(absl::string_view bytes) {
   return SnapshotMark{record.sequence(), record.location()};
 }
 
+std::string EncodeQuarantined(const QuarantinedRecord& record) {
+  storepb::QuarantineRecord q;
+  q.set_family(record.family);
+  q.set_key(record.key);
+  q.set_value(record.value);
+  q.set_reason(record.reason);
+  q.set_quarantined_unix_micros(record.quarantined_unix_micros);
+  q.set_sound_id(record.sound_id);
+  return q.SerializeAsString();
+}
+
+absl::StatusOr<QuarantinedRecord> DecodeQuarantined(absl::string_view bytes) {
+  storepb::QuarantineRecord q;
+  if (!q.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("undecodable quarantine record");
+  }
+  return QuarantinedRecord{
+      q.family(),  q.key(), q.value(), q.reason(), q.quarantined_unix_micros(),
+      q.sound_id()};
+}
+
 std::string EncodeModel(const StoredModel& model, int64_t written_unix_micros) {
   storepb::ModelRecord record;
   record.set_version(model.version);

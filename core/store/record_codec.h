@@ -39,6 +39,9 @@ absl::StatusOr<Change> DecodeChange(uint64_t sequence, absl::string_view bytes);
 std::string EncodeSnapshotMark(const SnapshotMark& mark);
 absl::StatusOr<SnapshotMark> DecodeSnapshotMark(absl::string_view bytes);
 
+std::string EncodeQuarantined(const QuarantinedRecord& record);
+absl::StatusOr<QuarantinedRecord> DecodeQuarantined(absl::string_view bytes);
+
 std::string EncodeModel(const StoredModel& model, int64_t written_unix_micros);
 absl::StatusOr<StoredModel> DecodeModel(absl::string_view bytes);
 

@@ -149,7 +149,8 @@ class VectorIndex {
 
   // Writes a snapshot atomically (temp file + fsync + rename + fsync of the
   // directory); `path` either keeps its old content or holds the complete
-  // new snapshot. Searches continue meanwhile; writers wait.
+  // new snapshot. Searches continue meanwhile; writers wait while the bytes
+  // are written (not for the fsync).
   virtual absl::Status Save(const std::string& path,
                             const SnapshotMarks& marks) const = 0;
 
