@@ -174,6 +174,7 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   CollectionOptions collection_options;
   collection_options.data_dir = options_.data_dir;
   collection_options.sync_writes = options_.sync_writes;
+  collection_options.store_write_buffer_mb = options_.store_write_buffer_mb;
   collection_options.snapshot_every_changes = options_.snapshot_every_changes;
   collection_options.snapshot_every_seconds = options_.snapshot_every_seconds;
   collection_options.decoder.max_input_bytes = options_.max_upload_bytes;

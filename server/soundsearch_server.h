@@ -42,6 +42,7 @@ struct ServerOptions {
   size_t ingest_queue = 256;  // queued uploads before RESOURCE_EXHAUSTED
   int ingest_batch = 8;       // waiting uploads a worker embeds together
   bool sync_writes = true;    // synced store writes (durable acks)
+  int store_write_buffer_mb = 0;  // RocksDB memtable MiB (0: its default)
   // Seconds the shutdown waits for in-flight calls before cancelling them.
   double shutdown_grace_seconds = 10;
   // Periodic index snapshots (CollectionOptions): after this many changes,

@@ -199,6 +199,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   SoundStoreOptions store_options;
   store_options.path = (root / "store").string();
   store_options.sync_writes = options_.sync_writes;
+  store_options.write_buffer_mb = options_.store_write_buffer_mb;
   ASSIGN_OR_RETURN(store_, SoundStore::Open(store_options));
   ASSIGN_OR_RETURN(decoder_, AudioDecoder::Create(options_.decoder));
   RETURN_IF_ERROR(WordIndex::ValidateOptions(options_.words));

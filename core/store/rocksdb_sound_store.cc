@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/env.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
@@ -48,13 +53,69 @@ class ScopedSnapshot {
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    const std::shared_ptr<rocksdb::Cache>& cache) {
+    const std::shared_ptr<rocksdb::Cache>& cache, int write_buffer_mb) {
   rocksdb::ColumnFamilyOptions cf;
+  if (write_buffer_mb > 0) {
+    cf.write_buffer_size = static_cast<size_t>(write_buffer_mb) << 20;
+  }
   rocksdb::BlockBasedTableOptions table;
   if (cache != nullptr) table.block_cache = cache;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
 }
+
+// RocksDB's info log (the LOG file of the database directory), written with
+// plain stdio. RocksDB's own file logger asserts when it writes again after
+// a failed write (RocksDB 7.8, debug assertions on in Debian's build): on a
+// full disk the first log line after the failure would abort the server.
+// This one drops what it cannot write. Keeps one LOG.old; rotates at 16 MiB.
+class StdioLogger final : public rocksdb::Logger {
+ public:
+  explicit StdioLogger(std::string path)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL),
+        path_(std::move(path)) {
+    Rotate();
+  }
+  ~StdioLogger() override {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (file_ == nullptr) return;
+    char line[4096];
+    va_list copy;
+    va_copy(copy, ap);
+    const int n = std::vsnprintf(line, sizeof(line), format, copy);
+    va_end(copy);
+    if (n < 0) return;
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm;
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof(stamp), "%Y/%m/%d-%H:%M:%S", &tm);
+    if (std::fprintf(file_, "%s %s\n", stamp, line) > 0) {
+      bytes_ += static_cast<size_t>(n) + 21;
+    }
+    std::fflush(file_);
+    clearerr(file_);  // a full disk: drop the line, try the next
+    if (bytes_ > (size_t{16} << 20)) Rotate();
+  }
+
+ private:
+  void Rotate() {
+    if (file_ != nullptr) std::fclose(file_);
+    std::rename(path_.c_str(), (path_ + ".old").c_str());
+    file_ = std::fopen(path_.c_str(), "w");
+    bytes_ = 0;
+  }
+
+  const std::string path_;
+  std::mutex mu_;
+  std::FILE* file_ = nullptr;
+  size_t bytes_ = 0;
+};
 
 absl::StatusOr<uint64_t> DecodeCounter(absl::string_view key,
                                        const std::optional<std::string>& v) {
@@ -117,6 +178,10 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
   db_options.paranoid_checks = true;
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(options.path, mkdir_error);
+  db_options.info_log =
+      std::make_shared<StdioLogger>((fs::path(options.path) / "LOG").string());
   std::shared_ptr<rocksdb::Cache> cache;
   if (options.block_cache_mb > 0) {
     cache =
@@ -135,7 +200,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
-    descriptors.emplace_back(name, FamilyOptions(cache));
+    descriptors.emplace_back(name,
+                             FamilyOptions(cache, options.write_buffer_mb));
   }
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> opened;
@@ -225,8 +291,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
           "store at ", options.path, " lacks column family ", kFamilyNames[f]));
     }
     rocksdb::ColumnFamilyHandle* h = nullptr;
-    rocksdb::Status s =
-        db->CreateColumnFamily(FamilyOptions(cache), kFamilyNames[f], &h);
+    rocksdb::Status s = db->CreateColumnFamily(
+        FamilyOptions(cache, options.write_buffer_mb), kFamilyNames[f], &h);
     if (!s.ok()) {
       absl::Status st = FromRocksDb(s, "creating column family");
       close();

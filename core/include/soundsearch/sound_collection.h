@@ -68,6 +68,8 @@ struct CollectionOptions {
   // Sync the store's write-ahead log before Commit/Delete return. Only bulk
   // imports that can be redone should turn this off.
   bool sync_writes = true;
+  // SoundStoreOptions::write_buffer_mb (0: RocksDB's default).
+  int store_write_buffer_mb = 0;
   // Fit a space automatically once it holds min_fit_items sounds (the
   // Commit that reaches the threshold fits it). Refits after that are
   // explicit (Refit).

@@ -44,6 +44,10 @@ struct SoundStoreOptions {
   bool sync_writes = true;
   // RocksDB block cache for reads, in MiB. Must be >= 0 (0: RocksDB default).
   int block_cache_mb = 64;
+  // Memtable size per column family, in MiB; >= 0 (0: RocksDB's default,
+  // 64 MiB). The write-ahead log preallocates about as much; small values
+  // flush sooner (tests that fill a small disk).
+  int write_buffer_mb = 0;
 };
 
 // What AddSound did.
