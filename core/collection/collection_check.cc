@@ -117,7 +117,11 @@ absl::StatusOr<CollectionCheckReport> CheckCollection(
                                            "; the next start rebuilds its "
                                            "index from ",
                                            wanted, " raw vectors"));
-      const bool harmless = load.rebuilt_because == "no snapshot";
+      // No snapshot yet, or one from before the latest refit (the next
+      // snapshot replaces it): the rebuild is the normal way there.
+      const bool harmless =
+          load.rebuilt_because == "no snapshot" ||
+          load.rebuilt_because == "snapshot of another projection version";
       if (!harmless) {
         found(absl::StrCat(name, ": ", load.rebuilt_because),
               absl::StrCat(name, ": deleted the snapshot ", path,

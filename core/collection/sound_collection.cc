@@ -132,6 +132,8 @@ class SoundCollection::Impl {
   void TruncateLog();
   // The periodic snapshot thread's loop.
   void SnapshotLoop();
+  // Asks the snapshot thread for snapshots now (after a refit).
+  void RequestSnapshot();
 
   CollectionOptions options_;
   std::unique_ptr<SoundStore> store_;
@@ -153,6 +155,9 @@ class SoundCollection::Impl {
   absl::Mutex snapshot_mu_;
   absl::CondVar snapshot_cv_;
   bool stopping_ ABSL_GUARDED_BY(snapshot_mu_) = false;
+  // Set after a refit: the snapshots on disk are of the old projection, so
+  // a restart would rebuild; the snapshot thread writes new ones at once.
+  bool snapshot_requested_ ABSL_GUARDED_BY(snapshot_mu_) = false;
   // The oldest sequence the current snapshots reflect (0: some space has
   // none): the changes after it would be replayed at a restart.
   std::atomic<uint64_t> snapshot_base_{0};
@@ -305,6 +310,12 @@ SoundCollection::Impl::~Impl() {
   }
 }
 
+void SoundCollection::Impl::RequestSnapshot() {
+  absl::MutexLock lock(&snapshot_mu_);
+  snapshot_requested_ = true;
+  snapshot_cv_.SignalAll();
+}
+
 void SoundCollection::Impl::SnapshotLoop() {
   const uint64_t every = options_.snapshot_every_changes;
   const double seconds = options_.snapshot_every_seconds;
@@ -319,10 +330,11 @@ void SoundCollection::Impl::SnapshotLoop() {
     const uint64_t base = snapshot_base_.load();
     const uint64_t changes = sequence > base ? sequence - base : 0;
     const bool due =
-        (every > 0 && changes >= every) ||
+        snapshot_requested_ || (every > 0 && changes >= every) ||
         (seconds > 0 && changes > 0 &&
          std::chrono::duration<double>(now - last).count() >= seconds);
     if (!due || now < next_try || !store_->WriteHealth().ok()) continue;
+    snapshot_requested_ = false;
     snapshot_mu_.Unlock();
     absl::Status saved = SaveSnapshots();
     snapshot_mu_.Lock();
@@ -624,8 +636,10 @@ void SoundCollection::Impl::MaybeAutoFit() {
       // A failed automatic fit leaves the space serving unreduced vectors;
       // the next ingest or an explicit Refit tries again.
       UnusableSounds unusable;
-      live->Refit(/*only_unfitted=*/true, RecomputeWords(*live), &unusable)
-          .IgnoreError();
+      if (live->Refit(/*only_unfitted=*/true, RecomputeWords(*live), &unusable)
+              .ok()) {
+        RequestSnapshot();
+      }
       if (!unusable.empty()) {
         absl::MutexLock lock(&write_mu_);
         QuarantineUnusable(unusable);
@@ -642,6 +656,7 @@ absl::StatusOr<RefitResult> SoundCollection::Impl::Refit(absl::string_view name,
   UnusableSounds unusable;
   absl::StatusOr<RefitResult> result =
       live->Refit(only_unfitted, RecomputeWords(*live), &unusable);
+  if (result.ok()) RequestSnapshot();
   if (!unusable.empty()) {
     absl::MutexLock lock(&write_mu_);
     QuarantineUnusable(unusable);
