@@ -81,8 +81,8 @@ bool KilledUnder(const grpc::Status& s) {
 void Unexpected(Ledger& ledger, const std::string& what,
                 const grpc::Status& s) {
   std::lock_guard<std::mutex> lock(ledger.mu);
-  ledger.unexpected.push_back(absl::StrCat(what, ": code ", s.error_code(),
-                                           ": ", s.error_message()));
+  ledger.unexpected.push_back(
+      absl::StrCat(what, ": code ", s.error_code(), ": ", s.error_message()));
 }
 
 void Adder(const std::shared_ptr<grpc::Channel>& channel,
@@ -130,9 +130,10 @@ void Adder(const std::shared_ptr<grpc::Channel>& channel,
       ledger.added[ext] = response.id();
       ++ledger.adds;
     } else if (s.ok()) {
-      Unexpected(ledger, absl::StrCat("add ", ext, " answered duplicate of ",
-                                      response.id()),
-                 s);
+      Unexpected(
+          ledger,
+          absl::StrCat("add ", ext, " answered duplicate of ", response.id()),
+          s);
     } else if (KilledUnder(s)) {
       return;  // in flight: resolved after the restart
     } else {
@@ -211,10 +212,10 @@ void Querier(const std::shared_ptr<grpc::Channel>& channel,
     } else if (s.error_code() == grpc::StatusCode::NOT_FOUND && id != 0) {
       std::lock_guard<std::mutex> lock(ledger.mu);
       // Deleted meanwhile by the deleter.
-      if (ledger.deleted.count(id) == 0 && ledger.maybe_deleted.count(id) == 0) {
-        ledger.unexpected.push_back(
-            absl::StrCat("query of sound ", id, ": NOT_FOUND: ",
-                         s.error_message()));
+      if (ledger.deleted.count(id) == 0 &&
+          ledger.maybe_deleted.count(id) == 0) {
+        ledger.unexpected.push_back(absl::StrCat(
+            "query of sound ", id, ": NOT_FOUND: ", s.error_message()));
       }
     } else {
       Unexpected(ledger, "query", s);
@@ -312,9 +313,9 @@ std::vector<std::string> Verify(ServerProcess& server, Ledger& ledger) {
     bool found = false;
     for (const auto& r : response.results()) found |= r.sound().id() == id;
     if (!s.ok() || !found) {
-      problems.push_back(absl::StrCat("acknowledged add ", ext, " (id ", id,
-                                      ") is not searchable: ",
-                                      s.error_message()));
+      problems.push_back(
+          absl::StrCat("acknowledged add ", ext, " (id ", id,
+                       ") is not searchable: ", s.error_message()));
     }
   }
   for (uint64_t id : ledger.deleted) {
@@ -330,9 +331,8 @@ std::vector<std::string> Verify(ServerProcess& server, Ledger& ledger) {
   grpc::Status s = query->Stats(Ctx().get(), {}, &stats);
   if (!s.ok() || stats.sounds() != ledger.added.size()) {
     problems.push_back(absl::StrCat("the server holds ", stats.sounds(),
-                                    " sounds, the ledger ",
-                                    ledger.added.size(), " ",
-                                    s.error_message()));
+                                    " sounds, the ledger ", ledger.added.size(),
+                                    " ", s.error_message()));
   }
   return problems;
 }
@@ -367,8 +367,8 @@ int Main(const Flags& flags) {
   for (int round = 0; round <= flags.kills; ++round) {
     auto server = ServerProcess::Start(flags.soundsearchd, server_flags, log);
     if (!server.ok()) {
-      return fail(absl::StrCat("start ", round + 1, " failed: ",
-                               server.status().message()));
+      return fail(absl::StrCat("start ", round + 1,
+                               " failed: ", server.status().message()));
     }
     starts.push_back((*server)->start_seconds());
     std::vector<std::string> problems = Verify(**server, ledger);
@@ -392,7 +392,8 @@ int Main(const Flags& flags) {
       std::string out;
       const auto t0 = Clock::now();
       const int check = bench::RunCommand(check_command, &out);
-      checks.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      checks.push_back(
+          std::chrono::duration<double>(Clock::now() - t0).count());
       if (code != 0) return fail(absl::StrCat("clean stop exited ", code));
       if (check != 0) return fail("check after the clean stop:\n" + out);
       std::printf("final: clean stop, check consistent; %zu sounds verified\n",
@@ -413,7 +414,8 @@ int Main(const Flags& flags) {
     load.emplace_back(Admin, (*server)->channel(), std::ref(stop),
                       std::ref(ledger));
     const int wait_ms =
-        flags.min_ms + static_cast<int>(rng() % (flags.max_ms - flags.min_ms + 1));
+        flags.min_ms +
+        static_cast<int>(rng() % (flags.max_ms - flags.min_ms + 1));
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     (*server)->Kill();
     stop.store(true);

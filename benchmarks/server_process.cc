@@ -35,7 +35,8 @@ int PortFromLog(const std::string& log, size_t from) {
   if (at == std::string::npos) return 0;
   int port = 0;
   size_t end = at + key.size();
-  while (end < log.size() && isdigit(static_cast<unsigned char>(log[end]))) ++end;
+  while (end < log.size() && isdigit(static_cast<unsigned char>(log[end])))
+    ++end;
   if (!absl::SimpleAtoi(log.substr(at + key.size(), end - at - key.size()),
                         &port)) {
     return 0;
@@ -75,8 +76,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     if (waitpid(pid, &status, WNOHANG) == pid) {
       p->pid_ = -1;
       return absl::InternalError(absl::StrCat(
-          "soundsearchd exited (status ", status, ") before serving; log: ",
-          ReadAll(log_path).substr(log_start)));
+          "soundsearchd exited (status ", status,
+          ") before serving; log: ", ReadAll(log_path).substr(log_start)));
     }
     if (p->port_ == 0) {
       p->port_ = PortFromLog(ReadAll(log_path), log_start);
@@ -92,9 +93,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "soundsearchd not SERVING within ", timeout.count(), " s; log: ",
-      ReadAll(log_path).substr(log_start)));
+  return absl::DeadlineExceededError(
+      absl::StrCat("soundsearchd not SERVING within ", timeout.count(),
+                   " s; log: ", ReadAll(log_path).substr(log_start)));
 }
 
 ServerProcess::~ServerProcess() {
@@ -140,8 +141,8 @@ bool IsServing(const std::shared_ptr<grpc::Channel>& channel,
   grpc::CompletionQueue cq;
   std::string request;
   if (!service.empty()) {
-    request = std::string("\x0a", 1) + static_cast<char>(service.size()) +
-              service;
+    request =
+        std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
   }
   grpc::Slice slice(request);
   grpc::ByteBuffer buffer(&slice, 1);

@@ -431,6 +431,57 @@ TEST_F(BadInputTest, StreamsThatDoNotEndStoreNothing) {
   ExpectServing();
 }
 
+// A vector the metric cannot rank (all zeros under cosine) is refused when
+// it is embedded, before anything is written; it used to be stored and then
+// fail every rebuild. A space of level descriptors only (zero-crossing rate
+// and RMS, mean-pooled) gives digital silence the zero vector.
+TEST_F(BadInputTest, ASoundWhoseVectorIsZeroIsRefusedAtEmbedTime) {
+  const std::string config = dir_->File("level.json");
+  ASSERT_TRUE(test::WriteFileBytes(
+                  config,
+                  R"({"spaces": [{"name": "level", "encoder": {"kind": "dsp",
+                      "dsp_log_mel": false, "dsp_mfcc": false,
+                      "dsp_spectral_shape": false, "dsp_contrast": false,
+                      "dsp_pitch": false, "dsp_deltas": false},
+                      "pooling": "mean", "metric": "cosine"}]})")
+                  .ok());
+  server_.reset();
+  ServerOptions options = Options();
+  options.data_dir = dir_->File("level-data");
+  options.config_path = config;
+  auto started = test::TestServer::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  server_ = *std::move(started);
+  const std::string path = dir_->File("silence.wav");
+  ASSERT_TRUE(
+      test::WritePcm16Wav(path, test::Silence(1.0, kRate), kRate, 1).ok());
+  v1::AddSoundRequest add;
+  add.set_audio(*test::ReadFileBytes(path));
+  add.mutable_fields()->set_external_id("silence");
+  v1::AddSoundResponse response;
+  grpc::Status s =
+      server_->ingest().AddSound(test::CallContext().get(), add, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            "space 'level': its vector is all zeros, which cosine similarity "
+            "cannot rank (silent or constant audio?); nothing was stored");
+  v1::Sound sound;
+  EXPECT_EQ(Get("silence", &sound).error_code(), grpc::StatusCode::NOT_FOUND);
+  // A tone in the same space is fine, and the server restarts.
+  add.set_audio(*test::ReadFileBytes(WavFile("tone.wav", 440, 1)));
+  add.mutable_fields()->set_external_id("tone");
+  ASSERT_TRUE(server_->ingest()
+                  .AddSound(test::CallContext().get(), add, &response)
+                  .ok());
+  server_.reset();
+  started = test::TestServer::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  server_ = *std::move(started);
+  ASSERT_TRUE(Get("tone", &sound).ok());
+  ExpectServing();
+}
+
 // A real client process SIGKILLed in the middle of a stream.
 TEST_F(BadInputTest, AClientKilledMidUploadStoresNothing) {
   const std::string path = WavFile("killed.wav", 550, 30);

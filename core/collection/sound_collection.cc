@@ -113,6 +113,9 @@ class SoundCollection::Impl {
   LiveSpace::SwapHook RecomputeWords(const LiveSpace& live);
   // The ids `filter` allows; null for an empty filter.
   std::shared_ptr<const IdSet> Allowed(const SoundFilter& filter) const;
+  // Drops hits of sounds the store no longer holds, when `live` is out of
+  // step with the store (LiveSpace::diverged).
+  void DropGoneHits(const LiveSpace& live, QueryResult* result) const;
   void MaybeAutoFit();
   // Takes sounds whose raw vectors cannot be indexed out of service: out of
   // the tag and word indexes and every index, and into the store's
@@ -754,8 +757,11 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
   RETURN_IF_ERROR(vector.status());
   std::optional<uint64_t> exclude;
   if (!options.include_query) exclude = id;
-  return live->Search(*view, *vector, options, exclude,
-                      Allowed(options.filter));
+  ASSIGN_OR_RETURN(
+      QueryResult result,
+      live->Search(*view, *vector, options, exclude, Allowed(options.filter)));
+  DropGoneHits(*live, &result);
+  return result;
 }
 
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
@@ -776,8 +782,22 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
   ASSIGN_OR_RETURN(QueryResult result,
                    live->Search(*view, vector, options, std::nullopt,
                                 Allowed(options.filter)));
+  DropGoneHits(*live, &result);
   result.embed_seconds = embed_seconds;
   return result;
+}
+
+void SoundCollection::Impl::DropGoneHits(const LiveSpace& live,
+                                         QueryResult* result) const {
+  // Only an index out of step (a delete it could not apply) may hold a sound
+  // the store no longer has.
+  if (!live.diverged()) return;
+  auto& hits = result->hits;
+  hits.erase(std::remove_if(hits.begin(), hits.end(),
+                            [this](const QueryHit& hit) {
+                              return !store_->GetSound(hit.id).ok();
+                            }),
+             hits.end());
 }
 
 std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
