@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -241,7 +242,19 @@ absl::Status LiveSpace::Load(std::unique_ptr<Space> space,
   auto snapshot = VectorIndex::Load(snapshot_path_, index_options);
   const uint64_t last = store_->LastSequence();
   std::string why;
-  if (!snapshot.ok()) {
+  // A snapshot of other index options written under another projection
+  // version (a refit, or the first fit, can change the dimension; a crash
+  // between the fit and the next snapshot leaves it) is the normal way to a
+  // rebuild, not a foreign snapshot.
+  std::optional<SnapshotMarks> other_options_marks;
+  if (absl::IsFailedPrecondition(snapshot.status())) {
+    auto marks = VectorIndex::ReadMarks(snapshot_path_);
+    if (marks.ok()) other_options_marks = *marks;
+  }
+  if (other_options_marks.has_value() &&
+      other_options_marks->projection_version != view->projection_version) {
+    why = "snapshot of another projection version";
+  } else if (!snapshot.ok()) {
     why =
         absl::IsNotFound(snapshot.status())
             ? "no snapshot"

@@ -118,6 +118,11 @@ class VectorIndex {
   static absl::StatusOr<LoadedVectorIndex> Load(
       const std::string& path, const VectorIndexOptions& expected);
 
+  // The marks of the snapshot at `path`, whatever its kind and options, once
+  // its frame is verified (every byte's checksum): NotFound when missing,
+  // DataLoss when damaged, FailedPrecondition for another format version.
+  static absl::StatusOr<SnapshotMarks> ReadMarks(const std::string& path);
+
   // Adds ids.size() vectors; vectors is row-major, ids.size() * dim floats.
   // Ids are server ids >= 0 (FAISS reserves -1). An id already present is
   // replaced (its old vector stops being returned). InvalidArgument: size
