@@ -62,8 +62,8 @@ Latency Summarise(std::vector<double> seconds, double wall, int64_t errors) {
   std::sort(seconds.begin(), seconds.end());
   out.qps = seconds.size() / wall;
   out.p50_ms = 1000 * seconds[seconds.size() / 2];
-  out.p99_ms = 1000 * seconds[std::min(seconds.size() - 1,
-                                       seconds.size() * 99 / 100)];
+  out.p99_ms =
+      1000 * seconds[std::min(seconds.size() - 1, seconds.size() * 99 / 100)];
   return out;
 }
 
@@ -87,8 +87,8 @@ std::string Wav(const std::vector<float>& pcm, int rate) {
   out += "data";
   put32(static_cast<uint32_t>(pcm.size() * 2));
   for (float x : pcm) {
-    put16(static_cast<uint16_t>(static_cast<int16_t>(
-        std::clamp(x, -1.0f, 1.0f) * 32767)));
+    put16(static_cast<uint16_t>(
+        static_cast<int16_t>(std::clamp(x, -1.0f, 1.0f) * 32767)));
   }
   const uint32_t riff = static_cast<uint32_t>(out.size() - 8);
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>(riff >> (8 * i));
@@ -139,15 +139,14 @@ Latency ClosedLoop(int clients, double seconds, Call call) {
 
 void PrintRow(const char* what, const Latency& l, const char* extra = "") {
   std::printf("  %-34s %9.1f qps  p50 %8.3f ms  p99 %8.3f ms  errors %lld%s\n",
-              what, l.qps, l.p50_ms, l.p99_ms,
-              static_cast<long long>(l.errors), extra);
+              what, l.qps, l.p50_ms, l.p99_ms, static_cast<long long>(l.errors),
+              extra);
 }
 
 int RunSize(int n, const Flags& flags) {
-  const std::string dir =
-      (std::filesystem::temp_directory_path() /
-       absl::StrCat("soundsearch_load_", getpid(), "_", n))
-          .string();
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           absl::StrCat("soundsearch_load_", getpid(), "_", n))
+                              .string();
   std::filesystem::remove_all(dir);
   std::printf("\n== %d sounds (%d clients, %.0f s per loop)\n", n,
               flags.clients, flags.seconds);
@@ -178,7 +177,8 @@ int RunSize(int n, const Flags& flags) {
     for (int i = 0; i < n; ++i) {
       raws[i].pooled.resize(dim);
       const auto& c = centres[i % kClusters];
-      for (int d = 0; d < dim; ++d) raws[i].pooled[d] = c[d] + 0.5f * gauss(rng);
+      for (int d = 0; d < dim; ++d)
+        raws[i].pooled[d] = c[d] + 0.5f * gauss(rng);
       SoundRecord record;
       record.name = absl::StrCat("synthetic-", i);
       record.content_hash = Sha256Hex(record.name);
@@ -212,25 +212,25 @@ int RunSize(int n, const Flags& flags) {
                           grpc::InsecureChannelCredentials());
   auto stub = v1::Query::NewStub(channel);
 
-  const Latency by_id = ClosedLoop(flags.clients, flags.seconds, [&](auto& rng) {
-    v1::QueryByExampleRequest request;
-    request.set_id(1 + rng() % n);
-    request.set_k(15);
-    v1::QueryByExampleResponse response;
-    grpc::ClientContext ctx;
-    return stub->QueryByExample(&ctx, request, &response).ok() &&
-           response.results_size() == 15;
-  });
-  const std::string clip = Clip(7);
-  const Latency by_audio =
-      ClosedLoop(flags.clients, flags.seconds, [&](auto&) {
+  const Latency by_id =
+      ClosedLoop(flags.clients, flags.seconds, [&](auto& rng) {
         v1::QueryByExampleRequest request;
-        request.set_audio(clip);
+        request.set_id(1 + rng() % n);
         request.set_k(15);
         v1::QueryByExampleResponse response;
         grpc::ClientContext ctx;
-        return stub->QueryByExample(&ctx, request, &response).ok();
+        return stub->QueryByExample(&ctx, request, &response).ok() &&
+               response.results_size() == 15;
       });
+  const std::string clip = Clip(7);
+  const Latency by_audio = ClosedLoop(flags.clients, flags.seconds, [&](auto&) {
+    v1::QueryByExampleRequest request;
+    request.set_audio(clip);
+    request.set_k(15);
+    v1::QueryByExampleResponse response;
+    grpc::ClientContext ctx;
+    return stub->QueryByExample(&ctx, request, &response).ok();
+  });
   (*server)->Shutdown();
 
   // 3. Raw FAISS on the same 100-d vectors (the same deterministic fit).
@@ -253,9 +253,10 @@ int RunSize(int n, const Flags& flags) {
   PrintRow("QueryByExample by id (gRPC)", by_id);
   PrintRow("QueryByExample by 5 s audio (gRPC)", by_audio);
   PrintRow("raw FAISS IndexFlatIP search", raw);
-  std::printf("  ratio by-id p50 / raw FAISS p50: %.2f (by-id adds gRPC, "
-              "RocksDB lookups of the query's raw vector and of 15 results)\n",
-              by_id.p50_ms / std::max(raw.p50_ms, 1e-9));
+  std::printf(
+      "  ratio by-id p50 / raw FAISS p50: %.2f (by-id adds gRPC, "
+      "RocksDB lookups of the query's raw vector and of 15 results)\n",
+      by_id.p50_ms / std::max(raw.p50_ms, 1e-9));
   std::filesystem::remove_all(dir);
   return 0;
 }
@@ -325,10 +326,11 @@ int RunIngest(const Flags& flags) {
   std::filesystem::remove_all(dir);
   std::printf("  decode only:         %7.1f clips/s  %7.1fx real time\n",
               flags.ingest_clips / decode_wall, audio_seconds / decode_wall);
-  std::printf("  AddSound (synced):   %7.1f clips/s  %7.1fx real time  "
-              "errors %d\n",
-              flags.ingest_clips / ingest_wall, audio_seconds / ingest_wall,
-              errors.load());
+  std::printf(
+      "  AddSound (synced):   %7.1f clips/s  %7.1fx real time  "
+      "errors %d\n",
+      flags.ingest_clips / ingest_wall, audio_seconds / ingest_wall,
+      errors.load());
   std::printf("  ratio ingest / decode-only throughput: %.2f\n",
               decode_wall / ingest_wall);
   return 0;

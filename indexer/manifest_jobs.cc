@@ -93,7 +93,8 @@ bool ManifestJobs::stopping() const {
 }
 
 absl::StatusOr<std::string> ManifestJobs::Start(
-    const std::string& manifest_path, const std::string& audio_dir) {
+    const std::string& manifest_path, const std::string& audio_dir,
+    TextEncoding encoding) {
   if (manifest_path.empty()) {
     return absl::InvalidArgumentError("manifest_path is empty");
   }
@@ -101,7 +102,9 @@ absl::StatusOr<std::string> ManifestJobs::Start(
       std::string text,
       roots_->ReadFile(manifest_path, options_.max_manifest_bytes, "manifest"));
   auto job = std::make_shared<Job>();
-  ASSIGN_OR_RETURN(job->rows, ParseManifest(text));
+  ManifestOptions manifest_options;
+  manifest_options.encoding = encoding;
+  ASSIGN_OR_RETURN(job->rows, ParseManifest(text, manifest_options));
   text.clear();
   std::string folder = audio_dir;
   if (folder.empty()) {
@@ -198,14 +201,28 @@ void ManifestJobs::RunJob(Job& job) {
     ++job.status.processed;
     if (job.status.failures.size() < options_.max_failures_kept) {
       job.status.failures.push_back(
-          {fname, status.code(), std::string(status.message())});
+          {fname, status.code(), Utf8ForDisplay(status.message())});
     }
   };
   size_t fed = 0;
   for (const ManifestRow& row : job.rows) {
     if (stopping()) break;
     ++fed;
-    auto bytes = roots_->ReadFileUnder(job.audio_dir, row.fname,
+    if (!row.error.ok()) {
+      record_failure(row.fname, row.error);
+      continue;
+    }
+    // A transcoded manifest names the file in UTF-8; on disk it may still
+    // carry the manifest's own bytes.
+    std::string on_disk = row.fname;
+    std::error_code ec;
+    const std::filesystem::path folder(job.audio_dir);
+    if (!row.fname_in_manifest.empty() &&
+        !std::filesystem::exists(folder / on_disk, ec) &&
+        std::filesystem::exists(folder / row.fname_in_manifest, ec)) {
+      on_disk = row.fname_in_manifest;
+    }
+    auto bytes = roots_->ReadFileUnder(job.audio_dir, on_disk,
                                        options_.max_file_bytes, "audio file");
     if (!bytes.ok()) {
       record_failure(row.fname, bytes.status());
@@ -216,7 +233,8 @@ void ManifestJobs::RunJob(Job& job) {
     input.name = row.name.empty()
                      ? std::filesystem::path(row.fname).stem().string()
                      : row.name;
-    input.source = row.fname;
+    // The name the file was read under, reversibly (text.h).
+    input.source = EscapeFileName(on_disk);
     input.tags = row.tags;
     input.labels = row.labels;
     // At most max_in_flight rows of this job in the pipeline at once.

@@ -26,6 +26,7 @@
 #include "indexer/ingest_pipeline.h"
 #include "soundsearch/import_roots.h"
 #include "soundsearch/job_status.h"
+#include "soundsearch/text.h"
 #include "soundsearch/worker_pool.h"
 
 namespace soundsearch {
@@ -55,11 +56,14 @@ class ManifestJobs {
   ~ManifestJobs();
 
   // Reads and parses the manifest now (ImportRoots::ReadFile's errors,
-  // ParseManifest's InvalidArgument) and queues a job over it; returns the
-  // job id. audio_dir empty means the manifest's folder. ResourceExhausted
-  // when max_waiting_jobs jobs already wait; Unavailable after Shutdown.
-  absl::StatusOr<std::string> Start(const std::string& manifest_path,
-                                    const std::string& audio_dir);
+  // ParseManifest's InvalidArgument, in `encoding`) and queues a job over
+  // it; returns the job id. audio_dir empty means the manifest's folder. A
+  // row the encoding cannot decode fails alone (its ManifestRow::error).
+  // ResourceExhausted when max_waiting_jobs jobs already wait; Unavailable
+  // after Shutdown.
+  absl::StatusOr<std::string> Start(
+      const std::string& manifest_path, const std::string& audio_dir,
+      TextEncoding encoding = TextEncoding::kUtf8);
 
   // NotFound for an unknown (or forgotten) job id.
   absl::StatusOr<JobStatus> Get(const std::string& job_id) const;

@@ -14,6 +14,21 @@
 
 namespace soundsearch {
 
+EvaluationService::EvaluationService(const ServiceContext* context)
+    : ctx_(context) {
+  constexpr char kService[] = "soundsearch.v1.Evaluation";
+  const RpcRunner* runner = ctx_->runner;
+  CheckUnary(kService, "Evaluate", runner, &EvaluationService::Evaluate);
+  CheckUnary(kService, "GetEvaluation", runner,
+             &EvaluationService::GetEvaluation);
+  CheckUnary(kService, "WordSimilarity", runner,
+             &EvaluationService::WordSimilarity);
+  CheckUnary(kService, "NearestWords", runner,
+             &EvaluationService::NearestWords);
+  CheckUnary(kService, "GetWordVectors", runner,
+             &EvaluationService::GetWordVectors);
+}
+
 absl::Status EvaluationService::RunEvaluate(
     const v1::EvaluateRequest& request, absl::Time deadline,
     v1::EvaluateResponse* response) const {

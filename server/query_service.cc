@@ -21,6 +21,20 @@ absl::Status QueryService::BatchAudioBudgetError() const {
       "examples per batch"));
 }
 
+QueryService::QueryService(const ServiceContext* context) : ctx_(context) {
+  constexpr char kService[] = "soundsearch.v1.Query";
+  const RpcRunner* runner = ctx_->runner;
+  CheckUnary(kService, "QueryByExample", runner, &QueryService::QueryByExample);
+  CheckUnary(kService, "BatchQueryByExample", runner,
+             &QueryService::BatchQueryByExample);
+  CheckUnary(kService, "GetSound", runner, &QueryService::GetSound);
+  CheckUnary(kService, "ListSpaces", runner, &QueryService::ListSpaces);
+  CheckUnary(kService, "Stats", runner, &QueryService::Stats);
+  CheckUnary(kService, "QueryByText", runner, &QueryService::QueryByText);
+  CheckUnary(kService, "ListSounds", runner, &QueryService::ListSounds);
+  CheckUnary(kService, "DescribeSound", runner, &QueryService::DescribeSound);
+}
+
 namespace {
 
 // Adds each hit with its stored sound to `results`; a sound deleted since
@@ -148,16 +162,16 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
           return absl::InvalidArgumentError("queries: at least one needed");
         }
         if (request->queries_size() > ctx_->limits.max_batch_queries) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "queries: at most ", ctx_->limits.max_batch_queries,
-              " per batch, got ", request->queries_size()));
+          return absl::InvalidArgumentError(
+              absl::StrCat("queries: at most ", ctx_->limits.max_batch_queries,
+                           " per batch, got ", request->queries_size()));
         }
         double audio_budget = ctx_->limits.max_batch_audio_seconds;
         for (int i = 0; i < request->queries_size(); ++i) {
           if (absl::Now() > deadline) {
-            return absl::DeadlineExceededError(absl::StrCat(
-                "deadline exceeded after ", i, " of ",
-                request->queries_size(), " queries"));
+            return absl::DeadlineExceededError(
+                absl::StrCat("deadline exceeded after ", i, " of ",
+                             request->queries_size(), " queries"));
           }
           // Each example's decoding also stops at the deadline.
           absl::Status status =

@@ -6,15 +6,20 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "rpc/checked_request.h"
 #include "server/service_context.h"
 #include "soundsearch/v1/query.grpc.pb.h"
 
 namespace soundsearch {
 
-// Thread-safe; `context` is borrowed and must outlive the service.
-class QueryService final : public v1::Query::CallbackService {
+// Every method parses its requests itself (rpc/checked_request.h): a
+// request that does not parse gets INVALID_ARGUMENT naming the field; a new
+// method is registered in the constructor too.
+// Thread-safe; `context` is borrowed and must outlive the service; its
+// `runner` must be set before the service is constructed.
+class QueryService final : public CheckedRequests<v1::Query::CallbackService> {
  public:
-  explicit QueryService(const ServiceContext* context) : ctx_(context) {}
+  explicit QueryService(const ServiceContext* context);
 
   grpc::ServerUnaryReactor* QueryByExample(
       grpc::CallbackServerContext* context,
@@ -27,9 +32,10 @@ class QueryService final : public v1::Query::CallbackService {
   grpc::ServerUnaryReactor* GetSound(grpc::CallbackServerContext* context,
                                      const v1::GetSoundRequest* request,
                                      v1::Sound* response) override;
-  grpc::ServerUnaryReactor* ListSpaces(grpc::CallbackServerContext* context,
-                                       const v1::ListSpacesRequest* request,
-                                       v1::ListSpacesResponse* response) override;
+  grpc::ServerUnaryReactor* ListSpaces(
+      grpc::CallbackServerContext* context,
+      const v1::ListSpacesRequest* request,
+      v1::ListSpacesResponse* response) override;
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* context,
                                   const v1::StatsRequest* request,
                                   v1::StatsResponse* response) override;

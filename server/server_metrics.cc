@@ -73,7 +73,25 @@ ServerMetrics::ServerMetrics()
       eval_timestamp_(prometheus::BuildGauge()
                           .Name("soundsearch_eval_timestamp_seconds")
                           .Help("Unix time of the latest evaluation, by space")
-                          .Register(*registry_)) {}
+                          .Register(*registry_)),
+      quarantined_(prometheus::BuildGauge()
+                       .Name("soundsearch_quarantined_records")
+                       .Help("Records (sounds, change-log entries) the store "
+                             "holds in quarantine")
+                       .Register(*registry_)
+                       .Add({})),
+      store_writable_(prometheus::BuildGauge()
+                          .Name("soundsearch_store_writable")
+                          .Help("1 while the store can write, 0 while writes "
+                                "fail (full disk, I/O error)")
+                          .Register(*registry_)
+                          .Add({})),
+      start_seconds_(prometheus::BuildGauge()
+                         .Name("soundsearch_start_duration_seconds")
+                         .Help("Seconds the last start-up took to open the "
+                               "collection and load its indexes")
+                         .Register(*registry_)
+                         .Add({})) {}
 
 ServerMetrics::~ServerMetrics() = default;
 
@@ -81,8 +99,8 @@ absl::Status ServerMetrics::StartHttp(const std::string& listen_address) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen_address, 2);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot serve metrics on ", listen_address, ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ",
+                                               listen_address, ": ", e.what()));
   }
   exposer_->RegisterCollectable(registry_);
   return absl::OkStatus();
@@ -135,6 +153,18 @@ void ServerMetrics::SetEvaluation(std::string_view space, int k1, double map1,
   eval_map_.Add({{"space", s}, {"k", std::to_string(k2)}}).Set(map2);
   eval_mr1_.Add({{"space", s}}).Set(mr1);
   eval_timestamp_.Add({{"space", s}}).Set(unix_seconds);
+}
+
+void ServerMetrics::SetQuarantined(uint64_t records) {
+  quarantined_.Set(static_cast<double>(records));
+}
+
+void ServerMetrics::SetStoreWritable(bool writable) {
+  store_writable_.Set(writable ? 1 : 0);
+}
+
+void ServerMetrics::SetStartSeconds(double seconds) {
+  start_seconds_.Set(seconds);
 }
 
 void ServerMetrics::SetIndexVectors(std::string_view space, double vectors) {

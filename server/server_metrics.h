@@ -60,6 +60,16 @@ class ServerMetrics final : public RpcObserver, public IngestObserver {
   void SetEvaluation(std::string_view space, int k1, double map1, int k2,
                      double map2, double mr1, double unix_seconds);
 
+  // soundsearch_quarantined_records: records the store holds in quarantine
+  // (docs/storage.md), set at start-up.
+  void SetQuarantined(uint64_t records);
+  // soundsearch_store_writable: 1 while the store can write, 0 while writes
+  // fail (a full disk).
+  void SetStoreWritable(bool writable);
+  // soundsearch_start_duration_seconds: how long opening the collection
+  // took at start-up (load or rebuild of the indexes).
+  void SetStartSeconds(double seconds);
+
   prometheus::Registry& registry() { return *registry_; }
 
  private:
@@ -76,6 +86,9 @@ class ServerMetrics final : public RpcObserver, public IngestObserver {
   prometheus::Family<prometheus::Gauge>& eval_map_;
   prometheus::Family<prometheus::Gauge>& eval_mr1_;
   prometheus::Family<prometheus::Gauge>& eval_timestamp_;
+  prometheus::Gauge& quarantined_;
+  prometheus::Gauge& store_writable_;
+  prometheus::Gauge& start_seconds_;
 };
 
 }  // namespace soundsearch

@@ -108,7 +108,8 @@ absl::Status RealRange(const char* flag, double value, double lo, double hi,
 }
 
 absl::Status Validate(const ServerOptions& o) {
-  if (o.data_dir.empty()) return absl::InvalidArgumentError("--data-dir is empty");
+  if (o.data_dir.empty())
+    return absl::InvalidArgumentError("--data-dir is empty");
   if (o.listen.empty()) return absl::InvalidArgumentError("--listen is empty");
   RETURN_IF_ERROR(IntRange("--max-upload-bytes", o.max_upload_bytes, 1, kGiB));
   RETURN_IF_ERROR(
@@ -154,8 +155,20 @@ absl::Status Validate(const ServerOptions& o) {
         "--auth-token-file FILE (docs/operations.md, \"Tokens and roles\"), "
         "or --insecure to serve without tokens anyway"));
   }
+  if (!(o.snapshot_every_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        "--snapshot-every-seconds must be >= 0 (0 disables it)");
+  }
+  if (!(o.writer_check_seconds > 0)) {
+    return absl::InvalidArgumentError("writer_check_seconds must be > 0");
+  }
   return absl::OkStatus();
 }
+
+// The services whose health is reported by name (besides "", the server).
+constexpr const char* kQueryHealth = "soundsearch.v1.Query";
+constexpr const char* kEvaluationHealth = "soundsearch.v1.Evaluation";
+constexpr const char* kIngestHealth = "soundsearch.v1.Ingest";
 
 }  // namespace
 
@@ -211,6 +224,14 @@ class SoundsearchServer::Impl {
   bool stop_watch_ ABSL_GUARDED_BY(watch_mu_) = false;
   FileStamp token_stamp_ ABSL_GUARDED_BY(watch_mu_);
   std::thread token_watch_;
+  // Watches the writer: while the store cannot write, the Ingest service
+  // reports NOT_SERVING and writing is tried again every
+  // writer_check_seconds.
+  void WatchWriter();
+  absl::Mutex writer_mu_;
+  absl::CondVar writer_cv_;
+  bool writer_stop_ ABSL_GUARDED_BY(writer_mu_) = false;
+  std::thread writer_watch_;
 };
 
 SoundsearchServer::Impl::FileStamp SoundsearchServer::Impl::StampOf(
@@ -268,6 +289,34 @@ void SoundsearchServer::Impl::WatchTokens() {
   }
 }
 
+void SoundsearchServer::Impl::WatchWriter() {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  bool writable = true;
+  absl::MutexLock lock(&writer_mu_);
+  while (!writer_stop_) {
+    writer_cv_.WaitWithTimeout(&writer_mu_,
+                              absl::Seconds(options_.writer_check_seconds));
+    if (writer_stop_) break;
+    absl::Status now = collection_->WriterHealth();
+    if (!now.ok()) now = collection_->ResumeWrites();
+    if (now.ok() != writable) {
+      writable = now.ok();
+      health->SetServingStatus(kIngestHealth, writable);
+      metrics_.SetStoreWritable(writable);
+      if (writable) {
+        std::fprintf(stderr,
+                     "soundsearchd: the store writes again; ingest "
+                     "resumed\n");
+      } else {
+        std::fprintf(stderr,
+                     "soundsearchd: the store cannot write (%s); ingest "
+                     "refused, queries go on\n",
+                     std::string(now.message()).c_str());
+      }
+    }
+  }
+}
+
 absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   options_ = options;
   RETURN_IF_ERROR(Validate(options_));
@@ -277,6 +326,9 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   CollectionOptions collection_options;
   collection_options.data_dir = options_.data_dir;
   collection_options.sync_writes = options_.sync_writes;
+  collection_options.store_write_buffer_mb = options_.store_write_buffer_mb;
+  collection_options.snapshot_every_changes = options_.snapshot_every_changes;
+  collection_options.snapshot_every_seconds = options_.snapshot_every_seconds;
   collection_options.decoder.max_input_bytes = options_.max_upload_bytes;
   collection_options.decoder.max_duration_seconds = options_.max_clip_seconds;
   if (!options_.config_path.empty()) {
@@ -366,14 +418,33 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   builder.RegisterService(evaluation_service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.listen,
-                     " (address in use or invalid)"));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options_.listen, " (address in use or invalid)"));
   }
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  for (const char* service : {kQueryHealth, kEvaluationHealth, kIngestHealth}) {
+    health->SetServingStatus(service, false);
+  }
   health->SetServingStatus(false);  // until every index is loaded
 
   ASSIGN_OR_RETURN(collection_, SoundCollection::Open(collection_options));
+  const CollectionOpenReport& opened = collection_->open_report();
+  for (const std::string& line : opened.quarantined) {
+    std::fprintf(stderr, "soundsearchd: quarantined %s\n", line.c_str());
+  }
+  for (const auto& [space, why] : opened.rebuilt) {
+    std::fprintf(stderr, "soundsearchd: space '%s': index rebuilt (%s)\n",
+                 space.c_str(), why.c_str());
+  }
+  if (opened.quarantine_size > 0) {
+    std::fprintf(stderr,
+                 "soundsearchd: %llu record(s) in quarantine; see "
+                 "`soundsearchd --check` (docs/operations.md)\n",
+                 static_cast<unsigned long long>(opened.quarantine_size));
+  }
+  metrics_.SetQuarantined(opened.quarantine_size);
+  metrics_.SetStartSeconds(opened.seconds);
+  metrics_.SetStoreWritable(collection_->WriterHealth().ok());
   IngestPipelineOptions pipeline_options;
   pipeline_options.workers = options_.ingest_workers;
   pipeline_options.max_queue = static_cast<size_t>(options_.ingest_queue);
@@ -405,6 +476,7 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   }
   ready_.store(true, std::memory_order_release);
   health->SetServingStatus(true);
+  writer_watch_ = std::thread([this] { WatchWriter(); });
   return absl::OkStatus();
 }
 
@@ -416,7 +488,13 @@ void SoundsearchServer::Impl::Shutdown() {
     absl::MutexLock watch_lock(&watch_mu_);
     stop_watch_ = true;
   }
+  {
+    absl::MutexLock writer_lock(&writer_mu_);
+    writer_stop_ = true;
+    writer_cv_.SignalAll();
+  }
   if (token_watch_.joinable()) token_watch_.join();
+  if (writer_watch_.joinable()) writer_watch_.join();
   if (server_ != nullptr) {
     server_->GetHealthCheckService()->SetServingStatus(false);
     server_->Shutdown(std::chrono::system_clock::now() +

@@ -77,6 +77,7 @@ struct ServerOptions {
   int ingest_queue = 256;   // queued uploads before RESOURCE_EXHAUSTED
   int ingest_batch = 8;     // waiting uploads a worker embeds together
   bool sync_writes = true;  // synced store writes (durable acks)
+  int store_write_buffer_mb = 0;  // RocksDB memtable MiB (0: its default)
   // Memory. gRPC's resource quota: the transport's buffers (messages being
   // received, among others), in [64 MiB, 1 TiB] and at least twice
   // max_upload_bytes + 1 MiB. Under pressure gRPC shrinks its flow-control
@@ -94,6 +95,13 @@ struct ServerOptions {
   // Seconds the shutdown waits for in-flight calls before cancelling them,
   // in [0, 3600].
   double shutdown_grace_seconds = 10;
+  // Periodic index snapshots (CollectionOptions): after this many changes,
+  // or this many seconds with a change; 0 disables either.
+  uint64_t snapshot_every_changes = 10000;
+  double snapshot_every_seconds = 300;
+  // How often the writer's health is checked while the store cannot write
+  // (and writing is tried again), seconds, > 0.
+  double writer_check_seconds = 1;
 };
 
 // Thread-safety: Shutdown and ReloadTokens may be called from any thread,
@@ -102,8 +110,15 @@ class SoundsearchServer {
  public:
   // Validates the options (InvalidArgument naming the flag and its range),
   // binds the gRPC and metrics ports (Unavailable when taken), opens the
-  // collection (health reports NOT_SERVING until every index is loaded) and
-  // returns a serving server.
+  // collection (health reports NOT_SERVING until every index is loaded;
+  // records it quarantines are logged on stderr) and returns a serving
+  // server.
+  //
+  // Health (grpc.health.v1): "" and "soundsearch.v1.Query" /
+  // "soundsearch.v1.Evaluation" are SERVING once loaded;
+  // "soundsearch.v1.Ingest" (the writer) turns NOT_SERVING while the store
+  // cannot write (a full disk: uploads get UNAVAILABLE, queries go on) and
+  // back to SERVING by itself once it can.
   static absl::StatusOr<std::unique_ptr<SoundsearchServer>> Start(
       const ServerOptions& options);
   ~SoundsearchServer();

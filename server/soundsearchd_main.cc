@@ -13,6 +13,8 @@
 #include "absl/flags/usage.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/build_info.h"
+#include "soundsearch/collection_check.h"
+#include "soundsearch/space_config.h"
 #include "soundsearch/torch_kinds.h"
 
 ABSL_FLAG(std::string, data_dir, "soundsearch-data",
@@ -79,6 +81,15 @@ ABSL_FLAG(int, max_concurrent_streams, 8,
           "Concurrent calls per client connection (more wait on the client)");
 ABSL_FLAG(double, shutdown_grace_seconds, 10,
           "Seconds the shutdown waits for in-flight calls");
+ABSL_FLAG(uint64_t, snapshot_every_changes, 10000,
+          "Write index snapshots (and truncate the change log) after this "
+          "many changes; 0: not on count");
+ABSL_FLAG(double, snapshot_every_seconds, 300,
+          "... or after this many seconds with a change; 0: not on time");
+ABSL_FLAG(bool, check, false,
+          "Check the data directory offline (no server may have it open) and "
+          "exit: 0 when consistent, 1 when problems remain");
+ABSL_FLAG(bool, repair, false, "With --check: fix what can be fixed");
 ABSL_FLAG(bool, version, false, "Print versions and exit");
 
 // Flags are documented with dashes (--data-dir); abseil names them with
@@ -118,10 +129,63 @@ std::vector<char*> NormaliseFlagNames(int argc, char** argv,
   return out;
 }
 
+// soundsearchd --check [--repair]: prints what the check found (and did)
+// and returns the exit code.
+int RunCheck() {
+  soundsearch::CollectionOptions options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  const std::string config = absl::GetFlag(FLAGS_config);
+  if (!config.empty()) {
+    auto spaces = soundsearch::LoadSpaceConfigFile(config);
+    if (!spaces.ok()) {
+      std::fprintf(stderr, "soundsearchd --check: %s\n",
+                   spaces.status().ToString().c_str());
+      return 2;
+    }
+    options.spaces = *std::move(spaces);
+  }
+  const bool repair = absl::GetFlag(FLAGS_repair);
+  auto report = soundsearch::CheckCollection(options, repair);
+  if (!report.ok()) {
+    std::fprintf(stderr, "soundsearchd --check: %s\n",
+                 report.status().ToString().c_str());
+    return 2;
+  }
+  const soundsearch::StoreCheckReport& store = report->store;
+  std::printf(
+      "store: %llu sounds, %llu raw vectors, %llu change-log "
+      "entries, %llu records in quarantine\n",
+      static_cast<unsigned long long>(store.sounds),
+      static_cast<unsigned long long>(store.raw_vectors),
+      static_cast<unsigned long long>(store.changes),
+      static_cast<unsigned long long>(store.quarantined));
+  for (const std::string& line : report->spaces) {
+    std::printf("%s\n", line.c_str());
+  }
+  for (const std::string& line : report->problems) {
+    std::printf("problem: %s\n", line.c_str());
+  }
+  for (const std::string& line : report->repairs) {
+    std::printf("repaired: %s\n", line.c_str());
+  }
+  if (report->clean()) {
+    std::printf(report->problems.empty() ? "consistent\n"
+                                         : "consistent after repair\n");
+    return 0;
+  }
+  std::printf("%llu problem(s) %s\n",
+              static_cast<unsigned long long>(report->unrepaired),
+              repair ? "could not be repaired"
+                     : "found; --repair fixes what "
+                       "it can");
+  return 1;
+}
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "soundsearchd: query-by-example sound search server.\n"
       "  soundsearchd --data-dir DIR [--listen HOST:PORT] [--config FILE]\n"
+      "  soundsearchd --check [--repair] --data-dir DIR [--config FILE]\n"
       "Flag names take dashes or underscores alike.");
   std::vector<std::string> storage;
   std::vector<char*> args = NormaliseFlagNames(argc, argv, storage);
@@ -131,6 +195,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "soundsearchd: %s\n", torch.ToString().c_str());
     return 1;
   }
+  if (absl::GetFlag(FLAGS_repair) && !absl::GetFlag(FLAGS_check)) {
+    std::fprintf(stderr, "soundsearchd: --repair goes with --check\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_check)) return RunCheck();
   if (absl::GetFlag(FLAGS_version)) {
     std::printf("soundsearchd %s\n", soundsearch::Version());
     for (const auto& [name, version] : soundsearch::DependencyVersions()) {
@@ -179,6 +248,8 @@ int main(int argc, char** argv) {
   options.request_memory_bytes = absl::GetFlag(FLAGS_request_memory_bytes);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
+  options.snapshot_every_changes = absl::GetFlag(FLAGS_snapshot_every_changes);
+  options.snapshot_every_seconds = absl::GetFlag(FLAGS_snapshot_every_seconds);
 
   std::fprintf(stderr, "soundsearchd %s: opening %s\n", soundsearch::Version(),
                options.data_dir.c_str());
@@ -188,7 +259,8 @@ int main(int argc, char** argv) {
                  server.status().ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "soundsearchd: serving gRPC on port %d", (*server)->port());
+  std::fprintf(stderr, "soundsearchd: serving gRPC on port %d",
+               (*server)->port());
   if ((*server)->metrics_port() != 0) {
     std::fprintf(stderr, ", metrics on port %d", (*server)->metrics_port());
   }

@@ -516,9 +516,9 @@ TEST_F(BadInputE2ETest, OddBytesInExternalIdsAndMetadata) {
   }
 }
 
-// Issue 11 validates UTF-8 in every string field; enable this once that
-// behaviour is merged (docs/api.md lists the kind then).
-TEST_F(BadInputE2ETest, DISABLED_InvalidUtf8InEveryStringField) {
+// Every string field is UTF-8-checked by the server (rpc/checked_request.h;
+// text_upload_e2e_test covers every method).
+TEST_F(BadInputE2ETest, InvalidUtf8InEveryStringField) {
   const std::string bad = "caf\xC3";  // a truncated two-byte sequence
   for (int field = 0; field < 5; ++field) {
     v1::AddSoundRequest request;
@@ -688,10 +688,10 @@ TEST_F(BadInputE2ETest, NoImportRootTurnsServerPathsOff) {
 }
 
 TEST_F(BadInputE2ETest, IllTypedMessages) {
-  // Bytes that are not a QueryByExampleRequest: gRPC's own parse fails and
-  // gRPC answers UNIMPLEMENTED (with no message) before any handler runs;
-  // so does invalid UTF-8 in a proto3 string field, which protobuf's parser
-  // refuses.
+  // Bytes that are not a QueryByExampleRequest, and invalid UTF-8 in a
+  // proto3 string field: the server parses its requests itself
+  // (rpc/checked_request.h) and answers INVALID_ARGUMENT saying why, rather
+  // than gRPC's bare UNIMPLEMENTED.
   const std::string garbage("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
   grpc::Slice slice(garbage);
   grpc::ByteBuffer buffer(&slice, 1);
@@ -700,16 +700,24 @@ TEST_F(BadInputE2ETest, IllTypedMessages) {
   grpc::Status s = test::RawUnaryCall(server_->channel(), ctx.get(),
                                       "/soundsearch.v1.Query/QueryByExample",
                                       buffer, &response);
-  Expect("ill-typed message", s, Code::UNIMPLEMENTED, "");
+  Expect("ill-typed message", s, Code::INVALID_ARGUMENT, "");
   const std::string utf8("\x12\x03\x0a\x01\xff", 5);  // fields.external_id
   grpc::Slice bad_utf8(utf8);
   grpc::ByteBuffer utf8_buffer(&bad_utf8, 1);
   ctx = Admin();
-  Expect("invalid UTF-8 in a string field (protobuf refuses it)",
+  Expect("invalid UTF-8 in a string field",
          test::RawUnaryCall(server_->channel(), ctx.get(),
                             "/soundsearch.v1.Ingest/AddSound", utf8_buffer,
                             &response),
-         Code::UNIMPLEMENTED, "");
+         Code::INVALID_ARGUMENT, "UTF-8");
+  // Without a token, a request that does not parse is refused for the token
+  // first.
+  grpc::ClientContext anonymous;
+  Expect("ill-typed message without a token",
+         test::RawUnaryCall(server_->channel(), &anonymous,
+                            "/soundsearch.v1.Query/QueryByExample", buffer,
+                            &response),
+         Code::UNAUTHENTICATED, "");
   ctx = Read();
   Expect("unknown method",
          test::RawUnaryCall(server_->channel(), ctx.get(),

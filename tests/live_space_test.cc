@@ -95,8 +95,9 @@ class LiveSpaceTest : public ::testing::Test {
     auto space = Space::Create(Config(), std::move(encoder));
     EXPECT_TRUE(space.ok()) << space.status();
     if (!space.ok()) return nullptr;
+    LiveSpaceLoad load;
     auto live = LiveSpace::Open(*std::move(space), dir_->File("test.idx"),
-                                store_.get(), &write_mu_);
+                                store_.get(), &write_mu_, &load);
     EXPECT_TRUE(live.ok()) << live.status();
     return live.ok() ? *std::move(live) : nullptr;
   }

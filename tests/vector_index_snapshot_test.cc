@@ -216,6 +216,24 @@ TEST_F(SnapshotTest, OtherOptionsAreFailedPrecondition) {
   EXPECT_TRUE(VectorIndex::Load(path, other_ef).ok());
 }
 
+TEST_F(SnapshotTest, ReadMarksNeedsNoOptions) {
+  // The collection reads the marks of a snapshot of other options (a refit
+  // changed the dimension) to tell an older projection from a foreign file.
+  const std::string path = Path("m");
+  ASSERT_TRUE(
+      Build(Options("hnsw"), 300)->Save(path, SnapshotMarks{77, 3}).ok());
+  auto marks = VectorIndex::ReadMarks(path);
+  ASSERT_TRUE(marks.ok()) << marks.status();
+  EXPECT_EQ(marks->store_sequence, 77u);
+  EXPECT_EQ(marks->projection_version, 3u);
+  EXPECT_EQ(VectorIndex::ReadMarks(Path("nothing_here")).status().code(),
+            absl::StatusCode::kNotFound);
+  const std::string full = ReadAll(path);
+  WriteAll(path, full.substr(0, full.size() / 2));
+  EXPECT_EQ(VectorIndex::ReadMarks(path).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 TEST_F(SnapshotTest, NotASnapshotIsDataLoss) {
   const std::string path = Path("junk");
   WriteAll(path, std::string(4096, 'x'));

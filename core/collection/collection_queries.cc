@@ -200,6 +200,17 @@ absl::StatusOr<QueryResult> CollectionQueries::Page(
   result.search_seconds = SecondsSince(start);
   result.hits = std::move(page.hits);
   result.more = page.more;
+  // Only an index out of step with the store (a delete it could not apply,
+  // LiveSpace::diverged) may hold a sound the store no longer has: such hits
+  // are dropped.
+  if (live.diverged()) {
+    auto& hits = result.hits;
+    hits.erase(std::remove_if(hits.begin(), hits.end(),
+                              [this](const QueryHit& hit) {
+                                return !ctx_.store->GetSound(hit.id).ok();
+                              }),
+               hits.end());
+  }
   return result;
 }
 

@@ -90,7 +90,8 @@ class CollectionQueries {
                                                    const QueryExample& example,
                                                    AudioUse* use) const;
   // TakePage of `fetch` under options (offset, k, group_by) as a result of
-  // `live`'s space.
+  // `live`'s space; while `live` is diverged, hits of sounds the store no
+  // longer holds are dropped.
   absl::StatusOr<QueryResult> Page(const LiveSpace& live, const SpaceView& view,
                                    const RankedFetch& fetch,
                                    const QueryOptions& options) const;

@@ -193,19 +193,59 @@ absl::Status WordIndex::Update(const WordSpace& space,
         StoredWordVector{space.projection_version, entry->ids, entry->mean});
     computed.emplace(word, *std::move(entry));
   }
+  // Queries see the new vectors at once; the store follows. A write that
+  // fails leaves the words pending: RetryPending writes them again (and the
+  // next Open recomputes whatever is stale).
+  {
+    absl::MutexLock lock(&mu_);
+    SpaceWords& table = spaces_[space.name];
+    for (auto& [word, entry] : computed) table[word] = entry;
+    for (const std::string& word : gone) table.erase(word);
+  }
+  absl::Status written;
   if (!encoded.empty()) {
-    RETURN_IF_ERROR(store_->PutWordVectors(space.name, encoded,
-                                           /*replace_all=*/false));
+    written = store_->PutWordVectors(space.name, encoded,
+                                     /*replace_all=*/false);
   }
   for (const std::string& word : gone) {
+    if (!written.ok()) break;
     absl::Status deleted = store_->DeleteWordVector(space.name, word);
-    if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+    if (!deleted.ok() && !absl::IsNotFound(deleted)) written = deleted;
   }
   absl::MutexLock lock(&mu_);
-  SpaceWords& table = spaces_[space.name];
-  for (auto& [word, entry] : computed) table[word] = std::move(entry);
-  for (const std::string& word : gone) table.erase(word);
-  return absl::OkStatus();
+  std::set<std::string>& pending = pending_[space.name];
+  for (const auto& [word, ids] : wanted) {
+    if (written.ok()) {
+      pending.erase(word);
+    } else {
+      pending.insert(word);
+    }
+  }
+  if (pending.empty()) pending_.erase(space.name);
+  return written;
+}
+
+absl::Status WordIndex::RetryPending(const std::vector<WordSpace>& spaces) {
+  absl::Status first;
+  for (const WordSpace& space : spaces) {
+    std::set<std::string> words;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = pending_.find(space.name);
+      if (it == pending_.end()) continue;
+      words = it->second;
+    }
+    absl::Status s = Update(space, words, /*incremental=*/false);
+    if (first.ok()) first = s;
+  }
+  return first;
+}
+
+size_t WordIndex::pending() const {
+  absl::ReaderMutexLock lock(&mu_);
+  size_t n = 0;
+  for (const auto& [space, words] : pending_) n += words.size();
+  return n;
 }
 
 absl::Status WordIndex::Load(const WordSpace& space) {

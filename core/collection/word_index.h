@@ -11,7 +11,8 @@
 // Thread-safety: the query methods (Get, Similarity, Nearest) are
 // thread-safe and may run concurrently with anything. The mutators
 // (AddSound, RemoveSound, Load, RecomputeSpace) must be serialised by the
-// caller (SoundCollection calls them under its writer lock).
+// caller (SoundCollection calls them under its writer lock), and so must
+// RetryPending.
 #ifndef SOUNDSEARCH_CORE_COLLECTION_WORD_INDEX_H_
 #define SOUNDSEARCH_CORE_COLLECTION_WORD_INDEX_H_
 
@@ -82,6 +83,11 @@ class WordIndex {
                            const std::vector<WordSpace>& spaces);
   // Recomputes every word vector of the space (after a refit).
   absl::Status RecomputeSpace(const WordSpace& space);
+  // Writes again the word vectors whose store write failed (queries already
+  // see them); OK when nothing is pending any more.
+  absl::Status RetryPending(const std::vector<WordSpace>& spaces);
+  // Word vectors whose store write failed and waits for RetryPending.
+  size_t pending() const;
 
   // NotFound when no eligible sound carries the word or the space has no
   // vector for it. `word` is normalised here.
@@ -143,8 +149,8 @@ class WordIndex {
                                 const std::vector<uint64_t>& ids,
                                 const Entry* base, VectorCache* cache) const;
   // Recomputes `words` in `space` (from their current entries when
-  // `incremental`), writes them to the store (deleting those without
-  // vectors) and publishes them.
+  // `incremental`), publishes them and writes them to the store (deleting
+  // those without vectors); a failed write leaves them in pending_.
   absl::Status Update(const WordSpace& space,
                       const std::set<std::string>& words, bool incremental);
   absl::StatusOr<Entry> Lookup(absl::string_view space,
@@ -158,6 +164,8 @@ class WordIndex {
   // TermKey(word) -> the member words with that key.
   std::map<std::string, std::set<std::string>> by_key_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, SpaceWords> spaces_ ABSL_GUARDED_BY(mu_);
+  // Space -> words whose store write failed.
+  std::map<std::string, std::set<std::string>> pending_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace soundsearch

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "faiss/faiss_status.h"
@@ -719,7 +720,9 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
                                     const SnapshotMarks& marks) const {
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
                    AtomicFileWriter::Open(path));
-  absl::ReaderMutexLock lock(&mu_);
+  // Writers wait only while the bytes go to the file, not for its fsync.
+  mu_.ReaderLock();
+  absl::Cleanup unlock = [this] { mu_.ReaderUnlock(); };
   const State& s = state_;
   std::vector<int64_t> ivf_ids;
   const std::vector<int64_t>* labels = &s.labels;
@@ -749,6 +752,7 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
     RETURN_IF_ERROR(CallFaiss(
         "write_index", [&] { faiss::write_index(s.index.get(), &writer); }));
   }
+  std::move(unlock).Invoke();
   return FinishSnapshot(*out, out->bytes_written() - before);
 }
 

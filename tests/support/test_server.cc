@@ -59,13 +59,19 @@ std::unique_ptr<grpc::ClientContext> CallContext(
 }
 
 absl::StatusOr<std::string> HealthCheck(
-    const std::shared_ptr<grpc::Channel>& channel) {
+    const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
   grpc::GenericStub generic(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::CompletionQueue cq;
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}
+  // HealthCheckRequest{service}: field 1, length-delimited (names < 128 B).
+  std::string request_bytes;
+  if (!service.empty()) {
+    request_bytes =
+        std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice encoded(request_bytes);
+  grpc::ByteBuffer request(&encoded, 1);
   auto call = generic.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check",
                                        request, &cq);
   call->StartCall();

@@ -77,11 +77,13 @@ std::unique_ptr<grpc::ClientContext> CallContext(
     const std::string& token = "",
     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-// grpc.health.v1.Health/Check of the whole server (service "") through the
-// generic stub (Debian ships no health stubs): the HealthCheckResponse bytes
-// ("\x08\x01" is SERVING), or the call's error.
+// grpc.health.v1.Health/Check of `service` ("" is the whole server) through
+// the generic stub (Debian ships no health stubs): the HealthCheckResponse
+// bytes ("\x08\x01" is SERVING, "\x08\x02" NOT_SERVING), or the call's
+// error.
 absl::StatusOr<std::string> HealthCheck(
-    const std::shared_ptr<grpc::Channel>& channel);
+    const std::shared_ptr<grpc::Channel>& channel,
+    const std::string& service = "");
 
 // A unary call of `method` ("/soundsearch.v1.Query/Stats") whose request is
 // the bytes `request` as they are (well-typed or not), through the generic

@@ -27,8 +27,9 @@ global flags:
 
 commands:
   index DIR                         add every audio file under DIR
-  index --manifest CSV [--audio-dir DIR] [--jobs N]
-                                    add the files a manifest lists (fname,labels,tags,id,name)
+  index --manifest CSV [--audio-dir DIR] [--jobs N] [--encoding E]
+                                    add the files a manifest lists (fname,labels,tags,id,name);
+                                    E: utf-8 (default), latin1 or cp1252
   add FILE [--external-id X] [--name N] [--tags a,b] [--labels L1,L2]
   query FILE... | --id N,.. | --external-id X,.. [--not FILE] [--not-id N,..]
         [--not-external-id X,..] [--strategy average|best-score]
@@ -72,7 +73,7 @@ struct Command {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
-      {"index", {{"manifest", "audio-dir", "jobs"}, {}}, CmdIndex},
+      {"index", {{"manifest", "audio-dir", "jobs", "encoding"}, {}}, CmdIndex},
       {"add", {{"external-id", "name", "tags", "labels"}, {}}, CmdAdd},
       {"query",
        WithRankedFlags(

@@ -14,7 +14,23 @@
 //  - Indexes are derived: at Open each space loads its snapshot and replays
 //    the store's change log after the snapshot's sequence, or rebuilds from
 //    the stored raw vectors when the snapshot is missing, corrupt, of other
-//    options, of another projection version, or ahead of the store.
+//    options, of another projection version, ahead of the store, or older
+//    than the change log reaches back.
+//  - No single bad record stops Open: a sound whose record does not decode,
+//    or whose raw vector cannot be indexed in some space, is quarantined
+//    (moved aside in the store, kept, docs/storage.md) and reported in
+//    open_report(); the rest is served.
+//  - Snapshots are written every snapshot_every_changes changes or
+//    snapshot_every_seconds seconds, by a background thread that holds the
+//    writer lock only to read the store's sequence; the change log is then
+//    truncated behind the oldest snapshot still needed, so a restart after a
+//    crash replays at most the changes since the last snapshot.
+//  - Error paths keep store and indexes in agreement: a Commit whose index
+//    update fails is undone in the store (retried at later writes while the
+//    store refuses; no snapshot is written meanwhile, so a restart replays
+//    the add); a Delete whose index update fails rebuilds that index; a
+//    vector the metric cannot handle (zero under cosine, not finite) is
+//    refused by Prepare, before anything is written.
 //  - A refit fits a new projection off to the side, builds a new index,
 //    replays the changes made meanwhile, then swaps projection and index in
 //    together; queries are answered throughout.
@@ -86,12 +102,20 @@ struct CollectionOptions {
   // Sync the store's write-ahead log before Commit/Delete return. Only bulk
   // imports that can be redone should turn this off.
   bool sync_writes = true;
+  // SoundStoreOptions::write_buffer_mb (0: RocksDB's default).
+  int store_write_buffer_mb = 0;
   // Fit a space automatically once it holds min_fit_items sounds (the
   // Commit that reaches the threshold fits it). Refits after that are
   // explicit (Refit).
   bool auto_fit = true;
   // Write index snapshots when the collection is destroyed.
   bool snapshot_on_close = true;
+  // Write index snapshots (and truncate the change log behind them) once
+  // this many changes were made since the last ones; 0: never on count.
+  uint64_t snapshot_every_changes = 10000;
+  // ... or once this many seconds passed with at least one change; 0:
+  // never on time. Both 0: snapshots only at close and on SaveSnapshots.
+  double snapshot_every_seconds = 300;
   // Which words sounds give and how their vectors are averaged
   // (collection_words.h).
   WordVectorOptions words;
@@ -101,7 +125,7 @@ struct CollectionOptions {
 
 // Caller-supplied fields of a new sound.
 struct SoundInput {
-  std::string external_id;          // unique when non-empty
+  std::string external_id;  // unique when non-empty
   std::string name;
   std::string source;               // file name, manifest path, "upload"
   std::vector<std::string> tags;    // lower-cased and de-duplicated on ingest
@@ -110,9 +134,9 @@ struct SoundInput {
 
 // A decoded and embedded upload, ready to Commit. Move-only value.
 struct PreparedSound {
-  SoundRecord record;                        // id 0 until committed
-  std::map<std::string, RawEmbedding> raw;   // space name -> raw embedding
-  DecodedAudio audio_info;                   // samples cleared
+  SoundRecord record;                       // id 0 until committed
+  std::map<std::string, RawEmbedding> raw;  // space name -> raw embedding
+  DecodedAudio audio_info;                  // samples cleared
   bool duplicate = false;  // the store already held these bytes (no embedding)
   uint64_t duplicate_id = 0;
   // Seconds spent decoding and embedding (per space), for metrics.
@@ -330,6 +354,21 @@ struct SpaceStatus {
   int sample_rate = 0;
 };
 
+// What Open found and did; the server logs it and exports the counts.
+struct CollectionOpenReport {
+  // One line per record this Open quarantined ("sound 17: undecodable sound
+  // metadata record: name is not valid UTF-8 (byte 0xE9 at offset 3)").
+  std::vector<std::string> quarantined;
+  // Space -> why its index was rebuilt from the raw vectors; a space absent
+  // here loaded its snapshot and replayed the changes after it.
+  std::map<std::string, std::string> rebuilt;
+  // Change-log entries replayed after the snapshots, summed over spaces.
+  uint64_t replayed_changes = 0;
+  // Records in quarantine, all told: this Open's and earlier ones.
+  uint64_t quarantine_size = 0;
+  double seconds = 0;  // the whole Open
+};
+
 struct RefitResult {
   std::string space;
   uint64_t projection_version = 0;
@@ -379,7 +418,10 @@ class SoundCollection {
   absl::StatusOr<CommitResult> Add(absl::string_view audio,
                                    const SoundInput& input);
 
-  // NotFound for an unknown id.
+  // NotFound for an unknown id. The delete is durable when it returns OK;
+  // an index that fails to drop the sound is rebuilt before it returns
+  // (Internal if that fails too; the store's delete stands and queries
+  // never return the sound).
   absl::Status Delete(uint64_t id);
 
   absl::StatusOr<SoundRecord> Get(uint64_t id) const;
@@ -431,12 +473,27 @@ class SoundCollection {
   // 2 sounds.
   absl::StatusOr<RefitResult> Refit(absl::string_view space);
 
-  // Writes every space's index snapshot (atomically, with marks).
+  // Writes every space's index snapshot (atomically, with marks), holding
+  // the writer lock only to read the store's sequence, then truncates the
+  // change log behind the oldest snapshot still needed. FailedPrecondition
+  // while a failed Commit's undo is pending or a space's index is out of
+  // step (the snapshots would record a state the store does not hold).
   absl::Status SaveSnapshots();
+
+  const CollectionOpenReport& open_report() const;
+
+  // OK while the store can write; the store's Unavailable error (a full
+  // disk, an I/O error) while it cannot. Cheap; thread-safe.
+  absl::Status WriterHealth() const;
+  // Tries to make the store write again (SoundStore::Resume) and then does
+  // what waited for it: a pending undo, word vectors whose write failed. OK
+  // when the store writes and nothing waits. Call it now and then while
+  // WriterHealth() is not OK (the server does, every second).
+  absl::Status ResumeWrites();
 
   std::vector<SpaceStatus> Spaces() const;
   const std::string& default_space() const;
-  uint64_t size() const;                 // sounds stored
+  uint64_t size() const;                  // sounds stored
   double total_duration_seconds() const;  // of the sounds stored
 
   // ---- Words and evaluation (collection_words.h, docs/evaluation.md) ----
@@ -446,9 +503,9 @@ class SoundCollection {
   // updated in place); a Delete re-reads up to 100 sounds per word of the
   // sound; a Refit re-reads up to 100 sounds per word of the vocabulary
   // (ingest waits meanwhile). Word-vector write failures do not fail the
-  // Commit / Delete / Refit; the next Open recomputes what is stale. An empty `space`
-  // is the default space; NotFound for an unknown space, and for a word no
-  // eligible sound carries (words are normalised: NormaliseWord).
+  // Commit / Delete / Refit; the next Open recomputes what is stale. An empty
+  // `space` is the default space; NotFound for an unknown space, and for a word
+  // no eligible sound carries (words are normalised: NormaliseWord).
   absl::StatusOr<WordVectorInfo> WordVector(absl::string_view space,
                                             absl::string_view word) const;
   // Cosine of the two word vectors.

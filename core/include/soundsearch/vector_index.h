@@ -118,6 +118,11 @@ class VectorIndex {
   static absl::StatusOr<LoadedVectorIndex> Load(
       const std::string& path, const VectorIndexOptions& expected);
 
+  // The marks of the snapshot at `path`, whatever its kind and options, once
+  // its frame is verified (every byte's checksum): NotFound when missing,
+  // DataLoss when damaged, FailedPrecondition for another format version.
+  static absl::StatusOr<SnapshotMarks> ReadMarks(const std::string& path);
+
   // Adds ids.size() vectors; vectors is row-major, ids.size() * dim floats.
   // Ids are server ids >= 0 (FAISS reserves -1). An id already present is
   // replaced (its old vector stops being returned). InvalidArgument: size
@@ -149,7 +154,8 @@ class VectorIndex {
 
   // Writes a snapshot atomically (temp file + fsync + rename + fsync of the
   // directory); `path` either keeps its old content or holds the complete
-  // new snapshot. Searches continue meanwhile; writers wait.
+  // new snapshot. Searches continue meanwhile; writers wait while the bytes
+  // are written (not for the fsync).
   virtual absl::Status Save(const std::string& path,
                             const SnapshotMarks& marks) const = 0;
 
