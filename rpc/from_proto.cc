@@ -48,6 +48,7 @@ QueryOptions FromProto(const v1::QueryByExampleRequest& request) {
   options.include_query = request.include_query();
   options.filter = FromProto(request.filter());
   if (request.has_min_score()) options.min_score = request.min_score();
+  options.exact = request.exact();
   return options;
 }
 

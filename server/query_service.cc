@@ -1,5 +1,8 @@
 #include "server/query_service.h"
 
+#include <chrono>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "rpc/from_proto.h"
 #include "rpc/to_proto.h"
@@ -42,13 +45,36 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
           "example: set one of audio, id or external_id");
   }
   RETURN_IF_ERROR(result.status());
-  ctx_->metrics->ObserveSearch(result->space, result->search_seconds);
-  ToProto(*result, response);
+  ServerMetrics& metrics = *ctx_->metrics;
+  metrics.ObserveSearch(result->space, result->search_seconds);
+  metrics.ObserveQueryStep(
+      "vector", request.example_case() == v1::QueryByExampleRequest::kAudio
+                    ? result->embed_seconds
+                    : result->vector_seconds);
+  metrics.ObserveQueryStep("search", result->search_seconds);
+  auto start = std::chrono::steady_clock::now();
+  auto lap = [&start] {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - start).count();
+    start = now;
+    return seconds;
+  };
+  std::vector<SoundRecord> records;
+  records.reserve(result->hits.size());
+  std::vector<const QueryHit*> found;
+  found.reserve(result->hits.size());
   for (const QueryHit& hit : result->hits) {
     auto record = collection.Get(hit.id);
     if (!record.ok()) continue;  // deleted since the search
-    ToProto(hit, *record, response->add_results());
+    records.push_back(*std::move(record));
+    found.push_back(&hit);
   }
+  metrics.ObserveQueryStep("records", lap());
+  ToProto(*result, response);
+  for (size_t i = 0; i < records.size(); ++i) {
+    ToProto(*found[i], records[i], response->add_results());
+  }
+  metrics.ObserveQueryStep("reply", lap());
   return absl::OkStatus();
 }
 

@@ -21,6 +21,7 @@
 #include "server/evaluation_service.h"
 #include "server/query_service.h"
 #include "server/service_context.h"
+#include "soundsearch/blas_info.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/space_config.h"
 #include "soundsearch/status_macros.h"
@@ -45,6 +46,7 @@ class MetaService final : public v1::Meta::CallbackService {
     std::map<std::string, std::string> dependencies = DependencyVersions();
     dependencies["grpc"] = grpc::Version();
     ToProto(Version(), dependencies, reply);
+    reply->set_blas(LoadedBlas().Describe());
     auto* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
@@ -124,6 +126,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   collection_options.sync_writes = options_.sync_writes;
   collection_options.decoder.max_input_bytes = options_.max_upload_bytes;
   collection_options.decoder.max_duration_seconds = options_.max_clip_seconds;
+  collection_options.search_batching = options_.search_batching;
+  collection_options.search_observer = &metrics_;
   if (!options_.config_path.empty()) {
     ASSIGN_OR_RETURN(collection_options.spaces,
                      LoadSpaceConfigFile(options_.config_path));

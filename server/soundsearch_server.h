@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "soundsearch/sound_collection.h"
 
 namespace soundsearch {
 
@@ -42,6 +43,9 @@ struct ServerOptions {
   size_t ingest_queue = 256;    // queued uploads before RESOURCE_EXHAUSTED
   int ingest_batch = 8;         // waiting uploads a worker embeds together
   bool sync_writes = true;      // synced store writes (durable acks)
+  // Coalescing of concurrent queries into batched index searches
+  // (docs/operations.md). A batch holds at most query_threads queries.
+  SearchBatchingOptions search_batching;
   // Seconds the shutdown waits for in-flight calls before cancelling them.
   double shutdown_grace_seconds = 10;
 };

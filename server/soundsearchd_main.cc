@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "server/soundsearch_server.h"
+#include "soundsearch/blas_info.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/torch_kinds.h"
 
@@ -39,6 +40,13 @@ ABSL_FLAG(int, ingest_queue, 256,
 ABSL_FLAG(
     int, ingest_batch, 8,
     "Waiting uploads an ingest worker decodes and embeds together (>= 1)");
+ABSL_FLAG(bool, search_batching, true,
+          "Coalesce concurrent queries on a space into batched index "
+          "searches");
+ABSL_FLAG(int, search_batch_window_us, 200,
+          "Longest a query waits for others to join its batch, microseconds "
+          "(0-100000)");
+ABSL_FLAG(int, search_batch_max, 32, "Most queries in one batched search");
 ABSL_FLAG(bool, version, false, "Print versions and exit");
 
 // Flags are documented with dashes (--data-dir); abseil names them with
@@ -74,6 +82,7 @@ int main(int argc, char** argv) {
     for (const auto& [name, version] : soundsearch::DependencyVersions()) {
       std::printf("  %s %s\n", name.c_str(), version.c_str());
     }
+    std::printf("  blas %s\n", soundsearch::LoadedBlas().Describe().c_str());
     return 0;
   }
 
@@ -99,9 +108,21 @@ int main(int argc, char** argv) {
   options.ingest_workers = absl::GetFlag(FLAGS_ingest_workers);
   options.ingest_queue = static_cast<size_t>(absl::GetFlag(FLAGS_ingest_queue));
   options.ingest_batch = absl::GetFlag(FLAGS_ingest_batch);
+  options.search_batching.enabled = absl::GetFlag(FLAGS_search_batching);
+  options.search_batching.window_us =
+      absl::GetFlag(FLAGS_search_batch_window_us);
+  options.search_batching.max_batch = absl::GetFlag(FLAGS_search_batch_max);
 
   std::fprintf(stderr, "soundsearchd %s: opening %s\n", soundsearch::Version(),
                options.data_dir.c_str());
+  const soundsearch::BlasInfo& blas = soundsearch::LoadedBlas();
+  std::fprintf(stderr, "soundsearchd: BLAS %s\n", blas.Describe().c_str());
+  if (!blas.optimised) {
+    std::fprintf(stderr,
+                 "soundsearchd: warning: an unoptimised BLAS; batched exact "
+                 "search is about 10x slower (scripts/setup selects "
+                 "OpenBLAS; docs/operations.md)\n");
+  }
   auto server = soundsearch::SoundsearchServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "soundsearchd: %s\n",

@@ -296,6 +296,25 @@ absl::StatusOr<std::vector<float>> LiveSpace::StoredVector(
   return ReadVector(*store_, *view.space, id);
 }
 
+absl::StatusOr<std::vector<float>> LiveSpace::QueryVector(const SpaceView& view,
+                                                          uint64_t id) const {
+  auto copy = view.index->Vector(static_cast<int64_t>(id));
+  if (copy.ok()) return copy;
+  // Not in the index (NotFound names the sound properly below) or no copy
+  // kept: the source of truth.
+  return StoredVector(view, id);
+}
+
+void LiveSpace::SetSearchBatching(const SearchBatchingOptions& options,
+                                  SearchObserver* observer) {
+  observer_ = observer;
+  if (options.enabled) {
+    coalescer_ = std::make_unique<SearchCoalescer>(name(), options, observer);
+  } else {
+    coalescer_.reset();
+  }
+}
+
 absl::StatusOr<QueryResult> LiveSpace::Search(
     const SpaceView& view, absl::Span<const float> vector,
     const QueryOptions& options, std::optional<uint64_t> exclude,
@@ -303,8 +322,34 @@ absl::StatusOr<QueryResult> LiveSpace::Search(
   QueryResult result;
   result.space = name();
   result.collection_size = static_cast<uint64_t>(view.index->size());
+  if (allowed == nullptr) {
+    CoalescedQuery query;
+    query.vector = vector;
+    query.k = options.k;
+    query.exact = options.exact;
+    if (exclude.has_value()) query.exclude = static_cast<int64_t>(*exclude);
+    if (options.min_score.has_value()) query.min_score = *options.min_score;
+    const auto start = Clock::now();
+    std::vector<CoalescedResult> hits;
+    if (coalescer_ != nullptr) {
+      hits = coalescer_->Search(*view.index, {&query, 1});
+    } else {
+      hits = BatchSearch(*view.index, {&query, 1});
+    }
+    result.search_seconds = SecondsSince(start);
+    if (coalescer_ == nullptr && observer_ != nullptr) {
+      observer_->OnIndexSearch(name(), 1, result.search_seconds);
+    }
+    RETURN_IF_ERROR(hits[0].status());
+    result.hits.reserve(hits[0]->size());
+    for (const SearchHit& hit : *hits[0]) {
+      result.hits.push_back({static_cast<uint64_t>(hit.id), hit.score});
+    }
+    return result;
+  }
   SearchOptions search;
   search.k = options.k;
+  search.exact = options.exact;
   if (options.min_score.has_value()) search.min_score = *options.min_score;
   const int64_t excluded[] = {
       exclude.has_value() ? static_cast<int64_t>(*exclude) : 0};
@@ -317,6 +362,9 @@ absl::StatusOr<QueryResult> LiveSpace::Search(
   ASSIGN_OR_RETURN(std::vector<SearchHit> hits,
                    view.index->Search(vector, search));
   result.search_seconds = SecondsSince(start);
+  if (observer_ != nullptr) {
+    observer_->OnIndexSearch(name(), 1, result.search_seconds);
+  }
   result.hits.reserve(hits.size());
   for (const SearchHit& hit : hits) {
     result.hits.push_back({static_cast<uint64_t>(hit.id), hit.score});

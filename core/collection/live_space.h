@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "collection/search_coalescer.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/collection_words.h"
@@ -111,9 +112,24 @@ class LiveSpace {
   // DataLoss for an undecodable one.
   absl::StatusOr<std::vector<float>> StoredVector(const SpaceView& view,
                                                   uint64_t id) const;
+  // The query vector of sound `id` under `view`: the index's own copy when
+  // it keeps one (no store read), else StoredVector. Equal to StoredVector
+  // up to the index's normalisation (cosine), which search applies anyway.
+  absl::StatusOr<std::vector<float>> QueryVector(const SpaceView& view,
+                                                 uint64_t id) const;
+
+  // Coalesce unfiltered searches by `options` (SearchBatchingOptions) and
+  // report index searches to `observer` (may be null; borrowed). Call once,
+  // after Open and before the space is shared. Without it every search runs
+  // alone.
+  void SetSearchBatching(const SearchBatchingOptions& options,
+                         SearchObserver* observer);
+
   // Searches `view`'s index with `vector` (from view.space) for options.k
   // hits; `exclude` is left out; when `allowed` is not null only its ids are
-  // returned. options.space is not read.
+  // returned. options.space is not read. Unfiltered searches go through the
+  // coalescer (SetSearchBatching): concurrent ones on the same view share one
+  // batched index search; the hits are the same as alone.
   absl::StatusOr<QueryResult> Search(
       const SpaceView& view, absl::Span<const float> vector,
       const QueryOptions& options, std::optional<uint64_t> exclude,
@@ -148,6 +164,9 @@ class LiveSpace {
   const std::string snapshot_path_;
   SoundStore* const store_;
   absl::Mutex* const write_mu_;
+
+  std::unique_ptr<SearchCoalescer> coalescer_;  // null: no coalescing
+  SearchObserver* observer_ = nullptr;
 
   absl::Mutex refit_mu_;  // one refit of this space at a time
   mutable absl::Mutex view_mu_;

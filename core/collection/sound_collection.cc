@@ -159,6 +159,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   ASSIGN_OR_RETURN(store_, SoundStore::Open(store_options));
   ASSIGN_OR_RETURN(decoder_, AudioDecoder::Create(options_.decoder));
   RETURN_IF_ERROR(WordIndex::ValidateOptions(options_.words));
+  RETURN_IF_ERROR(ValidateSearchBatchingOptions(options_.search_batching));
   words_ = std::make_unique<WordIndex>(options_.words, store_.get());
 
   RETURN_IF_ERROR(store_->ForEachSound([this](const SoundRecord& record) {
@@ -176,6 +177,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
         LiveSpace::Open(std::move(space),
                         (root / "index" / (config.name + ".idx")).string(),
                         store_.get(), &write_mu_));
+    live->SetSearchBatching(options_.search_batching, options_.search_observer);
     RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
     spaces_.push_back(std::move(live));
   }
@@ -413,7 +415,9 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
   }
   ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(options.space));
   auto view = live->view();
-  auto vector = live->StoredVector(*view, id);
+  const auto start = Clock::now();
+  auto vector = live->QueryVector(*view, id);
+  const double vector_seconds = SecondsSince(start);
   if (absl::IsNotFound(vector.status())) {
     RETURN_IF_ERROR(store_->GetSound(id).status());  // unknown id: NotFound
     return absl::NotFoundError(absl::StrCat(
@@ -422,8 +426,11 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
   RETURN_IF_ERROR(vector.status());
   std::optional<uint64_t> exclude;
   if (!options.include_query) exclude = id;
-  return live->Search(*view, *vector, options, exclude,
-                      Allowed(options.filter));
+  ASSIGN_OR_RETURN(
+      QueryResult result,
+      live->Search(*view, *vector, options, exclude, Allowed(options.filter)));
+  result.vector_seconds = vector_seconds;
+  return result;
 }
 
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(

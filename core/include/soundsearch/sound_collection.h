@@ -40,6 +40,31 @@
 
 namespace soundsearch {
 
+class SearchObserver;
+
+// How the unfiltered queries that run at the same time on one space are
+// gathered into one batched index search (docs/operations.md). A query
+// waits at most `window_us` for others to join it, or until `max_batch`
+// queries are queued; results are the same as searched alone.
+struct SearchBatchingOptions {
+  // false: every query searches the index alone, at once.
+  bool enabled = true;
+  // Longest wait for a batch to fill, in microseconds, [0, 100000]. 0: no
+  // wait; queries still share a batch when they queue behind one that is
+  // being searched.
+  int window_us = 200;
+  // Most queries in one index search, [1, 4096].
+  int max_batch = 32;
+  // Batches of one space searched at the same time, [1, 64]. FAISS
+  // parallelises inside a batch (OpenMP, OpenBLAS), so 1 suits a small
+  // machine.
+  int max_in_flight = 1;
+};
+
+// OK, or InvalidArgument naming the field ("search_batching.max_batch:
+// ...").
+absl::Status ValidateSearchBatchingOptions(const SearchBatchingOptions& o);
+
 struct CollectionOptions {
   // Directory holding the store and the index snapshots; created if missing.
   // Required.
@@ -61,6 +86,11 @@ struct CollectionOptions {
   // Which words sounds give and how their vectors are averaged
   // (collection_words.h).
   WordVectorOptions words;
+  // Coalescing of concurrent queries into batched searches.
+  SearchBatchingOptions search_batching;
+  // Told of every index search (batch sizes, times); borrowed, may be null,
+  // must outlive the collection.
+  SearchObserver* search_observer = nullptr;
 };
 
 // Caller-supplied fields of a new sound.
@@ -118,6 +148,10 @@ struct QueryOptions {
   bool include_query = false; // by-id queries: return the example itself too
   SoundFilter filter;
   std::optional<float> min_score;
+  // Exact search even on an approximate index (HNSW scans its vectors, IVF
+  // probes every list): slower, for checking recall or for queries that
+  // must not miss.
+  bool exact = false;
 };
 
 struct QueryHit {
@@ -129,8 +163,9 @@ struct QueryResult {
   std::string space;
   std::vector<QueryHit> hits;  // best first
   uint64_t collection_size = 0;
-  double search_seconds = 0;   // index search alone
-  double embed_seconds = 0;    // decode + embed of an audio example
+  double search_seconds = 0;  // index search, with the wait for a batch
+  double embed_seconds = 0;   // decode + embed of an audio example
+  double vector_seconds = 0;  // by id: reading the example's vector
 };
 
 struct SpaceStatus {
