@@ -158,9 +158,15 @@ std::vector<CoalescedResult> SearchCoalescer::Search(
     auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return BatchReady(head);
     };
-    mu_.AwaitWithDeadline(
-        absl::Condition(&ready),
-        head->arrived + absl::Microseconds(options_.window_us));
+    // A quiet space (nothing else queued or searched, and the previous
+    // batch was a lone query) does not wait: nobody is likely to join.
+    const bool quiet =
+        last_batch_ == 1 && in_flight_ == 0 && queue_.size() == 1;
+    if (!quiet) {
+      mu_.AwaitWithDeadline(
+          absl::Condition(&ready),
+          head->arrived + absl::Microseconds(options_.window_us));
+    }
     auto slot_free = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return in_flight_ < options_.max_in_flight;
     };
@@ -179,6 +185,7 @@ std::vector<CoalescedResult> SearchCoalescer::Search(
       }
     }
     leading_ = false;
+    last_batch_ = batch.size();
     ++in_flight_;
     mu_.Unlock();
     Run(batch);

@@ -9,7 +9,10 @@
 // (and until fewer than `max_in_flight` batches run), takes up to
 // `max_batch` queued queries of the same index and search options from the
 // front, searches them in one call without the lock, and hands each caller
-// its results. A lone query waits at most `window`.
+// its results. A lone query waits at most `window`, and not at all when it
+// finds nothing queued or being searched and the previous batch was a lone
+// query too (a quiet space: waiting would only add latency; under load
+// batches form while the previous one is searched).
 //
 // Results are those the same query gets alone: the index answers each query
 // of a batch independently of the others (vector_index.h), and every query,
@@ -95,6 +98,7 @@ class SearchCoalescer {
   std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
   bool leading_ ABSL_GUARDED_BY(mu_) = false;  // a leader is gathering
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;     // batches being searched
+  size_t last_batch_ ABSL_GUARDED_BY(mu_) = 0;  // size of the latest batch
 };
 
 }  // namespace soundsearch
