@@ -12,13 +12,14 @@
 // each index kind starts the server on that store (the first start fits PCA
 // 100; every start rebuilds the index from the store, timed) and runs closed
 // loops of C clients for T seconds: QueryByExample by id, k = 15. Kinds:
-// flat (exact, queries coalesced), flat_single (exact, coalescing off), hnsw,
-// sq8. After each server stops, the tool loads the index snapshot it wrote
+// flat (exact, queries coalesced), hnsw, sq8, fp16, auto; a kind with the
+// suffix _single (flat_single, hnsw_single) runs with coalescing off. After each server stops, the tool loads the index snapshot it wrote
 // and, in the same run, times raw FAISS on that very FAISS index (one query
 // per call, C threads), measures memory per vector and, for the approximate
 // kinds, recall@15 of query by id against exact search. Finally it ingests
 // generated clips through AddSound and compares with decoding alone.
 // --csv appends one line per (size, kind, clients) for tools/plot_load.py.
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +36,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "faiss/Index.h"
@@ -211,9 +213,14 @@ bool WriteStore(const std::string& dir, int n) {
   return true;
 }
 
+// "<kind>_single": the same index kind with coalescing off.
+bool Single(const std::string& kind) {
+  return absl::EndsWith(kind, "_single");
+}
+
 IndexOptions IndexFor(const std::string& kind, const Flags& f) {
   IndexOptions o;
-  o.kind = kind == "flat_single" ? "flat" : kind;
+  o.kind = Single(kind) ? kind.substr(0, kind.size() - 7) : kind;
   o.hnsw_m = f.hnsw_m;
   o.hnsw_ef_construction = f.hnsw_ef_construction;
   o.hnsw_ef_search = f.hnsw_ef_search;
@@ -282,6 +289,7 @@ Latency RawFaiss(const FaissVectorIndex& index, const VectorIndex& vectors,
   if (queries.empty()) return out;
   index.WithFaissIndex([&](const faiss::Index& faiss_index) {
     out = ClosedLoop(clients, seconds, [&](auto& r) {
+      omp_set_num_threads(1);  // as the server's searches (omp_threads = 1)
       const auto& q = queries[r() % queries.size()];
       float distances[16];
       faiss::Index::idx_t labels[16];
@@ -372,8 +380,10 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
     options.metrics_listen = "";
     options.query_threads = std::max(2, max_clients);
     options.sync_writes = false;
-    options.search_batching.enabled = kind != "flat_single";
-    std::filesystem::remove(snapshot);  // rebuild: time the build
+    options.search_batching.enabled = !Single(kind);
+    // Rebuild (timed) unless a _single kind follows its own kind: that one
+    // loads the snapshot the previous run wrote.
+    if (!Single(kind)) std::filesystem::remove(snapshot);
     const auto open0 = Clock::now();
     auto server = SoundsearchServer::Start(options);
     if (!server.ok()) {
@@ -381,8 +391,11 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
       return 1;
     }
     const double start_s = Seconds(open0);
-    std::printf(" -- %s: server start (%sindex build from the store) %.1f s\n",
-                kind.c_str(), exact == nullptr ? "PCA fit + " : "", start_s);
+    std::printf(" -- %s: server start (%s) %.1f s\n", kind.c_str(),
+                Single(kind)            ? "snapshot load, or rebuild"
+                : exact == nullptr ? "PCA fit + index build from the store"
+                                   : "index build from the store",
+                start_s);
     auto channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
                             grpc::InsecureChannelCredentials());
@@ -414,7 +427,7 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
         std::max<int64_t>(1, loaded->index->size());
     double recall = -1;
     std::string recall_text = "exact";
-    if (kind == "hnsw" || kind == "sq8") {
+    if (index_options.kind != "flat") {
       if (exact != nullptr) {
         recall = Recall(*loaded->index, *exact, n, flags.recall_queries);
         recall_text = absl::StrFormat("%.4f", recall);
@@ -444,7 +457,7 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
         std::fflush(csv);
       }
     }
-    if (kind == "hnsw" && exact != nullptr) {
+    if (kind == "hnsw" && exact != nullptr) {  // once per size
       for (int ef : flags.extra_ef_search) {
         IndexOptions other = index_options;
         other.hnsw_ef_search = ef;

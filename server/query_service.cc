@@ -1,5 +1,6 @@
 #include "server/query_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -45,13 +46,21 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
           "example: set one of audio, id or external_id");
   }
   RETURN_IF_ERROR(result.status());
+  FillResponse(request, *result, response);
+  return absl::OkStatus();
+}
+
+void QueryService::FillResponse(const v1::QueryByExampleRequest& request,
+                                const QueryResult& result,
+                                v1::QueryByExampleResponse* response) const {
+  const SoundCollection& collection = *ctx_->collection;
   ServerMetrics& metrics = *ctx_->metrics;
-  metrics.ObserveSearch(result->space, result->search_seconds);
+  metrics.ObserveSearch(result.space, result.search_seconds);
   metrics.ObserveQueryStep(
       "vector", request.example_case() == v1::QueryByExampleRequest::kAudio
-                    ? result->embed_seconds
-                    : result->vector_seconds);
-  metrics.ObserveQueryStep("search", result->search_seconds);
+                    ? result.embed_seconds
+                    : result.vector_seconds);
+  metrics.ObserveQueryStep("search", result.search_seconds);
   auto start = std::chrono::steady_clock::now();
   auto lap = [&start] {
     const auto now = std::chrono::steady_clock::now();
@@ -60,21 +69,58 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
     return seconds;
   };
   std::vector<SoundRecord> records;
-  records.reserve(result->hits.size());
+  records.reserve(result.hits.size());
   std::vector<const QueryHit*> found;
-  found.reserve(result->hits.size());
-  for (const QueryHit& hit : result->hits) {
+  found.reserve(result.hits.size());
+  for (const QueryHit& hit : result.hits) {
     auto record = collection.Get(hit.id);
     if (!record.ok()) continue;  // deleted since the search
     records.push_back(*std::move(record));
     found.push_back(&hit);
   }
   metrics.ObserveQueryStep("records", lap());
-  ToProto(*result, response);
+  ToProto(result, response);
   for (size_t i = 0; i < records.size(); ++i) {
     ToProto(*found[i], records[i], response->add_results());
   }
   metrics.ObserveQueryStep("reply", lap());
+}
+
+absl::Status QueryService::RunIdBatch(
+    const v1::BatchQueryByExampleRequest& request,
+    v1::BatchQueryByExampleResponse* response) const {
+  const SoundCollection& collection = *ctx_->collection;
+  auto failed = [](int i, const absl::Status& status) {
+    return WithErrorReason(
+        absl::Status(status.code(),
+                     absl::StrCat("queries[", i, "]: ", status.message())),
+        ErrorReasonOf(status));
+  };
+  std::vector<SoundCollection::IdQuery> queries(request.queries_size());
+  for (int i = 0; i < request.queries_size(); ++i) {
+    const v1::QueryByExampleRequest& q = request.queries(i);
+    if (q.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
+      return failed(i, absl::InvalidArgumentError(absl::StrCat(
+                           "k must be in [1, ", ctx_->limits.max_k, "], got ",
+                           q.k())));
+    }
+    queries[i].options = FromProto(q);
+    if (q.example_case() == v1::QueryByExampleRequest::kId) {
+      queries[i].id = q.id();
+    } else {
+      auto record = collection.GetByExternalId(q.external_id());
+      if (!record.ok()) return failed(i, record.status());
+      queries[i].id = record->id;
+    }
+  }
+  std::vector<absl::StatusOr<QueryResult>> results =
+      collection.QueryByIdBatch(queries);
+  for (int i = 0; i < request.queries_size(); ++i) {
+    if (!results[i].ok()) return failed(i, results[i].status());
+  }
+  for (int i = 0; i < request.queries_size(); ++i) {
+    FillResponse(request.queries(i), *results[i], response->add_responses());
+  }
   return absl::OkStatus();
 }
 
@@ -103,6 +149,13 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
               "queries: at most ", ctx_->limits.max_batch_queries,
               " per batch, got ", request->queries_size()));
         }
+        const bool by_sound = std::all_of(
+            request->queries().begin(), request->queries().end(),
+            [](const v1::QueryByExampleRequest& q) {
+              return q.example_case() == v1::QueryByExampleRequest::kId ||
+                     q.example_case() == v1::QueryByExampleRequest::kExternalId;
+            });
+        if (by_sound) return RunIdBatch(*request, response);
         for (int i = 0; i < request->queries_size(); ++i) {
           if (absl::Now() > deadline) {
             return absl::DeadlineExceededError(absl::StrCat(

@@ -34,6 +34,16 @@ class QueryService final : public v1::Query::CallbackService {
  private:
   absl::Status RunQuery(const v1::QueryByExampleRequest& request,
                         v1::QueryByExampleResponse* response) const;
+  // The results' records and the response of a searched query, with the
+  // query-step metrics.
+  void FillResponse(const v1::QueryByExampleRequest& request,
+                    const QueryResult& result,
+                    v1::QueryByExampleResponse* response) const;
+  // BatchQueryByExample when every example is a sound of the collection:
+  // their searches go to the index together (coalesced). Statuses as the
+  // one-by-one loop.
+  absl::Status RunIdBatch(const v1::BatchQueryByExampleRequest& request,
+                          v1::BatchQueryByExampleResponse* response) const;
 
   const ServiceContext* const ctx_;
 };

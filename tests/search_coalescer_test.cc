@@ -286,8 +286,14 @@ TEST(SearchBatchingOptions, Validation) {
   EXPECT_NE(ValidateSearchBatchingOptions(o).message().find("window_us"),
             std::string::npos);
   o = {};
-  o.max_in_flight = 0;
+  o.max_in_flight = 0;  // one per hardware thread
+  EXPECT_TRUE(ValidateSearchBatchingOptions(o).ok());
+  o.max_in_flight = -1;
   EXPECT_FALSE(ValidateSearchBatchingOptions(o).ok());
+  o = {};
+  o.omp_threads = 65;
+  EXPECT_NE(ValidateSearchBatchingOptions(o).message().find("omp_threads"),
+            std::string::npos);
 }
 
 // The batched path: with OpenBLAS (scripts/setup) FAISS searches a batch of

@@ -135,6 +135,19 @@ class LiveSpace {
       const QueryOptions& options, std::optional<uint64_t> exclude,
       std::shared_ptr<const IdSet> allowed) const;
 
+  // One query of SearchMany; the fields are borrowed for the call.
+  struct SpaceQuery {
+    absl::Span<const float> vector;
+    const QueryOptions* options = nullptr;  // not null
+    std::optional<uint64_t> exclude;
+    std::shared_ptr<const IdSet> allowed;  // null: no filter
+  };
+  // Search for several queries at once (a BatchQueryByExample): the
+  // unfiltered ones go to the index together, as one coalesced group. One
+  // result per query, in order, each equal to Search of that query alone.
+  std::vector<absl::StatusOr<QueryResult>> SearchMany(
+      const SpaceView& view, absl::Span<const SpaceQuery> queries) const;
+
   // The word index's view of the space, reading vectors through `view`.
   WordSpace WordSpaceOf(std::shared_ptr<const SpaceView> view) const;
   SpaceStatus Status() const;
@@ -167,6 +180,7 @@ class LiveSpace {
 
   std::unique_ptr<SearchCoalescer> coalescer_;  // null: no coalescing
   SearchObserver* observer_ = nullptr;
+  int omp_threads_ = 0;  // SearchBatchingOptions::omp_threads; 0: default
 
   absl::Mutex refit_mu_;  // one refit of this space at a time
   mutable absl::Mutex view_mu_;

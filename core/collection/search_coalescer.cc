@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -38,7 +39,8 @@ absl::Status ValidateSearchBatchingOptions(const SearchBatchingOptions& o) {
   };
   if (auto s = range("window_us", o.window_us, 0, 100000); !s.ok()) return s;
   if (auto s = range("max_batch", o.max_batch, 1, 4096); !s.ok()) return s;
-  return range("max_in_flight", o.max_in_flight, 1, 64);
+  if (auto s = range("omp_threads", o.omp_threads, 0, 64); !s.ok()) return s;
+  return range("max_in_flight", o.max_in_flight, 0, 64);
 }
 
 std::vector<CoalescedResult> BatchSearch(
@@ -92,7 +94,13 @@ std::vector<CoalescedResult> BatchSearch(
 SearchCoalescer::SearchCoalescer(std::string space,
                                  const SearchBatchingOptions& options,
                                  SearchObserver* observer)
-    : space_(std::move(space)), options_(options), observer_(observer) {}
+    : space_(std::move(space)),
+      options_(options),
+      max_in_flight_(options.max_in_flight > 0
+                         ? options.max_in_flight
+                         : static_cast<int>(std::max(
+                               1u, std::thread::hardware_concurrency()))),
+      observer_(observer) {}
 
 bool SearchCoalescer::BatchReady(const Waiter* leader) const {
   int same = 0;
@@ -168,7 +176,7 @@ std::vector<CoalescedResult> SearchCoalescer::Search(
           head->arrived + absl::Microseconds(options_.window_us));
     }
     auto slot_free = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return in_flight_ < options_.max_in_flight;
+      return in_flight_ < max_in_flight_;
     };
     mu_.Await(absl::Condition(&slot_free));
     std::vector<Waiter*> batch;

@@ -92,6 +92,7 @@ class SearchCoalescer {
 
   const std::string space_;
   const SearchBatchingOptions options_;
+  const int max_in_flight_;  // options_.max_in_flight, 0 resolved
   SearchObserver* const observer_;
 
   mutable absl::Mutex mu_;

@@ -89,6 +89,8 @@ class SoundCollection::Impl {
                                         const QueryOptions& options) const;
   absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
                                            const QueryOptions& options) const;
+  std::vector<absl::StatusOr<QueryResult>> QueryByIdBatch(
+      absl::Span<const SoundCollection::IdQuery> queries) const;
   absl::StatusOr<RefitResult> Refit(absl::string_view space, bool only_unfitted);
   absl::Status SaveSnapshots();
   std::vector<SpaceStatus> Spaces() const;
@@ -433,6 +435,79 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
   return result;
 }
 
+std::vector<absl::StatusOr<QueryResult>>
+SoundCollection::Impl::QueryByIdBatch(
+    absl::Span<const SoundCollection::IdQuery> queries) const {
+  std::vector<absl::StatusOr<QueryResult>> out(
+      queries.size(), absl::InternalError("not searched"));
+  // Per space: its view (taken once), the queries' vectors and rows.
+  struct Group {
+    LiveSpace* live;
+    std::shared_ptr<const SpaceView> view;
+    std::vector<std::vector<float>> vectors;
+    std::vector<double> vector_seconds;
+    std::vector<size_t> rows;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const IdQuery& q = queries[i];
+    if (q.options.k < 1) {
+      out[i] = absl::InvalidArgumentError(
+          absl::StrCat("k must be >= 1, got ", q.options.k));
+      continue;
+    }
+    auto live = FindSpace(q.options.space);
+    if (!live.ok()) {
+      out[i] = live.status();
+      continue;
+    }
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&](const Group& g) { return g.live == *live; });
+    if (group == groups.end()) {
+      groups.push_back(Group{*live, (*live)->view(), {}, {}, {}});
+      group = groups.end() - 1;
+    }
+    const auto start = Clock::now();
+    auto vector = group->live->QueryVector(*group->view, q.id);
+    const double seconds = SecondsSince(start);
+    if (absl::IsNotFound(vector.status())) {
+      absl::Status known = store_->GetSound(q.id).status();
+      out[i] = !known.ok() ? known
+                           : absl::NotFoundError(absl::StrCat(
+                                 "sound ", q.id, " has no vector in space '",
+                                 group->live->name(), "'"));
+      continue;
+    }
+    if (!vector.ok()) {
+      out[i] = vector.status();
+      continue;
+    }
+    group->vectors.push_back(*std::move(vector));
+    group->vector_seconds.push_back(seconds);
+    group->rows.push_back(i);
+  }
+  for (Group& g : groups) {
+    std::vector<LiveSpace::SpaceQuery> batch;
+    batch.reserve(g.rows.size());
+    for (size_t j = 0; j < g.rows.size(); ++j) {
+      const IdQuery& q = queries[g.rows[j]];
+      LiveSpace::SpaceQuery sq;
+      sq.vector = g.vectors[j];
+      sq.options = &q.options;
+      if (!q.options.include_query) sq.exclude = q.id;
+      sq.allowed = Allowed(q.options.filter);
+      batch.push_back(std::move(sq));
+    }
+    std::vector<absl::StatusOr<QueryResult>> results =
+        g.live->SearchMany(*g.view, batch);
+    for (size_t j = 0; j < g.rows.size(); ++j) {
+      if (results[j].ok()) results[j]->vector_seconds = g.vector_seconds[j];
+      out[g.rows[j]] = std::move(results[j]);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
     absl::string_view audio, const QueryOptions& options) const {
   if (options.k < 1) {
@@ -518,6 +593,11 @@ absl::StatusOr<SoundRecord> SoundCollection::GetByExternalId(
 absl::StatusOr<QueryResult> SoundCollection::QueryById(
     uint64_t id, const QueryOptions& options) const {
   return impl_->QueryById(id, options);
+}
+
+std::vector<absl::StatusOr<QueryResult>> SoundCollection::QueryByIdBatch(
+    absl::Span<const IdQuery> queries) const {
+  return impl_->QueryByIdBatch(queries);
 }
 
 absl::StatusOr<QueryResult> SoundCollection::QueryByAudio(

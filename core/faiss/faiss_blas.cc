@@ -1,6 +1,7 @@
 #include "faiss/faiss_blas.h"
 
 #include <faiss/utils/distances.h>
+#include <omp.h>
 
 #include <mutex>
 
@@ -18,5 +19,15 @@ void TuneFaissBlas() {
 }
 
 int FaissBlasThreshold() { return faiss::distance_compute_blas_threshold; }
+
+ScopedOmpThreads::ScopedOmpThreads(int n) {
+  if (n <= 0) return;
+  previous_ = omp_get_max_threads();
+  omp_set_num_threads(n);
+}
+
+ScopedOmpThreads::~ScopedOmpThreads() {
+  if (previous_ > 0) omp_set_num_threads(previous_);
+}
 
 }  // namespace soundsearch

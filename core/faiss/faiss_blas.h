@@ -22,6 +22,23 @@ void TuneFaissBlas();
 // FAISS's current threshold (for tests and logs).
 int FaissBlasThreshold();
 
+// Sets the OpenMP thread count of the calling thread's FAISS calls (the
+// OpenMP nthreads ICV is per thread) for the life of the object, then puts
+// the previous value back. n <= 0: leaves it alone. Serving threads search
+// with 1 (many queries run side by side; OpenMP teams of 2 on a busy
+// 2-core machine spin at their barriers and were measured 8x slower,
+// docs/performance.md), while the threads that build indexes keep all cores.
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int n);
+  ~ScopedOmpThreads();
+  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
+  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
+
+ private:
+  int previous_ = 0;  // 0: nothing to restore
+};
+
 }  // namespace soundsearch
 
 #endif  // SOUNDSEARCH_CORE_FAISS_FAISS_BLAS_H_

@@ -55,10 +55,14 @@ struct SearchBatchingOptions {
   int window_us = 200;
   // Most queries in one index search, [1, 4096].
   int max_batch = 32;
-  // Batches of one space searched at the same time, [1, 64]. FAISS
-  // parallelises inside a batch (OpenMP, OpenBLAS), so 1 suits a small
-  // machine.
-  int max_in_flight = 1;
+  // Batches of one space searched at the same time, [0, 64]; 0: one per
+  // hardware thread.
+  int max_in_flight = 0;
+  // OpenMP threads one index search (a batch or a lone query) uses, [0,
+  // 64]; 0: OpenMP's default (OMP_NUM_THREADS, else every core). Applies to
+  // every query's search, coalesced or not; index builds keep OpenMP's
+  // default.
+  int omp_threads = 1;
 };
 
 // OK, or InvalidArgument naming the field ("search_batching.max_batch:
@@ -238,6 +242,16 @@ class SoundCollection {
   // InvalidArgument for k < 1.
   absl::StatusOr<QueryResult> QueryById(uint64_t id,
                                         const QueryOptions& options) const;
+  // One query of QueryByIdBatch.
+  struct IdQuery {
+    uint64_t id = 0;
+    QueryOptions options;
+  };
+  // QueryById for several queries at once; the unfiltered ones of each space
+  // are searched together in one batched index search. One result per
+  // query, in order, each equal to QueryById of that query.
+  std::vector<absl::StatusOr<QueryResult>> QueryByIdBatch(
+      absl::Span<const IdQuery> queries) const;
   // Queries with an uploaded example (decoded and embedded in the space).
   absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
                                            const QueryOptions& options) const;
