@@ -5,6 +5,7 @@
 //             [--kinds flat,flat_single,hnsw,sq8] [--hnsw-m 32]
 //             [--hnsw-ef-construction 200] [--hnsw-ef-search 128]
 //             [--extra-ef-search 64,256] [--recall-queries 500]
+//             [--trace-queries 1000]
 //             [--ingest-clips 200] [--clip-seconds 10] [--csv FILE]
 //
 // For each collection size N it writes N synthetic sounds straight into a
@@ -70,6 +71,7 @@ struct Flags {
   int hnsw_ef_search = 128;
   std::vector<int> extra_ef_search;
   int recall_queries = 500;
+  int trace_queries = 1000;
   int ingest_clips = 200;
   double clip_seconds = 10;
   std::string csv;
@@ -469,7 +471,9 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
     }
     if (index_options.kind == "flat" && exact == nullptr) {
       exact = std::move(loaded->index);
-      TraceQuerySteps(dir, config_path, n, 1000);
+      if (flags.trace_queries > 0) {
+        TraceQuerySteps(dir, config_path, n, flags.trace_queries);
+      }
     }
   }
   std::filesystem::remove_all(dir);
@@ -585,6 +589,8 @@ int main(int argc, char** argv) {
       flags.extra_ef_search = ints();
     } else if (flag == "--recall-queries") {
       flags.recall_queries = std::stoi(value);
+    } else if (flag == "--trace-queries") {
+      flags.trace_queries = std::stoi(value);
     } else if (flag == "--clip-seconds") {
       flags.clip_seconds = std::stod(value);
     } else if (flag == "--csv") {
