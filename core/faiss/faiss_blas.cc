@@ -12,7 +12,10 @@ namespace soundsearch {
 void TuneFaissBlas() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (LoadedBlas().optimised) {
+    const BlasInfo& blas = LoadedBlas();
+    if (blas.vector_kernels) {
+      faiss::distance_compute_blas_threshold = kVectorKernelBlasThreshold;
+    } else if (blas.optimised) {
       faiss::distance_compute_blas_threshold = kOptimisedBlasThreshold;
     }
   });

@@ -2,20 +2,23 @@
 // exact search. FAISS uses sgemm for a batch of at least
 // faiss::distance_compute_blas_threshold queries (20 by default, a value
 // chosen for the reference BLAS). With OpenBLAS, a batch of 2 is already
-// cheaper per query through sgemm than one by one (docs/performance.md), so
-// the batches that the collection coalesces take the BLAS path. Private to
-// core.
+// cheaper per query through sgemm than one by one, and with its AVX2 /
+// AVX-512 kernels so is a single query (Debian's FAISS is a generic build
+// whose one-query kernels are scalar): docs/performance.md. So the batches
+// that the collection coalesces take the BLAS path. Private to core.
 #ifndef SOUNDSEARCH_CORE_FAISS_FAISS_BLAS_H_
 #define SOUNDSEARCH_CORE_FAISS_FAISS_BLAS_H_
 
 namespace soundsearch {
 
-// The threshold set with an optimised BLAS: batches of at least this many
-// queries go through sgemm.
+// The thresholds set with an optimised BLAS: batches of at least this many
+// queries go through sgemm (generic OpenBLAS kernels; AVX2 / AVX-512 ones).
 inline constexpr int kOptimisedBlasThreshold = 2;
+inline constexpr int kVectorKernelBlasThreshold = 1;
 
-// Sets FAISS's process-wide threshold once: kOptimisedBlasThreshold when
-// LoadedBlas() is optimised, FAISS's default otherwise. Called before the
+// Sets FAISS's process-wide threshold once: kVectorKernelBlasThreshold when
+// LoadedBlas() has vector kernels, kOptimisedBlasThreshold when it is
+// otherwise optimised, FAISS's default otherwise. Called before the
 // first index is created or loaded; later calls do nothing. Thread-safe.
 void TuneFaissBlas();
 

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace soundsearch {
@@ -40,6 +41,13 @@ BlasInfo Probe() {
                      : mode == 1 ? "pthread"
                      : mode == 2 ? "openmp"
                                  : "";
+    auto corename = reinterpret_cast<ConfigFn>(
+        dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+    if (corename != nullptr) info.core = corename();
+    for (const char* fast :
+         {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"}) {
+      if (absl::AsciiStrToLower(info.core) == fast) info.vector_kernels = true;
+    }
   } else if (info.library.find("/blas/") != std::string::npos ||
              info.library.find("libblas.so") != std::string::npos) {
     // Debian's Netlib build lives in .../blas/libblas.so.3.

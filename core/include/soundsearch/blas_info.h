@@ -19,11 +19,19 @@ struct BlasInfo {
   // OpenBLAS's threading: "openmp", "pthread", "sequential"; empty for
   // other vendors.
   std::string threading;
+  // OpenBLAS's kernel family for this CPU (openblas_get_corename():
+  // "Haswell", "SkylakeX", "Zen", or "Prescott" for the generic SSE3
+  // fallback on a CPU it does not recognise); empty for other vendors.
+  std::string core;
   // Resolved path of the library that provides sgemm_ (links followed),
   // e.g. /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3.
   std::string library;
   // True for an optimised BLAS (OpenBLAS).
   bool optimised = false;
+  // True when OpenBLAS runs AVX2 or AVX-512 kernels (core Haswell, Zen,
+  // SkylakeX, Cooperlake, SapphireRapids): then even one query is faster
+  // through sgemm than through FAISS's one-query kernels.
+  bool vector_kernels = false;
 
   // One line for logs and GetServerInfo: "OpenBLAS (openmp) OpenBLAS 0.3.21
   // ... [/usr/lib/.../libblas.so.3]".
