@@ -491,8 +491,8 @@ TEST_P(EveryKindTest, ExactFlagAnswersAsBruteForce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, EveryKindTest,
-                         ::testing::Values("flat", "hnsw", "ivf", "sq8",
-                                           "fp16", "auto"),
+                         ::testing::Values("flat", "hnsw", "ivf", "sq8", "fp16",
+                                           "auto"),
                          [](const auto& info) {
                            return std::string(info.param);
                          });
@@ -515,8 +515,8 @@ TEST(VectorIndexTest, Sq8AnswersExactlyUntilTrained) {
   auto hits = index->Search(q, o);
   ASSERT_TRUE(hits.ok());
   std::vector<float> first_v(v.begin(), v.begin() + 400 * kDim);
-  ExpectSameHits(*hits, BruteForce(Metric::kCosine, kDim, first, first_v,
-                                   q.data(), o));
+  ExpectSameHits(
+      *hits, BruteForce(Metric::kCosine, kDim, first, first_v, q.data(), o));
   std::vector<int64_t> rest(ids.begin() + 400, ids.end());
   ASSERT_TRUE(
       index->Add(rest, absl::MakeConstSpan(v).subspan(400 * kDim)).ok());
@@ -526,8 +526,7 @@ TEST(VectorIndexTest, Sq8AnswersExactlyUntilTrained) {
   EXPECT_LT(index->MemoryBytes(), float_bytes * 2 * 0.6);
   EXPECT_EQ(index->Vector(first[3]).status().code(),
             absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(index->Vector(999999).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(index->Vector(999999).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(VectorIndexTest, AutoIsExactBelowItsThresholdAndHnswFromIt) {
@@ -565,8 +564,8 @@ TEST(VectorIndexTest, VectorReturnsTheIndexCopy) {
   ASSERT_TRUE(index->Add(ids, v).ok());
   auto copy = index->Vector(ids[7]);
   ASSERT_TRUE(copy.ok());
-  EXPECT_EQ(*copy, std::vector<float>(v.begin() + 7 * kDim,
-                                      v.begin() + 8 * kDim));
+  EXPECT_EQ(*copy,
+            std::vector<float>(v.begin() + 7 * kDim, v.begin() + 8 * kDim));
   EXPECT_EQ(index->Vector(-5).status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -603,6 +602,42 @@ TEST(VectorIndexTest, IvfAnswersExactlyUntilTrained) {
     ASSERT_TRUE(self.ok());
     ASSERT_EQ(self->size(), 1u);
     EXPECT_EQ((*self)[0].id, ids[i]);
+  }
+}
+
+// Coalescing pays only for exact float scans (FAISS runs a batch of them
+// through sgemm): flat, and every kind while it still scans floats (ivf and
+// sq8 untrained, auto below its threshold) or with the exact flag (hnsw,
+// auto above its threshold). Graph, inverted-list and quantised searches
+// run on the caller's thread.
+TEST(VectorIndexTest, PrefersBatchesOnlyForExactFloatScans) {
+  struct Expect {
+    std::string kind;
+    bool small, small_exact, large, large_exact;
+  };
+  const Expect cases[] = {
+      {"flat", true, true, true, true},     {"hnsw", false, true, false, true},
+      {"ivf", true, true, false, false},    {"sq8", true, true, false, false},
+      {"fp16", false, false, false, false}, {"auto", true, true, false, true},
+  };
+  std::vector<int64_t> ids = SparseIds(1000, 1, 0);
+  std::vector<float> v = ClusteredVectors(1000, kDim, 16, 0.3f, 12);
+  for (const Expect& e : cases) {
+    SCOPED_TRACE(e.kind);
+    auto index = MakeIndex(SmallOptions(e.kind));
+    // 300 vectors: below every training / auto threshold of SmallOptions.
+    ASSERT_TRUE(index
+                    ->Add(absl::MakeConstSpan(ids).subspan(0, 300),
+                          absl::MakeConstSpan(v).subspan(0, 300 * kDim))
+                    .ok());
+    EXPECT_EQ(index->PrefersBatches(false), e.small);
+    EXPECT_EQ(index->PrefersBatches(true), e.small_exact);
+    ASSERT_TRUE(index
+                    ->Add(absl::MakeConstSpan(ids).subspan(300),
+                          absl::MakeConstSpan(v).subspan(300 * kDim))
+                    .ok());
+    EXPECT_EQ(index->PrefersBatches(false), e.large);
+    EXPECT_EQ(index->PrefersBatches(true), e.large_exact);
   }
 }
 

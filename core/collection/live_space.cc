@@ -353,7 +353,14 @@ std::vector<absl::StatusOr<QueryResult>> LiveSpace::SearchMany(
   if (!plain.empty()) {
     const auto start = Clock::now();
     std::vector<CoalescedResult> hits;
-    if (coalescer_ != nullptr) {
+    // Coalesce only where a batch is cheaper (VectorIndex::PrefersBatches);
+    // graph and quantised searches run on the caller's thread.
+    const bool coalesce =
+        coalescer_ != nullptr &&
+        std::all_of(plain.begin(), plain.end(), [&](const CoalescedQuery& c) {
+          return view.index->PrefersBatches(c.exact);
+        });
+    if (coalesce) {
       hits = coalescer_->Search(*view.index, plain);
     } else {
       // BatchSearch takes one k and exact flag per call.

@@ -127,9 +127,10 @@ class LiveSpace {
 
   // Searches `view`'s index with `vector` (from view.space) for options.k
   // hits; `exclude` is left out; when `allowed` is not null only its ids are
-  // returned. options.space is not read. Unfiltered searches go through the
-  // coalescer (SetSearchBatching): concurrent ones on the same view share one
-  // batched index search; the hits are the same as alone.
+  // returned. options.space is not read. Unfiltered searches of an index
+  // that prefers batches (VectorIndex::PrefersBatches: exact float scans) go
+  // through the coalescer (SetSearchBatching): concurrent ones on the same
+  // view share one batched index search; the hits are the same as alone.
   absl::StatusOr<QueryResult> Search(
       const SpaceView& view, absl::Span<const float> vector,
       const QueryOptions& options, std::optional<uint64_t> exclude,

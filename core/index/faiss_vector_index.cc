@@ -753,6 +753,12 @@ FaissVectorIndex::SearchState(
   return results;
 }
 
+bool FaissVectorIndex::PrefersBatches(bool exact) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return state_.stage == Stage::kExact ||
+         (exact && state_.stage == Stage::kHnsw);
+}
+
 absl::StatusOr<std::vector<float>> FaissVectorIndex::Vector(int64_t id) const {
   const size_t dim = options_.dim;
   absl::ReaderMutexLock lock(&mu_);

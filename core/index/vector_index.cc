@@ -29,6 +29,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
   return FindIndexKind(options.index.kind)->create(options);
 }
 
+bool VectorIndex::PrefersBatches(bool) const { return false; }
+
 absl::StatusOr<std::vector<float>> VectorIndex::Vector(int64_t) const {
   return absl::UnimplementedError("this index kind keeps no vector copies");
 }

@@ -156,6 +156,15 @@ class VectorIndex {
       absl::Span<const float> queries, const SearchOptions& options,
       absl::Span<const int64_t> exclude_per_query = {}) const = 0;
 
+  // True when a batch of queries (with this `exact` flag) costs clearly less
+  // than the same queries searched one by one, so that coalescing
+  // concurrent queries pays: exact float scans (flat, auto below its
+  // threshold, HNSW with exact), which FAISS runs through sgemm. False for
+  // graph, inverted-list and quantised searches, which gain nothing from a
+  // batch and lose the parallelism of searching on each caller's thread
+  // (measured in docs/performance.md). Default false.
+  virtual bool PrefersBatches(bool exact) const;
+
   // The index's copy of the vector of `id` (dim floats; under kCosine the
   // L2-normalised vector). NotFound when `id` is not in the index;
   // Unimplemented for kinds that keep no exact copy (sq8, fp16 once
