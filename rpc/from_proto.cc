@@ -113,6 +113,7 @@ QueryOptions FromProto(const v1::QueryByExampleRequest& request) {
   options.filter = FromProto(request.filter());
   if (request.has_min_score()) options.min_score = request.min_score();
   options.group_by = FromProto(request.group_by());
+  options.exact = request.exact();
   return options;
 }
 

@@ -1,7 +1,9 @@
 #include "server/query_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "rpc/from_proto.h"
@@ -131,12 +133,88 @@ absl::Status QueryService::RunQuery(
     *audio_budget -= result.audio_seconds;
     if (result.audio_truncated && budget_cuts) return BatchAudioBudgetError();
   }
-  ctx_->metrics->ObserveSearch(result.space, result.search_seconds);
-  ToProto(result, response);
-  AddResults(collection, result.hits, response->mutable_results());
+  FillResponse(request, result, response);
   response->set_offset(static_cast<uint32_t>(options.offset));
   response->set_next_page_token(
       NextPageToken(result.more, options.offset, options.k));
+  return absl::OkStatus();
+}
+
+void QueryService::FillResponse(const v1::QueryByExampleRequest&,
+                                const QueryResult& result,
+                                v1::QueryByExampleResponse* response) const {
+  const SoundCollection& collection = *ctx_->collection;
+  ServerMetrics& metrics = *ctx_->metrics;
+  metrics.ObserveSearch(result.space, result.search_seconds);
+  // Decoding and embedding the audio examples, reading the others' vectors.
+  metrics.ObserveQueryStep("vector",
+                           result.embed_seconds + result.vector_seconds);
+  metrics.ObserveQueryStep("search", result.search_seconds);
+  auto start = std::chrono::steady_clock::now();
+  auto lap = [&start] {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - start).count();
+    start = now;
+    return seconds;
+  };
+  std::vector<SoundRecord> records;
+  records.reserve(result.hits.size());
+  std::vector<const QueryHit*> found;
+  found.reserve(result.hits.size());
+  for (const QueryHit& hit : result.hits) {
+    auto record = collection.Get(hit.id);
+    if (!record.ok()) continue;  // deleted since the search
+    records.push_back(*std::move(record));
+    found.push_back(&hit);
+  }
+  metrics.ObserveQueryStep("records", lap());
+  ToProto(result, response);
+  for (size_t i = 0; i < records.size(); ++i) {
+    ToProto(*found[i], records[i], response->add_results());
+  }
+  metrics.ObserveQueryStep("reply", lap());
+}
+
+absl::Status QueryService::RunIdBatch(
+    const v1::BatchQueryByExampleRequest& request,
+    v1::BatchQueryByExampleResponse* response) const {
+  const SoundCollection& collection = *ctx_->collection;
+  auto failed = [](int i, const absl::Status& status) {
+    return WithErrorReason(
+        absl::Status(status.code(),
+                     absl::StrCat("queries[", i, "]: ", status.message())),
+        ErrorReasonOf(status));
+  };
+  std::vector<SoundCollection::IdQuery> queries(request.queries_size());
+  for (int i = 0; i < request.queries_size(); ++i) {
+    const v1::QueryByExampleRequest& q = request.queries(i);
+    if (q.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
+      return failed(i, absl::InvalidArgumentError(absl::StrCat(
+                           "k must be in [1, ", ctx_->limits.max_k, "], got ",
+                           q.k())));
+    }
+    if (q.has_min_score() && !std::isfinite(q.min_score())) {
+      return failed(i, absl::InvalidArgumentError(absl::StrCat(
+                           "min_score must be a finite number, got ",
+                           q.min_score())));
+    }
+    queries[i].options = FromProto(q);
+    if (q.example_case() == v1::QueryByExampleRequest::kId) {
+      queries[i].id = q.id();
+    } else {
+      auto record = collection.GetByExternalId(q.external_id());
+      if (!record.ok()) return failed(i, record.status());
+      queries[i].id = record->id;
+    }
+  }
+  std::vector<absl::StatusOr<QueryResult>> results =
+      collection.QueryByIdBatch(queries);
+  for (int i = 0; i < request.queries_size(); ++i) {
+    if (!results[i].ok()) return failed(i, results[i].status());
+  }
+  for (int i = 0; i < request.queries_size(); ++i) {
+    FillResponse(request.queries(i), *results[i], response->add_responses());
+  }
   return absl::OkStatus();
 }
 
@@ -166,6 +244,19 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
               absl::StrCat("queries: at most ", ctx_->limits.max_batch_queries,
                            " per batch, got ", request->queries_size()));
         }
+        // Every example a sound of the collection, one plain query each:
+        // their searches go to the index together.
+        const bool by_sound = std::all_of(
+            request->queries().begin(), request->queries().end(),
+            [](const v1::QueryByExampleRequest& q) {
+              return (q.example_case() == v1::QueryByExampleRequest::kId ||
+                      q.example_case() ==
+                          v1::QueryByExampleRequest::kExternalId) &&
+                     q.positive_size() == 0 && q.negative_size() == 0 &&
+                     q.offset() == 0 && q.page_token().empty() &&
+                     q.group_by() == v1::GROUP_BY_NONE;
+            });
+        if (by_sound) return RunIdBatch(*request, response);
         double audio_budget = ctx_->limits.max_batch_audio_seconds;
         for (int i = 0; i < request->queries_size(); ++i) {
           if (absl::Now() > deadline) {

@@ -71,6 +71,16 @@ class QueryService final : public CheckedRequests<v1::Query::CallbackService> {
   // follows or that page would pass --max-k.
   std::string NextPageToken(bool more, int offset, int k) const;
   absl::Status BatchAudioBudgetError() const;
+  // The results' records and the response of a searched query, with the
+  // query-step metrics.
+  void FillResponse(const v1::QueryByExampleRequest& request,
+                    const QueryResult& result,
+                    v1::QueryByExampleResponse* response) const;
+  // BatchQueryByExample when every example is a sound of the collection:
+  // their searches go to the index together (coalesced). Statuses as the
+  // one-by-one loop.
+  absl::Status RunIdBatch(const v1::BatchQueryByExampleRequest& request,
+                          v1::BatchQueryByExampleResponse* response) const;
 
   const ServiceContext* const ctx_;
 };

@@ -20,6 +20,13 @@ const Histogram::BucketBoundaries& LatencyBuckets() {
   return *buckets;
 }
 
+// Queries per index search: powers of two up to the largest batch.
+const Histogram::BucketBoundaries& BatchBuckets() {
+  static const auto* buckets = new Histogram::BucketBoundaries{
+      1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096};
+  return *buckets;
+}
+
 }  // namespace
 
 ServerMetrics::ServerMetrics()
@@ -54,8 +61,26 @@ ServerMetrics::ServerMetrics()
                           .Register(*registry_)),
       search_duration_(prometheus::BuildHistogram()
                            .Name("soundsearch_search_duration_seconds")
-                           .Help("Time of one index search, by space")
+                           .Help("Time of a query's search step (wait for "
+                                 "a batch + index search), by space")
                            .Register(*registry_)),
+      search_batch_size_(prometheus::BuildHistogram()
+                             .Name("soundsearch_search_batch_size")
+                             .Help("Queries per index search (more than 1 "
+                                   "when concurrent queries are coalesced), "
+                                   "by space")
+                             .Register(*registry_)),
+      index_search_duration_(
+          prometheus::BuildHistogram()
+              .Name("soundsearch_index_search_duration_seconds")
+              .Help("Time of one index call (a batch or a lone query), by "
+                    "space")
+              .Register(*registry_)),
+      query_step_(prometheus::BuildHistogram()
+                      .Name("soundsearch_query_step_seconds")
+                      .Help("Time of each step of a QueryByExample: vector, "
+                            "search, records, reply")
+                      .Register(*registry_)),
       index_vectors_(prometheus::BuildGauge()
                          .Name("soundsearch_index_vectors")
                          .Help("Vectors in each space's index")
@@ -142,6 +167,18 @@ void ServerMetrics::OnIndexSize(const std::string& space, uint64_t vectors) {
 
 void ServerMetrics::ObserveSearch(std::string_view space, double seconds) {
   search_duration_.Add({{"space", std::string(space)}}, LatencyBuckets())
+      .Observe(seconds);
+}
+
+void ServerMetrics::OnIndexSearch(absl::string_view space, int queries,
+                                  double seconds) {
+  const std::string s(space);
+  search_batch_size_.Add({{"space", s}}, BatchBuckets()).Observe(queries);
+  index_search_duration_.Add({{"space", s}}, LatencyBuckets()).Observe(seconds);
+}
+
+void ServerMetrics::ObserveQueryStep(std::string_view step, double seconds) {
+  query_step_.Add({{"step", std::string(step)}}, LatencyBuckets())
       .Observe(seconds);
 }
 

@@ -31,6 +31,7 @@
 #include "server/listen_address.h"
 #include "server/query_service.h"
 #include "server/service_context.h"
+#include "soundsearch/blas_info.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/import_roots.h"
 #include "soundsearch/space_config.h"
@@ -62,6 +63,7 @@ class MetaService final : public v1::Meta::CallbackService {
                               DependencyVersions();
                           dependencies["grpc"] = grpc::Version();
                           ToProto(Version(), dependencies, reply);
+                          reply->set_blas(LoadedBlas().Describe());
                           return absl::OkStatus();
                         });
   }
@@ -331,6 +333,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   collection_options.snapshot_every_seconds = options_.snapshot_every_seconds;
   collection_options.decoder.max_input_bytes = options_.max_upload_bytes;
   collection_options.decoder.max_duration_seconds = options_.max_clip_seconds;
+  collection_options.search_batching = options_.search_batching;
+  collection_options.search_observer = &metrics_;
   if (!options_.config_path.empty()) {
     ASSIGN_OR_RETURN(collection_options.spaces,
                      LoadSpaceConfigFile(options_.config_path));

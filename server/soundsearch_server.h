@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "soundsearch/sound_collection.h"
 
 namespace soundsearch {
 
@@ -78,6 +79,9 @@ struct ServerOptions {
   int ingest_batch = 8;     // waiting uploads a worker embeds together
   bool sync_writes = true;  // synced store writes (durable acks)
   int store_write_buffer_mb = 0;  // RocksDB memtable MiB (0: its default)
+  // Coalescing of concurrent queries into batched index searches
+  // (docs/operations.md). A batch holds at most query_threads queries.
+  SearchBatchingOptions search_batching;
   // Memory. gRPC's resource quota: the transport's buffers (messages being
   // received, among others), in [64 MiB, 1 TiB] and at least twice
   // max_upload_bytes + 1 MiB. Under pressure gRPC shrinks its flow-control

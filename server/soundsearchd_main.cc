@@ -12,6 +12,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "server/soundsearch_server.h"
+#include "soundsearch/blas_info.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/collection_check.h"
 #include "soundsearch/space_config.h"
@@ -90,6 +91,13 @@ ABSL_FLAG(bool, check, false,
           "Check the data directory offline (no server may have it open) and "
           "exit: 0 when consistent, 1 when problems remain");
 ABSL_FLAG(bool, repair, false, "With --check: fix what can be fixed");
+ABSL_FLAG(bool, search_batching, true,
+          "Coalesce concurrent queries on a space into batched index "
+          "searches");
+ABSL_FLAG(int, search_batch_window_us, 200,
+          "Longest a query waits for others to join its batch, microseconds "
+          "(0-100000)");
+ABSL_FLAG(int, search_batch_max, 32, "Most queries in one batched search");
 ABSL_FLAG(bool, version, false, "Print versions and exit");
 
 // Flags are documented with dashes (--data-dir); abseil names them with
@@ -205,6 +213,7 @@ int main(int argc, char** argv) {
     for (const auto& [name, version] : soundsearch::DependencyVersions()) {
       std::printf("  %s %s\n", name.c_str(), version.c_str());
     }
+    std::printf("  blas %s\n", soundsearch::LoadedBlas().Describe().c_str());
     return 0;
   }
 
@@ -250,9 +259,21 @@ int main(int argc, char** argv) {
   options.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   options.snapshot_every_changes = absl::GetFlag(FLAGS_snapshot_every_changes);
   options.snapshot_every_seconds = absl::GetFlag(FLAGS_snapshot_every_seconds);
+  options.search_batching.enabled = absl::GetFlag(FLAGS_search_batching);
+  options.search_batching.window_us =
+      absl::GetFlag(FLAGS_search_batch_window_us);
+  options.search_batching.max_batch = absl::GetFlag(FLAGS_search_batch_max);
 
   std::fprintf(stderr, "soundsearchd %s: opening %s\n", soundsearch::Version(),
                options.data_dir.c_str());
+  const soundsearch::BlasInfo& blas = soundsearch::LoadedBlas();
+  std::fprintf(stderr, "soundsearchd: BLAS %s\n", blas.Describe().c_str());
+  if (!blas.optimised) {
+    std::fprintf(stderr,
+                 "soundsearchd: warning: an unoptimised BLAS; batched exact "
+                 "search is about 10x slower (scripts/setup selects "
+                 "OpenBLAS; docs/operations.md)\n");
+  }
   auto server = soundsearch::SoundsearchServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "soundsearchd: %s\n",

@@ -326,6 +326,49 @@ TEST_F(SoundCollectionTest, PrepareBatchEqualsPreparePerUpload) {
   EXPECT_TRUE(collection_->PrepareBatch({}).empty());
 }
 
+// QueryByIdBatch (a BatchQueryByExample by sound): the unfiltered queries are
+// searched together; each answer equals QueryById's, filters, exclusions,
+// include_query and errors per query.
+TEST_F(SoundCollectionTest, QueryByIdBatchEqualsQueryById) {
+  Open();
+  std::vector<uint64_t> ids;
+  for (int n = 0; n < 12; ++n) ids.push_back(Add(n % 2, n));
+  std::vector<SoundCollection::IdQuery> queries;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    SoundCollection::IdQuery q;
+    q.id = ids[i];
+    q.options.k = 3 + static_cast<int>(i % 4);
+    if (i % 3 == 1) q.options.filter.tags_any = {"sine"};
+    if (i % 5 == 2) q.options.include_query = true;
+    if (i % 4 == 3) q.options.min_score = 0.5f;
+    queries.push_back(q);
+  }
+  SoundCollection::IdQuery unknown;
+  unknown.id = 987654;
+  queries.push_back(unknown);
+  SoundCollection::IdQuery bad_space;
+  bad_space.id = ids[0];
+  bad_space.options.space = "nope";
+  queries.push_back(bad_space);
+  auto batch = collection_->QueryByIdBatch(queries);
+  ASSERT_EQ(batch.size(), queries.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto one = collection_->QueryById(queries[i].id, queries[i].options);
+    ASSERT_TRUE(one.ok()) << one.status();
+    ASSERT_TRUE(batch[i].ok()) << batch[i].status();
+    ASSERT_EQ(batch[i]->hits.size(), one->hits.size());
+    for (size_t j = 0; j < one->hits.size(); ++j) {
+      EXPECT_EQ(batch[i]->hits[j].id, one->hits[j].id);
+      EXPECT_EQ(batch[i]->hits[j].score, one->hits[j].score);
+    }
+    EXPECT_EQ(batch[i]->space, one->space);
+  }
+  EXPECT_EQ(batch[ids.size()].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(batch[ids.size() + 1].status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(SoundCollectionTest, RestartFromSnapshotAndReplay) {
   Open();
   std::vector<uint64_t> live;

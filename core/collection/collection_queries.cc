@@ -165,7 +165,9 @@ absl::StatusOr<std::vector<float>> CollectionQueries::ExampleVector(
     use->embed_seconds += SecondsSince(start);
     return vector;
   }
-  auto vector = live.StoredVector(view, example.id);
+  const auto start = Clock::now();
+  auto vector = live.QueryVector(view, example.id);
+  use->vector_seconds += SecondsSince(start);
   if (absl::IsNotFound(vector.status())) {
     RETURN_IF_ERROR(ctx_.store->GetSound(example.id).status());  // unknown id
     return absl::NotFoundError(absl::StrCat(
@@ -249,11 +251,12 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   ASSIGN_OR_RETURN(RankedFetch fetch,
                    ExampleFetch(*live, view, std::move(vectors), query.strategy,
                                 query.negative_weight, options.min_score,
-                                Allowed(options.filter)));
+                                Allowed(options.filter), options.exact));
   ASSIGN_OR_RETURN(QueryResult result, Page(*live, *view, fetch, options));
   result.embed_seconds = use.embed_seconds;
   result.audio_seconds = use.audio_seconds;
   result.audio_truncated = use.truncated;
+  result.vector_seconds = use.vector_seconds;
   return result;
 }
 

@@ -79,6 +79,7 @@ class CollectionQueries {
     absl::Time deadline = absl::InfiniteFuture();  // QueryOptions::deadline
     double max_seconds = 0;  // QueryOptions::max_audio_seconds (0: no limit)
     double embed_seconds = 0;  // decode + embed, summed
+    double vector_seconds = 0;  // by id: reading the vector, summed
     double audio_seconds = 0;  // decoded duration, summed
     bool truncated = false;    // an example was cut
   };

@@ -37,7 +37,7 @@ struct Scored {
 absl::StatusOr<std::vector<QueryHit>> BestScore(
     const LiveSpace& live, const std::shared_ptr<const SpaceView>& view,
     const ExampleVectors& examples, std::optional<float> min_score,
-    const std::shared_ptr<const IdSet>& allowed, int n) {
+    const std::shared_ptr<const IdSet>& allowed, bool exact, int n) {
   const bool excluded_any = !examples.exclude.empty();
   auto is_excluded = [&](uint64_t id) {
     return excluded_any &&
@@ -54,6 +54,7 @@ absl::StatusOr<std::vector<QueryHit>> BestScore(
       QueryOptions options;
       options.k = static_cast<int>(depth);
       options.min_score = min_score;
+      options.exact = exact;
       ASSIGN_OR_RETURN(QueryResult result,
                        live.Search(*view, p, options, std::nullopt, allowed));
       if (static_cast<int64_t>(result.hits.size()) == depth &&
@@ -74,6 +75,7 @@ absl::StatusOr<std::vector<QueryHit>> BestScore(
                              bool positive) -> absl::Status {
       QueryOptions options;
       options.k = static_cast<int>(candidates->size());
+      options.exact = exact;
       ASSIGN_OR_RETURN(
           QueryResult result,
           live.Search(*view, example, options, std::nullopt, candidates));
@@ -136,7 +138,8 @@ absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
                                          ExampleStrategy strategy,
                                          float negative_weight,
                                          std::optional<float> min_score,
-                                         std::shared_ptr<const IdSet> allowed) {
+                                         std::shared_ptr<const IdSet> allowed,
+                                         bool exact) {
   if (examples.positive.empty()) {
     return absl::InvalidArgumentError("at least one positive example needed");
   }
@@ -165,12 +168,12 @@ absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
     }
     return VectorFetch(live, std::move(view), std::move(query),
                        std::move(examples.exclude), min_score,
-                       std::move(allowed));
+                       std::move(allowed), exact);
   }
   return RankedFetch([&live, view = std::move(view),
                       examples = std::move(examples), min_score,
-                      allowed = std::move(allowed)](int n) {
-    return BestScore(live, view, examples, min_score, allowed, n);
+                      allowed = std::move(allowed), exact](int n) {
+    return BestScore(live, view, examples, min_score, allowed, exact, n);
   });
 }
 

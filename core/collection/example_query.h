@@ -33,7 +33,8 @@ struct ExampleVectors {
 // lists are deepened (x4) until the n-th hit that no negative dominates
 // scores at least the last score of every positive's list that filled its
 // depth, or kMaxGroupCandidates, so the dominant part of the ranking is
-// exact. min_score drops candidates whose best positive score is below it.
+// exact. min_score drops candidates whose best positive score is below it;
+// `exact` as QueryOptions::exact for every index search.
 // `live` must outlive the function.
 absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
                                          std::shared_ptr<const SpaceView> view,
@@ -41,7 +42,8 @@ absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
                                          ExampleStrategy strategy,
                                          float negative_weight,
                                          std::optional<float> min_score,
-                                         std::shared_ptr<const IdSet> allowed);
+                                         std::shared_ptr<const IdSet> allowed,
+                                         bool exact = false);
 
 }  // namespace soundsearch
 

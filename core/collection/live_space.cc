@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collection/collection_evaluation.h"
+#include "faiss/faiss_blas.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -536,32 +537,146 @@ absl::StatusOr<std::vector<float>> LiveSpace::StoredVector(
   return ReadVector(*store_, *view.space, id);
 }
 
+absl::StatusOr<std::vector<float>> LiveSpace::QueryVector(const SpaceView& view,
+                                                          uint64_t id) const {
+  auto copy = view.index->Vector(static_cast<int64_t>(id));
+  if (copy.ok()) return copy;
+  // Not in the index (NotFound names the sound properly below) or no copy
+  // kept: the source of truth.
+  return StoredVector(view, id);
+}
+
+void LiveSpace::SetSearchBatching(const SearchBatchingOptions& options,
+                                  SearchObserver* observer) {
+  observer_ = observer;
+  omp_threads_ = options.omp_threads;
+  if (options.enabled) {
+    coalescer_ = std::make_unique<SearchCoalescer>(name(), options, observer);
+  } else {
+    coalescer_.reset();
+  }
+}
+
 absl::StatusOr<QueryResult> LiveSpace::Search(
     const SpaceView& view, absl::Span<const float> vector,
     const QueryOptions& options, std::optional<uint64_t> exclude,
     std::shared_ptr<const IdSet> allowed) const {
-  QueryResult result;
-  result.space = name();
-  result.collection_size = static_cast<uint64_t>(view.index->size());
-  SearchOptions search;
-  search.k = options.k;
-  if (options.min_score.has_value()) search.min_score = *options.min_score;
-  const int64_t excluded[] = {
-      exclude.has_value() ? static_cast<int64_t>(*exclude) : 0};
-  if (exclude.has_value()) search.exclude_ids = excluded;
-  if (allowed != nullptr) {
-    if (allowed->empty()) return result;
+  SpaceQuery query{vector, &options, exclude, std::move(allowed)};
+  return std::move(SearchMany(view, {&query, 1})[0]);
+}
+
+std::vector<absl::StatusOr<QueryResult>> LiveSpace::SearchMany(
+    const SpaceView& view, absl::Span<const SpaceQuery> queries) const {
+  // The OpenMP threads of this thread's index searches (a leader runs its
+  // batch on its own thread, inside this call).
+  ScopedOmpThreads omp_threads(omp_threads_);
+  QueryResult empty;
+  empty.space = name();
+  empty.collection_size = static_cast<uint64_t>(view.index->size());
+  std::vector<absl::StatusOr<QueryResult>> out(queries.size(), empty);
+
+  // Unfiltered queries: one batched search (coalesced with other callers').
+  std::vector<CoalescedQuery> plain;
+  std::vector<size_t> rows;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const SpaceQuery& q = queries[i];
+    if (q.allowed != nullptr) continue;
+    CoalescedQuery c;
+    c.vector = q.vector;
+    c.k = q.options->k;
+    c.exact = q.options->exact;
+    if (q.exclude.has_value()) c.exclude = static_cast<int64_t>(*q.exclude);
+    if (q.options->min_score.has_value()) c.min_score = *q.options->min_score;
+    plain.push_back(c);
+    rows.push_back(i);
+  }
+  if (!plain.empty()) {
+    const auto start = Clock::now();
+    std::vector<CoalescedResult> hits;
+    // Coalesce only where a batch is cheaper (VectorIndex::PrefersBatches);
+    // graph and quantised searches run on the caller's thread.
+    const bool coalesce =
+        coalescer_ != nullptr &&
+        std::all_of(plain.begin(), plain.end(), [&](const CoalescedQuery& c) {
+          return view.index->PrefersBatches(c.exact);
+        });
+    if (coalesce) {
+      hits = coalescer_->Search(*view.index, plain);
+    } else {
+      // BatchSearch takes one k and exact flag per call.
+      hits.resize(plain.size(), absl::InternalError("not searched"));
+      std::vector<bool> done(plain.size(), false);
+      for (size_t i = 0; i < plain.size(); ++i) {
+        if (done[i]) continue;
+        std::vector<CoalescedQuery> group;
+        std::vector<size_t> members;
+        for (size_t j = i; j < plain.size(); ++j) {
+          if (!done[j] && plain[j].k == plain[i].k &&
+              plain[j].exact == plain[i].exact) {
+            group.push_back(plain[j]);
+            members.push_back(j);
+            done[j] = true;
+          }
+        }
+        const auto group_start = Clock::now();
+        std::vector<CoalescedResult> group_hits =
+            BatchSearch(*view.index, group);
+        if (observer_ != nullptr) {
+          observer_->OnIndexSearch(name(), static_cast<int>(group.size()),
+                                   SecondsSince(group_start));
+        }
+        for (size_t m = 0; m < members.size(); ++m) {
+          hits[members[m]] = std::move(group_hits[m]);
+        }
+      }
+    }
+    const double seconds = SecondsSince(start);
+    for (size_t j = 0; j < rows.size(); ++j) {
+      if (!hits[j].ok()) {
+        out[rows[j]] = hits[j].status();
+        continue;
+      }
+      QueryResult& result = *out[rows[j]];
+      result.search_seconds = seconds;
+      result.hits.reserve(hits[j]->size());
+      for (const SearchHit& hit : *hits[j]) {
+        result.hits.push_back({static_cast<uint64_t>(hit.id), hit.score});
+      }
+    }
+  }
+
+  // Filtered queries: alone, with the filter inside the index search.
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const SpaceQuery& q = queries[i];
+    if (q.allowed == nullptr) continue;
+    if (q.allowed->empty()) continue;  // nothing qualifies
+    SearchOptions search;
+    search.k = q.options->k;
+    search.exact = q.options->exact;
+    if (q.options->min_score.has_value()) {
+      search.min_score = *q.options->min_score;
+    }
+    const int64_t excluded[] = {
+        q.exclude.has_value() ? static_cast<int64_t>(*q.exclude) : 0};
+    if (q.exclude.has_value()) search.exclude_ids = excluded;
+    std::shared_ptr<const IdSet> allowed = q.allowed;
     search.filter = [allowed](int64_t id) { return allowed->contains(id); };
+    const auto start = Clock::now();
+    auto hits = view.index->Search(q.vector, search);
+    const double seconds = SecondsSince(start);
+    if (observer_ != nullptr) observer_->OnIndexSearch(name(), 1, seconds);
+    if (!hits.ok()) {
+      out[i] = hits.status();
+      continue;
+    }
+    QueryResult& result = *out[i];
+    result.search_seconds = seconds;
+    result.hits.reserve(hits->size());
+    for (const SearchHit& hit : *hits) {
+      result.hits.push_back({static_cast<uint64_t>(hit.id), hit.score});
+    }
   }
-  const auto start = Clock::now();
-  ASSIGN_OR_RETURN(std::vector<SearchHit> hits,
-                   view.index->Search(vector, search));
-  result.search_seconds = SecondsSince(start);
-  result.hits.reserve(hits.size());
-  for (const SearchHit& hit : hits) {
-    result.hits.push_back({static_cast<uint64_t>(hit.id), hit.score});
-  }
-  return result;
+  return out;
 }
 
 WordSpace LiveSpace::WordSpaceOf(std::shared_ptr<const SpaceView> view) const {

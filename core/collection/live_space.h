@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "collection/search_coalescer.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/collection_words.h"
@@ -166,13 +167,42 @@ class LiveSpace {
   // DataLoss for an undecodable one.
   absl::StatusOr<std::vector<float>> StoredVector(const SpaceView& view,
                                                   uint64_t id) const;
+  // The query vector of sound `id` under `view`: the index's own copy when
+  // it keeps one (no store read), else StoredVector. Equal to StoredVector
+  // up to the index's normalisation (cosine), which search applies anyway.
+  absl::StatusOr<std::vector<float>> QueryVector(const SpaceView& view,
+                                                 uint64_t id) const;
+
+  // Coalesce unfiltered searches by `options` (SearchBatchingOptions) and
+  // report index searches to `observer` (may be null; borrowed). Call once,
+  // after Open and before the space is shared. Without it every search runs
+  // alone.
+  void SetSearchBatching(const SearchBatchingOptions& options,
+                         SearchObserver* observer);
+
   // Searches `view`'s index with `vector` (from view.space) for options.k
   // hits; `exclude` is left out; when `allowed` is not null only its ids are
-  // returned. options.space is not read.
+  // returned. options.space is not read. Unfiltered searches of an index
+  // that prefers batches (VectorIndex::PrefersBatches: exact float scans) go
+  // through the coalescer (SetSearchBatching): concurrent ones on the same
+  // view share one batched index search; the hits are the same as alone.
   absl::StatusOr<QueryResult> Search(
       const SpaceView& view, absl::Span<const float> vector,
       const QueryOptions& options, std::optional<uint64_t> exclude,
       std::shared_ptr<const IdSet> allowed) const;
+
+  // One query of SearchMany; the fields are borrowed for the call.
+  struct SpaceQuery {
+    absl::Span<const float> vector;
+    const QueryOptions* options = nullptr;  // not null
+    std::optional<uint64_t> exclude;
+    std::shared_ptr<const IdSet> allowed;  // null: no filter
+  };
+  // Search for several queries at once (a BatchQueryByExample): the
+  // unfiltered ones go to the index together, as one coalesced group. One
+  // result per query, in order, each equal to Search of that query alone.
+  std::vector<absl::StatusOr<QueryResult>> SearchMany(
+      const SpaceView& view, absl::Span<const SpaceQuery> queries) const;
 
   // The word index's view of the space, reading vectors through `view`.
   WordSpace WordSpaceOf(std::shared_ptr<const SpaceView> view) const;
@@ -209,6 +239,10 @@ class LiveSpace {
   const std::string snapshot_path_;
   SoundStore* const store_;
   absl::Mutex* const write_mu_;
+
+  std::unique_ptr<SearchCoalescer> coalescer_;  // null: no coalescing
+  SearchObserver* observer_ = nullptr;
+  int omp_threads_ = 0;  // SearchBatchingOptions::omp_threads; 0: default
 
   absl::Mutex refit_mu_;     // one refit (or reindex) of this space at a time
   absl::Mutex snapshot_mu_;  // one snapshot writer at a time

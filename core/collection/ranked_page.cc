@@ -12,14 +12,15 @@ RankedFetch VectorFetch(const LiveSpace& live,
                         std::shared_ptr<const SpaceView> view,
                         std::vector<float> query, std::vector<uint64_t> exclude,
                         std::optional<float> min_score,
-                        std::shared_ptr<const IdSet> allowed) {
+                        std::shared_ptr<const IdSet> allowed, bool exact) {
   return [&live, view = std::move(view), query = std::move(query),
-          exclude = std::move(exclude), min_score,
-          allowed = std::move(allowed)](
+          exclude = std::move(exclude), min_score, allowed = std::move(allowed),
+          exact](
              int n) -> absl::StatusOr<std::vector<QueryHit>> {
     QueryOptions options;
     options.k = n + static_cast<int>(exclude.size());
     options.min_score = min_score;
+    options.exact = exact;
     ASSIGN_OR_RETURN(QueryResult result,
                      live.Search(*view, query, options, std::nullopt, allowed));
     std::vector<QueryHit> hits;

@@ -27,13 +27,14 @@ using RankedFetch = std::function<absl::StatusOr<std::vector<QueryHit>>(int n)>;
 // The ranked list of one query vector (from view->space) in view's index,
 // through LiveSpace::Search: the ids in `exclude` never come back (the
 // search asks for n + exclude.size() hits and drops them), only ids in
-// `allowed` (null: every id), none scoring below min_score. `live` must
-// outlive the function.
+// `allowed` (null: every id), none scoring below min_score; `exact` as
+// QueryOptions::exact. `live` must outlive the function.
 RankedFetch VectorFetch(const LiveSpace& live,
                         std::shared_ptr<const SpaceView> view,
                         std::vector<float> query, std::vector<uint64_t> exclude,
                         std::optional<float> min_score,
-                        std::shared_ptr<const IdSet> allowed);
+                        std::shared_ptr<const IdSet> allowed,
+                        bool exact = false);
 
 // Reciprocal rank fusion of named rankings: fetch(n) asks each source for
 // max(100, 2 n) hits; a hit's score is the sum over the sources that rank

@@ -92,6 +92,8 @@ class SoundCollection::Impl {
                                         const QueryOptions& options) const;
   absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
                                            const QueryOptions& options) const;
+  std::vector<absl::StatusOr<QueryResult>> QueryByIdBatch(
+      absl::Span<const SoundCollection::IdQuery> queries) const;
   absl::StatusOr<RefitResult> Refit(absl::string_view space,
                                     bool only_unfitted);
   absl::Status SaveSnapshots();
@@ -207,6 +209,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   ASSIGN_OR_RETURN(store_, SoundStore::Open(store_options));
   ASSIGN_OR_RETURN(decoder_, AudioDecoder::Create(options_.decoder));
   RETURN_IF_ERROR(WordIndex::ValidateOptions(options_.words));
+  RETURN_IF_ERROR(ValidateSearchBatchingOptions(options_.search_batching));
   words_ = std::make_unique<WordIndex>(options_.words, store_.get());
 
   // One bad record never stops Open: a sound whose record does not decode
@@ -251,6 +254,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
     } else if (std::optional<uint64_t> s = live->LogNeededAfter()) {
       report_.replayed_changes += store_->LastSequence() - *s;
     }
+    live->SetSearchBatching(options_.search_batching, options_.search_observer);
     unusable.insert(load.unusable.begin(), load.unusable.end());
     bad_log_entry = bad_log_entry || load.undecodable_log_entry;
     spaces_.push_back(std::move(live));
@@ -750,6 +754,79 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
   return queries_->QueryByExamples(query, options);
 }
 
+std::vector<absl::StatusOr<QueryResult>>
+SoundCollection::Impl::QueryByIdBatch(
+    absl::Span<const SoundCollection::IdQuery> queries) const {
+  std::vector<absl::StatusOr<QueryResult>> out(
+      queries.size(), absl::InternalError("not searched"));
+  // Per space: its view (taken once), the queries' vectors and rows.
+  struct Group {
+    LiveSpace* live;
+    std::shared_ptr<const SpaceView> view;
+    std::vector<std::vector<float>> vectors;
+    std::vector<double> vector_seconds;
+    std::vector<size_t> rows;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const IdQuery& q = queries[i];
+    if (q.options.k < 1) {
+      out[i] = absl::InvalidArgumentError(
+          absl::StrCat("k must be >= 1, got ", q.options.k));
+      continue;
+    }
+    auto live = FindSpace(q.options.space);
+    if (!live.ok()) {
+      out[i] = live.status();
+      continue;
+    }
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&](const Group& g) { return g.live == *live; });
+    if (group == groups.end()) {
+      groups.push_back(Group{*live, (*live)->view(), {}, {}, {}});
+      group = groups.end() - 1;
+    }
+    const auto start = Clock::now();
+    auto vector = group->live->QueryVector(*group->view, q.id);
+    const double seconds = SecondsSince(start);
+    if (absl::IsNotFound(vector.status())) {
+      absl::Status known = store_->GetSound(q.id).status();
+      out[i] = !known.ok() ? known
+                           : absl::NotFoundError(absl::StrCat(
+                                 "sound ", q.id, " has no vector in space '",
+                                 group->live->name(), "'"));
+      continue;
+    }
+    if (!vector.ok()) {
+      out[i] = vector.status();
+      continue;
+    }
+    group->vectors.push_back(*std::move(vector));
+    group->vector_seconds.push_back(seconds);
+    group->rows.push_back(i);
+  }
+  for (Group& g : groups) {
+    std::vector<LiveSpace::SpaceQuery> batch;
+    batch.reserve(g.rows.size());
+    for (size_t j = 0; j < g.rows.size(); ++j) {
+      const IdQuery& q = queries[g.rows[j]];
+      LiveSpace::SpaceQuery sq;
+      sq.vector = g.vectors[j];
+      sq.options = &q.options;
+      if (!q.options.include_query) sq.exclude = q.id;
+      sq.allowed = Allowed(q.options.filter);
+      batch.push_back(std::move(sq));
+    }
+    std::vector<absl::StatusOr<QueryResult>> results =
+        g.live->SearchMany(*g.view, batch);
+    for (size_t j = 0; j < g.rows.size(); ++j) {
+      if (results[j].ok()) results[j]->vector_seconds = g.vector_seconds[j];
+      out[g.rows[j]] = std::move(results[j]);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
     absl::string_view audio, const QueryOptions& options) const {
   if (audio.empty()) {
@@ -842,6 +919,11 @@ absl::StatusOr<SoundRecord> SoundCollection::GetByExternalId(
 absl::StatusOr<QueryResult> SoundCollection::QueryById(
     uint64_t id, const QueryOptions& options) const {
   return impl_->QueryById(id, options);
+}
+
+std::vector<absl::StatusOr<QueryResult>> SoundCollection::QueryByIdBatch(
+    absl::Span<const IdQuery> queries) const {
+  return impl_->QueryByIdBatch(queries);
 }
 
 absl::StatusOr<QueryResult> SoundCollection::QueryByAudio(

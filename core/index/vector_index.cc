@@ -30,6 +30,12 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
   return FindIndexKind(options.index.kind)->create(options);
 }
 
+bool VectorIndex::PrefersBatches(bool) const { return false; }
+
+absl::StatusOr<std::vector<float>> VectorIndex::Vector(int64_t) const {
+  return absl::UnimplementedError("this index kind keeps no vector copies");
+}
+
 absl::StatusOr<LoadedVectorIndex> VectorIndex::Load(
     const std::string& path, const VectorIndexOptions& expected) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(expected));

@@ -90,6 +90,35 @@ const char* ClassMatchName(ClassMatch match);
 absl::StatusOr<TextQueryConfig> LoadTextQueryConfigFile(
     const std::string& path);
 
+class SearchObserver;
+
+// How the unfiltered queries that run at the same time on one space are
+// gathered into one batched index search (docs/operations.md). A query
+// waits at most `window_us` for others to join it, or until `max_batch`
+// queries are queued; results are the same as searched alone.
+struct SearchBatchingOptions {
+  // false: every query searches the index alone, at once.
+  bool enabled = true;
+  // Longest wait for a batch to fill, in microseconds, [0, 100000]. 0: no
+  // wait; queries still share a batch when they queue behind one that is
+  // being searched.
+  int window_us = 200;
+  // Most queries in one index search, [1, 4096].
+  int max_batch = 32;
+  // Batches of one space searched at the same time, [0, 64]; 0: one per
+  // hardware thread.
+  int max_in_flight = 0;
+  // OpenMP threads one index search (a batch or a lone query) uses, [0,
+  // 64]; 0: OpenMP's default (OMP_NUM_THREADS, else every core). Applies to
+  // every query's search, coalesced or not; index builds keep OpenMP's
+  // default.
+  int omp_threads = 1;
+};
+
+// OK, or InvalidArgument naming the field ("search_batching.max_batch:
+// ...").
+absl::Status ValidateSearchBatchingOptions(const SearchBatchingOptions& o);
+
 struct CollectionOptions {
   // Directory holding the store and the index snapshots; created if missing.
   // Required.
@@ -121,6 +150,11 @@ struct CollectionOptions {
   WordVectorOptions words;
   // Text queries: the ontology and the class matching (QueryByText).
   TextQueryConfig text;
+  // Coalescing of concurrent queries into batched searches.
+  SearchBatchingOptions search_batching;
+  // Told of every index search (batch sizes, times); borrowed, may be null,
+  // must outlive the collection.
+  SearchObserver* search_observer = nullptr;
 };
 
 // Caller-supplied fields of a new sound.
@@ -223,6 +257,10 @@ struct QueryOptions {
   // what is left sets QueryResult::audio_truncated; an audio example with
   // nothing left is InvalidArgument.
   double max_audio_seconds = 0;
+  // Exact search even on an approximate index (HNSW scans its vectors, IVF
+  // probes every list): slower, for checking recall or for queries that
+  // must not miss.
+  bool exact = false;
 };
 
 // A result's score from one source of a merged ranking (text queries: the
@@ -248,6 +286,7 @@ struct QueryResult {
   double embed_seconds = 0;    // decode + embed of the audio examples
   double audio_seconds = 0;    // decoded duration of the audio examples
   bool audio_truncated = false;  // an audio example was cut
+  double vector_seconds = 0;   // by id: reading the example's vector
   bool more = false;           // results follow the page (offset + k)
 };
 
@@ -432,6 +471,16 @@ class SoundCollection {
   // InvalidArgument for k < 1.
   absl::StatusOr<QueryResult> QueryById(uint64_t id,
                                         const QueryOptions& options) const;
+  // One query of QueryByIdBatch.
+  struct IdQuery {
+    uint64_t id = 0;
+    QueryOptions options;
+  };
+  // QueryById for several queries at once; the unfiltered ones of each space
+  // are searched together in one batched index search. One result per
+  // query, in order, each equal to QueryById of that query.
+  std::vector<absl::StatusOr<QueryResult>> QueryByIdBatch(
+      absl::Span<const IdQuery> queries) const;
   // Queries with an uploaded example (decoded and embedded in the space).
   absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
                                            const QueryOptions& options) const;
