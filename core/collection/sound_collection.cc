@@ -94,6 +94,9 @@ class SoundCollection::Impl {
                                            const QueryOptions& options) const;
   std::vector<absl::StatusOr<QueryResult>> QueryByIdBatch(
       absl::Span<const SoundCollection::IdQuery> queries) const;
+  // Drops hits of sounds the store no longer holds, when `live` is out of
+  // step with the store (LiveSpace::diverged).
+  void DropGoneHits(const LiveSpace& live, QueryResult* result) const;
   absl::StatusOr<RefitResult> Refit(absl::string_view space,
                                     bool only_unfitted);
   absl::Status SaveSnapshots();
@@ -754,8 +757,7 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
   return queries_->QueryByExamples(query, options);
 }
 
-std::vector<absl::StatusOr<QueryResult>>
-SoundCollection::Impl::QueryByIdBatch(
+std::vector<absl::StatusOr<QueryResult>> SoundCollection::Impl::QueryByIdBatch(
     absl::Span<const SoundCollection::IdQuery> queries) const {
   std::vector<absl::StatusOr<QueryResult>> out(
       queries.size(), absl::InternalError("not searched"));
@@ -814,13 +816,16 @@ SoundCollection::Impl::QueryByIdBatch(
       sq.vector = g.vectors[j];
       sq.options = &q.options;
       if (!q.options.include_query) sq.exclude = q.id;
-      sq.allowed = Allowed(q.options.filter);
+      if (!q.options.filter.empty()) sq.allowed = tags_.Match(q.options.filter);
       batch.push_back(std::move(sq));
     }
     std::vector<absl::StatusOr<QueryResult>> results =
         g.live->SearchMany(*g.view, batch);
     for (size_t j = 0; j < g.rows.size(); ++j) {
-      if (results[j].ok()) results[j]->vector_seconds = g.vector_seconds[j];
+      if (results[j].ok()) {
+        results[j]->vector_seconds = g.vector_seconds[j];
+        DropGoneHits(*g.live, &*results[j]);
+      }
       out[g.rows[j]] = std::move(results[j]);
     }
   }
