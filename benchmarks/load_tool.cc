@@ -2,13 +2,14 @@
 // A real server in this process, real gRPC clients on loopback.
 //
 //   load_tool [--sounds 10000,100000] [--clients 8] [--seconds 10]
-//             [--ingest-clips 200]
+//             [--ingest-clips 200] [--expand 3,10]
 //
 // For each collection size N it writes N synthetic sounds straight into a
 // fresh store (clustered random raw vectors of the `dsp` space), starts the
 // server (which fits PCA 100 on them), then runs closed loops of C clients
 // for T seconds: QueryByExample by id, and by audio (a 5 s clip, decoded and
-// embedded per query). In the same run it times raw FAISS (IndexFlatIP) on
+// embedded per query); with --expand, by id again with query expansion of
+// each number of neighbours (docs/api.md). In the same run it times raw FAISS (IndexFlatIP) on
 // the very same 100-d vectors and prints the ratio. Finally it ingests
 // generated 5 s clips through AddSound and compares with decoding alone.
 #include <unistd.h>
@@ -48,6 +49,7 @@ struct Flags {
   int clients = 8;
   double seconds = 10;
   int ingest_clips = 200;
+  std::vector<int> expand;  // query expansion neighbours to time by id
 };
 
 struct Latency {
@@ -221,6 +223,20 @@ int RunSize(int n, const Flags& flags) {
     return stub->QueryByExample(&ctx, request, &response).ok() &&
            response.results_size() == 15;
   });
+  std::vector<std::pair<int, Latency>> by_id_expanded;
+  for (int neighbours : flags.expand) {
+    by_id_expanded.emplace_back(
+        neighbours, ClosedLoop(flags.clients, flags.seconds, [&](auto& rng) {
+          v1::QueryByExampleRequest request;
+          request.set_id(1 + rng() % n);
+          request.set_k(15);
+          request.mutable_expand()->set_neighbours(neighbours);
+          v1::QueryByExampleResponse response;
+          grpc::ClientContext ctx;
+          return stub->QueryByExample(&ctx, request, &response).ok() &&
+                 response.results_size() == 15;
+        }));
+  }
   const std::string clip = Clip(7);
   const Latency by_audio =
       ClosedLoop(flags.clients, flags.seconds, [&](auto&) {
@@ -251,6 +267,10 @@ int RunSize(int n, const Flags& flags) {
   });
 
   PrintRow("QueryByExample by id (gRPC)", by_id);
+  for (const auto& [neighbours, latency] : by_id_expanded) {
+    PrintRow(absl::StrCat("QueryByExample by id, expand ", neighbours).c_str(),
+             latency);
+  }
   PrintRow("QueryByExample by 5 s audio (gRPC)", by_audio);
   PrintRow("raw FAISS IndexFlatIP search", raw);
   std::printf("  ratio by-id p50 / raw FAISS p50: %.2f (by-id adds gRPC, "
@@ -354,6 +374,11 @@ int main(int argc, char** argv) {
       flags.seconds = std::stod(value);
     } else if (flag == "--ingest-clips") {
       flags.ingest_clips = std::stoi(value);
+    } else if (flag == "--expand") {
+      for (absl::string_view s : absl::StrSplit(value, ',')) {
+        int k = 0;
+        if (absl::SimpleAtoi(s, &k) && k > 0) flags.expand.push_back(k);
+      }
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
