@@ -9,9 +9,10 @@
 // server (which fits PCA 100 on them), then runs closed loops of C clients
 // for T seconds: QueryByExample by id, and by audio (a 5 s clip, decoded and
 // embedded per query); with --expand, by id again with query expansion of
-// each number of neighbours (docs/api.md). In the same run it times raw FAISS (IndexFlatIP) on
-// the very same 100-d vectors and prints the ratio. Finally it ingests
-// generated 5 s clips through AddSound and compares with decoding alone.
+// each number of neighbours (docs/api.md). In the same run it times raw FAISS
+// (IndexFlatIP) on the very same 100-d vectors and prints the ratio. Finally it
+// ingests generated 5 s clips through AddSound and compares with decoding
+// alone.
 #include <unistd.h>
 
 #include <algorithm>

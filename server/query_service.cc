@@ -57,10 +57,10 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
   if (request.has_expand()) {
     if (request.expand().neighbours() >
         static_cast<uint32_t>(NeighbourhoodOptions::kMaxNeighbours)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "expand.neighbours must be in [0, ",
-          NeighbourhoodOptions::kMaxNeighbours, "], got ",
-          request.expand().neighbours()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("expand.neighbours must be in [0, ",
+                       NeighbourhoodOptions::kMaxNeighbours, "], got ",
+                       request.expand().neighbours()));
     }
     options.expand_neighbours = static_cast<int>(request.expand().neighbours());
     if (request.expand().has_alpha()) {

@@ -258,7 +258,8 @@ TEST_F(QueryE2ETest, QueryExpansionOverGrpcAndCli) {
   plain.set_id(tones_[0]);
   plain.set_k(2);
   v1::QueryByExampleResponse nearest;
-  ASSERT_TRUE(server_->query().QueryByExample(Ctx().get(), plain, &nearest).ok());
+  ASSERT_TRUE(
+      server_->query().QueryByExample(Ctx().get(), plain, &nearest).ok());
   ASSERT_EQ(nearest.results_size(), 2);
   v1::QueryByExampleRequest expanded = plain;
   expanded.set_k(10);
@@ -270,7 +271,8 @@ TEST_F(QueryE2ETest, QueryExpansionOverGrpcAndCli) {
   mean.set_include_query(true);
   for (const auto& r : nearest.results()) mean.add_positive()->set_id(r.id());
   v1::QueryByExampleResponse got, want;
-  ASSERT_TRUE(server_->query().QueryByExample(Ctx().get(), expanded, &got).ok());
+  ASSERT_TRUE(
+      server_->query().QueryByExample(Ctx().get(), expanded, &got).ok());
   ASSERT_TRUE(server_->query().QueryByExample(Ctx().get(), mean, &want).ok());
   ASSERT_EQ(got.results_size(), want.results_size());
   for (int i = 0; i < got.results_size(); ++i) {
@@ -286,9 +288,9 @@ TEST_F(QueryE2ETest, QueryExpansionOverGrpcAndCli) {
   EXPECT_THAT(status.error_message(), HasSubstr("expand.neighbours"));
   bad.mutable_expand()->set_neighbours(2);
   bad.mutable_expand()->set_alpha(-1.0f);
-  EXPECT_EQ(server_->query().QueryByExample(Ctx().get(), bad, &response)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      server_->query().QueryByExample(Ctx().get(), bad, &response).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 
   CliResult cli = Cli(absl::StrCat("--json query --id ", tones_[0],
                                    " --include-query --expand 2:0 -k 10"));
@@ -301,8 +303,8 @@ TEST_F(QueryE2ETest, QueryExpansionOverGrpcAndCli) {
                              : std::to_string(id.get<uint64_t>()),
               std::to_string(want.results(i).id()));
   }
-  EXPECT_EQ(Cli(absl::StrCat("query --id ", tones_[0], " --expand x")).exit_code,
-            2);
+  EXPECT_EQ(
+      Cli(absl::StrCat("query --id ", tones_[0], " --expand x")).exit_code, 2);
 }
 
 TEST_F(QueryE2ETest, GroupByLabelOverGrpc) {

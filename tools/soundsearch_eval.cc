@@ -695,9 +695,10 @@ absl::Status Run(const Args& args) {
     nopts.queries = split_queries[s];
     nopts.num_threads = args.threads;
     const auto start = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(std::vector<SystemReport> reports,
-                     EvaluateNeighbourhoodGrid(coll.items, parts[s],
-                                               NeighbourhoodGrid(names), nopts));
+    ASSIGN_OR_RETURN(
+        std::vector<SystemReport> reports,
+        EvaluateNeighbourhoodGrid(coll.items, parts[s],
+                                  NeighbourhoodGrid(names), nopts));
     const std::string table = SweepTableMarkdown(reports);
     const int split = args.splits[s];
     const std::string protocol =
@@ -716,10 +717,9 @@ absl::Status Run(const Args& args) {
         << table << "\n";
     if (!args.sweep_out.empty()) {
       RETURN_IF_ERROR(WriteText(
-          absl::StrCat(args.sweep_out, "/neighbourhood",
-                       split > 0 ? absl::StrCat("_split", split)
-                                 : std::string(),
-                       ".md"),
+          absl::StrCat(
+              args.sweep_out, "/neighbourhood",
+              split > 0 ? absl::StrCat("_split", split) : std::string(), ".md"),
           absl::StrCat("# neighbourhood sweep (", protocol, ")\n\n", table)));
     }
   }
