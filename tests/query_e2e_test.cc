@@ -419,6 +419,11 @@ TEST_F(QueryE2ETest, CliQuerySearchDescribeListExport) {
   ASSERT_EQ(ids.exit_code, 0) << ids.out;
   EXPECT_THAT(ids.out, HasSubstr("3 results"));
   EXPECT_THAT(ids.out, HasSubstr("next page: --page-token "));
+  CliResult weighted = Cli(absl::StrCat("query --id ", tones_[0],
+                                        " --not-external-id noise-2 "
+                                        "--negative-weight 0.25 -k 3"));
+  ASSERT_EQ(weighted.exit_code, 0) << weighted.out;
+  EXPECT_THAT(weighted.out, HasSubstr("3 results"));
 
   CliResult search = Cli("search hissing -k 3");
   ASSERT_EQ(search.exit_code, 0) << search.out;

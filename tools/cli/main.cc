@@ -77,7 +77,8 @@ const std::vector<Command>& Commands() {
       {"query",
        WithRankedFlags(
            {{"id", "external-id", "not", "not-id", "not-external-id",
-             "strategy", "k", "space", "min-score", "expand"},
+             "strategy", "negative-weight", "k", "space", "min-score",
+             "expand"},
             {"include-query"}}),
        CmdQuery},
       {"search",
