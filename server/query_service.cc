@@ -84,6 +84,19 @@ absl::Status QueryService::RunQuery(
         "min_score must be a finite number, got ", request.min_score()));
   }
   QueryOptions options = FromProto(request);
+  if (request.has_expand()) {
+    if (request.expand().neighbours() >
+        static_cast<uint32_t>(NeighbourhoodOptions::kMaxNeighbours)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("expand.neighbours must be in [0, ",
+                       NeighbourhoodOptions::kMaxNeighbours, "], got ",
+                       request.expand().neighbours()));
+    }
+    options.expand_neighbours = static_cast<int>(request.expand().neighbours());
+    if (request.expand().has_alpha()) {
+      options.expand_alpha = request.expand().alpha();
+    }
+  }
   ASSIGN_OR_RETURN(options.offset, PageOffset(request.offset(),
                                               request.page_token(), options.k));
   ExampleQuery query;

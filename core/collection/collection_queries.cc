@@ -241,13 +241,25 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
     if (e.audio.empty() && !options.include_query) {
       vectors.exclude.push_back(e.id);
     }
+    if (e.audio.empty()) vectors.examples.push_back(e.id);
   }
   for (const QueryExample& e : query.negative) {
     ASSIGN_OR_RETURN(std::vector<float> v,
                      ExampleVector(*live, *view, e, &use));
     vectors.negative.push_back(std::move(v));
-    if (e.audio.empty()) vectors.exclude.push_back(e.id);
+    if (e.audio.empty()) {
+      vectors.exclude.push_back(e.id);
+      vectors.examples.push_back(e.id);
+    }
   }
+  vectors.expand = live->config().expand;
+  if (options.expand_neighbours.has_value()) {
+    vectors.expand.neighbours = *options.expand_neighbours;
+  }
+  if (options.expand_alpha.has_value()) {
+    vectors.expand.alpha = *options.expand_alpha;
+  }
+  RETURN_IF_ERROR(ValidateNeighbourhood(vectors.expand, "expand"));
   ASSIGN_OR_RETURN(RankedFetch fetch,
                    ExampleFetch(*live, view, std::move(vectors), query.strategy,
                                 query.negative_weight, options.min_score,

@@ -370,6 +370,15 @@ absl::Status ParseAutoTags(const Json& j, const std::string& path,
   return r.RejectUnknownKeys();
 }
 
+absl::Status ParseNeighbourhood(const Json& j, const std::string& path,
+                                NeighbourhoodOptions* c) {
+  RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
+  ObjectReader r(j, path);
+  RETURN_IF_ERROR(r.GetInt("neighbours", &c->neighbours));
+  RETURN_IF_ERROR(r.GetFloat("alpha", &c->alpha));
+  return r.RejectUnknownKeys();
+}
+
 absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
   RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
   ObjectReader r(j, path);
@@ -416,6 +425,10 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
   if (const Json* tags = r.Find("auto_tags"); tags != nullptr) {
     RETURN_IF_ERROR(
         ParseAutoTags(*tags, r.Path("auto_tags"), &config.auto_tags));
+  }
+  if (const Json* expand = r.Find("expand"); expand != nullptr) {
+    RETURN_IF_ERROR(
+        ParseNeighbourhood(*expand, r.Path("expand"), &config.expand));
   }
   RETURN_IF_ERROR(r.RejectUnknownKeys());
   absl::Status valid = ValidateSpaceConfig(config);
@@ -486,6 +499,7 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
         absl::StrCat("auto_tags.min_probability: must be in [0, 1], got ",
                      c.auto_tags.min_probability));
   }
+  RETURN_IF_ERROR(ValidateNeighbourhood(c.expand, "expand"));
   return ValidateIndexOptions(c.index);
 }
 

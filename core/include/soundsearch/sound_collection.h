@@ -51,6 +51,7 @@
 #include "absl/types/span.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/collection_words.h"
+#include "soundsearch/neighbourhood.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/sound_record.h"
 #include "soundsearch/space_config.h"
@@ -261,6 +262,11 @@ struct QueryOptions {
   // probes every list): slower, for checking recall or for queries that
   // must not miss.
   bool exact = false;
+  // Query expansion (soundsearch/neighbourhood.h, docs/api.md) of example
+  // queries with the average strategy: each unset field is the space's
+  // config "expand"; expand_neighbours 0 turns it off for this query.
+  std::optional<int> expand_neighbours;
+  std::optional<float> expand_alpha;
 };
 
 // A result's score from one source of a merged ranking (text queries: the

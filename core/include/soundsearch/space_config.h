@@ -13,6 +13,7 @@
 #include "soundsearch/encoder.h"
 #include "soundsearch/index_options.h"
 #include "soundsearch/metric.h"
+#include "soundsearch/neighbourhood.h"
 
 namespace soundsearch {
 
@@ -99,6 +100,10 @@ struct SpaceConfig {
   CodebookConfig codebook;  // read only when boaw
   IndexOptions index;       // the "index" object (index_options.h)
   AutoTagConfig auto_tags;  // read only when the encoder predicts tags
+  // Query expansion of this space's example queries (the "expand" object,
+  // docs/config.md): the default of QueryOptions::expand. Off by default.
+  // Changing it needs no rebuild.
+  NeighbourhoodOptions expand;
 };
 
 // The built-in space used when the server is given no config file: `dsp`
