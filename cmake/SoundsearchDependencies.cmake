@@ -26,6 +26,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET
                   libavformat libavcodec libswresample libavutil)
 pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
+# The HTTP/JSON API and the page (server/http_api.h).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 if(SOUNDSEARCH_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -1,5 +1,6 @@
 #include "indexer/manifest_jobs.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -106,6 +107,23 @@ absl::StatusOr<JobStatus> ManifestJobs::Get(const std::string& job_id) const {
     status.elapsed_seconds = absl::ToDoubleSeconds(absl::Now() - job.started);
   }
   return status;
+}
+
+std::vector<JobStatus> ManifestJobs::List() const {
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, job] : jobs_) ids.push_back(id);
+  }
+  std::vector<JobStatus> out;
+  for (const std::string& id : ids) {
+    auto status = Get(id);
+    if (status.ok()) out.push_back(*std::move(status));
+  }
+  std::sort(out.begin(), out.end(), [](const JobStatus& a, const JobStatus& b) {
+    return a.id.size() != b.id.size() ? a.id.size() < b.id.size() : a.id < b.id;
+  });
+  return out;
 }
 
 void ManifestJobs::RunJob(Job* job) {

@@ -42,6 +42,8 @@ class ManifestJobs {
 
   // NotFound for an unknown job id.
   absl::StatusOr<JobStatus> Get(const std::string& job_id) const;
+  // Every job of this process, oldest first (for the HTTP API's progress).
+  std::vector<JobStatus> List() const;
 
  private:
   struct Job;

@@ -4,6 +4,7 @@
 #define SOUNDSEARCH_RPC_BEARER_AUTH_H_
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -19,6 +20,9 @@ class BearerAuth {
   // OK, or UNAUTHENTICATED naming what is missing. Compares in constant
   // time.
   absl::Status Check(const grpc::CallbackServerContext& context) const;
+  // The same check of an `authorization` header value (another transport:
+  // the HTTP API); `present` false when the request has none.
+  absl::Status CheckHeader(bool present, std::string_view value) const;
 
  private:
   std::string token_;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "rpc/grpc_status.h"
 
 namespace soundsearch {
@@ -86,6 +87,53 @@ grpc::ServerUnaryReactor* RpcRunner::Run(
     Finish(reactor, method, start, queued);
   }
   return reactor;
+}
+
+absl::Status RpcRunner::RunAndWait(
+    const char* method, Access access, bool has_authorization,
+    std::string_view authorization, absl::Time deadline,
+    std::function<absl::Status(absl::Time deadline)> work) const {
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status status;
+  if (!ready_->load(std::memory_order_acquire)) {
+    status =
+        absl::UnavailableError("server is loading its indexes; retry shortly");
+  } else if (access == Access::kMutate) {
+    status = auth_->CheckHeader(has_authorization, authorization);
+  }
+  if (!status.ok()) {
+    Complete(method, start, status);
+    return status;
+  }
+  absl::Notification done;
+  absl::Status queued = pool_->TrySubmit([&] {
+    if (absl::Now() > deadline) {
+      status = absl::DeadlineExceededError(
+          "deadline passed before the server could start the call");
+    } else {
+      try {
+        status = work(deadline);
+      } catch (const std::exception& e) {
+        status =
+            absl::InternalError(absl::StrCat("internal error: ", e.what()));
+      }
+      if (status.ok() && absl::Now() > deadline) {
+        status = absl::DeadlineExceededError("deadline exceeded");
+      }
+    }
+    done.Notify();
+  });
+  if (!queued.ok()) {
+    if (absl::IsResourceExhausted(queued)) {
+      queued = absl::ResourceExhaustedError(absl::StrCat(
+          "server is busy (", method, " queue full); retry later"));
+    }
+    status = queued;
+  } else {
+    done.WaitForNotification();
+  }
+  Complete(method, start, status);
+  return status;
 }
 
 }  // namespace soundsearch

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -51,6 +52,17 @@ class RpcRunner {
   // authentication.
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Access access) const;
+
+  // For another transport (the HTTP API), on the caller's thread: the same
+  // admission (readiness; for kMutate the `authorization` header value,
+  // `has_authorization` false when the request has none), the same pool
+  // (ResourceExhausted when full), the same deadline check and the same
+  // report to the observer, under `method`. Blocks until `work` has run on
+  // the pool and returns its status.
+  absl::Status RunAndWait(
+      const char* method, Access access, bool has_authorization,
+      std::string_view authorization, absl::Time deadline,
+      std::function<absl::Status(absl::Time deadline)> work) const;
 
  private:
   RpcObserver* const observer_;

@@ -27,9 +27,10 @@ class QueryService final : public v1::Query::CallbackService {
   grpc::ServerUnaryReactor* GetSound(grpc::CallbackServerContext* context,
                                      const v1::GetSoundRequest* request,
                                      v1::Sound* response) override;
-  grpc::ServerUnaryReactor* ListSpaces(grpc::CallbackServerContext* context,
-                                       const v1::ListSpacesRequest* request,
-                                       v1::ListSpacesResponse* response) override;
+  grpc::ServerUnaryReactor* ListSpaces(
+      grpc::CallbackServerContext* context,
+      const v1::ListSpacesRequest* request,
+      v1::ListSpacesResponse* response) override;
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* context,
                                   const v1::StatsRequest* request,
                                   v1::StatsResponse* response) override;
@@ -46,13 +47,30 @@ class QueryService final : public v1::Query::CallbackService {
       const v1::DescribeSoundRequest* request,
       v1::DescribeSoundResponse* response) override;
 
+  // The work of each RPC above, without the transport: the same checks and
+  // the same answer. The gRPC handlers run them through the RpcRunner; the
+  // HTTP API (server/http_api.h) calls them too, so that no query has a
+  // second implementation.
+  absl::Status RunQuery(const v1::QueryByExampleRequest& request,
+                        v1::QueryByExampleResponse* response) const;
+  absl::Status AnswerGetSound(const v1::GetSoundRequest* request,
+                              v1::Sound* response) const;
+  absl::Status AnswerListSpaces(const v1::ListSpacesRequest* request,
+                                v1::ListSpacesResponse* response) const;
+  absl::Status AnswerQueryByText(const v1::QueryByTextRequest* request,
+                                 v1::QueryByTextResponse* response) const;
+  absl::Status AnswerListSounds(const v1::ListSoundsRequest* request,
+                                v1::ListSoundsResponse* response) const;
+  absl::Status AnswerDescribeSound(const v1::DescribeSoundRequest* request,
+                                   v1::DescribeSoundResponse* response) const;
+  absl::Status AnswerStats(const v1::StatsRequest* request,
+                           v1::StatsResponse* response) const;
+
   // ListSounds page size: 0 means kDefaultListPage; at most kMaxListPage.
   static constexpr int kDefaultListPage = 100;
   static constexpr int kMaxListPage = 1000;
 
  private:
-  absl::Status RunQuery(const v1::QueryByExampleRequest& request,
-                        v1::QueryByExampleResponse* response) const;
   // The offset a ranked request asks for (`offset`, or its page token).
   // InvalidArgument for a bad token or offset + k above --max-k.
   absl::StatusOr<int> PageOffset(uint32_t offset, const std::string& page_token,

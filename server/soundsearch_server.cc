@@ -19,6 +19,7 @@
 #include "rpc/rpc_runner.h"
 #include "rpc/to_proto.h"
 #include "server/evaluation_service.h"
+#include "server/http_api.h"
 #include "server/query_service.h"
 #include "server/service_context.h"
 #include "soundsearch/build_info.h"
@@ -82,6 +83,7 @@ class SoundsearchServer::Impl {
   void Shutdown();
 
   int port_ = 0;
+  int http_port_ = 0;
   ServerMetrics metrics_;
 
  private:
@@ -102,6 +104,7 @@ class SoundsearchServer::Impl {
   std::unique_ptr<MetaService> meta_service_;
   std::unique_ptr<EvaluationService> evaluation_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpApi> http_;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };
@@ -200,6 +203,19 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   }
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus(false);  // until every index is loaded
+  if (!options_.http_listen.empty()) {
+    HttpApiOptions http_options;
+    http_options.listen = options_.http_listen;
+    http_options.max_upload_bytes = options_.max_upload_bytes;
+    HttpApiBackends backends;
+    backends.runner = runner_.get();
+    backends.query = query_service_.get();
+    backends.evaluation = evaluation_service_.get();
+    backends.query_ctx = &query_ctx_;
+    backends.ingest_ctx = &ingest_ctx_;
+    ASSIGN_OR_RETURN(http_, HttpApi::Start(http_options, backends));
+    http_port_ = http_->port();
+  }
 
   ASSIGN_OR_RETURN(collection_, SoundCollection::Open(collection_options));
   IngestPipelineOptions pipeline_options;
@@ -237,6 +253,7 @@ void SoundsearchServer::Impl::Shutdown() {
                       std::chrono::milliseconds(static_cast<int64_t>(
                           options_.shutdown_grace_seconds * 1000)));
   }
+  if (http_ != nullptr) http_->Stop();  // no new HTTP calls; waits for them
   jobs_.reset();                             // stop feeding manifest rows
   if (pipeline_ != nullptr) pipeline_->Shutdown();  // drain queued uploads
   if (query_pool_ != nullptr) query_pool_->Shutdown();
@@ -270,6 +287,7 @@ int SoundsearchServer::port() const { return impl_->port_; }
 int SoundsearchServer::metrics_port() const {
   return impl_->metrics_.http_port();
 }
+int SoundsearchServer::http_port() const { return impl_->http_port_; }
 void SoundsearchServer::Shutdown() { impl_->Shutdown(); }
 
 }  // namespace soundsearch

@@ -20,6 +20,9 @@ ABSL_FLAG(std::string, data_dir, "soundsearch-data",
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Prometheus /metrics listen address; empty disables it");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "HTTP/JSON API and the page at / (docs/http.md); empty disables "
+          "it");
 ABSL_FLAG(std::string, config, "",
           "JSON file declaring the embedding spaces (docs/config.md); "
           "default: the built-in `dsp` space");
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen = absl::GetFlag(FLAGS_listen);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
   options.config_path = absl::GetFlag(FLAGS_config);
   options.ontology_path = absl::GetFlag(FLAGS_ontology);
   options.class_match = absl::GetFlag(FLAGS_class_match);
@@ -120,6 +124,10 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "soundsearchd: serving gRPC on port %d", (*server)->port());
   if ((*server)->metrics_port() != 0) {
     std::fprintf(stderr, ", metrics on port %d", (*server)->metrics_port());
+  }
+  if ((*server)->http_port() != 0) {
+    std::fprintf(stderr, ", HTTP and the page on port %d",
+                 (*server)->http_port());
   }
   std::fprintf(stderr, "\n");
 

@@ -1,0 +1,295 @@
+// End-to-end: the HTTP/JSON API (server/http_api.h) of a real soundsearch
+// server on loopback, with real uploads (WAV written by the test, Ogg/Vorbis
+// and FLAC encoded by ffmpeg): query by raw body, multipart and JSON, by
+// id, by several examples, by text; get, list, describe; spaces, stats,
+// evaluation and jobs; the same answers as gRPC; the status mapping (400,
+// 404, 413) with JSON errors; the OpenAPI description.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "rpc/http_status.h"
+#include "soundsearch/error_reason.h"
+#include "soundsearch/v1/ingest.grpc.pb.h"
+#include "soundsearch/v1/query.grpc.pb.h"
+#include "support/test_audio.h"
+#include "support/test_server.h"
+
+namespace soundsearch {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+constexpr int kRate = 22050;
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto dir = test::TempDir::Create();
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = new test::TempDir(*std::move(dir));
+    ServerOptions options = test::LoopbackServerOptions(dir_->File("data"));
+    options.http_listen = "127.0.0.1:0";
+    options.query_threads = 2;
+    options.ingest_workers = 1;
+    options.max_upload_bytes = 200 << 10;  // 200 KiB: a 413 is cheap to make
+    auto server = test::TestServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    for (int i = 0; i < 4; ++i) {
+      tones_.push_back(Add(Wav(300 + 80 * i), "Tone", "sine"));
+      noises_.push_back(Add(Wav(0, 7 + i), "Noise", "hiss"));
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete dir_;
+  }
+
+  // A WAV file: a tone at `frequency` Hz, or noise (frequency 0).
+  static std::string Wav(double frequency, uint32_t seed = 1,
+                         double seconds = 0.8) {
+    std::vector<float> pcm =
+        frequency > 0 ? test::Sine(frequency, seconds, kRate, 0.5f)
+                      : test::WhiteNoise(seconds, kRate, 0.3f, seed);
+    const std::string path =
+        dir_->File(absl::StrCat("f", counter_++, ".wav"));
+    EXPECT_TRUE(test::WritePcm16Wav(path, pcm, kRate, 1).ok());
+    return path;
+  }
+  static std::string Encode(const std::string& wav, const std::string& ext,
+                            const std::vector<std::string>& args) {
+    const std::string out = dir_->File(absl::StrCat("e", counter_++, ext));
+    absl::Status s = test::EncodeWithFfmpeg(wav, out, args);
+    EXPECT_TRUE(s.ok()) << s;
+    return *test::ReadFileBytes(out);
+  }
+  static uint64_t Add(const std::string& path, const std::string& label,
+                      const std::string& tag) {
+    v1::AddSoundRequest request;
+    request.set_audio(*test::ReadFileBytes(path));
+    request.mutable_fields()->add_labels(label);
+    request.mutable_fields()->add_tags(tag);
+    request.mutable_fields()->set_name(absl::StrCat(tag, "-", counter_));
+    v1::AddSoundResponse response;
+    grpc::Status status =
+        server_->ingest().AddSound(test::CallContext().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.id();
+  }
+
+  static httplib::Client Client() {
+    httplib::Client client("127.0.0.1", server_->http_port());
+    client.set_read_timeout(60, 0);
+    return client;
+  }
+  // The body as JSON; a failed request or a body that does not parse fails
+  // the test and gives null.
+  static json Json(const httplib::Result& result, int want_status = 200) {
+    EXPECT_TRUE(result) << httplib::to_string(result.error());
+    if (!result) return nullptr;
+    EXPECT_EQ(result->status, want_status) << result->body;
+    EXPECT_THAT(result->get_header_value("Content-Type"),
+                HasSubstr("application/json"));
+    json body = json::parse(result->body, nullptr, false);
+    EXPECT_FALSE(body.is_discarded()) << result->body;
+    return body;
+  }
+  static std::vector<uint64_t> Ids(const json& response) {
+    std::vector<uint64_t> ids;
+    for (const json& r : response["results"]) {
+      ids.push_back(std::stoull(r["id"].get<std::string>()));
+    }
+    return ids;
+  }
+  static bool IsTone(uint64_t id) {
+    return std::find(tones_.begin(), tones_.end(), id) != tones_.end();
+  }
+
+  static test::TempDir* dir_;
+  static test::TestServer* server_;
+  static std::vector<uint64_t> tones_;
+  static std::vector<uint64_t> noises_;
+  static int counter_;
+};
+
+test::TempDir* HttpApiTest::dir_ = nullptr;
+test::TestServer* HttpApiTest::server_ = nullptr;
+std::vector<uint64_t> HttpApiTest::tones_;
+std::vector<uint64_t> HttpApiTest::noises_;
+int HttpApiTest::counter_ = 0;
+
+TEST_F(HttpApiTest, QueryByRawUploadOfOggRanksTonesFirstLikeGrpc) {
+  const std::string ogg =
+      Encode(Wav(420), ".ogg", {"-c:a", "libvorbis", "-q:a", "4"});
+  auto client = Client();
+  json body = Json(client.Post("/api/query?k=4", ogg, "audio/ogg"));
+  ASSERT_EQ(body["results"].size(), 4u) << body.dump();
+  for (uint64_t id : Ids(body)) EXPECT_TRUE(IsTone(id)) << id;
+  EXPECT_EQ(body["space"], "dsp");
+  EXPECT_EQ(body["results"][0]["sound"]["labels"][0], "Tone");
+
+  // gRPC gives the same ranking for the same bytes.
+  v1::QueryByExampleRequest request;
+  request.set_audio(ogg);
+  request.set_k(4);
+  v1::QueryByExampleResponse response;
+  ASSERT_TRUE(server_->query()
+                  .QueryByExample(test::CallContext().get(), request, &response)
+                  .ok());
+  std::vector<uint64_t> grpc_ids;
+  for (const auto& r : response.results()) grpc_ids.push_back(r.id());
+  EXPECT_EQ(Ids(body), grpc_ids);
+}
+
+TEST_F(HttpApiTest, QueryByMultipartFlacWithJsonRequestPart) {
+  const std::string flac = Encode(Wav(0, 99), ".flac", {"-c:a", "flac"});
+  httplib::MultipartFormDataItems items = {
+      {"file", flac, "noise.flac", "audio/flac"},
+      {"request", R"({"k": 3, "filter": {"tags_any": ["hiss"]}})", "",
+       "application/json"},
+  };
+  auto client = Client();
+  json body = Json(client.Post("/api/query", items));
+  ASSERT_EQ(body["results"].size(), 3u) << body.dump();
+  for (uint64_t id : Ids(body)) EXPECT_FALSE(IsTone(id)) << id;
+}
+
+TEST_F(HttpApiTest, QueryByIdAndBySeveralExamples) {
+  auto client = Client();
+  json by_id = Json(client.Get(absl::StrCat("/api/query?id=", tones_[0], "&k=3")));
+  ASSERT_EQ(by_id["results"].size(), 3u);
+  for (uint64_t id : Ids(by_id)) {
+    EXPECT_TRUE(IsTone(id));
+    EXPECT_NE(id, tones_[0]);  // the example is left out
+  }
+  json request = {{"positive", {{{"id", tones_[0]}}, {{"id", tones_[1]}}}},
+                  {"negative", {{{"id", noises_[0]}}}},
+                  {"k", 2}};
+  json several =
+      Json(client.Post("/api/query", request.dump(), "application/json"));
+  ASSERT_EQ(several["results"].size(), 2u) << several.dump();
+  for (uint64_t id : Ids(several)) {
+    EXPECT_TRUE(IsTone(id));
+    EXPECT_NE(id, tones_[0]);
+    EXPECT_NE(id, tones_[1]);
+  }
+  EXPECT_FALSE(several["next_page_token"].get<std::string>().empty());
+  json page2 = Json(client.Post(
+      "/api/query",
+      json{{"positive", request["positive"]},
+           {"k", 2},
+           {"page_token", several["next_page_token"]}}
+          .dump(),
+      "application/json"));
+  EXPECT_EQ(page2["offset"], 2);
+}
+
+TEST_F(HttpApiTest, TextQueryFromTagWords) {
+  auto client = Client();
+  json body = Json(client.Get("/api/search?text=hiss&k=4"));
+  ASSERT_EQ(body["results"].size(), 4u) << body.dump();
+  for (uint64_t id : Ids(body)) EXPECT_FALSE(IsTone(id));
+  json missing = Json(client.Get("/api/search?text=zzzqqq"), 404);
+  EXPECT_EQ(missing["error"]["reason"], std::string(kReasonTextNotMatched));
+  json empty = Json(client.Get("/api/search?text="), 400);
+  EXPECT_EQ(empty["error"]["code"], "INVALID_ARGUMENT");
+}
+
+TEST_F(HttpApiTest, GetListDescribeSpacesStatsEvaluationJobs) {
+  auto client = Client();
+  json sound = Json(client.Get(absl::StrCat("/api/sounds/", tones_[1])));
+  EXPECT_EQ(sound["labels"][0], "Tone");
+  EXPECT_EQ(sound["tags"][0], "sine");
+  json list = Json(client.Get("/api/sounds?page_size=3"));
+  EXPECT_EQ(list["sounds"].size(), 3u);
+  EXPECT_FALSE(list["next_page_token"].get<std::string>().empty());
+  json filtered = Json(client.Post(
+      "/api/sounds/list", R"({"filter": {"labels_any": ["Noise"]}})",
+      "application/json"));
+  EXPECT_EQ(filtered["sounds"].size(), noises_.size());
+  json described =
+      Json(client.Get(absl::StrCat("/api/sounds/", noises_[0], "/describe")));
+  ASSERT_FALSE(described["words"].empty()) << described.dump();
+  EXPECT_EQ(described["words"][0]["word"], "hiss");
+  json spaces = Json(client.Get("/api/spaces"));
+  EXPECT_EQ(spaces["spaces"][0]["name"], "dsp");
+  json stats = Json(client.Get("/api/stats"));
+  EXPECT_EQ(stats["sounds"], std::to_string(tones_.size() + noises_.size()));
+  json evaluation = Json(client.Get("/api/evaluation"));
+  EXPECT_TRUE(evaluation["spaces"].empty());  // never evaluated
+  json jobs = Json(client.Get("/api/jobs"));
+  EXPECT_TRUE(jobs["jobs"].is_array());
+}
+
+TEST_F(HttpApiTest, BadInputGetsTheGrpcCodesAsJsonErrors) {
+  auto client = Client();
+  // Not audio: 400, as INVALID_ARGUMENT over gRPC.
+  json not_audio = Json(client.Post("/api/query", std::string(4000, 'x'),
+                                    "application/octet-stream"),
+                        400);
+  EXPECT_EQ(not_audio["error"]["code"], "INVALID_ARGUMENT");
+  EXPECT_FALSE(not_audio["error"]["message"].get<std::string>().empty());
+  // Empty upload.
+  json empty = Json(client.Post("/api/query", "", "application/octet-stream"),
+                    400);
+  EXPECT_THAT(empty["error"]["message"].get<std::string>(),
+              HasSubstr("example"));
+  // Unknown id and unknown route: 404.
+  json unknown = Json(client.Get("/api/sounds/999999"), 404);
+  EXPECT_EQ(unknown["error"]["code"], "NOT_FOUND");
+  Json(client.Get("/api/nothing-here"), 404);
+  // Bad JSON, unknown parameter, k over --max-k: 400.
+  Json(client.Post("/api/query", "{not json", "application/json"), 400);
+  Json(client.Get("/api/query?colour=red"), 400);
+  Json(client.Get(absl::StrCat("/api/query?id=", tones_[0], "&k=20000")), 400);
+  // Over --max-upload-bytes (200 KiB): 413 with the UPLOAD_TOO_LARGE reason,
+  // from the decoder's check...
+  const std::string big = *test::ReadFileBytes(Wav(440, 1, 6.0));  // 260 KB
+  ASSERT_GT(big.size(), size_t{200} << 10);
+  json too_large = Json(client.Post("/api/query", big, "audio/wav"), 413);
+  EXPECT_EQ(too_large["error"]["reason"], std::string(kReasonUploadTooLarge));
+  // ...and from the HTTP layer's body limit, before any decoding.
+  const std::string huge(1 << 20 | 300 << 10, '\0');
+  Json(client.Post("/api/query", huge, "audio/wav"), 413);
+  // The server keeps serving.
+  Json(client.Get("/api/spaces"));
+}
+
+TEST_F(HttpApiTest, OpenApiDescribesTheRoutes) {
+  auto client = Client();
+  json spec = Json(client.Get("/api/openapi.json"));
+  EXPECT_EQ(spec["openapi"].get<std::string>().substr(0, 2), "3.");
+  for (const char* path : {"/api/query", "/api/search", "/api/sounds/{id}",
+                           "/api/sounds", "/api/spaces", "/api/stats",
+                           "/api/evaluation", "/api/jobs"}) {
+    EXPECT_TRUE(spec["paths"].contains(path)) << path;
+  }
+}
+
+TEST(HttpStatusTest, MapsEveryCodeLikeTheIssueSays) {
+  EXPECT_EQ(HttpStatusOf(absl::OkStatus()), 200);
+  EXPECT_EQ(HttpStatusOf(absl::InvalidArgumentError("x")), 400);
+  EXPECT_EQ(HttpStatusOf(absl::UnauthenticatedError("x")), 401);
+  EXPECT_EQ(HttpStatusOf(absl::PermissionDeniedError("x")), 403);
+  EXPECT_EQ(HttpStatusOf(absl::NotFoundError("x")), 404);
+  EXPECT_EQ(HttpStatusOf(UploadTooLargeError("x")), 413);
+  EXPECT_EQ(HttpStatusOf(absl::ResourceExhaustedError("queue full")), 429);
+  EXPECT_EQ(HttpStatusOf(absl::UnavailableError("x")), 503);
+  EXPECT_EQ(HttpStatusOf(absl::DeadlineExceededError("x")), 504);
+  EXPECT_EQ(HttpStatusOf(absl::InternalError("x")), 500);
+  json error = json::parse(HttpErrorJson(UploadTooLargeError("too big")));
+  EXPECT_EQ(error["error"]["code"], "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(error["error"]["http"], 413);
+  EXPECT_EQ(error["error"]["message"], "too big");
+  EXPECT_EQ(error["error"]["reason"], "UPLOAD_TOO_LARGE");
+}
+
+}  // namespace
+}  // namespace soundsearch
