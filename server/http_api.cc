@@ -281,6 +281,26 @@ void HttpApi::Impl::Routes() {
         http, res, "http.GetSound", Access::kRead, &SoundFromPath,
         [q](auto* a, auto* b) { return q->AnswerGetSound(a, b); });
   });
+  // The preview: the whole MP3, or the byte ranges asked for (Range:
+  // 206 Partial Content, so that an <audio> element can seek).
+  server_.Get(R"(/api/sounds/(\d+)/preview)",
+              [this](const httplib::Request& http, httplib::Response& res) {
+                uint64_t id = 0;
+                std::string bytes;
+                absl::Status status =
+                    absl::SimpleAtoi(http.matches[1].str(), &id)
+                        ? Run(http, "http.GetPreview", Access::kRead,
+                              [this, id, &bytes]() -> absl::Status {
+                                ASSIGN_OR_RETURN(
+                                    bytes,
+                                    b_.query_ctx->collection->GetPreview(id));
+                                return absl::OkStatus();
+                              })
+                        : absl::InvalidArgumentError("sound id: not a number");
+                if (!status.ok()) return SendError(res, status);
+                res.set_header("Cache-Control", "max-age=3600");
+                res.set_content(std::move(bytes), kPreviewContentType);
+              });
   server_.Get(R"(/api/sounds/(\d+)/describe)",
               [this, q](const httplib::Request& http, httplib::Response& res) {
                 Serve<v1::DescribeSoundRequest, v1::DescribeSoundResponse>(

@@ -65,6 +65,10 @@ absl::Status Validate(const ServerOptions& o) {
     return absl::InvalidArgumentError(
         "--query-threads and --ingest-workers must be > 0");
   }
+  if (o.preview_bitrate_kbps < 8 || o.preview_bitrate_kbps > 320) {
+    return absl::InvalidArgumentError(
+        "--preview-bitrate must be in [8, 320] kbit/s");
+  }
   if (o.ingest_batch < 1) {
     return absl::InvalidArgumentError("--ingest-batch must be >= 1");
   }
@@ -127,6 +131,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   collection_options.sync_writes = options_.sync_writes;
   collection_options.decoder.max_input_bytes = options_.max_upload_bytes;
   collection_options.decoder.max_duration_seconds = options_.max_clip_seconds;
+  collection_options.previews.enabled = options_.previews;
+  collection_options.previews.bitrate_kbps = options_.preview_bitrate_kbps;
   if (!options_.config_path.empty()) {
     ASSIGN_OR_RETURN(collection_options.spaces,
                      LoadSpaceConfigFile(options_.config_path));

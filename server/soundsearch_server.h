@@ -24,6 +24,9 @@ struct ServerOptions {
   // HTTP/JSON API and the page (server/http_api.h, docs/http.md); empty
   // disables it; port 0 picks one (see SoundsearchServer::http_port).
   std::string http_listen = "127.0.0.1:8080";
+  // An MP3 preview of each new sound (--previews, --preview-bitrate).
+  bool previews = true;
+  int preview_bitrate_kbps = 32;
   // JSON config declaring the spaces (docs/config.md); empty: built-in `dsp`.
   std::string config_path;
   // AudioSet ontology JSON for text queries (docs/api.md, "Text queries");

@@ -23,6 +23,10 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "HTTP/JSON API and the page at / (docs/http.md); empty disables "
           "it");
+ABSL_FLAG(std::string, previews, "on",
+          "on: keep an MP3 preview of each new sound (served at "
+          "/api/sounds/ID/preview); off: none");
+ABSL_FLAG(int, preview_bitrate, 32, "Preview MP3 bitrate in kbit/s [8, 320]");
 ABSL_FLAG(std::string, config, "",
           "JSON file declaring the embedding spaces (docs/config.md); "
           "default: the built-in `dsp` space");
@@ -99,6 +103,14 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  const std::string previews = absl::GetFlag(FLAGS_previews);
+  if (previews != "on" && previews != "off") {
+    std::fprintf(stderr, "soundsearchd: --previews must be on or off, got %s\n",
+                 previews.c_str());
+    return 1;
+  }
+  options.previews = previews == "on";
+  options.preview_bitrate_kbps = absl::GetFlag(FLAGS_preview_bitrate);
   options.config_path = absl::GetFlag(FLAGS_config);
   options.ontology_path = absl::GetFlag(FLAGS_ontology);
   options.class_match = absl::GetFlag(FLAGS_class_match);

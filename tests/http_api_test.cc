@@ -14,6 +14,7 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "rpc/http_status.h"
+#include "soundsearch/audio_decoder.h"
 #include "soundsearch/error_reason.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
@@ -262,13 +263,86 @@ TEST_F(HttpApiTest, BadInputGetsTheGrpcCodesAsJsonErrors) {
   Json(client.Get("/api/spaces"));
 }
 
+TEST_F(HttpApiTest, PreviewIsAnMp3OfTheSoundServedWithRanges) {
+  auto client = Client();
+  auto whole = client.Get(absl::StrCat("/api/sounds/", tones_[2], "/preview"));
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->status, 200) << whole->body;
+  EXPECT_EQ(whole->get_header_value("Content-Type"), "audio/mpeg");
+  // 0.8 s at 32 kbit/s: about 3.2 kB.
+  EXPECT_GT(whole->body.size(), 2000u);
+  EXPECT_LT(whole->body.size(), 6000u);
+  // It decodes to the sound's length (MP3 pads by at most a few frames).
+  auto decoder = AudioDecoder::Create(AudioDecoderOptions());
+  ASSERT_TRUE(decoder.ok());
+  DecodeRequest request;
+  request.sample_rate = kRate;
+  auto decoded = (*decoder)->DecodeBytes(whole->body, request);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->codec, "mp3");
+  EXPECT_NEAR(decoded->duration_seconds, 0.8, 0.15);
+  // A range: 206 with exactly those bytes.
+  auto part = client.Get(absl::StrCat("/api/sounds/", tones_[2], "/preview"),
+                         httplib::Headers{{"Range", "bytes=100-199"}});
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, whole->body.substr(100, 100));
+  EXPECT_THAT(part->get_header_value("Content-Range"),
+              HasSubstr(absl::StrCat("bytes 100-199/", whole->body.size())));
+  // Unknown sound: 404 JSON.
+  Json(client.Get("/api/sounds/999999/preview"), 404);
+}
+
+TEST_F(HttpApiTest, DeletingASoundDeletesItsPreview) {
+  const uint64_t id = Add(Wav(1234), "Tone", "extra");
+  auto client = Client();
+  auto before = client.Get(absl::StrCat("/api/sounds/", id, "/preview"));
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->status, 200);
+  v1::DeleteSoundRequest request;
+  request.mutable_sound()->set_id(id);
+  v1::DeleteSoundResponse response;
+  ASSERT_TRUE(server_->ingest()
+                  .DeleteSound(test::CallContext().get(), request, &response)
+                  .ok());
+  Json(client.Get(absl::StrCat("/api/sounds/", id, "/preview")), 404);
+}
+
+TEST(HttpApiPreviewsOffTest, NoPreviewIsKept) {
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  ServerOptions options = test::LoopbackServerOptions(dir->File("data"));
+  options.http_listen = "127.0.0.1:0";
+  options.previews = false;
+  auto server = test::TestServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string path = dir->File("t.wav");
+  ASSERT_TRUE(
+      test::WritePcm16Wav(path, test::Sine(500, 0.5, kRate, 0.5f), kRate, 1)
+          .ok());
+  v1::AddSoundRequest request;
+  request.set_audio(*test::ReadFileBytes(path));
+  v1::AddSoundResponse response;
+  ASSERT_TRUE((*server)
+                  ->ingest()
+                  .AddSound(test::CallContext().get(), request, &response)
+                  .ok());
+  httplib::Client client("127.0.0.1", (*server)->http_port());
+  auto result =
+      client.Get(absl::StrCat("/api/sounds/", response.id(), "/preview"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 404);
+  EXPECT_THAT(result->body, HasSubstr("has no preview"));
+}
+
 TEST_F(HttpApiTest, OpenApiDescribesTheRoutes) {
   auto client = Client();
   json spec = Json(client.Get("/api/openapi.json"));
   EXPECT_EQ(spec["openapi"].get<std::string>().substr(0, 2), "3.");
-  for (const char* path : {"/api/query", "/api/search", "/api/sounds/{id}",
-                           "/api/sounds", "/api/spaces", "/api/stats",
-                           "/api/evaluation", "/api/jobs"}) {
+  for (const char* path :
+       {"/api/query", "/api/search", "/api/sounds/{id}", "/api/sounds",
+        "/api/spaces", "/api/stats", "/api/evaluation", "/api/jobs",
+        "/api/sounds/{id}/preview"}) {
     EXPECT_TRUE(spec["paths"].contains(path)) << path;
   }
 }

@@ -293,6 +293,16 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
 
   for (size_t i : embedding) {
     PreparedSound& prepared = *results[i];
+    if (options_.previews.enabled) {
+      // The lowest decoded rate that MP3 carries (decoded is ordered).
+      for (const auto& [rate, audio] : decoded[i]) {
+        if (!PreviewSampleRateSupported(rate)) continue;
+        auto preview = EncodePreview(audio.samples, rate, options_.previews);
+        // A sound without a preview is still a sound: keep going.
+        if (preview.ok()) prepared.preview = *std::move(preview);
+        break;
+      }
+    }
     DecodedAudio& info = decoded[i].begin()->second;
     prepared.record.duration_seconds = info.duration_seconds;
     info.samples.clear();
@@ -341,6 +351,11 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
       return indexed;
     }
     prepared.record.id = added.id;
+    if (!prepared.preview.empty()) {
+      // Committed whatever happens to the preview: a lost one is only
+      // missing (GetPreview says NotFound).
+      store_->PutPreview(added.id, prepared.preview).IgnoreError();
+    }
     tags_.Add(prepared.record);
     // The sound is committed whatever happens here; a word vector left stale
     // by a failure is recomputed at the next Open.
@@ -493,6 +508,11 @@ absl::Status SoundCollection::Delete(uint64_t id) { return impl_->Delete(id); }
 
 absl::StatusOr<SoundRecord> SoundCollection::Get(uint64_t id) const {
   return impl_->store().GetSound(id);
+}
+
+absl::StatusOr<std::string> SoundCollection::GetPreview(uint64_t id) const {
+  RETURN_IF_ERROR(impl_->store().GetSound(id).status());
+  return impl_->store().GetPreview(id);
 }
 
 absl::StatusOr<SoundRecord> SoundCollection::GetByExternalId(

@@ -78,4 +78,8 @@ std::string EvaluationKey(absl::string_view space) {
   return absl::StrCat(kEvaluationKeyPrefix, space);
 }
 
+std::string PreviewKey(uint64_t id) {
+  return absl::StrCat(kPreviewKeyPrefix, EncodeU64BigEndian(id));
+}
+
 }  // namespace soundsearch

@@ -49,6 +49,9 @@ std::string SpaceRegistryKey(absl::string_view space);
 std::string SnapshotMarkKey(absl::string_view space);
 // "evaluation/" `space`: the space's latest evaluation report.
 std::string EvaluationKey(absl::string_view space);
+inline constexpr absl::string_view kPreviewKeyPrefix = "preview/";
+// "preview/" id(BE64): the audio preview of a sound.
+std::string PreviewKey(uint64_t id);
 
 }  // namespace soundsearch
 

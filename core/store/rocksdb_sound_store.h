@@ -82,6 +82,8 @@ class RocksDbSoundStore final : public SoundStore {
   absl::StatusOr<StoredModel> GetModel(absl::string_view space,
                                        absl::string_view kind) const override;
 
+  absl::Status PutPreview(uint64_t id, absl::string_view bytes) override;
+  absl::StatusOr<std::string> GetPreview(uint64_t id) const override;
   absl::Status PutEvaluation(absl::string_view space,
                              absl::string_view bytes) override;
   absl::StatusOr<std::string> GetEvaluation(

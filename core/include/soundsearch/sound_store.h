@@ -190,6 +190,14 @@ class SoundStore {
   virtual absl::StatusOr<std::string> GetEvaluation(
       absl::string_view space) const = 0;
 
+  // ---- Audio previews (per sound; bytes are opaque) ------------------------
+
+  // Stores the preview of sound `id`, replacing any (not logged). DeleteSound
+  // removes it in the sound's own write. NotFound for an unknown id.
+  virtual absl::Status PutPreview(uint64_t id, absl::string_view bytes) = 0;
+  // NotFound when the sound has no preview (or does not exist).
+  virtual absl::StatusOr<std::string> GetPreview(uint64_t id) const = 0;
+
   // ---- Word vectors (per space and word; bytes are opaque) ------------------
 
   // Writes many word vectors of one space in one atomic write. When
