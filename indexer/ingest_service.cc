@@ -1,6 +1,7 @@
 #include "indexer/ingest_service.h"
 
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +13,6 @@
 namespace soundsearch {
 namespace {
 
-using Access = RpcRunner::Access;
 using Clock = std::chrono::steady_clock;
 
 // Client-streaming upload: a header, then chunks, assembled in memory up to
@@ -23,10 +23,17 @@ class UploadReactor final
   UploadReactor(const IngestService* service,
                 grpc::CallbackServerContext* context,
                 v1::AddSoundResponse* response)
-      : service_(service), context_(context), response_(response),
+      : service_(service),
+        context_(context),
+        response_(response),
         start_(Clock::now()) {
     absl::Status admitted =
-        service_->context().runner->Admit(*context, Access::kMutate);
+        service_->context().runner->Admit(*context, "AddSoundStream");
+    if (admitted.ok()) {
+      // Held until the call finishes; grows with every chunk.
+      admitted = service_->context().runner->Reserve(0, "AddSoundStream",
+                                                     &reservation_);
+    }
     if (!admitted.ok()) {
       Done(admitted);
       return;
@@ -67,10 +74,19 @@ class UploadReactor final
             "upload exceeds the server's limit of ", limit, " bytes")));
         return;
       }
+      // The server's memory for requests is shared by every client: a
+      // stream that would exceed it stops here (retry later).
+      absl::Status room = reservation_.Grow(
+          static_cast<int64_t>(message_.chunk().size()), "AddSoundStream");
+      if (!room.ok()) {
+        Done(room);
+        return;
+      }
       audio_.append(message_.chunk());
     } else {
-      Done(absl::InvalidArgumentError("stream message has neither header "
-                                      "nor chunk"));
+      Done(
+          absl::InvalidArgumentError("stream message has neither header "
+                                     "nor chunk"));
       return;
     }
     StartRead(&message_);
@@ -80,6 +96,7 @@ class UploadReactor final
 
  private:
   void Done(const absl::Status& status) {
+    reservation_.Release();
     Finish(
         service_->context().runner->Complete("AddSoundStream", start_, status));
   }
@@ -92,6 +109,7 @@ class UploadReactor final
   bool have_header_ = false;
   SoundInput input_;
   std::string audio_;
+  RequestBudget::Reservation reservation_;
 };
 
 }  // namespace
@@ -109,19 +127,18 @@ absl::Status IngestService::SubmitUpload(
                                             ctx_->max_upload_bytes));
   }
   const IngestContext* ctx = ctx_;
-  return ctx_->pipeline->Submit(
-      std::move(audio), std::move(input), deadline,
-      [ctx, response, finish = std::move(finish)](
-          absl::StatusOr<IngestOutcome> outcome) {
-        if (!outcome.ok()) {
-          finish(outcome.status());
-          return;
-        }
-        ToProto(outcome->result, outcome->record, outcome->audio_info,
-                response);
-        ctx->ReportIndexSizes();
-        finish(absl::OkStatus());
-      });
+  return ctx_->pipeline->Submit(std::move(audio), std::move(input), deadline,
+                                [ctx, response, finish = std::move(finish)](
+                                    absl::StatusOr<IngestOutcome> outcome) {
+                                  if (!outcome.ok()) {
+                                    finish(outcome.status());
+                                    return;
+                                  }
+                                  ToProto(outcome->result, outcome->record,
+                                          outcome->audio_info, response);
+                                  ctx->ReportIndexSizes();
+                                  finish(absl::OkStatus());
+                                });
 }
 
 grpc::ServerUnaryReactor* IngestService::AddSound(
@@ -130,16 +147,28 @@ grpc::ServerUnaryReactor* IngestService::AddSound(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const auto start = Clock::now();
   const RpcRunner* runner = ctx_->runner;
-  absl::Status admitted = runner->Admit(*context, Access::kMutate);
+  absl::Status admitted = runner->Admit(*context, "AddSound");
+  // The upload stays in memory until it is stored: its bytes count against
+  // the request budget until the call finishes.
+  auto reservation = std::make_shared<RequestBudget::Reservation>();
+  if (admitted.ok()) {
+    admitted = runner->Reserve(static_cast<int64_t>(request->ByteSizeLong()),
+                               "AddSound", reservation.get());
+  }
   if (!admitted.ok()) {
     runner->Finish(reactor, "AddSound", start, admitted);
     return reactor;
   }
-  absl::Status queued =
-      SubmitUpload(request->audio(), FromProto(*request), DeadlineOf(*context),
-                   response, [runner, reactor, start](absl::Status status) {
-                     runner->Finish(reactor, "AddSound", start, status);
-                   });
+  // gRPC hands the handler a request it no longer reads: the audio is moved
+  // out rather than copied, so that an upload is held once, not twice.
+  std::string audio =
+      std::move(*const_cast<v1::AddSoundRequest*>(request)->mutable_audio());
+  absl::Status queued = SubmitUpload(
+      std::move(audio), FromProto(*request), DeadlineOf(*context), response,
+      [runner, reactor, start, reservation](absl::Status status) {
+        reservation->Release();
+        runner->Finish(reactor, "AddSound", start, status);
+      });
   if (!queued.ok()) runner->Finish(reactor, "AddSound", start, queued);
   return reactor;
 }
@@ -154,7 +183,7 @@ grpc::ServerUnaryReactor* IngestService::AddFromManifest(
     grpc::CallbackServerContext* context,
     const v1::AddFromManifestRequest* request, v1::Job* response) {
   return ctx_->runner->Run(
-      context, "AddFromManifest", Access::kMutate,
+      context, "AddFromManifest", *request,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->manifest_path().empty()) {
           return absl::InvalidArgumentError("manifest_path is empty");
@@ -172,7 +201,7 @@ grpc::ServerUnaryReactor* IngestService::GetJob(
     grpc::CallbackServerContext* context, const v1::GetJobRequest* request,
     v1::Job* response) {
   return ctx_->runner->Run(
-      context, "GetJob", Access::kRead,
+      context, "GetJob", *request,
       [this, request, response](absl::Time) -> absl::Status {
         ASSIGN_OR_RETURN(JobStatus job, ctx_->jobs->Get(request->job_id()));
         ToProto(job, response);
@@ -181,10 +210,10 @@ grpc::ServerUnaryReactor* IngestService::GetJob(
 }
 
 grpc::ServerUnaryReactor* IngestService::DeleteSound(
-    grpc::CallbackServerContext* context,
-    const v1::DeleteSoundRequest* request, v1::DeleteSoundResponse* response) {
+    grpc::CallbackServerContext* context, const v1::DeleteSoundRequest* request,
+    v1::DeleteSoundResponse* response) {
   return ctx_->runner->Run(
-      context, "DeleteSound", Access::kMutate,
+      context, "DeleteSound", *request,
       [this, request, response](absl::Time) -> absl::Status {
         ASSIGN_OR_RETURN(SoundRecord record,
                          ResolveSound(*ctx_->collection, request->sound()));
@@ -199,7 +228,7 @@ grpc::ServerUnaryReactor* IngestService::Refit(
     grpc::CallbackServerContext* context, const v1::RefitRequest* request,
     v1::RefitResponse* response) {
   return ctx_->runner->Run(
-      context, "Refit", Access::kMutate,
+      context, "Refit", *request,
       [this, request, response](absl::Time) -> absl::Status {
         const std::string space = request->space().empty()
                                       ? ctx_->collection->default_space()

@@ -151,8 +151,6 @@ DescribeOptions FromProto(const v1::DescribeSoundRequest& request) {
 EvaluationRequest FromProto(const v1::EvaluateRequest& request) {
   EvaluationRequest eval;
   eval.space = request.space();
-  eval.families_path = request.families_path();
-  eval.excluded_labels_path = request.excluded_labels_path();
   eval.reference_mode = request.reference_mode();
   return eval;
 }

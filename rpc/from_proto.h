@@ -31,7 +31,8 @@ QueryOptions FromProto(const v1::QueryByExampleRequest& request);
 TextQueryOptions FromProto(const v1::QueryByTextRequest& request);
 // space, class_space, words and classes (0 means 10 each).
 DescribeOptions FromProto(const v1::DescribeSoundRequest& request);
-// The paths and mode; space = request.space() (empty: the handler picks).
+// The mode; space = request.space() (empty: the handler picks). The
+// families and excluded-labels files are read by the handler (import roots).
 EvaluationRequest FromProto(const v1::EvaluateRequest& request);
 
 // Resolves a SoundRef to a stored sound. InvalidArgument when unset or an

@@ -9,16 +9,43 @@
 #include "rpc/from_proto.h"
 #include "rpc/page_token.h"
 #include "rpc/to_proto.h"
+#include "soundsearch/label_families.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
-
-using Access = RpcRunner::Access;
 
 absl::Status EvaluationService::RunEvaluate(
     const v1::EvaluateRequest& request, absl::Time deadline,
     v1::EvaluateResponse* response) const {
   SoundCollection& collection = *ctx_->collection;
+  // The optional files first, so that a bad path fails fast: under the
+  // import roots, regular files, size-capped (soundsearch/import_roots.h).
+  EvaluationRequest files = FromProto(request);
+  const int64_t max_bytes = ctx_->limits.max_import_file_bytes;
+  if (!request.families_path().empty()) {
+    ASSIGN_OR_RETURN(std::string json,
+                     ctx_->import_roots->ReadFile(request.families_path(),
+                                                  max_bytes, "families file"));
+    absl::StatusOr<LabelFamilies> families = ParseLabelFamiliesJson(json);
+    if (!families.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("families file '", request.families_path(),
+                       "': ", families.status().message()));
+    }
+    files.families = *std::move(families);
+  }
+  if (!request.excluded_labels_path().empty()) {
+    ASSIGN_OR_RETURN(std::string text, ctx_->import_roots->ReadFile(
+                                           request.excluded_labels_path(),
+                                           max_bytes, "excluded-labels file"));
+    absl::StatusOr<std::vector<std::string>> labels = ParseLabelList(text);
+    if (!labels.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("excluded-labels file '", request.excluded_labels_path(),
+                       "': ", labels.status().message()));
+    }
+    files.excluded_labels = *std::move(labels);
+  }
   std::vector<std::string> spaces;
   if (request.space().empty()) {
     for (const SpaceStatus& s : collection.Spaces()) {
@@ -32,7 +59,7 @@ absl::Status EvaluationService::RunEvaluate(
       return absl::DeadlineExceededError(absl::StrCat(
           "deadline exceeded before evaluating space '", space, "'"));
     }
-    EvaluationRequest eval = FromProto(request);
+    EvaluationRequest eval = files;
     eval.space = space;
     const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(SpaceEvaluation result, collection.Evaluate(eval));
@@ -48,7 +75,7 @@ absl::Status EvaluationService::RunEvaluate(
 grpc::ServerUnaryReactor* EvaluationService::Evaluate(
     grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
     v1::EvaluateResponse* response) {
-  return ctx_->runner->Run(context, "Evaluate", Access::kMutate,
+  return ctx_->runner->Run(context, "Evaluate", *request,
                            [this, request, response](absl::Time deadline) {
                              return RunEvaluate(*request, deadline, response);
                            });
@@ -57,7 +84,7 @@ grpc::ServerUnaryReactor* EvaluationService::Evaluate(
 grpc::ServerUnaryReactor* EvaluationService::GetEvaluation(
     grpc::CallbackServerContext* context,
     const v1::GetEvaluationRequest* request, v1::EvaluateResponse* response) {
-  return ctx_->runner->Run(context, "GetEvaluation", Access::kRead,
+  return ctx_->runner->Run(context, "GetEvaluation", *request,
                            [this, request, response](absl::Time) {
                              return AnswerGetEvaluation(request, response);
                            });
@@ -66,25 +93,25 @@ grpc::ServerUnaryReactor* EvaluationService::GetEvaluation(
 absl::Status EvaluationService::AnswerGetEvaluation(
     const v1::GetEvaluationRequest* request,
     v1::EvaluateResponse* response) const {
-  SoundCollection& collection = *ctx_->collection;
-  std::vector<std::string> spaces;
-  if (request->space().empty()) {
-    for (const SpaceStatus& s : collection.Spaces()) {
-      spaces.push_back(s.config.name);
+    SoundCollection& collection = *ctx_->collection;
+    std::vector<std::string> spaces;
+    if (request->space().empty()) {
+      for (const SpaceStatus& s : collection.Spaces()) {
+        spaces.push_back(s.config.name);
+      }
+    } else {
+      spaces.push_back(request->space());
     }
-  } else {
-    spaces.push_back(request->space());
-  }
-  for (const std::string& space : spaces) {
-    auto stored = collection.LastEvaluation(space);
-    // Every space: skip the ones never evaluated.
-    if (request->space().empty() && absl::IsNotFound(stored.status())) {
-      continue;
+    for (const std::string& space : spaces) {
+      auto stored = collection.LastEvaluation(space);
+      // Every space: skip the ones never evaluated.
+      if (request->space().empty() && absl::IsNotFound(stored.status())) {
+        continue;
+      }
+      RETURN_IF_ERROR(stored.status());
+      StoredEvaluationToProto(*stored, response->add_spaces());
     }
-    RETURN_IF_ERROR(stored.status());
-    StoredEvaluationToProto(*stored, response->add_spaces());
-  }
-  return absl::OkStatus();
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* EvaluationService::WordSimilarity(
@@ -92,7 +119,7 @@ grpc::ServerUnaryReactor* EvaluationService::WordSimilarity(
     const v1::WordSimilarityRequest* request,
     v1::WordSimilarityResponse* response) {
   return ctx_->runner->Run(
-      context, "WordSimilarity", Access::kRead,
+      context, "WordSimilarity", *request,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->a().empty() || request->b().empty()) {
           return absl::InvalidArgumentError("a and b: two words needed");
@@ -110,7 +137,7 @@ grpc::ServerUnaryReactor* EvaluationService::NearestWords(
     const v1::NearestWordsRequest* request,
     v1::NearestWordsResponse* response) {
   return ctx_->runner->Run(
-      context, "NearestWords", Access::kRead,
+      context, "NearestWords", *request,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->word().empty()) {
           return absl::InvalidArgumentError("word: empty");
@@ -157,7 +184,7 @@ grpc::ServerUnaryReactor* EvaluationService::GetWordVectors(
     const v1::GetWordVectorsRequest* request,
     v1::GetWordVectorsResponse* response) {
   return ctx_->runner->Run(
-      context, "GetWordVectors", Access::kRead,
+      context, "GetWordVectors", *request,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->words_size() > kMaxWordsPerCall) {
           return absl::InvalidArgumentError(

@@ -20,7 +20,6 @@
 namespace soundsearch {
 namespace {
 
-using Access = RpcRunner::Access;
 using google::protobuf::Message;
 
 // How long a request may take on the pool (gRPC callers set their own).
@@ -56,7 +55,7 @@ bool IsJson(const httplib::Request& http) {
 // `audio` when `out` has one. InvalidArgument naming what does not parse.
 absl::Status ParseRequest(const httplib::Request& http, Message* out) {
   if (http.get_header_value("Content-Type")
-          .rfind("application/x-www-form-urlencoded", 0) == 0 &&
+              .rfind("application/x-www-form-urlencoded", 0) == 0 &&
       !http.body.empty()) {
     return absl::InvalidArgumentError(
         "a form-encoded body is not accepted: send audio as the body (any "
@@ -87,8 +86,8 @@ absl::Status ParseRequest(const httplib::Request& http, Message* out) {
     if (field == nullptr || field->is_repeated() ||
         field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown query parameter '", name, "' for ",
-          descriptor->name(), " (nested fields go in a JSON body)"));
+          "unknown query parameter '", name, "' for ", descriptor->name(),
+          " (nested fields go in a JSON body)"));
     }
     if (field->type() == google::protobuf::FieldDescriptor::TYPE_BOOL) {
       fields[name] = value == "true" || value == "1";
@@ -147,11 +146,16 @@ class HttpApi::Impl {
   // response or the JSON error.
   template <typename Req, typename Resp>
   void Serve(const httplib::Request& http, httplib::Response& res,
-             const char* method, Access access,
+             const char* method,
              absl::Status (*prepare)(const httplib::Request&, Req*),
-             std::function<absl::Status(const Req*, Resp*)> answer);
+             std::function<absl::Status(const Req*, Resp*, absl::Time)> answer);
+  // RpcRunner::RunAndWait for `method` (the gRPC method's name: its role
+  // and its metrics) with the request's token: the Authorization header,
+  // or for `<audio>`/`<img>` sources, which cannot send one, the
+  // `access_token` query parameter when `token_in_query`.
   absl::Status Run(const httplib::Request& http, const char* method,
-                   Access access, std::function<absl::Status()> work);
+                   std::function<absl::Status(absl::Time)> work,
+                   bool token_in_query = false);
 
   const HttpApiOptions options_;
   const HttpApiBackends b_;
@@ -161,27 +165,36 @@ class HttpApi::Impl {
 };
 
 absl::Status HttpApi::Impl::Run(const httplib::Request& http,
-                                const char* method, Access access,
-                                std::function<absl::Status()> work) {
-  const bool has_auth = http.has_header("Authorization");
-  return b_.runner->RunAndWait(
-      method, access, has_auth,
-      has_auth ? http.get_header_value("Authorization") : std::string(),
-      absl::Now() + kHttpDeadline, [&](absl::Time) { return work(); });
+                                const char* method,
+                                std::function<absl::Status(absl::Time)> work,
+                                bool token_in_query) {
+  std::string header;
+  std::optional<absl::string_view> authorization;
+  if (http.has_header("Authorization")) {
+    header = http.get_header_value("Authorization");
+    authorization = header;
+  } else if (token_in_query && http.has_param("access_token")) {
+    header = absl::StrCat("Bearer ", http.get_param_value("access_token"));
+    authorization = header;
+  }
+  return b_.runner->RunAndWait(method, authorization,
+                               static_cast<int64_t>(http.body.size()),
+                               absl::Now() + kHttpDeadline, std::move(work));
 }
 
 template <typename Req, typename Resp>
 void HttpApi::Impl::Serve(
     const httplib::Request& http, httplib::Response& res, const char* method,
-    Access access, absl::Status (*prepare)(const httplib::Request&, Req*),
-    std::function<absl::Status(const Req*, Resp*)> answer) {
+    absl::Status (*prepare)(const httplib::Request&, Req*),
+    std::function<absl::Status(const Req*, Resp*, absl::Time)> answer) {
   Req request;
   Resp response;
   absl::Status status = ParseRequest(http, &request);
   if (status.ok() && prepare != nullptr) status = prepare(http, &request);
   if (status.ok()) {
-    status = Run(http, method, access,
-                 [&] { return answer(&request, &response); });
+    status = Run(http, method, [&](absl::Time deadline) {
+      return answer(&request, &response, deadline);
+    });
   }
   if (!status.ok()) {
     SendError(res, status);
@@ -196,7 +209,8 @@ namespace {
 absl::Status SoundFromPath(const httplib::Request& http,
                            v1::GetSoundRequest* request) {
   uint64_t id = 0;
-  if (http.matches.size() < 2 || !absl::SimpleAtoi(http.matches[1].str(), &id)) {
+  if (http.matches.size() < 2 ||
+      !absl::SimpleAtoi(http.matches[1].str(), &id)) {
     return absl::InvalidArgumentError("sound id: not a number");
   }
   request->mutable_sound()->set_id(id);
@@ -206,7 +220,8 @@ absl::Status SoundFromPath(const httplib::Request& http,
 absl::Status DescribeFromPath(const httplib::Request& http,
                               v1::DescribeSoundRequest* request) {
   uint64_t id = 0;
-  if (http.matches.size() < 2 || !absl::SimpleAtoi(http.matches[1].str(), &id)) {
+  if (http.matches.size() < 2 ||
+      !absl::SimpleAtoi(http.matches[1].str(), &id)) {
     return absl::InvalidArgumentError("sound id: not a number");
   }
   request->set_id(id);
@@ -217,69 +232,71 @@ absl::Status DescribeFromPath(const httplib::Request& http,
 
 void HttpApi::Impl::Routes() {
   const QueryService* q = b_.query;
-  server_.Get("/api/openapi.json",
-              [](const httplib::Request&, httplib::Response& res) {
-                const WebAsset* asset = FindWebAsset("/api/openapi.json");
-                if (asset == nullptr) {
-                  SendError(res, absl::NotFoundError("no openapi.json"));
-                  return;
-                }
-                res.set_content(std::string(asset->data, asset->size),
-                                asset->content_type);
-              });
+  server_.Get("/api/openapi.json", [](const httplib::Request&,
+                                      httplib::Response& res) {
+    const WebAsset* asset = FindWebAsset("/api/openapi.json");
+    if (asset == nullptr) {
+      SendError(res, absl::NotFoundError("no openapi.json"));
+      return;
+    }
+    res.set_content(std::string(asset->data, asset->size), asset->content_type);
+  });
   server_.Get("/api/spaces", [this, q](const httplib::Request& http,
                                        httplib::Response& res) {
     Serve<v1::ListSpacesRequest, v1::ListSpacesResponse>(
-        http, res, "http.ListSpaces", Access::kRead, nullptr,
-        [q](auto* a, auto* b) { return q->AnswerListSpaces(a, b); });
+        http, res, "ListSpaces", nullptr, [q](auto* a, auto* b, absl::Time) {
+          return q->AnswerListSpaces(a, b);
+        });
   });
   server_.Get("/api/stats", [this, q](const httplib::Request& http,
                                       httplib::Response& res) {
     Serve<v1::StatsRequest, v1::StatsResponse>(
-        http, res, "http.Stats", Access::kRead, nullptr,
-        [q](auto* a, auto* b) { return q->AnswerStats(a, b); });
+        http, res, "Stats", nullptr,
+        [q](auto* a, auto* b, absl::Time) { return q->AnswerStats(a, b); });
   });
   server_.Get("/api/evaluation", [this](const httplib::Request& http,
                                         httplib::Response& res) {
     const EvaluationService* e = b_.evaluation;
     Serve<v1::GetEvaluationRequest, v1::EvaluateResponse>(
-        http, res, "http.GetEvaluation", Access::kRead, nullptr,
-        [e](auto* a, auto* b) { return e->AnswerGetEvaluation(a, b); });
+        http, res, "GetEvaluation", nullptr, [e](auto* a, auto* b, absl::Time) {
+          return e->AnswerGetEvaluation(a, b);
+        });
   });
   server_.Get("/api/jobs", [this](const httplib::Request& http,
                                   httplib::Response& res) {
     std::string body;
-    absl::Status status =
-        Run(http, "http.ListJobs", Access::kRead, [this, &body] {
-          std::vector<std::string> jobs;
-          for (const JobStatus& job : b_.ingest_ctx->jobs->List()) {
-            v1::Job proto;
-            ToProto(job, &proto);
-            jobs.push_back(ToJson(proto));
-          }
-          body = absl::StrCat("{\"jobs\":[", absl::StrJoin(jobs, ","), "]}");
-          return absl::OkStatus();
-        });
+    absl::Status status = Run(http, "GetJob", [this, &body](absl::Time) {
+      std::vector<std::string> jobs;
+      for (const JobStatus& job : b_.ingest_ctx->jobs->List()) {
+        v1::Job proto;
+        ToProto(job, &proto);
+        jobs.push_back(ToJson(proto));
+      }
+      body = absl::StrCat("{\"jobs\":[", absl::StrJoin(jobs, ","), "]}");
+      return absl::OkStatus();
+    });
     if (!status.ok()) return SendError(res, status);
     res.set_content(body, "application/json");
   });
   server_.Get("/api/sounds", [this, q](const httplib::Request& http,
                                        httplib::Response& res) {
     Serve<v1::ListSoundsRequest, v1::ListSoundsResponse>(
-        http, res, "http.ListSounds", Access::kRead, nullptr,
-        [q](auto* a, auto* b) { return q->AnswerListSounds(a, b); });
+        http, res, "ListSounds", nullptr, [q](auto* a, auto* b, absl::Time) {
+          return q->AnswerListSounds(a, b);
+        });
   });
   server_.Post("/api/sounds/list", [this, q](const httplib::Request& http,
                                              httplib::Response& res) {
     Serve<v1::ListSoundsRequest, v1::ListSoundsResponse>(
-        http, res, "http.ListSounds", Access::kRead, nullptr,
-        [q](auto* a, auto* b) { return q->AnswerListSounds(a, b); });
+        http, res, "ListSounds", nullptr, [q](auto* a, auto* b, absl::Time) {
+          return q->AnswerListSounds(a, b);
+        });
   });
   server_.Get(R"(/api/sounds/(\d+))", [this, q](const httplib::Request& http,
                                                 httplib::Response& res) {
     Serve<v1::GetSoundRequest, v1::Sound>(
-        http, res, "http.GetSound", Access::kRead, &SoundFromPath,
-        [q](auto* a, auto* b) { return q->AnswerGetSound(a, b); });
+        http, res, "GetSound", &SoundFromPath,
+        [q](auto* a, auto* b, absl::Time) { return q->AnswerGetSound(a, b); });
   });
   // The preview: the whole MP3, or the byte ranges asked for (Range:
   // 206 Partial Content, so that an <audio> element can seek).
@@ -289,13 +306,15 @@ void HttpApi::Impl::Routes() {
                 std::string bytes;
                 absl::Status status =
                     absl::SimpleAtoi(http.matches[1].str(), &id)
-                        ? Run(http, "http.GetPreview", Access::kRead,
-                              [this, id, &bytes]() -> absl::Status {
+                        ? Run(
+                              http, "GetSound",
+                              [this, id, &bytes](absl::Time) -> absl::Status {
                                 ASSIGN_OR_RETURN(
                                     bytes,
                                     b_.query_ctx->collection->GetPreview(id));
                                 return absl::OkStatus();
-                              })
+                              },
+                              /*token_in_query=*/true)
                         : absl::InvalidArgumentError("sound id: not a number");
                 if (!status.ok()) return SendError(res, status);
                 res.set_header("Cache-Control", "max-age=3600");
@@ -304,31 +323,34 @@ void HttpApi::Impl::Routes() {
   server_.Get(R"(/api/sounds/(\d+)/describe)",
               [this, q](const httplib::Request& http, httplib::Response& res) {
                 Serve<v1::DescribeSoundRequest, v1::DescribeSoundResponse>(
-                    http, res, "http.DescribeSound", Access::kRead,
-                    &DescribeFromPath, [q](auto* a, auto* b) {
+                    http, res, "DescribeSound", &DescribeFromPath,
+                    [q](auto* a, auto* b, absl::Time) {
                       return q->AnswerDescribeSound(a, b);
                     });
               });
   server_.Post("/api/describe", [this, q](const httplib::Request& http,
                                           httplib::Response& res) {
     Serve<v1::DescribeSoundRequest, v1::DescribeSoundResponse>(
-        http, res, "http.DescribeSound", Access::kRead, nullptr,
-        [q](auto* a, auto* b) { return q->AnswerDescribeSound(a, b); });
+        http, res, "DescribeSound", nullptr, [q](auto* a, auto* b, absl::Time) {
+          return q->AnswerDescribeSound(a, b);
+        });
   });
-  auto query = [this, q](const httplib::Request& http,
-                         httplib::Response& res) {
+  auto query = [this, q](const httplib::Request& http, httplib::Response& res) {
     Serve<v1::QueryByExampleRequest, v1::QueryByExampleResponse>(
-        http, res, "http.QueryByExample", Access::kRead, nullptr,
-        [q](const v1::QueryByExampleRequest* a,
-            v1::QueryByExampleResponse* b) { return q->RunQuery(*a, b); });
+        http, res, "QueryByExample", nullptr,
+        [q](const v1::QueryByExampleRequest* a, v1::QueryByExampleResponse* b,
+            absl::Time deadline) {
+          return q->RunQuery(*a, deadline, nullptr, b);
+        });
   };
   server_.Get("/api/query", query);
   server_.Post("/api/query", query);
   auto search = [this, q](const httplib::Request& http,
                           httplib::Response& res) {
     Serve<v1::QueryByTextRequest, v1::QueryByTextResponse>(
-        http, res, "http.QueryByText", Access::kRead, nullptr,
-        [q](auto* a, auto* b) { return q->AnswerQueryByText(a, b); });
+        http, res, "QueryByText", nullptr, [q](auto* a, auto* b, absl::Time) {
+          return q->AnswerQueryByText(a, b);
+        });
   };
   server_.Get("/api/search", search);
   server_.Post("/api/search", search);
@@ -351,7 +373,8 @@ void HttpApi::Impl::Routes() {
   // limit) get the same JSON error as the handlers' errors.
   server_.set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
         absl::Status status;
         switch (res.status) {
           case 404:
@@ -406,9 +429,9 @@ absl::Status HttpApi::Impl::Start() {
     port_ = port;
   }
   if (port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options_.listen,
-        " for HTTP (--http-listen: address in use or invalid)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen,
+                     " for HTTP (--http-listen: address in use or invalid)"));
   }
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   return absl::OkStatus();

@@ -1,5 +1,8 @@
 #include "server/query_service.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "rpc/from_proto.h"
 #include "rpc/page_token.h"
@@ -10,7 +13,13 @@
 
 namespace soundsearch {
 
-using Access = RpcRunner::Access;
+absl::Status QueryService::BatchAudioBudgetError() const {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the batch's audio examples decode to more than ",
+      ctx_->limits.max_batch_audio_seconds,
+      " s in all (--max-batch-audio-seconds); send fewer or shorter "
+      "examples per batch"));
+}
 
 namespace {
 
@@ -46,12 +55,17 @@ std::string QueryService::NextPageToken(bool more, int offset, int k) const {
   return RankedPageToken(next);
 }
 
-absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
-                                    v1::QueryByExampleResponse* response) const {
+absl::Status QueryService::RunQuery(
+    const v1::QueryByExampleRequest& request, absl::Time deadline,
+    double* audio_budget, v1::QueryByExampleResponse* response) const {
   SoundCollection& collection = *ctx_->collection;
   if (request.k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "k must be in [1, ", ctx_->limits.max_k, "], got ", request.k()));
+  }
+  if (request.has_min_score() && !std::isfinite(request.min_score())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_score must be a finite number, got ", request.min_score()));
   }
   QueryOptions options = FromProto(request);
   ASSIGN_OR_RETURN(options.offset, PageOffset(request.offset(),
@@ -82,8 +96,27 @@ absl::Status QueryService::RunQuery(const v1::QueryByExampleRequest& request,
         "example: set one of audio, id or external_id, or give positive "
         "examples");
   }
+  options.deadline = deadline;
+  // A batch decodes at most its budget of audio in all: each query's audio
+  // examples are cut at what is left, and one cut there (not at the clip
+  // limit) fails.
+  const bool budget_cuts =
+      audio_budget != nullptr && *audio_budget < ctx_->limits.max_clip_seconds;
+  const bool has_audio =
+      std::any_of(query.positive.begin(), query.positive.end(),
+                  [](const QueryExample& e) { return !e.audio.empty(); }) ||
+      std::any_of(query.negative.begin(), query.negative.end(),
+                  [](const QueryExample& e) { return !e.audio.empty(); });
+  if (audio_budget != nullptr && has_audio) {
+    if (*audio_budget <= 0) return BatchAudioBudgetError();
+    options.max_audio_seconds = *audio_budget;
+  }
   ASSIGN_OR_RETURN(QueryResult result,
                    collection.QueryByExamples(query, options));
+  if (audio_budget != nullptr) {
+    *audio_budget -= result.audio_seconds;
+    if (result.audio_truncated && budget_cuts) return BatchAudioBudgetError();
+  }
   ctx_->metrics->ObserveSearch(result.space, result.search_seconds);
   ToProto(result, response);
   AddResults(collection, result.hits, response->mutable_results());
@@ -97,9 +130,10 @@ grpc::ServerUnaryReactor* QueryService::QueryByExample(
     grpc::CallbackServerContext* context,
     const v1::QueryByExampleRequest* request,
     v1::QueryByExampleResponse* response) {
-  return ctx_->runner->Run(context, "QueryByExample", Access::kRead,
-                           [this, request, response](absl::Time) {
-                             return RunQuery(*request, response);
+  return ctx_->runner->Run(context, "QueryByExample", *request,
+                           [this, request, response](absl::Time deadline) {
+                             return RunQuery(*request, deadline, nullptr,
+                                             response);
                            });
 }
 
@@ -108,7 +142,7 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
     const v1::BatchQueryByExampleRequest* request,
     v1::BatchQueryByExampleResponse* response) {
   return ctx_->runner->Run(
-      context, "BatchQueryByExample", Access::kRead,
+      context, "BatchQueryByExample", *request,
       [this, request, response](absl::Time deadline) -> absl::Status {
         if (request->queries_size() == 0) {
           return absl::InvalidArgumentError("queries: at least one needed");
@@ -118,14 +152,17 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
               "queries: at most ", ctx_->limits.max_batch_queries,
               " per batch, got ", request->queries_size()));
         }
+        double audio_budget = ctx_->limits.max_batch_audio_seconds;
         for (int i = 0; i < request->queries_size(); ++i) {
           if (absl::Now() > deadline) {
             return absl::DeadlineExceededError(absl::StrCat(
                 "deadline exceeded after ", i, " of ",
                 request->queries_size(), " queries"));
           }
+          // Each example's decoding also stops at the deadline.
           absl::Status status =
-              RunQuery(request->queries(i), response->add_responses());
+              RunQuery(request->queries(i), deadline, &audio_budget,
+                       response->add_responses());
           if (!status.ok()) {
             return WithErrorReason(
                 absl::Status(status.code(), absl::StrCat("queries[", i, "]: ",
@@ -140,7 +177,7 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
 grpc::ServerUnaryReactor* QueryService::GetSound(
     grpc::CallbackServerContext* context, const v1::GetSoundRequest* request,
     v1::Sound* response) {
-  return ctx_->runner->Run(context, "GetSound", Access::kRead,
+  return ctx_->runner->Run(context, "GetSound", *request,
                            [this, request, response](absl::Time) {
                              return AnswerGetSound(request, response);
                            });
@@ -157,134 +194,129 @@ absl::Status QueryService::AnswerGetSound(const v1::GetSoundRequest* request,
 grpc::ServerUnaryReactor* QueryService::ListSpaces(
     grpc::CallbackServerContext* context, const v1::ListSpacesRequest* request,
     v1::ListSpacesResponse* response) {
-  return ctx_->runner->Run(context, "ListSpaces", Access::kRead,
+  return ctx_->runner->Run(context, "ListSpaces", *request,
                            [this, request, response](absl::Time) {
                              return AnswerListSpaces(request, response);
                            });
 }
 
-absl::Status QueryService::AnswerListSpaces(
-    const v1::ListSpacesRequest*, v1::ListSpacesResponse* response) const {
-  ToProto(ctx_->collection->Spaces(), ctx_->collection->default_space(),
-          response);
-  return absl::OkStatus();
+absl::Status QueryService::AnswerListSpaces(const v1::ListSpacesRequest*, v1::ListSpacesResponse* response) const {
+    ToProto(ctx_->collection->Spaces(), ctx_->collection->default_space(),
+            response);
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::QueryByText(
     grpc::CallbackServerContext* context, const v1::QueryByTextRequest* request,
     v1::QueryByTextResponse* response) {
-  return ctx_->runner->Run(context, "QueryByText", Access::kRead,
+  return ctx_->runner->Run(context, "QueryByText", *request,
                            [this, request, response](absl::Time) {
                              return AnswerQueryByText(request, response);
                            });
 }
 
-absl::Status QueryService::AnswerQueryByText(
-    const v1::QueryByTextRequest* request,
-    v1::QueryByTextResponse* response) const {
-  if (request->k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "k must be in [1, ", ctx_->limits.max_k, "], got ", request->k()));
-  }
-  TextQueryOptions options = FromProto(*request);
-  ASSIGN_OR_RETURN(
-      options.query.offset,
-      PageOffset(request->offset(), request->page_token(), options.query.k));
-  SoundCollection& collection = *ctx_->collection;
-  ASSIGN_OR_RETURN(TextQueryResult result,
-                   collection.QueryByText(request->text(), options));
-  ctx_->metrics->ObserveSearch(result.result.space,
-                               result.result.search_seconds);
-  ToProto(result, response);
-  AddResults(collection, result.result.hits, response->mutable_results());
-  response->set_offset(static_cast<uint32_t>(options.query.offset));
-  response->set_next_page_token(
-      NextPageToken(result.result.more, options.query.offset, options.query.k));
-  return absl::OkStatus();
+absl::Status QueryService::AnswerQueryByText(const v1::QueryByTextRequest* request, v1::QueryByTextResponse* response) const {
+    if (request->k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("k must be in [1, ", ctx_->limits.max_k, "], got ",
+                       request->k()));
+    }
+    TextQueryOptions options = FromProto(*request);
+    ASSIGN_OR_RETURN(options.query.offset,
+                     PageOffset(request->offset(), request->page_token(),
+                                options.query.k));
+    SoundCollection& collection = *ctx_->collection;
+    ASSIGN_OR_RETURN(TextQueryResult result,
+                     collection.QueryByText(request->text(), options));
+    ctx_->metrics->ObserveSearch(result.result.space,
+                                 result.result.search_seconds);
+    ToProto(result, response);
+    AddResults(collection, result.result.hits, response->mutable_results());
+    response->set_offset(static_cast<uint32_t>(options.query.offset));
+    response->set_next_page_token(NextPageToken(
+        result.result.more, options.query.offset, options.query.k));
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::ListSounds(
     grpc::CallbackServerContext* context, const v1::ListSoundsRequest* request,
     v1::ListSoundsResponse* response) {
-  return ctx_->runner->Run(context, "ListSounds", Access::kRead,
+  return ctx_->runner->Run(context, "ListSounds", *request,
                            [this, request, response](absl::Time) {
                              return AnswerListSounds(request, response);
                            });
 }
 
-absl::Status QueryService::AnswerListSounds(
-    const v1::ListSoundsRequest* request,
-    v1::ListSoundsResponse* response) const {
-  if (request->page_size() > static_cast<uint32_t>(kMaxListPage)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size must be in [1, ", kMaxListPage, "] (0 means ",
-                     kDefaultListPage, "), got ", request->page_size()));
-  }
-  ListRequest list;
-  list.filter = FromProto(request->filter());
-  list.limit = request->page_size() == 0
-                   ? kDefaultListPage
-                   : static_cast<int>(request->page_size());
-  ASSIGN_OR_RETURN(list.after_id, ListPageAfter(request->page_token()));
-  ASSIGN_OR_RETURN(ListResult result, ctx_->collection->ListSounds(list));
-  for (const SoundRecord& record : result.sounds) {
-    ToProto(record, response->add_sounds());
-  }
-  if (result.more && !result.sounds.empty()) {
-    response->set_next_page_token(ListPageToken(result.sounds.back().id));
-  }
-  return absl::OkStatus();
+absl::Status QueryService::AnswerListSounds(const v1::ListSoundsRequest* request, v1::ListSoundsResponse* response) const {
+    if (request->page_size() > static_cast<uint32_t>(kMaxListPage)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "page_size must be in [1, ", kMaxListPage, "] (0 means ",
+          kDefaultListPage, "), got ", request->page_size()));
+    }
+    ListRequest list;
+    list.filter = FromProto(request->filter());
+    list.limit = request->page_size() == 0
+                     ? kDefaultListPage
+                     : static_cast<int>(request->page_size());
+    ASSIGN_OR_RETURN(list.after_id, ListPageAfter(request->page_token()));
+    ASSIGN_OR_RETURN(ListResult result, ctx_->collection->ListSounds(list));
+    for (const SoundRecord& record : result.sounds) {
+      ToProto(record, response->add_sounds());
+    }
+    if (result.more && !result.sounds.empty()) {
+      response->set_next_page_token(ListPageToken(result.sounds.back().id));
+    }
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::DescribeSound(
     grpc::CallbackServerContext* context,
     const v1::DescribeSoundRequest* request,
     v1::DescribeSoundResponse* response) {
-  return ctx_->runner->Run(context, "DescribeSound", Access::kRead,
+  return ctx_->runner->Run(context, "DescribeSound", *request,
                            [this, request, response](absl::Time) {
                              return AnswerDescribeSound(request, response);
                            });
 }
 
-absl::Status QueryService::AnswerDescribeSound(
-    const v1::DescribeSoundRequest* request,
-    v1::DescribeSoundResponse* response) const {
-  const uint32_t max = static_cast<uint32_t>(ctx_->limits.max_k);
-  if (request->words() > max || request->classes() > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("words and classes must be at most ", max, " (--max-k)"));
-  }
-  SoundCollection& collection = *ctx_->collection;
-  ASSIGN_OR_RETURN(QueryExample example, ResolveExample(collection, *request));
-  ASSIGN_OR_RETURN(SoundDescription description,
-                   collection.DescribeSound(example, FromProto(*request)));
-  ToProto(description, response);
-  if (example.audio.empty()) {
-    ASSIGN_OR_RETURN(SoundRecord record, collection.Get(example.id));
-    ToProto(record, response->mutable_sound());
-  }
-  return absl::OkStatus();
+absl::Status QueryService::AnswerDescribeSound(const v1::DescribeSoundRequest* request, v1::DescribeSoundResponse* response) const {
+    const uint32_t max = static_cast<uint32_t>(ctx_->limits.max_k);
+    if (request->words() > max || request->classes() > max) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "words and classes must be at most ", max, " (--max-k)"));
+    }
+    SoundCollection& collection = *ctx_->collection;
+    ASSIGN_OR_RETURN(QueryExample example,
+                     ResolveExample(collection, *request));
+    ASSIGN_OR_RETURN(
+        SoundDescription description,
+        collection.DescribeSound(example, FromProto(*request)));
+    ToProto(description, response);
+    if (example.audio.empty()) {
+      ASSIGN_OR_RETURN(SoundRecord record, collection.Get(example.id));
+      ToProto(record, response->mutable_sound());
+    }
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::Stats(
     grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
-  return ctx_->runner->Run(context, "Stats", Access::kRead,
+  return ctx_->runner->Run(context, "Stats", *request,
                            [this, request, response](absl::Time) {
                              return AnswerStats(request, response);
                            });
 }
 
-absl::Status QueryService::AnswerStats(const v1::StatsRequest*,
-                                       v1::StatsResponse* response) const {
-  ToProto(*ctx_->collection, response);
-  response->set_ingest_queue_depth(ctx_->pipeline->queue_depth());
-  response->set_uptime_seconds(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                    ctx_->started)
-          .count());
-  response->set_version(Version());
-  return absl::OkStatus();
+absl::Status QueryService::AnswerStats(const v1::StatsRequest*, v1::StatsResponse* response) const {
+    ToProto(*ctx_->collection, response);
+    response->set_ingest_queue_depth(ctx_->pipeline->queue_depth());
+    response->set_uptime_seconds(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      ctx_->started)
+            .count());
+    response->set_version(Version());
+    return absl::OkStatus();
 }
 
 }  // namespace soundsearch

@@ -27,10 +27,9 @@ class QueryService final : public v1::Query::CallbackService {
   grpc::ServerUnaryReactor* GetSound(grpc::CallbackServerContext* context,
                                      const v1::GetSoundRequest* request,
                                      v1::Sound* response) override;
-  grpc::ServerUnaryReactor* ListSpaces(
-      grpc::CallbackServerContext* context,
-      const v1::ListSpacesRequest* request,
-      v1::ListSpacesResponse* response) override;
+  grpc::ServerUnaryReactor* ListSpaces(grpc::CallbackServerContext* context,
+                                       const v1::ListSpacesRequest* request,
+                                       v1::ListSpacesResponse* response) override;
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* context,
                                   const v1::StatsRequest* request,
                                   v1::StatsResponse* response) override;
@@ -51,7 +50,12 @@ class QueryService final : public v1::Query::CallbackService {
   // the same answer. The gRPC handlers run them through the RpcRunner; the
   // HTTP API (server/http_api.h) calls them too, so that no query has a
   // second implementation.
+  //
+  // One query; audio examples stop decoding at `deadline`. In a batch,
+  // `audio_budget` is the seconds of audio the batch may still decode (an
+  // example cut at the budget fails); null for a single query.
   absl::Status RunQuery(const v1::QueryByExampleRequest& request,
+                        absl::Time deadline, double* audio_budget,
                         v1::QueryByExampleResponse* response) const;
   absl::Status AnswerGetSound(const v1::GetSoundRequest* request,
                               v1::Sound* response) const;
@@ -78,6 +82,7 @@ class QueryService final : public v1::Query::CallbackService {
   // The token of the page after [offset, offset + k); empty when no result
   // follows or that page would pass --max-k.
   std::string NextPageToken(bool more, int offset, int k) const;
+  absl::Status BatchAudioBudgetError() const;
 
   const ServiceContext* const ctx_;
 };

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "collection/example_query.h"
 #include "soundsearch/error_reason.h"
 #include "soundsearch/raw_embedding.h"
@@ -132,16 +133,36 @@ std::shared_ptr<const IdSet> CollectionQueries::Allowed(
 
 absl::StatusOr<std::vector<float>> CollectionQueries::ExampleVector(
     const LiveSpace& live, const SpaceView& view, const QueryExample& example,
-    double* embed_seconds) const {
+    AudioUse* use) const {
   if (!example.audio.empty()) {
     const auto start = Clock::now();
     DecodeRequest request;
     request.sample_rate = view.space->sample_rate();
+    if (use->max_seconds > 0) {
+      const double left = use->max_seconds - use->audio_seconds;
+      if (left <= 0) {
+        use->truncated = true;
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the query's audio examples decode to more than ",
+            use->max_seconds, " s in all; send fewer or shorter examples"));
+      }
+      request.max_duration_seconds = left;
+    }
+    if (use->deadline != absl::InfiniteFuture()) {
+      const double left = absl::ToDoubleSeconds(use->deadline - absl::Now());
+      if (left <= 0) {
+        return absl::DeadlineExceededError(
+            "deadline passed before the audio example was decoded");
+      }
+      request.timeout_seconds = left;
+    }
     ASSIGN_OR_RETURN(DecodedAudio pcm,
                      ctx_.decoder->DecodeBytes(example.audio, request));
+    use->audio_seconds += pcm.duration_seconds;
+    use->truncated = use->truncated || pcm.truncated;
     ASSIGN_OR_RETURN(RawEmbedding raw, view.space->Embed(pcm.samples));
     ASSIGN_OR_RETURN(std::vector<float> vector, view.space->Project(raw));
-    *embed_seconds += SecondsSince(start);
+    use->embed_seconds += SecondsSince(start);
     return vector;
   }
   auto vector = live.StoredVector(view, example.id);
@@ -197,10 +218,12 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   ASSIGN_OR_RETURN(const LiveSpace* live, FindSpace(options.space));
   std::shared_ptr<const SpaceView> view = live->view();
   ExampleVectors vectors;
-  double embed_seconds = 0;
+  AudioUse use;
+  use.deadline = options.deadline;
+  use.max_seconds = options.max_audio_seconds;
   for (const QueryExample& e : query.positive) {
     ASSIGN_OR_RETURN(std::vector<float> v,
-                     ExampleVector(*live, *view, e, &embed_seconds));
+                     ExampleVector(*live, *view, e, &use));
     vectors.positive.push_back(std::move(v));
     if (e.audio.empty() && !options.include_query) {
       vectors.exclude.push_back(e.id);
@@ -208,7 +231,7 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   }
   for (const QueryExample& e : query.negative) {
     ASSIGN_OR_RETURN(std::vector<float> v,
-                     ExampleVector(*live, *view, e, &embed_seconds));
+                     ExampleVector(*live, *view, e, &use));
     vectors.negative.push_back(std::move(v));
     if (e.audio.empty()) vectors.exclude.push_back(e.id);
   }
@@ -217,7 +240,9 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
                                 query.negative_weight, options.min_score,
                                 Allowed(options.filter)));
   ASSIGN_OR_RETURN(QueryResult result, Page(*live, *view, fetch, options));
-  result.embed_seconds = embed_seconds;
+  result.embed_seconds = use.embed_seconds;
+  result.audio_seconds = use.audio_seconds;
+  result.audio_truncated = use.truncated;
   return result;
 }
 
@@ -396,7 +421,7 @@ absl::StatusOr<SoundDescription> CollectionQueries::DescribeSound(
   if (example.audio.empty()) {
     ASSIGN_OR_RETURN(SoundRecord record, ctx_.store->GetSound(example.id));
     out.auto_tags = record.auto_tags;
-    double unused = 0;
+    AudioUse unused;
     ASSIGN_OR_RETURN(vector, ExampleVector(*live, *view, example, &unused));
     if (class_live != nullptr) {
       auto bytes = ctx_.store->GetRaw(class_live->name(), example.id);

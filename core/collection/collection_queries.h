@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "collection/live_space.h"
 #include "collection/ranked_page.h"
 #include "collection/tag_index.h"
@@ -73,12 +74,21 @@ class CollectionQueries {
   // without class names.
   absl::StatusOr<const LiveSpace*> FindClassSpace(absl::string_view name) const;
   std::shared_ptr<const IdSet> Allowed(const SoundFilter& filter) const;
-  // The index vector of an example in `view` (an audio example is decoded
-  // and embedded; *embed_seconds grows by the time it took).
+  // What a query's audio examples may decode and have decoded so far.
+  struct AudioUse {
+    absl::Time deadline = absl::InfiniteFuture();  // QueryOptions::deadline
+    double max_seconds = 0;  // QueryOptions::max_audio_seconds (0: no limit)
+    double embed_seconds = 0;  // decode + embed, summed
+    double audio_seconds = 0;  // decoded duration, summed
+    bool truncated = false;    // an example was cut
+  };
+  // The index vector of an example in `view` (an audio example is decoded,
+  // within use->deadline and what is left of use->max_seconds, and embedded;
+  // *use grows by it).
   absl::StatusOr<std::vector<float>> ExampleVector(const LiveSpace& live,
                                                    const SpaceView& view,
                                                    const QueryExample& example,
-                                                   double* embed_seconds) const;
+                                                   AudioUse* use) const;
   // TakePage of `fetch` under options (offset, k, group_by) as a result of
   // `live`'s space.
   absl::StatusOr<QueryResult> Page(const LiveSpace& live, const SpaceView& view,

@@ -18,15 +18,13 @@
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/content_hash.h"
+#include "soundsearch/sound_limits.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 namespace {
-
-constexpr size_t kMaxTagLength = 256;
-constexpr size_t kMaxExternalIdLength = 256;
 
 using Clock = std::chrono::steady_clock;
 
@@ -42,10 +40,10 @@ absl::StatusOr<std::vector<std::string>> NormaliseTags(
   for (const std::string& tag : tags) {
     std::string t(absl::StripAsciiWhitespace(absl::AsciiStrToLower(tag)));
     if (t.empty()) continue;
-    if (t.size() > kMaxTagLength) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tag longer than ", kMaxTagLength, " bytes: '", t.substr(0, 32),
-          "...'"));
+    if (t.size() > kMaxTagBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("tag longer than ",
+                                                     kMaxTagBytes, " bytes: '",
+                                                     t.substr(0, 32), "...'"));
     }
     if (seen.insert(t).second) out.push_back(std::move(t));
   }
@@ -207,10 +205,8 @@ SoundCollection::Impl::~Impl() {
 absl::StatusOr<PreparedSound> SoundCollection::Impl::PrepareAndDecode(
     absl::string_view audio, const SoundInput& input,
     std::map<int, DecodedAudio>* decoded) const {
-  if (input.external_id.size() > kMaxExternalIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "external id longer than ", kMaxExternalIdLength, " bytes"));
-  }
+  RETURN_IF_ERROR(CheckSoundMetadata(input.external_id, input.name,
+                                     input.source, input.tags, input.labels));
   PreparedSound prepared;
   SoundRecord& record = prepared.record;
   record.external_id = input.external_id;

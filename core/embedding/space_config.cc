@@ -492,7 +492,8 @@ absl::StatusOr<std::vector<SpaceConfig>> ParseSpaceConfigs(
   Json root;
   try {
     root = Json::parse(json_text.begin(), json_text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number too large for any type.
     return absl::InvalidArgumentError(
         absl::StrCat("config: invalid JSON: ", e.what()));
   }

@@ -835,6 +835,21 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
       reader.remaining() != 0) {
     return corrupt("faiss index does not match the header");
   }
+  if (stage == Stage::kIvf) {
+    // The IVF lists hold the ids themselves: they must be the id section's
+    // (found by snapshot_fuzzer: otherwise a search returns ids the index
+    // says it does not contain).
+    const auto& stored =
+        dynamic_cast<const faiss::IndexIVFFlat&>(idx).direct_map.hashtable;
+    if (stored.size() != state.labels.size()) {
+      return corrupt("the ids of the faiss index and the id section differ");
+    }
+    for (const int64_t id : state.labels) {
+      if (stored.count(id) == 0) {
+        return corrupt("the ids of the faiss index and the id section differ");
+      }
+    }
+  }
   state.where.reserve(state.labels.size());
   for (size_t i = 0; i < state.labels.size(); ++i) {
     const int64_t id = state.labels[i];

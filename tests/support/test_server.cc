@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/generic_stub.h"
 
 namespace soundsearch {
@@ -92,6 +93,37 @@ absl::StatusOr<std::string> HealthCheck(
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   return bytes;
+}
+
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          grpc::ClientContext* context,
+                          const std::string& method,
+                          const grpc::ByteBuffer& request,
+                          std::string* response) {
+  grpc::GenericStub generic(channel);
+  grpc::ByteBuffer reply;
+  absl::Mutex mu;
+  bool done = false;
+  grpc::Status result;
+  generic.UnaryCall(context, method, grpc::StubOptions(), &request, &reply,
+                    [&](grpc::Status status) {
+                      absl::MutexLock lock(&mu);
+                      result = std::move(status);
+                      done = true;
+                    });
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&done));
+  }
+  response->clear();
+  std::vector<grpc::Slice> slices;
+  if (result.ok() && reply.Dump(&slices).ok()) {
+    for (const auto& slice : slices) {
+      response->append(reinterpret_cast<const char*>(slice.begin()),
+                       slice.size());
+    }
+  }
+  return result;
 }
 
 absl::Status WaitForServing(const std::shared_ptr<grpc::Channel>& channel,

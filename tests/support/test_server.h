@@ -49,6 +49,7 @@ class TestServer {
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
 
+  SoundsearchServer& server() const { return *server_; }
   int port() const { return server_->port(); }
   int metrics_port() const { return server_->metrics_port(); }
   int http_port() const { return server_->http_port(); }
@@ -83,6 +84,15 @@ std::unique_ptr<grpc::ClientContext> CallContext(
 // ("\x08\x01" is SERVING), or the call's error.
 absl::StatusOr<std::string> HealthCheck(
     const std::shared_ptr<grpc::Channel>& channel);
+
+// A unary call of `method` ("/soundsearch.v1.Query/Stats") whose request is
+// the bytes `request` as they are (well-typed or not), through the generic
+// stub; blocks until it ends. `*response` gets the reply's bytes.
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          grpc::ClientContext* context,
+                          const std::string& method,
+                          const grpc::ByteBuffer& request,
+                          std::string* response);
 
 // Checks health until it reports SERVING; DeadlineExceeded (with the last
 // answer) when it has not within `timeout`.

@@ -14,10 +14,12 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "soundsearch/label_families.h"
 #include "soundsearch/retrieval_report.h"
 #include "soundsearch/sound_record.h"
 
@@ -84,12 +86,12 @@ struct WordNeighbour {
 // label and a vector in the space queries the others by exact search.
 struct EvaluationRequest {
   std::string space;  // empty: the default space
-  // label -> family JSON (FSD50K_taxonomy-families.json form) on the
-  // server's disk; empty: no family scores.
-  std::string families_path;
-  // Labels left out of family averages, one per line (multi_parents.txt
-  // form); empty: none.
-  std::string excluded_labels_path;
+  // Family scores (label_families.h) when set: label -> family, and the
+  // labels left out of family averages. The server reads them from files
+  // under its import roots (the Evaluate RPC's families_path and
+  // excluded_labels_path); core reads no file for a request.
+  std::optional<LabelFamilies> families;
+  std::vector<std::string> excluded_labels;
   // AP@N denominator min(N, R + 1), as the published code computes it.
   bool reference_mode = false;
 };

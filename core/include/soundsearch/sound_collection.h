@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/collection_words.h"
@@ -195,6 +196,15 @@ struct QueryOptions {
   SoundFilter filter;
   std::optional<float> min_score;
   GroupBy group_by = GroupBy::kNone;
+  // Audio examples: decoding ends with DeadlineExceeded past this time
+  // (besides the decoder's own timeout).
+  absl::Time deadline = absl::InfiniteFuture();
+  // Audio examples: the most audio decoded for the query, in seconds, in all
+  // of its audio examples, >= 0; 0 means no limit but the decoder's
+  // max_duration_seconds per example (which also caps it). An example cut at
+  // what is left sets QueryResult::audio_truncated; an audio example with
+  // nothing left is InvalidArgument.
+  double max_audio_seconds = 0;
 };
 
 // A result's score from one source of a merged ranking (text queries: the
@@ -217,7 +227,9 @@ struct QueryResult {
   std::vector<QueryHit> hits;  // best first
   uint64_t collection_size = 0;
   double search_seconds = 0;   // index search alone
-  double embed_seconds = 0;    // decode + embed of an audio example
+  double embed_seconds = 0;    // decode + embed of the audio examples
+  double audio_seconds = 0;    // decoded duration of the audio examples
+  bool audio_truncated = false;  // an audio example was cut
   bool more = false;           // results follow the page (offset + k)
 };
 
