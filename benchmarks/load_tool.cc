@@ -27,8 +27,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "faiss/IndexFlat.h"
 #include "grpcpp/grpcpp.h"
+#include "httplib.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/content_hash.h"
@@ -199,6 +201,7 @@ int RunSize(int n, const Flags& flags) {
   options.listen = "127.0.0.1:0";
   options.metrics_listen = "";
   options.query_threads = std::max(2, flags.clients);
+  options.http_listen = "127.0.0.1:0";
   const auto open0 = Clock::now();
   auto server = SoundsearchServer::Start(options);
   if (!server.ok()) {
@@ -231,6 +234,29 @@ int RunSize(int n, const Flags& flags) {
         grpc::ClientContext ctx;
         return stub->QueryByExample(&ctx, request, &response).ok();
       });
+  // The same two queries over the HTTP/JSON API (one keep-alive connection
+  // per client thread).
+  const int http_port = (*server)->http_port();
+  auto http_client = [http_port]() -> httplib::Client& {
+    thread_local std::unique_ptr<httplib::Client> client;
+    if (client == nullptr) {
+      client = std::make_unique<httplib::Client>("127.0.0.1", http_port);
+      client->set_keep_alive(true);
+      client->set_read_timeout(60, 0);
+    }
+    return *client;
+  };
+  const Latency http_by_id =
+      ClosedLoop(flags.clients, flags.seconds, [&](auto& rng) {
+        auto result = http_client().Get(
+            absl::StrCat("/api/query?k=15&id=", 1 + rng() % n));
+        return result && result->status == 200;
+      });
+  const Latency http_by_audio =
+      ClosedLoop(flags.clients, flags.seconds, [&](auto&) {
+        auto result = http_client().Post("/api/query?k=15", clip, "audio/wav");
+        return result && result->status == 200;
+      });
   (*server)->Shutdown();
 
   // 3. Raw FAISS on the same 100-d vectors (the same deterministic fit).
@@ -252,6 +278,11 @@ int RunSize(int n, const Flags& flags) {
 
   PrintRow("QueryByExample by id (gRPC)", by_id);
   PrintRow("QueryByExample by 5 s audio (gRPC)", by_audio);
+  PrintRow("GET /api/query?id= (HTTP/JSON)", http_by_id);
+  PrintRow("POST /api/query 5 s audio (HTTP/JSON)", http_by_audio);
+  std::printf("  HTTP overhead, p50 by id: %+.3f ms, by audio: %+.3f ms\n",
+              http_by_id.p50_ms - by_id.p50_ms,
+              http_by_audio.p50_ms - by_audio.p50_ms);
   PrintRow("raw FAISS IndexFlatIP search", raw);
   std::printf("  ratio by-id p50 / raw FAISS p50: %.2f (by-id adds gRPC, "
               "RocksDB lookups of the query's raw vector and of 15 results)\n",
@@ -286,51 +317,73 @@ int RunIngest(const Flags& flags) {
   const double decode_wall =
       std::chrono::duration<double>(Clock::now() - t0).count();
 
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           absl::StrCat("soundsearch_ingest_", getpid()))
-                              .string();
-  std::filesystem::remove_all(dir);
-  ServerOptions options;
-  options.data_dir = dir;
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "";
-  options.ingest_workers = 2;
-  auto server = SoundsearchServer::Start(options);
-  if (!server.ok()) return 1;
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                          grpc::InsecureChannelCredentials());
-  auto stub = v1::Ingest::NewStub(channel);
-  next = 0;
-  std::atomic<int> errors{0};
-  t0 = Clock::now();
-  {
-    std::vector<std::thread> threads;
-    for (int c = 0; c < flags.clients; ++c) {
-      threads.emplace_back([&] {
-        for (int i = next++; i < flags.ingest_clips; i = next++) {
-          v1::AddSoundRequest request;
-          request.set_audio(clips[i]);
-          v1::AddSoundResponse response;
-          grpc::ClientContext ctx;
-          if (!stub->AddSound(&ctx, request, &response).ok()) errors++;
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-  }
-  const double ingest_wall =
-      std::chrono::duration<double>(Clock::now() - t0).count();
-  (*server)->Shutdown();
-  std::filesystem::remove_all(dir);
   std::printf("  decode only:         %7.1f clips/s  %7.1fx real time\n",
               flags.ingest_clips / decode_wall, audio_seconds / decode_wall);
-  std::printf("  AddSound (synced):   %7.1f clips/s  %7.1fx real time  "
-              "errors %d\n",
-              flags.ingest_clips / ingest_wall, audio_seconds / ingest_wall,
-              errors.load());
-  std::printf("  ratio ingest / decode-only throughput: %.2f\n",
-              decode_wall / ingest_wall);
+  for (bool previews : {true, false}) {
+    const std::string dir = (std::filesystem::temp_directory_path() /
+                             absl::StrCat("soundsearch_ingest_", getpid()))
+                                .string();
+    std::filesystem::remove_all(dir);
+    ServerOptions options;
+    options.data_dir = dir;
+    options.listen = "127.0.0.1:0";
+    options.metrics_listen = "";
+    options.http_listen = "127.0.0.1:0";
+    options.previews = previews;
+    options.ingest_workers = 2;
+    auto server = SoundsearchServer::Start(options);
+    if (!server.ok()) return 1;
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                            grpc::InsecureChannelCredentials());
+    auto stub = v1::Ingest::NewStub(channel);
+    next = 0;
+    std::atomic<int> errors{0};
+    absl::Mutex ids_mu;
+    std::vector<uint64_t> ids;
+    t0 = Clock::now();
+    {
+      std::vector<std::thread> threads;
+      for (int c = 0; c < flags.clients; ++c) {
+        threads.emplace_back([&] {
+          for (int i = next++; i < flags.ingest_clips; i = next++) {
+            v1::AddSoundRequest request;
+            request.set_audio(clips[i]);
+            v1::AddSoundResponse response;
+            grpc::ClientContext ctx;
+            if (!stub->AddSound(&ctx, request, &response).ok()) errors++;
+            absl::MutexLock lock(&ids_mu);
+            ids.push_back(response.id());
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+    }
+    const double ingest_wall =
+        std::chrono::duration<double>(Clock::now() - t0).count();
+    size_t preview_bytes = 0;
+    if (previews) {
+      httplib::Client client("127.0.0.1", (*server)->http_port());
+      for (uint64_t id : ids) {
+        auto result = client.Get(absl::StrCat("/api/sounds/", id, "/preview"));
+        if (result && result->status == 200)
+          preview_bytes += result->body.size();
+      }
+    }
+    (*server)->Shutdown();
+    std::filesystem::remove_all(dir);
+    std::printf(
+        "  AddSound (synced), previews %s: %7.1f clips/s  %7.1fx real "
+        "time  errors %d\n",
+        previews ? "on " : "off", flags.ingest_clips / ingest_wall,
+        audio_seconds / ingest_wall, errors.load());
+    if (previews) {
+      std::printf("  preview bytes per second of audio (32 kbit/s MP3): %.0f\n",
+                  preview_bytes / audio_seconds);
+    }
+    std::printf("  ratio ingest / decode-only throughput: %.2f\n",
+                decode_wall / ingest_wall);
+  }
   return 0;
 }
 

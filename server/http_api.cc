@@ -1,6 +1,7 @@
 #include "server/http_api.h"
 
 #include <chrono>
+#include <map>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "httplib.h"
@@ -15,7 +17,9 @@
 #include "rpc/http_status.h"
 #include "rpc/to_proto.h"
 #include "server/web_assets.h"
+#include "soundsearch/audio_decoder.h"
 #include "soundsearch/status_macros.h"
+#include "soundsearch/waveform_image.h"
 
 namespace soundsearch {
 namespace {
@@ -157,8 +161,16 @@ class HttpApi::Impl {
                    std::function<absl::Status(absl::Time)> work,
                    bool token_in_query = false);
 
+  // The waveform PNG of sound `id`, rendered from its preview on first
+  // request and kept (up to kMaxCachedImages, oldest ids dropped first).
+  absl::StatusOr<std::string> Waveform(uint64_t id);
+  static constexpr size_t kMaxCachedImages = 4096;
+
   const HttpApiOptions options_;
   const HttpApiBackends b_;
+  std::unique_ptr<AudioDecoder> decoder_;
+  absl::Mutex images_mu_;
+  std::map<uint64_t, std::string> images_ ABSL_GUARDED_BY(images_mu_);
   httplib::Server server_;
   std::thread thread_;
   bool stopped_ = false;
@@ -180,6 +192,26 @@ absl::Status HttpApi::Impl::Run(const httplib::Request& http,
   return b_.runner->RunAndWait(method, authorization,
                                static_cast<int64_t>(http.body.size()),
                                absl::Now() + kHttpDeadline, std::move(work));
+}
+
+absl::StatusOr<std::string> HttpApi::Impl::Waveform(uint64_t id) {
+  // A deleted sound has no picture, even a cached one.
+  RETURN_IF_ERROR(b_.query_ctx->collection->Get(id).status());
+  {
+    absl::MutexLock lock(&images_mu_);
+    auto it = images_.find(id);
+    if (it != images_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(std::string preview,
+                   b_.query_ctx->collection->GetPreview(id));
+  DecodeRequest request;
+  request.sample_rate = 8000;
+  ASSIGN_OR_RETURN(DecodedAudio audio, decoder_->DecodeBytes(preview, request));
+  ASSIGN_OR_RETURN(std::string png, RenderWaveformPng(audio.samples));
+  absl::MutexLock lock(&images_mu_);
+  if (images_.size() >= kMaxCachedImages) images_.erase(images_.begin());
+  images_[id] = png;
+  return png;
 }
 
 template <typename Req, typename Resp>
@@ -320,6 +352,24 @@ void HttpApi::Impl::Routes() {
                 res.set_header("Cache-Control", "max-age=3600");
                 res.set_content(std::move(bytes), kPreviewContentType);
               });
+  server_.Get(R"(/api/sounds/(\d+)/waveform\.png)",
+              [this](const httplib::Request& http, httplib::Response& res) {
+                uint64_t id = 0;
+                std::string png;
+                absl::Status status =
+                    absl::SimpleAtoi(http.matches[1].str(), &id)
+                        ? Run(
+                              http, "GetSound",
+                              [this, id, &png](absl::Time) -> absl::Status {
+                                ASSIGN_OR_RETURN(png, Waveform(id));
+                                return absl::OkStatus();
+                              },
+                              /*token_in_query=*/true)
+                        : absl::InvalidArgumentError("sound id: not a number");
+                if (!status.ok()) return SendError(res, status);
+                res.set_header("Cache-Control", "max-age=3600");
+                res.set_content(std::move(png), "image/png");
+              });
   server_.Get(R"(/api/sounds/(\d+)/describe)",
               [this, q](const httplib::Request& http, httplib::Response& res) {
                 Serve<v1::DescribeSoundRequest, v1::DescribeSoundResponse>(
@@ -415,6 +465,7 @@ absl::Status HttpApi::Impl::Start() {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
+  ASSIGN_OR_RETURN(decoder_, AudioDecoder::Create(AudioDecoderOptions()));
   const int threads = options_.threads;
   server_.new_task_queue = [threads] {
     return new httplib::ThreadPool(threads);

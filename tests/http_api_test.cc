@@ -29,6 +29,19 @@ using json = nlohmann::json;
 
 constexpr int kRate = 22050;
 
+// The body as JSON; a failed request or a body that does not parse fails
+// the test and gives null.
+json Json(const httplib::Result& result, int want_status = 200) {
+  EXPECT_TRUE(result) << httplib::to_string(result.error());
+  if (!result) return nullptr;
+  EXPECT_EQ(result->status, want_status) << result->body;
+  EXPECT_THAT(result->get_header_value("Content-Type"),
+              HasSubstr("application/json"));
+  json body = json::parse(result->body, nullptr, false);
+  EXPECT_FALSE(body.is_discarded()) << result->body;
+  return body;
+}
+
 class HttpApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -56,11 +69,10 @@ class HttpApiTest : public ::testing::Test {
   // A WAV file: a tone at `frequency` Hz, or noise (frequency 0).
   static std::string Wav(double frequency, uint32_t seed = 1,
                          double seconds = 0.8) {
-    std::vector<float> pcm =
-        frequency > 0 ? test::Sine(frequency, seconds, kRate, 0.5f)
-                      : test::WhiteNoise(seconds, kRate, 0.3f, seed);
-    const std::string path =
-        dir_->File(absl::StrCat("f", counter_++, ".wav"));
+    std::vector<float> pcm = frequency > 0
+                                 ? test::Sine(frequency, seconds, kRate, 0.5f)
+                                 : test::WhiteNoise(seconds, kRate, 0.3f, seed);
+    const std::string path = dir_->File(absl::StrCat("f", counter_++, ".wav"));
     EXPECT_TRUE(test::WritePcm16Wav(path, pcm, kRate, 1).ok());
     return path;
   }
@@ -79,8 +91,8 @@ class HttpApiTest : public ::testing::Test {
     request.mutable_fields()->add_tags(tag);
     request.mutable_fields()->set_name(absl::StrCat(tag, "-", counter_));
     v1::AddSoundResponse response;
-    grpc::Status status =
-        server_->ingest().AddSound(test::CallContext().get(), request, &response);
+    grpc::Status status = server_->ingest().AddSound(test::CallContext().get(),
+                                                     request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.id();
   }
@@ -89,18 +101,6 @@ class HttpApiTest : public ::testing::Test {
     httplib::Client client("127.0.0.1", server_->http_port());
     client.set_read_timeout(60, 0);
     return client;
-  }
-  // The body as JSON; a failed request or a body that does not parse fails
-  // the test and gives null.
-  static json Json(const httplib::Result& result, int want_status = 200) {
-    EXPECT_TRUE(result) << httplib::to_string(result.error());
-    if (!result) return nullptr;
-    EXPECT_EQ(result->status, want_status) << result->body;
-    EXPECT_THAT(result->get_header_value("Content-Type"),
-                HasSubstr("application/json"));
-    json body = json::parse(result->body, nullptr, false);
-    EXPECT_FALSE(body.is_discarded()) << result->body;
-    return body;
   }
   static std::vector<uint64_t> Ids(const json& response) {
     std::vector<uint64_t> ids;
@@ -164,7 +164,8 @@ TEST_F(HttpApiTest, QueryByMultipartFlacWithJsonRequestPart) {
 
 TEST_F(HttpApiTest, QueryByIdAndBySeveralExamples) {
   auto client = Client();
-  json by_id = Json(client.Get(absl::StrCat("/api/query?id=", tones_[0], "&k=3")));
+  json by_id =
+      Json(client.Get(absl::StrCat("/api/query?id=", tones_[0], "&k=3")));
   ASSERT_EQ(by_id["results"].size(), 3u);
   for (uint64_t id : Ids(by_id)) {
     EXPECT_TRUE(IsTone(id));
@@ -182,13 +183,12 @@ TEST_F(HttpApiTest, QueryByIdAndBySeveralExamples) {
     EXPECT_NE(id, tones_[1]);
   }
   EXPECT_FALSE(several["next_page_token"].get<std::string>().empty());
-  json page2 = Json(client.Post(
-      "/api/query",
-      json{{"positive", request["positive"]},
-           {"k", 2},
-           {"page_token", several["next_page_token"]}}
-          .dump(),
-      "application/json"));
+  json page2 = Json(client.Post("/api/query",
+                                json{{"positive", request["positive"]},
+                                     {"k", 2},
+                                     {"page_token", several["next_page_token"]}}
+                                    .dump(),
+                                "application/json"));
   EXPECT_EQ(page2["offset"], 2);
 }
 
@@ -211,9 +211,9 @@ TEST_F(HttpApiTest, GetListDescribeSpacesStatsEvaluationJobs) {
   json list = Json(client.Get("/api/sounds?page_size=3"));
   EXPECT_EQ(list["sounds"].size(), 3u);
   EXPECT_FALSE(list["next_page_token"].get<std::string>().empty());
-  json filtered = Json(client.Post(
-      "/api/sounds/list", R"({"filter": {"labels_any": ["Noise"]}})",
-      "application/json"));
+  json filtered = Json(client.Post("/api/sounds/list",
+                                   R"({"filter": {"labels_any": ["Noise"]}})",
+                                   "application/json"));
   EXPECT_EQ(filtered["sounds"].size(), noises_.size());
   json described =
       Json(client.Get(absl::StrCat("/api/sounds/", noises_[0], "/describe")));
@@ -238,8 +238,8 @@ TEST_F(HttpApiTest, BadInputGetsTheGrpcCodesAsJsonErrors) {
   EXPECT_EQ(not_audio["error"]["code"], "INVALID_ARGUMENT");
   EXPECT_FALSE(not_audio["error"]["message"].get<std::string>().empty());
   // Empty upload.
-  json empty = Json(client.Post("/api/query", "", "application/octet-stream"),
-                    400);
+  json empty =
+      Json(client.Post("/api/query", "", "application/octet-stream"), 400);
   EXPECT_THAT(empty["error"]["message"].get<std::string>(),
               HasSubstr("example"));
   // Unknown id and unknown route: 404.
@@ -293,6 +293,30 @@ TEST_F(HttpApiTest, PreviewIsAnMp3OfTheSoundServedWithRanges) {
   Json(client.Get("/api/sounds/999999/preview"), 404);
 }
 
+TEST_F(HttpApiTest, WaveformIsAPngMadeOnceAndCached) {
+  auto client = Client();
+  const std::string path =
+      absl::StrCat("/api/sounds/", noises_[1], "/waveform.png");
+  auto first = client.Get(path);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(first->get_header_value("Content-Type"), "image/png");
+  ASSERT_GT(first->body.size(), 24u);
+  EXPECT_EQ(first->body.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  // IHDR: 480 x 64.
+  auto be32 = [&](size_t at) {
+    const auto* b = reinterpret_cast<const unsigned char*>(first->body.data());
+    return (uint32_t{b[at]} << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) |
+           b[at + 3];
+  };
+  EXPECT_EQ(be32(16), 480u);
+  EXPECT_EQ(be32(20), 64u);
+  auto second = client.Get(path);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, first->body);
+  Json(client.Get("/api/sounds/999999/waveform.png"), 404);
+}
+
 TEST_F(HttpApiTest, DeletingASoundDeletesItsPreview) {
   const uint64_t id = Add(Wav(1234), "Tone", "extra");
   auto client = Client();
@@ -335,6 +359,65 @@ TEST(HttpApiPreviewsOffTest, NoPreviewIsKept) {
   EXPECT_THAT(result->body, HasSubstr("has no preview"));
 }
 
+// Tokens on: the gRPC roles apply to the HTTP routes (docs/operations.md,
+// "Tokens and roles").
+TEST(HttpApiTokensTest, RoutesNeedATokenWithTheGrpcMethodsRole) {
+  auto dir = test::TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  const std::string tokens = dir->File("tokens");
+  ASSERT_TRUE(test::WriteFileBytes(tokens,
+                                   "admin admin-token-0123\n"
+                                   "read read-token-0123\n")
+                  .ok());
+  ServerOptions options = test::LoopbackServerOptions(dir->File("data"));
+  options.http_listen = "127.0.0.1:0";
+  options.auth_token_file = tokens;
+  auto server = test::TestServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string wav = dir->File("t.wav");
+  ASSERT_TRUE(
+      test::WritePcm16Wav(wav, test::Sine(500, 0.5, kRate, 0.5f), kRate, 1)
+          .ok());
+  v1::AddSoundRequest add;
+  add.set_audio(*test::ReadFileBytes(wav));
+  v1::AddSoundResponse added;
+  ASSERT_TRUE(
+      (*server)
+          ->ingest()
+          .AddSound(test::CallContext("admin-token-0123").get(), add, &added)
+          .ok());
+  httplib::Client client("127.0.0.1", (*server)->http_port());
+  const httplib::Headers read = {{"Authorization", "Bearer read-token-0123"}};
+  // No token, or a wrong one: 401 JSON.
+  json none = Json(client.Get("/api/spaces"), 401);
+  EXPECT_EQ(none["error"]["code"], "UNAUTHENTICATED");
+  Json(client.Get("/api/spaces", {{"Authorization", "Bearer nope-nope-nope"}}),
+       401);
+  // A read token reads...
+  Json(client.Get("/api/spaces", read));
+  Json(client.Post("/api/query?k=1", read, *test::ReadFileBytes(wav),
+                   "audio/wav"));
+  // ...but the jobs list (GetJob: admin) is 403 for it, 200 for admin.
+  json denied = Json(client.Get("/api/jobs", read), 403);
+  EXPECT_EQ(denied["error"]["code"], "PERMISSION_DENIED");
+  Json(client.Get("/api/jobs", {{"Authorization", "Bearer admin-token-0123"}}));
+  // An <audio> source cannot send a header: the preview takes access_token.
+  const std::string preview =
+      absl::StrCat("/api/sounds/", added.id(), "/preview");
+  auto anonymous = client.Get(preview);
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto with_query =
+      client.Get(absl::StrCat(preview, "?access_token=read-token-0123"));
+  ASSERT_TRUE(with_query);
+  EXPECT_EQ(with_query->status, 200);
+  // The page itself loads without a token (it then asks for one).
+  auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("token-form"));
+}
+
 TEST_F(HttpApiTest, OpenApiDescribesTheRoutes) {
   auto client = Client();
   json spec = Json(client.Get("/api/openapi.json"));
@@ -342,7 +425,7 @@ TEST_F(HttpApiTest, OpenApiDescribesTheRoutes) {
   for (const char* path :
        {"/api/query", "/api/search", "/api/sounds/{id}", "/api/sounds",
         "/api/spaces", "/api/stats", "/api/evaluation", "/api/jobs",
-        "/api/sounds/{id}/preview"}) {
+        "/api/sounds/{id}/preview", "/api/sounds/{id}/waveform.png"}) {
     EXPECT_TRUE(spec["paths"].contains(path)) << path;
   }
 }

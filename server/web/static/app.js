@@ -116,6 +116,7 @@ function resultRow(r, rank, shared) {
     el('div', {}, el('span', { class: 'name' }, `${rank + 1}. ${s.name || s.source || 'sound ' + r.id}`),
       ' ', el('span', { class: 'score' }, r.score.toFixed(3)), ' ', more),
     audio,
+    el('img', { class: 'waveform', alt: '', src: `/api/sounds/${r.id}/waveform.png`, loading: 'lazy' }),
     el('div', {}, ...labels, ...tags));
 }
 
