@@ -242,6 +242,7 @@ int RunSize(int n, const Flags& flags) {
     if (client == nullptr) {
       client = std::make_unique<httplib::Client>("127.0.0.1", http_port);
       client->set_keep_alive(true);
+      client->set_tcp_nodelay(true);
       client->set_read_timeout(60, 0);
     }
     return *client;

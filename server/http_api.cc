@@ -473,6 +473,8 @@ absl::Status HttpApi::Impl::Start() {
   // base64 JSON of the largest upload, plus room for the other fields.
   server_.set_payload_max_length(
       static_cast<size_t>(options_.max_upload_bytes / 3 * 4 + (1 << 20)));
+  // Small JSON answers: no Nagle delay waiting for the client's ACK.
+  server_.set_tcp_nodelay(true);
   Routes();
   if (port == 0) {
     port_ = server_.bind_to_any_port(host);

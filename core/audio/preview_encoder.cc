@@ -69,6 +69,9 @@ absl::StatusOr<std::string> EncodePreview(absl::Span<const float> samples,
   codec->bit_rate = int64_t{options.bitrate_kbps} * 1000;
   codec->sample_rate = sample_rate;
   codec->sample_fmt = AV_SAMPLE_FMT_FLTP;
+  // LAME's -q 7 (0 best and slowest, 9 fastest): a listening preview does
+  // not need the slow psychoacoustics.
+  codec->compression_level = 7;
   av_channel_layout_default(&codec->ch_layout, 1);
   int rc = avcodec_open2(codec.get(), encoder, nullptr);
   if (rc < 0) {

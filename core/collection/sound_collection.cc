@@ -323,8 +323,9 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
   CommitResult result;
   {
     absl::MutexLock lock(&write_mu_);
-    ASSIGN_OR_RETURN(AddResult added,
-                     store_->AddSound(prepared.record, raw_by_space));
+    ASSIGN_OR_RETURN(
+        AddResult added,
+        store_->AddSound(prepared.record, raw_by_space, prepared.preview));
     result.id = added.id;
     if (added.duplicate) {
       result.duplicate = true;
@@ -347,11 +348,6 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
       return indexed;
     }
     prepared.record.id = added.id;
-    if (!prepared.preview.empty()) {
-      // Committed whatever happens to the preview: a lost one is only
-      // missing (GetPreview says NotFound).
-      store_->PutPreview(added.id, prepared.preview).IgnoreError();
-    }
     tags_.Add(prepared.record);
     // The sound is committed whatever happens here; a word vector left stale
     // by a failure is recomputed at the next Open.

@@ -485,7 +485,8 @@ void RocksDbSoundStore::LogChange(Change change, Writer* w) {
 
 absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
     const SoundRecord& sound,
-    const std::map<std::string, std::string>& raw_by_space) {
+    const std::map<std::string, std::string>& raw_by_space,
+    absl::string_view preview) {
   if (sound.id != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "AddSound: id must be 0 (the store assigns it), got ", sound.id));
@@ -528,6 +529,8 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
   w.new_id = record.id;
   w.count_delta = 1;
   w.Put(kSounds, id_key, EncodeSoundRecord(record));
+  if (!preview.empty())
+    w.Put(kMeta, PreviewKey(record.id), std::string(preview));
   for (const auto& [space, raw] : raw_by_space) {
     w.Put(kRaw, RawKey(space, record.id), raw);
     RegisterSpace(space, &w);

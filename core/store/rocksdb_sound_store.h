@@ -55,9 +55,11 @@ class RocksDbSoundStore final : public SoundStore {
   RocksDbSoundStore(const RocksDbSoundStore&) = delete;
   RocksDbSoundStore& operator=(const RocksDbSoundStore&) = delete;
 
+  using SoundStore::AddSound;
   absl::StatusOr<AddResult> AddSound(
       const SoundRecord& sound,
-      const std::map<std::string, std::string>& raw_by_space) override;
+      const std::map<std::string, std::string>& raw_by_space,
+      absl::string_view preview) override;
   absl::StatusOr<SoundRecord> GetSound(uint64_t id) const override;
   absl::StatusOr<SoundRecord> FindByExternalId(
       absl::string_view external_id) const override;

@@ -124,9 +124,17 @@ class SoundStore {
   // nothing and returns its id with duplicate = true. InvalidArgument for a
   // non-zero id, an empty content_hash or a bad space name; AlreadyExists
   // when external_id is non-empty and used by a different sound.
+  // `preview`, when not empty, is stored as the sound's preview in the same
+  // write (PutPreview).
   virtual absl::StatusOr<AddResult> AddSound(
       const SoundRecord& sound,
-      const std::map<std::string, std::string>& raw_by_space) = 0;
+      const std::map<std::string, std::string>& raw_by_space,
+      absl::string_view preview) = 0;
+  absl::StatusOr<AddResult> AddSound(
+      const SoundRecord& sound,
+      const std::map<std::string, std::string>& raw_by_space) {
+    return AddSound(sound, raw_by_space, absl::string_view());
+  }
 
   // NotFound for an unknown id.
   virtual absl::StatusOr<SoundRecord> GetSound(uint64_t id) const = 0;

@@ -45,9 +45,11 @@ async function api(path, options = {}) {
   return body;
 }
 
-function previewUrl(id) {
+// <audio> and <img> cannot send a header: the token goes in the query.
+function mediaUrl(id, what) {
   const token = sessionStorage.getItem('soundsearch-token');
-  return `/api/sounds/${id}/preview` + (token ? `?access_token=${encodeURIComponent(token)}` : '');
+  return `/api/sounds/${id}/${what}` +
+      (token ? `?access_token=${encodeURIComponent(token)}` : '');
 }
 
 // AP@n of a ranking (docs/evaluation.md): sum of precision@k over relevant
@@ -107,17 +109,26 @@ function column(space, answer, queryLabels, queryId) {
 
 function resultRow(r, rank, shared) {
   const s = r.sound;
-  const audio = el('audio', { controls: '', preload: 'metadata', src: previewUrl(r.id) });
+  const audio =
+      el('audio',
+         {controls: '', preload: 'metadata', src: mediaUrl(r.id, 'preview')});
   const more = el('button', { type: 'button', class: 'more',
     onclick: () => queryById(r.id, s) }, 'More like this');
   const labels = s.labels.map((l) => el('span', { class: 'chip label' + (shared.has(l) ? ' shared' : '') }, l));
   const tags = s.tags.map((t) => el('span', { class: 'chip tag' }, t));
-  return el('li', { class: 'result', 'data-id': r.id },
-    el('div', {}, el('span', { class: 'name' }, `${rank + 1}. ${s.name || s.source || 'sound ' + r.id}`),
-      ' ', el('span', { class: 'score' }, r.score.toFixed(3)), ' ', more),
-    audio,
-    el('img', { class: 'waveform', alt: '', src: `/api/sounds/${r.id}/waveform.png`, loading: 'lazy' }),
-    el('div', {}, ...labels, ...tags));
+  return el(
+      'li', {class: 'result', 'data-id': r.id},
+      el('div', {},
+         el('span', {class: 'name'},
+            `${rank + 1}. ${s.name || s.source || 'sound ' + r.id}`),
+         ' ', el('span', {class: 'score'}, r.score.toFixed(3)), ' ', more),
+      audio, el('img', {
+        class: 'waveform',
+        alt: '',
+        src: mediaUrl(r.id, 'waveform.png'),
+        loading: 'lazy'
+      }),
+      el('div', {}, ...labels, ...tags));
 }
 
 function queryByFile(blob, name) {
