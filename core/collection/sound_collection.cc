@@ -465,6 +465,16 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
 
   for (size_t i : embedding) {
     PreparedSound& prepared = *results[i];
+    if (options_.previews.enabled) {
+      // The lowest decoded rate that MP3 carries (decoded is ordered).
+      for (const auto& [rate, audio] : decoded[i]) {
+        if (!PreviewSampleRateSupported(rate)) continue;
+        auto preview = EncodePreview(audio.samples, rate, options_.previews);
+        // A sound without a preview is still a sound: keep going.
+        if (preview.ok()) prepared.preview = *std::move(preview);
+        break;
+      }
+    }
     DecodedAudio& info = decoded[i].begin()->second;
     prepared.record.duration_seconds = info.duration_seconds;
     info.samples.clear();
@@ -502,8 +512,9 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
   {
     absl::MutexLock lock(&write_mu_);
     RetryPending();
-    ASSIGN_OR_RETURN(AddResult added,
-                     store_->AddSound(prepared.record, raw_by_space));
+    ASSIGN_OR_RETURN(
+        AddResult added,
+        store_->AddSound(prepared.record, raw_by_space, prepared.preview));
     result.id = added.id;
     if (added.duplicate) {
       if (pending_undo_.count(added.id) > 0) return being_undone(added.id);
@@ -914,6 +925,11 @@ absl::Status SoundCollection::Delete(uint64_t id) { return impl_->Delete(id); }
 
 absl::StatusOr<SoundRecord> SoundCollection::Get(uint64_t id) const {
   return impl_->store().GetSound(id);
+}
+
+absl::StatusOr<std::string> SoundCollection::GetPreview(uint64_t id) const {
+  RETURN_IF_ERROR(impl_->store().GetSound(id).status());
+  return impl_->store().GetPreview(id);
 }
 
 absl::StatusOr<SoundRecord> SoundCollection::GetByExternalId(
