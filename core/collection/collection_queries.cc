@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "collection/example_query.h"
+#include "collection/query_hits.h"
 #include "soundsearch/error_reason.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/status_macros.h"
@@ -36,25 +37,6 @@ absl::Status CheckPaging(const QueryOptions& options) {
         absl::StrCat("offset must be >= 0, got ", options.offset));
   }
   return absl::OkStatus();
-}
-
-// Adds `from` to `*into`, a tag keeping its highest probability; most
-// probable first (ties by name), as the collection merges auto-tags.
-void MergeAutoTags(const std::vector<AutoTag>& from,
-                   std::vector<AutoTag>* into) {
-  for (const AutoTag& tag : from) {
-    auto it = std::find_if(into->begin(), into->end(),
-                           [&](const AutoTag& t) { return t.tag == tag.tag; });
-    if (it == into->end()) {
-      into->push_back(tag);
-    } else {
-      it->probability = std::max(it->probability, tag.probability);
-    }
-  }
-  std::sort(into->begin(), into->end(), [](const AutoTag& a, const AutoTag& b) {
-    if (a.probability != b.probability) return a.probability > b.probability;
-    return a.tag < b.tag;
-  });
 }
 
 void NormaliseInPlace(std::vector<float>& v) {
@@ -202,17 +184,7 @@ absl::StatusOr<QueryResult> CollectionQueries::Page(
   result.search_seconds = SecondsSince(start);
   result.hits = std::move(page.hits);
   result.more = page.more;
-  // Only an index out of step with the store (a delete it could not apply,
-  // LiveSpace::diverged) may hold a sound the store no longer has: such hits
-  // are dropped.
-  if (live.diverged()) {
-    auto& hits = result.hits;
-    hits.erase(std::remove_if(hits.begin(), hits.end(),
-                              [this](const QueryHit& hit) {
-                                return !ctx_.store->GetSound(hit.id).ok();
-                              }),
-               hits.end());
-  }
+  DropGoneHits(live, *ctx_.store, &result.hits);
   return result;
 }
 
