@@ -7,7 +7,8 @@
 //             [--extra-ef-search 64,256] [--recall-queries 500]
 //             [--trace-queries 1000]
 //             [--ingest-clips 200] [--clip-seconds 10] [--csv FILE]
-//             [--expand 3,10]
+//             [--expand 3,10] [--http] [--previews off,on]
+//             [--ingest-clients 8]
 //
 // For each collection size N it writes N synthetic sounds straight into a
 // fresh store (clustered random raw vectors of the `dsp` space), then for
@@ -15,14 +16,20 @@
 // 100; every start rebuilds the index from the store, timed) and runs closed
 // loops of C clients for T seconds: QueryByExample by id, k = 15. Kinds:
 // flat (exact, queries coalesced), hnsw, sq8, fp16, auto; a kind with the
-// suffix _single (flat_single, hnsw_single) runs with coalescing off. After each server stops, the tool loads the index snapshot it wrote
-// and, in the same run, times raw FAISS on that very FAISS index (one query
-// per call, C threads), measures memory per vector and, for the approximate
-// kinds, recall@15 of query by id against exact search. Finally it ingests
-// generated clips through AddSound and compares with decoding alone.
+// suffix _single (flat_single, hnsw_single) runs with coalescing off. After
+// each server stops, the tool loads the index snapshot it wrote and, in the
+// same run, times raw FAISS on that very FAISS index (one query per call, C
+// threads), measures memory per vector and, for the approximate kinds,
+// recall@15 of query by id against exact search. Finally it ingests generated
+// clips through AddSound and compares with decoding alone.
 // --csv appends one line per (size, kind, clients) for tools/plot_load.py.
 // --expand times query by id again with query expansion of each number of
 // neighbours (docs/api.md), for the flat kind, at the first client count.
+// --http times, for the flat kind at the first client count, query by id and
+// by a 5 s clip over gRPC and over the HTTP/JSON API (docs/http.md: one
+// keep-alive connection per client thread) and prints the difference.
+// --previews lists the preview settings the ingest runs with (each a fresh
+// server); with previews on it also prints preview bytes per second of audio.
 #include <omp.h>
 #include <unistd.h>
 
@@ -38,21 +45,22 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "faiss/Index.h"
 #include "grpcpp/grpcpp.h"
+#include "httplib.h"
 #include "index/faiss_vector_index.h"
 #include "rpc/to_proto.h"
-#include "soundsearch/sound_collection.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/blas_info.h"
 #include "soundsearch/content_hash.h"
 #include "soundsearch/raw_embedding.h"
+#include "soundsearch/sound_collection.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
@@ -78,6 +86,9 @@ struct Flags {
   int ingest_clips = 200;
   double clip_seconds = 10;
   std::vector<int> expand;  // query expansion neighbours to time by id
+  bool http = false;        // gRPC against HTTP/JSON, flat kind
+  std::vector<bool> previews = {false, true};  // ingest runs
+  int ingest_clients = 8;
   std::string csv;
 };
 
@@ -93,8 +104,8 @@ Latency Summarise(std::vector<double> seconds, double wall, int64_t errors) {
   std::sort(seconds.begin(), seconds.end());
   out.qps = seconds.size() / wall;
   out.p50_ms = 1000 * seconds[seconds.size() / 2];
-  out.p99_ms = 1000 * seconds[std::min(seconds.size() - 1,
-                                       seconds.size() * 99 / 100)];
+  out.p99_ms =
+      1000 * seconds[std::min(seconds.size() - 1, seconds.size() * 99 / 100)];
   return out;
 }
 // Little-endian PCM16 mono WAV of `pcm` at `rate`.
@@ -117,8 +128,8 @@ std::string Wav(const std::vector<float>& pcm, int rate) {
   out += "data";
   put32(static_cast<uint32_t>(pcm.size() * 2));
   for (float x : pcm) {
-    put16(static_cast<uint16_t>(static_cast<int16_t>(
-        std::clamp(x, -1.0f, 1.0f) * 32767)));
+    put16(static_cast<uint16_t>(
+        static_cast<int16_t>(std::clamp(x, -1.0f, 1.0f) * 32767)));
   }
   const uint32_t riff = static_cast<uint32_t>(out.size() - 8);
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>(riff >> (8 * i));
@@ -172,7 +183,7 @@ double Seconds(Clock::time_point since) {
 }
 
 void PrintRow(const std::string& what, const Latency& l) {
-  std::printf("  %-28s %9.1f qps  p50 %8.3f ms  p99 %8.3f ms  errors %lld\n",
+  std::printf("  %-34s %9.1f qps  p50 %8.3f ms  p99 %8.3f ms  errors %lld\n",
               what.c_str(), l.qps, l.p50_ms, l.p99_ms,
               static_cast<long long>(l.errors));
 }
@@ -220,9 +231,7 @@ bool WriteStore(const std::string& dir, int n) {
 }
 
 // "<kind>_single": the same index kind with coalescing off.
-bool Single(const std::string& kind) {
-  return absl::EndsWith(kind, "_single");
-}
+bool Single(const std::string& kind) { return absl::EndsWith(kind, "_single"); }
 
 IndexOptions IndexFor(const std::string& kind, const Flags& f) {
   IndexOptions o;
@@ -237,9 +246,9 @@ std::string ConfigJson(const IndexOptions& o) {
   return absl::StrCat(
       "{\"spaces\": [{\"name\": \"dsp\", \"encoder\": {\"kind\": \"dsp\"}, "
       "\"index\": {\"type\": \"",
-      o.kind, "\", \"hnsw_m\": ", o.hnsw_m, ", \"hnsw_ef_construction\": ",
-      o.hnsw_ef_construction, ", \"hnsw_ef_search\": ", o.hnsw_ef_search,
-      "}}]}");
+      o.kind, "\", \"hnsw_m\": ", o.hnsw_m,
+      ", \"hnsw_ef_construction\": ", o.hnsw_ef_construction,
+      ", \"hnsw_ef_search\": ", o.hnsw_ef_search, "}}]}");
 }
 
 VectorIndexOptions SnapshotOptions(const IndexOptions& o) {
@@ -355,18 +364,72 @@ void TraceQuerySteps(const std::string& dir, const std::string& config_path,
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
     return v[v.size() / 2];
   };
-  std::printf("  steps of a query by id (in process, %d queries, median ms): "
-              "vector %.3f  search %.3f  records %.3f  reply %.3f  total "
-              "%.3f\n",
-              queries, median(vector_ms), median(search_ms),
-              median(records_ms), median(reply_ms), median(total_ms));
+  std::printf(
+      "  steps of a query by id (in process, %d queries, median ms): "
+      "vector %.3f  search %.3f  records %.3f  reply %.3f  total "
+      "%.3f\n",
+      queries, median(vector_ms), median(search_ms), median(records_ms),
+      median(reply_ms), median(total_ms));
+}
+
+// Query by id and by a 5 s clip over gRPC (`stub`) and over the HTTP/JSON
+// API on `http_port`, `clients` closed loops each; prints the four rows and
+// the HTTP overhead at p50.
+void CompareHttp(v1::Query::Stub& stub, int http_port, int n, int clients,
+                 double seconds) {
+  const std::string clip = Clip(7, 5);
+  const Latency grpc_audio = ClosedLoop(clients, seconds, [&](auto&) {
+    v1::QueryByExampleRequest request;
+    request.set_audio(clip);
+    request.set_k(15);
+    v1::QueryByExampleResponse response;
+    grpc::ClientContext ctx;
+    return stub.QueryByExample(&ctx, request, &response).ok();
+  });
+  const Latency grpc_id = ClosedLoop(clients, seconds, [&](auto& rng) {
+    v1::QueryByExampleRequest request;
+    request.set_id(1 + rng() % n);
+    request.set_k(15);
+    v1::QueryByExampleResponse response;
+    grpc::ClientContext ctx;
+    return stub.QueryByExample(&ctx, request, &response).ok() &&
+           response.results_size() == 15;
+  });
+  auto http_client = [http_port]() -> httplib::Client& {
+    thread_local std::unique_ptr<httplib::Client> client;
+    thread_local int client_port = 0;
+    if (client == nullptr || client_port != http_port) {
+      client = std::make_unique<httplib::Client>("127.0.0.1", http_port);
+      client->set_keep_alive(true);
+      client->set_tcp_nodelay(true);
+      client->set_read_timeout(60, 0);
+      client_port = http_port;
+    }
+    return *client;
+  };
+  const Latency http_id = ClosedLoop(clients, seconds, [&](auto& rng) {
+    auto result =
+        http_client().Get(absl::StrCat("/api/query?k=15&id=", 1 + rng() % n));
+    return result && result->status == 200;
+  });
+  const Latency http_audio = ClosedLoop(clients, seconds, [&](auto&) {
+    auto result = http_client().Post("/api/query?k=15", clip, "audio/wav");
+    return result && result->status == 200;
+  });
+  const std::string c = absl::StrCat(", ", clients, " clients");
+  PrintRow("by id, gRPC" + c, grpc_id);
+  PrintRow("GET /api/query?id=, HTTP" + c, http_id);
+  PrintRow("by 5 s audio, gRPC" + c, grpc_audio);
+  PrintRow("POST /api/query 5 s, HTTP" + c, http_audio);
+  std::printf("  HTTP overhead at p50: by id %+.3f ms, by audio %+.3f ms\n",
+              http_id.p50_ms - grpc_id.p50_ms,
+              http_audio.p50_ms - grpc_audio.p50_ms);
 }
 
 int RunSize(int n, const Flags& flags, std::FILE* csv) {
-  const std::string dir =
-      (std::filesystem::temp_directory_path() /
-       absl::StrCat("soundsearch_load_", getpid(), "_", n))
-          .string();
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           absl::StrCat("soundsearch_load_", getpid(), "_", n))
+                              .string();
   std::filesystem::remove_all(dir);
   std::printf("\n== %d sounds (%.0f s per loop)\n", n, flags.seconds);
   if (!WriteStore(dir, n)) return 1;
@@ -387,6 +450,7 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
     options.query_threads = std::max(2, max_clients);
     options.sync_writes = false;
     options.search_batching.enabled = !Single(kind);
+    options.http_listen = flags.http ? "127.0.0.1:0" : "";
     // Rebuild (timed) unless a _single kind follows its own kind: that one
     // loads the snapshot the previous run wrote.
     if (!Single(kind)) std::filesystem::remove(snapshot);
@@ -398,7 +462,7 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
     }
     const double start_s = Seconds(open0);
     std::printf(" -- %s: server start (%s) %.1f s\n", kind.c_str(),
-                Single(kind)            ? "snapshot load, or rebuild"
+                Single(kind)       ? "snapshot load, or rebuild"
                 : exact == nullptr ? "PCA fit + index build from the store"
                                    : "index build from the store",
                 start_s);
@@ -420,8 +484,8 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
     }
     if (index_options.kind == "flat" && !Single(kind)) {
       for (int neighbours : flags.expand) {
-        const Latency expanded = ClosedLoop(
-            flags.clients.front(), flags.seconds, [&](auto& rng) {
+        const Latency expanded =
+            ClosedLoop(flags.clients.front(), flags.seconds, [&](auto& rng) {
               v1::QueryByExampleRequest request;
               request.set_id(1 + rng() % n);
               request.set_k(15);
@@ -434,6 +498,10 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
         PrintRow(absl::StrCat(kind, " by id, expand ", neighbours, ", ",
                               flags.clients.front(), " clients"),
                  expanded);
+      }
+      if (flags.http) {
+        CompareHttp(*stub, (*server)->http_port(), n, flags.clients.front(),
+                    flags.seconds);
       }
     }
     (*server)->Shutdown();
@@ -468,11 +536,12 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
                    clients, flags.seconds);
       PrintRow(absl::StrCat(kind, " by id, ", clients, " clients"), ours[c]);
       PrintRow(absl::StrCat("raw FAISS, ", clients, " threads"), raw);
-      std::printf("  %-28s p50 ours/raw %.2f, QPS ours/raw %.2f\n", "",
+      std::printf("  %-34s p50 ours/raw %.2f, QPS ours/raw %.2f\n", "",
                   ours[c].p50_ms / std::max(raw.p50_ms, 1e-9),
                   ours[c].qps / std::max(raw.qps, 1e-9));
       if (csv != nullptr) {
-        std::fprintf(csv, "%d,%s,%d,%.1f,%.3f,%.3f,%lld,%.1f,%.3f,%.3f,%.4f,"
+        std::fprintf(csv,
+                     "%d,%s,%d,%.1f,%.3f,%.3f,%lld,%.1f,%.3f,%.3f,%.4f,"
                      "%.0f,%.1f\n",
                      n, kind.c_str(), clients, ours[c].qps, ours[c].p50_ms,
                      ours[c].p99_ms, static_cast<long long>(ours[c].errors),
@@ -503,7 +572,7 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
 }
 
 int RunIngest(const Flags& flags) {
-  const int clients = 8;
+  const int clients = flags.ingest_clients;
   std::printf("\n== ingest of %d generated %.0f s WAV clips (%d clients)\n",
               flags.ingest_clips, flags.clip_seconds, clients);
   std::vector<std::string> clips;
@@ -528,54 +597,80 @@ int RunIngest(const Flags& flags) {
     }
     for (auto& t : threads) t.join();
   }
-  const double decode_wall =
-      std::chrono::duration<double>(Clock::now() - t0).count();
-
-  const std::string dir = (std::filesystem::temp_directory_path() /
-                           absl::StrCat("soundsearch_ingest_", getpid()))
-                              .string();
-  std::filesystem::remove_all(dir);
-  ServerOptions options;
-  options.data_dir = dir;
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "";
-  options.ingest_workers = 2;
-  auto server = SoundsearchServer::Start(options);
-  if (!server.ok()) return 1;
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                          grpc::InsecureChannelCredentials());
-  auto stub = v1::Ingest::NewStub(channel);
-  next = 0;
-  std::atomic<int> errors{0};
-  t0 = Clock::now();
-  {
-    std::vector<std::thread> threads;
-    for (int c = 0; c < clients; ++c) {
-      threads.emplace_back([&] {
-        for (int i = next++; i < flags.ingest_clips; i = next++) {
-          v1::AddSoundRequest request;
-          request.set_audio(clips[i]);
-          v1::AddSoundResponse response;
-          grpc::ClientContext ctx;
-          if (!stub->AddSound(&ctx, request, &response).ok()) errors++;
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-  }
-  const double ingest_wall =
-      std::chrono::duration<double>(Clock::now() - t0).count();
-  (*server)->Shutdown();
-  std::filesystem::remove_all(dir);
-  std::printf("  decode only:         %7.1f clips/s  %7.1fx real time\n",
+  const double decode_wall = Seconds(t0);
+  std::printf("  decode only:                %7.1f clips/s  %7.1fx real time\n",
               flags.ingest_clips / decode_wall, audio_seconds / decode_wall);
-  std::printf("  AddSound (synced):   %7.1f clips/s  %7.1fx real time  "
-              "errors %d\n",
-              flags.ingest_clips / ingest_wall, audio_seconds / ingest_wall,
-              errors.load());
-  std::printf("  ratio ingest / decode-only throughput: %.2f\n",
-              decode_wall / ingest_wall);
+
+  for (bool previews : flags.previews) {
+    const std::string dir = (std::filesystem::temp_directory_path() /
+                             absl::StrCat("soundsearch_ingest_", getpid()))
+                                .string();
+    std::filesystem::remove_all(dir);
+    ServerOptions options;
+    options.data_dir = dir;
+    options.listen = "127.0.0.1:0";
+    options.metrics_listen = "";
+    options.http_listen = previews ? "127.0.0.1:0" : "";
+    options.previews = previews;
+    options.ingest_workers = 2;
+    auto server = SoundsearchServer::Start(options);
+    if (!server.ok()) {
+      std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
+      return 1;
+    }
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                            grpc::InsecureChannelCredentials());
+    auto stub = v1::Ingest::NewStub(channel);
+    next = 0;
+    std::atomic<int> errors{0};
+    std::vector<uint64_t> ids(flags.ingest_clips, 0);
+    t0 = Clock::now();
+    {
+      std::vector<std::thread> threads;
+      for (int c = 0; c < clients; ++c) {
+        threads.emplace_back([&] {
+          for (int i = next++; i < flags.ingest_clips; i = next++) {
+            v1::AddSoundRequest request;
+            request.set_audio(clips[i]);
+            v1::AddSoundResponse response;
+            grpc::ClientContext ctx;
+            if (stub->AddSound(&ctx, request, &response).ok()) {
+              ids[i] = response.id();
+            } else {
+              errors++;
+            }
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+    }
+    const double ingest_wall = Seconds(t0);
+    size_t preview_bytes = 0;
+    if (previews) {
+      httplib::Client client("127.0.0.1", (*server)->http_port());
+      for (uint64_t id : ids) {
+        if (id == 0) continue;
+        auto result = client.Get(absl::StrCat("/api/sounds/", id, "/preview"));
+        if (result && result->status == 200) {
+          preview_bytes += result->body.size();
+        }
+      }
+    }
+    (*server)->Shutdown();
+    std::filesystem::remove_all(dir);
+    std::printf(
+        "  AddSound (synced), previews %s: %7.1f clips/s  %7.1fx real "
+        "time  errors %d\n",
+        previews ? "on " : "off", flags.ingest_clips / ingest_wall,
+        audio_seconds / ingest_wall, errors.load());
+    if (previews) {
+      std::printf("  preview bytes per second of audio (%d kbit/s MP3): %.0f\n",
+                  options.preview_bitrate_kbps, preview_bytes / audio_seconds);
+    }
+    std::printf("  ratio ingest / decode-only throughput: %.2f\n",
+                decode_wall / ingest_wall);
+  }
   return 0;
 }
 
@@ -584,9 +679,17 @@ int RunIngest(const Flags& flags) {
 
 int main(int argc, char** argv) {
   soundsearch::Flags flags;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
+    if (flag == "--http") {
+      flags.http = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", flag.c_str());
+      return 2;
+    }
+    const std::string value = argv[++i];
     auto ints = [&value] {
       std::vector<int> out;
       for (absl::string_view s : absl::StrSplit(value, ',')) {
@@ -615,6 +718,17 @@ int main(int argc, char** argv) {
       flags.trace_queries = std::stoi(value);
     } else if (flag == "--expand") {
       flags.expand = ints();
+    } else if (flag == "--ingest-clients") {
+      flags.ingest_clients = std::stoi(value);
+    } else if (flag == "--previews") {
+      flags.previews.clear();
+      for (absl::string_view p : absl::StrSplit(value, ',')) {
+        if (p != "on" && p != "off") {
+          std::fprintf(stderr, "--previews takes on and/or off\n");
+          return 2;
+        }
+        flags.previews.push_back(p == "on");
+      }
     } else if (flag == "--clip-seconds") {
       flags.clip_seconds = std::stod(value);
     } else if (flag == "--csv") {
@@ -640,9 +754,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (fresh) {
-      std::fprintf(csv, "sounds,kind,clients,qps,p50_ms,p99_ms,errors,raw_qps,"
-                        "raw_p50_ms,raw_p99_ms,recall15,bytes_per_vector,"
-                        "start_s\n");
+      std::fprintf(csv,
+                   "sounds,kind,clients,qps,p50_ms,p99_ms,errors,raw_qps,"
+                   "raw_p50_ms,raw_p99_ms,recall15,bytes_per_vector,"
+                   "start_s\n");
     }
   }
   for (int n : flags.sounds) {
