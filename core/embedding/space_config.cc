@@ -357,6 +357,8 @@ absl::Status ParseIndex(const Json& j, const std::string& path,
   RETURN_IF_ERROR(r.GetInt("ivf_train_min_vectors", &c->ivf_train_min_vectors));
   RETURN_IF_ERROR(r.GetInt("sq_train_min_vectors", &c->sq_train_min_vectors));
   RETURN_IF_ERROR(r.GetInt("auto_hnsw_min_vectors", &c->auto_hnsw_min_vectors));
+  RETURN_IF_ERROR(r.GetInt("background_build_min_vectors",
+                           &c->background_build_min_vectors));
   return r.RejectUnknownKeys();
 }
 

@@ -237,7 +237,16 @@ std::vector<IndexKind> FaissVectorIndex::Kinds() {
   return kinds;
 }
 
-FaissVectorIndex::~FaissVectorIndex() = default;
+FaissVectorIndex::~FaissVectorIndex() {
+  // A background build holds `this`: wait for it (its result is dropped
+  // with the index).
+  std::thread builder;
+  {
+    absl::MutexLock lock(&write_mu_);
+    builder = std::move(builder_);
+  }
+  if (builder.joinable()) builder.join();
+}
 
 absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
     const VectorIndexOptions& options, Stage stage) {
@@ -301,7 +310,18 @@ absl::Status FaissVectorIndex::Add(absl::Span<const int64_t> ids,
     absl::WriterMutexLock lock(&mu_);
     RETURN_IF_ERROR(AddToState(state_, id_vec, data));
   }
+  LogForBuild(/*remove=*/false, id_vec, data);
   return MaybeReorganize();
+}
+
+void FaissVectorIndex::LogForBuild(bool remove, absl::Span<const int64_t> ids,
+                                   const float* vectors) {
+  if (!building_) return;
+  LoggedWrite w;
+  w.remove = remove;
+  w.ids.assign(ids.begin(), ids.end());
+  if (!remove) w.vectors.assign(vectors, vectors + ids.size() * options_.dim);
+  build_log_.push_back(std::move(w));
 }
 
 absl::Status FaissVectorIndex::AddToState(State& state,
@@ -400,6 +420,7 @@ absl::StatusOr<int64_t> FaissVectorIndex::Remove(
     absl::WriterMutexLock lock(&mu_);
     ASSIGN_OR_RETURN(removed, RemoveFromState(state_, ids));
   }
+  if (removed > 0) LogForBuild(/*remove=*/true, ids, nullptr);
   RETURN_IF_ERROR(MaybeReorganize());
   return removed;
 }
@@ -516,6 +537,11 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::BuildState(
 }
 
 absl::Status FaissVectorIndex::MaybeReorganize() {
+  if (building_) return absl::OkStatus();  // one at a time
+  if (writes_before_retry_ > 0) {
+    --writes_before_retry_;
+    return absl::OkStatus();
+  }
   Stage target;
   {
     absl::ReaderMutexLock lock(&mu_);
@@ -543,13 +569,22 @@ absl::Status FaissVectorIndex::MaybeReorganize() {
       return absl::OkStatus();
     }
   }
-  // write_mu_ is held: state_ cannot change until we swap. Copy under the
+  // write_mu_ is held: state_ cannot change while we copy. Copy under the
   // shared lock, build with no lock, swap under a short exclusive one.
   std::vector<int64_t> ids;
   std::vector<float> vectors;
   {
     absl::ReaderMutexLock lock(&mu_);
     CopyLive(state_, &ids, &vectors);
+  }
+  if (static_cast<int64_t>(ids.size()) >=
+      options_.index.background_build_min_vectors) {
+    // Writers go on; their writes are logged from now on (LogForBuild).
+    if (builder_.joinable()) builder_.join();  // the last one, finished
+    building_ = true;
+    builder_ = std::thread(&FaissVectorIndex::BuildInBackground, this, target,
+                           std::move(ids), std::move(vectors));
+    return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(State fresh, BuildState(target, ids, vectors));
   State old;
@@ -558,6 +593,60 @@ absl::Status FaissVectorIndex::MaybeReorganize() {
     old = std::exchange(state_, std::move(fresh));
   }
   return absl::OkStatus();  // `old` is freed here, outside the lock
+}
+
+void FaissVectorIndex::BuildInBackground(Stage target, std::vector<int64_t> ids,
+                                         std::vector<float> vectors) {
+  absl::StatusOr<State> fresh = BuildState(target, ids, vectors);
+  ids = {};
+  vectors = {};
+  std::function<void()> hook;
+  {
+    absl::MutexLock lock(&write_mu_);
+    hook = before_swap_for_testing_;
+  }
+  if (hook) hook();
+  State old;
+  absl::MutexLock write_lock(&write_mu_);
+  // Replay what writers did meanwhile, in order (Add replaces, Remove of an
+  // id added later in the log is the same as in state_).
+  for (size_t i = 0; fresh.ok() && i < build_log_.size(); ++i) {
+    const LoggedWrite& w = build_log_[i];
+    if (w.remove) {
+      absl::StatusOr<int64_t> removed = RemoveFromState(*fresh, w.ids);
+      if (!removed.ok()) fresh = removed.status();
+    } else if (absl::Status s = AddToState(*fresh, w.ids, w.vectors.data());
+               !s.ok()) {
+      fresh = s;
+    }
+  }
+  build_log_.clear();
+  building_ = false;
+  if (!fresh.ok()) {
+    last_build_status_ = fresh.status();
+    writes_before_retry_ = 1000;
+    return;
+  }
+  last_build_status_ = absl::OkStatus();
+  absl::WriterMutexLock lock(&mu_);
+  old = std::exchange(state_, *std::move(fresh));
+}  // `old` is freed after both locks are released
+
+absl::Status FaissVectorIndex::WaitForBackgroundBuild() {
+  absl::MutexLock lock(
+      &write_mu_, absl::Condition(
+                      +[](bool* building) { return !*building; }, &building_));
+  return last_build_status_;
+}
+
+void FaissVectorIndex::SetBeforeSwapForTesting(std::function<void()> fn) {
+  absl::MutexLock lock(&write_mu_);
+  before_swap_for_testing_ = std::move(fn);
+}
+
+bool FaissVectorIndex::background_build_running() {
+  absl::MutexLock lock(&write_mu_);
+  return building_;
 }
 
 // --- Search -----------------------------------------------------------------

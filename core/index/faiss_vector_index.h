@@ -19,12 +19,23 @@
 // Kinds and their stages: flat = kExact; hnsw = kHnsw; ivf = kExact until
 // trained, then kIvf; sq8 = kExact until trained, then kSq; fp16 = kSq;
 // auto = kExact below IndexOptions::auto_hnsw_min_vectors, then kHnsw.
+//
+// Reorganisations (HNSW rebuild past the tombstone fraction, IVF and sq8
+// training, auto's switch to HNSW) build a new State from a copy of the live
+// vectors. From IndexOptions::background_build_min_vectors live vectors on
+// they are built on a background thread: Add and Remove return at once and
+// are also logged, the log is applied to the new State before it is swapped
+// in, and searches use the old State until then. A failed background build
+// leaves the old State serving (correct, only slower) and is retried after
+// more writes.
 #ifndef SOUNDSEARCH_INDEX_FAISS_VECTOR_INDEX_H_
 #define SOUNDSEARCH_INDEX_FAISS_VECTOR_INDEX_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -100,6 +111,15 @@ class FaissVectorIndex final : public VectorIndex {
   // kExact/kHnsw stages, server ids for kIvf.
   void WithFaissIndex(absl::FunctionRef<void(const faiss::Index&)> fn) const;
   Stage stage() const;
+  // For benchmarks and tests: blocks until no background reorganisation is
+  // running (returns at once when none is), and says how the last one ended
+  // (OK when none has run).
+  absl::Status WaitForBackgroundBuild();
+  bool background_build_running();
+  // For tests: `fn` runs on the background thread after its build and
+  // before it takes the writer lock to replay the log and swap (so a test
+  // can hold the swap while it writes). Set before the build starts.
+  void SetBeforeSwapForTesting(std::function<void()> fn);
 
  private:
   // Everything a search reads; replaced wholesale by IVF training and HNSW
@@ -132,6 +152,15 @@ class FaissVectorIndex final : public VectorIndex {
                 std::vector<float>* vectors) const;
   // IVF training / HNSW rebuild when due. Called with write_mu_ held.
   absl::Status MaybeReorganize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // The background thread's body: builds the new State with no lock held,
+  // then, under write_mu_, applies the writes logged meanwhile and swaps it
+  // in (or records the failure).
+  void BuildInBackground(Stage target, std::vector<int64_t> ids,
+                         std::vector<float> vectors);
+  // Logs a write for the background build in progress, if any.
+  void LogForBuild(bool remove, absl::Span<const int64_t> ids,
+                   const float* vectors)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   // The three below work on `state`: either state_ (then the caller holds
   // mu_, exclusively for Add/Remove, shared for Search) or a State being
@@ -150,6 +179,19 @@ class FaissVectorIndex final : public VectorIndex {
   // Serialises writers (Add, Remove, reorganisations); held across the slow
   // off-to-the-side work so that no write is lost while a new State is built.
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // A write made while a background build runs, replayed onto its result.
+  struct LoggedWrite {
+    bool remove = false;
+    std::vector<int64_t> ids;
+    std::vector<float> vectors;  // prepared (normalised) vectors of an add
+  };
+  bool building_ ABSL_GUARDED_BY(write_mu_) = false;
+  std::vector<LoggedWrite> build_log_ ABSL_GUARDED_BY(write_mu_);
+  absl::Status last_build_status_ ABSL_GUARDED_BY(write_mu_);
+  // After a failed background build: writes to wait before trying again.
+  int64_t writes_before_retry_ ABSL_GUARDED_BY(write_mu_) = 0;
+  std::thread builder_ ABSL_GUARDED_BY(write_mu_);
+  std::function<void()> before_swap_for_testing_ ABSL_GUARDED_BY(write_mu_);
   // Shared by searches; exclusive only while a writer mutates state_.
   mutable absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_);

@@ -59,6 +59,11 @@ absl::Status ValidateIndexOptions(const IndexOptions& o) {
       !s.ok()) {
     return s;
   }
+  if (auto s = Range("background_build_min_vectors",
+                     o.background_build_min_vectors, 1, 1 << 30);
+      !s.ok()) {
+    return s;
+  }
   return absl::OkStatus();
 }
 

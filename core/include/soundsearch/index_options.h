@@ -62,6 +62,14 @@ struct IndexOptions {
   // reaches it builds an HNSW graph (hnsw_* options) off to the side and
   // swaps it in; it stays HNSW afterwards. [1, 2^30].
   int auto_hnsw_min_vectors = 200000;
+
+  // --- every kind that reorganises (hnsw rebuild, ivf/sq8 training, auto) ---
+  // A reorganisation of at least this many live vectors is built on a
+  // background thread: writers (Add, Remove) go on meanwhile, their changes
+  // are applied to the new index before it is swapped in, and searches keep
+  // using the old one. Smaller ones are built inline by the write that makes
+  // them due (they take well under a second). [1, 2^30].
+  int background_build_min_vectors = 20000;
 };
 
 // OK, or InvalidArgument naming the field as the config does, e.g.
