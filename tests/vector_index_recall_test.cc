@@ -96,6 +96,10 @@ TEST_F(RecallTest, IvfRecallAt15Above95Percent) {
   o.index.kind = "ivf";
   o.index.ivf_nlist = 128;
   o.index.ivf_nprobe = 8;
+  // Train inline, in the Add that reaches the threshold (from 20,000 live
+  // vectors it would train on a background thread:
+  // vector_index_background_test).
+  o.index.background_build_min_vectors = 1 << 30;
   auto index = VectorIndex::Create(o);
   ASSERT_TRUE(index.ok());
   ASSERT_TRUE((*index)->Add(*ids_, *vectors_).ok());

@@ -29,8 +29,9 @@ struct IndexOptions {
   // slower adds.
   int hnsw_ef_construction = 200;
   // Candidate list size while searching, [1, 2^20]. Raised to k (plus the
-  // exclusions) per query when k is larger.
-  int hnsw_ef_search = 64;
+  // exclusions) per query when k is larger. 128 keeps recall@15 >= 0.98 at
+  // a million PCA-like vectors with M 32 (docs/performance.md, HNSW at 1M).
+  int hnsw_ef_search = 128;
   // HNSW cannot remove vectors: removed and replaced ids become tombstones,
   // filtered out at search time. When tombstones exceed this fraction of the
   // stored vectors, the graph is rebuilt from the live vectors (off to the
@@ -64,6 +65,8 @@ struct IndexOptions {
   int auto_hnsw_min_vectors = 200000;
 
   // --- every kind that reorganises (hnsw rebuild, ivf/sq8 training, auto) ---
+  // ("The Add that reaches it trains/builds" above: inline below this size;
+  // from it on, the Add starts the work and returns.)
   // A reorganisation of at least this many live vectors is built on a
   // background thread: writers (Add, Remove) go on meanwhile, their changes
   // are applied to the new index before it is swapped in, and searches keep
