@@ -108,7 +108,7 @@ void WordIndex::AddMembership(const SoundRecord& sound) {
 }
 
 void WordIndex::EncodeMembersTo(ByteWriter* out) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   out->PutU64(members_.size());
   for (const auto& [word, ids] : members_) {
     out->PutBlob(word);

@@ -75,6 +75,8 @@ class WordIndex {
   // The memberships as bytes (EncodeMembersTo appends them) and back:
   // DecodeMembersFrom replaces the memberships with what EncodeMembersTo
   // wrote (under the same options); an error leaves none. Before Load.
+  // EncodeMembersTo may run at any time (the open state is saved off the
+  // writer lock).
   void EncodeMembersTo(ByteWriter* out) const;
   absl::Status DecodeMembersFrom(ByteReader* in);
   // Drops the sounds of `ids` from every membership (AddMembership undone
