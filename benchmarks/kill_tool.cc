@@ -65,10 +65,7 @@ struct Ledger {
 };
 
 std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(seconds));
-  return ctx;
+  return bench::CallContext(seconds);
 }
 
 // The codes a call may end with because the server was killed under it.
@@ -339,13 +336,8 @@ std::vector<std::string> Verify(ServerProcess& server, Ledger& ledger) {
 
 int Main(const Flags& flags) {
   namespace fs = std::filesystem;
-  std::string dir = flags.dir;
-  if (dir.empty()) {
-    char pattern[] = "/tmp/soundsearch_kill_XXXXXX";
-    if (mkdtemp(pattern) == nullptr) return 1;
-    dir = pattern;
-  }
-  fs::create_directories(dir);
+  const std::string dir = bench::WorkDir(flags.dir, "kill");
+  if (dir.empty()) return 1;
   const std::string data = dir + "/data";
   const std::string log = dir + "/soundsearchd.log";
   const std::vector<std::string> server_flags = {

@@ -5,11 +5,14 @@
 //
 //   restart_benchmark [--sounds 1000000] [--changes 10000] [--dir D]
 //                     [--soundsearchd PATH] [--keep] [--reuse]
+//   restart_benchmark --open-once --dir D
 //
 // --reuse: D already holds a collection (from a --keep run): instead of
 // building, it is opened once and closed with a snapshot (replaying what a
 // previous kill phase left), then timed as below. Each Open prints its wall
 // time and the CPU time of its process (steadier on a loaded host).
+// --open-once: only one timed Open of D as it is (no snapshot written at
+// close), in this process: for a profiler (perf record -g).
 //
 // The collection is built through the store and collection APIs directly,
 // not through gRPC with audio: each sound is a SoundStore::AddSound of a
@@ -194,12 +197,18 @@ int TimeOpen(const std::string& dir, const char* what) {
   const CollectionOpenReport& r = (*collection)->open_report();
   std::printf(
       "%s: Open %.2f s wall, %.2f s CPU (%llu sounds; %s; %llu change(s) "
-      "replayed)\n",
+      "replayed; %s)\n",
       what, seconds, cpu,
       static_cast<unsigned long long>((*collection)->size()),
       r.rebuilt.empty() ? "snapshot loaded"
                         : ("rebuilt: " + r.rebuilt.begin()->second).c_str(),
-      static_cast<unsigned long long>(r.replayed_changes));
+      static_cast<unsigned long long>(r.replayed_changes),
+      r.records_read_because.empty()
+          ? "open state loaded"
+          : ("every record read: " + r.records_read_because).c_str());
+  std::printf(
+      "  of which: records %.2f s, indexes %.2f s, word vectors %.2f s\n",
+      r.records_seconds, r.indexes_seconds, r.words_seconds);
   std::fflush(stdout);
   return 0;
 }
@@ -249,7 +258,7 @@ int CommitChanges(const std::string& dir, uint64_t sounds, uint64_t changes) {
 int Main(int argc, char** argv) {
   uint64_t sounds = 1000000, changes = 10000;
   std::string dir, soundsearchd;
-  bool keep = false, reuse = false;
+  bool keep = false, reuse = false, open_once = false;
   std::string child;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -271,18 +280,23 @@ int Main(int argc, char** argv) {
       keep = true;
     } else if (arg == "--reuse") {
       reuse = true;
+    } else if (arg == "--open-once") {
+      open_once = true;
     } else {
       std::fprintf(stderr,
                    "usage: restart_benchmark [--sounds N] [--changes N] "
-                   "[--dir D] [--soundsearchd PATH] [--keep] [--reuse]\n");
+                   "[--dir D] [--soundsearchd PATH] [--keep] [--reuse] "
+                   "[--open-once]\n");
       return 2;
     }
   }
   if (!child.empty()) return CommitChanges(child, sounds, changes);
-  if (reuse && dir.empty()) {
-    std::fprintf(stderr, "restart_benchmark: --reuse needs --dir\n");
+  if ((reuse || open_once) && dir.empty()) {
+    std::fprintf(stderr,
+                 "restart_benchmark: --reuse and --open-once need --dir\n");
     return 2;
   }
+  if (open_once) return TimeOpen(dir, "open once");
   if (dir.empty()) {
     char pattern[] = "/tmp/soundsearch_restart_XXXXXX";
     if (mkdtemp(pattern) == nullptr) return 1;

@@ -7,8 +7,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -212,6 +215,25 @@ int RunCommand(const std::string& command, std::string* output) {
   }
   const int status = pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::unique_ptr<grpc::ClientContext> CallContext(int seconds) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(seconds));
+  return ctx;
+}
+
+std::string WorkDir(const std::string& dir, const std::string& what) {
+  std::string out = dir;
+  if (out.empty()) {
+    std::string pattern = "/tmp/soundsearch_" + what + "_XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) return "";
+    out = pattern;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  return ec ? "" : out;
 }
 
 }  // namespace bench

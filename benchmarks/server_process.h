@@ -67,6 +67,13 @@ bool IsServing(const std::shared_ptr<grpc::Channel>& channel,
 // `n` (so every n gives different content), `seconds` long at 16 kHz.
 std::string ToneWav(uint64_t n, double seconds);
 
+// A client context whose deadline is `seconds` from now.
+std::unique_ptr<grpc::ClientContext> CallContext(int seconds);
+
+// The tools' working directory: `dir`, or when it is empty a new
+// /tmp/soundsearch_<what>_XXXXXX; created. Empty when it cannot be.
+std::string WorkDir(const std::string& dir, const std::string& what);
+
 // Runs `command` through the shell; its exit code (-1 if it did not exit),
 // stdout and stderr together in *output.
 int RunCommand(const std::string& command, std::string* output);

@@ -85,12 +85,7 @@ const char* CodeName(grpc::StatusCode code) {
   }
 }
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::seconds(60));
-  return ctx;
-}
+std::unique_ptr<grpc::ClientContext> Ctx() { return bench::CallContext(60); }
 
 void Client(int index, const std::shared_ptr<grpc::Channel>& channel,
             Clock::time_point end, std::atomic<uint64_t>& next_sound,
@@ -216,13 +211,8 @@ double Percentile(std::vector<double>& v, double p) {
 
 int Main(const Flags& flags) {
   namespace fs = std::filesystem;
-  std::string dir = flags.dir;
-  if (dir.empty()) {
-    char pattern[] = "/tmp/soundsearch_soak_XXXXXX";
-    if (mkdtemp(pattern) == nullptr) return 1;
-    dir = pattern;
-  }
-  fs::create_directories(dir);
+  const std::string dir = bench::WorkDir(flags.dir, "soak");
+  if (dir.empty()) return 1;
   const std::string log = dir + "/soundsearchd.log";
   auto server = ServerProcess::Start(
       flags.soundsearchd, {absl::StrCat("--data-dir=", dir, "/data")}, log);

@@ -365,8 +365,7 @@ TEST_F(SoundCollectionTest, QueryByIdBatchEqualsQueryById) {
     EXPECT_EQ(batch[i]->space, one->space);
   }
   EXPECT_EQ(batch[ids.size()].status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(batch[ids.size() + 1].status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(batch[ids.size() + 1].status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(SoundCollectionTest, RestartFromSnapshotAndReplay) {
@@ -388,6 +387,110 @@ TEST_F(SoundCollectionTest, RestartFromSnapshotAndReplay) {
 
   Open();  // stale snapshot: replays the change log after it
   ExpectStoreAndIndexAgree(live, {deleted});
+}
+
+// What filters and word vectors see, for comparing two opens.
+std::string FilterView(SoundCollection& c) {
+  std::string out;
+  auto list = [&](SoundFilter filter) {
+    ListRequest request;
+    request.filter = std::move(filter);
+    request.limit = 1000;
+    auto result = c.ListSounds(request);
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return;
+    for (const SoundRecord& r : result->sounds)
+      absl::StrAppend(&out, r.id, ",");
+    absl::StrAppend(&out, ";");
+  };
+  SoundFilter f;
+  list(f);
+  f.tags_any = {"sine"};
+  list(f);
+  f = {};
+  f.labels_any = {"noise"};
+  list(f);
+  f = {};
+  f.tags_all = {"hiss", "demo"};
+  f.min_duration_seconds = 0.5;
+  list(f);
+  for (const char* word : {"sine", "noise", "demo"}) {
+    auto v = c.WordVector("", word);
+    absl::StrAppend(
+        &out, word, "=",
+        v.ok() ? absl::StrCat(v->sounds_total, "/", v->sounds_used) : "none",
+        ";");
+  }
+  return out;
+}
+
+TEST_F(SoundCollectionTest, OpenStateReadsOnlyTheRecordsChangedSince) {
+  Open();
+  std::vector<uint64_t> live;
+  for (int i = 0; i < 6; ++i) live.push_back(Add(i % 2, i));
+  EXPECT_EQ(collection_->open_report().records_read_because, "no open state");
+  const std::string before = FilterView(*collection_);
+  collection_.reset();  // writes the snapshots and the open state
+  ASSERT_TRUE(std::filesystem::exists(dir_->File("data/index/open_state")));
+
+  Open();  // a clean restart: no record read
+  EXPECT_EQ(collection_->open_report().records_read_because, "");
+  EXPECT_EQ(FilterView(*collection_), before);
+
+  // Changes after the open state, then a "crash" (no snapshot on close):
+  // the next open reads only the records the change log names.
+  CollectionOptions no_snapshot = Options();
+  no_snapshot.snapshot_on_close = false;
+  Open(no_snapshot);
+  for (int i = 6; i < 9; ++i) live.push_back(Add(i % 2, i));
+  ASSERT_TRUE(collection_->Delete(live[1]).ok());
+  ASSERT_TRUE(collection_->Delete(live[6]).ok());  // added since, deleted
+  const std::string after = FilterView(*collection_);
+  EXPECT_NE(after, before);
+  collection_.reset();
+  Open(no_snapshot);
+  EXPECT_EQ(collection_->open_report().records_read_because, "");
+  EXPECT_EQ(FilterView(*collection_), after);
+  collection_.reset();
+
+  // The same state read from every record agrees.
+  std::filesystem::remove(dir_->File("data/index/open_state"));
+  Open(no_snapshot);
+  EXPECT_EQ(collection_->open_report().records_read_because, "no open state");
+  EXPECT_EQ(FilterView(*collection_), after);
+}
+
+TEST_F(SoundCollectionTest, OpenStateIsNotTrustedAfterAWriteOutsideTheLog) {
+  Open();
+  for (int i = 0; i < 4; ++i) Add(i % 2, i);
+  const std::string before = FilterView(*collection_);
+  collection_.reset();
+  {
+    // A write the change log does not name (as a repair or a hand edit).
+    SoundStoreOptions so;
+    so.path = dir_->File("data/store");
+    auto store = SoundStore::Open(so);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->PutEvaluation("dsp", "{}").ok());
+  }
+  Open();
+  EXPECT_EQ(collection_->open_report().records_read_because,
+            "the store was written outside the change log since the open "
+            "state was saved");
+  EXPECT_EQ(FilterView(*collection_), before);
+
+  // A damaged open state is not used either.
+  collection_.reset();
+  {
+    std::fstream f(dir_->File("data/index/open_state"),
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(20);
+    f.put('\x7f');
+  }
+  Open();
+  EXPECT_EQ(collection_->open_report().records_read_because,
+            "open state: checksum mismatch");
+  EXPECT_EQ(FilterView(*collection_), before);
 }
 
 TEST_F(SoundCollectionTest, MissingAndCorruptSnapshotsAreRebuilt) {

@@ -108,5 +108,59 @@ TEST_F(TagIndexTest, RemoveForgetsEveryClause) {
   EXPECT_DOUBLE_EQ(index_.total_duration_seconds(), 45.0);
 }
 
+// Every clause's answer, for comparing two indexes.
+std::string Answers(const TagIndex& index) {
+  std::string out;
+  auto add = [&](const SoundFilter& f) {
+    for (int64_t id : Sorted(*index.Match(f))) out += std::to_string(id) + ",";
+    out += ";";
+  };
+  SoundFilter f;
+  add(f);
+  f.labels_any = {"dog"};
+  add(f);
+  f = {};
+  f.tags_all = {"demo", "bark"};
+  add(f);
+  f = {};
+  f.auto_tags_at_least = {{"music", 0.5f}};
+  add(f);
+  f = {};
+  f.min_duration_seconds = 4.0;
+  f.added_before_unix_micros = 350;
+  add(f);
+  return out + std::to_string(index.total_duration_seconds());
+}
+
+TEST_F(TagIndexTest, EncodedIndexDecodesToTheSameAnswers) {
+  ByteWriter out;
+  index_.EncodeTo(&out);
+  const std::string bytes = out.Release();
+  TagIndex copy;
+  copy.Add(Record(9, 2.0, 900, {"stale"}));  // replaced by the decode
+  ByteReader in(bytes, "test");
+  ASSERT_TRUE(copy.DecodeFrom(&in).ok());
+  EXPECT_EQ(in.remaining(), 0u);
+  EXPECT_EQ(Answers(copy), Answers(index_));
+
+  // A cut copy is an error and leaves the index empty.
+  ByteReader cut(absl::string_view(bytes).substr(0, bytes.size() / 2), "test");
+  EXPECT_FALSE(copy.DecodeFrom(&cut).ok());
+  EXPECT_TRUE(copy.Match({})->empty());
+}
+
+TEST_F(TagIndexTest, ForgetIdsIsRemoveKnowingOnlyTheIds) {
+  TagIndex removed;
+  removed.Add(Record(1, 1.0, 100, {"dog"}, {{"bark", 0.9f}, {"music", 0.2f}}));
+  removed.Add(Record(2, 5.0, 200, {"dog"}, {{"bark", 0.4f}}));
+  removed.Add(Record(3, 10.0, 300, {"rain"}));
+  removed.Add(Record(4, 30.0, 400, {"rain"}, {{"music", 0.8f}}));
+  removed.Remove(
+      Record(1, 1.0, 100, {"dog"}, {{"bark", 0.9f}, {"music", 0.2f}}));
+  removed.Remove(Record(4, 30.0, 400, {"rain"}, {{"music", 0.8f}}));
+  index_.ForgetIds({1, 4, 77});  // 77: never there
+  EXPECT_EQ(Answers(index_), Answers(removed));
+}
+
 }  // namespace
 }  // namespace soundsearch

@@ -1,14 +1,19 @@
 #include "soundsearch/collection_check.h"
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "collection/live_space.h"
+#include "collection/open_state.h"
+#include "collection/tag_index.h"
+#include "collection/word_index.h"
 #include "soundsearch/space.h"
 #include "soundsearch/status_macros.h"
 
@@ -154,6 +159,59 @@ absl::StatusOr<CollectionCheckReport> CheckCollection(
         std::error_code ec;
         std::filesystem::remove(path, ec);
       }
+    }
+  }
+
+  // The open state plus the change log after it holds exactly the store's
+  // sounds (what a start that loads it serves).
+  const std::string state_path = (root / "index" / "open_state").string();
+  if (repair && !report.repairs.empty()) {
+    // A repair may have written records the change log does not name.
+    std::error_code ec;
+    if (std::filesystem::remove(state_path, ec)) {
+      report.repairs.push_back(
+          "open state: deleted after the repairs (the next start reads every "
+          "record)");
+    }
+    return report;
+  }
+  TagIndex tags;
+  WordIndex words(options.words, store.get());
+  std::map<uint64_t, std::string> bad;
+  ASSIGN_OR_RETURN(
+      std::string why,
+      LoadOpenStateWithTail(state_path, *store, OpenStateOptions(options.words),
+                            &tags, &words, &bad));
+  if (!why.empty()) {
+    report.spaces.push_back(absl::StrCat(
+        "open state: ", why, "; the next start reads every record"));
+    return report;
+  }
+  std::vector<int64_t> held;
+  for (TagIndex::IdPage page{{}, true}; page.more;) {
+    page = tags.List({}, held.empty() ? 0 : held.back(), 100000);
+    held.insert(held.end(), page.ids.begin(), page.ids.end());
+  }
+  std::vector<int64_t> stored;
+  RETURN_IF_ERROR(store->ForEachSoundOrBad(
+      [&stored](const SoundRecord& r) {
+        stored.push_back(static_cast<int64_t>(r.id));
+        return true;
+      },
+      [](uint64_t, const absl::Status&) { return true; }));  // listed above
+  const bool agrees = held == stored;
+  report.spaces.push_back(
+      absl::StrCat("open state: ", held.size(),
+                   " sounds with the change log after it; the "
+                   "store holds ",
+                   stored.size(), agrees ? "; they agree" : "; they DISAGREE"));
+  if (!agrees) {
+    found(absl::StrCat("open state: holds ", held.size(),
+                       " sounds where the store holds ", stored.size()),
+          "open state: deleted (the next start reads every record)");
+    if (repair) {
+      std::error_code ec;
+      std::filesystem::remove(state_path, ec);
     }
   }
   return report;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "collection/collection_evaluation.h"
 #include "faiss/faiss_blas.h"
@@ -308,52 +309,52 @@ absl::Status LiveSpace::Rebuild(const Space& space, VectorIndex& index,
 
 absl::Status LiveSpace::Replay(const SpaceView& view, uint64_t after,
                                UnusableSounds* unusable) const {
-  absl::Status status;
-  RETURN_IF_ERROR(store_->ForEachChangeSince(after, [&](const Change& change) {
-    const int64_t ids[] = {static_cast<int64_t>(change.id)};
-    if (change.kind == ChangeKind::kDelete) {
-      status = view.index->Remove(ids).status();
-      return status.ok();
-    }
-    // kAdd: index the sound's current raw vector.
-    auto bytes = store_->GetRaw(name(), change.id);
-    if (absl::IsNotFound(bytes.status())) {
-      // Deleted later in the log, or stored without this space.
-      status = view.index->Remove(ids).status();
-      return status.ok();
-    }
-    if (!bytes.ok()) {
-      status = bytes.status();
-      return false;
-    }
-    auto raw = RawEmbedding::Decode(*bytes);
-    if (!raw.ok()) {
-      if (unusable == nullptr) {
-        status = raw.status();
-        return false;
+  // The log names the sounds added or deleted after `after`; what each
+  // ends as is what the store holds now (ids are never reused): indexed
+  // with its current raw vector when it has one, absent otherwise. So each
+  // sound is handled once, whatever its number of entries, and in batches:
+  // removed, then its raw vector read and the batch projected and added.
+  std::vector<int64_t> ids;
+  {
+    absl::flat_hash_set<uint64_t> seen;
+    RETURN_IF_ERROR(
+        store_->ForEachChangeSince(after, [&](const Change& change) {
+          if (seen.insert(change.id).second) {
+            ids.push_back(static_cast<int64_t>(change.id));
+          }
+          return true;
+        }));
+  }
+  std::sort(ids.begin(), ids.end());  // reads in key order
+  for (size_t begin = 0; begin < ids.size(); begin += kRebuildBatch) {
+    const size_t n = std::min(kRebuildBatch, ids.size() - begin);
+    const absl::Span<const int64_t> batch(ids.data() + begin, n);
+    RETURN_IF_ERROR(view.index->Remove(batch).status());
+    std::vector<int64_t> add_ids;
+    std::vector<RawEmbedding> raws;
+    add_ids.reserve(n);
+    raws.reserve(n);
+    for (int64_t id : batch) {
+      auto bytes = store_->GetRaw(name(), static_cast<uint64_t>(id));
+      if (absl::IsNotFound(bytes.status())) {
+        continue;  // deleted since, or stored without this space
       }
-      (*unusable)[change.id] =
-          absl::StrCat("raw vector in space '", name(),
-                       "' does not decode: ", raw.status().message());
-      status = view.index->Remove(ids).status();
-      return status.ok();
-    }
-    if (unusable == nullptr) {
-      auto vector = view.space->Project(*raw);
-      if (!vector.ok()) {
-        status = vector.status();
-        return false;
+      RETURN_IF_ERROR(bytes.status());
+      auto raw = RawEmbedding::Decode(*bytes);
+      if (!raw.ok()) {
+        if (unusable == nullptr) return raw.status();
+        (*unusable)[static_cast<uint64_t>(id)] =
+            absl::StrCat("raw vector in space '", name(),
+                         "' does not decode: ", raw.status().message());
+        continue;
       }
-      status = view.index->Add(ids, *vector);
-      return status.ok();
+      add_ids.push_back(id);
+      raws.push_back(*std::move(raw));
     }
-    status = view.index->Remove(ids).status();
-    if (status.ok()) {
-      status = AddOne(*view.space, ids[0], *raw, *view.index, *unusable);
-    }
-    return status.ok();
-  }));
-  return status;
+    RETURN_IF_ERROR(
+        AddProjected(*view.space, add_ids, raws, *view.index, unusable));
+  }
+  return absl::OkStatus();
 }
 
 void LiveSpace::PinLog(std::optional<uint64_t> after) {

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "collection/collection_queries.h"
 #include "collection/live_space.h"
+#include "collection/open_state.h"
 #include "collection/query_hits.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
@@ -78,6 +79,20 @@ class SoundCollection::Impl {
   absl::StatusOr<RefitResult> Refit(absl::string_view space,
                                     bool only_unfitted);
   absl::Status SaveSnapshots();
+  // Fills tags_ and the word memberships: from the open state when it is
+  // usable (reading only the records the change log names after it), else
+  // from every record. Undecodable records go to *bad.
+  absl::Status LoadRecords(std::map<uint64_t, std::string>* bad);
+  // Loads the open state and the records changed since; why not when it
+  // cannot (then tags_ and the memberships are left empty), "" when done.
+  absl::StatusOr<std::string> LoadOpenState(
+      std::map<uint64_t, std::string>* bad);
+  // Saves the open state (after the index snapshots).
+  absl::Status SaveOpenState(uint64_t sequence);
+  // Deletes the open state file, so that the next Open reads every record,
+  // and saves none any more in this process.
+  void DropOpenState();
+  std::string OpenStatePath() const;
   std::vector<SpaceStatus> Spaces() const;
   const CollectionOpenReport& open_report() const { return report_; }
   absl::Status ResumeWrites();
@@ -143,6 +158,12 @@ class SoundCollection::Impl {
   // The oldest sequence the current snapshots reflect (0: some space has
   // none): the changes after it would be replayed at a restart.
   std::atomic<uint64_t> snapshot_base_{0};
+  // Serialises the open state's saves and drops.
+  absl::Mutex open_state_mu_;
+  // Set when a quarantine could not be written: the records it left out of
+  // service are still in the store, and only a full read of the records at
+  // the next Open finds them again, so no open state is saved any more.
+  bool state_dropped_ ABSL_GUARDED_BY(open_state_mu_) = false;
   std::thread snapshot_thread_;
 };
 
@@ -196,18 +217,14 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   // One bad record never stops Open: a sound whose record does not decode
   // is quarantined (kept in the store, out of service).
   std::map<uint64_t, std::string> bad;
-  RETURN_IF_ERROR(store_->ForEachSoundOrBad(
-      [this](const SoundRecord& record) {
-        tags_.Add(record);
-        words_->AddMembership(record);
-        return true;
-      },
-      [&bad](uint64_t id, const absl::Status& error) {
-        bad[id] = std::string(error.message());
-        return true;
-      }));
+  auto phase_start = Clock::now();
+  RETURN_IF_ERROR(LoadRecords(&bad));
   if (!bad.empty()) {
+    // A quarantine logs a DELETE of each sound (which the next open state
+    // load replays); one that cannot be written leaves them in the store,
+    // where only a read of every record finds them again.
     auto moved = store_->QuarantineSounds(bad);
+    if (!moved.ok()) DropOpenState();
     for (const auto& [id, why] : bad) {
       report_.quarantined.push_back(absl::StrCat(
           "sound ", id, ": ", why,
@@ -218,6 +235,8 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
     }
   }
 
+  report_.records_seconds = SecondsSince(phase_start);
+  phase_start = Clock::now();
   UnusableSounds unusable;
   bool bad_log_entry = false;
   for (const SpaceConfig& config : options_.spaces) {
@@ -257,9 +276,12 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
       report_.quarantined.push_back(absl::StrCat("sound ", id, ": ", why));
     }
   }
+  report_.indexes_seconds = SecondsSince(phase_start);
+  phase_start = Clock::now();
   for (const auto& live : spaces_) {
     RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
   }
+  report_.words_seconds = SecondsSince(phase_start);
   uint64_t quarantined = 0;
   store_
       ->ForEachQuarantined([&quarantined](const QuarantinedRecord& r) {
@@ -630,8 +652,9 @@ void SoundCollection::Impl::QuarantineUnusable(const UnusableSounds& unusable,
     for (const auto& live : spaces_) live->Remove(id).IgnoreError();
   }
   // When the quarantine cannot be written the sounds stay out of service in
-  // this process; the next Open finds them again.
-  store_->QuarantineSounds(unusable).IgnoreError();
+  // this process; the next Open finds them again (reading every record: no
+  // open state, which would leave them out, is saved any more).
+  if (!store_->QuarantineSounds(unusable).ok()) DropOpenState();
 }
 
 void SoundCollection::Impl::MaybeAutoFit() {
@@ -702,12 +725,69 @@ absl::Status SoundCollection::Impl::SaveSnapshots() {
     if (first.ok()) first = saved;
   }
   TruncateLog();
+  // After the truncation (a write the state is stamped after). It needs
+  // the log after `sequence`, which TruncateLog left: it cut behind the
+  // index snapshots, none newer than `sequence`. When this save fails, an
+  // older state stays: the next Open finds the log too short for it and
+  // reads every record.
+  absl::Status state = SaveOpenState(sequence);
+  if (first.ok()) first = state;
   uint64_t base = sequence;
   for (const auto& live : spaces_) {
     base = std::min(base, live->LogNeededAfter().value_or(0));
   }
   snapshot_base_.store(base);
   return first;
+}
+
+std::string SoundCollection::Impl::OpenStatePath() const {
+  return (std::filesystem::path(options_.data_dir) / "index" / "open_state")
+      .string();
+}
+
+void SoundCollection::Impl::DropOpenState() {
+  absl::MutexLock lock(&open_state_mu_);
+  state_dropped_ = true;
+  std::error_code ec;
+  std::filesystem::remove(OpenStatePath(), ec);
+}
+
+absl::Status SoundCollection::Impl::SaveOpenState(uint64_t sequence) {
+  absl::MutexLock lock(&open_state_mu_);
+  if (state_dropped_) return absl::OkStatus();
+  OpenStateMarks marks;
+  marks.store_sequence = sequence;
+  // Read after the writes of this save (the snapshot marks, the log
+  // truncation): what moves it from here on is a logged change after
+  // `sequence`, replayed at load, or a write the next Open must not trust
+  // this state across.
+  marks.database_sequence = store_->DatabaseSequence();
+  marks.options = OpenStateOptions(options_.words);
+  return soundsearch::SaveOpenState(OpenStatePath(), marks, tags_, *words_);
+}
+
+absl::Status SoundCollection::Impl::LoadRecords(
+    std::map<uint64_t, std::string>* bad) {
+  ASSIGN_OR_RETURN(report_.records_read_because, LoadOpenState(bad));
+  if (report_.records_read_because.empty()) return absl::OkStatus();
+  bad->clear();
+  return store_->ForEachSoundOrBad(
+      [this](const SoundRecord& record) {
+        tags_.Add(record);
+        words_->AddMembership(record);
+        return true;
+      },
+      [bad](uint64_t id, const absl::Status& error) {
+        (*bad)[id] = std::string(error.message());
+        return true;
+      });
+}
+
+absl::StatusOr<std::string> SoundCollection::Impl::LoadOpenState(
+    std::map<uint64_t, std::string>* bad) {
+  return LoadOpenStateWithTail(OpenStatePath(), *store_,
+                               OpenStateOptions(options_.words), &tags_,
+                               words_.get(), bad);
 }
 
 void SoundCollection::Impl::TruncateLog() {
@@ -830,7 +910,6 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
   query.positive.push_back(QueryExample{0, audio});
   return queries_->QueryByExamples(query, options);
 }
-
 
 std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   std::vector<SpaceStatus> out;

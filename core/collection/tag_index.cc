@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
+#include "absl/base/casts.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 namespace {
@@ -58,7 +62,157 @@ bool HasSetClauses(const SoundFilter& f) {
          !f.labels_any.empty() || !f.labels_all.empty();
 }
 
+void EncodeSets(const absl::flat_hash_map<std::string, IdSet>& map,
+                ByteWriter* out) {
+  out->PutU64(map.size());
+  for (const auto& [key, ids] : map) {
+    out->PutBlob(key);
+    out->PutU64(ids.size());
+    for (int64_t id : ids) out->PutU64(static_cast<uint64_t>(id));
+  }
+}
+
+absl::Status DecodeSets(ByteReader* in, absl::string_view what,
+                        absl::flat_hash_map<std::string, IdSet>* map) {
+  ASSIGN_OR_RETURN(uint64_t n, in->ReadU64(what));
+  map->reserve(static_cast<size_t>(std::min<uint64_t>(n, in->remaining())));
+  for (uint64_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(absl::string_view key, in->ReadBlob(what));
+    ASSIGN_OR_RETURN(uint64_t count, in->ReadU64(what));
+    if (count > in->remaining() / 8) {
+      return absl::DataLossError(absl::StrCat(what, ": bad count"));
+    }
+    IdSet& ids = (*map)[std::string(key)];
+    ids.reserve(static_cast<size_t>(count));
+    for (uint64_t k = 0; k < count; ++k) {
+      ASSIGN_OR_RETURN(uint64_t id, in->ReadU64(what));
+      ids.insert(static_cast<int64_t>(id));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Erases `ids` from `set`, visiting the smaller of the two.
+template <typename Set>
+void EraseAll(Set& set, const IdSet& ids) {
+  if (set.size() < ids.size()) {
+    absl::erase_if(set, [&ids](const auto& v) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, int64_t>) {
+        return ids.contains(v);
+      } else {
+        return ids.contains(v.first);
+      }
+    });
+    return;
+  }
+  for (int64_t id : ids) set.erase(id);
+}
+
 }  // namespace
+
+void TagIndex::EncodeTo(ByteWriter* out) const {
+  absl::ReaderMutexLock lock(&mu_);
+  out->PutU64(facts_.size());
+  for (const auto& [id, facts] : facts_) {
+    out->PutU64(static_cast<uint64_t>(id));
+    out->PutU64(absl::bit_cast<uint64_t>(facts.duration_seconds));
+    out->PutU64(static_cast<uint64_t>(facts.added_unix_micros));
+  }
+  out->PutU64(absl::bit_cast<uint64_t>(total_duration_));
+  EncodeSets(by_tag_, out);
+  EncodeSets(by_label_, out);
+  out->PutU64(auto_tags_.size());
+  for (const auto& [tag, probabilities] : auto_tags_) {
+    out->PutBlob(tag);
+    out->PutU64(probabilities.size());
+    for (const auto& [id, p] : probabilities) {
+      out->PutU64(static_cast<uint64_t>(id));
+      out->PutF32(p);
+    }
+  }
+}
+
+absl::Status TagIndex::DecodeFrom(ByteReader* in) {
+  absl::MutexLock lock(&mu_);
+  ClearLocked();
+  auto decode = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(uint64_t n, in->ReadU64("tag index facts"));
+    if (n > in->remaining() / 24) {
+      return absl::DataLossError("tag index facts: bad count");
+    }
+    all_.reserve(static_cast<size_t>(n));
+    for (uint64_t i = 0; i < n; ++i) {
+      ASSIGN_OR_RETURN(uint64_t id, in->ReadU64("tag index facts"));
+      ASSIGN_OR_RETURN(uint64_t duration, in->ReadU64("tag index facts"));
+      ASSIGN_OR_RETURN(uint64_t added, in->ReadU64("tag index facts"));
+      all_.insert(static_cast<int64_t>(id));
+      facts_.emplace_hint(
+          facts_.end(), static_cast<int64_t>(id),
+          Facts{absl::bit_cast<double>(duration), static_cast<int64_t>(added)});
+    }
+    ASSIGN_OR_RETURN(uint64_t total, in->ReadU64("tag index total"));
+    total_duration_ = absl::bit_cast<double>(total);
+    RETURN_IF_ERROR(DecodeSets(in, "tag index tags", &by_tag_));
+    RETURN_IF_ERROR(DecodeSets(in, "tag index labels", &by_label_));
+    ASSIGN_OR_RETURN(uint64_t tags, in->ReadU64("tag index auto-tags"));
+    for (uint64_t i = 0; i < tags; ++i) {
+      ASSIGN_OR_RETURN(absl::string_view tag, in->ReadBlob("auto-tags"));
+      ASSIGN_OR_RETURN(uint64_t count, in->ReadU64("auto-tags"));
+      if (count > in->remaining() / 12) {
+        return absl::DataLossError("tag index auto-tags: bad count");
+      }
+      auto& probabilities = auto_tags_[std::string(tag)];
+      for (uint64_t k = 0; k < count; ++k) {
+        ASSIGN_OR_RETURN(uint64_t id, in->ReadU64("auto-tags"));
+        ASSIGN_OR_RETURN(float p, in->ReadF32("auto-tags"));
+        probabilities[static_cast<int64_t>(id)] = p;
+      }
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = decode();
+  if (!status.ok()) ClearLocked();
+  return status;
+}
+
+void TagIndex::Clear() {
+  absl::MutexLock lock(&mu_);
+  ClearLocked();
+}
+
+void TagIndex::ClearLocked() {
+  by_tag_.clear();
+  by_label_.clear();
+  auto_tags_.clear();
+  all_.clear();
+  facts_.clear();
+  total_duration_ = 0;
+}
+
+void TagIndex::ForgetIds(const IdSet& ids) {
+  if (ids.empty()) return;
+  absl::MutexLock lock(&mu_);
+  auto forget = [&ids](auto& map) {
+    for (auto it = map.begin(); it != map.end();) {
+      EraseAll(it->second, ids);
+      if (it->second.empty()) {
+        map.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  };
+  forget(by_tag_);
+  forget(by_label_);
+  forget(auto_tags_);
+  for (int64_t id : ids) {
+    auto it = facts_.find(id);
+    if (it == facts_.end()) continue;
+    total_duration_ -= it->second.duration_seconds;
+    facts_.erase(it);
+    all_.erase(id);
+  }
+}
 
 void TagIndex::Add(const SoundRecord& record) {
   const int64_t id = static_cast<int64_t>(record.id);

@@ -1,8 +1,9 @@
 // TagIndex: in-memory inverted index from tags and labels to sound ids, for
 // metadata filters at query time, plus each sound's duration, time added and
 // auto-tag probabilities (the range and probability clauses of a filter) and
-// collection-wide totals. Rebuilt from the store at Open; nothing of it is
-// persisted.
+// collection-wide totals. Rebuilt at Open from the store's records, or
+// loaded from the collection's open state (collection/open_state.h, written
+// with the index snapshots) and brought up to date from the change log.
 #ifndef SOUNDSEARCH_CORE_COLLECTION_TAG_INDEX_H_
 #define SOUNDSEARCH_CORE_COLLECTION_TAG_INDEX_H_
 
@@ -15,7 +16,9 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "embedding/byte_io.h"
 #include "soundsearch/sound_collection.h"
 #include "soundsearch/sound_record.h"
 
@@ -48,6 +51,17 @@ class TagIndex {
 
   double total_duration_seconds() const;
 
+  // The whole index as bytes (EncodeTo appends them) and back: DecodeFrom
+  // replaces the contents with what EncodeTo wrote; an error (OutOfRange,
+  // DataLoss) leaves the index empty.
+  void EncodeTo(ByteWriter* out) const;
+  absl::Status DecodeFrom(ByteReader* in);
+  // Forgets the sounds of `ids` wholly, knowing only their ids (what Remove
+  // does with the record). Cost: at most the number of entries held.
+  void ForgetIds(const IdSet& ids);
+  // Forgets everything.
+  void Clear();
+
  private:
   struct Facts {
     double duration_seconds = 0;
@@ -58,6 +72,7 @@ class TagIndex {
                    const Facts& facts) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   IdSet MatchLocked(const SoundFilter& filter) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void ClearLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, IdSet> by_tag_ ABSL_GUARDED_BY(mu_);

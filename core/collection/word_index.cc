@@ -107,6 +107,67 @@ void WordIndex::AddMembership(const SoundRecord& sound) {
   }
 }
 
+void WordIndex::EncodeMembersTo(ByteWriter* out) const {
+  absl::ReaderMutexLock lock(&mu_);
+  out->PutU64(members_.size());
+  for (const auto& [word, ids] : members_) {
+    out->PutBlob(word);
+    out->PutU64(ids.size());
+    for (uint64_t id : ids) out->PutU64(id);
+  }
+}
+
+absl::Status WordIndex::DecodeMembersFrom(ByteReader* in) {
+  absl::MutexLock lock(&mu_);
+  members_.clear();
+  by_key_.clear();
+  auto decode = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(uint64_t n, in->ReadU64("word memberships"));
+    for (uint64_t i = 0; i < n; ++i) {
+      ASSIGN_OR_RETURN(absl::string_view word, in->ReadBlob("word"));
+      ASSIGN_OR_RETURN(uint64_t count, in->ReadU64("word members"));
+      if (count > in->remaining() / 8) {
+        return absl::DataLossError("word memberships: bad count");
+      }
+      std::vector<uint64_t> ids(static_cast<size_t>(count));
+      for (uint64_t& id : ids) {
+        ASSIGN_OR_RETURN(id, in->ReadU64("word members"));
+      }
+      const std::string w(word);
+      by_key_[TermKey(w)].insert(w);
+      members_[w] = std::set<uint64_t>(ids.begin(), ids.end());
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = decode();
+  if (!status.ok()) {
+    members_.clear();
+    by_key_.clear();
+  }
+  return status;
+}
+
+void WordIndex::ForgetMembers(const absl::flat_hash_set<int64_t>& ids) {
+  if (ids.empty()) return;
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> emptied;
+  for (auto& [word, members] : members_) {
+    if (members.size() < ids.size()) {
+      for (auto it = members.begin(); it != members.end();) {
+        if (ids.contains(static_cast<int64_t>(*it))) {
+          it = members.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    } else {
+      for (int64_t id : ids) members.erase(static_cast<uint64_t>(id));
+    }
+    if (members.empty()) emptied.push_back(word);
+  }
+  for (const std::string& word : emptied) ForgetWord(word);
+}
+
 std::vector<uint64_t> WordIndex::FirstMembers(const std::string& word) const {
   std::vector<uint64_t> ids;
   auto it = members_.find(word);

@@ -24,11 +24,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "embedding/byte_io.h"
 #include "soundsearch/collection_words.h"
 #include "soundsearch/sound_record.h"
 #include "soundsearch/sound_store.h"
@@ -70,6 +72,16 @@ class WordIndex {
 
   // Memberships only (no vectors): call for every stored sound before Load.
   void AddMembership(const SoundRecord& sound);
+  // The memberships as bytes (EncodeMembersTo appends them) and back:
+  // DecodeMembersFrom replaces the memberships with what EncodeMembersTo
+  // wrote (under the same options); an error leaves none. Before Load.
+  // EncodeMembersTo may run at any time (the open state is saved off the
+  // writer lock).
+  void EncodeMembersTo(ByteWriter* out) const;
+  absl::Status DecodeMembersFrom(ByteReader* in);
+  // Drops the sounds of `ids` from every membership (AddMembership undone
+  // knowing only ids). Before Load.
+  void ForgetMembers(const absl::flat_hash_set<int64_t>& ids);
   // Loads the space's stored word vectors, recomputes missing or stale ones
   // and removes stored words no sound carries any more.
   absl::Status Load(const WordSpace& space);

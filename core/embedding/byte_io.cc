@@ -61,6 +61,12 @@ std::string ByteWriter::FinishWithCrc() {
   return result;
 }
 
+std::string ByteWriter::Release() {
+  std::string result = std::move(out_);
+  out_.clear();
+  return result;
+}
+
 absl::Status ByteReader::Need(uint64_t n, absl::string_view field) const {
   if (n > remaining()) {
     return absl::OutOfRangeError(

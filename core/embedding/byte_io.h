@@ -36,6 +36,8 @@ class ByteWriter {
   // Appends the CRC-32 of everything written so far (u32) and returns the
   // buffer. The writer is empty afterwards.
   std::string FinishWithCrc();
+  // Returns the buffer without a trailer. The writer is empty afterwards.
+  std::string Release();
 
  private:
   std::string out_;

@@ -20,6 +20,7 @@
 #include "store/key_codec.h"
 #include "store/record_codec.h"
 #include "store/rocksdb_status.h"
+#include "store/write_faults.h"
 
 namespace soundsearch {
 namespace {
@@ -178,6 +179,7 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
   db_options.paranoid_checks = true;
+  if (rocksdb::Env* faults = StoreWriteFaultEnv()) db_options.env = faults;
   std::error_code mkdir_error;
   std::filesystem::create_directories(options.path, mkdir_error);
   db_options.info_log =
@@ -793,6 +795,10 @@ absl::Status RocksDbSoundStore::TruncateChangeLog(uint64_t through) {
   absl::Status status = Submit(&w);
   if (!status.ok()) truncated_through_.store(previous);
   return status;
+}
+
+uint64_t RocksDbSoundStore::DatabaseSequence() const {
+  return db_->GetLatestSequenceNumber();
 }
 
 uint64_t RocksDbSoundStore::TruncatedThrough() const {

@@ -81,6 +81,7 @@ class RocksDbSoundStore final : public SoundStore {
                                   const ChangeVisitor& visit) const override;
   absl::Status TruncateChangeLog(uint64_t through) override;
   uint64_t TruncatedThrough() const override;
+  uint64_t DatabaseSequence() const override;
 
   absl::StatusOr<uint64_t> PutModel(absl::string_view space,
                                     absl::string_view kind,

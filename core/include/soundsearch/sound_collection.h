@@ -417,7 +417,17 @@ struct CollectionOpenReport {
   uint64_t replayed_changes = 0;
   // Records in quarantine, all told: this Open's and earlier ones.
   uint64_t quarantine_size = 0;
+  // Why Open read every sound record (no usable open state, e.g. "no open
+  // state"); empty when it loaded the open state saved with the snapshots
+  // and read only the records the change log names after it.
+  std::string records_read_because;
   double seconds = 0;  // the whole Open
+  // Parts of it: the tag index and word memberships (open state or every
+  // record), the indexes (snapshots loaded, change log replayed, or
+  // rebuilt), the word vectors (loaded, stale ones recomputed).
+  double records_seconds = 0;
+  double indexes_seconds = 0;
+  double words_seconds = 0;
 };
 
 struct RefitResult {

@@ -224,6 +224,11 @@ class SoundStore {
   virtual absl::Status TruncateChangeLog(uint64_t through) = 0;
   // The highest sequence truncated away; 0 for a log never truncated.
   virtual uint64_t TruncatedThrough() const = 0;
+  // The database's own write sequence: it moves with every write of any
+  // kind (the change log's LastSequence() moves only with logged changes),
+  // and is kept across a close and reopen. Lets a reader tell whether the
+  // store was written at all since it last looked.
+  virtual uint64_t DatabaseSequence() const = 0;
 
   // ---- Fitted models (per space and kind, e.g. "pca", "boaw_codebook") ------
 
