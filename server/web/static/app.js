@@ -295,6 +295,10 @@ async function start() {
   try {
     await loadSpaces();
     await loadCatalogue();
+    // `/?id=N`: the results of sound N (a link to a ranking); an unknown id
+    // shows the API's 404 message.
+    const id = new URLSearchParams(location.search).get('id');
+    if (id !== null) await queryById(id, await api(`/api/sounds/${encodeURIComponent(id)}`));
   } catch (e) { showError(e.message); }
 }
 
