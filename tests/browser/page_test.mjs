@@ -183,7 +183,7 @@ try {
     execFileSync(cli, ['--server', `127.0.0.1:${ports.grpc}`, 'evaluate']);
     await page.goto(base + '/collection');
     await page.waitForSelector('#sound-count');
-    assert.match(await page.textContent('#sound-count'), /^8 sounds/);
+    assert.match(await page.textContent('#sound-count'), /^8 sounds, .* 8 previews \(\d+\.\d KiB\)/);
     const spaces = await page.$$eval('#spaces-table tr', (rs) => rs.length - 1);
     assert.equal(spaces, 2);
     const summaries = await page.$$eval('.eval-summary', (ps) => ps.map((p) => p.textContent));
