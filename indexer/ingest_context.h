@@ -25,12 +25,15 @@ struct IngestContext {
   // Largest accepted upload (AddSound message or assembled stream), > 0.
   int64_t max_upload_bytes = int64_t{100} << 20;
 
-  // Reports every space's index size to `observer`.
+  // Reports every space's index size and the previews' count and bytes to
+  // `observer`.
   void ReportIndexSizes() const {
     if (observer == nullptr) return;
     for (const SpaceStatus& s : collection->Spaces()) {
       observer->OnIndexSize(s.config.name, s.vectors);
     }
+    const PreviewStats previews = collection->GetPreviewStats();
+    observer->OnPreviews(previews.count, previews.bytes);
   }
 };
 

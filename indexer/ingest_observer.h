@@ -29,6 +29,9 @@ class IngestObserver {
   virtual void OnBatch(size_t uploads) {}
   // After an ingest, a delete or a refit: `space`'s index holds `vectors`.
   virtual void OnIndexSize(const std::string& space, uint64_t vectors) {}
+  // After a change of the previews (an ingest, a delete, AddPreview): the
+  // store holds `count` previews of `bytes` bytes in all.
+  virtual void OnPreviews(uint64_t count, uint64_t bytes) {}
 };
 
 }  // namespace soundsearch

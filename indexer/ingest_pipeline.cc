@@ -188,6 +188,11 @@ void IngestPipeline::Deliver(Upload& upload,
     observer_->OnResult("failed");
   } else {
     observer_->OnResult(outcome->result.duplicate ? "duplicate" : "stored");
+    if (!outcome->result.duplicate) {
+      // Manifest jobs too: they go through here, not the service.
+      const PreviewStats previews = collection_->GetPreviewStats();
+      observer_->OnPreviews(previews.count, previews.bytes);
+    }
   }
   Done done = std::move(upload.done);
   upload.done = nullptr;

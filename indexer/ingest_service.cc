@@ -165,6 +165,7 @@ IngestService::IngestService(const IngestContext* context) : ctx_(context) {
   CheckUnary(kService, "GetJob", runner, &IngestService::GetJob);
   CheckUnary(kService, "DeleteSound", runner, &IngestService::DeleteSound);
   CheckUnary(kService, "Refit", runner, &IngestService::Refit);
+  CheckUnary(kService, "AddPreview", runner, &IngestService::AddPreview);
 }
 
 absl::Status IngestService::SubmitUpload(
@@ -293,6 +294,39 @@ grpc::ServerUnaryReactor* IngestService::Refit(
         ctx_->ReportIndexSizes();
         return absl::OkStatus();
       });
+}
+
+absl::Status IngestService::AnswerAddPreview(
+    const IngestContext& ctx, const v1::AddPreviewRequest& request,
+    v1::AddPreviewResponse* response) {
+  if (static_cast<int64_t>(request.audio().size()) > ctx.max_upload_bytes) {
+    return UploadTooLargeError(
+        absl::StrCat("upload of ", request.audio().size(),
+                     " bytes exceeds the limit of ", ctx.max_upload_bytes));
+  }
+  uint64_t id = 0;
+  if (request.has_sound()) {
+    ASSIGN_OR_RETURN(SoundRecord record,
+                     ResolveSound(*ctx.collection, request.sound()));
+    id = record.id;
+  }
+  ASSIGN_OR_RETURN(
+      PreviewAdded added,
+      ctx.collection->AddPreview(id, request.audio(), request.replace()));
+  response->set_id(added.id);
+  response->set_skipped(added.skipped);
+  response->set_bytes(added.bytes);
+  ctx.ReportIndexSizes();
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* IngestService::AddPreview(
+    grpc::CallbackServerContext* context, const v1::AddPreviewRequest* request,
+    v1::AddPreviewResponse* response) {
+  return ctx_->runner->Run(context, "AddPreview", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerAddPreview(*ctx_, *request, response);
+                           });
 }
 
 }  // namespace soundsearch

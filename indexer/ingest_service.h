@@ -44,6 +44,17 @@ class IngestService final
   grpc::ServerUnaryReactor* Refit(grpc::CallbackServerContext* context,
                                   const v1::RefitRequest* request,
                                   v1::RefitResponse* response) override;
+  grpc::ServerUnaryReactor* AddPreview(
+      grpc::CallbackServerContext* context,
+      const v1::AddPreviewRequest* request,
+      v1::AddPreviewResponse* response) override;
+
+  // AddPreview's work, for the HTTP API too (SoundCollection::AddPreview):
+  // InvalidArgument for empty or undecodable audio, ResourceExhausted
+  // (UPLOAD_TOO_LARGE) above max_upload_bytes, NotFound for no such sound.
+  static absl::Status AnswerAddPreview(const IngestContext& context,
+                                       const v1::AddPreviewRequest& request,
+                                       v1::AddPreviewResponse* response);
 
   // Queues one upload on the pipeline; `finish` gets the final status after
   // `response` is filled. `cancelled` tells whether the call was cancelled

@@ -19,6 +19,7 @@ constexpr RpcRole kRpcRoles[] = {
     {kIngest, "GetJob", Role::kAdmin},  // reports server-side paths
     {kIngest, "DeleteSound", Role::kAdmin},
     {kIngest, "Refit", Role::kAdmin},
+    {kIngest, "AddPreview", Role::kAdmin},
     {kQuery, "QueryByExample", Role::kRead},
     {kQuery, "BatchQueryByExample", Role::kRead},
     {kQuery, "GetSound", Role::kRead},

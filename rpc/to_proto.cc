@@ -126,6 +126,9 @@ void ToProto(const std::vector<SpaceStatus>& spaces,
 void ToProto(const SoundCollection& collection, v1::StatsResponse* out) {
   out->set_sounds(collection.size());
   out->set_total_duration_seconds(collection.total_duration_seconds());
+  const PreviewStats previews = collection.GetPreviewStats();
+  out->set_previews(previews.count);
+  out->set_preview_bytes(previews.bytes);
   for (const SpaceStatus& s : collection.Spaces()) {
     ToProto(s, out->add_spaces());
   }

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "httplib.h"
+#include "indexer/ingest_service.h"
 #include "nlohmann/json.hpp"
 #include "rpc/http_status.h"
 #include "rpc/to_proto.h"
@@ -260,6 +261,17 @@ absl::Status DescribeFromPath(const httplib::Request& http,
   return absl::OkStatus();
 }
 
+absl::Status PreviewFromPath(const httplib::Request& http,
+                             v1::AddPreviewRequest* request) {
+  uint64_t id = 0;
+  if (http.matches.size() < 2 ||
+      !absl::SimpleAtoi(http.matches[1].str(), &id)) {
+    return absl::InvalidArgumentError("sound id: not a number");
+  }
+  request->mutable_sound()->set_id(id);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void HttpApi::Impl::Routes() {
@@ -352,6 +364,26 @@ void HttpApi::Impl::Routes() {
                 res.set_header("Cache-Control", "max-age=3600");
                 res.set_content(std::move(bytes), kPreviewContentType);
               });
+  // Previews for sounds that have none (Ingest.AddPreview): the audio again
+  // as the body or the multipart part `file`; `?replace=true` remakes one.
+  // PUT names the sound; POST finds it by the content hash of the bytes.
+  const IngestContext* ingest = b_.ingest_ctx;
+  auto add_preview = [ingest](const v1::AddPreviewRequest* a,
+                              v1::AddPreviewResponse* b, absl::Time) {
+    return IngestService::AnswerAddPreview(*ingest, *a, b);
+  };
+  server_.Put(R"(/api/sounds/(\d+)/preview)",
+              [this, add_preview](const httplib::Request& http,
+                                  httplib::Response& res) {
+                Serve<v1::AddPreviewRequest, v1::AddPreviewResponse>(
+                    http, res, "AddPreview", &PreviewFromPath, add_preview);
+              });
+  server_.Post("/api/previews",
+               [this, add_preview](const httplib::Request& http,
+                                   httplib::Response& res) {
+                 Serve<v1::AddPreviewRequest, v1::AddPreviewResponse>(
+                     http, res, "AddPreview", nullptr, add_preview);
+               });
   server_.Get(R"(/api/sounds/(\d+)/waveform\.png)",
               [this](const httplib::Request& http, httplib::Response& res) {
                 uint64_t id = 0;

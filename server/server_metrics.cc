@@ -99,6 +99,17 @@ ServerMetrics::ServerMetrics()
                           .Name("soundsearch_eval_timestamp_seconds")
                           .Help("Unix time of the latest evaluation, by space")
                           .Register(*registry_)),
+      previews_(prometheus::BuildGauge()
+                    .Name("soundsearch_previews")
+                    .Help("Sounds with an audio preview in the store")
+                    .Register(*registry_)
+                    .Add({})),
+      preview_bytes_(prometheus::BuildGauge()
+                         .Name("soundsearch_preview_bytes")
+                         .Help("Bytes of the audio previews in the store, "
+                               "all told")
+                         .Register(*registry_)
+                         .Add({})),
       quarantined_(prometheus::BuildGauge()
                        .Name("soundsearch_quarantined_records")
                        .Help("Records (sounds, change-log entries) the store "
@@ -190,6 +201,11 @@ void ServerMetrics::SetEvaluation(std::string_view space, int k1, double map1,
   eval_map_.Add({{"space", s}, {"k", std::to_string(k2)}}).Set(map2);
   eval_mr1_.Add({{"space", s}}).Set(mr1);
   eval_timestamp_.Add({{"space", s}}).Set(unix_seconds);
+}
+
+void ServerMetrics::OnPreviews(uint64_t count, uint64_t bytes) {
+  previews_.Set(static_cast<double>(count));
+  preview_bytes_.Set(static_cast<double>(bytes));
 }
 
 void ServerMetrics::SetQuarantined(uint64_t records) {

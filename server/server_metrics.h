@@ -54,6 +54,8 @@ class ServerMetrics final : public RpcObserver,
   void OnResult(absl::string_view result) override;
   void OnQueueDepth(size_t depth) override;
   void OnIndexSize(const std::string& space, uint64_t vectors) override;
+  // soundsearch_previews and soundsearch_preview_bytes.
+  void OnPreviews(uint64_t count, uint64_t bytes) override;
 
   // SearchObserver: soundsearch_search_batch_size{space} (queries per index
   // search: 1 alone, more when coalesced) and
@@ -104,6 +106,8 @@ class ServerMetrics final : public RpcObserver,
   prometheus::Family<prometheus::Gauge>& eval_map_;
   prometheus::Family<prometheus::Gauge>& eval_mr1_;
   prometheus::Family<prometheus::Gauge>& eval_timestamp_;
+  prometheus::Gauge& previews_;
+  prometheus::Gauge& preview_bytes_;
   prometheus::Gauge& quarantined_;
   prometheus::Gauge& store_writable_;
   prometheus::Gauge& start_seconds_;

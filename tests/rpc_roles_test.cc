@@ -99,7 +99,8 @@ TEST(RpcRolesTest, ReadTokensGetQueriesWordsStatsAndStoredEvaluations) {
     EXPECT_EQ(RequiredRole(read), Role::kRead) << read;
   }
   for (const char* admin : {"AddSound", "AddSoundStream", "AddFromManifest",
-                            "GetJob", "DeleteSound", "Refit", "Evaluate"}) {
+                            "GetJob", "DeleteSound", "Refit", "Evaluate",
+                            "AddPreview"}) {
     EXPECT_EQ(RequiredRole(admin), Role::kAdmin) << admin;
   }
   EXPECT_EQ(RequiredRole("NoSuchMethod"), std::nullopt);

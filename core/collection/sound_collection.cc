@@ -70,6 +70,8 @@ class SoundCollection::Impl {
       std::map<int, DecodedAudio>* decoded) const;
   absl::StatusOr<CommitResult> Commit(PreparedSound prepared);
   absl::Status Delete(uint64_t id);
+  absl::StatusOr<PreviewAdded> AddPreview(uint64_t id, absl::string_view audio,
+                                          bool replace) const;
   absl::StatusOr<QueryResult> QueryById(uint64_t id,
                                         const QueryOptions& options) const;
   absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
@@ -975,6 +977,67 @@ absl::StatusOr<SoundRecord> SoundCollection::Get(uint64_t id) const {
 absl::StatusOr<std::string> SoundCollection::GetPreview(uint64_t id) const {
   RETURN_IF_ERROR(impl_->store().GetSound(id).status());
   return impl_->store().GetPreview(id);
+}
+
+absl::StatusOr<PreviewAdded> SoundCollection::Impl::AddPreview(
+    uint64_t id, absl::string_view audio, bool replace) const {
+  if (!options_.previews.enabled) {
+    return absl::FailedPreconditionError(
+        "previews are off (--previews=off): no preview is made");
+  }
+  if (audio.empty()) {
+    return absl::InvalidArgumentError("audio is empty (0 bytes)");
+  }
+  SoundRecord record;
+  if (id == 0) {
+    auto found = store_->FindByContentHash(Sha256Hex(audio));
+    if (absl::IsNotFound(found.status())) {
+      return absl::NotFoundError(
+          "no sound was added with these bytes (give the sound's id or "
+          "external id to attach a preview made from other bytes)");
+    }
+    ASSIGN_OR_RETURN(record, std::move(found));
+  } else {
+    ASSIGN_OR_RETURN(record, store_->GetSound(id));
+  }
+  PreviewAdded added;
+  added.id = record.id;
+  if (!replace) {
+    auto existing = store_->GetPreview(record.id);
+    if (existing.ok()) {
+      added.skipped = true;
+      added.bytes = existing->size();
+      return added;
+    }
+    if (!absl::IsNotFound(existing.status())) return existing.status();
+  }
+  // The rate ingest uses: the lowest space rate that MP3 carries.
+  int rate = 0;
+  for (const auto& live : spaces_) {
+    const int r = live->view()->space->sample_rate();
+    if (PreviewSampleRateSupported(r) && (rate == 0 || r < rate)) rate = r;
+  }
+  if (rate == 0) {
+    return absl::FailedPreconditionError(
+        "no space's sample rate is one MP3 carries: no preview is made");
+  }
+  DecodeRequest request;
+  request.sample_rate = rate;
+  ASSIGN_OR_RETURN(DecodedAudio decoded, decoder_->DecodeBytes(audio, request));
+  ASSIGN_OR_RETURN(std::string preview,
+                   EncodePreview(decoded.samples, rate, options_.previews));
+  RETURN_IF_ERROR(store_->PutPreview(record.id, preview));
+  added.bytes = preview.size();
+  return added;
+}
+
+absl::StatusOr<PreviewAdded> SoundCollection::AddPreview(
+    uint64_t id, absl::string_view audio, bool replace) {
+  return impl_->AddPreview(id, audio, replace);
+}
+
+PreviewStats SoundCollection::GetPreviewStats() const {
+  return impl_->store().GetPreviewStats();
 }
 
 absl::StatusOr<SoundRecord> SoundCollection::GetByExternalId(

@@ -57,9 +57,14 @@ std::string EvaluationKey(absl::string_view space);
 // "quarantine/" `family` NUL `key`: a quarantined record of `family`.
 std::string QuarantineKey(absl::string_view family, absl::string_view key);
 
+// Previews live in the "previews" family under id(BE64), in blob files.
+// Stores written before that family kept them in the "default" family under
+// "preview/" id(BE64); the first open moves them (RocksDbSoundStore).
 inline constexpr absl::string_view kPreviewKeyPrefix = "preview/";
-// "preview/" id(BE64): the audio preview of a sound.
 std::string PreviewKey(uint64_t id);
+// The previews' count and total bytes (8-byte counters, kept with the data).
+inline constexpr absl::string_view kPreviewCountKey = "preview_count";
+inline constexpr absl::string_view kPreviewBytesKey = "preview_bytes";
 
 }  // namespace soundsearch
 

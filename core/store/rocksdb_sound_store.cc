@@ -53,11 +53,26 @@ class ScopedSnapshot {
   const rocksdb::Snapshot* snap_;
 };
 
+// Previews at least this large go to blob files (docs/storage.md).
+constexpr uint64_t kPreviewMinBlobBytes = 4096;
+
+// `blobs`: the family's large values go to blob files (RocksDB's integrated
+// BlobDB): the previews, tens of kB each, written once and read whole, which
+// would otherwise be rewritten by every compaction of the SST files.
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    const std::shared_ptr<rocksdb::Cache>& cache, int write_buffer_mb) {
+    const std::shared_ptr<rocksdb::Cache>& cache, int write_buffer_mb,
+    bool blobs) {
   rocksdb::ColumnFamilyOptions cf;
   if (write_buffer_mb > 0) {
     cf.write_buffer_size = static_cast<size_t>(write_buffer_mb) << 20;
+  }
+  if (blobs) {
+    cf.enable_blob_files = true;
+    cf.min_blob_size = kPreviewMinBlobBytes;
+    cf.blob_compression_type = rocksdb::kNoCompression;  // MP3 already is
+    // Compactions rewrite the live blobs of the oldest blob files, so that
+    // the space of deleted previews comes back.
+    cf.enable_blob_garbage_collection = true;
   }
   rocksdb::BlockBasedTableOptions table;
   if (cache != nullptr) table.block_cache = cache;
@@ -140,8 +155,8 @@ absl::Status ValidateNonEmpty(absl::string_view what, absl::string_view v) {
 }  // namespace
 
 const char* const RocksDbSoundStore::kFamilyNames[kNumFamilies] = {
-    "default",      "sounds",         "raw",     "models", "words",
-    "external_ids", "content_hashes", "changes",
+    "default",      "sounds",         "raw",     "models",   "words",
+    "external_ids", "content_hashes", "changes", "previews",
 };
 
 namespace {
@@ -203,7 +218,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     descriptors.emplace_back(name,
-                             FamilyOptions(cache, options.write_buffer_mb));
+                             FamilyOptions(cache, options.write_buffer_mb,
+                                           name == kFamilyNames[kPreviews]));
   }
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> opened;
@@ -287,14 +303,17 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   }
   for (int f = 0; f < kNumFamilies; ++f) {
     if (handles[f] != nullptr) continue;
-    if (!fresh) {
+    // "previews" came after the other families: a store written before it
+    // gets it now (MovePreviews fills it).
+    if (!fresh && f != kPreviews) {
       close();
       return absl::DataLossError(absl::StrCat(
           "store at ", options.path, " lacks column family ", kFamilyNames[f]));
     }
     rocksdb::ColumnFamilyHandle* h = nullptr;
     rocksdb::Status s = db->CreateColumnFamily(
-        FamilyOptions(cache, options.write_buffer_mb), kFamilyNames[f], &h);
+        FamilyOptions(cache, options.write_buffer_mb, f == kPreviews),
+        kFamilyNames[f], &h);
     if (!s.ok()) {
       absl::Status st = FromRocksDb(s, "creating column family");
       close();
@@ -309,6 +328,7 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
       options.path, options.sync_writes, db, std::move(handles)));
   if (fresh) RETURN_IF_ERROR(store->Initialize());
   RETURN_IF_ERROR(store->Load());
+  RETURN_IF_ERROR(store->MovePreviews());
   return std::unique_ptr<SoundStore>(std::move(store));
 }
 
@@ -334,6 +354,8 @@ absl::Status RocksDbSoundStore::Initialize() {
   batch.Put(cf(kMeta), ToSlice(kNextIdKey), EncodeU64LittleEndian(1));
   batch.Put(cf(kMeta), ToSlice(kLastSequenceKey), EncodeU64LittleEndian(0));
   batch.Put(cf(kMeta), ToSlice(kSoundCountKey), EncodeU64LittleEndian(0));
+  batch.Put(cf(kMeta), ToSlice(kPreviewCountKey), EncodeU64LittleEndian(0));
+  batch.Put(cf(kMeta), ToSlice(kPreviewBytesKey), EncodeU64LittleEndian(0));
   rocksdb::WriteOptions wo;
   wo.sync = true;  // a created store is durable whatever sync_writes says
   return FromRocksDb(db_->Write(wo, &batch), "initialising new store");
@@ -367,6 +389,59 @@ absl::Status RocksDbSoundStore::Load() {
                    return true;
                  }));
   spaces_ = std::move(spaces);
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbSoundStore::MovePreviews() {
+  ASSIGN_OR_RETURN(auto count, Read(kMeta, kPreviewCountKey));
+  ASSIGN_OR_RETURN(auto bytes, Read(kMeta, kPreviewBytesKey));
+  if (count.has_value() && bytes.has_value()) {
+    ASSIGN_OR_RETURN(uint64_t n, DecodeCounter(kPreviewCountKey, count));
+    ASSIGN_OR_RETURN(uint64_t b, DecodeCounter(kPreviewBytesKey, bytes));
+    preview_count_.store(n);
+    preview_bytes_.store(b);
+    return absl::OkStatus();
+  }
+  // Each batch moves up to 32 MiB of previews: put in "previews", deleted
+  // from "default", so that nothing is lost or doubled when cut short.
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  for (bool more = true; more;) {
+    rocksdb::WriteBatch batch;
+    size_t batch_bytes = 0;
+    more = false;
+    RETURN_IF_ERROR(ScanPrefix(
+        kMeta, kPreviewKeyPrefix,
+        [&](absl::string_view id_key, absl::string_view value) {
+          if (batch_bytes >= (size_t{32} << 20)) {
+            more = true;
+            return false;
+          }
+          batch.Put(cf(kPreviews), ToSlice(id_key), ToSlice(value));
+          batch.Delete(cf(kMeta),
+                       ToSlice(absl::StrCat(kPreviewKeyPrefix, id_key)));
+          batch_bytes += id_key.size() + value.size();
+          return true;
+        }));
+    if (batch.Count() == 0) break;
+    RETURN_IF_ERROR(
+        FromRocksDb(db_->Write(wo, &batch), "moving previews to their family"));
+  }
+  uint64_t n = 0;
+  uint64_t b = 0;
+  RETURN_IF_ERROR(ScanPrefix(kPreviews, "",
+                             [&](absl::string_view, absl::string_view value) {
+                               ++n;
+                               b += value.size();
+                               return true;
+                             }));
+  rocksdb::WriteBatch counters;
+  counters.Put(cf(kMeta), ToSlice(kPreviewCountKey), EncodeU64LittleEndian(n));
+  counters.Put(cf(kMeta), ToSlice(kPreviewBytesKey), EncodeU64LittleEndian(b));
+  RETURN_IF_ERROR(
+      FromRocksDb(db_->Write(wo, &counters), "writing the preview counters"));
+  preview_count_.store(n);
+  preview_bytes_.store(b);
   return absl::OkStatus();
 }
 
@@ -446,6 +521,8 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
   size_t group = 0;
   size_t bytes = 0;
   int64_t count_delta = 0;
+  int64_t preview_count_delta = 0;
+  int64_t preview_bytes_delta = 0;
   uint64_t last_sequence = 0;
   uint64_t max_id = 0;
   for (Writer* g : writers_) {
@@ -467,6 +544,8 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
       bytes += op.key.size() + op.value.size();
     }
     count_delta += g->count_delta;
+    preview_count_delta += g->preview_count_delta;
+    preview_bytes_delta += g->preview_bytes_delta;
     last_sequence = std::max(last_sequence, g->sequence);
     max_id = std::max(max_id, g->new_id);
     ++group;
@@ -475,6 +554,14 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
   const uint64_t count = sound_count_.load() + count_delta;
   if (count_delta != 0) {
     batch.Put(cf(kMeta), ToSlice(kSoundCountKey), EncodeU64LittleEndian(count));
+  }
+  const uint64_t preview_count = preview_count_.load() + preview_count_delta;
+  const uint64_t preview_bytes = preview_bytes_.load() + preview_bytes_delta;
+  if (preview_count_delta != 0 || preview_bytes_delta != 0) {
+    batch.Put(cf(kMeta), ToSlice(kPreviewCountKey),
+              EncodeU64LittleEndian(preview_count));
+    batch.Put(cf(kMeta), ToSlice(kPreviewBytesKey),
+              EncodeU64LittleEndian(preview_bytes));
   }
   if (last_sequence != 0) {
     batch.Put(cf(kMeta), ToSlice(kLastSequenceKey),
@@ -505,6 +592,8 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
 
   if (status.ok()) {
     sound_count_.store(count);
+    preview_count_.store(preview_count);
+    preview_bytes_.store(preview_bytes);
     if (last_sequence != 0) last_sequence_.store(last_sequence);
   }
   for (size_t i = 0; i < group; ++i) {
@@ -594,8 +683,11 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
   w.new_id = record.id;
   w.count_delta = 1;
   w.Put(kSounds, id_key, EncodeSoundRecord(record));
-  if (!preview.empty())
-    w.Put(kMeta, PreviewKey(record.id), std::string(preview));
+  if (!preview.empty()) {
+    w.Put(kPreviews, id_key, std::string(preview));
+    w.preview_count_delta = 1;
+    w.preview_bytes_delta = static_cast<int64_t>(preview.size());
+  }
   for (const auto& [space, raw] : raw_by_space) {
     w.Put(kRaw, RawKey(space, record.id), raw);
     RegisterSpace(space, &w);
@@ -654,7 +746,12 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::DeleteSound(uint64_t id) {
 
   const std::string id_key = EncodeU64BigEndian(id);
   w.Delete(kSounds, id_key);
-  w.Delete(kMeta, PreviewKey(id));
+  ASSIGN_OR_RETURN(std::optional<std::string> preview, Read(kPreviews, id_key));
+  if (preview.has_value()) {
+    w.Delete(kPreviews, id_key);
+    w.preview_count_delta = -1;
+    w.preview_bytes_delta = -static_cast<int64_t>(preview->size());
+  }
   for (const std::string& space : spaces_) w.Delete(kRaw, RawKey(space, id));
   // Lookups are removed only when they point at this sound.
   ASSIGN_OR_RETURN(std::optional<uint64_t> by_hash,
@@ -850,15 +947,25 @@ absl::Status RocksDbSoundStore::PutPreview(uint64_t id,
   // Under the writer lock with no write of this id queued: a delete cannot
   // slip between the check and the put.
   RETURN_IF_ERROR(ReadSound(id, nullptr).status());
+  const std::string id_key = EncodeU64BigEndian(id);
+  ASSIGN_OR_RETURN(std::optional<std::string> old, Read(kPreviews, id_key));
   Writer w;
   w.conflict_keys = {IdConflict(id)};
-  w.Put(kMeta, PreviewKey(id), std::string(bytes));
+  w.Put(kPreviews, id_key, std::string(bytes));
+  w.preview_count_delta = old.has_value() ? 0 : 1;
+  w.preview_bytes_delta =
+      static_cast<int64_t>(bytes.size()) -
+      (old.has_value() ? static_cast<int64_t>(old->size()) : int64_t{0});
   return Submit(&w);
+}
+
+PreviewStats RocksDbSoundStore::GetPreviewStats() const {
+  return PreviewStats{preview_count_.load(), preview_bytes_.load()};
 }
 
 absl::StatusOr<std::string> RocksDbSoundStore::GetPreview(uint64_t id) const {
   ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   Read(kMeta, PreviewKey(id)));
+                   Read(kPreviews, EncodeU64BigEndian(id)));
   if (!value.has_value()) {
     return absl::NotFoundError(absl::StrCat("sound ", id, " has no preview"));
   }
@@ -1023,6 +1130,13 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::AddQuarantineOps(
       const std::string key = RawKey(space, id);
       ASSIGN_OR_RETURN(std::optional<std::string> raw, Read(kRaw, key));
       if (raw.has_value()) Quarantine(kRaw, key, *raw, reason, id, w);
+    }
+    ASSIGN_OR_RETURN(std::optional<std::string> preview,
+                     Read(kPreviews, id_key));
+    if (preview.has_value()) {
+      Quarantine(kPreviews, id_key, *preview, reason, id, w);
+      w->preview_count_delta -= 1;
+      w->preview_bytes_delta -= static_cast<int64_t>(preview->size());
     }
     for (const auto& [family, key] : lookups[id]) {
       Quarantine(family, key, id_key, reason, id, w);

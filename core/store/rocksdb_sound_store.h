@@ -42,6 +42,7 @@ class RocksDbSoundStore final : public SoundStore {
     kExternalIds,    // external id -> id
     kContentHashes,  // content hash -> id
     kChanges,        // sequence -> ChangeEntry
+    kPreviews,       // id -> preview bytes (blob files); created when missing
     kNumFamilies,
   };
   // RocksDB names of the families above, indexed by Family.
@@ -91,6 +92,7 @@ class RocksDbSoundStore final : public SoundStore {
 
   absl::Status PutPreview(uint64_t id, absl::string_view bytes) override;
   absl::StatusOr<std::string> GetPreview(uint64_t id) const override;
+  PreviewStats GetPreviewStats() const override;
   absl::Status PutEvaluation(absl::string_view space,
                              absl::string_view bytes) override;
   absl::StatusOr<std::string> GetEvaluation(
@@ -153,7 +155,9 @@ class RocksDbSoundStore final : public SoundStore {
     uint64_t sequence = 0;    // change-log sequence taken; 0 when none
     uint64_t new_id = 0;      // id taken by an add; 0 when none
     int64_t count_delta = 0;  // +1 add, -1 delete
-    absl::Status status;      // set by the leader that committed it
+    int64_t preview_count_delta = 0;
+    int64_t preview_bytes_delta = 0;
+    absl::Status status;  // set by the leader that committed it
     bool done = false;
     absl::CondVar cv;  // signalled when done or at the queue front
   };
@@ -167,6 +171,11 @@ class RocksDbSoundStore final : public SoundStore {
   absl::Status Initialize();
   // Reads counters and the space registry into memory.
   absl::Status Load();
+  // A store written before the "previews" family: moves its previews there
+  // from the "default" family and writes the preview counters (idempotent,
+  // in batches, so a cut-short move resumes at the next open). Before the
+  // store is shared.
+  absl::Status MovePreviews();
 
   rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[f]; }
   // The value of `key`, nullopt when absent. `snapshot` may be null.
@@ -240,6 +249,8 @@ class RocksDbSoundStore final : public SoundStore {
   // Published after each successful commit; written only under write_mu_.
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> sound_count_{0};
+  std::atomic<uint64_t> preview_count_{0};
+  std::atomic<uint64_t> preview_bytes_{0};
   // TruncatedThrough(); raised before a truncation commits (so readers
   // refuse early rather than miss entries), restored if it fails.
   std::atomic<uint64_t> truncated_through_{0};

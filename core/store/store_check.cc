@@ -202,6 +202,30 @@ absl::StatusOr<StoreCheckReport> RocksDbSoundStore::Check(bool repair) {
         return true;
       }));
 
+  // 3b. Previews: of a live sound.
+  RETURN_IF_ERROR(ScanPrefix(
+      kPreviews, "", [&](absl::string_view key, absl::string_view value) {
+        std::optional<uint64_t> id = DecodeU64BigEndian(key);
+        if (id.has_value() &&
+            (live.count(*id) > 0 || to_quarantine.count(*id) > 0)) {
+          return true;  // a quarantined sound's moves with it
+        }
+        const std::string what = id.has_value()
+                                     ? absl::StrCat("of sound ", *id)
+                                     : absl::StrCat("under key ", ShowKey(key));
+        found(absl::StrCat("previews: a preview ", what,
+                           id.has_value() ? ", which does not exist" : ""),
+              absl::StrCat("quarantined the orphan preview ", what));
+        if (repair) {
+          Quarantine(kPreviews, std::string(key), std::string(value),
+                     "preview of a sound that does not exist", id.value_or(0),
+                     &w);
+          w.preview_count_delta -= 1;
+          w.preview_bytes_delta -= static_cast<int64_t>(value.size());
+        }
+        return true;
+      }));
+
   // 4. The change log.
   uint64_t max_sequence = 0;
   const uint64_t truncated = truncated_through_.load();
@@ -283,6 +307,11 @@ absl::StatusOr<StoreCheckReport> RocksDbSoundStore::Check(bool repair) {
     for (const QuarantinedRecord& r : records) {
       w.Delete(kMeta, QuarantineKey(r.family, r.key));
       if (r.family == kFamilyNames[kRaw]) w.Put(kRaw, r.key, r.value);
+      if (r.family == kFamilyNames[kPreviews]) {
+        w.Put(kPreviews, r.key, r.value);
+        w.preview_count_delta += 1;
+        w.preview_bytes_delta += static_cast<int64_t>(r.value.size());
+      }
     }
     w.count_delta += 1;
     --report.quarantined;
@@ -317,8 +346,31 @@ absl::StatusOr<StoreCheckReport> RocksDbSoundStore::Check(bool repair) {
         }
         return true;
       }));
+  uint64_t previews = 0;
+  uint64_t preview_bytes = 0;
+  RETURN_IF_ERROR(ScanPrefix(kPreviews, "",
+                             [&](absl::string_view, absl::string_view value) {
+                               ++previews;
+                               preview_bytes += value.size();
+                               return true;
+                             }));
   absl::MutexLock lock(&write_mu_);
   rocksdb::WriteBatch counters;
+  if (previews != preview_count_.load() ||
+      preview_bytes != preview_bytes_.load()) {
+    found(absl::StrCat("preview counters say ", preview_count_.load(), " (",
+                       preview_bytes_.load(), " bytes), the store holds ",
+                       previews, " (", preview_bytes, " bytes)"),
+          "set the preview counters to what the store holds");
+    if (repair) {
+      counters.Put(cf(kMeta), ToSlice(kPreviewCountKey),
+                   EncodeU64LittleEndian(previews));
+      counters.Put(cf(kMeta), ToSlice(kPreviewBytesKey),
+                   EncodeU64LittleEndian(preview_bytes));
+      preview_count_.store(previews);
+      preview_bytes_.store(preview_bytes);
+    }
+  }
   if (count != sound_count_.load()) {
     found(absl::StrCat("sound_count says ", sound_count_.load(),
                        ", the store holds ", count),

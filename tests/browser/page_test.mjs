@@ -3,7 +3,9 @@
 // sounds the test makes with sox. Uploads a file and sees ranked results,
 // plays a preview, compares two spaces side by side, runs a text query, a
 // random sound of a label (AP@15 shown), "more like this", a bad upload
-// (message shown), and the collection page; writes a screenshot of each.
+// (message shown), the collection page, an unknown id (404 message), and a
+// second server with tokens on (401: the page asks for a token; with it
+// queries work); writes a screenshot of each.
 // Run by ctest (page_browser_test); env: SOUNDSEARCHD, SOUNDSEARCH_CLI,
 // SCREENSHOTS (folder), CHROMIUM (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
@@ -49,21 +51,34 @@ for (let i = 0; i < 4; i++) {
 const queryFile = join(work, 'query.wav');
 execFileSync('sox', ['-n', '-r', '22050', '-c', '1', queryFile, 'synth', '1.2', 'sine', '520']);
 
-// The server on free loopback ports, read from its start-up line.
-const server = spawn(daemon, ['--data-dir', join(work, 'data'), '--listen', '127.0.0.1:0',
-  '--metrics-listen', '', '--http-listen', '127.0.0.1:0', '--config', config,
-  '--query-threads', '2', '--ingest-workers', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-let log = '';
-const ports = await new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error('soundsearchd did not start:\n' + log)), 120000);
-  server.stderr.on('data', (d) => {
-    log += d;
-    const m = /serving gRPC on port (\d+).*HTTP and the page on port (\d+)/.exec(log);
-    if (m) { clearTimeout(timer); resolve({ grpc: m[1], http: m[2] }); }
+// A server on free loopback ports, read from its start-up line.
+async function startServer(name, extra = []) {
+  const proc = spawn(daemon, ['--data-dir', join(work, name), '--listen', '127.0.0.1:0',
+    '--metrics-listen', '', '--http-listen', '127.0.0.1:0', '--config', config,
+    '--query-threads', '2', '--ingest-workers', '1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const started = { proc, log: '' };
+  const ports = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('soundsearchd did not start:\n' + started.log)), 120000);
+    proc.stderr.on('data', (d) => {
+      started.log += d;
+      const m = /serving gRPC on port (\d+).*HTTP and the page on port (\d+)/.exec(started.log);
+      if (m) { clearTimeout(timer); resolve({ grpc: m[1], http: m[2] }); }
+    });
+    proc.on('exit', (code) => reject(new Error(`soundsearchd exited ${code}:\n${started.log}`)));
   });
-  server.on('exit', (code) => reject(new Error(`soundsearchd exited ${code}:\n${log}`)));
-});
-const base = `http://127.0.0.1:${ports.http}`;
+  return Object.assign(started, { ports, base: `http://127.0.0.1:${ports.http}` });
+}
+async function stopServer(s) {
+  if (!s || s.proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => s.proc.once('exit', resolve));
+  s.proc.kill('SIGTERM');
+  await exited;
+}
+
+const first = await startServer('data');
+const ports = first.ports;
+const base = first.base;
+let secured = null;  // the server with tokens on
 
 let browser;
 let passed = 0;
@@ -168,7 +183,7 @@ try {
     execFileSync(cli, ['--server', `127.0.0.1:${ports.grpc}`, 'evaluate']);
     await page.goto(base + '/collection');
     await page.waitForSelector('#sound-count');
-    assert.match(await page.textContent('#sound-count'), /^8 sounds/);
+    assert.match(await page.textContent('#sound-count'), /^8 sounds, .* 8 previews \(\d+\.\d KiB\)/);
     const spaces = await page.$$eval('#spaces-table tr', (rs) => rs.length - 1);
     assert.equal(spaces, 2);
     const summaries = await page.$$eval('.eval-summary', (ps) => ps.map((p) => p.textContent));
@@ -177,13 +192,73 @@ try {
     await page.waitForSelector('#jobs h2');
     await page.screenshot({ path: join(shots, 'collection.png'), fullPage: true });
   });
+
+  await check('an unknown id gives the 404 message', async () => {
+    await page.goto(base + '/?id=999999');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error'), /^404: .*999999/);
+    assert.equal(await page.$$eval('.result', (rs) => rs.length), 0);
+    await page.goto(base + '/?id=1');
+    await page.waitForSelector('.column[data-space="dsp"] .result');
+    assert.match(await page.textContent('#query-info'), /^More like /);
+  });
+
+  await check('with tokens on, the page asks for one; the token makes queries work', async () => {
+    const tokens = join(work, 'tokens');
+    writeFileSync(tokens, 'admin browser-admin-token-1\nread  browser-read-token-22\n');
+    secured = await startServer('secured', ['--auth-token-file', tokens]);
+    const grpc = `127.0.0.1:${secured.ports.grpc}`;
+    for (const s of sounds.slice(0, 4)) {
+      execFileSync(cli, ['--server', grpc, 'add', s.path, '--labels', s.label, '--tags', s.tag,
+        '--name', s.name], { env: { ...process.env, SOUNDSEARCH_TOKEN: 'browser-admin-token-1' } });
+    }
+    // A fresh context: no token kept from another tab.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const guarded = await context.newPage();
+    guarded.setDefaultTimeout(30000);
+    const refused = guarded.waitForResponse((r) => r.url().includes('/api/spaces'));
+    await guarded.goto(secured.base + '/');
+    assert.equal((await refused).status(), 401);
+    await guarded.waitForSelector('#token-form:not([hidden])');
+    assert.match(await guarded.textContent('#error'), /^401: /);
+    assert.equal(await guarded.$$eval('#spaces input', (is) => is.length), 0);
+    await guarded.screenshot({ path: join(shots, 'token.png'), fullPage: true });
+    // A wrong token is refused again; the right one (read) works. The form
+    // keeps the token for the tab and reloads the page.
+    await guarded.fill('#token', 'not-a-known-token');
+    const again = guarded.waitForResponse((r) => r.url().includes('/api/spaces'));
+    await Promise.all([guarded.waitForEvent('load'), guarded.press('#token', 'Enter')]);
+    assert.equal((await again).status(), 401);
+    await guarded.waitForSelector('#token-form:not([hidden])');
+    await guarded.fill('#token', 'browser-read-token-22');
+    const accepted = guarded.waitForResponse((r) => r.url().includes('/api/spaces'));
+    await Promise.all([guarded.waitForEvent('load'), guarded.press('#token', 'Enter')]);
+    assert.equal((await accepted).status(), 200);
+    await guarded.waitForSelector('#spaces input[value="dsp"]');
+    assert.equal(await guarded.isHidden('#token-form'), true);
+    await guarded.fill('#text', 'sine');
+    await guarded.press('#text', 'Enter');
+    await guarded.waitForSelector('.column[data-space="dsp"] .result');
+    const rows = await guarded.$$eval('.column[data-space="dsp"] .result', (rs) => rs.length);
+    assert.ok(rows >= 1, `${rows} results`);
+    // The preview plays with the token in its URL.
+    const duration = await guarded.$eval('.column[data-space="dsp"] .result audio', (audio) =>
+      new Promise((resolve, reject) => {
+        if (audio.readyState >= 1) resolve(audio.duration);
+        audio.addEventListener('loadedmetadata', () => resolve(audio.duration), { once: true });
+        audio.addEventListener('error', () => reject(new Error('audio error')), { once: true });
+      }));
+    assert.ok(duration > 1.0, `duration ${duration}`);
+    await guarded.screenshot({ path: join(shots, 'token-accepted.png'), fullPage: true });
+    await context.close();
+  });
 } catch (e) {
   failed++;
-  console.log(`FAILED setup: ${e.stack || e}\n${log}`);
+  console.log(`FAILED setup: ${e.stack || e}\n${first.log}${secured ? secured.log : ''}`);
 } finally {
   if (browser) await browser.close();
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  await stopServer(secured);
+  await stopServer(first);
   rmSync(work, { recursive: true, force: true });
 }
 console.log(`${passed} passed, ${failed} failed`);

@@ -10,9 +10,13 @@
 
 namespace soundsearch::cli {
 
-// upload_commands.cc: add one file; bulk-index a folder or a manifest.
+// upload_commands.cc: add one file; bulk-index a folder or a manifest;
+// backfill previews.
 int CmdAdd(Client& client, const Args& args);
 int CmdIndex(Client& client, const Args& args);
+// `previews backfill`: the previews of sounds added without one, from their
+// files given again (a folder or a manifest), with done/skipped/failed.
+int CmdPreviews(Client& client, const Args& args);
 
 // sound_commands.cc: query by one or several examples; describe a sound;
 // one sound's metadata; delete.

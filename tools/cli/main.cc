@@ -31,6 +31,9 @@ commands:
                                     add the files a manifest lists (fname,labels,tags,id,name);
                                     E: utf-8 (default), latin1 or cp1252
   add FILE [--external-id X] [--name N] [--tags a,b] [--labels L1,L2]
+  previews backfill DIR | --manifest CSV [--audio-dir DIR] [--jobs N] [--encoding E]
+        [--replace]                 previews of sounds added without one, from
+                                    their files again (by external id or bytes)
   query FILE... | --id N,.. | --external-id X,.. [--not FILE] [--not-id N,..]
         [--not-external-id X,..] [--strategy average|best-score]
         [--negative-weight W] [--expand N[:ALPHA]] [-k 15]
@@ -75,6 +78,9 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       {"index", {{"manifest", "audio-dir", "jobs", "encoding"}, {}}, CmdIndex},
       {"add", {{"external-id", "name", "tags", "labels"}, {}}, CmdAdd},
+      {"previews",
+       {{"manifest", "audio-dir", "jobs", "encoding"}, {"replace"}},
+       CmdPreviews},
       {"query",
        WithRankedFlags(
            {{"id", "external-id", "not", "not-id", "not-external-id",

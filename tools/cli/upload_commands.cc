@@ -70,19 +70,21 @@ bool IsAudioFile(const std::filesystem::path& path) {
   return false;
 }
 
-}  // namespace
-
-int CmdIndex(Client& client, const Args& args) {
-  std::vector<ManifestRow> rows;
-  std::filesystem::path base;
+// The files of `index` and `previews backfill`: the rows of --manifest (with
+// --audio-dir, --encoding) or every audio file under the DIR given as the
+// last of `positional` positional arguments, and the folder they are
+// relative to. False (a message printed) when they cannot be listed.
+bool ListFiles(const Args& args, const char* command, size_t positional,
+               std::vector<ManifestRow>* rows, std::filesystem::path* base) {
   if (args.Has("encoding") && !args.Has("manifest")) {
-    throw UsageError("index: --encoding goes with --manifest");
+    throw UsageError(
+        absl::StrCat(command, ": --encoding goes with --manifest"));
   }
   if (args.Has("manifest")) {
     auto encoding = ParseTextEncoding(args.Get("encoding"));
     if (!encoding.ok()) {
       throw UsageError(
-          absl::StrCat("index: --encoding: ", encoding.status().message()));
+          absl::StrCat(command, ": --encoding: ", encoding.status().message()));
     }
     ManifestOptions manifest_options;
     manifest_options.encoding = *encoding;
@@ -90,42 +92,69 @@ int CmdIndex(Client& client, const Args& args) {
     if (!parsed.ok()) {
       std::fprintf(stderr, "soundsearch: %s\n",
                    std::string(parsed.status().message()).c_str());
-      return kExitUsage;
+      return false;
     }
-    rows = *std::move(parsed);
-    base = args.Has("audio-dir")
-               ? std::filesystem::path(args.Get("audio-dir"))
-               : std::filesystem::path(args.Get("manifest")).parent_path();
+    *rows = *std::move(parsed);
+    *base = args.Has("audio-dir")
+                ? std::filesystem::path(args.Get("audio-dir"))
+                : std::filesystem::path(args.Get("manifest")).parent_path();
   } else {
-    if (args.positional.size() != 1) {
-      throw UsageError("index: give DIR or --manifest CSV");
+    if (args.positional.size() != positional) {
+      throw UsageError(absl::StrCat(command, ": give DIR or --manifest CSV"));
     }
-    base = args.positional[0];
+    *base = args.positional[args.positional.size() - 1];
     std::error_code ec;
-    if (!std::filesystem::is_directory(base, ec)) {
+    if (!std::filesystem::is_directory(*base, ec)) {
       std::fprintf(stderr, "soundsearch: %s is not a directory\n",
-                   base.string().c_str());
-      return kExitUsage;
+                   base->string().c_str());
+      return false;
     }
-    for (auto it = std::filesystem::recursive_directory_iterator(base, ec);
+    for (auto it = std::filesystem::recursive_directory_iterator(*base, ec);
          !ec && it != std::filesystem::recursive_directory_iterator();
          it.increment(ec)) {
       if (it->is_regular_file() && IsAudioFile(it->path())) {
         ManifestRow row;
-        row.fname = std::filesystem::relative(it->path(), base).string();
-        rows.push_back(std::move(row));
+        row.fname = std::filesystem::relative(it->path(), *base).string();
+        rows->push_back(std::move(row));
       }
     }
-    std::sort(rows.begin(), rows.end(),
+    std::sort(rows->begin(), rows->end(),
               [](const ManifestRow& a, const ManifestRow& b) {
                 return a.fname < b.fname;
               });
   }
+  return true;
+}
+
+// The path of `row`'s file: a transcoded manifest names the file in UTF-8;
+// on disk it may still carry the manifest's own bytes.
+std::string FileOnDisk(const ManifestRow& row,
+                       const std::filesystem::path& base) {
+  std::error_code ec;
+  if (!row.fname_in_manifest.empty() &&
+      !std::filesystem::exists(base / row.fname, ec) &&
+      std::filesystem::exists(base / row.fname_in_manifest, ec)) {
+    return row.fname_in_manifest;
+  }
+  return row.fname;
+}
+
+int ParseJobs(const Args& args) {
   int jobs = 4;
   if (args.Has("jobs") &&
       (!absl::SimpleAtoi(args.Get("jobs"), &jobs) || jobs < 1 || jobs > 64)) {
     throw UsageError("--jobs must be in [1, 64]");
   }
+  return jobs;
+}
+
+}  // namespace
+
+int CmdIndex(Client& client, const Args& args) {
+  std::vector<ManifestRow> rows;
+  std::filesystem::path base;
+  if (!ListFiles(args, "index", 1, &rows, &base)) return kExitUsage;
+  const int jobs = ParseJobs(args);
 
   struct Failure {
     std::string file, code, message;
@@ -142,15 +171,7 @@ int CmdIndex(Client& client, const Args& args) {
   auto worker = [&] {
     for (size_t i = next++; i < rows.size(); i = next++) {
       const ManifestRow& row = rows[i];
-      // A transcoded manifest names the file in UTF-8; on disk it may still
-      // carry the manifest's own bytes.
-      std::string on_disk = row.fname;
-      std::error_code ec;
-      if (!row.fname_in_manifest.empty() &&
-          !std::filesystem::exists(base / on_disk, ec) &&
-          std::filesystem::exists(base / row.fname_in_manifest, ec)) {
-        on_disk = row.fname_in_manifest;
-      }
+      const std::string on_disk = FileOnDisk(row, base);
       const std::filesystem::path path = base / on_disk;
       v1::AddSoundResponse response;
       grpc::Status status;
@@ -231,6 +252,121 @@ int CmdIndex(Client& client, const Args& args) {
     }
   }
   if (unreachable && stored + duplicates == 0) return kExitUnreachable;
+  return failures.empty() ? kExitOk : kExitServerError;
+}
+
+int CmdPreviews(Client& client, const Args& args) {
+  if (args.positional.empty() || args.positional[0] != "backfill") {
+    throw UsageError("previews: give backfill DIR or backfill --manifest CSV");
+  }
+  std::vector<ManifestRow> rows;
+  std::filesystem::path base;
+  if (!ListFiles(args, "previews backfill", 2, &rows, &base)) {
+    return kExitUsage;
+  }
+  const int jobs = ParseJobs(args);
+  const bool replace = args.Has("replace");
+
+  struct Failure {
+    std::string file, code, message;
+  };
+  std::mutex mu;
+  std::vector<Failure> failures;
+  int64_t added = 0, skipped = 0, done = 0;
+  uint64_t bytes_added = 0;
+  bool unreachable = false;
+  std::atomic<size_t> next{0};
+  const bool terminal = !client.globals().json && isatty(fileno(stderr));
+  ProgressBar progress(static_cast<int64_t>(rows.size()), stderr, terminal);
+  const auto start = std::chrono::steady_clock::now();
+
+  auto worker = [&] {
+    for (size_t i = next++; i < rows.size(); i = next++) {
+      const ManifestRow& row = rows[i];
+      const std::filesystem::path path = base / FileOnDisk(row, base);
+      v1::AddPreviewResponse response;
+      grpc::Status status;
+      std::optional<std::string> bytes;
+      if (!row.error.ok()) {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              std::string(row.error.message()));
+      } else if (bytes = ReadFile(path.string()); !bytes) {
+        status = grpc::Status(grpc::StatusCode::NOT_FOUND,
+                              "cannot read " + EscapeFileName(path.string()));
+      } else {
+        v1::AddPreviewRequest request;
+        request.set_audio(*std::move(bytes));
+        // With an external id the file may have been re-encoded since;
+        // without one the server finds the sound by the bytes' hash.
+        if (!row.external_id.empty()) {
+          request.mutable_sound()->set_external_id(row.external_id);
+        }
+        request.set_replace(replace);
+        for (int attempt = 0; attempt < 50; ++attempt) {
+          auto ctx = client.Context();
+          status = client.ingest().AddPreview(ctx.get(), request, &response);
+          if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
+              IsUploadTooLarge(status)) {
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      ++done;
+      if (status.ok()) {
+        if (response.skipped()) {
+          ++skipped;
+        } else {
+          ++added;
+          bytes_added += response.bytes();
+        }
+      } else {
+        if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          unreachable = true;
+        }
+        failures.push_back(
+            {IsValidUtf8(row.fname) ? row.fname : EscapeFileName(row.fname),
+             CodeName(status.error_code()), status.error_message()});
+      }
+      if (!client.globals().json) progress.Update(done);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < jobs; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  if (!client.globals().json) progress.Finish(done);
+
+  if (client.globals().json) {
+    std::string out =
+        absl::StrCat("{\"total\":", rows.size(), ",\"added\":", added,
+                     ",\"skipped\":", skipped, ",\"failed\":", failures.size(),
+                     ",\"bytes\":", bytes_added, ",\"seconds\":", seconds,
+                     ",\"failures\":[");
+    for (size_t i = 0; i < failures.size(); ++i) {
+      v1::JobFailure f;  // reuse protobuf's JSON string escaping
+      f.set_fname(failures[i].file);
+      f.set_code(failures[i].code);
+      f.set_message(failures[i].message);
+      absl::StrAppend(&out, i ? "," : "", ToJson(f));
+    }
+    std::printf("%s]}\n", out.c_str());
+  } else {
+    std::printf(
+        "previews for %zu files in %.1fs: %lld added (%llu bytes), %lld "
+        "skipped (had one), %zu failed\n",
+        rows.size(), seconds, static_cast<long long>(added),
+        static_cast<unsigned long long>(bytes_added),
+        static_cast<long long>(skipped), failures.size());
+    for (const Failure& f : failures) {
+      std::printf("  failed %s: %s: %s\n", f.file.c_str(), f.code.c_str(),
+                  f.message.c_str());
+    }
+  }
+  if (unreachable && added + skipped == 0) return kExitUnreachable;
   return failures.empty() ? kExitOk : kExitServerError;
 }
 

@@ -55,6 +55,7 @@
 #include "soundsearch/preview_encoder.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/sound_record.h"
+#include "soundsearch/sound_store.h"
 #include "soundsearch/space_config.h"
 
 namespace soundsearch {
@@ -183,6 +184,13 @@ struct PreparedSound {
   // Seconds spent decoding and embedding (per space), for metrics.
   double decode_seconds = 0;
   std::map<std::string, double> embed_seconds;
+};
+
+// SoundCollection::AddPreview's outcome.
+struct PreviewAdded {
+  uint64_t id = 0;
+  bool skipped = false;  // the sound had a preview already (kept)
+  uint64_t bytes = 0;    // the stored preview's size (the kept one if skipped)
 };
 
 // One upload for SoundCollection::PrepareBatch; both fields are borrowed for
@@ -489,6 +497,19 @@ class SoundCollection {
   // The sound's audio preview (kPreviewContentType). NotFound when the sound
   // does not exist or has none (added with previews off, or before them).
   absl::StatusOr<std::string> GetPreview(uint64_t id) const;
+  // Makes and stores the preview of a sound from its audio given again
+  // (`audio`, any format FFmpeg reads; borrowed): for sounds added with
+  // previews off or before previews existed. `id` 0: the sound whose content
+  // hash is the audio's (its original bytes); otherwise sound `id`, whatever
+  // the bytes. Nothing is embedded or logged. A sound that has a preview
+  // keeps it (skipped) unless `replace`. NotFound for no such sound;
+  // InvalidArgument for empty audio or audio that does not decode;
+  // FailedPrecondition when previews are off or no space's sample rate is
+  // one MP3 carries.
+  absl::StatusOr<PreviewAdded> AddPreview(uint64_t id, absl::string_view audio,
+                                          bool replace);
+  // How many sounds have a preview and their bytes (store counters).
+  PreviewStats GetPreviewStats() const;
   absl::StatusOr<SoundRecord> GetByExternalId(absl::string_view ext) const;
 
   // Queries with a sound of the collection; the sound itself is left out

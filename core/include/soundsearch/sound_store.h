@@ -103,6 +103,12 @@ struct QuarantinedRecord {
 
 // What SoundStore::Check found and, with repair, did. Each line is one
 // finding, for an operator to read.
+// SoundStore::GetPreviewStats.
+struct PreviewStats {
+  uint64_t count = 0;  // sounds with a preview
+  uint64_t bytes = 0;  // their previews' bytes, all told
+};
+
 struct StoreCheckReport {
   uint64_t sounds = 0;       // live sound records read
   uint64_t raw_vectors = 0;  // raw vectors read, all spaces
@@ -254,10 +260,15 @@ class SoundStore {
   // ---- Audio previews (per sound; bytes are opaque) ------------------------
 
   // Stores the preview of sound `id`, replacing any (not logged). DeleteSound
-  // removes it in the sound's own write. NotFound for an unknown id.
+  // removes it in the sound's own write; QuarantineSounds moves it to the
+  // quarantine with the sound. NotFound for an unknown id. The RocksDB store
+  // keeps previews in their own family, in blob files (docs/storage.md).
   virtual absl::Status PutPreview(uint64_t id, absl::string_view bytes) = 0;
   // NotFound when the sound has no preview (or does not exist).
   virtual absl::StatusOr<std::string> GetPreview(uint64_t id) const = 0;
+  // How many previews the store holds and their bytes, from counters kept
+  // in the same writes as the previews (no scan).
+  virtual PreviewStats GetPreviewStats() const = 0;
 
   // ---- Word vectors (per space and word; bytes are opaque) ------------------
 
@@ -283,8 +294,9 @@ class SoundStore {
 
   // Takes the sounds of `reasons` (id -> why) out of service, keeping their
   // bytes: each one's metadata record (decodable or not), its raw vector in
-  // every space and the lookups (content hash, external id) that point at it
-  // move to the quarantine, and a kDelete is logged for it; one atomic write
+  // every space, the lookups (content hash, external id) that point at it,
+  // and its preview move to the quarantine, and a kDelete is logged for it
+  // (Check's repair restores the preview with the sound); one atomic write
   // for all. Ids without a record are skipped. Returns the number of sounds
   // quarantined.
   virtual absl::StatusOr<uint64_t> QuarantineSounds(

@@ -252,7 +252,8 @@ async function showCollection() {
     const [stats, spaces, evaluation] = await Promise.all([
       api('/api/stats'), api('/api/spaces'), api('/api/evaluation')]);
     $('stats').replaceChildren(el('h2', {}, 'Collection'),
-      el('p', { id: 'sound-count' }, `${stats.sounds} sounds, ${Number(stats.total_duration_seconds).toFixed(1)} s of audio, version ${stats.version}`));
+      el('p', { id: 'sound-count' }, `${stats.sounds} sounds, ${Number(stats.total_duration_seconds).toFixed(1)} s of audio, ` +
+        `${stats.previews || 0} previews (${(Number(stats.preview_bytes || 0) / 1024).toFixed(1)} KiB), version ${stats.version}`));
     const rows = spaces.spaces.map((s) => el('tr', {}, el('td', {}, s.name), el('td', {}, s.encoder),
       el('td', {}, s.index_type), el('td', { class: 'num' }, s.index_dim), el('td', { class: 'num' }, s.vectors)));
     $('space-table').replaceChildren(el('h2', {}, 'Spaces'), el('table', { id: 'spaces-table' },
@@ -295,6 +296,10 @@ async function start() {
   try {
     await loadSpaces();
     await loadCatalogue();
+    // `/?id=N`: the results of sound N (a link to a ranking); an unknown id
+    // shows the API's 404 message.
+    const id = new URLSearchParams(location.search).get('id');
+    if (id !== null) await queryById(id, await api(`/api/sounds/${encodeURIComponent(id)}`));
   } catch (e) { showError(e.message); }
 }
 
