@@ -571,6 +571,13 @@ absl::Status Run(const Args& args) {
                                   ", \"spaces\": [");
   bool first_json = true;
   for (const SpaceConfig& config : configs) {
+    if (config.fusion.enabled()) {
+      // No encoder of its own: the neighbourhood sweep scores the fusions
+      // of the parts (late fusion of the cosines, as the server's).
+      std::cerr << "space " << config.name << ": a fusion of its parts; "
+                << "see the neighbourhood sweep (--sweep-kind neighbourhood)\n";
+      continue;
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
     std::cerr << "space " << config.name << ": embedding " << coll.paths.size()
               << " files at " << space->sample_rate() << " Hz\n";

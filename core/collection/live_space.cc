@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "collection/collection_evaluation.h"
+#include "collection/fused_index.h"
 #include "faiss/faiss_blas.h"
 #include "soundsearch/status_macros.h"
 
@@ -207,8 +208,145 @@ LiveSpace::LiveSpace(SpaceConfig config, std::string snapshot_path,
       write_mu_(write_mu) {}
 
 std::shared_ptr<const SpaceView> LiveSpace::view() const {
+  if (fused() && config_.fusion.kind == SpaceFusionKind::kLate) {
+    return LateFusionView();
+  }
   absl::MutexLock lock(&view_mu_);
   return view_;
+}
+
+// ---- Fused spaces -----------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<LiveSpace>> LiveSpace::OpenFused(
+    SpaceConfig config, std::vector<const LiveSpace*> parts, SoundStore* store,
+    absl::Mutex* write_mu, LiveSpaceLoad* load) {
+  if (store == nullptr || write_mu == nullptr || load == nullptr ||
+      parts.size() != config.fusion.of.size() || parts.size() < 2) {
+    return absl::InvalidArgumentError("LiveSpace::OpenFused: bad argument");
+  }
+  for (size_t p = 0; p < parts.size(); ++p) {
+    if (parts[p] == nullptr || parts[p]->fused() ||
+        parts[p]->name() != config.fusion.of[p]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("space '", config.name, "': part ", p, " is not space '",
+                       config.fusion.of[p], "' or is fused"));
+    }
+  }
+  std::unique_ptr<LiveSpace> live(
+      new LiveSpace(std::move(config), "", store, write_mu));
+  live->parts_ = std::move(parts);
+  live->scales_ = FusionScales(live->config_.fusion.weights);
+  if (live->config_.fusion.kind == SpaceFusionKind::kConcat) {
+    auto view = std::make_shared<SpaceView>();
+    int dim = 0;
+    for (const LiveSpace* part : live->parts_) {
+      view->parts.push_back(part->view());
+      dim += view->parts.back()->index->dim();
+    }
+    ASSIGN_OR_RETURN(view->index,
+                     VectorIndex::Create(IndexOptionsFor(live->config_, dim)));
+    RETURN_IF_ERROR(live->RebuildFused(*view));
+    live->Publish(std::move(view));
+  }
+  return live;
+}
+
+std::shared_ptr<const SpaceView> LiveSpace::LateFusionView() const {
+  auto view = std::make_shared<SpaceView>();
+  std::vector<LateFusionPart> parts;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    std::shared_ptr<const SpaceView> part_view = parts_[p]->view();
+    const LiveSpace* part = parts_[p];
+    LateFusionPart lp;
+    lp.index = part_view->index;
+    lp.vector = [part, part_view](uint64_t id) {
+      return part->QueryVector(*part_view, id);
+    };
+    lp.scale = scales_[p];
+    parts.push_back(std::move(lp));
+    view->parts.push_back(std::move(part_view));
+  }
+  view->index = std::make_shared<LateFusionIndex>(std::move(parts),
+                                                  config_.fusion.candidates);
+  return view;
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::FuseParts(
+    absl::Span<const std::vector<float>> part_vectors) const {
+  return FuseVectors(part_vectors, scales_);
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::FusedVector(const SpaceView& view,
+                                                          uint64_t id) const {
+  std::vector<std::vector<float>> vectors;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    ASSIGN_OR_RETURN(std::vector<float> v,
+                     parts_[p]->QueryVector(*view.parts[p], id));
+    vectors.push_back(std::move(v));
+  }
+  return FuseParts(vectors);
+}
+
+absl::Status LiveSpace::RebuildFused(const SpaceView& view) const {
+  std::vector<int64_t> ids;
+  RETURN_IF_ERROR(store_->ForEachRaw(parts_[0]->name(),
+                                     [&](uint64_t id, absl::string_view) {
+                                       ids.push_back(static_cast<int64_t>(id));
+                                       return true;
+                                     }));
+  const int dim = view.index->dim();
+  std::vector<int64_t> batch_ids;
+  std::vector<float> batch;
+  auto flush = [&]() -> absl::Status {
+    if (batch_ids.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(view.index->Add(batch_ids, batch));
+    batch_ids.clear();
+    batch.clear();
+    return absl::OkStatus();
+  };
+  for (int64_t id : ids) {
+    auto v = FusedVector(view, static_cast<uint64_t>(id));
+    // Not in a part (left out there as unusable, or deleted meanwhile).
+    if (absl::IsNotFound(v.status())) continue;
+    RETURN_IF_ERROR(v.status());
+    if (v->size() != static_cast<size_t>(dim)) {
+      return absl::InternalError("a fused vector of another dimension");
+    }
+    batch_ids.push_back(id);
+    batch.insert(batch.end(), v->begin(), v->end());
+    if (batch_ids.size() >= kRebuildBatch) RETURN_IF_ERROR(flush());
+  }
+  return flush();
+}
+
+absl::Status LiveSpace::ReplayFused(const SpaceView& view,
+                                    uint64_t after) const {
+  absl::Status status;
+  RETURN_IF_ERROR(store_->ForEachChangeSince(after, [&](const Change& change) {
+    const int64_t ids[] = {static_cast<int64_t>(change.id)};
+    if (change.kind == ChangeKind::kDelete) {
+      status = view.index->Remove(ids).status();
+      return status.ok();
+    }
+    auto v = FusedVector(view, change.id);
+    if (absl::IsNotFound(v.status())) {
+      status = view.index->Remove(ids).status();
+      return status.ok();
+    }
+    status = v.ok() ? view.index->Add(ids, *v) : v.status();
+    return status.ok();
+  }));
+  return status;
+}
+
+absl::Status LiveSpace::AddFused(uint64_t id) {
+  if (!fused() || config_.fusion.kind != SpaceFusionKind::kConcat) {
+    return absl::OkStatus();
+  }
+  std::shared_ptr<const SpaceView> v = view();
+  ASSIGN_OR_RETURN(std::vector<float> vector, FusedVector(*v, id));
+  const int64_t ids[] = {static_cast<int64_t>(id)};
+  return v->index->Add(ids, vector);
 }
 
 void LiveSpace::Publish(std::shared_ptr<const SpaceView> view) {
@@ -429,6 +567,14 @@ absl::Status LiveSpace::SaveSnapshot(uint64_t sequence) {
 absl::StatusOr<RefitResult> LiveSpace::Refit(bool only_unfitted,
                                              const SwapHook& on_swap,
                                              UnusableSounds* unusable) {
+  if (fused()) {
+    // Nothing to fit: a concat index follows its parts' current views.
+    const auto start = Clock::now();
+    if (only_unfitted) return RefitResult{name(), 0, 0, 0};
+    RETURN_IF_ERROR(Reindex(unusable));
+    return RefitResult{name(), 0, static_cast<uint64_t>(view()->index->size()),
+                       SecondsSince(start)};
+  }
   absl::MutexLock refit_lock(&refit_mu_);
   const std::shared_ptr<const SpaceView> current = view();
   if (only_unfitted && current->projection_version != 0) {
@@ -516,6 +662,23 @@ absl::Status LiveSpace::Reindex(UnusableSounds* unusable) {
   } unpin{this};
   UnusableSounds left_out;
   auto next = std::make_shared<SpaceView>();
+  if (fused()) {
+    if (config_.fusion.kind == SpaceFusionKind::kLate) {
+      diverged_.store(false);
+      return absl::OkStatus();  // no index of its own
+    }
+    for (const LiveSpace* part : parts_) next->parts.push_back(part->view());
+    int dim = 0;
+    for (const auto& part : next->parts) dim += part->index->dim();
+    ASSIGN_OR_RETURN(next->index,
+                     VectorIndex::Create(IndexOptionsFor(config_, dim)));
+    RETURN_IF_ERROR(RebuildFused(*next));
+    absl::MutexLock lock(write_mu_);
+    RETURN_IF_ERROR(ReplayFused(*next, after));
+    Publish(next);
+    diverged_.store(false);
+    return absl::OkStatus();
+  }
   next->space = current->space;
   next->projection_version = current->projection_version;
   ASSIGN_OR_RETURN(next->index, VectorIndex::Create(current->index->options()));
@@ -534,6 +697,15 @@ absl::Status LiveSpace::Reindex(UnusableSounds* unusable) {
 
 absl::StatusOr<std::vector<float>> LiveSpace::StoredVector(
     const SpaceView& view, uint64_t id) const {
+  if (fused()) {
+    std::vector<std::vector<float>> vectors;
+    for (size_t p = 0; p < parts_.size(); ++p) {
+      ASSIGN_OR_RETURN(std::vector<float> v,
+                       parts_[p]->StoredVector(*view.parts[p], id));
+      vectors.push_back(std::move(v));
+    }
+    return FuseParts(vectors);
+  }
   return ReadVector(*store_, *view.space, id);
 }
 
@@ -683,6 +855,10 @@ WordSpace LiveSpace::WordSpaceOf(std::shared_ptr<const SpaceView> view) const {
   WordSpace ws;
   ws.name = name();
   ws.projection_version = view->projection_version;
+  if (fused()) {
+    ws.vector = [this, view](uint64_t id) { return StoredVector(*view, id); };
+    return ws;
+  }
   const SoundStore* store = store_;
   ws.vector = [store, view](uint64_t id) {
     return ReadVector(*store, *view->space, id);
@@ -694,6 +870,15 @@ SpaceStatus LiveSpace::Status() const {
   std::shared_ptr<const SpaceView> v = view();
   SpaceStatus s;
   s.config = config_;
+  if (fused()) {
+    s.index_dim = v->index->dim();
+    s.fitted = true;
+    for (const auto& part : v->parts) {
+      s.fitted = s.fitted && part->projection_version != 0;
+    }
+    s.vectors = static_cast<uint64_t>(v->index->size());
+    return s;
+  }
   s.raw_dim = v->space->pooled_dim();
   s.index_dim = v->space->index_dim();
   s.fitted = v->projection_version != 0;
