@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "collection/augmentation.h"
 #include "collection/collection_evaluation.h"
 #include "collection/fused_index.h"
 #include "faiss/faiss_blas.h"
@@ -176,6 +177,25 @@ absl::Status AddProjected(const Space& space, absl::Span<const int64_t> ids,
   return absl::OkStatus();
 }
 
+// A flat cosine index of projected vectors, to augment from.
+absl::StatusOr<std::unique_ptr<VectorIndex>> ProjectedIndex(int dim) {
+  VectorIndexOptions o;
+  o.dim = dim;
+  o.metric = Metric::kCosine;
+  o.index.kind = "flat";
+  return VectorIndex::Create(o);
+}
+
+// Adds the augmented vectors of those of `ids` that `projected` holds.
+absl::Status AugmentFrom(const VectorIndex& projected, std::vector<int64_t> ids,
+                         const NeighbourhoodOptions& options,
+                         VectorIndex& index) {
+  ids.erase(std::remove_if(ids.begin(), ids.end(),
+                           [&](int64_t id) { return !projected.Contains(id); }),
+            ids.end());
+  return AddAugmented(projected, ids, options, index);
+}
+
 absl::StatusOr<std::vector<float>> ReadVector(const SoundStore& store,
                                               const Space& space, uint64_t id) {
   ASSIGN_OR_RETURN(std::string bytes, store.GetRaw(space.name(), id));
@@ -186,6 +206,12 @@ absl::StatusOr<std::vector<float>> ReadVector(const SoundStore& store,
 }  // namespace
 
 // ---- Open -------------------------------------------------------------------
+
+std::string SnapshotFileName(const SpaceConfig& config) {
+  if (!config.augment.enabled()) return absl::StrCat(config.name, ".idx");
+  return absl::StrCat(config.name, ".augment-", config.augment.neighbours, "-",
+                      config.augment.alpha, ".idx");
+}
 
 absl::StatusOr<std::unique_ptr<LiveSpace>> LiveSpace::Open(
     std::unique_ptr<Space> space, std::string snapshot_path, SoundStore* store,
@@ -260,7 +286,7 @@ std::shared_ptr<const SpaceView> LiveSpace::LateFusionView() const {
     LateFusionPart lp;
     lp.index = part_view->index;
     lp.vector = [part, part_view](uint64_t id) {
-      return part->QueryVector(*part_view, id);
+      return part->IndexVector(*part_view, id);
     };
     lp.scale = scales_[p];
     parts.push_back(std::move(lp));
@@ -276,12 +302,13 @@ absl::StatusOr<std::vector<float>> LiveSpace::FuseParts(
   return FuseVectors(part_vectors, scales_);
 }
 
-absl::StatusOr<std::vector<float>> LiveSpace::FusedVector(const SpaceView& view,
-                                                          uint64_t id) const {
+absl::StatusOr<std::vector<float>> LiveSpace::FusedVector(
+    const SpaceView& view, uint64_t id, bool index_side) const {
   std::vector<std::vector<float>> vectors;
   for (size_t p = 0; p < parts_.size(); ++p) {
     ASSIGN_OR_RETURN(std::vector<float> v,
-                     parts_[p]->QueryVector(*view.parts[p], id));
+                     index_side ? parts_[p]->IndexVector(*view.parts[p], id)
+                                : parts_[p]->QueryVector(*view.parts[p], id));
     vectors.push_back(std::move(v));
   }
   return FuseParts(vectors);
@@ -305,7 +332,7 @@ absl::Status LiveSpace::RebuildFused(const SpaceView& view) const {
     return absl::OkStatus();
   };
   for (int64_t id : ids) {
-    auto v = FusedVector(view, static_cast<uint64_t>(id));
+    auto v = FusedVector(view, static_cast<uint64_t>(id), /*index_side=*/true);
     // Not in a part (left out there as unusable, or deleted meanwhile).
     if (absl::IsNotFound(v.status())) continue;
     RETURN_IF_ERROR(v.status());
@@ -328,7 +355,7 @@ absl::Status LiveSpace::ReplayFused(const SpaceView& view,
       status = view.index->Remove(ids).status();
       return status.ok();
     }
-    auto v = FusedVector(view, change.id);
+    auto v = FusedVector(view, change.id, /*index_side=*/true);
     if (absl::IsNotFound(v.status())) {
       status = view.index->Remove(ids).status();
       return status.ok();
@@ -344,7 +371,8 @@ absl::Status LiveSpace::AddFused(uint64_t id) {
     return absl::OkStatus();
   }
   std::shared_ptr<const SpaceView> v = view();
-  ASSIGN_OR_RETURN(std::vector<float> vector, FusedVector(*v, id));
+  ASSIGN_OR_RETURN(std::vector<float> vector,
+                   FusedVector(*v, id, /*index_side=*/true));
   const int64_t ids[] = {static_cast<int64_t>(id)};
   return v->index->Add(ids, vector);
 }
@@ -434,8 +462,37 @@ absl::Status LiveSpace::Load(std::unique_ptr<Space> space,
   return absl::OkStatus();
 }
 
+absl::Status LiveSpace::AddAll(const Space& space,
+                               absl::Span<const int64_t> ids,
+                               absl::Span<const RawEmbedding> raws,
+                               VectorIndex& index,
+                               UnusableSounds* unusable) const {
+  if (!config_.augment.enabled()) {
+    return AddProjected(space, ids, raws, index, unusable);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> projected,
+                   ProjectedIndex(space.index_dim()));
+  RETURN_IF_ERROR(AddProjected(space, ids, raws, *projected, unusable));
+  return AugmentFrom(*projected, std::vector<int64_t>(ids.begin(), ids.end()),
+                     config_.augment, index);
+}
+
 absl::Status LiveSpace::Rebuild(const Space& space, VectorIndex& index,
                                 UnusableSounds* unusable) const {
+  if (config_.augment.enabled()) {
+    // Every projected vector first (to the side), then the augmented ones.
+    ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> projected,
+                     ProjectedIndex(space.index_dim()));
+    std::vector<int64_t> all;
+    RETURN_IF_ERROR(ForEachRawBatch(
+        *store_, name(), kRebuildBatch,
+        [&](std::vector<int64_t>* ids, std::vector<RawEmbedding>* raws) {
+          all.insert(all.end(), ids->begin(), ids->end());
+          return AddProjected(space, *ids, *raws, *projected, unusable);
+        },
+        unusable));
+    return AugmentFrom(*projected, std::move(all), config_.augment, index);
+  }
   return ForEachRawBatch(
       *store_, name(), kRebuildBatch,
       [&](std::vector<int64_t>* ids, std::vector<RawEmbedding>* raws) {
@@ -476,13 +533,20 @@ absl::Status LiveSpace::Replay(const SpaceView& view, uint64_t after,
       status = view.index->Remove(ids).status();
       return status.ok();
     }
-    if (unusable == nullptr) {
+    if (unusable == nullptr || config_.augment.enabled()) {
+      status = view.index->Remove(ids).status();
+      if (!status.ok()) return false;
       auto vector = view.space->Project(*raw);
-      if (!vector.ok()) {
-        status = vector.status();
-        return false;
+      const std::string why =
+          vector.ok() ? Unindexable(*vector, config_.metric) : "";
+      if (unusable != nullptr && (!vector.ok() || !why.empty())) {
+        (*unusable)[change.id] =
+            absl::StrCat("space '", name(),
+                         "': ", vector.ok() ? why : vector.status().message());
+        return true;
       }
-      status = view.index->Add(ids, *vector);
+      if (vector.ok()) vector = AugmentNew(view, change.id, *std::move(vector));
+      status = vector.ok() ? view.index->Add(ids, *vector) : vector.status();
       return status.ok();
     }
     status = view.index->Remove(ids).status();
@@ -521,8 +585,24 @@ absl::Status LiveSpace::CheckUsable(const SpaceView& view,
 absl::Status LiveSpace::Add(uint64_t id, const RawEmbedding& raw) {
   std::shared_ptr<const SpaceView> v = view();
   ASSIGN_OR_RETURN(std::vector<float> vector, v->space->Project(raw));
+  ASSIGN_OR_RETURN(vector, AugmentNew(*v, id, std::move(vector)));
   const int64_t ids[] = {static_cast<int64_t>(id)};
   return v->index->Add(ids, vector);
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::AugmentNew(
+    const SpaceView& view, uint64_t id, std::vector<float> vector) const {
+  if (!config_.augment.enabled()) return vector;
+  const int64_t self[] = {static_cast<int64_t>(id)};
+  return AugmentOne(
+      std::move(vector), config_.augment,
+      [&](absl::Span<const float> v, int k) {
+        SearchOptions options;
+        options.k = k;
+        options.exclude_ids = self;
+        return view.index->Search(v, options);
+      },
+      [&](uint64_t neighbour) { return StoredVector(view, neighbour); });
 }
 
 absl::Status LiveSpace::Remove(uint64_t id) {
@@ -635,7 +715,7 @@ absl::StatusOr<RefitResult> LiveSpace::Refit(bool only_unfitted,
   ASSIGN_OR_RETURN(
       std::unique_ptr<VectorIndex> index,
       VectorIndex::Create(IndexOptionsFor(config_, next->space->index_dim())));
-  RETURN_IF_ERROR(AddProjected(*next->space, ids, raws, *index, &left_out));
+  RETURN_IF_ERROR(AddAll(*next->space, ids, raws, *index, &left_out));
   next->index = std::move(index);
   {
     absl::MutexLock lock(write_mu_);
@@ -711,6 +791,14 @@ absl::StatusOr<std::vector<float>> LiveSpace::StoredVector(
 
 absl::StatusOr<std::vector<float>> LiveSpace::QueryVector(const SpaceView& view,
                                                           uint64_t id) const {
+  if (fused()) return FusedVector(view, id, /*index_side=*/false);
+  if (config_.augment.enabled()) return StoredVector(view, id);
+  return IndexVector(view, id);
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::IndexVector(const SpaceView& view,
+                                                          uint64_t id) const {
+  if (fused()) return FusedVector(view, id, /*index_side=*/true);
   auto copy = view.index->Vector(static_cast<int64_t>(id));
   if (copy.ok()) return copy;
   // Not in the index (NotFound names the sound properly below) or no copy
@@ -893,9 +981,25 @@ SpaceStatus LiveSpace::Status() const {
 absl::StatusOr<SpaceEvaluation> LiveSpace::Evaluate(
     const EvaluationRequest& request) {
   const Metric metric = config_.metric;
+  const std::shared_ptr<const SpaceView> v = view();
+  // Augmented index vectors (here or in a part) are not the query vectors:
+  // the sounds query the index's vectors, as a search does.
+  bool augmented = config_.augment.enabled();
+  for (const LiveSpace* part : parts_) {
+    augmented = augmented || part->config().augment.enabled();
+  }
+  const IndexVectorFn database = [this, v](uint64_t id) {
+    return IndexVector(*v, id);
+  };
+  const IndexVectorFn query = [this, v](uint64_t id) {
+    return QueryVector(*v, id);
+  };
   ASSIGN_OR_RETURN(SpaceEvaluation evaluation,
-                   EvaluateStoredSpace(*store_, name(), metric,
-                                       WordSpaceOf(view()).vector, request));
+                   augmented
+                       ? EvaluateStoredSpace(*store_, name(), metric, query,
+                                             request, &database)
+                       : EvaluateStoredSpace(*store_, name(), metric,
+                                             WordSpaceOf(v).vector, request));
   RETURN_IF_ERROR(
       store_->PutEvaluation(name(), EncodeStoredEvaluation(evaluation)));
   return evaluation;

@@ -78,6 +78,11 @@ struct LiveSpaceLoad {
   bool undecodable_log_entry = false;
 };
 
+// The snapshot file name of a space ("<name>.idx"; an augmented space's
+// name carries its augmentation, so that turning it on, off or changing it
+// finds no snapshot and rebuilds).
+std::string SnapshotFileName(const SpaceConfig& config);
+
 class LiveSpace {
  public:
   // Called by Refit under the writer lock, right after the new view is
@@ -198,7 +203,16 @@ class LiveSpace {
   // The query vector of sound `id` under `view`: the index's own copy when
   // it keeps one (no store read), else StoredVector. Equal to StoredVector
   // up to the index's normalisation (cosine), which search applies anyway.
+  // Never augmented (config().augment): then StoredVector. Fused: fused
+  // from the parts' QueryVector.
   absl::StatusOr<std::vector<float>> QueryVector(const SpaceView& view,
+                                                 uint64_t id) const;
+  // The vector the index ranks sound `id` by: the index's copy when it
+  // keeps one (augmented under config().augment), else StoredVector (an
+  // augmented space whose index kind keeps no copy then ranks by the
+  // augmented vector but re-scores by the raw one). Fused: fused from the
+  // parts' IndexVector.
+  absl::StatusOr<std::vector<float>> IndexVector(const SpaceView& view,
                                                  uint64_t id) const;
 
   // Coalesce unfiltered searches by `options` (SearchBatchingOptions) and
@@ -271,7 +285,18 @@ class LiveSpace {
   absl::Status RebuildFused(const SpaceView& view) const;
   absl::Status ReplayFused(const SpaceView& view, uint64_t after) const;
   absl::StatusOr<std::vector<float>> FusedVector(const SpaceView& view,
-                                                 uint64_t id) const;
+                                                 uint64_t id,
+                                                 bool index_side) const;
+  // Under config().augment: the augmented index vector of a sound that the
+  // view's index does not hold yet (augmentation.h AugmentOne); else
+  // `vector` as it is.
+  absl::StatusOr<std::vector<float>> AugmentNew(
+      const SpaceView& view, uint64_t id, std::vector<float> vector) const;
+  // AddProjected, or under config().augment the augmented vectors of the
+  // whole batch (augmentation.h AddAugmented): Rebuild's and Refit's.
+  absl::Status AddAll(const Space& space, absl::Span<const int64_t> ids,
+                      absl::Span<const RawEmbedding> raws, VectorIndex& index,
+                      UnusableSounds* unusable) const;
 
   const SpaceConfig config_;
   std::vector<const LiveSpace*> parts_;  // fused spaces only

@@ -236,7 +236,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
     ASSIGN_OR_RETURN(
         std::unique_ptr<LiveSpace> live,
         LiveSpace::Open(std::move(space),
-                        (root / "index" / (config.name + ".idx")).string(),
+                        (root / "index" / SnapshotFileName(config)).string(),
                         store_.get(), &write_mu_, &load));
     if (!load.rebuilt_because.empty()) {
       report_.rebuilt[config.name] = load.rebuilt_because;

@@ -516,6 +516,10 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
     RETURN_IF_ERROR(
         ParseNeighbourhood(*expand, r.Path("expand"), &config.expand));
   }
+  if (const Json* augment = r.Find("augment"); augment != nullptr) {
+    RETURN_IF_ERROR(
+        ParseNeighbourhood(*augment, r.Path("augment"), &config.augment));
+  }
   RETURN_IF_ERROR(r.RejectUnknownKeys());
   absl::Status valid = ValidateSpaceConfig(config);
   if (!valid.ok()) {
@@ -619,6 +623,12 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
                      c.auto_tags.min_probability));
   }
   RETURN_IF_ERROR(ValidateNeighbourhood(c.expand, "expand"));
+  RETURN_IF_ERROR(ValidateNeighbourhood(c.augment, "augment"));
+  if (c.augment.enabled() && c.metric != Metric::kCosine) {
+    return absl::InvalidArgumentError(
+        "augment: database-side augmentation weighs neighbours by their "
+        "cosine; the space must be cosine");
+  }
   return ValidateIndexOptions(c.index);
 }
 

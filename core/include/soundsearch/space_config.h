@@ -128,6 +128,12 @@ struct SpaceConfig {
   // docs/config.md): the default of QueryOptions::expand. Off by default.
   // Changing it needs no rebuild.
   NeighbourhoodOptions expand;
+  // Database-side augmentation (the "augment" object, docs/config.md): the
+  // index holds, for each sound, the normalised weighted mean of its
+  // projected vector and those of its nearest neighbours; the stored raw
+  // vectors and the query vectors are not augmented. Off by default; cosine
+  // spaces only. Changing it rebuilds the index at the next start.
+  NeighbourhoodOptions augment;
   // Set for a fused space (SpaceFusion); its encoder, pooling, scaling,
   // PCA and auto-tag settings are then not used (encoder.kind is empty),
   // its metric is cosine, and every part is a cosine space of the same
