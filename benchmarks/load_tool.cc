@@ -7,7 +7,7 @@
 //             [--extra-ef-search 64,256] [--recall-queries 500]
 //             [--trace-queries 1000]
 //             [--ingest-clips 200] [--clip-seconds 10] [--csv FILE]
-//             [--expand 3,10]
+//             [--expand 3,10] [--fusion 1] [--augment 5]
 //
 // For each collection size N it writes N synthetic sounds straight into a
 // fresh store (clustered random raw vectors of the `dsp` space), then for
@@ -15,14 +15,20 @@
 // 100; every start rebuilds the index from the store, timed) and runs closed
 // loops of C clients for T seconds: QueryByExample by id, k = 15. Kinds:
 // flat (exact, queries coalesced), hnsw, sq8, fp16, auto; a kind with the
-// suffix _single (flat_single, hnsw_single) runs with coalescing off. After each server stops, the tool loads the index snapshot it wrote
-// and, in the same run, times raw FAISS on that very FAISS index (one query
-// per call, C threads), measures memory per vector and, for the approximate
-// kinds, recall@15 of query by id against exact search. Finally it ingests
-// generated clips through AddSound and compares with decoding alone.
+// suffix _single (flat_single, hnsw_single) runs with coalescing off. After
+// each server stops, the tool loads the index snapshot it wrote and, in the
+// same run, times raw FAISS on that very FAISS index (one query per call, C
+// threads), measures memory per vector and, for the approximate kinds,
+// recall@15 of query by id against exact search. Finally it ingests generated
+// clips through AddSound and compares with decoding alone.
 // --csv appends one line per (size, kind, clients) for tools/plot_load.py.
 // --expand times query by id again with query expansion of each number of
 // neighbours (docs/api.md), for the flat kind, at the first client count.
+// --fusion 1 adds a second space `dsp-b` (the same raw vectors, PCA 50) and a
+// late and a concat fusion of the two (0.5 / 0.5, docs/config.md "fusion"),
+// and times query by id in each of them too (flat kind, first client count).
+// --augment N turns database-side augmentation (N neighbours, alpha 3) on
+// for `dsp`: compare a run with it against one without.
 #include <omp.h>
 #include <unistd.h>
 
@@ -33,26 +39,27 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "faiss/Index.h"
 #include "grpcpp/grpcpp.h"
 #include "index/faiss_vector_index.h"
 #include "rpc/to_proto.h"
-#include "soundsearch/sound_collection.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/blas_info.h"
 #include "soundsearch/content_hash.h"
 #include "soundsearch/raw_embedding.h"
+#include "soundsearch/sound_collection.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
@@ -78,6 +85,8 @@ struct Flags {
   int ingest_clips = 200;
   double clip_seconds = 10;
   std::vector<int> expand;  // query expansion neighbours to time by id
+  bool fusion = false;      // add dsp-b and two fused spaces
+  int augment = 0;          // augmentation neighbours of `dsp`; 0: off
   std::string csv;
 };
 
@@ -178,7 +187,7 @@ void PrintRow(const std::string& what, const Latency& l) {
 }
 
 // Writes n synthetic sounds (clustered raw `dsp` vectors) into a fresh store.
-bool WriteStore(const std::string& dir, int n) {
+bool WriteStore(const std::string& dir, int n, bool fusion) {
   auto space = Space::Create(DefaultSpaceConfig());
   if (!space.ok()) return false;
   const int dim = (*space)->pooled_dim();
@@ -208,7 +217,9 @@ bool WriteStore(const std::string& dir, int n) {
     record.name = absl::StrCat("synthetic-", i);
     record.content_hash = Sha256Hex(record.name);
     record.duration_seconds = 5;
-    auto added = (*store)->AddSound(record, {{"dsp", raw.Encode()}});
+    std::map<std::string, std::string> raws = {{"dsp", raw.Encode()}};
+    if (fusion) raws["dsp-b"] = raws["dsp"];
+    auto added = (*store)->AddSound(record, raws);
     if (!added.ok()) {
       std::fprintf(stderr, "%s\n", added.status().ToString().c_str());
       return false;
@@ -233,13 +244,27 @@ IndexOptions IndexFor(const std::string& kind, const Flags& f) {
   return o;
 }
 
-std::string ConfigJson(const IndexOptions& o) {
+std::string ConfigJson(const IndexOptions& o, const Flags& f) {
+  const std::string augment =
+      f.augment > 0
+          ? absl::StrCat(", \"augment\": {\"neighbours\": ", f.augment,
+                         ", \"alpha\": 3}")
+          : std::string();
+  const std::string fusion =
+      f.fusion ? ", {\"name\": \"dsp-b\", \"encoder\": {\"kind\": \"dsp\"}, "
+                 "\"pca_dims\": 50}, "
+                 "{\"name\": \"late\", \"fusion\": {\"of\": [\"dsp\", "
+                 "\"dsp-b\"]}}, "
+                 "{\"name\": \"cat\", \"fusion\": {\"of\": [\"dsp\", "
+                 "\"dsp-b\"], \"kind\": \"concat\"}}"
+               : "";
   return absl::StrCat(
       "{\"spaces\": [{\"name\": \"dsp\", \"encoder\": {\"kind\": \"dsp\"}, "
       "\"index\": {\"type\": \"",
-      o.kind, "\", \"hnsw_m\": ", o.hnsw_m, ", \"hnsw_ef_construction\": ",
-      o.hnsw_ef_construction, ", \"hnsw_ef_search\": ", o.hnsw_ef_search,
-      "}}]}");
+      o.kind, "\", \"hnsw_m\": ", o.hnsw_m,
+      ", \"hnsw_ef_construction\": ", o.hnsw_ef_construction,
+      ", \"hnsw_ef_search\": ", o.hnsw_ef_search, "}", augment, "}", fusion,
+      "]}");
 }
 
 VectorIndexOptions SnapshotOptions(const IndexOptions& o) {
@@ -369,7 +394,7 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
           .string();
   std::filesystem::remove_all(dir);
   std::printf("\n== %d sounds (%.0f s per loop)\n", n, flags.seconds);
-  if (!WriteStore(dir, n)) return 1;
+  if (!WriteStore(dir, n, flags.fusion)) return 1;
   std::unique_ptr<VectorIndex> exact;  // the flat snapshot, for recall
   const std::string snapshot = dir + "/index/dsp.idx";
   const int max_clients =
@@ -378,7 +403,7 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
   for (const std::string& kind : flags.kinds) {
     const IndexOptions index_options = IndexFor(kind, flags);
     const std::string config_path = dir + "/spaces.json";
-    std::ofstream(config_path) << ConfigJson(index_options);
+    std::ofstream(config_path) << ConfigJson(index_options, flags);
     ServerOptions options;
     options.data_dir = dir;
     options.config_path = config_path;
@@ -434,6 +459,23 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
         PrintRow(absl::StrCat(kind, " by id, expand ", neighbours, ", ",
                               flags.clients.front(), " clients"),
                  expanded);
+      }
+      for (const char* space : {"late", "cat"}) {
+        if (!flags.fusion) break;
+        const Latency fused =
+            ClosedLoop(flags.clients.front(), flags.seconds, [&](auto& rng) {
+              v1::QueryByExampleRequest request;
+              request.set_id(1 + rng() % n);
+              request.set_k(15);
+              request.set_space(space);
+              v1::QueryByExampleResponse response;
+              grpc::ClientContext ctx;
+              return stub->QueryByExample(&ctx, request, &response).ok() &&
+                     response.results_size() == 15;
+            });
+        PrintRow(absl::StrCat(kind, " by id in `", space, "`, ",
+                              flags.clients.front(), " clients"),
+                 fused);
       }
     }
     (*server)->Shutdown();
@@ -615,6 +657,10 @@ int main(int argc, char** argv) {
       flags.trace_queries = std::stoi(value);
     } else if (flag == "--expand") {
       flags.expand = ints();
+    } else if (flag == "--fusion") {
+      flags.fusion = value == "1" || value == "true";
+    } else if (flag == "--augment") {
+      flags.augment = std::stoi(value);
     } else if (flag == "--clip-seconds") {
       flags.clip_seconds = std::stod(value);
     } else if (flag == "--csv") {
