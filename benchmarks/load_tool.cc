@@ -396,7 +396,11 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
   std::printf("\n== %d sounds (%.0f s per loop)\n", n, flags.seconds);
   if (!WriteStore(dir, n, flags.fusion)) return 1;
   std::unique_ptr<VectorIndex> exact;  // the flat snapshot, for recall
-  const std::string snapshot = dir + "/index/dsp.idx";
+  // The snapshot's name carries the augmentation (docs/config.md).
+  const std::string snapshot =
+      flags.augment > 0
+          ? absl::StrCat(dir, "/index/dsp.augment-", flags.augment, "-3.idx")
+          : dir + "/index/dsp.idx";
   const int max_clients =
       *std::max_element(flags.clients.begin(), flags.clients.end());
 
