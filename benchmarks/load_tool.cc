@@ -15,12 +15,11 @@
 // 100; every start rebuilds the index from the store, timed) and runs closed
 // loops of C clients for T seconds: QueryByExample by id, k = 15. Kinds:
 // flat (exact, queries coalesced), hnsw, sq8, fp16, auto; a kind with the
-// suffix _single (flat_single, hnsw_single) runs with coalescing off. After
-// each server stops, the tool loads the index snapshot it wrote and, in the
-// same run, times raw FAISS on that very FAISS index (one query per call, C
-// threads), measures memory per vector and, for the approximate kinds,
-// recall@15 of query by id against exact search. Finally it ingests generated
-// clips through AddSound and compares with decoding alone.
+// suffix _single (flat_single, hnsw_single) runs with coalescing off. After each server stops, the tool loads the index snapshot it wrote
+// and, in the same run, times raw FAISS on that very FAISS index (one query
+// per call, C threads), measures memory per vector and, for the approximate
+// kinds, recall@15 of query by id against exact search. Finally it ingests
+// generated clips through AddSound and compares with decoding alone.
 // --csv appends one line per (size, kind, clients) for tools/plot_load.py.
 // --expand times query by id again with query expansion of each number of
 // neighbours (docs/api.md), for the flat kind, at the first client count.
@@ -45,21 +44,21 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "faiss/Index.h"
 #include "grpcpp/grpcpp.h"
 #include "index/faiss_vector_index.h"
 #include "rpc/to_proto.h"
+#include "soundsearch/sound_collection.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/blas_info.h"
 #include "soundsearch/content_hash.h"
 #include "soundsearch/raw_embedding.h"
-#include "soundsearch/sound_collection.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
