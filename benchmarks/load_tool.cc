@@ -8,7 +8,7 @@
 //             [--trace-queries 1000]
 //             [--ingest-clips 200] [--clip-seconds 10] [--csv FILE]
 //             [--expand 3,10] [--http] [--previews off,on]
-//             [--ingest-clients 8]
+//             [--ingest-clients 8] [--fusion 1] [--augment 5]
 //
 // For each collection size N it writes N synthetic sounds straight into a
 // fresh store (clustered random raw vectors of the `dsp` space), then for
@@ -30,6 +30,11 @@
 // keep-alive connection per client thread) and prints the difference.
 // --previews lists the preview settings the ingest runs with (each a fresh
 // server); with previews on it also prints preview bytes per second of audio.
+// --fusion 1 adds a second space `dsp-b` (the same raw vectors, PCA 50) and a
+// late and a concat fusion of the two (0.5 / 0.5, docs/config.md "fusion"),
+// and times query by id in each of them too (flat kind, first client count).
+// --augment N turns database-side augmentation (N neighbours, alpha 3) on
+// for `dsp`: compare a run with it against one without.
 #include <omp.h>
 #include <unistd.h>
 
@@ -40,6 +45,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -89,6 +95,8 @@ struct Flags {
   bool http = false;        // gRPC against HTTP/JSON, flat kind
   std::vector<bool> previews = {false, true};  // ingest runs
   int ingest_clients = 8;
+  bool fusion = false;  // add dsp-b and two fused spaces
+  int augment = 0;      // augmentation neighbours of `dsp`; 0: off
   std::string csv;
 };
 
@@ -189,7 +197,7 @@ void PrintRow(const std::string& what, const Latency& l) {
 }
 
 // Writes n synthetic sounds (clustered raw `dsp` vectors) into a fresh store.
-bool WriteStore(const std::string& dir, int n) {
+bool WriteStore(const std::string& dir, int n, bool fusion) {
   auto space = Space::Create(DefaultSpaceConfig());
   if (!space.ok()) return false;
   const int dim = (*space)->pooled_dim();
@@ -219,7 +227,9 @@ bool WriteStore(const std::string& dir, int n) {
     record.name = absl::StrCat("synthetic-", i);
     record.content_hash = Sha256Hex(record.name);
     record.duration_seconds = 5;
-    auto added = (*store)->AddSound(record, {{"dsp", raw.Encode()}});
+    std::map<std::string, std::string> raws = {{"dsp", raw.Encode()}};
+    if (fusion) raws["dsp-b"] = raws["dsp"];
+    auto added = (*store)->AddSound(record, raws);
     if (!added.ok()) {
       std::fprintf(stderr, "%s\n", added.status().ToString().c_str());
       return false;
@@ -242,13 +252,27 @@ IndexOptions IndexFor(const std::string& kind, const Flags& f) {
   return o;
 }
 
-std::string ConfigJson(const IndexOptions& o) {
+std::string ConfigJson(const IndexOptions& o, const Flags& f) {
+  const std::string augment =
+      f.augment > 0
+          ? absl::StrCat(", \"augment\": {\"neighbours\": ", f.augment,
+                         ", \"alpha\": 3}")
+          : std::string();
+  const std::string fusion =
+      f.fusion ? ", {\"name\": \"dsp-b\", \"encoder\": {\"kind\": \"dsp\"}, "
+                 "\"pca_dims\": 50}, "
+                 "{\"name\": \"late\", \"fusion\": {\"of\": [\"dsp\", "
+                 "\"dsp-b\"]}}, "
+                 "{\"name\": \"cat\", \"fusion\": {\"of\": [\"dsp\", "
+                 "\"dsp-b\"], \"kind\": \"concat\"}}"
+               : "";
   return absl::StrCat(
       "{\"spaces\": [{\"name\": \"dsp\", \"encoder\": {\"kind\": \"dsp\"}, "
       "\"index\": {\"type\": \"",
       o.kind, "\", \"hnsw_m\": ", o.hnsw_m,
       ", \"hnsw_ef_construction\": ", o.hnsw_ef_construction,
-      ", \"hnsw_ef_search\": ", o.hnsw_ef_search, "}}]}");
+      ", \"hnsw_ef_search\": ", o.hnsw_ef_search, "}", augment, "}", fusion,
+      "]}");
 }
 
 VectorIndexOptions SnapshotOptions(const IndexOptions& o) {
@@ -432,16 +456,20 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
                               .string();
   std::filesystem::remove_all(dir);
   std::printf("\n== %d sounds (%.0f s per loop)\n", n, flags.seconds);
-  if (!WriteStore(dir, n)) return 1;
+  if (!WriteStore(dir, n, flags.fusion)) return 1;
   std::unique_ptr<VectorIndex> exact;  // the flat snapshot, for recall
-  const std::string snapshot = dir + "/index/dsp.idx";
+  // The snapshot's name carries the augmentation (docs/config.md).
+  const std::string snapshot =
+      flags.augment > 0
+          ? absl::StrCat(dir, "/index/dsp.augment-", flags.augment, "-3.idx")
+          : dir + "/index/dsp.idx";
   const int max_clients =
       *std::max_element(flags.clients.begin(), flags.clients.end());
 
   for (const std::string& kind : flags.kinds) {
     const IndexOptions index_options = IndexFor(kind, flags);
     const std::string config_path = dir + "/spaces.json";
-    std::ofstream(config_path) << ConfigJson(index_options);
+    std::ofstream(config_path) << ConfigJson(index_options, flags);
     ServerOptions options;
     options.data_dir = dir;
     options.config_path = config_path;
@@ -502,6 +530,23 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
       if (flags.http) {
         CompareHttp(*stub, (*server)->http_port(), n, flags.clients.front(),
                     flags.seconds);
+      }
+      for (const char* space : {"late", "cat"}) {
+        if (!flags.fusion) break;
+        const Latency fused =
+            ClosedLoop(flags.clients.front(), flags.seconds, [&](auto& rng) {
+              v1::QueryByExampleRequest request;
+              request.set_id(1 + rng() % n);
+              request.set_k(15);
+              request.set_space(space);
+              v1::QueryByExampleResponse response;
+              grpc::ClientContext ctx;
+              return stub->QueryByExample(&ctx, request, &response).ok() &&
+                     response.results_size() == 15;
+            });
+        PrintRow(absl::StrCat(kind, " by id in `", space, "`, ",
+                              flags.clients.front(), " clients"),
+                 fused);
       }
     }
     (*server)->Shutdown();
@@ -729,6 +774,10 @@ int main(int argc, char** argv) {
         }
         flags.previews.push_back(p == "on");
       }
+    } else if (flag == "--fusion") {
+      flags.fusion = value == "1" || value == "true";
+    } else if (flag == "--augment") {
+      flags.augment = std::stoi(value);
     } else if (flag == "--clip-seconds") {
       flags.clip_seconds = std::stod(value);
     } else if (flag == "--csv") {

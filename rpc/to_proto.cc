@@ -36,10 +36,16 @@ void ToProto(const DecodedAudio& audio, v1::AudioInfo* out) {
 void ToProto(const SpaceStatus& space, v1::SpaceInfo* out) {
   const SpaceConfig& c = space.config;
   out->set_name(c.name);
-  out->set_encoder(c.boaw ? "boaw" : c.encoder.kind);
-  out->set_pooling(PoolingName(c.pooling));
+  if (c.fusion.enabled()) {  // no encoder, pooling or index of its own
+    out->set_encoder("fusion");
+    out->set_index_type(c.fusion.kind == SpaceFusionKind::kLate ? "late_fusion"
+                                                                : c.index.kind);
+  } else {
+    out->set_encoder(c.boaw ? "boaw" : c.encoder.kind);
+    out->set_pooling(PoolingName(c.pooling));
+    out->set_index_type(c.index.kind);
+  }
   out->set_metric(MetricName(c.metric));
-  out->set_index_type(c.index.kind);
   out->set_raw_dim(space.raw_dim);
   out->set_index_dim(space.index_dim);
   out->set_fitted(space.fitted);
@@ -47,7 +53,8 @@ void ToProto(const SpaceStatus& space, v1::SpaceInfo* out) {
   out->set_vectors(space.vectors);
   out->set_sample_rate(space.sample_rate);
   out->set_classes(static_cast<uint32_t>(space.classes));
-  out->set_classes_in_ontology(static_cast<uint32_t>(space.classes_in_ontology));
+  out->set_classes_in_ontology(
+      static_cast<uint32_t>(space.classes_in_ontology));
 }
 
 void ToProto(const std::string& version,

@@ -108,6 +108,9 @@ class EfficientAtTest : public ::testing::Test {
         space.encoder.model_path = kModelDir + "/efficientat.pt";
         space.encoder.spec_path = kModelDir + "/efficientat.json";
       }
+      // The model's own vectors: an upload of a stored clip scores 1 only
+      // without database-side augmentation (augmentation_test covers it).
+      space.augment = {};
     }
     CollectionOptions options;
     options.data_dir = dir_->path() + "/data";

@@ -104,7 +104,8 @@ TEST_F(TorchKindsTest, BadTorchScriptOptionsNameTheKey) {
 
 // deploy/spaces.efficientat.json: dsp plus the exported EfficientAT model,
 // named relative to the file (docs/performance.md, README), and its
-// class-score space (docs/config.md); query expansion off.
+// class-score space (docs/config.md); query expansion off, database-side
+// augmentation on for efficientat (5 neighbours, alpha 3).
 TEST_F(TorchKindsTest, ShippedEfficientAtFileParses) {
   const std::string source = SOUNDSEARCH_SOURCE_DIR;
   auto spaces = LoadSpaceConfigFile(source + "/deploy/spaces.efficientat.json");
@@ -124,6 +125,7 @@ TEST_F(TorchKindsTest, ShippedEfficientAtFileParses) {
   EXPECT_EQ(e.pca_dims, 100);
   EXPECT_EQ(e.metric, Metric::kCosine);
   EXPECT_TRUE(e.auto_tags.enabled);
+  EXPECT_EQ(e.augment, (NeighbourhoodOptions{5, 3.0f}));
   const SpaceConfig& tags = (*spaces)[2];
   EXPECT_EQ(tags.name, "efficientat-tags");
   EXPECT_EQ(tags.encoder.kind, "torchscript");

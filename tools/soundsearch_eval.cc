@@ -65,7 +65,9 @@ whole collection, project) and prints label-based (macro) and instance-based
                         the cosine spaces evaluated, query expansion and
                         database-side augmentation (research/
                         neighbourhood_eval.h; the "expand", "augment" and
-                        "fusion" settings of docs/config.md)
+                        "fusion" settings of docs/config.md), then the
+                        config's own: each space with its "augment" /
+                        "expand", each fused space named in --space
   --split N[,N...]      with the neighbourhood sweep: every N-th sound of
                         each label is an uploaded query, not in the
                         database; the spaces are fitted on the database only
@@ -90,12 +92,17 @@ and the word vectors from tags and from auto-tags against rated word pairs.
   --example-space NAME  space of the example queries (default: the first)
   --word-pairs F1,F2    rated word pairs (MEN, WordSim353, SimLex-999 form)
   --skip-examples       leave out the several-example queries
+  --collection-eval     instead of the queries above: Evaluate every space of
+                        the config in the running collection (leave-one-out,
+                        exact; fused and augmented spaces as the server runs
+                        them) and time QueryById (k 15) of every sound in it
 )";
 
 struct Args {
   std::string manifest, audio_dir, space_config, space, families, exclude;
   std::string sweep_out;
   bool collection_queries = false, skip_examples = false;
+  bool collection_eval = false;
   std::string work_dir, ontology, text_space, example_space, word_pairs;
   bool reference = false, json = false, sweep = false, ablation = false;
   int neighbours = 0;
@@ -163,6 +170,9 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
       a.skip_examples = true;
     } else if (flag == "--collection-queries") {
       a.collection_queries = true;
+    } else if (flag == "--collection-eval") {
+      a.collection_queries = true;
+      a.collection_eval = true;
     } else if (flag == "--work-dir") {
       ASSIGN_OR_RETURN(a.work_dir, value());
     } else if (flag == "--ontology") {
@@ -359,6 +369,73 @@ absl::Status RunCollectionQueries(const Args& args) {
       std::cerr << "refitted " << space.name << " on " << refit.items
                 << " sounds\n";
     }
+    if (args.collection_eval) {
+      std::cout << "| space | Evaluate MAP@15 | MAP@150 | MR1 | query path "
+                   "MAP@15 | MAP@150 | MR1 | QueryById k 15, mean ms |\n"
+                << "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+      for (const SpaceConfig& space : spaces) {
+        EvaluationRequest request;
+        request.space = space.name;
+        ASSIGN_OR_RETURN(SpaceEvaluation ev, collection->Evaluate(request));
+        // Every sound once, one at a time (no batching): the query path's
+        // latency, vector read and search and paging included.
+        std::vector<uint64_t> ids;
+        std::vector<LabeledItem> items;
+        ListRequest list;
+        list.limit = 1000;
+        while (true) {
+          ASSIGN_OR_RETURN(ListResult page, collection->ListSounds(list));
+          for (const SoundRecord& r : page.sounds) {
+            if (r.class_labels.empty()) continue;
+            ids.push_back(r.id);
+            items.push_back({std::to_string(r.id), r.class_labels});
+          }
+          if (!page.more || page.sounds.empty()) break;
+          list.after_id = page.sounds.back().id;
+        }
+        // The same figures through QueryById (every other sound ranked):
+        // the index's search, late fusion's candidates and re-scoring
+        // included.
+        std::map<uint64_t, int64_t> row_of;
+        for (size_t i = 0; i < ids.size(); ++i) row_of[ids[i]] = i;
+        auto rank = [&](int64_t query,
+                        std::vector<int64_t>* ranking) -> absl::Status {
+          QueryOptions all;
+          all.space = space.name;
+          all.k = static_cast<int>(ids.size()) - 1;
+          ASSIGN_OR_RETURN(QueryResult r,
+                           collection->QueryById(ids[query], all));
+          ranking->clear();
+          for (const QueryHit& h : r.hits) {
+            auto it = row_of.find(h.id);
+            if (it != row_of.end()) ranking->push_back(it->second);
+          }
+          return absl::OkStatus();
+        };
+        ASSIGN_OR_RETURN(RetrievalReport by_query,
+                         EvaluateRankings(items, rank));
+        QueryOptions q;
+        q.space = space.name;
+        q.k = 15;
+        const auto start = std::chrono::steady_clock::now();
+        for (uint64_t id : ids) {
+          RETURN_IF_ERROR(collection->QueryById(id, q).status());
+        }
+        const double ms = 1000.0 *
+                          std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - start)
+                              .count() /
+                          std::max<size_t>(ids.size(), 1);
+        std::cout << absl::StrFormat(
+                         "| %s | %.4f | %.4f | %.2f | %.4f | %.4f | %.2f | "
+                         "%.3f |\n",
+                         space.name, ev.macro.map[0], ev.macro.map[1],
+                         ev.macro.mr1, by_query.macro.map[0],
+                         by_query.macro.map[1], by_query.macro.mr1, ms)
+                  << std::flush;
+      }
+      return absl::OkStatus();
+    }
     std::vector<std::string> class_spaces;
     for (const SpaceStatus& s : collection->Spaces()) {
       if (s.classes > 0) class_spaces.push_back(s.config.name);
@@ -511,6 +588,46 @@ absl::Status RunCollectionQueries(const Args& args) {
   return status;
 }
 
+// The neighbourhood grid of `names` (NeighbourhoodGrid), then the systems
+// the config itself declares: each part with its own "augment" / "expand"
+// when it sets one, and each fused space whose parts are all among `names`
+// (its weights and "expand"), as the server runs them.
+std::vector<NeighbourhoodSystem> ConfiguredSystems(
+    const std::vector<SpaceConfig>& configs,
+    const std::vector<std::string>& names) {
+  std::vector<NeighbourhoodSystem> grid = NeighbourhoodGrid(names);
+  for (const SpaceConfig& config : configs) {
+    NeighbourhoodSystem system;
+    system.weights.assign(names.size(), 0.0f);
+    bool covered = true;
+    const std::vector<std::string> of =
+        config.fusion.enabled() ? config.fusion.of
+                                : std::vector<std::string>{config.name};
+    for (size_t p = 0; p < of.size(); ++p) {
+      auto it = std::find(names.begin(), names.end(), of[p]);
+      if (it == names.end()) {
+        covered = false;
+        break;
+      }
+      system.weights[it - names.begin()] =
+          config.fusion.enabled() ? config.fusion.weights[p] : 1.0f;
+    }
+    if (!covered) continue;
+    system.expand = config.expand;
+    if (!config.fusion.enabled()) {
+      if (!config.augment.enabled() && !config.expand.enabled()) continue;
+      system.augment = config.augment;
+    }
+    system.name =
+        absl::StrCat("space `", config.name, "` as configured (",
+                     config.fusion.enabled() ? "fusion, " : "", "augment ",
+                     NeighbourhoodText(system.augment), ", expand ",
+                     NeighbourhoodText(system.expand), ")");
+    grid.push_back(std::move(system));
+  }
+  return grid;
+}
+
 absl::Status Run(const Args& args) {
   if (args.collection_queries) return RunCollectionQueries(args);
   ASSIGN_OR_RETURN(OfflineCollection coll,
@@ -571,6 +688,13 @@ absl::Status Run(const Args& args) {
                                   ", \"spaces\": [");
   bool first_json = true;
   for (const SpaceConfig& config : configs) {
+    if (config.fusion.enabled()) {
+      // No encoder of its own: the neighbourhood sweep scores the fusions
+      // of the parts (late fusion of the cosines, as the server's).
+      std::cerr << "space " << config.name << ": a fusion of its parts; "
+                << "see the neighbourhood sweep (--sweep-kind neighbourhood)\n";
+      continue;
+    }
     ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
     std::cerr << "space " << config.name << ": embedding " << coll.paths.size()
               << " files at " << space->sample_rate() << " Hz\n";
@@ -698,7 +822,7 @@ absl::Status Run(const Args& args) {
     ASSIGN_OR_RETURN(
         std::vector<SystemReport> reports,
         EvaluateNeighbourhoodGrid(coll.items, parts[s],
-                                  NeighbourhoodGrid(names), nopts));
+                                  ConfiguredSystems(configs, names), nopts));
     const std::string table = SweepTableMarkdown(reports);
     const int split = args.splits[s];
     const std::string protocol =

@@ -52,8 +52,10 @@ absl::StatusOr<CollectionCheckReport> CheckCollection(
 
   absl::Mutex write_mu;  // LiveSpace's writer lock; nothing else writes here
   for (const SpaceConfig& config : spaces) {
+    if (config.fusion.enabled()) continue;  // no raw vectors or index file
     ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
-    const std::string path = (root / "index" / (config.name + ".idx")).string();
+    const std::string path =
+        (root / "index" / SnapshotFileName(config)).string();
     LiveSpaceLoad load;
     ASSIGN_OR_RETURN(
         std::unique_ptr<LiveSpace> live,

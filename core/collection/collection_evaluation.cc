@@ -1,6 +1,8 @@
 #include "collection/collection_evaluation.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -9,12 +11,25 @@
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
+namespace {
+
+void Normalise(absl::Span<float> v) {
+  double n = 0;
+  for (float x : v) n += double{x} * x;
+  if (n <= 0) return;
+  const float inv = static_cast<float>(1.0 / std::sqrt(n));
+  for (float& x : v) x *= inv;
+}
+
+}  // namespace
 
 absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
     const SoundStore& store, const std::string& space, Metric metric,
-    const IndexVectorFn& vector, const EvaluationRequest& request) {
+    const IndexVectorFn& vector, const EvaluationRequest& request,
+    const IndexVectorFn* database) {
   std::vector<LabeledItem> items;
   std::vector<float> vectors;
+  std::vector<float> database_vectors;
   int dim = 0;
   absl::Status status;
   RETURN_IF_ERROR(store.ForEachSound([&](const SoundRecord& sound) {
@@ -30,6 +45,17 @@ absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
       status = absl::InternalError("index vectors of differing lengths");
       return false;
     }
+    if (database != nullptr) {
+      auto d = (*database)(sound.id);
+      if (!d.ok() || d->size() != v->size()) {
+        status = d.ok() ? absl::InternalError("database vector of another size")
+                        : d.status();
+        return false;
+      }
+      Normalise(absl::MakeSpan(*v));
+      Normalise(absl::MakeSpan(*d));
+      database_vectors.insert(database_vectors.end(), d->begin(), d->end());
+    }
     items.push_back({std::to_string(sound.id), sound.class_labels});
     vectors.insert(vectors.end(), v->begin(), v->end());
     return true;
@@ -43,8 +69,31 @@ absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
   RetrievalEvalOptions options;
   options.reference_denominator = request.reference_mode;
   SpaceEvaluation out;
-  ASSIGN_OR_RETURN(out.report,
-                   EvaluateRetrieval(items, vectors, dim, metric, options));
+  if (database != nullptr) {
+    const int64_t n = static_cast<int64_t>(items.size());
+    std::vector<float> scores(n);
+    auto rank = [&](int64_t q, std::vector<int64_t>* ranking) -> absl::Status {
+      const float* query = vectors.data() + q * dim;
+      for (int64_t j = 0; j < n; ++j) {
+        const float* x = database_vectors.data() + j * dim;
+        double s = 0;
+        for (int d = 0; d < dim; ++d) s += double{query[d]} * x[d];
+        scores[j] = static_cast<float>(s);
+      }
+      ranking->clear();
+      for (int64_t j = 0; j < n; ++j) {
+        if (j != q) ranking->push_back(j);
+      }
+      std::stable_sort(
+          ranking->begin(), ranking->end(),
+          [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
+      return absl::OkStatus();
+    };
+    ASSIGN_OR_RETURN(out.report, EvaluateRankings(items, rank, options));
+  } else {
+    ASSIGN_OR_RETURN(out.report,
+                     EvaluateRetrieval(items, vectors, dim, metric, options));
+  }
   if (request.families.has_value()) {
     AddFamilyScores(*request.families, request.excluded_labels, &out.report);
   }

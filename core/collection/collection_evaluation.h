@@ -26,10 +26,14 @@ inline constexpr char kLegacyEvaluationModelKind[] = "eval_report";
 // Evaluates `space` (exact search under `metric`) over every stored sound
 // with a class label and a vector in the space. FailedPrecondition when
 // fewer than 2 such sounds; NotFound / InvalidArgument for unreadable
-// families or excluded-label files.
+// families or excluded-label files. With `database` (a cosine space whose
+// index vectors are not its query vectors: augmentation), each sound's
+// `vector` queries the others' `database` vectors (exact cosine, ties by
+// store order).
 absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
     const SoundStore& store, const std::string& space, Metric metric,
-    const IndexVectorFn& vector, const EvaluationRequest& request);
+    const IndexVectorFn& vector, const EvaluationRequest& request,
+    const IndexVectorFn* database = nullptr);
 
 // JSON: {"space", "unix_ms", "reference_mode", "cutoffs": [15, 150],
 //        "macro": {"map@15", "map@150", "mr1"}, "report": {...}}.

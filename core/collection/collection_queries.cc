@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<CollectionQueries>> CollectionQueries::Create(
   std::unique_ptr<CollectionQueries> queries(
       new CollectionQueries(std::move(context)));
   for (const LiveSpace* live : queries->ctx_.spaces) {
+    if (live->fused()) continue;  // no classes of its own
     const std::vector<std::string>& names = live->view()->space->class_names();
     if (names.empty()) continue;
     queries->classes_[live->name()] =
@@ -116,6 +117,17 @@ std::shared_ptr<const IdSet> CollectionQueries::Allowed(
 absl::StatusOr<std::vector<float>> CollectionQueries::ExampleVector(
     const LiveSpace& live, const SpaceView& view, const QueryExample& example,
     AudioUse* use) const {
+  if (live.fused() && !example.audio.empty()) {
+    // Embedded in every part, under the views the fusion searches.
+    std::vector<std::vector<float>> parts;
+    for (size_t p = 0; p < live.parts().size(); ++p) {
+      ASSIGN_OR_RETURN(
+          std::vector<float> v,
+          ExampleVector(*live.parts()[p], *view.parts[p], example, use));
+      parts.push_back(std::move(v));
+    }
+    return live.FuseParts(parts);
+  }
   if (!example.audio.empty()) {
     const auto start = Clock::now();
     DecodeRequest request;
@@ -409,6 +421,12 @@ absl::StatusOr<SoundDescription> CollectionQueries::DescribeSound(
     return absl::InvalidArgumentError("words and classes must be >= 0");
   }
   ASSIGN_OR_RETURN(const LiveSpace* live, FindSpace(options.space));
+  if (live->fused()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "space '", live->name(),
+        "' is a fusion, which has no word vectors; describe the sound in "
+        "one of its parts"));
+  }
   ASSIGN_OR_RETURN(const LiveSpace* class_live,
                    FindClassSpace(options.class_space));
   SoundDescription out;

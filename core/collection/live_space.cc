@@ -10,7 +10,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "collection/augmentation.h"
 #include "collection/collection_evaluation.h"
+#include "collection/fused_index.h"
 #include "faiss/faiss_blas.h"
 #include "soundsearch/status_macros.h"
 
@@ -176,6 +178,25 @@ absl::Status AddProjected(const Space& space, absl::Span<const int64_t> ids,
   return absl::OkStatus();
 }
 
+// A flat cosine index of projected vectors, to augment from.
+absl::StatusOr<std::unique_ptr<VectorIndex>> ProjectedIndex(int dim) {
+  VectorIndexOptions o;
+  o.dim = dim;
+  o.metric = Metric::kCosine;
+  o.index.kind = "flat";
+  return VectorIndex::Create(o);
+}
+
+// Adds the augmented vectors of those of `ids` that `projected` holds.
+absl::Status AugmentFrom(const VectorIndex& projected, std::vector<int64_t> ids,
+                         const NeighbourhoodOptions& options,
+                         VectorIndex& index) {
+  ids.erase(std::remove_if(ids.begin(), ids.end(),
+                           [&](int64_t id) { return !projected.Contains(id); }),
+            ids.end());
+  return AddAugmented(projected, ids, options, index);
+}
+
 absl::StatusOr<std::vector<float>> ReadVector(const SoundStore& store,
                                               const Space& space, uint64_t id) {
   ASSIGN_OR_RETURN(std::string bytes, store.GetRaw(space.name(), id));
@@ -186,6 +207,12 @@ absl::StatusOr<std::vector<float>> ReadVector(const SoundStore& store,
 }  // namespace
 
 // ---- Open -------------------------------------------------------------------
+
+std::string SnapshotFileName(const SpaceConfig& config) {
+  if (!config.augment.enabled()) return absl::StrCat(config.name, ".idx");
+  return absl::StrCat(config.name, ".augment-", config.augment.neighbours, "-",
+                      config.augment.alpha, ".idx");
+}
 
 absl::StatusOr<std::unique_ptr<LiveSpace>> LiveSpace::Open(
     std::unique_ptr<Space> space, std::string snapshot_path, SoundStore* store,
@@ -208,8 +235,147 @@ LiveSpace::LiveSpace(SpaceConfig config, std::string snapshot_path,
       write_mu_(write_mu) {}
 
 std::shared_ptr<const SpaceView> LiveSpace::view() const {
+  if (fused() && config_.fusion.kind == SpaceFusionKind::kLate) {
+    return LateFusionView();
+  }
   absl::MutexLock lock(&view_mu_);
   return view_;
+}
+
+// ---- Fused spaces -----------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<LiveSpace>> LiveSpace::OpenFused(
+    SpaceConfig config, std::vector<const LiveSpace*> parts, SoundStore* store,
+    absl::Mutex* write_mu, LiveSpaceLoad* load) {
+  if (store == nullptr || write_mu == nullptr || load == nullptr ||
+      parts.size() != config.fusion.of.size() || parts.size() < 2) {
+    return absl::InvalidArgumentError("LiveSpace::OpenFused: bad argument");
+  }
+  for (size_t p = 0; p < parts.size(); ++p) {
+    if (parts[p] == nullptr || parts[p]->fused() ||
+        parts[p]->name() != config.fusion.of[p]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("space '", config.name, "': part ", p, " is not space '",
+                       config.fusion.of[p], "' or is fused"));
+    }
+  }
+  std::unique_ptr<LiveSpace> live(
+      new LiveSpace(std::move(config), "", store, write_mu));
+  live->parts_ = std::move(parts);
+  live->scales_ = FusionScales(live->config_.fusion.weights);
+  if (live->config_.fusion.kind == SpaceFusionKind::kConcat) {
+    auto view = std::make_shared<SpaceView>();
+    int dim = 0;
+    for (const LiveSpace* part : live->parts_) {
+      view->parts.push_back(part->view());
+      dim += view->parts.back()->index->dim();
+    }
+    ASSIGN_OR_RETURN(view->index,
+                     VectorIndex::Create(IndexOptionsFor(live->config_, dim)));
+    RETURN_IF_ERROR(live->RebuildFused(*view));
+    live->Publish(std::move(view));
+  }
+  return live;
+}
+
+std::shared_ptr<const SpaceView> LiveSpace::LateFusionView() const {
+  auto view = std::make_shared<SpaceView>();
+  std::vector<LateFusionPart> parts;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    std::shared_ptr<const SpaceView> part_view = parts_[p]->view();
+    const LiveSpace* part = parts_[p];
+    LateFusionPart lp;
+    lp.index = part_view->index;
+    lp.vector = [part, part_view](uint64_t id) {
+      return part->IndexVector(*part_view, id);
+    };
+    lp.scale = scales_[p];
+    parts.push_back(std::move(lp));
+    view->parts.push_back(std::move(part_view));
+  }
+  view->index = std::make_shared<LateFusionIndex>(std::move(parts),
+                                                  config_.fusion.candidates);
+  return view;
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::FuseParts(
+    absl::Span<const std::vector<float>> part_vectors) const {
+  return FuseVectors(part_vectors, scales_);
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::FusedVector(
+    const SpaceView& view, uint64_t id, bool index_side) const {
+  std::vector<std::vector<float>> vectors;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    ASSIGN_OR_RETURN(std::vector<float> v,
+                     index_side ? parts_[p]->IndexVector(*view.parts[p], id)
+                                : parts_[p]->QueryVector(*view.parts[p], id));
+    vectors.push_back(std::move(v));
+  }
+  return FuseParts(vectors);
+}
+
+absl::Status LiveSpace::RebuildFused(const SpaceView& view) const {
+  std::vector<int64_t> ids;
+  RETURN_IF_ERROR(store_->ForEachRaw(parts_[0]->name(),
+                                     [&](uint64_t id, absl::string_view) {
+                                       ids.push_back(static_cast<int64_t>(id));
+                                       return true;
+                                     }));
+  const int dim = view.index->dim();
+  std::vector<int64_t> batch_ids;
+  std::vector<float> batch;
+  auto flush = [&]() -> absl::Status {
+    if (batch_ids.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(view.index->Add(batch_ids, batch));
+    batch_ids.clear();
+    batch.clear();
+    return absl::OkStatus();
+  };
+  for (int64_t id : ids) {
+    auto v = FusedVector(view, static_cast<uint64_t>(id), /*index_side=*/true);
+    // Not in a part (left out there as unusable, or deleted meanwhile).
+    if (absl::IsNotFound(v.status())) continue;
+    RETURN_IF_ERROR(v.status());
+    if (v->size() != static_cast<size_t>(dim)) {
+      return absl::InternalError("a fused vector of another dimension");
+    }
+    batch_ids.push_back(id);
+    batch.insert(batch.end(), v->begin(), v->end());
+    if (batch_ids.size() >= kRebuildBatch) RETURN_IF_ERROR(flush());
+  }
+  return flush();
+}
+
+absl::Status LiveSpace::ReplayFused(const SpaceView& view,
+                                    uint64_t after) const {
+  absl::Status status;
+  RETURN_IF_ERROR(store_->ForEachChangeSince(after, [&](const Change& change) {
+    const int64_t ids[] = {static_cast<int64_t>(change.id)};
+    if (change.kind == ChangeKind::kDelete) {
+      status = view.index->Remove(ids).status();
+      return status.ok();
+    }
+    auto v = FusedVector(view, change.id, /*index_side=*/true);
+    if (absl::IsNotFound(v.status())) {
+      status = view.index->Remove(ids).status();
+      return status.ok();
+    }
+    status = v.ok() ? view.index->Add(ids, *v) : v.status();
+    return status.ok();
+  }));
+  return status;
+}
+
+absl::Status LiveSpace::AddFused(uint64_t id) {
+  if (!fused() || config_.fusion.kind != SpaceFusionKind::kConcat) {
+    return absl::OkStatus();
+  }
+  std::shared_ptr<const SpaceView> v = view();
+  ASSIGN_OR_RETURN(std::vector<float> vector,
+                   FusedVector(*v, id, /*index_side=*/true));
+  const int64_t ids[] = {static_cast<int64_t>(id)};
+  return v->index->Add(ids, vector);
 }
 
 void LiveSpace::Publish(std::shared_ptr<const SpaceView> view) {
@@ -297,8 +463,37 @@ absl::Status LiveSpace::Load(std::unique_ptr<Space> space,
   return absl::OkStatus();
 }
 
+absl::Status LiveSpace::AddAll(const Space& space,
+                               absl::Span<const int64_t> ids,
+                               absl::Span<const RawEmbedding> raws,
+                               VectorIndex& index,
+                               UnusableSounds* unusable) const {
+  if (!config_.augment.enabled()) {
+    return AddProjected(space, ids, raws, index, unusable);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> projected,
+                   ProjectedIndex(space.index_dim()));
+  RETURN_IF_ERROR(AddProjected(space, ids, raws, *projected, unusable));
+  return AugmentFrom(*projected, std::vector<int64_t>(ids.begin(), ids.end()),
+                     config_.augment, index);
+}
+
 absl::Status LiveSpace::Rebuild(const Space& space, VectorIndex& index,
                                 UnusableSounds* unusable) const {
+  if (config_.augment.enabled()) {
+    // Every projected vector first (to the side), then the augmented ones.
+    ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> projected,
+                     ProjectedIndex(space.index_dim()));
+    std::vector<int64_t> all;
+    RETURN_IF_ERROR(ForEachRawBatch(
+        *store_, name(), kRebuildBatch,
+        [&](std::vector<int64_t>* ids, std::vector<RawEmbedding>* raws) {
+          all.insert(all.end(), ids->begin(), ids->end());
+          return AddProjected(space, *ids, *raws, *projected, unusable);
+        },
+        unusable));
+    return AugmentFrom(*projected, std::move(all), config_.augment, index);
+  }
   return ForEachRawBatch(
       *store_, name(), kRebuildBatch,
       [&](std::vector<int64_t>* ids, std::vector<RawEmbedding>* raws) {
@@ -351,8 +546,31 @@ absl::Status LiveSpace::Replay(const SpaceView& view, uint64_t after,
       add_ids.push_back(id);
       raws.push_back(*std::move(raw));
     }
-    RETURN_IF_ERROR(
-        AddProjected(*view.space, add_ids, raws, *view.index, unusable));
+    if (!config_.augment.enabled()) {
+      RETURN_IF_ERROR(
+          AddProjected(*view.space, add_ids, raws, *view.index, unusable));
+      continue;
+    }
+    // Augmented: each sound is augmented from the index as it is now (its
+    // neighbours include the sounds replayed before it), as at ingest.
+    for (size_t i = 0; i < add_ids.size(); ++i) {
+      const uint64_t id = static_cast<uint64_t>(add_ids[i]);
+      auto vector = view.space->Project(raws[i]);
+      const std::string why =
+          vector.ok() ? Unindexable(*vector, config_.metric) : "";
+      if (!vector.ok() || !why.empty()) {
+        const std::string message =
+            absl::StrCat("space '", name(),
+                         "': ", vector.ok() ? why : vector.status().message());
+        if (unusable == nullptr) return absl::InvalidArgumentError(message);
+        (*unusable)[id] = message;
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::vector<float> augmented,
+                       AugmentNew(view, add_ids[i], *std::move(vector)));
+      const int64_t one[] = {add_ids[i]};
+      RETURN_IF_ERROR(view.index->Add(one, augmented));
+    }
   }
   return absl::OkStatus();
 }
@@ -384,8 +602,24 @@ absl::Status LiveSpace::CheckUsable(const SpaceView& view,
 absl::Status LiveSpace::Add(uint64_t id, const RawEmbedding& raw) {
   std::shared_ptr<const SpaceView> v = view();
   ASSIGN_OR_RETURN(std::vector<float> vector, v->space->Project(raw));
+  ASSIGN_OR_RETURN(vector, AugmentNew(*v, id, std::move(vector)));
   const int64_t ids[] = {static_cast<int64_t>(id)};
   return v->index->Add(ids, vector);
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::AugmentNew(
+    const SpaceView& view, uint64_t id, std::vector<float> vector) const {
+  if (!config_.augment.enabled()) return vector;
+  const int64_t self[] = {static_cast<int64_t>(id)};
+  return AugmentOne(
+      std::move(vector), config_.augment,
+      [&](absl::Span<const float> v, int k) {
+        SearchOptions options;
+        options.k = k;
+        options.exclude_ids = self;
+        return view.index->Search(v, options);
+      },
+      [&](uint64_t neighbour) { return StoredVector(view, neighbour); });
 }
 
 absl::Status LiveSpace::Remove(uint64_t id) {
@@ -430,6 +664,14 @@ absl::Status LiveSpace::SaveSnapshot(uint64_t sequence) {
 absl::StatusOr<RefitResult> LiveSpace::Refit(bool only_unfitted,
                                              const SwapHook& on_swap,
                                              UnusableSounds* unusable) {
+  if (fused()) {
+    // Nothing to fit: a concat index follows its parts' current views.
+    const auto start = Clock::now();
+    if (only_unfitted) return RefitResult{name(), 0, 0, 0};
+    RETURN_IF_ERROR(Reindex(unusable));
+    return RefitResult{name(), 0, static_cast<uint64_t>(view()->index->size()),
+                       SecondsSince(start)};
+  }
   absl::MutexLock refit_lock(&refit_mu_);
   const std::shared_ptr<const SpaceView> current = view();
   if (only_unfitted && current->projection_version != 0) {
@@ -490,7 +732,7 @@ absl::StatusOr<RefitResult> LiveSpace::Refit(bool only_unfitted,
   ASSIGN_OR_RETURN(
       std::unique_ptr<VectorIndex> index,
       VectorIndex::Create(IndexOptionsFor(config_, next->space->index_dim())));
-  RETURN_IF_ERROR(AddProjected(*next->space, ids, raws, *index, &left_out));
+  RETURN_IF_ERROR(AddAll(*next->space, ids, raws, *index, &left_out));
   next->index = std::move(index);
   {
     absl::MutexLock lock(write_mu_);
@@ -517,6 +759,23 @@ absl::Status LiveSpace::Reindex(UnusableSounds* unusable) {
   } unpin{this};
   UnusableSounds left_out;
   auto next = std::make_shared<SpaceView>();
+  if (fused()) {
+    if (config_.fusion.kind == SpaceFusionKind::kLate) {
+      diverged_.store(false);
+      return absl::OkStatus();  // no index of its own
+    }
+    for (const LiveSpace* part : parts_) next->parts.push_back(part->view());
+    int dim = 0;
+    for (const auto& part : next->parts) dim += part->index->dim();
+    ASSIGN_OR_RETURN(next->index,
+                     VectorIndex::Create(IndexOptionsFor(config_, dim)));
+    RETURN_IF_ERROR(RebuildFused(*next));
+    absl::MutexLock lock(write_mu_);
+    RETURN_IF_ERROR(ReplayFused(*next, after));
+    Publish(next);
+    diverged_.store(false);
+    return absl::OkStatus();
+  }
   next->space = current->space;
   next->projection_version = current->projection_version;
   ASSIGN_OR_RETURN(next->index, VectorIndex::Create(current->index->options()));
@@ -535,11 +794,28 @@ absl::Status LiveSpace::Reindex(UnusableSounds* unusable) {
 
 absl::StatusOr<std::vector<float>> LiveSpace::StoredVector(
     const SpaceView& view, uint64_t id) const {
+  if (fused()) {
+    std::vector<std::vector<float>> vectors;
+    for (size_t p = 0; p < parts_.size(); ++p) {
+      ASSIGN_OR_RETURN(std::vector<float> v,
+                       parts_[p]->StoredVector(*view.parts[p], id));
+      vectors.push_back(std::move(v));
+    }
+    return FuseParts(vectors);
+  }
   return ReadVector(*store_, *view.space, id);
 }
 
 absl::StatusOr<std::vector<float>> LiveSpace::QueryVector(const SpaceView& view,
                                                           uint64_t id) const {
+  if (fused()) return FusedVector(view, id, /*index_side=*/false);
+  if (config_.augment.enabled()) return StoredVector(view, id);
+  return IndexVector(view, id);
+}
+
+absl::StatusOr<std::vector<float>> LiveSpace::IndexVector(const SpaceView& view,
+                                                          uint64_t id) const {
+  if (fused()) return FusedVector(view, id, /*index_side=*/true);
   auto copy = view.index->Vector(static_cast<int64_t>(id));
   if (copy.ok()) return copy;
   // Not in the index (NotFound names the sound properly below) or no copy
@@ -684,6 +960,10 @@ WordSpace LiveSpace::WordSpaceOf(std::shared_ptr<const SpaceView> view) const {
   WordSpace ws;
   ws.name = name();
   ws.projection_version = view->projection_version;
+  if (fused()) {
+    ws.vector = [this, view](uint64_t id) { return StoredVector(*view, id); };
+    return ws;
+  }
   const SoundStore* store = store_;
   ws.vector = [store, view](uint64_t id) {
     return ReadVector(*store, *view->space, id);
@@ -695,6 +975,15 @@ SpaceStatus LiveSpace::Status() const {
   std::shared_ptr<const SpaceView> v = view();
   SpaceStatus s;
   s.config = config_;
+  if (fused()) {
+    s.index_dim = v->index->dim();
+    s.fitted = true;
+    for (const auto& part : v->parts) {
+      s.fitted = s.fitted && part->projection_version != 0;
+    }
+    s.vectors = static_cast<uint64_t>(v->index->size());
+    return s;
+  }
   s.raw_dim = v->space->pooled_dim();
   s.index_dim = v->space->index_dim();
   s.fitted = v->projection_version != 0;
@@ -709,9 +998,25 @@ SpaceStatus LiveSpace::Status() const {
 absl::StatusOr<SpaceEvaluation> LiveSpace::Evaluate(
     const EvaluationRequest& request) {
   const Metric metric = config_.metric;
+  const std::shared_ptr<const SpaceView> v = view();
+  // Augmented index vectors (here or in a part) are not the query vectors:
+  // the sounds query the index's vectors, as a search does.
+  bool augmented = config_.augment.enabled();
+  for (const LiveSpace* part : parts_) {
+    augmented = augmented || part->config().augment.enabled();
+  }
+  const IndexVectorFn database = [this, v](uint64_t id) {
+    return IndexVector(*v, id);
+  };
+  const IndexVectorFn query = [this, v](uint64_t id) {
+    return QueryVector(*v, id);
+  };
   ASSIGN_OR_RETURN(SpaceEvaluation evaluation,
-                   EvaluateStoredSpace(*store_, name(), metric,
-                                       WordSpaceOf(view()).vector, request));
+                   augmented
+                       ? EvaluateStoredSpace(*store_, name(), metric, query,
+                                             request, &database)
+                       : EvaluateStoredSpace(*store_, name(), metric,
+                                             WordSpaceOf(v).vector, request));
   RETURN_IF_ERROR(
       store_->PutEvaluation(name(), EncodeStoredEvaluation(evaluation)));
   return evaluation;

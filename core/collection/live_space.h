@@ -52,9 +52,12 @@ namespace soundsearch {
 // whole and never replaced in part: a refit publishes a new view. The index
 // takes Add / Remove under the writer lock.
 struct SpaceView {
-  std::shared_ptr<const Space> space;
+  std::shared_ptr<const Space> space;  // null for a fused space
   std::shared_ptr<VectorIndex> index;
   uint64_t projection_version = 0;  // store model version; 0 = unfitted
+  // A fused space's parts' views (config order) that its vectors are
+  // computed under; empty for other spaces.
+  std::vector<std::shared_ptr<const SpaceView>> parts;
 };
 
 // Sound id -> why its raw vector cannot be indexed in a space (it does not
@@ -74,6 +77,11 @@ struct LiveSpaceLoad {
   // rebuilt instead; the collection quarantines the entry).
   bool undecodable_log_entry = false;
 };
+
+// The snapshot file name of a space ("<name>.idx"; an augmented space's
+// name carries its augmentation, so that turning it on, off or changing it
+// finds no snapshot and rebuilds).
+std::string SnapshotFileName(const SpaceConfig& config);
 
 class LiveSpace {
  public:
@@ -98,8 +106,33 @@ class LiveSpace {
       std::unique_ptr<Space> space, std::string snapshot_path,
       SoundStore* store, absl::Mutex* write_mu, LiveSpaceLoad* load);
 
+  // A fused space (config.fusion.enabled(); fused_index.h): `parts` are the
+  // spaces of config.fusion.of, in order, opened and borrowed (they outlive
+  // this one). It has no raw vectors, encoder or snapshot of its own: its
+  // vector of a sound is fused from its parts' vectors (StoredVector,
+  // QueryVector), a late fusion searches its parts (view() takes their
+  // current views), a concat fusion builds its index from its parts now and
+  // keeps it by AddFused, Remove and Reindex (after a refit of a part). The
+  // collection keeps fused spaces apart from the others: Add, CheckUsable,
+  // Load, SaveSnapshot are never called on them; Refit rebuilds a concat
+  // index off to the side (Reindex) and fits nothing.
+  static absl::StatusOr<std::unique_ptr<LiveSpace>> OpenFused(
+      SpaceConfig config, std::vector<const LiveSpace*> parts,
+      SoundStore* store, absl::Mutex* write_mu, LiveSpaceLoad* load);
+
   LiveSpace(const LiveSpace&) = delete;
   LiveSpace& operator=(const LiveSpace&) = delete;
+
+  bool fused() const { return !parts_.empty(); }
+  // A fused space's parts, in config order; empty otherwise.
+  const std::vector<const LiveSpace*>& parts() const { return parts_; }
+  // A fused space: the fused vector of one example from its vectors in the
+  // parts (as view.parts; fused_index.h FuseVectors).
+  absl::StatusOr<std::vector<float>> FuseParts(
+      absl::Span<const std::vector<float>> part_vectors) const;
+  // Writer lock. A concat fusion: adds sound `id`'s fused vector, from its
+  // parts' current vectors, to the index (a late fusion: nothing to do).
+  absl::Status AddFused(uint64_t id);
 
   const SpaceConfig& config() const { return config_; }
   const std::string& name() const { return config_.name; }
@@ -170,7 +203,16 @@ class LiveSpace {
   // The query vector of sound `id` under `view`: the index's own copy when
   // it keeps one (no store read), else StoredVector. Equal to StoredVector
   // up to the index's normalisation (cosine), which search applies anyway.
+  // Never augmented (config().augment): then StoredVector. Fused: fused
+  // from the parts' QueryVector.
   absl::StatusOr<std::vector<float>> QueryVector(const SpaceView& view,
+                                                 uint64_t id) const;
+  // The vector the index ranks sound `id` by: the index's copy when it
+  // keeps one (augmented under config().augment), else StoredVector (an
+  // augmented space whose index kind keeps no copy then ranks by the
+  // augmented vector but re-scores by the raw one). Fused: fused from the
+  // parts' IndexVector.
+  absl::StatusOr<std::vector<float>> IndexVector(const SpaceView& view,
                                                  uint64_t id) const;
 
   // Coalesce unfiltered searches by `options` (SearchBatchingOptions) and
@@ -234,8 +276,31 @@ class LiveSpace {
   void Publish(std::shared_ptr<const SpaceView> view);
   // Pins the change log after `after` while a refit or reindex runs.
   void PinLog(std::optional<uint64_t> after);
+  // A fused space: its view now (late: the parts' current views and a
+  // LateFusionIndex over them).
+  std::shared_ptr<const SpaceView> LateFusionView() const;
+  // A concat fusion: fills view.index with the fused vector of every sound
+  // of the first part under view.parts (a sound missing in a part is left
+  // out), and applies the store's changes after `after` to it.
+  absl::Status RebuildFused(const SpaceView& view) const;
+  absl::Status ReplayFused(const SpaceView& view, uint64_t after) const;
+  absl::StatusOr<std::vector<float>> FusedVector(const SpaceView& view,
+                                                 uint64_t id,
+                                                 bool index_side) const;
+  // Under config().augment: the augmented index vector of a sound that the
+  // view's index does not hold yet (augmentation.h AugmentOne); else
+  // `vector` as it is.
+  absl::StatusOr<std::vector<float>> AugmentNew(
+      const SpaceView& view, uint64_t id, std::vector<float> vector) const;
+  // AddProjected, or under config().augment the augmented vectors of the
+  // whole batch (augmentation.h AddAugmented): Rebuild's and Refit's.
+  absl::Status AddAll(const Space& space, absl::Span<const int64_t> ids,
+                      absl::Span<const RawEmbedding> raws, VectorIndex& index,
+                      UnusableSounds* unusable) const;
 
   const SpaceConfig config_;
+  std::vector<const LiveSpace*> parts_;  // fused spaces only
+  std::vector<float> scales_;            // FusionScales of the weights
   const std::string snapshot_path_;
   SoundStore* const store_;
   absl::Mutex* const write_mu_;

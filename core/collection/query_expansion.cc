@@ -23,7 +23,10 @@ absl::StatusOr<std::vector<float>> ExpandQuery(
     }
     const float w = NeighbourWeight(hit.score, expand.alpha);
     if (w == 0.0f) continue;
-    absl::StatusOr<std::vector<float>> v = live.StoredVector(view, hit.id);
+    // An augmented space's neighbours are its augmented index vectors.
+    absl::StatusOr<std::vector<float>> v =
+        live.config().augment.enabled() ? live.IndexVector(view, hit.id)
+                                        : live.StoredVector(view, hit.id);
     if (absl::IsNotFound(v.status())) continue;
     if (!v.ok()) return v.status();
     if (v->size() != query.size()) {

@@ -112,6 +112,10 @@ class SoundCollection::Impl {
   // Refit's swap hook: every word vector of the space follows the new view.
   LiveSpace::SwapHook RecomputeWords(const LiveSpace& live);
   void MaybeAutoFit();
+  // After a refit of `part`: every concat fusion over it rebuilds its index
+  // under the part's new view (off to the side). An error marks the fusion
+  // diverged and is returned.
+  absl::Status RefreshFusions(const LiveSpace& part);
   // Takes sounds whose raw vectors cannot be indexed out of service: out of
   // the tag and word indexes and every index, and into the store's
   // quarantine. With the writer lock held (or before the collection is
@@ -137,6 +141,8 @@ class SoundCollection::Impl {
   std::unique_ptr<SoundStore> store_;
   std::unique_ptr<AudioDecoder> decoder_;
   std::vector<std::unique_ptr<LiveSpace>> spaces_;  // fixed after Open
+  // Fused spaces (SpaceConfig::fusion), over spaces_; fixed after Open.
+  std::vector<std::unique_ptr<LiveSpace>> fused_;
   std::string default_space_;
   TagIndex tags_;
   std::unique_ptr<WordIndex> words_;            // created in Open
@@ -186,6 +192,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
           absl::StrCat("spaces: name '", config.name, "' appears twice"));
     }
   }
+  RETURN_IF_ERROR(ValidateSpaceFusions(options_.spaces));
   default_space_ = options_.default_space.empty() ? options_.spaces[0].name
                                                   : options_.default_space;
   if (names.count(default_space_) == 0) {
@@ -242,6 +249,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   UnusableSounds unusable;
   bool bad_log_entry = false;
   for (const SpaceConfig& config : options_.spaces) {
+    if (config.fusion.enabled()) continue;  // below, once its parts are open
     // The space's encoder is created here, once: every later view of the
     // space (refits included) shares it.
     ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
@@ -249,7 +257,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
     ASSIGN_OR_RETURN(
         std::unique_ptr<LiveSpace> live,
         LiveSpace::Open(std::move(space),
-                        (root / "index" / (config.name + ".idx")).string(),
+                        (root / "index" / SnapshotFileName(config)).string(),
                         store_.get(), &write_mu_, &load));
     if (!load.rebuilt_because.empty()) {
       report_.rebuilt[config.name] = load.rebuilt_because;
@@ -278,6 +286,20 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
       report_.quarantined.push_back(absl::StrCat("sound ", id, ": ", why));
     }
   }
+  for (const SpaceConfig& config : options_.spaces) {
+    if (!config.fusion.enabled()) continue;
+    std::vector<const LiveSpace*> parts;
+    for (const std::string& part : config.fusion.of) {
+      ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(part));
+      parts.push_back(live);
+    }
+    LiveSpaceLoad load;
+    ASSIGN_OR_RETURN(std::unique_ptr<LiveSpace> live,
+                     LiveSpace::OpenFused(config, std::move(parts),
+                                          store_.get(), &write_mu_, &load));
+    live->SetSearchBatching(options_.search_batching, options_.search_observer);
+    fused_.push_back(std::move(live));
+  }
   report_.indexes_seconds = SecondsSince(phase_start);
   phase_start = Clock::now();
   for (const auto& live : spaces_) {
@@ -297,7 +319,10 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   query_context.decoder = decoder_.get();
   query_context.tags = &tags_;
   query_context.words = words_.get();
-  for (const auto& live : spaces_) query_context.spaces.push_back(live.get());
+  for (const SpaceConfig& config : options_.spaces) {  // in config order
+    ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(config.name));
+    query_context.spaces.push_back(live);
+  }
   query_context.default_space = default_space_;
   query_context.text = options_.text;
   ASSIGN_OR_RETURN(queries_,
@@ -533,9 +558,19 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
         break;
       }
     }
+    for (const auto& live : fused_) {
+      if (!indexed.ok()) break;
+      indexed = live->AddFused(added.id);
+      if (!indexed.ok()) {
+        indexed = absl::Status(
+            indexed.code(),
+            absl::StrCat("space '", live->name(), "': ", indexed.message()));
+      }
+    }
     if (!indexed.ok()) {
       // Undo, so that store and indexes keep agreeing.
       for (const auto& live : spaces_) live->Remove(added.id).IgnoreError();
+      for (const auto& live : fused_) live->Remove(added.id).IgnoreError();
       absl::Status undone = UndoAdd(added.id);
       if (!undone.ok()) {
         // Retried at every later write and by ResumeWrites; until then no
@@ -603,12 +638,15 @@ absl::Status SoundCollection::Impl::Delete(uint64_t id) {
     RETURN_IF_ERROR(store_->DeleteSound(id).status());
     pending_undo_.erase(id);
     // The delete is durable: every index must follow, even when one fails.
-    for (const auto& live : spaces_) {
+    std::vector<LiveSpace*> all;
+    for (const auto& live : spaces_) all.push_back(live.get());
+    for (const auto& live : fused_) all.push_back(live.get());
+    for (LiveSpace* live : all) {
       absl::Status removed = live->Remove(id);
       if (!removed.ok()) removed = live->Remove(id);  // once more
       if (!removed.ok()) {
         live->MarkDiverged();
-        out_of_step.push_back(live.get());
+        out_of_step.push_back(live);
         if (index_error.ok()) {
           index_error = absl::Status(
               removed.code(),
@@ -652,6 +690,7 @@ void SoundCollection::Impl::QuarantineUnusable(const UnusableSounds& unusable,
       words_->RemoveSound(*record, word_spaces).IgnoreError();
     }
     for (const auto& live : spaces_) live->Remove(id).IgnoreError();
+    for (const auto& live : fused_) live->Remove(id).IgnoreError();
   }
   // When the quarantine cannot be written the sounds stay out of service in
   // this process; the next Open finds them again (reading every record: no
@@ -671,6 +710,7 @@ void SoundCollection::Impl::MaybeAutoFit() {
       UnusableSounds unusable;
       if (live->Refit(/*only_unfitted=*/true, RecomputeWords(*live), &unusable)
               .ok()) {
+        RefreshFusions(*live).IgnoreError();  // the fusion is marked diverged
         RequestSnapshot();
       }
       if (!unusable.empty()) {
@@ -694,7 +734,32 @@ absl::StatusOr<RefitResult> SoundCollection::Impl::Refit(absl::string_view name,
     absl::MutexLock lock(&write_mu_);
     QuarantineUnusable(unusable);
   }
+  if (result.ok() && !live->fused()) RETURN_IF_ERROR(RefreshFusions(*live));
   return result;
+}
+
+absl::Status SoundCollection::Impl::RefreshFusions(const LiveSpace& part) {
+  absl::Status first;
+  for (const auto& fused : fused_) {
+    const auto& parts = fused->parts();
+    if (fused->config().fusion.kind != SpaceFusionKind::kConcat ||
+        std::find(parts.begin(), parts.end(), &part) == parts.end()) {
+      continue;
+    }
+    absl::Status rebuilt = fused->Reindex();
+    if (!rebuilt.ok()) {
+      fused->MarkDiverged();
+      if (first.ok()) {
+        first = absl::Status(rebuilt.code(),
+                             absl::StrCat("space '", fused->name(),
+                                          "' (a fusion of '", part.name(),
+                                          "'): rebuilding its index after the "
+                                          "refit failed: ",
+                                          rebuilt.message()));
+      }
+    }
+  }
+  return first;
 }
 
 LiveSpace::SwapHook SoundCollection::Impl::RecomputeWords(
@@ -794,7 +859,11 @@ absl::StatusOr<std::string> SoundCollection::Impl::LoadOpenState(
 
 void SoundCollection::Impl::TruncateLog() {
   std::optional<uint64_t> through;
-  for (const auto& live : spaces_) {
+  std::vector<const LiveSpace*> all;
+  for (const auto& live : spaces_) all.push_back(live.get());
+  for (const auto& live : fused_)
+    all.push_back(live.get());  // while reindexing
+  for (const LiveSpace* live : all) {
     std::optional<uint64_t> needed = live->LogNeededAfter();
     if (!needed.has_value()) continue;  // rebuilds from the raw vectors
     through = through.has_value() ? std::min(*through, *needed) : *needed;
@@ -813,10 +882,14 @@ absl::StatusOr<LiveSpace*> SoundCollection::Impl::FindSpace(
   for (const auto& live : spaces_) {
     if (live->name() == name) return live.get();
   }
+  for (const auto& live : fused_) {
+    if (live->name() == name) return live.get();
+  }
   std::string known;
   for (const auto& live : spaces_) {
     absl::StrAppend(&known, known.empty() ? "" : ", ", live->name());
   }
+  for (const auto& live : fused_) absl::StrAppend(&known, ", ", live->name());
   return absl::NotFoundError(
       absl::StrCat("unknown space '", name, "' (spaces: ", known, ")"));
 }
@@ -915,9 +988,11 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
 
 std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   std::vector<SpaceStatus> out;
-  for (const auto& live : spaces_) {
-    out.push_back(live->Status());
-    const ClassVocabulary* classes = queries_->Classes(live->name());
+  for (const SpaceConfig& config : options_.spaces) {  // in config order
+    auto live = FindSpace(config.name);
+    if (!live.ok()) continue;
+    out.push_back((*live)->Status());
+    const ClassVocabulary* classes = queries_->Classes(config.name);
     out.back().classes = classes == nullptr ? 0 : classes->size();
     out.back().classes_in_ontology =
         classes == nullptr ? 0 : classes->matched_to_ontology();

@@ -1,5 +1,6 @@
 #include "soundsearch/space_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -381,6 +382,88 @@ absl::Status ParseNeighbourhood(const Json& j, const std::string& path,
   return r.RejectUnknownKeys();
 }
 
+// The "fusion" object of a fused space.
+absl::Status ParseFusion(const Json& j, const std::string& path,
+                         SpaceFusion* c) {
+  RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
+  ObjectReader r(j, path);
+  const Json* of = r.Find("of");
+  if (of == nullptr || !of->is_array() || of->size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        r.Path("of"), ": must be an array of at least 2 space names"));
+  }
+  for (const Json& name : *of) {
+    if (!name.is_string()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.Path("of"), ": must hold space names (strings)"));
+    }
+    c->of.push_back(name.get<std::string>());
+  }
+  if (const Json* weights = r.Find("weights"); weights != nullptr) {
+    if (!weights->is_array()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.Path("weights"), ": must be an array of numbers"));
+    }
+    for (const Json& w : *weights) {
+      if (!w.is_number()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(r.Path("weights"), ": must be an array of numbers"));
+      }
+      c->weights.push_back(static_cast<float>(w.get<double>()));
+    }
+  } else {
+    c->weights.assign(c->of.size(), 1.0f / static_cast<float>(c->of.size()));
+  }
+  if (r.Has("kind")) {
+    std::string kind;
+    RETURN_IF_ERROR(r.GetString("kind", &kind));
+    if (kind == "late") {
+      c->kind = SpaceFusionKind::kLate;
+    } else if (kind == "concat") {
+      c->kind = SpaceFusionKind::kConcat;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.Path("kind"),
+                       ": must be \"late\" or \"concat\", got \"", kind, "\""));
+    }
+  }
+  RETURN_IF_ERROR(r.GetInt("candidates", &c->candidates));
+  return r.RejectUnknownKeys();
+}
+
+// A fused space: name, fusion and the few settings that apply to it.
+absl::StatusOr<SpaceConfig> ParseFusedSpace(ObjectReader& r, const Json& fusion,
+                                            const std::string& path,
+                                            SpaceConfig config) {
+  config.encoder.kind.clear();
+  config.pca_dims = 0;
+  config.scaling = Scaling::kNone;
+  config.metric = Metric::kCosine;
+  for (const char* key :
+       {"encoder", "pooling", "scaling", "pca_dims", "metric", "codebook",
+        "auto_tags", "min_fit_items", "augment"}) {
+    if (r.Has(key)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          r.Path(key), ": a fused space has no ", key,
+          " of its own (its parts compute its vectors); set it on the parts"));
+    }
+  }
+  RETURN_IF_ERROR(ParseFusion(fusion, r.Path("fusion"), &config.fusion));
+  if (const Json* index = r.Find("index"); index != nullptr) {
+    RETURN_IF_ERROR(ParseIndex(*index, r.Path("index"), &config.index));
+  }
+  if (const Json* expand = r.Find("expand"); expand != nullptr) {
+    RETURN_IF_ERROR(
+        ParseNeighbourhood(*expand, r.Path("expand"), &config.expand));
+  }
+  RETURN_IF_ERROR(r.RejectUnknownKeys());
+  absl::Status valid = ValidateSpaceConfig(config);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ".", valid.message()));
+  }
+  return config;
+}
+
 absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
   RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
   ObjectReader r(j, path);
@@ -390,6 +473,9 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
         absl::StrCat(r.Path("name"), ": missing"));
   }
   RETURN_IF_ERROR(r.GetString("name", &config.name));
+  if (const Json* fusion = r.Find("fusion"); fusion != nullptr) {
+    return ParseFusedSpace(r, *fusion, path, std::move(config));
+  }
   const Json* encoder = r.Find("encoder");
   if (encoder == nullptr) {
     return absl::InvalidArgumentError(
@@ -432,6 +518,10 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
     RETURN_IF_ERROR(
         ParseNeighbourhood(*expand, r.Path("expand"), &config.expand));
   }
+  if (const Json* augment = r.Find("augment"); augment != nullptr) {
+    RETURN_IF_ERROR(
+        ParseNeighbourhood(*augment, r.Path("augment"), &config.augment));
+  }
   RETURN_IF_ERROR(r.RejectUnknownKeys());
   absl::Status valid = ValidateSpaceConfig(config);
   if (!valid.ok()) {
@@ -460,6 +550,10 @@ EncoderOptions DefaultSpaceEncoderOptions() {
 
 SpaceConfig DefaultSpaceConfig() { return SpaceConfig(); }
 
+const char* SpaceFusionKindName(SpaceFusionKind kind) {
+  return kind == SpaceFusionKind::kConcat ? "concat" : "late";
+}
+
 absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
   if (c.name.empty() || c.name.size() > 64) {
     return absl::InvalidArgumentError(
@@ -472,6 +566,35 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
       return absl::InvalidArgumentError(
           absl::StrCat("name: \"", c.name, "\" may only hold [a-z0-9_-]"));
     }
+  }
+  if (c.fusion.enabled()) {
+    const SpaceFusion& f = c.fusion;
+    if (f.of.size() < 2) {
+      return absl::InvalidArgumentError(
+          "fusion.of: a fused space needs at least 2 parts");
+    }
+    if (f.weights.size() != f.of.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("fusion.weights: ", f.weights.size(), " weights for ",
+                       f.of.size(), " parts"));
+    }
+    double sum = 0;
+    for (float w : f.weights) {
+      if (!(w >= 0.0f) || !std::isfinite(w)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("fusion.weights: must be finite and >= 0, got ", w));
+      }
+      sum += w;
+    }
+    if (!(sum > 0)) {
+      return absl::InvalidArgumentError("fusion.weights: all 0");
+    }
+    RETURN_IF_ERROR(CheckRange("fusion.candidates", f.candidates, 0, 1000000));
+    if (c.metric != Metric::kCosine) {
+      return absl::InvalidArgumentError("metric: a fused space is cosine");
+    }
+    RETURN_IF_ERROR(ValidateNeighbourhood(c.expand, "expand"));
+    return ValidateIndexOptions(c.index);
   }
   const EncoderKind* kind = FindEncoderKind(c.encoder.kind);
   if (kind == nullptr)
@@ -502,6 +625,12 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
                      c.auto_tags.min_probability));
   }
   RETURN_IF_ERROR(ValidateNeighbourhood(c.expand, "expand"));
+  RETURN_IF_ERROR(ValidateNeighbourhood(c.augment, "augment"));
+  if (c.augment.enabled() && c.metric != Metric::kCosine) {
+    return absl::InvalidArgumentError(
+        "augment: database-side augmentation weighs neighbours by their "
+        "cosine; the space must be cosine");
+  }
   return ValidateIndexOptions(c.index);
 }
 
@@ -537,7 +666,45 @@ absl::StatusOr<std::vector<SpaceConfig>> ParseSpaceConfigs(
     }
     spaces.push_back(std::move(space));
   }
+  RETURN_IF_ERROR(ValidateSpaceFusions(spaces));
   return spaces;
+}
+
+absl::Status ValidateSpaceFusions(const std::vector<SpaceConfig>& spaces) {
+  for (const SpaceConfig& space : spaces) {
+    if (!space.fusion.enabled()) continue;
+    std::set<std::string> seen;
+    for (const std::string& part : space.fusion.of) {
+      const std::string where =
+          absl::StrCat("space \"", space.name, "\": fusion.of: \"", part, "\"");
+      auto it =
+          std::find_if(spaces.begin(), spaces.end(),
+                       [&](const SpaceConfig& s) { return s.name == part; });
+      if (it == spaces.end()) {
+        std::vector<std::string> names;
+        for (const SpaceConfig& s : spaces) {
+          if (!s.fusion.enabled()) names.push_back(s.name);
+        }
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, " is not a space of this config (spaces: ",
+                         absl::StrJoin(names, ", "), ")"));
+      }
+      if (it->fusion.enabled()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, " is a fused space itself; fuse its parts instead"));
+      }
+      if (it->metric != Metric::kCosine) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, " is a ", MetricName(it->metric),
+            " space; fusion adds cosines, so every part must be cosine"));
+      }
+      if (!seen.insert(part).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, " appears twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<SpaceConfig>> LoadSpaceConfigFile(

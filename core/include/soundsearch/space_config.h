@@ -72,6 +72,30 @@ struct AutoTagConfig {
   float min_probability = 0.1f;  // keep classes at or above this, [0, 1]
 };
 
+// A fused space (the "fusion" object, docs/config.md): a space of the same
+// server computed from other spaces ("parts"), with no encoder of its own.
+// Its vector of a sound is the concatenation, over the parts, of
+// sqrt(w_p) * the part's normalised vector (weights normalised to sum 1), so
+// that its cosine is the weighted sum of the parts' cosines.
+enum class SpaceFusionKind {
+  // No index of its own: each part's top `candidates` are merged and
+  // re-scored exactly in every part.
+  kLate,
+  // One index of the concatenations (config.index), kept at ingest, delete
+  // and every refit of a part.
+  kConcat,
+};
+const char* SpaceFusionKindName(SpaceFusionKind kind);  // "late", "concat"
+
+struct SpaceFusion {
+  std::vector<std::string> of;  // the parts' names; empty: not fused
+  std::vector<float> weights;   // one per part, >= 0, not all 0
+  SpaceFusionKind kind = SpaceFusionKind::kLate;
+  // Late fusion: each part's search depth; 0 = max(4 * wanted, 100).
+  int candidates = 0;
+  bool enabled() const { return !of.empty(); }
+};
+
 // Defaults are the built-in `dsp` space (DefaultSpaceConfig()). Like the
 // other structs here, a value type: not synchronised; the free functions in
 // this header are thread-safe.
@@ -104,6 +128,17 @@ struct SpaceConfig {
   // docs/config.md): the default of QueryOptions::expand. Off by default.
   // Changing it needs no rebuild.
   NeighbourhoodOptions expand;
+  // Database-side augmentation (the "augment" object, docs/config.md): the
+  // index holds, for each sound, the normalised weighted mean of its
+  // projected vector and those of its nearest neighbours; the stored raw
+  // vectors and the query vectors are not augmented. Off by default; cosine
+  // spaces only. Changing it rebuilds the index at the next start.
+  NeighbourhoodOptions augment;
+  // Set for a fused space (SpaceFusion); its encoder, pooling, scaling,
+  // PCA and auto-tag settings are then not used (encoder.kind is empty),
+  // its metric is cosine, and every part is a cosine space of the same
+  // server that is not fused itself.
+  SpaceFusion fusion;
 };
 
 // The built-in space used when the server is given no config file: `dsp`
@@ -122,6 +157,11 @@ SpaceConfig DefaultSpaceConfig();
 // listing the registered ones (soundsearch/torch_kinds.h registers the
 // libtorch kinds). Opens no file.
 absl::Status ValidateSpaceConfig(const SpaceConfig& config);
+
+// InvalidArgument naming the space when a fused space of `spaces` names an
+// unknown part, a fused part, a part that is not cosine, a part twice or
+// itself. ParseSpaceConfigs and SoundCollection::Open call it.
+absl::Status ValidateSpaceFusions(const std::vector<SpaceConfig>& spaces);
 
 // Parses the JSON text of a config file: an object whose "spaces" member is a
 // non-empty array of space objects (docs/config.md). Other top-level members
