@@ -1,7 +1,8 @@
 // soak_tool: a long mixed load against the real soundsearchd (issue 11,
 // docs/operations.md "Soak"). C clients (16 by default) run a closed loop of
 // mixed calls for T seconds: adds (unary and streamed), deletes of their own
-// older sounds (so the collection stays bounded), queries by id and by
+// older sounds (each client keeps at most kOwnSounds, deleting its oldest
+// once past it, so the collection stops growing), queries by id and by
 // audio, GetSound, Stats, ListSpaces and word similarity. It prints, per
 // call, the count, the errors by code and p50/p99 latency, and the server's
 // resident memory over time.
@@ -41,6 +42,8 @@ namespace {
 
 using bench::ServerProcess;
 using Clock = std::chrono::steady_clock;
+// Sounds one client keeps: an add past it deletes the client's oldest.
+constexpr size_t kOwnSounds = 64;
 
 struct Flags {
   std::string soundsearchd;
@@ -107,6 +110,17 @@ void Client(int index, const std::shared_ptr<grpc::Channel>& channel,
     }
     return s;
   };
+  // Deletes the client's oldest sound (timed as DeleteSound).
+  auto delete_oldest = [&] {
+    v1::DeleteSoundRequest request;
+    request.mutable_sound()->set_id(mine.front());
+    v1::DeleteSoundResponse response;
+    if (timed("DeleteSound", [&] {
+          return ingest->DeleteSound(Ctx().get(), request, &response);
+        }).ok()) {
+      mine.pop_front();
+    }
+  };
   auto add = [&](bool stream) {
     const uint64_t n = next_sound.fetch_add(1);
     const std::string wav = bench::ToneWav(n, 0.5);
@@ -141,6 +155,7 @@ void Client(int index, const std::shared_ptr<grpc::Channel>& channel,
       });
     }
     if (s.ok()) mine.push_back(response.id());
+    if (mine.size() > kOwnSounds) delete_oldest();
   };
   while (Clock::now() < end) {
     const int dice = static_cast<int>(rng() % 100);
@@ -149,16 +164,7 @@ void Client(int index, const std::shared_ptr<grpc::Channel>& channel,
     } else if (dice < 25) {
       add(true);
     } else if (dice < 35) {
-      if (mine.size() > 20 || (!mine.empty() && dice < 27)) {
-        v1::DeleteSoundRequest request;
-        request.mutable_sound()->set_id(mine.front());
-        v1::DeleteSoundResponse response;
-        if (timed("DeleteSound", [&] {
-              return ingest->DeleteSound(Ctx().get(), request, &response);
-            }).ok()) {
-          mine.pop_front();
-        }
-      }
+      if (mine.size() > 20 || (!mine.empty() && dice < 27)) delete_oldest();
     } else if (dice < 65) {
       if (mine.empty()) continue;
       v1::QueryByExampleRequest request;
