@@ -15,6 +15,7 @@
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/content_hash.h"
+#include "soundsearch/sequence_distance.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/status_macros.h"
@@ -69,6 +70,26 @@ void MergeAutoTags(const std::vector<AutoTag>& from,
   });
 }
 
+// Whether `tags` holds one of `wanted` (SpaceConfig::only_if_auto_tags).
+bool HasAnyAutoTag(const std::vector<AutoTag>& tags,
+                   const std::vector<std::string>& wanted) {
+  for (const AutoTag& t : tags) {
+    if (std::find(wanted.begin(), wanted.end(), t.tag) != wanted.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The phones `space` recognised in `record` (empty when none).
+const std::vector<std::string>* PhonesOf(const SoundRecord& record,
+                                         absl::string_view space) {
+  for (const SpokenContent& c : record.spoken) {
+    if (c.space == space) return &c.phones;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 class SoundCollection::Impl {
@@ -106,6 +127,14 @@ class SoundCollection::Impl {
   LiveSpace::SwapHook RecomputeWords(const LiveSpace& live);
   // The ids `filter` allows; null for an empty filter.
   std::shared_ptr<const IdSet> Allowed(const SoundFilter& filter) const;
+  // The query path's re-ranking hook (SpaceConfig::rerank): searches the
+  // view for max(top_n, k) hits, re-scores them against `query_phones` and
+  // keeps the best options.k. Without a rerank kind, Search as it is.
+  absl::StatusOr<QueryResult> SearchAndRerank(
+      const LiveSpace& live, const SpaceView& view,
+      absl::Span<const float> vector, const QueryOptions& options,
+      std::optional<uint64_t> exclude,
+      const std::vector<std::string>* query_phones) const;
   void MaybeAutoFit();
 
   CollectionOptions options_;
@@ -252,27 +281,54 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
     const int rate = view->space->sample_rate();
     std::vector<absl::Span<const float>> clips;
     clips.reserve(embedding.size());
-    for (size_t i : embedding) clips.push_back(decoded[i].at(rate).samples);
+    // Sounds this space is gated off for (only_if_auto_tags) get an empty
+    // embedding without running the encoder.
+    const std::vector<std::string>& gate = view->space->config().only_if_auto_tags;
+    std::vector<size_t> running;
+    for (size_t i : embedding) {
+      if (gate.empty() || HasAnyAutoTag(results[i]->record.auto_tags, gate)) {
+        running.push_back(i);
+        clips.push_back(decoded[i].at(rate).samples);
+      } else {
+        results[i]->raw.emplace(live->name(), view->space->EmptyEmbedding());
+        results[i]->embed_seconds[live->name()] = 0;
+      }
+    }
+    const bool speech = view->space->encoder()->term_layout() != nullptr;
     const auto embed_start = Clock::now();
     std::vector<std::vector<AutoTag>> auto_tags;
-    auto embedded = view->space->EmbedBatch(clips, &auto_tags);
+    std::vector<SpokenContent> spoken;
+    absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> embedded =
+        std::vector<absl::StatusOr<RawEmbedding>>();
+    if (!running.empty()) {
+      embedded = view->space->EmbedBatch(clips, &auto_tags,
+                                         speech ? &spoken : nullptr);
+    }
     const double share =
-        SecondsSince(embed_start) / static_cast<double>(embedding.size());
+        running.empty()
+            ? 0.0
+            : SecondsSince(embed_start) / static_cast<double>(running.size());
     std::vector<size_t> still;
-    for (size_t k = 0; k < embedding.size(); ++k) {
-      const size_t i = embedding[k];
+    size_t k = 0;
+    for (size_t i : embedding) {
+      if (k >= running.size() || running[k] != i) {  // gated off
+        still.push_back(i);
+        continue;
+      }
+      const size_t at = k++;
       if (!embedded.ok()) {
         results[i] = embedded.status();
         continue;
       }
-      if (!(*embedded)[k].ok()) {
-        results[i] = (*embedded)[k].status();
+      if (!(*embedded)[at].ok()) {
+        results[i] = (*embedded)[at].status();
         continue;
       }
       PreparedSound& prepared = *results[i];
       prepared.embed_seconds[live->name()] = share;
-      prepared.raw.emplace(live->name(), std::move((*embedded)[k]).value());
-      MergeAutoTags(auto_tags[k], &prepared.record.auto_tags);
+      prepared.raw.emplace(live->name(), std::move((*embedded)[at]).value());
+      MergeAutoTags(auto_tags[at], &prepared.record.auto_tags);
+      if (speech) prepared.record.spoken.push_back(std::move(spoken[at]));
       still.push_back(i);
     }
     embedding = std::move(still);
@@ -422,8 +478,56 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
   RETURN_IF_ERROR(vector.status());
   std::optional<uint64_t> exclude;
   if (!options.include_query) exclude = id;
-  return live->Search(*view, *vector, options, exclude,
-                      Allowed(options.filter));
+  std::optional<SoundRecord> query;
+  if (view->space->config().rerank.kind != RerankKind::kNone) {
+    ASSIGN_OR_RETURN(query, store_->GetSound(id));
+  }
+  return SearchAndRerank(*live, *view, *vector, options, exclude,
+                         query ? PhonesOf(*query, live->name()) : nullptr);
+}
+
+absl::StatusOr<QueryResult> SoundCollection::Impl::SearchAndRerank(
+    const LiveSpace& live, const SpaceView& view,
+    absl::Span<const float> vector, const QueryOptions& options,
+    std::optional<uint64_t> exclude,
+    const std::vector<std::string>* query_phones) const {
+  const RerankConfig& rerank = view.space->config().rerank;
+  if (rerank.kind == RerankKind::kNone) {
+    return live.Search(view, vector, options, exclude,
+                       Allowed(options.filter));
+  }
+  QueryOptions wide = options;
+  wide.k = std::max(options.k, rerank.top_n);
+  wide.min_score.reset();  // applies to the re-ranked scores
+  ASSIGN_OR_RETURN(QueryResult result, live.Search(view, vector, wide, exclude,
+                                                    Allowed(options.filter)));
+  const std::vector<std::string> none;
+  const std::vector<std::string>& query =
+      query_phones != nullptr ? *query_phones : none;
+  for (QueryHit& hit : result.hits) {
+    absl::StatusOr<SoundRecord> record = store_->GetSound(hit.id);
+    // A hit deleted since the search keeps its index score.
+    if (!record.ok()) continue;
+    const std::vector<std::string>* phones = PhonesOf(*record, live.name());
+    hit.score = static_cast<float>(PhoneRerankScore(
+        hit.score, rerank.weight, query, phones != nullptr ? *phones : none));
+  }
+  std::stable_sort(result.hits.begin(), result.hits.end(),
+                   [](const QueryHit& a, const QueryHit& b) {
+                     return a.score > b.score;
+                   });
+  if (options.min_score.has_value()) {
+    result.hits.erase(
+        std::remove_if(result.hits.begin(), result.hits.end(),
+                       [&](const QueryHit& h) {
+                         return h.score < *options.min_score;
+                       }),
+        result.hits.end());
+  }
+  if (static_cast<int>(result.hits.size()) > options.k) {
+    result.hits.resize(options.k);
+  }
+  return result;
 }
 
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
@@ -438,12 +542,14 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
   DecodeRequest request;
   request.sample_rate = view->space->sample_rate();
   ASSIGN_OR_RETURN(DecodedAudio pcm, decoder_->DecodeBytes(audio, request));
-  ASSIGN_OR_RETURN(RawEmbedding raw, view->space->Embed(pcm.samples));
+  SpokenContent spoken;
+  ASSIGN_OR_RETURN(RawEmbedding raw,
+                   view->space->Embed(pcm.samples, nullptr, &spoken));
   ASSIGN_OR_RETURN(std::vector<float> vector, view->space->Project(raw));
   const double embed_seconds = SecondsSince(start);
   ASSIGN_OR_RETURN(QueryResult result,
-                   live->Search(*view, vector, options, std::nullopt,
-                                Allowed(options.filter)));
+                   SearchAndRerank(*live, *view, vector, options, std::nullopt,
+                                   &spoken.phones));
   result.embed_seconds = embed_seconds;
   return result;
 }

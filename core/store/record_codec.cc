@@ -21,6 +21,19 @@ std::string EncodeSoundRecord(const SoundRecord& sound) {
     tag->set_tag(a.tag);
     tag->set_probability(a.probability);
   }
+  for (const SpokenContent& c : sound.spoken) {
+    storepb::SpokenContent* out = meta.add_spoken();
+    out->set_space(c.space);
+    for (const SpokenWord& w : c.words) {
+      storepb::SpokenWord* word = out->add_words();
+      word->set_word(w.word);
+      word->set_confidence(w.confidence);
+      word->set_start_seconds(w.start_seconds);
+      word->set_end_seconds(w.end_seconds);
+    }
+    for (const std::string& p : c.phones) out->add_phones(p);
+    out->set_truncated(c.truncated);
+  }
   return meta.SerializeAsString();
 }
 
@@ -43,6 +56,17 @@ absl::StatusOr<SoundRecord> DecodeSoundRecord(absl::string_view bytes) {
   sound.auto_tags.reserve(meta.auto_tags_size());
   for (const auto& a : meta.auto_tags()) {
     sound.auto_tags.push_back(AutoTag{a.tag(), a.probability()});
+  }
+  for (const auto& c : meta.spoken()) {
+    SpokenContent content;
+    content.space = c.space();
+    for (const auto& w : c.words()) {
+      content.words.push_back(
+          {w.word(), w.confidence(), w.start_seconds(), w.end_seconds()});
+    }
+    content.phones.assign(c.phones().begin(), c.phones().end());
+    content.truncated = c.truncated();
+    sound.spoken.push_back(std::move(content));
   }
   return sound;
 }
