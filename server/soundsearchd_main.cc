@@ -12,6 +12,7 @@
 #include "absl/flags/usage.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/build_info.h"
+#include "soundsearch/speech_kinds.h"
 #include "soundsearch/torch_kinds.h"
 
 ABSL_FLAG(std::string, data_dir, "soundsearch-data",
@@ -67,6 +68,11 @@ int main(int argc, char** argv) {
   // soundsearchd serves neural spaces: the libtorch kinds join core's tables.
   if (absl::Status torch = soundsearch::RegisterTorchKinds(); !torch.ok()) {
     std::fprintf(stderr, "soundsearchd: %s\n", torch.ToString().c_str());
+    return 1;
+  }
+  // ... and so does the speech kind (PocketSphinx).
+  if (absl::Status speech = soundsearch::RegisterSpeechKinds(); !speech.ok()) {
+    std::fprintf(stderr, "soundsearchd: %s\n", speech.ToString().c_str());
     return 1;
   }
   if (absl::GetFlag(FLAGS_version)) {
