@@ -134,6 +134,7 @@ absl::StatusOr<std::vector<ManifestRow>> ParseManifest(absl::string_view text) {
     row.tags = SplitList(get(r, "tags"), ", ");
     row.external_id = std::string(get(r, "id"));
     row.name = std::string(get(r, "name"));
+    row.speaker = std::string(get(r, "speaker"));
     rows.push_back(std::move(row));
   }
   return rows;

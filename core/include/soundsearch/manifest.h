@@ -17,11 +17,12 @@ struct ManifestRow {
   std::vector<std::string> tags;    // from `tags`, space- or comma-separated
   std::string external_id;          // from `id`
   std::string name;                 // from `name`
+  std::string speaker;              // from `speaker` (who speaks in it)
   int line = 0;                     // 1-based line in the file, for messages
 };
 
 // Parses manifest text: a header row naming the columns (`fname` required;
-// `labels`, `tags`, `id`, `name` optional; other columns ignored), then one
+// `labels`, `tags`, `id`, `name`, `speaker` optional; other columns ignored), then one
 // row per sound. Fields may be double-quoted (RFC 4180: "" inside quotes is a
 // quote); CRLF line ends and a UTF-8 BOM are accepted; blank lines are skipped.
 // InvalidArgument naming the line for a missing `fname` column, an
