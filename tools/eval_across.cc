@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -115,10 +116,11 @@ struct Projected {
 };
 
 // Fits the speech space over term counts of `spoken` under `config`.
-absl::StatusOr<Projected> ProjectSpeech(const SpaceConfig& config,
-                                        const std::vector<SpokenContent>& spoken) {
+absl::StatusOr<Projected> ProjectSpeech(
+    const SpaceConfig& config, const std::vector<SpokenContent>& spoken) {
   auto encoder = std::make_shared<TermCountEncoder>(config.encoder);
-  ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config, encoder));
+  ASSIGN_OR_RETURN(std::unique_ptr<Space> space,
+                   Space::Create(config, encoder));
   std::vector<RawEmbedding> raws(spoken.size());
   for (size_t i = 0; i < spoken.size(); ++i) {
     raws[i].pooled = SpeechTermCounts(spoken[i], config.encoder);
@@ -234,8 +236,8 @@ absl::Status RunAcross(const AcrossArgs& args) {
                                   : ReadCache(cache, ids);
       if (cached.ok()) {
         spoken = std::move(cached).value();
-        std::cerr << "space " << config->name << ": recognitions from "
-                  << cache << "\n";
+        std::cerr << "space " << config->name << ": recognitions from " << cache
+                  << "\n";
       } else {
         ASSIGN_OR_RETURN(std::unique_ptr<Encoder> encoder,
                          Encoder::Create(config->encoder));
@@ -243,16 +245,17 @@ absl::Status RunAcross(const AcrossArgs& args) {
                   << coll.paths.size() << " files\n";
         const auto start = Clock::now();
         const std::clock_t cpu_start = std::clock();
-        ASSIGN_OR_RETURN(std::vector<EncodedClip> clips,
-                         EncodeFiles(*encoder, *decoder, coll.paths,
-                                     args.threads));
+        ASSIGN_OR_RETURN(
+            std::vector<EncodedClip> clips,
+            EncodeFiles(*encoder, *decoder, coll.paths, args.threads));
         const double cpu =
             static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
         const double wall =
             std::chrono::duration<double>(Clock::now() - start).count();
-        for (EncodedClip& clip : clips) spoken.push_back(std::move(clip.spoken));
-        speed = absl::StrFormat("recognition: %.1f s CPU, %.1f s wall", cpu,
-                                wall);
+        for (EncodedClip& clip : clips)
+          spoken.push_back(std::move(clip.spoken));
+        speed =
+            absl::StrFormat("recognition: %.1f s CPU, %.1f s wall", cpu, wall);
         if (!cache.empty()) {
           std::filesystem::create_directories(args.spoken_cache);
           RETURN_IF_ERROR(WriteCache(cache, ids, spoken));
@@ -276,11 +279,11 @@ absl::Status RunAcross(const AcrossArgs& args) {
       if (top_n > 0 && phones == nullptr) continue;
       ASSIGN_OR_RETURN(RetrievalReport report,
                        Score(coll, p, top_n, weight, phones, eopts));
-      rows.push_back(
-          {top_n == 0 ? std::string("no re-ranking")
-                      : absl::StrFormat("phone_edit top_n %d weight %.2f",
-                                        top_n, weight),
-           std::move(report)});
+      rows.push_back({top_n == 0
+                          ? std::string("no re-ranking")
+                          : absl::StrFormat("phone_edit top_n %d weight %.2f",
+                                            top_n, weight),
+                      std::move(report)});
     }
     std::cout << "## space `" << config->name << "` (" << config->encoder.kind
               << ", index dim " << p.dim << ")\n\n";
@@ -290,11 +293,11 @@ absl::Status RunAcross(const AcrossArgs& args) {
 
     // The vector's parameters over this one recognition pass.
     std::vector<Row> sweep;
-    const std::vector<std::pair<int, int>> orders = {
-        {1, 1}, {1, 2}, {1, 3}, {2, 3}, {1, 4}, {2, 4}};
+    const std::vector<std::pair<int, int>> orders = {{1, 1}, {1, 2}, {1, 3},
+                                                     {2, 3}, {1, 4}, {2, 4}};
     const std::vector<int> phone_dims = {1024, 4096, 16384};
-    const std::vector<double> word_weights = {0.0, 0.2, 0.3, 0.4, 0.5,
-                                              0.6, 0.8, 1.0};
+    const std::vector<double> word_weights = {0.0, 0.2, 0.3, 0.4,
+                                              0.5, 0.6, 0.8, 1.0};
     auto run = [&](SpaceConfig c, const std::string& name) -> absl::Status {
       ASSIGN_OR_RETURN(Projected q, ProjectSpeech(c, spoken));
       ASSIGN_OR_RETURN(RetrievalReport r,
@@ -322,13 +325,14 @@ absl::Status RunAcross(const AcrossArgs& args) {
     for (bool conf : {false, true}) {
       SpaceConfig c = *config;
       c.encoder.speech_word_confidence = conf;
-      RETURN_IF_ERROR(run(c, conf ? "word counts = posteriors"
-                                  : "word counts = 1"));
+      RETURN_IF_ERROR(
+          run(c, conf ? "word counts = posteriors" : "word counts = 1"));
     }
     for (int pca : {0, 100, 200}) {
       SpaceConfig c = *config;
       c.pca_dims = pca;
-      RETURN_IF_ERROR(run(c, absl::StrCat("pca ", pca == 0 ? "none" : absl::StrCat(pca))));
+      RETURN_IF_ERROR(
+          run(c, absl::StrCat("pca ", pca == 0 ? "none" : absl::StrCat(pca))));
     }
     std::cout << "### sweep of `" << config->name
               << "` (one parameter at a time around the config, no "

@@ -1,7 +1,9 @@
 #include "speech/sphinx_recognizer.h"
 
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 #include <time.h>
 
 #include <algorithm>
@@ -41,7 +43,12 @@ void SphinxLog(void* /*user_data*/, err_lvl_t level, const char* fmt, ...) {
 
 void InstallLogCallback() {
   static std::once_flag once;
-  std::call_once(once, [] { err_set_callback(&SphinxLog, nullptr); });
+  std::call_once(once, [] {
+    err_set_callback(&SphinxLog, nullptr);
+    // cmd_ln_parse_r prints its configuration to the log file, not through
+    // the callback.
+    err_set_logfp(nullptr);
+  });
 }
 
 std::string TakeSphinxError() {
@@ -53,7 +60,8 @@ std::string TakeSphinxError() {
 double ThreadCpuSeconds() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 std::string Num(double v) { return absl::StrFormat("%g", v); }
@@ -89,10 +97,11 @@ class SphinxRecognizer::Decoder {
   static absl::StatusOr<std::unique_ptr<Decoder>> Create(
       const std::vector<std::string>& args) {
     std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    cmd_ln_t* config = cmd_ln_parse_r(nullptr, ps_args(),
-                                      static_cast<int32>(argv.size()),
-                                      argv.data(), /*strict=*/TRUE);
+    for (const std::string& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    cmd_ln_t* config =
+        cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()),
+                       argv.data(), /*strict=*/TRUE);
     if (config == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           "PocketSphinx refused its arguments: ", TakeSphinxError()));
@@ -107,15 +116,30 @@ class SphinxRecognizer::Decoder {
   }
   ~Decoder() { ps_free(ps_); }
 
+  // PocketSphinx's live cepstral mean normalisation carries its estimate
+  // from one utterance to the next, so a decoder's result for a clip would
+  // depend on the clips it decoded before (and on which pooled decoder a
+  // call borrows). Every utterance starts from the model's initial mean.
+  void ResetCmn() {
+    feat_t* feat = ps_get_feat(ps_);
+    if (feat == nullptr || feat->cmn_struct == nullptr) return;
+    if (initial_cmn_.empty()) {
+      cmn_t* cmn = feat->cmn_struct;
+      initial_cmn_.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
+    }
+    cmn_live_set(feat->cmn_struct, initial_cmn_.data());
+  }
+
   // Decodes pcm as one utterance, chunk by chunk, until the end, the CPU
   // deadline (thread CPU seconds; <= 0: none) or an error. *stopped is set
   // when the deadline cut it short.
   absl::Status Decode(absl::Span<const int16_t> pcm, double cpu_deadline,
                       bool* stopped) {
     *stopped = false;
+    ResetCmn();
     if (ps_start_utt(ps_) < 0) {
-      return absl::InternalError(
-          absl::StrCat("PocketSphinx: start of utterance: ", TakeSphinxError()));
+      return absl::InternalError(absl::StrCat(
+          "PocketSphinx: start of utterance: ", TakeSphinxError()));
     }
     for (size_t at = 0; at < pcm.size(); at += kChunkSamples) {
       const size_t n = std::min(kChunkSamples, pcm.size() - at);
@@ -151,16 +175,16 @@ class SphinxRecognizer::Decoder {
       ps_seg_frames(seg, &sf, &ef);
       int32 ascr = 0, lscr = 0, lback = 0;
       const int32 prob = ps_seg_prob(seg, &ascr, &lscr, &lback);
-      const double posterior =
-          std::clamp(logmath_exp(lmath, prob), 0.0, 1.0);
+      const double posterior = std::clamp(logmath_exp(lmath, prob), 0.0, 1.0);
       const char* word = ps_seg_word(seg);
       fn(absl::string_view(word == nullptr ? "" : word), sf, ef, posterior);
     }
   }
 
  private:
-  explicit Decoder(ps_decoder_t* ps) : ps_(ps) {}
+  explicit Decoder(ps_decoder_t* ps) : ps_(ps) { ResetCmn(); }
   ps_decoder_t* const ps_;
+  std::vector<mfcc_t> initial_cmn_;  // set by the first ResetCmn
 };
 
 SphinxRecognizer::Pool::Pool(std::vector<std::string> args)
@@ -218,10 +242,10 @@ absl::StatusOr<std::unique_ptr<SphinxRecognizer>> SphinxRecognizer::Create(
   }
   if (options.phones) {
     std::vector<std::string> args = common;
-    args.insert(args.end(), {"-allphone", options.phone_lm, "-beam",
-                             Num(options.phone_beam), "-pbeam",
-                             Num(options.phone_pbeam), "-lw",
-                             Num(options.phone_lw)});
+    args.insert(
+        args.end(),
+        {"-allphone", options.phone_lm, "-beam", Num(options.phone_beam),
+         "-pbeam", Num(options.phone_pbeam), "-lw", Num(options.phone_lw)});
     r->phones_ = std::make_unique<Pool>(std::move(args));
     ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, r->phones_->Take());
     r->phones_->Give(std::move(d));
