@@ -52,6 +52,12 @@ SoundRecord MakeSound(int n) {
   s.content_hash = Sha256Hex(absl::StrCat("content of sound ", n));
   s.added_unix_micros = 1700000000000000 + n;
   s.auto_tags = {{"Dog", 0.875f}, {"Speech", 0.125f}};
+  SpokenContent spoken;
+  spoken.space = "speech";
+  spoken.words = {{"seven", 0.75f, 0.25f, 0.5f}};
+  spoken.phones = {"S", "EH", "V", "AH", "N"};
+  spoken.truncated = n % 2 == 1;
+  s.spoken = {spoken};
   return s;
 }
 

@@ -4,11 +4,13 @@
 // concurrent use. Uses the Debian PocketSphinx model (pocketsphinx-en-us).
 #include <cstdlib>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/encoder.h"
@@ -19,6 +21,18 @@
 #include "support/test_audio.h"
 
 namespace soundsearch {
+
+// For gtest's messages.
+void PrintTo(const SpokenContent& c, std::ostream* os) {
+  *os << "{space " << c.space << ", words";
+  for (const SpokenWord& w : c.words) {
+    *os << " " << w.word << ":" << w.confidence << "@" << w.start_seconds << "-"
+        << w.end_seconds;
+  }
+  *os << ", phones " << absl::StrJoin(c.phones, " ")
+      << (c.truncated ? ", truncated}" : "}");
+}
+
 namespace {
 
 constexpr int kRate = 16000;
@@ -152,9 +166,9 @@ TEST_F(SpeechEncoderTest, RecognisesSpokenWordsIntoTermCounts) {
   // The frame is the term counts of what was recognised.
   const std::vector<float> counts =
       SpeechTermCounts(clip->spoken, SpeechOptions());
-  EXPECT_EQ(std::vector<float>(clip->frames.data.begin(),
-                               clip->frames.data.end()),
-            counts);
+  EXPECT_EQ(
+      std::vector<float>(clip->frames.data.begin(), clip->frames.data.end()),
+      counts);
   float words = 0, phones = 0;
   for (int j = 0; j < 1024; ++j) words += counts[j];
   for (int j = 1024; j < 1024 + 4096; ++j) phones += counts[j];
@@ -182,7 +196,7 @@ TEST_F(SpeechEncoderTest, SilenceGivesNothingAndEmptyInputIsAnError) {
 
 TEST_F(SpeechEncoderTest, LengthCapAndTimeBudgetTruncate) {
   const std::vector<float> speech =
-      Say("one two three four five six seven eight nine ten", "en-us", 150);
+      Say("one two three four five six", "en-us", 170);
   EncoderOptions capped = SpeechOptions();
   capped.speech_max_seconds = 0.5f;
   auto encoder = Encoder::Create(capped);
@@ -194,6 +208,7 @@ TEST_F(SpeechEncoderTest, LengthCapAndTimeBudgetTruncate) {
     EXPECT_LE(w.end_seconds, 0.51f);
   }
   EncoderOptions budget = SpeechOptions();
+  budget.speech_word_dims = 0;           // the phone search alone: less to load
   budget.speech_budget_seconds = 1e-4f;  // spent after the first chunk
   auto poor = Encoder::Create(budget);
   ASSERT_TRUE(poor.ok());
@@ -212,6 +227,15 @@ TEST_F(SpeechEncoderTest, ConcurrentEncodesMatchSequentialOnes) {
   auto seq_a = encoder_->Encode(a);
   auto seq_b = encoder_->Encode(b);
   ASSERT_TRUE(seq_a.ok() && seq_b.ok());
+  // A fresh encoder (fresh decoders) gives what the used ones give.
+  auto fresh = Encoder::Create(SpeechOptions());
+  ASSERT_TRUE(fresh.ok());
+  auto fresh_a = (*fresh)->Encode(a);
+  ASSERT_TRUE(fresh_a.ok());
+  EXPECT_EQ(fresh_a->spoken, seq_a->spoken);
+  auto again_a = (*fresh)->Encode(a);
+  ASSERT_TRUE(again_a.ok());
+  EXPECT_EQ(again_a->spoken, seq_a->spoken);
   absl::StatusOr<EncodedClip> par_a, par_b;
   std::thread t1([&] { par_a = encoder_->Encode(a); });
   std::thread t2([&] { par_b = encoder_->Encode(b); });

@@ -136,6 +136,14 @@ class SphinxRecognizer::Decoder {
   absl::Status Decode(absl::Span<const int16_t> pcm, double cpu_deadline,
                       bool* stopped) {
     *stopped = false;
+    // Every clip is a stream of its own: segment times count from its start
+    // (ps_start_stream; without it they are stream-wide, counting the clips
+    // this decoder decoded before) and the channel estimates are not carried
+    // over from another clip.
+    if (ps_start_stream(ps_) < 0) {
+      return absl::InternalError(
+          absl::StrCat("PocketSphinx: start of stream: ", TakeSphinxError()));
+    }
     ResetCmn();
     if (ps_start_utt(ps_) < 0) {
       return absl::InternalError(absl::StrCat(
