@@ -69,9 +69,11 @@ absl::StatusOr<std::unique_ptr<Space>> Space::Create(
           " space needs pooling \"mean\" (its one frame is a bag of terms)"));
     }
   } else if (config.rerank.kind == RerankKind::kPhoneEdit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "space ", config.name, ": rerank.kind \"phone_edit\" needs an encoder "
-        "that recognises phones (\"speech\"), not \"", encoder->kind(), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("space ", config.name,
+                     ": rerank.kind \"phone_edit\" needs an encoder "
+                     "that recognises phones (\"speech\"), not \"",
+                     encoder->kind(), "\""));
   }
   return std::unique_ptr<Space>(
       new Space(config, std::move(encoder), /*state=*/nullptr));
@@ -115,17 +117,16 @@ absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> Space::EmbedBatch(
       out.push_back(encoded[i].status());
       continue;
     }
-    out.push_back(
-        FromEncoded(std::move(encoded[i]).value(),
-                    auto_tags != nullptr ? &(*auto_tags)[i] : nullptr,
-                    spoken != nullptr ? &(*spoken)[i] : nullptr));
+    out.push_back(FromEncoded(std::move(encoded[i]).value(),
+                              auto_tags != nullptr ? &(*auto_tags)[i] : nullptr,
+                              spoken != nullptr ? &(*spoken)[i] : nullptr));
   }
   return out;
 }
 
-absl::StatusOr<RawEmbedding> Space::FromEncoded(
-    EncodedClip clip, std::vector<AutoTag>* auto_tags,
-    SpokenContent* spoken) const {
+absl::StatusOr<RawEmbedding> Space::FromEncoded(EncodedClip clip,
+                                                std::vector<AutoTag>* auto_tags,
+                                                SpokenContent* spoken) const {
   if (spoken != nullptr) {
     *spoken = std::move(clip.spoken);
     spoken->space = name();
@@ -256,6 +257,15 @@ RawEmbedding Space::EmptyEmbedding() const {
   RawEmbedding raw;
   raw.pooled.assign(pooled_dim_, 0.0f);
   raw.flags.silent = true;
+  // A bag of terms with nothing in it counts 1 in the first dimension of
+  // each block (TermLayout), so that a cosine index accepts it.
+  if (const TermLayout* layout = encoder_->term_layout(); layout != nullptr) {
+    int at = 0;
+    for (int size : layout->block_sizes) {
+      if (size > 0 && at < pooled_dim_) raw.pooled[at] = 1.0f;
+      at += size;
+    }
+  }
   if (config_.boaw) raw.frames = FrameMatrix(1, encoder_->frame_dim());
   return raw;
 }

@@ -17,8 +17,8 @@
 #include "soundsearch/build_info.h"
 #include "soundsearch/speech_kinds.h"
 #include "soundsearch/status_macros.h"
-#include "speech/sphinx_recognizer.h"
 #include "speech/speech_kind_entries.h"
+#include "speech/sphinx_recognizer.h"
 
 namespace soundsearch {
 namespace {
@@ -69,8 +69,8 @@ absl::Status CheckBeam(const char* field, double v) {
 
 absl::Status CheckNonNegative(const char* field, double v, double hi) {
   if (!(v >= 0 && v <= hi)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "encoder.", field, ": must be in [0, ", hi, "], got ", v));
+    return absl::InvalidArgumentError(
+        absl::StrCat("encoder.", field, ": must be in [0, ", hi, "], got ", v));
   }
   return absl::OkStatus();
 }
@@ -108,8 +108,8 @@ absl::Status ValidateSpeechOptions(const EncoderOptions& o) {
       CheckNonNegative("speech_phone_weight", o.speech_phone_weight, 1000));
   RETURN_IF_ERROR(
       CheckNonNegative("speech_max_seconds", o.speech_max_seconds, 86400));
-  RETURN_IF_ERROR(
-      CheckNonNegative("speech_budget_seconds", o.speech_budget_seconds, 86400));
+  RETURN_IF_ERROR(CheckNonNegative("speech_budget_seconds",
+                                   o.speech_budget_seconds, 86400));
   return absl::OkStatus();
 }
 
@@ -171,8 +171,11 @@ std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
       out[h % wd] += options.speech_word_confidence ? w.confidence : 1.0f;
     }
   }
+  // A block with no term counts 1 in its first dimension (TermLayout).
+  if (wd > 0 && spoken.words.empty()) out[0] = 1.0f;
   if (pd > 0) {
     const int n = static_cast<int>(spoken.phones.size());
+    if (n < options.speech_ngram_min) out[wd] = 1.0f;
     for (int order = options.speech_ngram_min;
          order <= options.speech_ngram_max; ++order) {
       for (int i = 0; i + order <= n; ++i) {
@@ -190,26 +193,14 @@ std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
 EncoderKind SpeechEncoderKind() {
   EncoderKind kind;
   kind.name = "speech";
-  kind.option_keys = {"sample_rate",
-                      "speech_hmm",
-                      "speech_lm",
-                      "speech_dict",
-                      "speech_phone_lm",
-                      "speech_word_beam",
-                      "speech_word_wbeam",
-                      "speech_word_lw",
-                      "speech_phone_beam",
-                      "speech_phone_pbeam",
-                      "speech_phone_lw",
-                      "speech_word_dims",
-                      "speech_phone_dims",
-                      "speech_ngram_min",
-                      "speech_ngram_max",
-                      "speech_word_weight",
-                      "speech_phone_weight",
-                      "speech_word_confidence",
-                      "speech_max_seconds",
-                      "speech_budget_seconds"};
+  kind.option_keys = {
+      "sample_rate",        "speech_hmm",           "speech_lm",
+      "speech_dict",        "speech_phone_lm",      "speech_word_beam",
+      "speech_word_wbeam",  "speech_word_lw",       "speech_phone_beam",
+      "speech_phone_pbeam", "speech_phone_lw",      "speech_word_dims",
+      "speech_phone_dims",  "speech_ngram_min",     "speech_ngram_max",
+      "speech_word_weight", "speech_phone_weight",  "speech_word_confidence",
+      "speech_max_seconds", "speech_budget_seconds"};
   kind.default_pooling = "mean";  // one frame: the term counts as they are
   kind.default_scaling = "none";
   kind.validate = &ValidateSpeechOptions;

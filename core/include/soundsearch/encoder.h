@@ -38,6 +38,10 @@ struct EncodedClip {
 // fitted, and projects a clip to the concatenation of its blocks, each
 // weighted by tf * idf, L2-normalised and multiplied by its weight
 // (embedding/term_weighting.h; docs/embedding.md).
+// A block in which a clip has no term (nothing recognised, or recognition
+// did not run) counts 1 in the block's first dimension instead, so that no
+// clip's vector is all zero (a cosine index refuses those) and such clips
+// are alike.
 struct TermLayout {
   std::vector<int> block_sizes;     // each >= 0, summing to frame_dim()
   std::vector<float> block_weights;  // one per block, >= 0

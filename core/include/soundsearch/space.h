@@ -89,7 +89,8 @@ class Space {
 
   // The raw embedding of a sound the encoder did not run on
   // (SpaceConfig::only_if_auto_tags): all-zero pooled values (one zero
-  // frame for boaw), flagged silent.
+  // frame for boaw; for a bag-of-terms encoder, 1 in the first dimension of
+  // each block, TermLayout), flagged silent.
   RawEmbedding EmptyEmbedding() const;
 
   // The vector to index or search with, under this space's fitted state:

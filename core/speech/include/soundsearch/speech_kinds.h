@@ -25,7 +25,9 @@ absl::Status RegisterSpeechKinds();
 // hashed counts of the phone n-grams of orders speech_ngram_min..max (a
 // phone sequence shorter than an order gives no n-gram of it). Terms are
 // hashed with 64-bit FNV-1a ("w " + word, "p " + phones joined by spaces)
-// modulo the block size. Exposed so that soundsearch-eval can sweep the
+// modulo the block size. A block with no term (no word recognised, fewer
+// phones than speech_ngram_min) counts 1 in its first dimension instead
+// (TermLayout). Exposed so that soundsearch-eval can sweep the
 // vector's parameters over one recognition pass. Thread-safe.
 std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
                                     const EncoderOptions& options);
