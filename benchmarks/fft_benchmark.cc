@@ -3,12 +3,12 @@
 // iterative radix-2 complex FFT (what one would write to drop the
 // dependency), for one real frame of N samples. Results: docs/features.md.
 //   build/bin/fft_benchmark
+#include <fftw3.h>
+
 #include <cmath>
 #include <complex>
 #include <random>
 #include <vector>
-
-#include <fftw3.h>
 
 #include "benchmark/benchmark.h"
 #include "features/fft.h"

@@ -1,16 +1,26 @@
 // load_tool: whole-system load test of soundsearchd (leveldb db_bench style).
 // A real server in this process, real gRPC clients on loopback.
 //
-//   load_tool [--sounds 10000,100000] [--clients 8] [--seconds 10]
-//             [--ingest-clips 200]
+//   load_tool [--sounds 10000,100000] [--clients 1,4,16] [--seconds 10]
+//             [--kinds flat,flat_single,hnsw,sq8] [--hnsw-m 32]
+//             [--hnsw-ef-construction 200] [--hnsw-ef-search 128]
+//             [--extra-ef-search 64,256] [--recall-queries 500]
+//             [--trace-queries 1000]
+//             [--ingest-clips 200] [--clip-seconds 10] [--csv FILE]
 //
 // For each collection size N it writes N synthetic sounds straight into a
-// fresh store (clustered random raw vectors of the `dsp` space), starts the
-// server (which fits PCA 100 on them), then runs closed loops of C clients
-// for T seconds: QueryByExample by id, and by audio (a 5 s clip, decoded and
-// embedded per query). In the same run it times raw FAISS (IndexFlatIP) on
-// the very same 100-d vectors and prints the ratio. Finally it ingests
-// generated 5 s clips through AddSound and compares with decoding alone.
+// fresh store (clustered random raw vectors of the `dsp` space), then for
+// each index kind starts the server on that store (the first start fits PCA
+// 100; every start rebuilds the index from the store, timed) and runs closed
+// loops of C clients for T seconds: QueryByExample by id, k = 15. Kinds:
+// flat (exact, queries coalesced), hnsw, sq8, fp16, auto; a kind with the
+// suffix _single (flat_single, hnsw_single) runs with coalescing off. After each server stops, the tool loads the index snapshot it wrote
+// and, in the same run, times raw FAISS on that very FAISS index (one query
+// per call, C threads), measures memory per vector and, for the approximate
+// kinds, recall@15 of query by id against exact search. Finally it ingests
+// generated clips through AddSound and compares with decoding alone.
+// --csv appends one line per (size, kind, clients) for tools/plot_load.py.
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +29,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -26,17 +37,24 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "faiss/IndexFlat.h"
+#include "faiss/Index.h"
 #include "grpcpp/grpcpp.h"
+#include "index/faiss_vector_index.h"
+#include "rpc/to_proto.h"
+#include "soundsearch/sound_collection.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/audio_decoder.h"
+#include "soundsearch/blas_info.h"
 #include "soundsearch/content_hash.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/v1/ingest.grpc.pb.h"
 #include "soundsearch/v1/query.grpc.pb.h"
+#include "soundsearch/vector_index.h"
 
 namespace soundsearch {
 namespace {
@@ -45,9 +63,18 @@ using Clock = std::chrono::steady_clock;
 
 struct Flags {
   std::vector<int> sounds = {10000, 100000};
-  int clients = 8;
+  std::vector<int> clients = {1, 4, 16};
   double seconds = 10;
+  std::vector<std::string> kinds = {"flat", "flat_single", "hnsw", "sq8"};
+  int hnsw_m = 32;
+  int hnsw_ef_construction = 200;
+  int hnsw_ef_search = 128;
+  std::vector<int> extra_ef_search;
+  int recall_queries = 500;
+  int trace_queries = 1000;
   int ingest_clips = 200;
+  double clip_seconds = 10;
+  std::string csv;
 };
 
 struct Latency {
@@ -66,7 +93,6 @@ Latency Summarise(std::vector<double> seconds, double wall, int64_t errors) {
                                        seconds.size() * 99 / 100)];
   return out;
 }
-
 // Little-endian PCM16 mono WAV of `pcm` at `rate`.
 std::string Wav(const std::vector<float>& pcm, int rate) {
   std::string out = "RIFF....WAVEfmt ";
@@ -95,8 +121,8 @@ std::string Wav(const std::vector<float>& pcm, int rate) {
   return out;
 }
 
-// A 5 s clip: a few partials over noise, distinct per seed.
-std::string Clip(uint32_t seed, int rate = 22050, double seconds = 5) {
+// A clip: a few partials over noise, distinct per seed.
+std::string Clip(uint32_t seed, double seconds, int rate = 22050) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> f0(100, 2000), noise(-0.05f, 0.05f);
   const float a = f0(rng), b = f0(rng);
@@ -137,135 +163,332 @@ Latency ClosedLoop(int clients, double seconds, Call call) {
                    errors);
 }
 
-void PrintRow(const char* what, const Latency& l, const char* extra = "") {
-  std::printf("  %-34s %9.1f qps  p50 %8.3f ms  p99 %8.3f ms  errors %lld%s\n",
-              what, l.qps, l.p50_ms, l.p99_ms,
-              static_cast<long long>(l.errors), extra);
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-int RunSize(int n, const Flags& flags) {
+void PrintRow(const std::string& what, const Latency& l) {
+  std::printf("  %-28s %9.1f qps  p50 %8.3f ms  p99 %8.3f ms  errors %lld\n",
+              what.c_str(), l.qps, l.p50_ms, l.p99_ms,
+              static_cast<long long>(l.errors));
+}
+
+// Writes n synthetic sounds (clustered raw `dsp` vectors) into a fresh store.
+bool WriteStore(const std::string& dir, int n) {
+  auto space = Space::Create(DefaultSpaceConfig());
+  if (!space.ok()) return false;
+  const int dim = (*space)->pooled_dim();
+  std::mt19937 rng(42);
+  std::normal_distribution<float> gauss(0, 1);
+  constexpr int kClusters = 50;
+  std::vector<std::vector<float>> centres(kClusters, std::vector<float>(dim));
+  for (auto& c : centres) {
+    for (float& x : c) x = gauss(rng);
+  }
+  std::filesystem::create_directories(dir);
+  SoundStoreOptions store_options;
+  store_options.path = dir + "/store";
+  store_options.sync_writes = false;  // bulk load; rebuildable
+  auto store = SoundStore::Open(store_options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
+    return false;
+  }
+  const auto t0 = Clock::now();
+  RawEmbedding raw;
+  raw.pooled.resize(dim);
+  for (int i = 0; i < n; ++i) {
+    const auto& c = centres[i % kClusters];
+    for (int d = 0; d < dim; ++d) raw.pooled[d] = c[d] + 0.5f * gauss(rng);
+    SoundRecord record;
+    record.name = absl::StrCat("synthetic-", i);
+    record.content_hash = Sha256Hex(record.name);
+    record.duration_seconds = 5;
+    auto added = (*store)->AddSound(record, {{"dsp", raw.Encode()}});
+    if (!added.ok()) {
+      std::fprintf(stderr, "%s\n", added.status().ToString().c_str());
+      return false;
+    }
+  }
+  std::printf("  wrote %d raw vectors of %d dims in %.1f s\n", n, dim,
+              Seconds(t0));
+  return true;
+}
+
+// "<kind>_single": the same index kind with coalescing off.
+bool Single(const std::string& kind) {
+  return absl::EndsWith(kind, "_single");
+}
+
+IndexOptions IndexFor(const std::string& kind, const Flags& f) {
+  IndexOptions o;
+  o.kind = Single(kind) ? kind.substr(0, kind.size() - 7) : kind;
+  o.hnsw_m = f.hnsw_m;
+  o.hnsw_ef_construction = f.hnsw_ef_construction;
+  o.hnsw_ef_search = f.hnsw_ef_search;
+  return o;
+}
+
+std::string ConfigJson(const IndexOptions& o) {
+  return absl::StrCat(
+      "{\"spaces\": [{\"name\": \"dsp\", \"encoder\": {\"kind\": \"dsp\"}, "
+      "\"index\": {\"type\": \"",
+      o.kind, "\", \"hnsw_m\": ", o.hnsw_m, ", \"hnsw_ef_construction\": ",
+      o.hnsw_ef_construction, ", \"hnsw_ef_search\": ", o.hnsw_ef_search,
+      "}}]}");
+}
+
+VectorIndexOptions SnapshotOptions(const IndexOptions& o) {
+  VectorIndexOptions v;
+  v.dim = 100;
+  v.metric = Metric::kCosine;
+  v.index = o;
+  return v;
+}
+
+// Recall@15 of `approx` against `exact` for query by id (own id excluded),
+// over `queries` ids drawn from [1, n].
+double Recall(const VectorIndex& approx, const VectorIndex& exact, int n,
+              int queries) {
+  std::mt19937 rng(99);
+  int64_t found = 0, wanted = 0;
+  for (int q = 0; q < queries; ++q) {
+    const int64_t id = 1 + rng() % n;
+    auto v = exact.Vector(id);
+    if (!v.ok()) continue;
+    SearchOptions o;
+    o.k = 15;
+    const int64_t own[] = {id};
+    o.exclude_ids = own;
+    auto truth = exact.Search(*v, o);
+    auto got = approx.Search(*v, o);
+    if (!truth.ok() || !got.ok()) continue;
+    for (const SearchHit& t : *truth) {
+      ++wanted;
+      for (const SearchHit& g : *got) {
+        if (g.id == t.id) {
+          ++found;
+          break;
+        }
+      }
+    }
+  }
+  return wanted == 0 ? 0 : static_cast<double>(found) / wanted;
+}
+
+// Raw FAISS: one query per search call on the very FAISS object inside
+// `index`, from `clients` threads, k = 16 (the query itself + 15).
+// Query vectors come from `vectors` (an index that keeps float copies).
+Latency RawFaiss(const FaissVectorIndex& index, const VectorIndex& vectors,
+                 int n, int clients, double seconds) {
+  std::vector<std::vector<float>> queries;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 4096; ++i) {
+    auto v = vectors.Vector(1 + rng() % n);
+    if (v.ok()) queries.push_back(*std::move(v));
+  }
+  Latency out;
+  if (queries.empty()) return out;
+  index.WithFaissIndex([&](const faiss::Index& faiss_index) {
+    out = ClosedLoop(clients, seconds, [&](auto& r) {
+      omp_set_num_threads(1);  // as the server's searches (omp_threads = 1)
+      const auto& q = queries[r() % queries.size()];
+      float distances[16];
+      faiss::Index::idx_t labels[16];
+      faiss_index.search(1, q.data(), 16, distances, labels);
+      return true;
+    });
+  });
+  return out;
+}
+
+// The steps of a query by id, timed in process on the collection the server
+// used (no gRPC): the example's vector and the search (QueryById), the
+// results' records (Get), the response message (ToProto). Medians in ms.
+void TraceQuerySteps(const std::string& dir, const std::string& config_path,
+                     int n, int queries) {
+  CollectionOptions options;
+  options.data_dir = dir;
+  options.snapshot_on_close = false;
+  auto spaces = LoadSpaceConfigFile(config_path);
+  if (!spaces.ok()) return;
+  options.spaces = *spaces;
+  options.search_batching.enabled = false;
+  auto collection = SoundCollection::Open(options);
+  if (!collection.ok()) {
+    std::fprintf(stderr, "%s\n", collection.status().ToString().c_str());
+    return;
+  }
+  std::vector<double> vector_ms, search_ms, records_ms, reply_ms, total_ms;
+  std::mt19937 rng(5);
+  for (int q = 0; q < queries; ++q) {
+    const auto t0 = Clock::now();
+    QueryOptions o;
+    auto result = (*collection)->QueryById(1 + rng() % n, o);
+    if (!result.ok()) continue;
+    const auto t1 = Clock::now();
+    std::vector<SoundRecord> records;
+    for (const QueryHit& hit : result->hits) {
+      auto record = (*collection)->Get(hit.id);
+      if (record.ok()) records.push_back(*std::move(record));
+    }
+    const auto t2 = Clock::now();
+    v1::QueryByExampleResponse response;
+    ToProto(*result, &response);
+    for (size_t i = 0; i < records.size(); ++i) {
+      ToProto(result->hits[i], records[i], response.add_results());
+    }
+    std::string wire = response.SerializeAsString();
+    const auto t3 = Clock::now();
+    vector_ms.push_back(1000 * result->vector_seconds);
+    search_ms.push_back(1000 * result->search_seconds);
+    records_ms.push_back(1000 * std::chrono::duration<double>(t2 - t1).count());
+    reply_ms.push_back(1000 * std::chrono::duration<double>(t3 - t2).count());
+    total_ms.push_back(1000 * std::chrono::duration<double>(t3 - t0).count());
+  }
+  auto median = [](std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  std::printf("  steps of a query by id (in process, %d queries, median ms): "
+              "vector %.3f  search %.3f  records %.3f  reply %.3f  total "
+              "%.3f\n",
+              queries, median(vector_ms), median(search_ms),
+              median(records_ms), median(reply_ms), median(total_ms));
+}
+
+int RunSize(int n, const Flags& flags, std::FILE* csv) {
   const std::string dir =
       (std::filesystem::temp_directory_path() /
        absl::StrCat("soundsearch_load_", getpid(), "_", n))
           .string();
   std::filesystem::remove_all(dir);
-  std::printf("\n== %d sounds (%d clients, %.0f s per loop)\n", n,
-              flags.clients, flags.seconds);
+  std::printf("\n== %d sounds (%.0f s per loop)\n", n, flags.seconds);
+  if (!WriteStore(dir, n)) return 1;
+  std::unique_ptr<VectorIndex> exact;  // the flat snapshot, for recall
+  const std::string snapshot = dir + "/index/dsp.idx";
+  const int max_clients =
+      *std::max_element(flags.clients.begin(), flags.clients.end());
 
-  // 1. A synthetic collection straight into the store.
-  auto space = Space::Create(DefaultSpaceConfig());
-  if (!space.ok()) return 1;
-  const int dim = (*space)->pooled_dim();
-  std::vector<RawEmbedding> raws(n);
-  {
-    std::mt19937 rng(42);
-    std::normal_distribution<float> gauss(0, 1);
-    constexpr int kClusters = 50;
-    std::vector<std::vector<float>> centres(kClusters, std::vector<float>(dim));
-    for (auto& c : centres) {
-      for (float& x : c) x = gauss(rng);
-    }
-    std::filesystem::create_directories(dir);
-    SoundStoreOptions store_options;
-    store_options.path = dir + "/store";
-    store_options.sync_writes = false;  // bulk load; rebuildable
-    auto store = SoundStore::Open(store_options);
-    if (!store.ok()) {
-      std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
+  for (const std::string& kind : flags.kinds) {
+    const IndexOptions index_options = IndexFor(kind, flags);
+    const std::string config_path = dir + "/spaces.json";
+    std::ofstream(config_path) << ConfigJson(index_options);
+    ServerOptions options;
+    options.data_dir = dir;
+    options.config_path = config_path;
+    options.listen = "127.0.0.1:0";
+    options.metrics_listen = "";
+    options.query_threads = std::max(2, max_clients);
+    options.sync_writes = false;
+    options.search_batching.enabled = !Single(kind);
+    // Rebuild (timed) unless a _single kind follows its own kind: that one
+    // loads the snapshot the previous run wrote.
+    if (!Single(kind)) std::filesystem::remove(snapshot);
+    const auto open0 = Clock::now();
+    auto server = SoundsearchServer::Start(options);
+    if (!server.ok()) {
+      std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
       return 1;
     }
-    const auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
-      raws[i].pooled.resize(dim);
-      const auto& c = centres[i % kClusters];
-      for (int d = 0; d < dim; ++d) raws[i].pooled[d] = c[d] + 0.5f * gauss(rng);
-      SoundRecord record;
-      record.name = absl::StrCat("synthetic-", i);
-      record.content_hash = Sha256Hex(record.name);
-      record.duration_seconds = 5;
-      auto added = (*store)->AddSound(record, {{"dsp", raws[i].Encode()}});
-      if (!added.ok()) {
-        std::fprintf(stderr, "%s\n", added.status().ToString().c_str());
-        return 1;
-      }
-    }
-    std::printf("  wrote %d raw vectors of %d dims in %.1f s\n", n, dim,
-                std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-
-  // 2. The server on that directory (it fits PCA 100 on open).
-  ServerOptions options;
-  options.data_dir = dir;
-  options.listen = "127.0.0.1:0";
-  options.metrics_listen = "";
-  options.query_threads = std::max(2, flags.clients);
-  const auto open0 = Clock::now();
-  auto server = SoundsearchServer::Start(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
-    return 1;
-  }
-  std::printf("  server start (fit + index build) %.1f s\n",
-              std::chrono::duration<double>(Clock::now() - open0).count());
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                          grpc::InsecureChannelCredentials());
-  auto stub = v1::Query::NewStub(channel);
-
-  const Latency by_id = ClosedLoop(flags.clients, flags.seconds, [&](auto& rng) {
-    v1::QueryByExampleRequest request;
-    request.set_id(1 + rng() % n);
-    request.set_k(15);
-    v1::QueryByExampleResponse response;
-    grpc::ClientContext ctx;
-    return stub->QueryByExample(&ctx, request, &response).ok() &&
-           response.results_size() == 15;
-  });
-  const std::string clip = Clip(7);
-  const Latency by_audio =
-      ClosedLoop(flags.clients, flags.seconds, [&](auto&) {
+    const double start_s = Seconds(open0);
+    std::printf(" -- %s: server start (%s) %.1f s\n", kind.c_str(),
+                Single(kind)            ? "snapshot load, or rebuild"
+                : exact == nullptr ? "PCA fit + index build from the store"
+                                   : "index build from the store",
+                start_s);
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                            grpc::InsecureChannelCredentials());
+    auto stub = v1::Query::NewStub(channel);
+    std::vector<Latency> ours;
+    for (int clients : flags.clients) {
+      ours.push_back(ClosedLoop(clients, flags.seconds, [&](auto& rng) {
         v1::QueryByExampleRequest request;
-        request.set_audio(clip);
+        request.set_id(1 + rng() % n);
         request.set_k(15);
         v1::QueryByExampleResponse response;
         grpc::ClientContext ctx;
-        return stub->QueryByExample(&ctx, request, &response).ok();
-      });
-  (*server)->Shutdown();
+        return stub->QueryByExample(&ctx, request, &response).ok() &&
+               response.results_size() == 15;
+      }));
+    }
+    (*server)->Shutdown();
+    server->reset();
 
-  // 3. Raw FAISS on the same 100-d vectors (the same deterministic fit).
-  auto fitted = (*space)->Fit(raws);
-  if (!fitted.ok()) return 1;
-  int index_dim = 0;
-  auto vectors = (*fitted)->ProjectBatch(raws, nullptr, &index_dim);
-  if (!vectors.ok()) return 1;
-  faiss::IndexFlatIP flat(index_dim);
-  flat.add(n, vectors->data());
-  const Latency raw = ClosedLoop(flags.clients, flags.seconds, [&](auto& rng) {
-    const int q = rng() % n;
-    std::vector<float> distances(16);
-    std::vector<faiss::Index::idx_t> labels(16);
-    flat.search(1, vectors->data() + static_cast<size_t>(q) * index_dim, 16,
-                distances.data(), labels.data());
-    return true;
-  });
-
-  PrintRow("QueryByExample by id (gRPC)", by_id);
-  PrintRow("QueryByExample by 5 s audio (gRPC)", by_audio);
-  PrintRow("raw FAISS IndexFlatIP search", raw);
-  std::printf("  ratio by-id p50 / raw FAISS p50: %.2f (by-id adds gRPC, "
-              "RocksDB lookups of the query's raw vector and of 15 results)\n",
-              by_id.p50_ms / std::max(raw.p50_ms, 1e-9));
+    // The snapshot the server wrote on shutdown: the same FAISS index.
+    auto loaded = VectorIndex::Load(snapshot, SnapshotOptions(index_options));
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+      return 1;
+    }
+    auto* faiss_index = dynamic_cast<FaissVectorIndex*>(loaded->index.get());
+    const double bytes_per_vector =
+        static_cast<double>(loaded->index->MemoryBytes()) /
+        std::max<int64_t>(1, loaded->index->size());
+    double recall = -1;
+    std::string recall_text = "exact";
+    if (index_options.kind != "flat") {
+      if (exact != nullptr) {
+        recall = Recall(*loaded->index, *exact, n, flags.recall_queries);
+        recall_text = absl::StrFormat("%.4f", recall);
+      } else {
+        recall_text = "? (run flat first)";
+      }
+    }
+    std::printf("  memory %.0f B/vector, recall@15 %s\n", bytes_per_vector,
+                recall_text.c_str());
+    for (size_t c = 0; c < flags.clients.size(); ++c) {
+      const int clients = flags.clients[c];
+      const Latency raw =
+          RawFaiss(*faiss_index, exact != nullptr ? *exact : *loaded->index, n,
+                   clients, flags.seconds);
+      PrintRow(absl::StrCat(kind, " by id, ", clients, " clients"), ours[c]);
+      PrintRow(absl::StrCat("raw FAISS, ", clients, " threads"), raw);
+      std::printf("  %-28s p50 ours/raw %.2f, QPS ours/raw %.2f\n", "",
+                  ours[c].p50_ms / std::max(raw.p50_ms, 1e-9),
+                  ours[c].qps / std::max(raw.qps, 1e-9));
+      if (csv != nullptr) {
+        std::fprintf(csv, "%d,%s,%d,%.1f,%.3f,%.3f,%lld,%.1f,%.3f,%.3f,%.4f,"
+                     "%.0f,%.1f\n",
+                     n, kind.c_str(), clients, ours[c].qps, ours[c].p50_ms,
+                     ours[c].p99_ms, static_cast<long long>(ours[c].errors),
+                     raw.qps, raw.p50_ms, raw.p99_ms, recall, bytes_per_vector,
+                     start_s);
+        std::fflush(csv);
+      }
+    }
+    if (kind == "hnsw" && exact != nullptr) {  // once per size
+      for (int ef : flags.extra_ef_search) {
+        IndexOptions other = index_options;
+        other.hnsw_ef_search = ef;
+        auto again = VectorIndex::Load(snapshot, SnapshotOptions(other));
+        if (!again.ok()) continue;
+        std::printf("  hnsw ef_search %d: recall@15 %.4f\n", ef,
+                    Recall(*again->index, *exact, n, flags.recall_queries));
+      }
+    }
+    if (index_options.kind == "flat" && exact == nullptr) {
+      exact = std::move(loaded->index);
+      if (flags.trace_queries > 0) {
+        TraceQuerySteps(dir, config_path, n, flags.trace_queries);
+      }
+    }
+  }
   std::filesystem::remove_all(dir);
   return 0;
 }
 
 int RunIngest(const Flags& flags) {
-  std::printf("\n== ingest of %d generated 5 s WAV clips (%d clients)\n",
-              flags.ingest_clips, flags.clients);
+  const int clients = 8;
+  std::printf("\n== ingest of %d generated %.0f s WAV clips (%d clients)\n",
+              flags.ingest_clips, flags.clip_seconds, clients);
   std::vector<std::string> clips;
-  for (int i = 0; i < flags.ingest_clips; ++i) clips.push_back(Clip(100 + i));
-  const double audio_seconds = 5.0 * flags.ingest_clips;
+  for (int i = 0; i < flags.ingest_clips; ++i) {
+    clips.push_back(Clip(100 + i, flags.clip_seconds));
+  }
+  const double audio_seconds = flags.clip_seconds * flags.ingest_clips;
 
   // Decoding alone, same clients.
   auto decoder = AudioDecoder::Create({});
@@ -274,7 +497,7 @@ int RunIngest(const Flags& flags) {
   auto t0 = Clock::now();
   {
     std::vector<std::thread> threads;
-    for (int c = 0; c < flags.clients; ++c) {
+    for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&] {
         for (int i = next++; i < flags.ingest_clips; i = next++) {
           (void)(*decoder)->DecodeBytes(clips[i]);
@@ -306,7 +529,7 @@ int RunIngest(const Flags& flags) {
   t0 = Clock::now();
   {
     std::vector<std::thread> threads;
-    for (int c = 0; c < flags.clients; ++c) {
+    for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&] {
         for (int i = next++; i < flags.ingest_clips; i = next++) {
           v1::AddSoundRequest request;
@@ -342,14 +565,36 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--sounds") {
-      flags.sounds.clear();
+    auto ints = [&value] {
+      std::vector<int> out;
       for (absl::string_view s : absl::StrSplit(value, ',')) {
         int n = 0;
-        if (absl::SimpleAtoi(s, &n) && n > 0) flags.sounds.push_back(n);
+        if (absl::SimpleAtoi(s, &n) && n > 0) out.push_back(n);
       }
+      return out;
+    };
+    if (flag == "--sounds") {
+      flags.sounds = ints();
     } else if (flag == "--clients") {
-      flags.clients = std::stoi(value);
+      flags.clients = ints();
+    } else if (flag == "--kinds") {
+      flags.kinds = absl::StrSplit(value, ',');
+    } else if (flag == "--hnsw-m") {
+      flags.hnsw_m = std::stoi(value);
+    } else if (flag == "--hnsw-ef-construction") {
+      flags.hnsw_ef_construction = std::stoi(value);
+    } else if (flag == "--hnsw-ef-search") {
+      flags.hnsw_ef_search = std::stoi(value);
+    } else if (flag == "--extra-ef-search") {
+      flags.extra_ef_search = ints();
+    } else if (flag == "--recall-queries") {
+      flags.recall_queries = std::stoi(value);
+    } else if (flag == "--trace-queries") {
+      flags.trace_queries = std::stoi(value);
+    } else if (flag == "--clip-seconds") {
+      flags.clip_seconds = std::stod(value);
+    } else if (flag == "--csv") {
+      flags.csv = value;
     } else if (flag == "--seconds") {
       flags.seconds = std::stod(value);
     } else if (flag == "--ingest-clips") {
@@ -359,10 +604,26 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("load_tool: %u hardware threads\n",
-              std::thread::hardware_concurrency());
-  for (int n : flags.sounds) {
-    if (soundsearch::RunSize(n, flags) != 0) return 1;
+  std::printf("load_tool: %u hardware threads, BLAS %s\n",
+              std::thread::hardware_concurrency(),
+              soundsearch::LoadedBlas().Describe().c_str());
+  std::FILE* csv = nullptr;
+  if (!flags.csv.empty()) {
+    const bool fresh = !std::filesystem::exists(flags.csv);
+    csv = std::fopen(flags.csv.c_str(), "a");
+    if (csv == nullptr) {
+      std::fprintf(stderr, "cannot write %s\n", flags.csv.c_str());
+      return 2;
+    }
+    if (fresh) {
+      std::fprintf(csv, "sounds,kind,clients,qps,p50_ms,p99_ms,errors,raw_qps,"
+                        "raw_p50_ms,raw_p99_ms,recall15,bytes_per_vector,"
+                        "start_s\n");
+    }
   }
+  for (int n : flags.sounds) {
+    if (soundsearch::RunSize(n, flags, csv) != 0) return 1;
+  }
+  if (csv != nullptr) std::fclose(csv);
   return flags.ingest_clips > 0 ? soundsearch::RunIngest(flags) : 0;
 }

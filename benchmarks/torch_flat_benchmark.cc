@@ -62,13 +62,20 @@ int Run(int argc, char** argv) {
       size_t n = std::strlen(name);
       return a.compare(0, n, name) == 0 ? a.c_str() + n : nullptr;
     };
-    if (const char* v = val("--sizes=")) sizes = ParseSizes(v);
-    else if (const char* v = val("--dim=")) dim = std::atoi(v);
-    else if (const char* v = val("--k=")) k = std::atoi(v);
-    else if (const char* v = val("--batch=")) batch = std::atoi(v);
-    else if (const char* v = val("--queries=")) queries = std::atoi(v);
-    else if (const char* v = val("--threads=")) threads = std::atoi(v);
-    else if (const char* v = val("--metric=")) metric_name = v;
+    if (const char* v = val("--sizes="))
+      sizes = ParseSizes(v);
+    else if (const char* v = val("--dim="))
+      dim = std::atoi(v);
+    else if (const char* v = val("--k="))
+      k = std::atoi(v);
+    else if (const char* v = val("--batch="))
+      batch = std::atoi(v);
+    else if (const char* v = val("--queries="))
+      queries = std::atoi(v);
+    else if (const char* v = val("--threads="))
+      threads = std::atoi(v);
+    else if (const char* v = val("--metric="))
+      metric_name = v;
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
@@ -122,9 +129,9 @@ int Run(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", st.ToString().c_str());
         return 1;
       }
-      add_s[w] = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - t0)
-                     .count();
+      add_s[w] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
     }
     SearchOptions so;
     so.k = k;
@@ -140,11 +147,11 @@ int Run(int argc, char** argv) {
                                 .count());
         if (!r.ok()) return 1;
         t0 = std::chrono::steady_clock::now();
-        auto b = indexes[w]->SearchBatch(
-            absl::MakeConstSpan(qs).subspan(
-                static_cast<size_t>(q) * batch * dim,
-                static_cast<size_t>(batch) * dim),
-            so);
+        auto b =
+            indexes[w]->SearchBatch(absl::MakeConstSpan(qs).subspan(
+                                        static_cast<size_t>(q) * batch * dim,
+                                        static_cast<size_t>(batch) * dim),
+                                    so);
         batched[w].push_back(std::chrono::duration<double, std::micro>(
                                  std::chrono::steady_clock::now() - t0)
                                  .count());

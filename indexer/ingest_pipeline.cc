@@ -58,7 +58,8 @@ size_t IngestPipeline::queue_depth() const {
 }
 
 absl::Status IngestPipeline::Submit(std::string audio, SoundInput input,
-                                    absl::Time deadline, Done done) {
+                                    absl::Time deadline, Done done,
+                                    IsCancelled cancelled) {
   size_t depth = 0;
   {
     absl::MutexLock lock(&mu_);
@@ -68,8 +69,8 @@ absl::Status IngestPipeline::Submit(std::string audio, SoundInput input,
           absl::StrCat("ingest queue is full (", options_.max_queue,
                        " uploads waiting); retry later"));
     }
-    queue_.push_back(
-        Upload{std::move(audio), std::move(input), deadline, std::move(done)});
+    queue_.push_back(Upload{std::move(audio), std::move(input), deadline,
+                            std::move(done), std::move(cancelled)});
     if (drainers_ < options_.workers) {
       absl::Status started = pool_->TrySubmit([this] { Drain(); });
       if (!started.ok()) {
@@ -134,6 +135,10 @@ void IngestPipeline::RunBatch(std::vector<Upload> batch) {
               absl::DeadlineExceededError(
                   "deadline passed while the upload waited in the ingest "
                   "queue"));
+    } else if (batch[i].Cancelled()) {
+      Deliver(batch[i], absl::CancelledError(
+                            "the call was cancelled while the upload waited "
+                            "in the ingest queue; nothing was stored"));
     } else {
       live.push_back(i);
     }
@@ -147,12 +152,12 @@ void IngestPipeline::RunBatch(std::vector<Upload> batch) {
       collection_->PrepareBatch(requests);
   for (size_t k = 0; k < live.size(); ++k) {
     Upload& upload = batch[live[k]];
-    Deliver(upload, Finish(std::move(prepared[k]), upload.deadline));
+    Deliver(upload, Finish(std::move(prepared[k]), upload));
   }
 }
 
 absl::StatusOr<IngestOutcome> IngestPipeline::Finish(
-    absl::StatusOr<PreparedSound> prepared, absl::Time deadline) {
+    absl::StatusOr<PreparedSound> prepared, const Upload& upload) {
   if (!prepared.ok()) return prepared.status();
   if (!prepared->duplicate) {
     observer_->OnDecoded(prepared->decode_seconds);
@@ -160,9 +165,14 @@ absl::StatusOr<IngestOutcome> IngestPipeline::Finish(
       observer_->OnEmbedded(space, seconds);
     }
   }
-  if (absl::Now() > deadline) {
+  if (absl::Now() > upload.deadline) {
     return absl::DeadlineExceededError(
         "deadline passed while decoding and embedding; nothing was stored");
+  }
+  if (upload.Cancelled()) {
+    return absl::CancelledError(
+        "the call was cancelled while the upload was decoded and embedded; "
+        "nothing was stored");
   }
   IngestOutcome outcome;
   outcome.audio_info = prepared->audio_info;

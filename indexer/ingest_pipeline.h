@@ -34,8 +34,8 @@
 namespace soundsearch {
 
 struct IngestPipelineOptions {
-  int workers = 2;          // decode+embed threads, > 0
-  size_t max_queue = 256;   // uploads waiting (not counting those taken), > 0
+  int workers = 2;         // decode+embed threads, > 0
+  size_t max_queue = 256;  // uploads waiting (not counting those taken), > 0
   // Uploads a worker takes and prepares together when several wait, >= 1
   // (1: one at a time). Bounds the memory of one batch: up to max_batch
   // decoded uploads are held at once per worker.
@@ -53,6 +53,9 @@ struct IngestOutcome {
 class IngestPipeline {
  public:
   using Done = std::function<void(absl::StatusOr<IngestOutcome>)>;
+  // Whether the upload's call was cancelled; asked before decoding and again
+  // right before storing. Thread-safe; may be empty (never cancelled).
+  using IsCancelled = std::function<bool()>;
 
   // `collection` and `observer` (may be null) are borrowed and must outlive
   // the pipeline. InvalidArgument for bad options.
@@ -65,16 +68,17 @@ class IngestPipeline {
   // Queues one upload. On acceptance `done` runs exactly once, on a worker
   // thread, with the outcome; work whose deadline has passed before a worker
   // picks it up, or while it was decoded and embedded, ends with
-  // DeadlineExceeded (nothing stored). Returns ResourceExhausted when
-  // max_queue uploads are waiting and Unavailable after Shutdown; `done` is
-  // then never called. `done` must not throw.
+  // DeadlineExceeded (nothing stored); an upload whose `cancelled` says so
+  // before it is stored ends with Cancelled (nothing stored). Returns
+  // ResourceExhausted when max_queue uploads are waiting and Unavailable
+  // after Shutdown; `done` is then never called. `done` must not throw.
   absl::Status Submit(std::string audio, SoundInput input, absl::Time deadline,
-                      Done done);
+                      Done done, IsCancelled cancelled = nullptr);
 
   // Submit and wait for the outcome (CLI tools, bulk jobs, tests).
-  absl::StatusOr<IngestOutcome> AddAndWait(std::string audio, SoundInput input,
-                                           absl::Time deadline =
-                                               absl::InfiniteFuture());
+  absl::StatusOr<IngestOutcome> AddAndWait(
+      std::string audio, SoundInput input,
+      absl::Time deadline = absl::InfiniteFuture());
 
   // Stops accepting uploads and finishes the queued ones. Idempotent.
   void Shutdown();
@@ -88,6 +92,8 @@ class IngestPipeline {
     SoundInput input;
     absl::Time deadline;
     Done done;
+    IsCancelled cancelled;  // may be empty
+    bool Cancelled() const { return cancelled && cancelled(); }
   };
 
   IngestPipeline(SoundCollection* collection,
@@ -96,9 +102,10 @@ class IngestPipeline {
   // A worker's loop: takes batches until the queue is empty, then ends.
   void Drain();
   void RunBatch(std::vector<Upload> batch);
-  // Commits one prepared upload (after the deadline check).
+  // Commits one prepared upload (after the deadline and cancellation
+  // checks).
   absl::StatusOr<IngestOutcome> Finish(absl::StatusOr<PreparedSound> prepared,
-                                       absl::Time deadline);
+                                       const Upload& upload);
   void Deliver(Upload& upload, absl::StatusOr<IngestOutcome> outcome);
 
   SoundCollection* const collection_;

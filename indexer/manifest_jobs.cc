@@ -1,131 +1,229 @@
 #include "indexer/manifest_jobs.h"
 
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <utility>
+#include <sys/random.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "soundsearch/error_reason.h"
 #include "soundsearch/manifest.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 namespace {
 
-absl::StatusOr<std::string> ReadFileBytes(const std::filesystem::path& path,
-                                          int64_t max_bytes) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", path.string(), ": ", ec.message()));
+// "job-" and 32 hex digits from the kernel's CSPRNG.
+absl::StatusOr<std::string> NewJobId() {
+  char bytes[16];
+  size_t filled = 0;
+  while (filled < sizeof(bytes)) {
+    const ssize_t n = ::getrandom(bytes + filled, sizeof(bytes) - filled, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError("getrandom failed: cannot make a job id");
+    }
+    filled += static_cast<size_t>(n);
   }
-  if (static_cast<int64_t>(size) > max_bytes) {
-    return UploadTooLargeError(absl::StrCat(
-        path.string(), " is ", size, " bytes; the limit is ", max_bytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot open ", path.string()));
-  }
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return absl::StrCat(
+      "job-", absl::BytesToHexString(absl::string_view(bytes, sizeof(bytes))));
 }
 
 }  // namespace
 
 struct ManifestJobs::Job {
   std::vector<ManifestRow> rows;
-  std::filesystem::path audio_dir;
-  absl::Time started;
-  std::thread thread;
+  std::string audio_dir;  // canonical, under an import root
+  int max_in_flight = 1;
 
   mutable absl::Mutex mu;
   JobStatus status ABSL_GUARDED_BY(mu);
+  absl::Time started ABSL_GUARDED_BY(mu) = absl::InfinitePast();
+  absl::Time finished ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
   int in_flight ABSL_GUARDED_BY(mu) = 0;
 };
 
-ManifestJobs::ManifestJobs(IngestPipeline* pipeline,
-                           const ManifestJobsOptions& options)
-    : pipeline_(pipeline), options_(options) {}
+absl::Status ManifestJobs::Validate(const ManifestJobsOptions& o) {
+  const auto positive = [](const char* name, int64_t value) -> absl::Status {
+    if (value > 0) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("manifest jobs: ", name, " must be > 0, got ", value));
+  };
+  RETURN_IF_ERROR(positive("max_in_flight", o.max_in_flight));
+  RETURN_IF_ERROR(positive("max_file_bytes", o.max_file_bytes));
+  RETURN_IF_ERROR(positive("max_manifest_bytes", o.max_manifest_bytes));
+  RETURN_IF_ERROR(positive("max_running_jobs", o.max_running_jobs));
+  RETURN_IF_ERROR(positive("max_waiting_jobs", o.max_waiting_jobs));
+  RETURN_IF_ERROR(positive("max_finished_jobs", o.max_finished_jobs));
+  if (!(o.finished_job_ttl_seconds > 0)) {
+    return absl::InvalidArgumentError(
+        "manifest jobs: finished_job_ttl_seconds must be > 0");
+  }
+  return absl::OkStatus();
+}
 
-ManifestJobs::~ManifestJobs() {
+ManifestJobs::ManifestJobs(IngestPipeline* pipeline, const ImportRoots* roots,
+                           const ManifestJobsOptions& options)
+    : pipeline_(pipeline), roots_(roots), options_(options) {
+  WorkerPoolOptions pool;
+  pool.threads = options_.max_running_jobs;
+  pool.max_queue = static_cast<size_t>(options_.max_waiting_jobs);
+  pool_ = std::make_unique<WorkerPool>(pool);
+}
+
+ManifestJobs::~ManifestJobs() { Shutdown(); }
+
+void ManifestJobs::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  // Threads only read `jobs_` through their own Job*; joining outside mu_.
-  std::vector<Job*> jobs;
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto& [id, job] : jobs_) jobs.push_back(job.get());
-  }
-  for (Job* job : jobs) {
-    if (job->thread.joinable()) job->thread.join();
-  }
+  // Runs the waiting jobs (each ends at once, seeing stopping_) and joins
+  // the running ones, which stop feeding rows and wait for their own.
+  pool_->Shutdown();
+}
+
+bool ManifestJobs::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
 }
 
 absl::StatusOr<std::string> ManifestJobs::Start(
-    const std::string& manifest_path, const std::string& audio_dir) {
-  auto job = std::make_unique<Job>();
-  ASSIGN_OR_RETURN(job->rows, ReadManifest(manifest_path));
-  job->audio_dir = audio_dir.empty()
-                       ? std::filesystem::path(manifest_path).parent_path()
-                       : std::filesystem::path(audio_dir);
-  job->started = absl::Now();
-  Job* raw = job.get();
-  std::string id;
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::UnavailableError("server is shutting down");
-    id = absl::StrCat("job-", next_id_++);
-    {
-      absl::MutexLock job_lock(&raw->mu);
-      raw->status.id = id;
-      raw->status.total = raw->rows.size();
-    }
-    jobs_[id] = std::move(job);
+    const std::string& manifest_path, const std::string& audio_dir,
+    TextEncoding encoding) {
+  if (manifest_path.empty()) {
+    return absl::InvalidArgumentError("manifest_path is empty");
   }
-  raw->thread = std::thread([this, raw] { RunJob(raw); });
+  ASSIGN_OR_RETURN(
+      std::string text,
+      roots_->ReadFile(manifest_path, options_.max_manifest_bytes, "manifest"));
+  auto job = std::make_shared<Job>();
+  ManifestOptions manifest_options;
+  manifest_options.encoding = encoding;
+  ASSIGN_OR_RETURN(job->rows, ParseManifest(text, manifest_options));
+  text.clear();
+  std::string folder = audio_dir;
+  if (folder.empty()) {
+    folder = std::filesystem::path(manifest_path).parent_path().string();
+    if (folder.empty()) folder = ".";
+  }
+  ASSIGN_OR_RETURN(job->audio_dir,
+                   roots_->ResolveDirectory(folder, "audio folder"));
+  job->max_in_flight = options_.max_in_flight;
+  ASSIGN_OR_RETURN(std::string id, NewJobId());
+  {
+    absl::MutexLock job_lock(&job->mu);
+    job->status.id = id;
+    job->status.total = job->rows.size();
+  }
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return absl::UnavailableError("server is shutting down");
+  Prune();
+  absl::Status queued = pool_->TrySubmit([this, job] { RunJob(*job); });
+  if (absl::IsResourceExhausted(queued)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("server is busy: ", options_.max_running_jobs,
+                     " manifest jobs run and ", options_.max_waiting_jobs,
+                     " wait; retry later"));
+  }
+  RETURN_IF_ERROR(queued);
+  jobs_[id] = std::move(job);
   return id;
 }
 
 absl::StatusOr<JobStatus> ManifestJobs::Get(const std::string& job_id) const {
-  absl::MutexLock lock(&mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) {
-    return absl::NotFoundError(absl::StrCat("unknown job '", job_id, "'"));
+  std::shared_ptr<Job> job;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = jobs_.find(job_id);
+    if (it != jobs_.end()) job = it->second;
   }
-  Job& job = *it->second;
-  absl::MutexLock job_lock(&job.mu);
-  JobStatus status = job.status;
-  if (status.state == JobStatus::State::kRunning) {
-    status.elapsed_seconds = absl::ToDoubleSeconds(absl::Now() - job.started);
+  const absl::Time now = absl::Now();
+  if (job != nullptr) {
+    absl::MutexLock job_lock(&job->mu);
+    if (now - job->finished <=
+        absl::Seconds(options_.finished_job_ttl_seconds)) {
+      JobStatus status = job->status;
+      if (status.state == JobStatus::State::kRunning) {
+        status.elapsed_seconds =
+            job->started == absl::InfinitePast()
+                ? 0.0
+                : absl::ToDoubleSeconds(now - job->started);
+      }
+      return status;
+    }
   }
-  return status;
+  // Short ids only: the message echoes what the caller sent.
+  return absl::NotFoundError(
+      absl::StrCat("unknown job '", job_id.substr(0, 64),
+                   "' (finished jobs are kept for a limited time)"));
 }
 
-void ManifestJobs::RunJob(Job* job) {
-  auto record_failure = [this, job](const std::string& fname,
-                                    const absl::Status& status) {
-    absl::MutexLock lock(&job->mu);
-    ++job->status.failed;
-    ++job->status.processed;
-    if (job->status.failures.size() < options_.max_failures_kept) {
-      job->status.failures.push_back(
-          {fname, status.code(), std::string(status.message())});
+void ManifestJobs::Prune() {
+  const absl::Time now = absl::Now();
+  const absl::Duration ttl = absl::Seconds(options_.finished_job_ttl_seconds);
+  std::vector<std::pair<absl::Time, std::string>> finished;
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    absl::Time done;
+    {
+      absl::MutexLock job_lock(&it->second->mu);
+      done = it->second->finished;
+    }
+    if (done != absl::InfiniteFuture() && now - done > ttl) {
+      it = jobs_.erase(it);
+      continue;
+    }
+    if (done != absl::InfiniteFuture()) finished.emplace_back(done, it->first);
+    ++it;
+  }
+  if (finished.size() <= static_cast<size_t>(options_.max_finished_jobs)) {
+    return;
+  }
+  std::sort(finished.begin(), finished.end());
+  const size_t excess =
+      finished.size() - static_cast<size_t>(options_.max_finished_jobs);
+  for (size_t i = 0; i < excess; ++i) jobs_.erase(finished[i].second);
+}
+
+void ManifestJobs::RunJob(Job& job) {
+  {
+    absl::MutexLock lock(&job.mu);
+    job.started = absl::Now();
+  }
+  auto record_failure = [this, &job](const std::string& fname,
+                                     const absl::Status& status) {
+    absl::MutexLock lock(&job.mu);
+    ++job.status.failed;
+    ++job.status.processed;
+    if (job.status.failures.size() < options_.max_failures_kept) {
+      job.status.failures.push_back(
+          {fname, status.code(), Utf8ForDisplay(status.message())});
     }
   };
-  for (const ManifestRow& row : job->rows) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) break;
+  size_t fed = 0;
+  for (const ManifestRow& row : job.rows) {
+    if (stopping()) break;
+    ++fed;
+    if (!row.error.ok()) {
+      record_failure(row.fname, row.error);
+      continue;
     }
-    auto bytes = ReadFileBytes(job->audio_dir / row.fname,
-                               options_.max_file_bytes);
+    // A transcoded manifest names the file in UTF-8; on disk it may still
+    // carry the manifest's own bytes.
+    std::string on_disk = row.fname;
+    std::error_code ec;
+    const std::filesystem::path folder(job.audio_dir);
+    if (!row.fname_in_manifest.empty() &&
+        !std::filesystem::exists(folder / on_disk, ec) &&
+        std::filesystem::exists(folder / row.fname_in_manifest, ec)) {
+      on_disk = row.fname_in_manifest;
+    }
+    auto bytes = roots_->ReadFileUnder(job.audio_dir, on_disk,
+                                       options_.max_file_bytes, "audio file");
     if (!bytes.ok()) {
       record_failure(row.fname, bytes.status());
       continue;
@@ -135,56 +233,65 @@ void ManifestJobs::RunJob(Job* job) {
     input.name = row.name.empty()
                      ? std::filesystem::path(row.fname).stem().string()
                      : row.name;
-    input.source = row.fname;
+    // The name the file was read under, reversibly (text.h).
+    input.source = EscapeFileName(on_disk);
     input.tags = row.tags;
     input.labels = row.labels;
-    // Bounded in-flight rows, and retry while the shared queue is full.
+    // At most max_in_flight rows of this job in the pipeline at once.
     {
-      absl::MutexLock lock(&job->mu);
-      job->mu.Await(absl::Condition(
+      absl::MutexLock lock(&job.mu);
+      job.mu.Await(absl::Condition(
           +[](Job* j) ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) {
-            return j->in_flight < 8;
+            return j->in_flight < j->max_in_flight;
           },
-          job));
-      ++job->in_flight;
+          &job));
+      ++job.in_flight;
     }
-    auto done = [job, fname = row.fname,
+    auto done = [&job, fname = row.fname,
                  record_failure](absl::StatusOr<IngestOutcome> outcome) {
       if (!outcome.ok()) {
         record_failure(fname, outcome.status());
       } else {
-        absl::MutexLock lock(&job->mu);
-        ++job->status.processed;
+        absl::MutexLock lock(&job.mu);
+        ++job.status.processed;
         if (outcome->result.duplicate) {
-          ++job->status.duplicates;
+          ++job.status.duplicates;
         } else {
-          ++job->status.stored;
+          ++job.status.stored;
         }
       }
-      absl::MutexLock lock(&job->mu);
-      --job->in_flight;
+      absl::MutexLock lock(&job.mu);
+      --job.in_flight;
     };
+    // Retry while the shared ingest queue is full, unless shutting down.
     absl::Status queued;
     std::string audio = *std::move(bytes);
     for (;;) {
       queued = pipeline_->Submit(audio, input, absl::InfiniteFuture(), done);
-      if (!absl::IsResourceExhausted(queued)) break;
+      if (!absl::IsResourceExhausted(queued) || stopping()) break;
       absl::SleepFor(absl::Milliseconds(20));
     }
     if (!queued.ok()) {
       record_failure(row.fname, queued);
-      absl::MutexLock lock(&job->mu);
-      --job->in_flight;
+      absl::MutexLock lock(&job.mu);
+      --job.in_flight;
     }
   }
-  absl::MutexLock lock(&job->mu);
-  job->mu.Await(absl::Condition(
-      +[](Job* j) ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) {
-        return j->in_flight == 0;
-      },
-      job));
-  job->status.state = JobStatus::State::kDone;
-  job->status.elapsed_seconds = absl::ToDoubleSeconds(absl::Now() - job->started);
+  absl::MutexLock lock(&job.mu);
+  job.mu.Await(absl::Condition(
+      +[](Job* j)
+           ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) { return j->in_flight == 0; },
+      &job));
+  if (fed < job.rows.size()) {
+    job.status.state = JobStatus::State::kFailed;
+    job.status.error = absl::StrCat("the server shut down after ", fed, " of ",
+                                    job.rows.size(), " rows");
+  } else {
+    job.status.state = JobStatus::State::kDone;
+  }
+  job.finished = absl::Now();
+  job.status.elapsed_seconds =
+      absl::ToDoubleSeconds(job.finished - job.started);
 }
 
 }  // namespace soundsearch

@@ -30,6 +30,7 @@ absl::StatusOr<OfflineCollection> LoadOfflineCollection(
   OfflineCollection out;
   std::set<std::string> seen;
   for (ManifestRow& row : rows) {
+    if (!row.error.ok()) return row.error;
     if (!seen.insert(row.fname).second) {
       return absl::InvalidArgumentError(
           absl::StrCat(manifest_path, ":", row.line, ": repeated fname \"",

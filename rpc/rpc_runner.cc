@@ -1,10 +1,12 @@
 #include "rpc/rpc_runner.h"
 
 #include <exception>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "rpc/grpc_status.h"
+#include "rpc/rpc_roles.h"
 
 namespace soundsearch {
 
@@ -17,13 +19,24 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 }
 
 absl::Status RpcRunner::Admit(const grpc::CallbackServerContext& context,
-                              Access access) const {
+                              const char* method) const {
   if (!ready_->load(std::memory_order_acquire)) {
     return absl::UnavailableError(
         "server is loading its indexes; retry shortly");
   }
-  if (access == Access::kMutate) return auth_->Check(context);
-  return absl::OkStatus();
+  const std::optional<Role> role = RequiredRole(method);
+  if (!role.has_value()) {
+    // A handler whose method is missing from the role table: fail closed.
+    return absl::PermissionDeniedError(
+        absl::StrCat(method, " has no role in the server's role table"));
+  }
+  return auth_->Check(context, method, *role);
+}
+
+absl::Status RpcRunner::Reserve(int64_t bytes, const char* method,
+                                RequestBudget::Reservation* out) const {
+  if (budget_ == nullptr) return absl::OkStatus();
+  return budget_->TryReserve(bytes, method, out);
 }
 
 grpc::Status RpcRunner::Complete(const char* method,
@@ -46,19 +59,27 @@ void RpcRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method,
 }
 
 grpc::ServerUnaryReactor* RpcRunner::Run(
-    grpc::CallbackServerContext* context, const char* method, Access access,
+    grpc::CallbackServerContext* context, const char* method,
+    const google::protobuf::MessageLite& request,
     std::function<absl::Status(absl::Time deadline)> work) const {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const auto start = std::chrono::steady_clock::now();
-  absl::Status admitted = Admit(*context, access);
+  absl::Status admitted = Admit(*context, method);
+  // The request stays in memory until the call finishes: its bytes count
+  // against the budget while it waits in the pool's queue and runs.
+  auto reservation = std::make_shared<RequestBudget::Reservation>();
+  if (admitted.ok()) {
+    admitted = Reserve(static_cast<int64_t>(request.ByteSizeLong()), method,
+                       reservation.get());
+  }
   if (!admitted.ok()) {
     Finish(reactor, method, start, admitted);
     return reactor;
   }
   const absl::Time deadline = DeadlineOf(*context);
-  absl::Status queued = pool_->TrySubmit(
-      [this, reactor, context, method, start, deadline,
-       work = std::move(work)] {
+  absl::Status queued =
+      pool_->TrySubmit([this, reactor, context, method, start, deadline,
+                        reservation, work = std::move(work)] {
         absl::Status status;
         if (context->IsCancelled()) {
           status = absl::CancelledError("the client cancelled the call");
@@ -70,18 +91,20 @@ grpc::ServerUnaryReactor* RpcRunner::Run(
             status = work(deadline);
           } catch (const std::exception& e) {
             // A bug in one request must not take the server down.
-            status = absl::InternalError(absl::StrCat("internal error: ", e.what()));
+            status =
+                absl::InternalError(absl::StrCat("internal error: ", e.what()));
           }
           if (status.ok() && absl::Now() > deadline) {
             status = absl::DeadlineExceededError("deadline exceeded");
           }
         }
+        reservation->Release();
         Finish(reactor, method, start, status);
       });
   if (!queued.ok()) {
     if (absl::IsResourceExhausted(queued)) {
-      queued = absl::ResourceExhaustedError(
-          absl::StrCat("server is busy (", method, " queue full); retry later"));
+      queued = absl::ResourceExhaustedError(absl::StrCat(
+          "server is busy (", method, " queue full); retry later"));
     }
     Finish(reactor, method, start, queued);
   }

@@ -59,6 +59,8 @@ void ToProto(const SpaceStatus& space, v1::SpaceInfo* out) {
   out->set_fitted_version(space.projection_version);
   out->set_vectors(space.vectors);
   out->set_sample_rate(space.sample_rate);
+  out->set_classes(static_cast<uint32_t>(space.classes));
+  out->set_classes_in_ontology(static_cast<uint32_t>(space.classes_in_ontology));
 }
 
 void ToProto(const std::string& version,
@@ -80,6 +82,52 @@ void ToProto(const QueryHit& hit, const SoundRecord& record,
   out->set_id(hit.id);
   out->set_score(hit.score);
   ToProto(record, out->mutable_sound());
+  for (const SourceScore& s : hit.sources) {
+    v1::SourceScore* source = out->add_sources();
+    source->set_source(s.source);
+    source->set_score(s.score);
+    source->set_rank(static_cast<uint32_t>(s.rank));
+  }
+}
+
+void ToProto(const TextQueryResult& result, v1::QueryByTextResponse* out) {
+  out->set_space(result.result.space);
+  out->set_class_space(result.class_space);
+  out->set_collection_size(result.result.collection_size);
+  for (const MatchedWord& w : result.words) {
+    v1::MatchedWord* word = out->add_words();
+    word->set_text(w.text);
+    word->set_word(w.word);
+    word->set_sounds(w.sounds);
+  }
+  for (const MatchedClass& c : result.classes) {
+    v1::MatchedClass* matched = out->add_classes();
+    matched->set_name(c.name);
+    matched->set_ontology_id(c.ontology_id);
+    matched->set_weight(c.weight);
+  }
+  for (const std::string& w : result.unmatched) out->add_unmatched(w);
+}
+
+void ToProto(const SoundDescription& d, v1::DescribeSoundResponse* out) {
+  out->set_space(d.space);
+  out->set_class_space(d.class_space);
+  for (const WordNeighbour& w : d.words) {
+    v1::DescribedWord* word = out->add_words();
+    word->set_word(w.word);
+    word->set_cosine(w.cosine);
+    word->set_sounds(w.sounds);
+  }
+  for (const ClassScore& c : d.classes) {
+    v1::ClassScore* score = out->add_classes();
+    score->set_name(c.name);
+    score->set_score(c.score);
+  }
+  for (const AutoTag& tag : d.auto_tags) {
+    v1::AutoTag* t = out->add_auto_tags();
+    t->set_tag(tag.tag);
+    t->set_probability(tag.probability);
+  }
 }
 
 void ToProto(const std::vector<SpaceStatus>& spaces,

@@ -34,9 +34,15 @@ void ToProto(const std::string& version,
 // --- Query ---
 // The result's space and collection size; hits are added one by one.
 void ToProto(const QueryResult& result, v1::QueryByExampleResponse* out);
-// One hit with its stored sound.
+// One hit with its stored sound and per-source scores.
 void ToProto(const QueryHit& hit, const SoundRecord& record,
              v1::ScoredSound* out);
+// A text query's space, class space, matched words and classes, unmatched
+// words and collection size; hits are added one by one.
+void ToProto(const TextQueryResult& result, v1::QueryByTextResponse* out);
+// The words, classes and auto-tags (the sound itself is set by the handler).
+void ToProto(const SoundDescription& description,
+             v1::DescribeSoundResponse* out);
 // Every space and the default one.
 void ToProto(const std::vector<SpaceStatus>& spaces,
              const std::string& default_space, v1::ListSpacesResponse* out);

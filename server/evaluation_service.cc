@@ -1,22 +1,66 @@
 #include "server/evaluation_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "rpc/from_proto.h"
+#include "rpc/page_token.h"
 #include "rpc/to_proto.h"
+#include "soundsearch/label_families.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
 
-using Access = RpcRunner::Access;
+EvaluationService::EvaluationService(const ServiceContext* context)
+    : ctx_(context) {
+  constexpr char kService[] = "soundsearch.v1.Evaluation";
+  const RpcRunner* runner = ctx_->runner;
+  CheckUnary(kService, "Evaluate", runner, &EvaluationService::Evaluate);
+  CheckUnary(kService, "GetEvaluation", runner,
+             &EvaluationService::GetEvaluation);
+  CheckUnary(kService, "WordSimilarity", runner,
+             &EvaluationService::WordSimilarity);
+  CheckUnary(kService, "NearestWords", runner,
+             &EvaluationService::NearestWords);
+  CheckUnary(kService, "GetWordVectors", runner,
+             &EvaluationService::GetWordVectors);
+}
 
 absl::Status EvaluationService::RunEvaluate(
     const v1::EvaluateRequest& request, absl::Time deadline,
     v1::EvaluateResponse* response) const {
   SoundCollection& collection = *ctx_->collection;
+  // The optional files first, so that a bad path fails fast: under the
+  // import roots, regular files, size-capped (soundsearch/import_roots.h).
+  EvaluationRequest files = FromProto(request);
+  const int64_t max_bytes = ctx_->limits.max_import_file_bytes;
+  if (!request.families_path().empty()) {
+    ASSIGN_OR_RETURN(std::string json,
+                     ctx_->import_roots->ReadFile(request.families_path(),
+                                                  max_bytes, "families file"));
+    absl::StatusOr<LabelFamilies> families = ParseLabelFamiliesJson(json);
+    if (!families.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("families file '", request.families_path(),
+                       "': ", families.status().message()));
+    }
+    files.families = *std::move(families);
+  }
+  if (!request.excluded_labels_path().empty()) {
+    ASSIGN_OR_RETURN(std::string text, ctx_->import_roots->ReadFile(
+                                           request.excluded_labels_path(),
+                                           max_bytes, "excluded-labels file"));
+    absl::StatusOr<std::vector<std::string>> labels = ParseLabelList(text);
+    if (!labels.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("excluded-labels file '", request.excluded_labels_path(),
+                       "': ", labels.status().message()));
+    }
+    files.excluded_labels = *std::move(labels);
+  }
   std::vector<std::string> spaces;
   if (request.space().empty()) {
     for (const SpaceStatus& s : collection.Spaces()) {
@@ -30,7 +74,7 @@ absl::Status EvaluationService::RunEvaluate(
       return absl::DeadlineExceededError(absl::StrCat(
           "deadline exceeded before evaluating space '", space, "'"));
     }
-    EvaluationRequest eval = FromProto(request);
+    EvaluationRequest eval = files;
     eval.space = space;
     const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(SpaceEvaluation result, collection.Evaluate(eval));
@@ -46,7 +90,7 @@ absl::Status EvaluationService::RunEvaluate(
 grpc::ServerUnaryReactor* EvaluationService::Evaluate(
     grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
     v1::EvaluateResponse* response) {
-  return ctx_->runner->Run(context, "Evaluate", Access::kMutate,
+  return ctx_->runner->Run(context, "Evaluate", *request,
                            [this, request, response](absl::Time deadline) {
                              return RunEvaluate(*request, deadline, response);
                            });
@@ -56,7 +100,7 @@ grpc::ServerUnaryReactor* EvaluationService::GetEvaluation(
     grpc::CallbackServerContext* context,
     const v1::GetEvaluationRequest* request, v1::EvaluateResponse* response) {
   return ctx_->runner->Run(
-      context, "GetEvaluation", Access::kRead,
+      context, "GetEvaluation", *request,
       [this, request, response](absl::Time) -> absl::Status {
         SoundCollection& collection = *ctx_->collection;
         std::vector<std::string> spaces;
@@ -85,7 +129,7 @@ grpc::ServerUnaryReactor* EvaluationService::WordSimilarity(
     const v1::WordSimilarityRequest* request,
     v1::WordSimilarityResponse* response) {
   return ctx_->runner->Run(
-      context, "WordSimilarity", Access::kRead,
+      context, "WordSimilarity", *request,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->a().empty() || request->b().empty()) {
           return absl::InvalidArgumentError("a and b: two words needed");
@@ -103,7 +147,7 @@ grpc::ServerUnaryReactor* EvaluationService::NearestWords(
     const v1::NearestWordsRequest* request,
     v1::NearestWordsResponse* response) {
   return ctx_->runner->Run(
-      context, "NearestWords", Access::kRead,
+      context, "NearestWords", *request,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->word().empty()) {
           return absl::InvalidArgumentError("word: empty");
@@ -115,14 +159,32 @@ grpc::ServerUnaryReactor* EvaluationService::NearestWords(
         }
         const int k = request->k() == 0 ? kDefaultNearestWords
                                         : static_cast<int>(request->k());
+        ASSIGN_OR_RETURN(
+            const int64_t offset,
+            RankedPageOffset(request->offset(), request->page_token()));
+        if (offset + k > ctx_->limits.max_k) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("offset + k must be <= ", ctx_->limits.max_k,
+                           " (--max-k), got ", offset, " + ", k));
+        }
         SoundCollection& collection = *ctx_->collection;
         ASSIGN_OR_RETURN(
             WordVectorInfo word,
             collection.WordVector(request->space(), request->word()));
+        // One more than the page, to tell whether another follows.
         ASSIGN_OR_RETURN(
             std::vector<WordNeighbour> neighbours,
-            collection.NearestWords(request->space(), request->word(), k));
+            collection.NearestWords(request->space(), request->word(),
+                                    static_cast<int>(offset) + k + 1));
+        const bool more = static_cast<int64_t>(neighbours.size()) > offset + k;
+        neighbours.erase(
+            neighbours.begin(),
+            neighbours.begin() + std::min<int64_t>(offset, neighbours.size()));
+        if (static_cast<int>(neighbours.size()) > k) neighbours.resize(k);
         ToProto(word, neighbours, response);
+        if (more && offset + 2 * k <= ctx_->limits.max_k) {
+          response->set_next_page_token(RankedPageToken(offset + k));
+        }
         return absl::OkStatus();
       });
 }
@@ -132,7 +194,7 @@ grpc::ServerUnaryReactor* EvaluationService::GetWordVectors(
     const v1::GetWordVectorsRequest* request,
     v1::GetWordVectorsResponse* response) {
   return ctx_->runner->Run(
-      context, "GetWordVectors", Access::kRead,
+      context, "GetWordVectors", *request,
       [this, request, response](absl::Time) -> absl::Status {
         if (request->words_size() > kMaxWordsPerCall) {
           return absl::InvalidArgumentError(

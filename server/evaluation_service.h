@@ -3,20 +3,25 @@
 #ifndef SOUNDSEARCH_SERVER_EVALUATION_SERVICE_H_
 #define SOUNDSEARCH_SERVER_EVALUATION_SERVICE_H_
 
+#include "rpc/checked_request.h"
 #include "server/service_context.h"
 #include "soundsearch/v1/evaluation.grpc.pb.h"
 
 namespace soundsearch {
 
-// Thread-safe; `context` is borrowed and must outlive the service.
-class EvaluationService final : public v1::Evaluation::CallbackService {
+// Every method parses its requests itself (rpc/checked_request.h): a
+// request that does not parse gets INVALID_ARGUMENT naming the field.
+// Thread-safe; `context` is borrowed and must outlive the service; its
+// `runner` must be set before the service is constructed.
+class EvaluationService final
+    : public CheckedRequests<v1::Evaluation::CallbackService> {
  public:
   // Words per GetWordVectors call.
   static constexpr int kMaxWordsPerCall = 10000;
   // NearestWords k when the request leaves it 0.
   static constexpr int kDefaultNearestWords = 10;
 
-  explicit EvaluationService(const ServiceContext* context) : ctx_(context) {}
+  explicit EvaluationService(const ServiceContext* context);
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,

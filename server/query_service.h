@@ -3,15 +3,23 @@
 #ifndef SOUNDSEARCH_SERVER_QUERY_SERVICE_H_
 #define SOUNDSEARCH_SERVER_QUERY_SERVICE_H_
 
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rpc/checked_request.h"
 #include "server/service_context.h"
 #include "soundsearch/v1/query.grpc.pb.h"
 
 namespace soundsearch {
 
-// Thread-safe; `context` is borrowed and must outlive the service.
-class QueryService final : public v1::Query::CallbackService {
+// Every method parses its requests itself (rpc/checked_request.h): a
+// request that does not parse gets INVALID_ARGUMENT naming the field; a new
+// method is registered in the constructor too.
+// Thread-safe; `context` is borrowed and must outlive the service; its
+// `runner` must be set before the service is constructed.
+class QueryService final : public CheckedRequests<v1::Query::CallbackService> {
  public:
-  explicit QueryService(const ServiceContext* context) : ctx_(context) {}
+  explicit QueryService(const ServiceContext* context);
 
   grpc::ServerUnaryReactor* QueryByExample(
       grpc::CallbackServerContext* context,
@@ -24,16 +32,55 @@ class QueryService final : public v1::Query::CallbackService {
   grpc::ServerUnaryReactor* GetSound(grpc::CallbackServerContext* context,
                                      const v1::GetSoundRequest* request,
                                      v1::Sound* response) override;
-  grpc::ServerUnaryReactor* ListSpaces(grpc::CallbackServerContext* context,
-                                       const v1::ListSpacesRequest* request,
-                                       v1::ListSpacesResponse* response) override;
+  grpc::ServerUnaryReactor* ListSpaces(
+      grpc::CallbackServerContext* context,
+      const v1::ListSpacesRequest* request,
+      v1::ListSpacesResponse* response) override;
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* context,
                                   const v1::StatsRequest* request,
                                   v1::StatsResponse* response) override;
+  grpc::ServerUnaryReactor* QueryByText(
+      grpc::CallbackServerContext* context,
+      const v1::QueryByTextRequest* request,
+      v1::QueryByTextResponse* response) override;
+  grpc::ServerUnaryReactor* ListSounds(
+      grpc::CallbackServerContext* context,
+      const v1::ListSoundsRequest* request,
+      v1::ListSoundsResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeSound(
+      grpc::CallbackServerContext* context,
+      const v1::DescribeSoundRequest* request,
+      v1::DescribeSoundResponse* response) override;
+
+  // ListSounds page size: 0 means kDefaultListPage; at most kMaxListPage.
+  static constexpr int kDefaultListPage = 100;
+  static constexpr int kMaxListPage = 1000;
 
  private:
+  // One query; audio examples stop decoding at `deadline`. In a batch,
+  // `audio_budget` is the seconds of audio the batch may still decode (an
+  // example cut at the budget fails); null for a single query.
   absl::Status RunQuery(const v1::QueryByExampleRequest& request,
+                        absl::Time deadline, double* audio_budget,
                         v1::QueryByExampleResponse* response) const;
+  // The offset a ranked request asks for (`offset`, or its page token).
+  // InvalidArgument for a bad token or offset + k above --max-k.
+  absl::StatusOr<int> PageOffset(uint32_t offset, const std::string& page_token,
+                                 int k) const;
+  // The token of the page after [offset, offset + k); empty when no result
+  // follows or that page would pass --max-k.
+  std::string NextPageToken(bool more, int offset, int k) const;
+  absl::Status BatchAudioBudgetError() const;
+  // The results' records and the response of a searched query, with the
+  // query-step metrics.
+  void FillResponse(const v1::QueryByExampleRequest& request,
+                    const QueryResult& result,
+                    v1::QueryByExampleResponse* response) const;
+  // BatchQueryByExample when every example is a sound of the collection:
+  // their searches go to the index together (coalesced). Statuses as the
+  // one-by-one loop.
+  absl::Status RunIdBatch(const v1::BatchQueryByExampleRequest& request,
+                          v1::BatchQueryByExampleResponse* response) const;
 
   const ServiceContext* const ctx_;
 };

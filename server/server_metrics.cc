@@ -20,6 +20,13 @@ const Histogram::BucketBoundaries& LatencyBuckets() {
   return *buckets;
 }
 
+// Queries per index search: powers of two up to the largest batch.
+const Histogram::BucketBoundaries& BatchBuckets() {
+  static const auto* buckets = new Histogram::BucketBoundaries{
+      1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096};
+  return *buckets;
+}
+
 }  // namespace
 
 ServerMetrics::ServerMetrics()
@@ -54,8 +61,26 @@ ServerMetrics::ServerMetrics()
                           .Register(*registry_)),
       search_duration_(prometheus::BuildHistogram()
                            .Name("soundsearch_search_duration_seconds")
-                           .Help("Time of one index search, by space")
+                           .Help("Time of a query's search step (wait for "
+                                 "a batch + index search), by space")
                            .Register(*registry_)),
+      search_batch_size_(prometheus::BuildHistogram()
+                             .Name("soundsearch_search_batch_size")
+                             .Help("Queries per index search (more than 1 "
+                                   "when concurrent queries are coalesced), "
+                                   "by space")
+                             .Register(*registry_)),
+      index_search_duration_(
+          prometheus::BuildHistogram()
+              .Name("soundsearch_index_search_duration_seconds")
+              .Help("Time of one index call (a batch or a lone query), by "
+                    "space")
+              .Register(*registry_)),
+      query_step_(prometheus::BuildHistogram()
+                      .Name("soundsearch_query_step_seconds")
+                      .Help("Time of each step of a QueryByExample: vector, "
+                            "search, records, reply")
+                      .Register(*registry_)),
       index_vectors_(prometheus::BuildGauge()
                          .Name("soundsearch_index_vectors")
                          .Help("Vectors in each space's index")
@@ -73,7 +98,25 @@ ServerMetrics::ServerMetrics()
       eval_timestamp_(prometheus::BuildGauge()
                           .Name("soundsearch_eval_timestamp_seconds")
                           .Help("Unix time of the latest evaluation, by space")
-                          .Register(*registry_)) {}
+                          .Register(*registry_)),
+      quarantined_(prometheus::BuildGauge()
+                       .Name("soundsearch_quarantined_records")
+                       .Help("Records (sounds, change-log entries) the store "
+                             "holds in quarantine")
+                       .Register(*registry_)
+                       .Add({})),
+      store_writable_(prometheus::BuildGauge()
+                          .Name("soundsearch_store_writable")
+                          .Help("1 while the store can write, 0 while writes "
+                                "fail (full disk, I/O error)")
+                          .Register(*registry_)
+                          .Add({})),
+      start_seconds_(prometheus::BuildGauge()
+                         .Name("soundsearch_start_duration_seconds")
+                         .Help("Seconds the last start-up took to open the "
+                               "collection and load its indexes")
+                         .Register(*registry_)
+                         .Add({})) {}
 
 ServerMetrics::~ServerMetrics() = default;
 
@@ -81,8 +124,8 @@ absl::Status ServerMetrics::StartHttp(const std::string& listen_address) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen_address, 2);
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot serve metrics on ", listen_address, ": ", e.what()));
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ",
+                                               listen_address, ": ", e.what()));
   }
   exposer_->RegisterCollectable(registry_);
   return absl::OkStatus();
@@ -127,6 +170,18 @@ void ServerMetrics::ObserveSearch(std::string_view space, double seconds) {
       .Observe(seconds);
 }
 
+void ServerMetrics::OnIndexSearch(absl::string_view space, int queries,
+                                  double seconds) {
+  const std::string s(space);
+  search_batch_size_.Add({{"space", s}}, BatchBuckets()).Observe(queries);
+  index_search_duration_.Add({{"space", s}}, LatencyBuckets()).Observe(seconds);
+}
+
+void ServerMetrics::ObserveQueryStep(std::string_view step, double seconds) {
+  query_step_.Add({{"step", std::string(step)}}, LatencyBuckets())
+      .Observe(seconds);
+}
+
 void ServerMetrics::SetEvaluation(std::string_view space, int k1, double map1,
                                   int k2, double map2, double mr1,
                                   double unix_seconds) {
@@ -135,6 +190,18 @@ void ServerMetrics::SetEvaluation(std::string_view space, int k1, double map1,
   eval_map_.Add({{"space", s}, {"k", std::to_string(k2)}}).Set(map2);
   eval_mr1_.Add({{"space", s}}).Set(mr1);
   eval_timestamp_.Add({{"space", s}}).Set(unix_seconds);
+}
+
+void ServerMetrics::SetQuarantined(uint64_t records) {
+  quarantined_.Set(static_cast<double>(records));
+}
+
+void ServerMetrics::SetStoreWritable(bool writable) {
+  store_writable_.Set(writable ? 1 : 0);
+}
+
+void ServerMetrics::SetStartSeconds(double seconds) {
+  start_seconds_.Set(seconds);
 }
 
 void ServerMetrics::SetIndexVectors(std::string_view space, double vectors) {

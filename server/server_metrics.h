@@ -18,6 +18,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "rpc/rpc_observer.h"
+#include "soundsearch/search_observer.h"
 
 namespace prometheus {
 class Exposer;
@@ -27,7 +28,9 @@ namespace soundsearch {
 
 // Names follow Prometheus conventions: base units (seconds), `_total`
 // counters. Thread-safe: every method may be called from any thread.
-class ServerMetrics final : public RpcObserver, public IngestObserver {
+class ServerMetrics final : public RpcObserver,
+                            public IngestObserver,
+                            public SearchObserver {
  public:
   ServerMetrics();
   ~ServerMetrics() override;
@@ -52,13 +55,35 @@ class ServerMetrics final : public RpcObserver, public IngestObserver {
   void OnQueueDepth(size_t depth) override;
   void OnIndexSize(const std::string& space, uint64_t vectors) override;
 
+  // SearchObserver: soundsearch_search_batch_size{space} (queries per index
+  // search: 1 alone, more when coalesced) and
+  // soundsearch_index_search_duration_seconds{space} (one index call).
+  void OnIndexSearch(absl::string_view space, int queries,
+                     double seconds) override;
+
+  // soundsearch_search_duration_seconds{space}: a query's search step
+  // (batch wait + index search).
   void ObserveSearch(std::string_view space, double seconds);
+  // soundsearch_query_step_seconds{step}: one step of a QueryByExample
+  // ("vector": the example's vector, read or embedded; "search"; "records":
+  // the results' sound records; "reply": the response message).
+  void ObserveQueryStep(std::string_view step, double seconds);
   void SetIndexVectors(std::string_view space, double vectors);
   // The latest retrieval evaluation of a space: soundsearch_eval_map{space,k}
   // for each cut-off k, soundsearch_eval_mr1{space} and
   // soundsearch_eval_timestamp_seconds{space} (Unix time it finished).
   void SetEvaluation(std::string_view space, int k1, double map1, int k2,
                      double map2, double mr1, double unix_seconds);
+
+  // soundsearch_quarantined_records: records the store holds in quarantine
+  // (docs/storage.md), set at start-up.
+  void SetQuarantined(uint64_t records);
+  // soundsearch_store_writable: 1 while the store can write, 0 while writes
+  // fail (a full disk).
+  void SetStoreWritable(bool writable);
+  // soundsearch_start_duration_seconds: how long opening the collection
+  // took at start-up (load or rebuild of the indexes).
+  void SetStartSeconds(double seconds);
 
   prometheus::Registry& registry() { return *registry_; }
 
@@ -72,10 +97,16 @@ class ServerMetrics final : public RpcObserver, public IngestObserver {
   prometheus::Histogram& decode_duration_;
   prometheus::Family<prometheus::Histogram>& embed_duration_;
   prometheus::Family<prometheus::Histogram>& search_duration_;
+  prometheus::Family<prometheus::Histogram>& search_batch_size_;
+  prometheus::Family<prometheus::Histogram>& index_search_duration_;
+  prometheus::Family<prometheus::Histogram>& query_step_;
   prometheus::Family<prometheus::Gauge>& index_vectors_;
   prometheus::Family<prometheus::Gauge>& eval_map_;
   prometheus::Family<prometheus::Gauge>& eval_mr1_;
   prometheus::Family<prometheus::Gauge>& eval_timestamp_;
+  prometheus::Gauge& quarantined_;
+  prometheus::Gauge& store_writable_;
+  prometheus::Gauge& start_seconds_;
 };
 
 }  // namespace soundsearch

@@ -7,10 +7,12 @@
 #define SOUNDSEARCH_SERVER_SERVICE_CONTEXT_H_
 
 #include <chrono>
+#include <cstdint>
 
 #include "indexer/ingest_pipeline.h"
 #include "rpc/rpc_runner.h"
 #include "server/server_metrics.h"
+#include "soundsearch/import_roots.h"
 #include "soundsearch/sound_collection.h"
 
 namespace soundsearch {
@@ -18,6 +20,12 @@ namespace soundsearch {
 struct ServiceLimits {
   int max_k = 10000;            // QueryByExample k upper bound
   int max_batch_queries = 256;  // per BatchQueryByExample
+  // Seconds of audio one BatchQueryByExample may decode in all, > 0.
+  double max_batch_audio_seconds = 3600;
+  // Longest audio decoded per example (the decoder's cut), > 0.
+  double max_clip_seconds = 600;
+  // Largest families or excluded-labels file Evaluate reads, > 0.
+  int64_t max_import_file_bytes = int64_t{64} << 20;
 };
 
 struct ServiceContext {
@@ -25,6 +33,9 @@ struct ServiceContext {
   const IngestPipeline* pipeline = nullptr;  // Stats reads its queue depth
   ServerMetrics* metrics = nullptr;
   const RpcRunner* runner = nullptr;  // query and admin work
+  // Where Evaluate may read its files; never null once ready (no roots:
+  // every path is refused).
+  const ImportRoots* import_roots = nullptr;
   ServiceLimits limits;
   std::chrono::steady_clock::time_point started;
 

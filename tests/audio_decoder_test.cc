@@ -1,5 +1,7 @@
 #include "soundsearch/audio_decoder.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -643,6 +645,30 @@ TEST_F(AudioDecoderTest, InputOverTheSizeLimitIsResourceExhausted) {
   auto from_bytes = decoder->DecodeBytes(ReadBytes(path));
   EXPECT_EQ(from_bytes.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(from_bytes.status().message(), HasSubstr("too large"));
+}
+
+// Found by decode_fuzzer: 81 bytes of WAV whose LIST/INFO entry claims
+// 1.9 GB made FFmpeg's WAV demuxer allocate and zero 1.9 GB while opening it.
+// FFmpeg's allocations are capped (64 MiB): the input is refused, and the
+// process's peak memory does not grow by anything near that.
+TEST_F(AudioDecoderTest, HeaderClaimingHugeMetadataAllocatesLittle) {
+  const unsigned char bytes[] = {
+      0x52, 0x49, 0x46, 0x46, 0xe6, 0x0f, 0x00, 0x00, 0x57, 0x41, 0x56, 0x45,
+      0x66, 0x6d, 0x74, 0x20, 0x10, 0x00, 0x00, 0x00, 0x11, 0x77, 0x65, 0x62,
+      0x6d, 0x1f, 0x00, 0x00, 0x80, 0x3e, 0x00, 0x00, 0x02, 0x00, 0x10, 0x00,
+      0x4c, 0x49, 0x53, 0x54, 0xe2, 0xff, 0xff, 0xff, 0x49, 0x4e, 0x46, 0x4f,
+      0x49, 0xbb, 0xb0, 0xb9, 0xdf, 0x69, 0x73, 0x72, 0x4c, 0x61, 0x76, 0x66,
+      0x35, 0x39, 0x2e, 0x32, 0x37, 0x2e, 0x31, 0x30, 0x30, 0x00, 0x64, 0x61,
+      0x74, 0x61, 0x4d, 0x4d, 0x00, 0x0f, 0x50, 0x0b, 0x00};
+  struct rusage before;
+  ASSERT_EQ(getrusage(RUSAGE_SELF, &before), 0);
+  auto audio = decoder_->DecodeBytes(
+      std::string(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+  EXPECT_EQ(audio.status().code(), absl::StatusCode::kInvalidArgument)
+      << audio.status();
+  struct rusage after;
+  ASSERT_EQ(getrusage(RUSAGE_SELF, &after), 0);
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 512 * 1024);  // KiB
 }
 
 TEST_F(AudioDecoderTest, TimeoutIsDeadlineExceeded) {

@@ -104,7 +104,7 @@ class EfficientAtTest : public ::testing::Test {
         LoadSpaceConfigFile(kSource + "/deploy/spaces.efficientat.json");
     if (!spaces.ok()) return spaces.status().ToString();
     for (SpaceConfig& space : *spaces) {
-      if (space.name == "efficientat") {
+      if (space.encoder.kind == "torchscript") {
         space.encoder.model_path = kModelDir + "/efficientat.pt";
         space.encoder.spec_path = kModelDir + "/efficientat.json";
       }
@@ -256,12 +256,60 @@ TEST_F(EfficientAtTest, DspSpaceIsServedAlongside) {
       EXPECT_EQ(s.vectors, 6u);
     }
   }
-  EXPECT_THAT(names, ::testing::ElementsAre("dsp", "efficientat"));
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("dsp", "efficientat", "efficientat-tags"));
   QueryOptions options;
   options.space = "dsp";
   auto result = collection_->QueryById(Record("music").id, options);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->hits.size(), 5u);
+}
+
+// The class-score space keeps all 527 AudioSet probabilities of every sound
+// (max over its windows), not only the top five auto-tags.
+TEST_F(EfficientAtTest, ClassScoreSpaceHoldsEveryClass) {
+  for (const SpaceStatus& s : collection_->Spaces()) {
+    if (s.config.name != "efficientat-tags") continue;
+    EXPECT_EQ(s.raw_dim, 527);
+    EXPECT_EQ(s.classes, 527);
+    EXPECT_EQ(s.vectors, 6u);
+  }
+  DescribeOptions options;
+  options.space = "efficientat";
+  options.classes = 527;
+  auto typing = collection_->DescribeSound({Record("typing").id, {}}, options);
+  ASSERT_TRUE(typing.ok()) << typing.status();
+  EXPECT_EQ(typing->class_space, "efficientat-tags");
+  ASSERT_EQ(typing->classes.size(), 527u);
+  std::vector<std::string> top = {typing->classes[0].name,
+                                  typing->classes[1].name};
+  EXPECT_THAT(top, ::testing::UnorderedElementsAre("Computer keyboard",
+                                                   "Typing"));
+  // Max over windows is at least the mean the auto-tag holds.
+  EXPECT_GE(typing->classes[0].score, 0.87f);
+  EXPECT_LT(typing->classes.back().score, 0.01f);
+  EXPECT_EQ(typing->auto_tags[0].tag, "computer keyboard");
+}
+
+// Text queries through the AudioSet class names find each sample first, from
+// the class scores alone and merged with the word vectors of the auto-tags.
+TEST_F(EfficientAtTest, TextQueriesFindTheSamples) {
+  const std::vector<std::pair<const char*, const char*>> queries = {
+      {"music", "music"}, {"Speech", "speech"}, {"keyboard typing", "typing"}};
+  for (const auto& [text, name] : queries) {
+    for (bool words : {false, true}) {
+      TextQueryOptions options;
+      options.query.space = "efficientat";
+      options.query.k = 3;
+      options.use_words = words;
+      auto result = collection_->QueryByText(text, options);
+      ASSERT_TRUE(result.ok()) << text << ": " << result.status();
+      ASSERT_FALSE(result->result.hits.empty()) << text;
+      EXPECT_EQ(result->result.hits[0].id, Record(name).id) << text;
+      EXPECT_EQ(result->class_space, "efficientat-tags");
+      ASSERT_FALSE(result->classes.empty());
+    }
+  }
 }
 
 // The same through a real server (as soundsearchd runs it) over loopback
@@ -278,7 +326,12 @@ TEST(EfficientAtServerTest, ServesAutoTagsAndTheEfficientAtSpace) {
       {"name": "efficientat", "encoder": {"kind": "torchscript",
        "model_path": ")" + kModelDir + R"(/efficientat.pt",
        "spec_path": ")" + kModelDir + R"(/efficientat.json"},
-       "pca_dims": 100, "auto_tags": {"top_k": 5, "min_probability": 0.1}}]})")
+       "pca_dims": 100, "auto_tags": {"top_k": 5, "min_probability": 0.1}},
+      {"name": "efficientat-tags", "encoder": {"kind": "torchscript",
+       "model_path": ")" + kModelDir + R"(/efficientat.pt",
+       "spec_path": ")" + kModelDir + R"(/efficientat.json", "output": "tags"},
+       "pooling": "max", "scaling": "none", "pca_dims": 0,
+       "auto_tags": {"enabled": false}}]})")
                   .ok());
   ServerOptions options = test::LoopbackServerOptions(dir->path() + "/data");
   options.config_path = config;
@@ -325,6 +378,30 @@ TEST(EfficientAtServerTest, ServesAutoTagsAndTheEfficientAtSpace) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(r.results_size(), 1);
   EXPECT_EQ(r.results(0).sound().external_id(), "music");
+  // Text: the class Music of the class-score space.
+  v1::QueryByTextRequest t;
+  t.set_text("music");
+  t.set_k(3);
+  t.set_sources(v1::TEXT_SOURCES_CLASSES);
+  v1::QueryByTextResponse tr;
+  status = query->QueryByText(ctx().get(), t, &tr);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(tr.class_space(), "efficientat-tags");
+  ASSERT_GE(tr.classes_size(), 1);
+  EXPECT_EQ(tr.classes(0).name(), "Music");
+  ASSERT_GE(tr.results_size(), 1);
+  EXPECT_EQ(tr.results(0).sound().external_id(), "music");
+  // Describe the speech sample: its top class is Speech.
+  v1::DescribeSoundRequest d;
+  d.set_external_id("speech");
+  d.set_space("efficientat");
+  d.set_classes(3);
+  v1::DescribeSoundResponse dr;
+  status = query->DescribeSound(ctx().get(), d, &dr);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(dr.classes_size(), 3);
+  EXPECT_EQ(dr.classes(0).name(), "Speech");
+  EXPECT_EQ(dr.sound().external_id(), "speech");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -34,7 +35,8 @@ namespace soundsearch {
 namespace {
 
 constexpr int kRate = 22050;
-constexpr char kToken[] = "eval-token";
+constexpr char kToken[] = "eval-token";           // admin
+constexpr char kReadToken[] = "eval-read-token";  // read
 
 // The value of the sample of `metric` whose labels include every one of
 // `labels` (e.g. `space="dsp"`), or -1 when there is none.
@@ -63,6 +65,13 @@ class EvaluationE2ETest : public ::testing::Test {
     auto dir = test::TempDir::Create();
     ASSERT_TRUE(dir.ok()) << dir.status();
     dir_ = std::make_unique<test::TempDir>(*std::move(dir));
+    // The server's token file (an admin token alone on its line, and a read
+    // token); the CLI's holds the admin token alone.
+    server_tokens_ = dir_->File("tokens");
+    ASSERT_TRUE(
+        test::WriteFileBytes(server_tokens_,
+                             absl::StrCat(kToken, "\nread ", kReadToken, "\n"))
+            .ok());
     token_file_ = dir_->File("token");
     ASSERT_TRUE(test::WriteFileBytes(token_file_, kToken).ok());
     StartServer();
@@ -76,7 +85,8 @@ class EvaluationE2ETest : public ::testing::Test {
   void StartServer() {
     ServerOptions options = test::LoopbackServerOptions(dir_->File("data"));
     options.metrics_listen = "127.0.0.1:0";
-    options.auth_token_file = token_file_;
+    options.auth_token_file = server_tokens_;
+    options.import_roots = {dir_->path()};  // Evaluate's families files
     options.query_threads = 2;
     options.ingest_workers = 1;
     if (max_upload_bytes_ > 0) options.max_upload_bytes = max_upload_bytes_;
@@ -93,8 +103,10 @@ class EvaluationE2ETest : public ::testing::Test {
     StartServer();
   }
 
-  std::unique_ptr<grpc::ClientContext> Ctx(bool auth = true) const {
-    return test::CallContext(auth ? kToken : "", std::chrono::seconds(120));
+  // With the admin token, or the read token.
+  std::unique_ptr<grpc::ClientContext> Ctx(bool admin = true) const {
+    return test::CallContext(admin ? kToken : kReadToken,
+                             std::chrono::seconds(120));
   }
 
   std::string Wav(double frequency, double seconds, uint32_t seed = 1) {
@@ -180,6 +192,7 @@ class EvaluationE2ETest : public ::testing::Test {
   }
 
   std::unique_ptr<test::TempDir> dir_;
+  std::string server_tokens_;
   std::string token_file_;
   int64_t max_upload_bytes_ = 0;  // > 0: the next StartServer's limit
   std::unique_ptr<test::TestServer> server_;
@@ -276,12 +289,29 @@ TEST_F(EvaluationE2ETest, EvaluateErrors) {
   EXPECT_EQ(eval_->Evaluate(Ctx().get(), request, &response).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   AddTonesAndNoises();
-  // A mutating call: the token is required.
+  // A mutating call: the admin token is required.
   EXPECT_EQ(eval_->Evaluate(Ctx(false).get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(eval_->Evaluate(test::CallContext().get(), request, &response)
+                .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   request.set_families_path(dir_->File("no-such-families.json"));
   EXPECT_EQ(eval_->Evaluate(Ctx().get(), request, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  // Outside the import root: refused, whether the file exists or not, with
+  // the same message.
+  request.set_families_path("/etc/passwd");
+  grpc::Status outside = eval_->Evaluate(Ctx().get(), request, &response);
+  EXPECT_EQ(outside.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  request.set_families_path("/etc/no-such-file.json");
+  grpc::Status missing = eval_->Evaluate(Ctx().get(), request, &response);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(absl::StrReplaceAll(outside.error_message(), {{"passwd", "X"}}),
+            absl::StrReplaceAll(missing.error_message(),
+                                {{"no-such-file.json", "X"}}));
+  request.set_families_path(dir_->File("../../../../../../etc/passwd"));
+  EXPECT_EQ(eval_->Evaluate(Ctx().get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   request.clear_families_path();
   request.set_space("nope");
   EXPECT_EQ(eval_->Evaluate(Ctx().get(), request, &response).error_code(),

@@ -5,6 +5,7 @@
 #include "indexer/ingest_pipeline.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_audio.h"
 
@@ -267,6 +269,49 @@ TEST_F(IngestPipelineTest, FullQueueIsResourceExhaustedAndShutdownDrains) {
       absl::StatusCode::kUnavailable);
   EXPECT_EQ(outcomes.calls()[5], 0);
   EXPECT_EQ(observer.batches(), (std::vector<size_t>{1, 4}));
+}
+
+// A cancelled call's upload is never stored: cancelled while it waits in the
+// queue, or while it is decoded and embedded (the check right before the
+// commit).
+TEST_F(IngestPipelineTest, CancelledUploadsAreNotStored) {
+  GateObserver observer;
+  auto pipeline = Pipeline(1, /*max_queue=*/8, 8, &observer);
+  ASSERT_NE(pipeline, nullptr);
+  Outcomes outcomes(4);
+  ASSERT_TRUE(
+      pipeline
+          ->Submit(Sound(0), Input(0), absl::InfiniteFuture(), outcomes.For(0))
+          .ok());
+  observer.WaitUntilBlocked();
+  std::atomic<bool> gone{false};
+  ASSERT_TRUE(pipeline
+                  ->Submit(Sound(1), Input(1), absl::InfiniteFuture(),
+                           outcomes.For(1), [&gone] { return gone.load(); })
+                  .ok());
+  // Not cancelled when taken, cancelled by the time it would be stored.
+  std::atomic<int> asked{0};
+  ASSERT_TRUE(pipeline
+                  ->Submit(Sound(2), Input(2), absl::InfiniteFuture(),
+                           outcomes.For(2),
+                           [&asked] { return asked.fetch_add(1) > 0; })
+                  .ok());
+  ASSERT_TRUE(pipeline
+                  ->Submit(Sound(3), Input(3), absl::InfiniteFuture(),
+                           outcomes.For(3), [] { return false; })
+                  .ok());
+  gone = true;
+  observer.Release();
+  outcomes.WaitFor(4);
+  EXPECT_TRUE(outcomes.outcome(0).ok());
+  EXPECT_EQ(outcomes.outcome(1).status().code(), absl::StatusCode::kCancelled);
+  EXPECT_THAT(std::string(outcomes.outcome(1).status().message()),
+              ::testing::HasSubstr("nothing was stored"));
+  EXPECT_EQ(outcomes.outcome(2).status().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(outcomes.outcome(3).ok());
+  EXPECT_EQ(collection_->size(), 2u);
+  EXPECT_FALSE(collection_->GetByExternalId("u1").ok());
+  EXPECT_FALSE(collection_->GetByExternalId("u2").ok());
 }
 
 TEST_F(IngestPipelineTest, ManyWorkersEveryUploadGetsOneOutcome) {

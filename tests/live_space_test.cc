@@ -5,6 +5,7 @@
 // whole while searches run.
 #include "collection/live_space.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "soundsearch/content_hash.h"
+#include "soundsearch/search_observer.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "support/test_audio.h"
@@ -91,12 +93,15 @@ class LiveSpaceTest : public ::testing::Test {
     return added.ok() ? added->id : 0;
   }
 
-  std::unique_ptr<LiveSpace> Open(std::shared_ptr<const Encoder> encoder) {
-    auto space = Space::Create(Config(), std::move(encoder));
+  std::unique_ptr<LiveSpace> Open(std::shared_ptr<const Encoder> encoder,
+                                  const SpaceConfig& config = Config(),
+                                  const std::string& index_file = "test.idx") {
+    auto space = Space::Create(config, std::move(encoder));
     EXPECT_TRUE(space.ok()) << space.status();
     if (!space.ok()) return nullptr;
-    auto live = LiveSpace::Open(*std::move(space), dir_->File("test.idx"),
-                                store_.get(), &write_mu_);
+    LiveSpaceLoad load;
+    auto live = LiveSpace::Open(*std::move(space), dir_->File(index_file),
+                                store_.get(), &write_mu_, &load);
     EXPECT_TRUE(live.ok()) << live.status();
     return live.ok() ? *std::move(live) : nullptr;
   }
@@ -231,6 +236,87 @@ TEST_F(LiveSpaceTest, SearchesDuringRefitsSeeOneWholeView) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(live->view()->projection_version, 5u);
   EXPECT_EQ(live->view()->index->size(), 45);
+}
+
+// Records the size of every index search.
+class BatchSizes : public SearchObserver {
+ public:
+  void OnIndexSearch(absl::string_view, int queries, double) override {
+    absl::MutexLock lock(&mu_);
+    largest_ = std::max(largest_, queries);
+    total_ += queries;
+  }
+  int largest() const {
+    absl::MutexLock lock(&mu_);
+    return largest_;
+  }
+  int total() const {
+    absl::MutexLock lock(&mu_);
+    return total_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  int largest_ = 0;
+  int total_ = 0;
+};
+
+// Concurrent searches are coalesced only where the index prefers batches
+// (VectorIndex::PrefersBatches): a flat space's are, an HNSW space's graph
+// searches are not (each runs alone on its caller's thread), its exact ones
+// are. Every search still answers with the sound itself first.
+TEST_F(LiveSpaceTest, CoalescesOnlyWhereTheIndexPrefersBatches) {
+  std::vector<uint64_t> ids;
+  for (int n = 0; n < 40; ++n) ids.push_back(Store(n));
+  struct Case {
+    std::string kind;
+    bool exact;
+    bool coalesced;
+  };
+  for (const Case& c : {Case{"flat", false, true}, Case{"hnsw", false, false},
+                        Case{"hnsw", true, true}}) {
+    SCOPED_TRACE(absl::StrCat(c.kind, c.exact ? " exact" : ""));
+    SpaceConfig config = Config();
+    config.index.kind = c.kind;
+    auto live = Open(std::make_shared<const CountingEncoder>(), config,
+                     absl::StrCat(c.kind, c.exact ? "_exact" : "", ".idx"));
+    ASSERT_NE(live, nullptr);
+    BatchSizes sizes;
+    SearchBatchingOptions batching;
+    batching.window_us = 20000;  // long, so that batches surely form
+    batching.max_batch = 64;
+    live->SetSearchBatching(batching, &sizes);
+    auto view = live->view();
+    constexpr int kThreads = 8, kEach = 5;
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          const uint64_t id = ids[(t * kEach + i) % ids.size()];
+          auto vector = live->StoredVector(*view, id);
+          QueryOptions q;
+          q.k = 1;
+          q.exact = c.exact;
+          auto result = vector.ok() ? live->Search(*view, *vector, q,
+                                                   std::nullopt, nullptr)
+                                    : vector.status();
+          if (!result.ok() || result->hits.empty() ||
+              std::fabs(result->hits[0].score - 1.0f) > 1e-4f) {
+            ++wrong;
+          }
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_EQ(sizes.total(), kThreads * kEach);
+    if (c.coalesced) {
+      EXPECT_GT(sizes.largest(), 1) << "no search was coalesced";
+    } else {
+      EXPECT_EQ(sizes.largest(), 1) << "graph searches were coalesced";
+    }
+  }
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ namespace soundsearch {
 namespace {
 
 constexpr int kRate = 22050;
-constexpr char kToken[] = "s3cret-token";
+constexpr char kToken[] = "s3cret-token";         // admin
+constexpr char kReadToken[] = "r3ad-only-token";  // read
 
 class ServerE2ETest : public ::testing::Test {
  protected:
@@ -34,7 +35,10 @@ class ServerE2ETest : public ::testing::Test {
     ASSERT_TRUE(dir.ok()) << dir.status();
     dir_ = std::make_unique<test::TempDir>(*std::move(dir));
     token_file_ = dir_->File("token");
-    ASSERT_TRUE(test::WriteFileBytes(token_file_, std::string(kToken) + "\n").ok());
+    ASSERT_TRUE(test::WriteFileBytes(
+                    token_file_, absl::StrCat("# test tokens\nadmin ", kToken,
+                                              "\nread ", kReadToken, "\n"))
+                    .ok());
     StartServer();
   }
 
@@ -47,6 +51,7 @@ class ServerE2ETest : public ::testing::Test {
     ServerOptions options = test::LoopbackServerOptions(dir_->File("data"));
     options.metrics_listen = "127.0.0.1:0";
     options.auth_token_file = token_file_;
+    options.import_roots = {dir_->path()};  // manifest jobs
     options.max_upload_bytes = 4 << 20;
     options.query_threads = 4;
     options.ingest_workers = 2;
@@ -67,9 +72,10 @@ class ServerE2ETest : public ::testing::Test {
     StartServer();
   }
 
-  std::unique_ptr<grpc::ClientContext> Ctx(bool auth = true,
+  // With the admin token, or the read token.
+  std::unique_ptr<grpc::ClientContext> Ctx(bool admin = true,
                                            int timeout_ms = 60000) const {
-    return test::CallContext(auth ? kToken : "",
+    return test::CallContext(admin ? kToken : kReadToken,
                              std::chrono::milliseconds(timeout_ms));
   }
 
@@ -86,14 +92,14 @@ class ServerE2ETest : public ::testing::Test {
   grpc::Status Add(const std::string& audio, const std::string& external_id,
                    const std::vector<std::string>& labels,
                    const std::vector<std::string>& tags,
-                   v1::AddSoundResponse* response, bool auth = true) {
+                   v1::AddSoundResponse* response, bool admin = true) {
     v1::AddSoundRequest request;
     request.set_audio(audio);
     request.mutable_fields()->set_external_id(external_id);
     request.mutable_fields()->set_name(external_id);
     for (const auto& l : labels) request.mutable_fields()->add_labels(l);
     for (const auto& t : tags) request.mutable_fields()->add_tags(t);
-    return ingest_->AddSound(Ctx(auth).get(), request, response);
+    return ingest_->AddSound(Ctx(admin).get(), request, response);
   }
 
   // Adds 5 tones around 440 Hz ("tone"), 5 noises ("noise").
@@ -360,16 +366,19 @@ TEST_F(ServerE2ETest, BadRequestsGetTheRightCodeAndTheServerKeepsServing) {
     EXPECT_EQ(s.error_code(), c.code) << c.name << ": " << s.error_message();
     EXPECT_FALSE(s.error_message().empty()) << c.name;
   }
-  // Missing and wrong token.
-  EXPECT_EQ(Add(Wav(900, 1), "x", {}, {}, &r, /*auth=*/false).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  // A read token on an admin RPC; missing and wrong tokens.
+  EXPECT_EQ(Add(Wav(900, 1), "x", {}, {}, &r, /*admin=*/false).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   {
     v1::AddSoundRequest request;
     request.set_audio(Wav(901, 1));
-    auto ctx = Ctx(false);
-    ctx->AddMetadata("authorization", "Bearer wrong");
-    EXPECT_EQ(ingest_->AddSound(ctx.get(), request, &r).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(
+        ingest_->AddSound(test::CallContext().get(), request, &r).error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(
+        ingest_->AddSound(test::CallContext("wrong-token").get(), request, &r)
+            .error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
   }
   // External id already used by another sound.
   EXPECT_EQ(Add(Wav(902, 1), "tone-0", {}, {}, &r).error_code(),
@@ -409,7 +418,7 @@ TEST_F(ServerE2ETest, BadRequestsGetTheRightCodeAndTheServerKeepsServing) {
   v1::GetJobRequest job;
   job.set_job_id("job-404");
   v1::Job job_status;
-  EXPECT_EQ(ingest_->GetJob(Ctx(false).get(), job, &job_status).error_code(),
+  EXPECT_EQ(ingest_->GetJob(Ctx().get(), job, &job_status).error_code(),
             grpc::StatusCode::NOT_FOUND);
 
   // An already expired deadline.
@@ -418,6 +427,7 @@ TEST_F(ServerE2ETest, BadRequestsGetTheRightCodeAndTheServerKeepsServing) {
     ctx.set_deadline(std::chrono::system_clock::now() -
                      std::chrono::milliseconds(1));
     v1::StatsResponse stats;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kReadToken));
     EXPECT_EQ(query_->Stats(&ctx, {}, &stats).error_code(),
               grpc::StatusCode::DEADLINE_EXCEEDED);
   }
@@ -508,7 +518,7 @@ TEST_F(ServerE2ETest, ManifestJobIngestsInTheBackground) {
   poll.set_job_id(job.job_id());
   for (int i = 0; i < 300 && job.state() != v1::Job::DONE; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    ASSERT_TRUE(ingest_->GetJob(Ctx(false).get(), poll, &job).ok());
+    ASSERT_TRUE(ingest_->GetJob(Ctx().get(), poll, &job).ok());
   }
   ASSERT_EQ(job.state(), v1::Job::DONE);
   EXPECT_EQ(job.stored(), 6u);

@@ -12,14 +12,99 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "soundsearch/index_kinds.h"
 #include "soundsearch/sound_store.h"
+#include "soundsearch/vector_index.h"
 #include "support/test_audio.h"
 
 namespace soundsearch {
 namespace {
 
 constexpr int kRate = 22050;
+
+// An index kind whose writes fail on demand: a FAISS flat index behind a
+// switch, for the error paths of Commit and Delete.
+std::atomic<bool> g_fail_add{false};
+std::atomic<bool> g_fail_remove{false};
+
+class FlakyIndex final : public VectorIndex {
+ public:
+  FlakyIndex(std::unique_ptr<VectorIndex> inner, VectorIndexOptions options)
+      : inner_(std::move(inner)), options_(std::move(options)) {}
+  absl::Status Add(absl::Span<const int64_t> ids,
+                   absl::Span<const float> vectors) override {
+    if (g_fail_add) return absl::InternalError("injected add failure");
+    return inner_->Add(ids, vectors);
+  }
+  absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) override {
+    if (g_fail_remove) return absl::InternalError("injected remove failure");
+    return inner_->Remove(ids);
+  }
+  absl::StatusOr<std::vector<SearchHit>> Search(
+      absl::Span<const float> query, const SearchOptions& o) const override {
+    return inner_->Search(query, o);
+  }
+  absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
+      absl::Span<const float> queries, const SearchOptions& o,
+      absl::Span<const int64_t> exclude) const override {
+    return inner_->SearchBatch(queries, o, exclude);
+  }
+  absl::Status Save(const std::string& path,
+                    const SnapshotMarks& marks) const override {
+    return inner_->Save(path, marks);
+  }
+  int64_t size() const override { return inner_->size(); }
+  bool Contains(int64_t id) const override { return inner_->Contains(id); }
+  const VectorIndexOptions& options() const override { return options_; }
+  size_t MemoryBytes() const override { return inner_->MemoryBytes(); }
+  int64_t tombstones() const override { return 0; }
+  bool trained() const override { return true; }
+
+ private:
+  std::unique_ptr<VectorIndex> inner_;
+  VectorIndexOptions options_;
+};
+
+void RegisterFlakyIndex() {
+  static const bool registered = [] {
+    IndexKind kind;
+    kind.name = "flaky_test";
+    kind.snapshot_code = 9911;
+    auto as_flat = [](VectorIndexOptions o) {
+      o.index.kind = "flat";
+      return o;
+    };
+    kind.create = [as_flat](const VectorIndexOptions& o)
+        -> absl::StatusOr<std::unique_ptr<VectorIndex>> {
+      auto inner = VectorIndex::Create(as_flat(o));
+      if (!inner.ok()) return inner.status();
+      return std::unique_ptr<VectorIndex>(new FlakyIndex(*std::move(inner), o));
+    };
+    kind.load = [as_flat](const std::string& path, const VectorIndexOptions& o)
+        -> absl::StatusOr<LoadedVectorIndex> {
+      auto loaded = VectorIndex::Load(path, as_flat(o));
+      if (!loaded.ok()) return loaded.status();
+      loaded->index.reset(new FlakyIndex(std::move(loaded->index), o));
+      return loaded;
+    };
+    return RegisterIndexKind(std::move(kind)).ok();
+  }();
+  EXPECT_TRUE(registered);
+}
+
+// The store sequence a snapshot file reflects (docs/index.md: header offset
+// 40, little-endian u64); 0 when there is no file.
+uint64_t SnapshotSequence(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[48] = {};
+  if (!in.read(header, sizeof(header))) return 0;
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(header[40 + i]);
+  return v;
+}
 
 class SoundCollectionTest : public ::testing::Test {
  protected:
@@ -241,6 +326,49 @@ TEST_F(SoundCollectionTest, PrepareBatchEqualsPreparePerUpload) {
   EXPECT_TRUE(collection_->PrepareBatch({}).empty());
 }
 
+// QueryByIdBatch (a BatchQueryByExample by sound): the unfiltered queries are
+// searched together; each answer equals QueryById's, filters, exclusions,
+// include_query and errors per query.
+TEST_F(SoundCollectionTest, QueryByIdBatchEqualsQueryById) {
+  Open();
+  std::vector<uint64_t> ids;
+  for (int n = 0; n < 12; ++n) ids.push_back(Add(n % 2, n));
+  std::vector<SoundCollection::IdQuery> queries;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    SoundCollection::IdQuery q;
+    q.id = ids[i];
+    q.options.k = 3 + static_cast<int>(i % 4);
+    if (i % 3 == 1) q.options.filter.tags_any = {"sine"};
+    if (i % 5 == 2) q.options.include_query = true;
+    if (i % 4 == 3) q.options.min_score = 0.5f;
+    queries.push_back(q);
+  }
+  SoundCollection::IdQuery unknown;
+  unknown.id = 987654;
+  queries.push_back(unknown);
+  SoundCollection::IdQuery bad_space;
+  bad_space.id = ids[0];
+  bad_space.options.space = "nope";
+  queries.push_back(bad_space);
+  auto batch = collection_->QueryByIdBatch(queries);
+  ASSERT_EQ(batch.size(), queries.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto one = collection_->QueryById(queries[i].id, queries[i].options);
+    ASSERT_TRUE(one.ok()) << one.status();
+    ASSERT_TRUE(batch[i].ok()) << batch[i].status();
+    ASSERT_EQ(batch[i]->hits.size(), one->hits.size());
+    for (size_t j = 0; j < one->hits.size(); ++j) {
+      EXPECT_EQ(batch[i]->hits[j].id, one->hits[j].id);
+      EXPECT_EQ(batch[i]->hits[j].score, one->hits[j].score);
+    }
+    EXPECT_EQ(batch[i]->space, one->space);
+  }
+  EXPECT_EQ(batch[ids.size()].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(batch[ids.size() + 1].status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(SoundCollectionTest, RestartFromSnapshotAndReplay) {
   Open();
   std::vector<uint64_t> live;
@@ -415,6 +543,106 @@ TEST_F(SoundCollectionTest, EvaluationsHaveTheirOwnSlotAndOldOnesAreRead) {
   auto legacy = (*store)->GetModel("dsp", "eval_report");
   ASSERT_TRUE(legacy.ok()) << legacy.status();
   EXPECT_EQ(legacy->version, 1u);
+}
+
+// A Commit whose index update fails stores nothing: the add is undone in
+// the store, so the same bytes and external id can come again.
+TEST_F(SoundCollectionTest, CommitWhoseIndexFailsLeavesNothingStored) {
+  RegisterFlakyIndex();
+  CollectionOptions options = Options();
+  options.spaces[0].index.kind = "flaky_test";
+  Open(options);
+  std::vector<uint64_t> live = {Add(0, 1), Add(0, 2)};
+  g_fail_add = true;
+  SoundInput input;
+  input.external_id = "tone-3";
+  auto failed = collection_->Add(Sound(0, 3), input);
+  g_fail_add = false;
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(failed.status().message()),
+              ::testing::HasSubstr("space 'dsp': injected add failure"));
+  EXPECT_TRUE(
+      absl::IsNotFound(collection_->GetByExternalId("tone-3").status()));
+  EXPECT_EQ(collection_->size(), 2u);
+  live.push_back(Add(0, 3));  // neither a duplicate nor ALREADY_EXISTS
+  ExpectStoreAndIndexAgree(live, {});
+  EXPECT_TRUE(collection_->SaveSnapshots().ok());
+}
+
+// A Delete whose index update fails is durable, and the index is rebuilt
+// from the store before Delete returns; when the rebuild fails too, queries
+// still never return the sound, no snapshot records the disagreement, and
+// the next Open rebuilds.
+TEST_F(SoundCollectionTest, DeleteWhoseIndexFailsRebuildsThatIndex) {
+  RegisterFlakyIndex();
+  CollectionOptions options = Options();
+  options.spaces[0].index.kind = "flaky_test";
+  Open(options);
+  std::vector<uint64_t> live;
+  for (int n = 0; n < 5; ++n) live.push_back(Add(0, n));
+  ASSERT_TRUE(collection_->SaveSnapshots().ok());
+  g_fail_remove = true;
+  ASSERT_TRUE(collection_->Delete(live[0]).ok());  // rebuilt: no Remove used
+  const uint64_t gone = live[0];
+  live.erase(live.begin());
+  ExpectStoreAndIndexAgree(live, {gone});
+
+  g_fail_add = true;  // the rebuild fails too
+  absl::Status deleted = collection_->Delete(live[0]);
+  g_fail_add = false;
+  g_fail_remove = false;
+  EXPECT_EQ(deleted.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(deleted.message()),
+              ::testing::HasSubstr(absl::StrCat(
+                  "sound ", live[0], " was deleted from the store")));
+  const uint64_t gone2 = live[0];
+  live.erase(live.begin());
+  QueryOptions q;
+  q.k = 100;
+  q.include_query = true;
+  auto result = collection_->QueryById(live[0], q);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->hits.size(), live.size());
+  for (const QueryHit& hit : result->hits) EXPECT_NE(hit.id, gone2);
+  EXPECT_EQ(collection_->SaveSnapshots().code(),
+            absl::StatusCode::kFailedPrecondition);
+  Open(options);  // the old snapshot and the log, replayed
+  ExpectStoreAndIndexAgree(live, {gone, gone2});
+}
+
+// Snapshots are written every few changes by a background thread and the
+// log is truncated behind them, so that a restart without a clean stop
+// replays only the changes since the last snapshot.
+TEST_F(SoundCollectionTest, PeriodicSnapshotsBoundTheReplayAfterACrash) {
+  CollectionOptions options = Options();
+  options.snapshot_every_changes = 4;
+  options.snapshot_every_seconds = 0;
+  options.snapshot_on_close = false;  // as after a crash
+  options.auto_fit = false;
+  Open(options);
+  std::vector<uint64_t> live;
+  for (int n = 0; n < 10; ++n) live.push_back(Add(0, n));
+  // The thread looks every second; wait (bounded) until it caught up.
+  for (int i = 0; i < 300 && SnapshotSequence(SnapshotPath()) < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const uint64_t snapshot = SnapshotSequence(SnapshotPath());
+  ASSERT_GE(snapshot, 8u);
+  collection_.reset();
+  {
+    SoundStoreOptions store_options;
+    store_options.path = dir_->File("data/store");
+    auto store = SoundStore::Open(store_options);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ((*store)->TruncatedThrough(), snapshot);
+    EXPECT_EQ((*store)->LastSequence(), 10u);
+  }
+  Open(options);
+  const CollectionOpenReport& report = collection_->open_report();
+  EXPECT_TRUE(report.rebuilt.empty()) << report.rebuilt.begin()->second;
+  EXPECT_EQ(report.replayed_changes, 10 - snapshot);
+  EXPECT_TRUE(report.quarantined.empty());
+  ExpectStoreAndIndexAgree(live, {});
 }
 
 TEST_F(SoundCollectionTest, BadOptionsAreRefused) {

@@ -447,6 +447,145 @@ TEST_F(SoundStoreTest, ForeignRocksDbIsRefused) {
               HasSubstr("not a soundsearch store"));
 }
 
+// Every string the store keeps is valid UTF-8: a proto3 string that is not
+// makes the record undecodable (issue 11).
+TEST_F(SoundStoreTest, TextThatIsNotUtf8IsRefused) {
+  SoundRecord s = MakeSound(1);
+  s.name = "caf\xe9.wav";
+  auto added = store_->AddSound(s, {});
+  EXPECT_EQ(added.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(added.status().message(),
+              HasSubstr("name is not valid UTF-8 (byte 0xE9 at offset 3)"));
+  s = MakeSound(2);
+  s.tags[1] = "\xff";
+  EXPECT_THAT(store_->AddSound(s, {}).status().message(),
+              HasSubstr("tags[1] is not valid UTF-8"));
+  EXPECT_EQ(store_->Count(), 0u);
+  EXPECT_EQ(store_->LastSequence(), 0u);
+}
+
+TEST_F(SoundStoreTest, QuarantineMovesASoundAsideAndLogsADelete) {
+  const uint64_t a = Add(1);
+  const uint64_t b = Add(2);
+  auto moved = store_->QuarantineSounds({{a, "test: bad"}, {999, "absent"}});
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(*moved, 1u);
+  EXPECT_TRUE(absl::IsNotFound(store_->GetSound(a).status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->GetRaw("dsp", a).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      store_->FindByContentHash(MakeSound(1).content_hash).status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->FindByExternalId("fs-1").status()));
+  EXPECT_TRUE(store_->GetSound(b).ok());
+  EXPECT_EQ(store_->Count(), 1u);
+  std::vector<Change> changes = ChangesSince(2);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kDelete);
+  EXPECT_EQ(changes[0].id, a);
+  // Kept: the record, both raw vectors, both lookups.
+  std::multiset<std::string> families;
+  ASSERT_TRUE(store_
+                  ->ForEachQuarantined([&](const QuarantinedRecord& r) {
+                    families.insert(r.family);
+                    EXPECT_EQ(r.sound_id, a);
+                    EXPECT_EQ(r.reason, "test: bad");
+                    return true;
+                  })
+                  .ok());
+  EXPECT_EQ(families,
+            (std::multiset<std::string>{"content_hashes", "external_ids", "raw",
+                                        "raw", "sounds"}));
+  // The content and the external id may be used again.
+  auto again = store_->AddSound(MakeSound(1), RawBySpace(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->duplicate);
+  EXPECT_GT(again->id, b);
+  // Nothing wrong for the check: the quarantine is not a problem.
+  auto report = store_->Check(/*repair=*/false);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->problems.empty()) << report->problems[0];
+  EXPECT_EQ(report->quarantined, 5u);
+  EXPECT_EQ(report->sounds, 2u);
+}
+
+TEST_F(SoundStoreTest, TruncatedLogRefusesReadersBehindItAndSurvivesReopen) {
+  for (int n = 1; n <= 5; ++n) Add(n);
+  EXPECT_EQ(store_->TruncatedThrough(), 0u);
+  EXPECT_EQ(store_->TruncateChangeLog(9).code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->TruncateChangeLog(3).ok());
+  EXPECT_EQ(store_->TruncatedThrough(), 3u);
+  std::vector<Change> tail = ChangesSince(3);
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].sequence, 4u);
+  absl::Status behind =
+      store_->ForEachChangeSince(2, [](const Change&) { return true; });
+  EXPECT_EQ(behind.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(behind.message(), HasSubstr("truncated through sequence 3"));
+  ASSERT_TRUE(store_->TruncateChangeLog(2).ok());  // no-op
+  Reopen();
+  EXPECT_EQ(store_->TruncatedThrough(), 3u);
+  EXPECT_EQ(ChangesSince(3).size(), 2u);
+  EXPECT_EQ(store_->LastSequence(), 5u);
+  auto report = store_->Check(false);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty());
+  EXPECT_EQ(report->changes, 2u);
+}
+
+TEST_F(SoundStoreTest, CheckFindsAndRepairsLookupsAndCounters) {
+  const uint64_t a = Add(1);
+  Add(2);
+  store_.reset();
+  {
+    // Damage what only a bug or a disk could: a dangling lookup, a missing
+    // one, a counter that lies.
+    rocksdb::DBOptions db_options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(db_options, path_, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& n : names)
+      descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(db_options, path_, descriptors, &handles, &db).ok());
+    std::map<std::string, rocksdb::ColumnFamilyHandle*> cf;
+    for (size_t i = 0; i < names.size(); ++i) cf[names[i]] = handles[i];
+    ASSERT_TRUE(db->Put({}, cf["content_hashes"], "nowhere",
+                        std::string("\0\0\0\0\0\0\0\x63", 8))
+                    .ok());
+    ASSERT_TRUE(db->Delete({}, cf["external_ids"], "fs-1").ok());
+    std::string count(8, '\0');
+    count[0] = 7;
+    ASSERT_TRUE(db->Put({}, cf["default"], "sound_count", count).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  Reopen();
+  auto found = store_->Check(false);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->unrepaired, 3u);
+  std::string all;
+  for (const auto& p : found->problems) absl::StrAppend(&all, p, "\n");
+  EXPECT_THAT(all, HasSubstr("content hash nowhere points at sound 99, which "
+                             "does not exist"));
+  EXPECT_THAT(all, HasSubstr(absl::StrCat("sound ", a,
+                                          ": its external id lookup is "
+                                          "missing")));
+  EXPECT_THAT(all, HasSubstr("sound_count says 7, the store holds 2"));
+  auto repaired = store_->Check(true);
+  ASSERT_TRUE(repaired.ok());
+  EXPECT_EQ(repaired->unrepaired, 0u);
+  EXPECT_EQ(repaired->repairs.size(), 3u);
+  EXPECT_EQ(store_->FindByExternalId("fs-1")->id, a);
+  EXPECT_EQ(store_->Count(), 2u);
+  Reopen();
+  auto clean = store_->Check(false);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE(clean->problems.empty()) << clean->problems[0];
+}
+
 TEST_F(SoundStoreTest, ModelsRoundTripWithVersions) {
   EXPECT_EQ(store_->GetModel("dsp", "pca").status().code(),
             absl::StatusCode::kNotFound);

@@ -102,13 +102,14 @@ TEST_F(TorchKindsTest, BadTorchScriptOptionsNameTheKey) {
   }
 }
 
-// deploy/spaces.efficientat.json: dsp plus the exported EfficientAT model,
-// named relative to the file (docs/performance.md, README).
+// deploy/spaces.efficientat.json: dsp plus the exported EfficientAT model
+// (clip embedding and class-score space), named relative to the file
+// (docs/performance.md, README).
 TEST_F(TorchKindsTest, ShippedEfficientAtFileParses) {
   const std::string source = SOUNDSEARCH_SOURCE_DIR;
   auto spaces = LoadSpaceConfigFile(source + "/deploy/spaces.efficientat.json");
   ASSERT_TRUE(spaces.ok()) << spaces.status();
-  ASSERT_EQ(spaces->size(), 2u);
+  ASSERT_EQ(spaces->size(), 3u);
   EXPECT_EQ((*spaces)[0].name, "dsp");
   const SpaceConfig& e = (*spaces)[1];
   EXPECT_EQ(e.name, "efficientat");
@@ -121,6 +122,12 @@ TEST_F(TorchKindsTest, ShippedEfficientAtFileParses) {
   EXPECT_EQ(e.pca_dims, 100);
   EXPECT_EQ(e.metric, Metric::kCosine);
   EXPECT_TRUE(e.auto_tags.enabled);
+  const SpaceConfig& tags = (*spaces)[2];
+  EXPECT_EQ(tags.name, "efficientat-tags");
+  EXPECT_EQ(tags.encoder.kind, "torchscript");
+  EXPECT_EQ(tags.pooling, Pooling::kMax);
+  EXPECT_EQ(tags.pca_dims, 0);
+  EXPECT_FALSE(tags.auto_tags.enabled);
 }
 
 // The example shipped in deploy/ and shown in docs/config.md stays valid.

@@ -772,5 +772,51 @@ TEST_F(TorchScriptTagsTest, TagsSelectOutOfRangeIsFailedPrecondition) {
               HasSubstr("tags.select = 5 but forward() returns 3 elements"));
 }
 
+// ---- Class scores as frames (EncoderOptions::output = "tags") --------------
+
+TEST_F(TorchScriptTagsTest, TagsOutputGivesOneFramePerWindow) {
+  const std::string path = WriteModel(
+      "tuple", kTupleModel,
+      TagsSpec(R"("select": 2, "labels": "labels.txt", "pooling": "mean")"));
+  EncoderOptions options = Options(path, 3);
+  options.output = "tags";
+  auto encoder = Encoder::Create(options);
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  EXPECT_EQ((*encoder)->frame_dim(), 3);
+  EXPECT_EQ((*encoder)->frame_names(), (*encoder)->tag_names());
+  const std::vector<float> pcm = Signal(3 * kWindow + 10, 8);  // 4 windows
+  auto clip = (*encoder)->Encode(pcm);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  const std::vector<float> rows = Rows(pcm);
+  std::vector<float> want;  // sigmoid of each window's three logits
+  for (int w = 0; w < 4; ++w) {
+    for (int c = 0; c < 3; ++c) want.push_back(Sigmoid(rows[w * kDim + c]));
+  }
+  EXPECT_EQ(clip->frames.num_frames(), 4);
+  EXPECT_EQ(clip->frames.dim, 3);
+  ExpectNear(clip->frames.data, want);
+  EXPECT_EQ(clip->tag_probabilities.size(), 3u);  // still pooled per spec
+  ExpectBatchEqualsEncode(**encoder, MixedClips());
+  // The embedding output's encoder names no frame dimensions.
+  auto plain = Encoder::Create(Options(path));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE((*plain)->frame_names().empty());
+}
+
+TEST_F(TorchScriptTagsTest, TagsOutputNeedsATagsSpec) {
+  const std::string path =
+      WriteModel("tuple", kTupleModel, WaveformSpec("clip", ", \"select\": 0"));
+  EncoderOptions options = Options(path);
+  options.output = "tags";
+  auto encoder = Encoder::Create(options);
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encoder.status().message(), HasSubstr("encoder.output"));
+  options.output = "logits";
+  encoder = Encoder::Create(options);
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(encoder.status().message(),
+              HasSubstr("encoder.output: must be \"embedding\" or \"tags\""));
+}
+
 }  // namespace
 }  // namespace soundsearch

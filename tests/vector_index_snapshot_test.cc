@@ -57,6 +57,8 @@ class SnapshotTest : public ::testing::Test {
     o.index.ivf_nlist = 8;
     o.index.ivf_nprobe = 2;
     o.index.hnsw_rebuild_tombstone_fraction = 0.5;
+    o.index.sq_train_min_vectors = 300;
+    o.index.auto_hnsw_min_vectors = 400;
     return o;
   }
 
@@ -101,8 +103,12 @@ TEST_F(SnapshotTest, RoundTripGivesIdenticalResultsForEveryKindAndStage) {
     bool trained;
   };
   // IVF below 39 * nlist = 312 vectors is still exact; above it is trained.
+  // sq8 is exact below 300 vectors; auto below 400 (then HNSW).
   for (Case c : {Case{"flat", 600, true}, Case{"hnsw", 600, true},
-                 Case{"ivf", 200, false}, Case{"ivf", 600, true}}) {
+                 Case{"ivf", 200, false}, Case{"ivf", 600, true},
+                 Case{"sq8", 200, false}, Case{"sq8", 600, true},
+                 Case{"fp16", 600, true}, Case{"auto", 300, true},
+                 Case{"auto", 600, true}}) {
     SCOPED_TRACE(c.kind);
     VectorIndexOptions o = Options(c.kind);
     auto index = Build(o, c.n);
@@ -156,7 +162,7 @@ TEST_F(SnapshotTest, SaveIntoMissingDirectoryFails) {
 }
 
 TEST_F(SnapshotTest, TruncatedSnapshotsAreDataLoss) {
-  for (std::string kind : {"flat", "hnsw", "ivf"}) {
+  for (std::string kind : {"flat", "hnsw", "ivf", "sq8", "fp16", "auto"}) {
     SCOPED_TRACE(kind);
     VectorIndexOptions o = Options(kind);
     const std::string path = Path("t");
@@ -173,7 +179,7 @@ TEST_F(SnapshotTest, TruncatedSnapshotsAreDataLoss) {
 }
 
 TEST_F(SnapshotTest, BitFlipsAnywhereAreDataLoss) {
-  for (std::string kind : {"flat", "hnsw", "ivf"}) {
+  for (std::string kind : {"flat", "hnsw", "ivf", "sq8", "fp16", "auto"}) {
     SCOPED_TRACE(kind);
     VectorIndexOptions o = Options(kind);
     const std::string path = Path("b");
@@ -214,6 +220,24 @@ TEST_F(SnapshotTest, OtherOptionsAreFailedPrecondition) {
   VectorIndexOptions other_ef = o;
   other_ef.index.hnsw_ef_search = 300;
   EXPECT_TRUE(VectorIndex::Load(path, other_ef).ok());
+}
+
+TEST_F(SnapshotTest, ReadMarksNeedsNoOptions) {
+  // The collection reads the marks of a snapshot of other options (a refit
+  // changed the dimension) to tell an older projection from a foreign file.
+  const std::string path = Path("m");
+  ASSERT_TRUE(
+      Build(Options("hnsw"), 300)->Save(path, SnapshotMarks{77, 3}).ok());
+  auto marks = VectorIndex::ReadMarks(path);
+  ASSERT_TRUE(marks.ok()) << marks.status();
+  EXPECT_EQ(marks->store_sequence, 77u);
+  EXPECT_EQ(marks->projection_version, 3u);
+  EXPECT_EQ(VectorIndex::ReadMarks(Path("nothing_here")).status().code(),
+            absl::StatusCode::kNotFound);
+  const std::string full = ReadAll(path);
+  WriteAll(path, full.substr(0, full.size() / 2));
+  EXPECT_EQ(VectorIndex::ReadMarks(path).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST_F(SnapshotTest, NotASnapshotIsDataLoss) {

@@ -63,6 +63,21 @@ TEST(CollectionWordsTest, AutoTagsStandInForUntaggedSounds) {
   EXPECT_TRUE(WordsOfSound(untagged, options).empty());
 }
 
+TEST(CollectionWordsTest, AutoTagWordsForEverySoundAndSplit) {
+  SoundRecord tagged = Sound(1, {"piano"}, {});
+  tagged.auto_tags = {{"violin, fiddle", 0.6f}, {"acoustic guitar", 0.3f}};
+  WordVectorOptions options;
+  options.use_auto_tags = true;
+  EXPECT_EQ(WordsOfSound(tagged, options),
+            (std::vector<std::string>{"piano", "violin, fiddle",
+                                      "acoustic guitar"}));
+  options.split_auto_tags = true;
+  EXPECT_EQ(WordsOfSound(tagged, options),
+            (std::vector<std::string>{"piano", "violin, fiddle", "violin",
+                                      "fiddle", "acoustic guitar", "acoustic",
+                                      "guitar"}));
+}
+
 TEST(WordVectorFormatTest, RoundTripsAndDetectsCorruption) {
   StoredWordVector v{7, {1, 5, 9}, {0.5f, -1.0f}};
   const std::string bytes = EncodeWordVector(v);

@@ -1,8 +1,12 @@
 // soundsearch-eval: offline retrieval quality of spaces on a labelled
 // collection (docs/quality.md). A thin main over research/offline_eval.h
 // and research/frame_recipes.h.
+#include <stdlib.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -17,10 +21,14 @@
 #include "absl/strings/str_split.h"
 #include "research/frame_recipes.h"
 #include "research/offline_eval.h"
+#include "research/query_eval.h"
+#include "research/word_pairs.h"
 #include "research/retrieval_sweep.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/encoder.h"
 #include "soundsearch/label_families.h"
+#include "soundsearch/manifest.h"
+#include "soundsearch/sound_collection.h"
 #include "soundsearch/retrieval_report.h"
 #include "soundsearch/space.h"
 #include "soundsearch/space_config.h"
@@ -68,11 +76,29 @@ Across speakers (spoken content; docs/quality.md, docs/speech.md):
                         hash sizes, word posteriors and PCA, one at a time
   --spoken-cache DIR    keep each speech space's recognitions in
                         DIR/<space>.tsv and reuse them on the next run
+
+The running collection's query layer (--collection-queries; docs/quality.md,
+"Text queries", "Several examples", "Word relatedness with auto-tag words"):
+indexes the manifest into a SoundCollection (labels kept for scoring only,
+never as words), then scores text queries of the label names (classes only,
+words from auto-tags, words from tags, merged, a random floor), queries with
+1, 2 and 4 positive examples (and one negative from the most confused label),
+and the word vectors from tags and from auto-tags against rated word pairs.
+  --collection-queries  this mode (needs --space-config)
+  --work-dir DIR        the collection's data directory (default: a temporary
+                        one, removed at the end; an existing one is reused)
+  --ontology FILE       AudioSet ontology JSON for the class documents
+  --text-space NAME     word vectors' space (default: the config's first)
+  --example-space NAME  space of the example queries (default: the first)
+  --word-pairs F1,F2    rated word pairs (MEN, WordSim353, SimLex-999 form)
+  --skip-examples       leave out the several-example queries
 )";
 
 struct Args {
   std::string manifest, audio_dir, space_config, space, families, exclude;
   std::string sweep_out;
+  bool collection_queries = false, skip_examples = false;
+  std::string work_dir, ontology, text_space, example_space, word_pairs;
   bool reference = false, json = false, sweep = false, ablation = false;
   int neighbours = 0;
   int threads = 2;
@@ -120,6 +146,20 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
       ASSIGN_OR_RETURN(a.threads, int_value(1));
     } else if (flag == "--neighbours") {
       ASSIGN_OR_RETURN(a.neighbours, int_value(0));
+    } else if (flag == "--skip-examples") {
+      a.skip_examples = true;
+    } else if (flag == "--collection-queries") {
+      a.collection_queries = true;
+    } else if (flag == "--work-dir") {
+      ASSIGN_OR_RETURN(a.work_dir, value());
+    } else if (flag == "--ontology") {
+      ASSIGN_OR_RETURN(a.ontology, value());
+    } else if (flag == "--text-space") {
+      ASSIGN_OR_RETURN(a.text_space, value());
+    } else if (flag == "--example-space") {
+      ASSIGN_OR_RETURN(a.example_space, value());
+    } else if (flag == "--word-pairs") {
+      ASSIGN_OR_RETURN(a.word_pairs, value());
     } else if (flag == "--reference-mode") {
       a.reference = true;
     } else if (flag == "--json") {
@@ -230,7 +270,262 @@ std::string NeighboursText(const OfflineCollection& coll,
   return out;
 }
 
+// ---- --collection-queries ----------------------------------------------------
+
+std::string ScoresRow(const std::string& name, const QueryEvalResult& r) {
+  return absl::StrFormat("| %s | %.4f | %.2f |\n", name, r.macro.map_at_15,
+                         r.macro.mr1);
+}
+
+std::string PerLabelTable(
+    const std::vector<std::pair<std::string, QueryEvalResult>>& rows) {
+  if (rows.empty()) return "";
+  std::string out = "| label |";
+  std::string rule = "| --- |";
+  for (const auto& [name, r] : rows) {
+    absl::StrAppend(&out, " ", name, " |");
+    absl::StrAppend(&rule, " --- |");
+  }
+  absl::StrAppend(&out, "\n", rule, "\n");
+  for (size_t i = 0; i < rows[0].second.labels.size(); ++i) {
+    absl::StrAppend(&out, "| ", rows[0].second.labels[i].label, " |");
+    for (const auto& [name, r] : rows) {
+      absl::StrAppend(&out, absl::StrFormat(" %.3f |",
+                                            r.labels[i].scores.map_at_15));
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<SoundCollection>> OpenForQueries(
+    const Args& args, const std::vector<SpaceConfig>& spaces,
+    const std::string& data_dir, const WordVectorOptions& words) {
+  CollectionOptions options;
+  options.data_dir = data_dir;
+  options.spaces = spaces;
+  options.sync_writes = false;  // rebuildable
+  options.words = words;
+  options.text.ontology_path = args.ontology;
+  return SoundCollection::Open(options);
+}
+
+absl::Status RunCollectionQueries(const Args& args) {
+  if (args.space_config.empty()) {
+    return absl::InvalidArgumentError("--collection-queries needs --space-config");
+  }
+  ASSIGN_OR_RETURN(std::vector<SpaceConfig> spaces,
+                   LoadSpaceConfigFile(args.space_config));
+  ASSIGN_OR_RETURN(std::vector<ManifestRow> rows, ReadManifest(args.manifest));
+  const std::string audio_dir =
+      args.audio_dir.empty()
+          ? std::filesystem::path(args.manifest).parent_path().string()
+          : args.audio_dir;
+  std::string data_dir = args.work_dir;
+  bool temporary = false;
+  if (data_dir.empty()) {
+    char pattern[] = "/tmp/soundsearch-eval-queries.XXXXXX";
+    if (mkdtemp(pattern) == nullptr) {
+      return absl::InternalError("cannot create a temporary directory");
+    }
+    data_dir = pattern;
+    temporary = true;
+  }
+  const std::string text_space =
+      args.text_space.empty() ? spaces[0].name : args.text_space;
+  const std::string example_space =
+      args.example_space.empty() ? spaces[0].name : args.example_space;
+
+  // Words: labels never (they are the ground truth); three word sources.
+  WordVectorOptions none;
+  none.use_tags = false;
+  none.use_labels = false;
+  none.auto_tags_when_untagged = false;
+  WordVectorOptions from_tags = none;
+  from_tags.use_tags = true;
+  WordVectorOptions from_auto_tags = none;
+  from_auto_tags.use_auto_tags = true;
+  from_auto_tags.split_auto_tags = true;
+
+  absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto collection,
+                     OpenForQueries(args, spaces, data_dir, none));
+    if (collection->size() == 0) {
+      std::cerr << "indexing " << rows.size() << " files into " << data_dir
+                << "\n";
+      const auto start = std::chrono::steady_clock::now();
+      RETURN_IF_ERROR(AddManifest(*collection, rows, audio_dir,
+                                  /*with_tags=*/true, args.threads));
+      std::cerr << "indexed in "
+                << std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count()
+                << " s\n";
+    } else {
+      std::cerr << "reusing " << collection->size() << " sounds in "
+                << data_dir << "\n";
+    }
+    // Fitted on the whole collection, as the offline evaluation is (the
+    // automatic fit saw only the first min_fit_items sounds).
+    for (const SpaceConfig& space : spaces) {
+      ASSIGN_OR_RETURN(RefitResult refit, collection->Refit(space.name));
+      std::cerr << "refitted " << space.name << " on " << refit.items
+                << " sounds\n";
+    }
+    std::vector<std::string> class_spaces;
+    for (const SpaceStatus& s : collection->Spaces()) {
+      if (s.classes > 0) class_spaces.push_back(s.config.name);
+    }
+    std::string text_table = absl::StrCat(
+        "## Text queries of the label names (", rows.size(),
+        " sounds; MAP@15, MR1 over labels)\n\n",
+        "| source | MAP@15 | MR1 |\n| --- | --- | --- |\n");
+    std::string word_tables;
+    std::vector<std::pair<std::string, QueryEvalResult>> per_label;
+    auto text_row = [&](const SoundCollection& c, const std::string& name,
+                        const TextQueryOptions& o,
+                        bool keep) -> absl::Status {
+      ASSIGN_OR_RETURN(QueryEvalResult r, EvaluateLabelTextQueries(c, o));
+      text_table += ScoresRow(name, r);
+      std::cerr << ScoresRow(name, r);
+      if (keep) per_label.emplace_back(name, std::move(r));
+      return absl::OkStatus();
+    };
+    ASSIGN_OR_RETURN(QueryEvalResult random,
+                     RandomLabelTextQueries(*collection, 5));
+    text_table += ScoresRow("random ranking (mean of 5)", random);
+    for (const std::string& cs : class_spaces) {
+      for (ClassMatch match : {ClassMatch::kNames, ClassMatch::kDocuments}) {
+        for (int max : {1, 3, 100}) {
+          TextQueryOptions o;
+          o.use_words = false;
+          o.class_space = cs;
+          o.class_match = match;
+          o.max_classes = max;
+          RETURN_IF_ERROR(text_row(
+              *collection,
+              absl::StrCat("classes of `", cs, "`, ", ClassMatchName(match),
+                           ", best ", max),
+              o, max == 3));
+        }
+      }
+    }
+    collection.reset();
+    for (const auto& [words_name, words] :
+         {std::pair<std::string, WordVectorOptions>{"auto-tags",
+                                                    from_auto_tags},
+          {"tags", from_tags}}) {
+      ASSIGN_OR_RETURN(collection,
+                       OpenForQueries(args, spaces, data_dir, words));
+      TextQueryOptions o;
+      o.query.space = text_space;
+      o.use_classes = false;
+      RETURN_IF_ERROR(text_row(*collection,
+                               absl::StrCat("words from ", words_name, " (`",
+                                            text_space, "`)"),
+                               o, true));
+      for (const std::string& cs : class_spaces) {
+        for (ClassMatch match : {ClassMatch::kNames, ClassMatch::kDocuments}) {
+          TextQueryOptions merged;
+          merged.query.space = text_space;
+          merged.class_space = cs;
+          merged.class_match = match;
+          RETURN_IF_ERROR(text_row(
+              *collection,
+              absl::StrCat("merged: words from ", words_name, " + classes of `",
+                           cs, "` (", ClassMatchName(match), ", best 3)"),
+              merged, false));
+        }
+      }
+      if (!args.word_pairs.empty()) {
+        absl::StrAppend(&word_tables, "### Word relatedness, words from ",
+                        words_name, " (`", text_space, "`)\n\n",
+                        "| pairs | covered | coverage | Spearman |\n",
+                        "| --- | --- | --- | --- |\n");
+        for (absl::string_view file :
+             absl::StrSplit(args.word_pairs, ',', absl::SkipEmpty())) {
+          ASSIGN_OR_RETURN(std::vector<WordPair> pairs,
+                           ReadWordPairsFile(std::string(file)));
+          ASSIGN_OR_RETURN(
+              WordSimilarityResult r,
+              EvaluateCollectionWordPairs(*collection, text_space, pairs));
+          absl::StrAppend(&word_tables, absl::StrFormat(
+              "| %s | %d / %d | %.3f | %s |\n",
+              std::filesystem::path(std::string(file)).filename().string(),
+              r.num_covered, r.num_pairs, r.coverage,
+              r.spearman.has_value() ? absl::StrFormat("%.3f", *r.spearman)
+                                     : std::string("undefined")));
+        }
+        absl::StrAppend(&word_tables, "\n");
+      }
+      collection.reset();
+    }
+    std::cout << text_table << "\n### Per label (MAP@15)\n\n"
+              << PerLabelTable(per_label) << "\n"
+              << word_tables << std::flush;
+
+    if (args.skip_examples) return absl::OkStatus();
+    ASSIGN_OR_RETURN(collection, OpenForQueries(args, spaces, data_dir, none));
+    ASSIGN_OR_RETURN(auto confused,
+                     MostConfusedLabels(*collection, example_space));
+    std::cout << "## Several examples (`" << example_space
+              << "`; MAP@15, MR1 over labels)\n\nMost confused label:";
+    for (const auto& [label, other] : confused) {
+      std::cout << " " << label << " -> " << other << ";";
+    }
+    std::cout << "\n\n| examples | strategy | MAP@15 | MR1 |\n"
+              << "| --- | --- | --- | --- |\n";
+    struct Row {
+      int positives;
+      bool negative;
+      ExampleStrategy strategy;
+      float weight;
+    };
+    std::vector<Row> example_rows;
+    for (int positives : {1, 2, 4}) {
+      example_rows.push_back({positives, false, ExampleStrategy::kAverage, 1});
+      if (positives > 1) {
+        example_rows.push_back(
+            {positives, false, ExampleStrategy::kBestScore, 1});
+      }
+    }
+    for (int positives : {1, 2, 4}) {
+      for (float weight : {1.0f, 0.5f, 0.25f}) {
+        example_rows.push_back(
+            {positives, true, ExampleStrategy::kAverage, weight});
+      }
+      example_rows.push_back({positives, true, ExampleStrategy::kBestScore, 1});
+    }
+    for (const Row& row : example_rows) {
+      ExampleEvalOptions o;
+      o.space = example_space;
+      o.positives = row.positives;
+      o.negative = row.negative;
+      o.strategy = row.strategy;
+      o.negative_weight = row.weight;
+      ASSIGN_OR_RETURN(QueryEvalResult r,
+                       EvaluateExampleQueries(*collection, o, confused));
+      const std::string strategy =
+          row.strategy == ExampleStrategy::kBestScore ? std::string("best_score")
+          : row.negative ? absl::StrFormat("average, w %.2f", row.weight)
+                         : std::string("average");
+      std::cout << absl::StrFormat("| %d positive%s%s | %s | %.4f | %.2f |\n",
+                                   row.positives, row.positives > 1 ? "s" : "",
+                                   row.negative ? " + 1 negative" : "",
+                                   strategy, r.macro.map_at_15, r.macro.mr1)
+                << std::flush;
+    }
+    return absl::OkStatus();
+  }();
+  if (temporary) {
+    std::error_code ec;
+    std::filesystem::remove_all(data_dir, ec);
+  }
+  return status;
+}
+
 absl::Status Run(const Args& args) {
+  if (args.collection_queries) return RunCollectionQueries(args);
   ASSIGN_OR_RETURN(OfflineCollection coll,
                    LoadOfflineCollection(args.manifest, args.audio_dir));
   std::vector<SpaceConfig> configs;

@@ -21,6 +21,7 @@
 extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/log.h>
+#include <libavutil/mem.h>
 #include <libavutil/samplefmt.h>
 }
 
@@ -32,6 +33,8 @@ constexpr int kMaxOutputRate = 48000;
 // Source rates outside this range are refused: a huge downsampling ratio
 // would make libswresample build an enormous filter.
 constexpr int kMaxSourceRate = 384000;
+// Below it, a tiny file would decode to hours of upsampled audio.
+constexpr int kMinSourceRate = 1000;
 // libswresample's SWR_CH_MAX.
 constexpr int kMaxChannels = 64;
 // A stream that ends before this fraction of its declared duration (less a
@@ -45,12 +48,20 @@ constexpr double kMaxSamplesPerInputByte = 128;
 
 constexpr absl::StatusCode kBadInput = absl::StatusCode::kInvalidArgument;
 
+// The largest single allocation FFmpeg may make (av_max_alloc, process-wide;
+// its default is INT_MAX). Demuxers size some buffers from header fields: a
+// WAV of 81 bytes whose LIST/INFO entry claims 1.9 GB made the WAV demuxer
+// zero 1.9 GB in avformat_open_input (decode_fuzzer). Audio needs far less:
+// FFmpeg's own buffers here are 64 KiB I/O blocks, packets and frames.
+constexpr size_t kMaxFfmpegAllocBytes = size_t{64} << 20;
+
 void ConfigureFfmpegLogging() {
   static std::once_flag once;
   std::call_once(once, [] {
     const char* env = std::getenv("SOUNDSEARCH_FFMPEG_LOG");
     const bool keep = env != nullptr && *env != '\0' && std::strcmp(env, "0");
     av_log_set_level(keep ? AV_LOG_WARNING : AV_LOG_QUIET);
+    av_max_alloc(kMaxFfmpegAllocBytes);
   });
 }
 
@@ -250,10 +261,11 @@ absl::Status DecodeCall::ConfigureResampler(const AVFrame& frame) {
                                                    channels, " (at most ",
                                                    kMaxChannels, ")"));
   }
-  if (frame.sample_rate <= 0 || frame.sample_rate > kMaxSourceRate) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unsupported source sample rate ", frame.sample_rate,
-                     " Hz (at most ", kMaxSourceRate, ")"));
+  if (frame.sample_rate < kMinSourceRate ||
+      frame.sample_rate > kMaxSourceRate) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unsupported source sample rate ", frame.sample_rate, " Hz (from ",
+        kMinSourceRate, " to ", kMaxSourceRate, ")"));
   }
   AVChannelLayout in_layout;
   if (frame.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
@@ -546,16 +558,38 @@ absl::StatusOr<std::unique_ptr<AudioDecoder>> AudioDecoder::Create(
   return std::unique_ptr<AudioDecoder>(new AudioDecoder(options));
 }
 
+absl::StatusOr<AudioDecoderOptions> AudioDecoder::CallOptions(
+    const DecodeRequest& request) const {
+  AudioDecoderOptions call = options_;
+  if (!(request.max_duration_seconds >= 0) || !(request.timeout_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        "decode request: max_duration_seconds and timeout_seconds must be "
+        ">= 0");
+  }
+  if (request.max_duration_seconds > 0) {
+    call.max_duration_seconds =
+        std::min(call.max_duration_seconds, request.max_duration_seconds);
+  }
+  if (request.timeout_seconds > 0) {
+    call.timeout_seconds =
+        call.timeout_seconds > 0
+            ? std::min(call.timeout_seconds, request.timeout_seconds)
+            : request.timeout_seconds;
+  }
+  return call;
+}
+
 absl::StatusOr<DecodedAudio> AudioDecoder::DecodeFile(
     const std::string& path, const DecodeRequest& request) const {
   const int rate = request.sample_rate == 0 ? options_.target_sample_rate
                                             : request.sample_rate;
   RETURN_IF_ERROR(ValidateOutputRate(rate, "sample_rate"));
-  const Deadline deadline(options_.timeout_seconds);
+  ASSIGN_OR_RETURN(const AudioDecoderOptions options, CallOptions(request));
+  const Deadline deadline(options.timeout_seconds);
   ASSIGN_OR_RETURN(
       std::unique_ptr<AvioInput> input,
-      AvioInput::FromFile(path, options_.max_input_bytes, &deadline));
-  DecodeCall call(options_, rate, input->size(), &deadline);
+      AvioInput::FromFile(path, options.max_input_bytes, &deadline));
+  DecodeCall call(options, rate, input->size(), &deadline);
   return call.Run(input->context(), path);
 }
 
@@ -572,10 +606,11 @@ absl::StatusOr<DecodedAudio> AudioDecoder::DecodeBytes(
         absl::StrCat("input too large: the upload has ", bytes.size(),
                      " bytes, the limit is ", options_.max_input_bytes));
   }
-  const Deadline deadline(options_.timeout_seconds);
+  ASSIGN_OR_RETURN(const AudioDecoderOptions options, CallOptions(request));
+  const Deadline deadline(options.timeout_seconds);
   ASSIGN_OR_RETURN(std::unique_ptr<AvioInput> input,
                    AvioInput::FromBytes(bytes, &deadline));
-  DecodeCall call(options_, rate, input->size(), &deadline);
+  DecodeCall call(options, rate, input->size(), &deadline);
   return call.Run(input->context(), "");
 }
 

@@ -13,16 +13,6 @@ namespace soundsearch {
 absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
     const SoundStore& store, const std::string& space, Metric metric,
     const IndexVectorFn& vector, const EvaluationRequest& request) {
-  // Read the optional files first: a typo fails fast.
-  LabelFamilies families;
-  std::vector<std::string> excluded;
-  if (!request.families_path.empty()) {
-    ASSIGN_OR_RETURN(families, ReadLabelFamiliesFile(request.families_path));
-  }
-  if (!request.excluded_labels_path.empty()) {
-    ASSIGN_OR_RETURN(excluded, ReadLabelListFile(request.excluded_labels_path));
-  }
-
   std::vector<LabeledItem> items;
   std::vector<float> vectors;
   int dim = 0;
@@ -55,8 +45,8 @@ absl::StatusOr<SpaceEvaluation> EvaluateStoredSpace(
   SpaceEvaluation out;
   ASSIGN_OR_RETURN(out.report,
                    EvaluateRetrieval(items, vectors, dim, metric, options));
-  if (!request.families_path.empty()) {
-    AddFamilyScores(families, excluded, &out.report);
+  if (request.families.has_value()) {
+    AddFamilyScores(*request.families, request.excluded_labels, &out.report);
   }
   out.space = space;
   out.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

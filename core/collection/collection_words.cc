@@ -49,9 +49,30 @@ std::vector<std::string> WordsOfSound(const SoundRecord& sound,
       }
     }
   }
-  if (options.auto_tags_when_untagged && sound.tags.empty() &&
-      sound.class_labels.empty()) {
-    for (const AutoTag& tag : sound.auto_tags) add(NormaliseWord(tag.tag));
+  auto add_words = [&](const std::string& phrase) {
+    std::vector<std::string> words = absl::StrSplit(phrase, ' ');
+    if (words.size() < 2) return;
+    for (std::string& w : words) {
+      if (!IsStopWord(w)) add(std::move(w));
+    }
+  };
+  if (options.use_auto_tags ||
+      (options.auto_tags_when_untagged && sound.tags.empty() &&
+       sound.class_labels.empty())) {
+    for (const AutoTag& tag : sound.auto_tags) {
+      const std::string phrase = NormaliseWord(tag.tag);
+      add(phrase);
+      if (!options.split_auto_tags) continue;
+      std::vector<std::string> synonyms;
+      for (absl::string_view part :
+           absl::StrSplit(phrase, ',', absl::SkipWhitespace())) {
+        synonyms.push_back(NormaliseWord(absl::StripAsciiWhitespace(part)));
+      }
+      for (const std::string& synonym : synonyms) {
+        if (synonyms.size() > 1) add(synonym);
+        add_words(synonym);
+      }
+    }
   }
   return out;
 }

@@ -5,26 +5,28 @@
 #include <filesystem>
 #include <set>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "collection/collection_queries.h"
 #include "collection/live_space.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/content_hash.h"
-#include "soundsearch/sequence_distance.h"
+#include "soundsearch/sound_limits.h"
 #include "soundsearch/sound_store.h"
 #include "soundsearch/space.h"
 #include "soundsearch/status_macros.h"
+#include "soundsearch/text.h"
 
 namespace soundsearch {
 namespace {
-
-constexpr size_t kMaxTagLength = 256;
-constexpr size_t kMaxExternalIdLength = 256;
 
 using Clock = std::chrono::steady_clock;
 
@@ -40,10 +42,10 @@ absl::StatusOr<std::vector<std::string>> NormaliseTags(
   for (const std::string& tag : tags) {
     std::string t(absl::StripAsciiWhitespace(absl::AsciiStrToLower(tag)));
     if (t.empty()) continue;
-    if (t.size() > kMaxTagLength) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tag longer than ", kMaxTagLength, " bytes: '", t.substr(0, 32),
-          "...'"));
+    if (t.size() > kMaxTagBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("tag longer than ",
+                                                     kMaxTagBytes, " bytes: '",
+                                                     t.substr(0, 32), "...'"));
     }
     if (seen.insert(t).second) out.push_back(std::move(t));
   }
@@ -81,15 +83,6 @@ bool HasAnyAutoTag(const std::vector<AutoTag>& tags,
   return false;
 }
 
-// The phones `space` recognised in `record` (empty when none).
-const std::vector<std::string>* PhonesOf(const SoundRecord& record,
-                                         absl::string_view space) {
-  for (const SpokenContent& c : record.spoken) {
-    if (c.space == space) return &c.phones;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 class SoundCollection::Impl {
@@ -110,9 +103,17 @@ class SoundCollection::Impl {
                                         const QueryOptions& options) const;
   absl::StatusOr<QueryResult> QueryByAudio(absl::string_view audio,
                                            const QueryOptions& options) const;
-  absl::StatusOr<RefitResult> Refit(absl::string_view space, bool only_unfitted);
+  std::vector<absl::StatusOr<QueryResult>> QueryByIdBatch(
+      absl::Span<const SoundCollection::IdQuery> queries) const;
+  // Drops hits of sounds the store no longer holds, when `live` is out of
+  // step with the store (LiveSpace::diverged).
+  void DropGoneHits(const LiveSpace& live, QueryResult* result) const;
+  absl::StatusOr<RefitResult> Refit(absl::string_view space,
+                                    bool only_unfitted);
   absl::Status SaveSnapshots();
   std::vector<SpaceStatus> Spaces() const;
+  const CollectionOpenReport& open_report() const { return report_; }
+  absl::Status ResumeWrites();
 
   // The named space (empty: the default one); NotFound naming the spaces.
   absl::StatusOr<LiveSpace*> FindSpace(absl::string_view name) const;
@@ -120,22 +121,33 @@ class SoundCollection::Impl {
   SoundStore& store() const { return *store_; }
   const TagIndex& tags() const { return tags_; }
   const WordIndex& words() const { return *words_; }
+  const CollectionQueries& queries() const { return *queries_; }
 
  private:
   std::vector<WordSpace> WordSpaces() const;
   // Refit's swap hook: every word vector of the space follows the new view.
   LiveSpace::SwapHook RecomputeWords(const LiveSpace& live);
-  // The ids `filter` allows; null for an empty filter.
-  std::shared_ptr<const IdSet> Allowed(const SoundFilter& filter) const;
-  // The query path's re-ranking hook (SpaceConfig::rerank): searches the
-  // view for max(top_n, k) hits, re-scores them against `query_phones` and
-  // keeps the best options.k. Without a rerank kind, Search as it is.
-  absl::StatusOr<QueryResult> SearchAndRerank(
-      const LiveSpace& live, const SpaceView& view,
-      absl::Span<const float> vector, const QueryOptions& options,
-      std::optional<uint64_t> exclude,
-      const std::vector<std::string>* query_phones) const;
   void MaybeAutoFit();
+  // Takes sounds whose raw vectors cannot be indexed out of service: out of
+  // the tag and word indexes and every index, and into the store's
+  // quarantine. With the writer lock held (or before the collection is
+  // shared).
+  // `update_words`: recompute the word vectors they averaged (false at Open,
+  // where only memberships exist yet).
+  void QuarantineUnusable(const UnusableSounds& unusable,
+                          bool update_words = true)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Deletes sound `id` from the store after a failed Commit, retrying a
+  // little; the error of the last try.
+  absl::Status UndoAdd(uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Retries the undos that failed and the word vectors whose write failed.
+  void RetryPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Truncates the change log behind the oldest snapshot still needed.
+  void TruncateLog();
+  // The periodic snapshot thread's loop.
+  void SnapshotLoop();
+  // Asks the snapshot thread for snapshots now (after a refit).
+  void RequestSnapshot();
 
   CollectionOptions options_;
   std::unique_ptr<SoundStore> store_;
@@ -143,16 +155,34 @@ class SoundCollection::Impl {
   std::vector<std::unique_ptr<LiveSpace>> spaces_;  // fixed after Open
   std::string default_space_;
   TagIndex tags_;
-  std::unique_ptr<WordIndex> words_;  // created in Open
-  // Serialises Commit, Delete, the swap at the end of a refit and
-  // SaveSnapshots, so that every index reflects exactly the store's change
-  // log up to LastSequence() whenever the lock is free.
+  std::unique_ptr<WordIndex> words_;            // created in Open
+  std::unique_ptr<CollectionQueries> queries_;  // created in Open
+  // Serialises Commit, Delete and the swap at the end of a refit, so that
+  // every index reflects exactly the store's change log up to
+  // LastSequence() whenever the lock is free (SaveSnapshots reads the
+  // sequence under it).
   absl::Mutex write_mu_;
+  // Sounds a failed Commit could not delete again from the store yet.
+  std::set<uint64_t> pending_undo_ ABSL_GUARDED_BY(write_mu_);
+  CollectionOpenReport report_;  // fixed after Open
+
+  // The periodic snapshots.
+  absl::Mutex snapshot_mu_;
+  absl::CondVar snapshot_cv_;
+  bool stopping_ ABSL_GUARDED_BY(snapshot_mu_) = false;
+  // Set after a refit: the snapshots on disk are of the old projection, so
+  // a restart would rebuild; the snapshot thread writes new ones at once.
+  bool snapshot_requested_ ABSL_GUARDED_BY(snapshot_mu_) = false;
+  // The oldest sequence the current snapshots reflect (0: some space has
+  // none): the changes after it would be replayed at a restart.
+  std::atomic<uint64_t> snapshot_base_{0};
+  std::thread snapshot_thread_;
 };
 
 // ---- Open -------------------------------------------------------------------
 
 absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
+  const auto open_start = Clock::now();
   options_ = options;
   if (options_.data_dir.empty()) {
     return absl::InvalidArgumentError("data_dir: required");
@@ -169,52 +199,174 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   default_space_ = options_.default_space.empty() ? options_.spaces[0].name
                                                   : options_.default_space;
   if (names.count(default_space_) == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "default_space: no space named '", default_space_, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("default_space: no space named '", default_space_, "'"));
+  }
+  if (!(options_.snapshot_every_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        "snapshot_every_seconds: must be >= 0 (0 disables it)");
   }
 
   const std::filesystem::path root(options_.data_dir);
   std::error_code ec;
   std::filesystem::create_directories(root / "index", ec);
   if (ec) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "cannot create data directory ", (root / "index").string(), ": ",
-        ec.message()));
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create data directory ", (root / "index").string(),
+                     ": ", ec.message()));
   }
 
   SoundStoreOptions store_options;
   store_options.path = (root / "store").string();
   store_options.sync_writes = options_.sync_writes;
+  store_options.write_buffer_mb = options_.store_write_buffer_mb;
   ASSIGN_OR_RETURN(store_, SoundStore::Open(store_options));
   ASSIGN_OR_RETURN(decoder_, AudioDecoder::Create(options_.decoder));
   RETURN_IF_ERROR(WordIndex::ValidateOptions(options_.words));
+  RETURN_IF_ERROR(ValidateSearchBatchingOptions(options_.search_batching));
   words_ = std::make_unique<WordIndex>(options_.words, store_.get());
 
-  RETURN_IF_ERROR(store_->ForEachSound([this](const SoundRecord& record) {
-    tags_.Add(record);
-    words_->AddMembership(record);
-    return true;
-  }));
+  // One bad record never stops Open: a sound whose record does not decode
+  // is quarantined (kept in the store, out of service).
+  std::map<uint64_t, std::string> bad;
+  RETURN_IF_ERROR(store_->ForEachSoundOrBad(
+      [this](const SoundRecord& record) {
+        tags_.Add(record);
+        words_->AddMembership(record);
+        return true;
+      },
+      [&bad](uint64_t id, const absl::Status& error) {
+        bad[id] = std::string(error.message());
+        return true;
+      }));
+  if (!bad.empty()) {
+    auto moved = store_->QuarantineSounds(bad);
+    for (const auto& [id, why] : bad) {
+      report_.quarantined.push_back(absl::StrCat(
+          "sound ", id, ": ", why,
+          moved.ok() ? ""
+                     : absl::StrCat(" (left out of service; the "
+                                    "quarantine could not be written: ",
+                                    moved.status().message(), ")")));
+    }
+  }
 
+  UnusableSounds unusable;
+  bool bad_log_entry = false;
   for (const SpaceConfig& config : options_.spaces) {
     // The space's encoder is created here, once: every later view of the
     // space (refits included) shares it.
     ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(config));
+    LiveSpaceLoad load;
     ASSIGN_OR_RETURN(
         std::unique_ptr<LiveSpace> live,
         LiveSpace::Open(std::move(space),
                         (root / "index" / (config.name + ".idx")).string(),
-                        store_.get(), &write_mu_));
-    RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
+                        store_.get(), &write_mu_, &load));
+    if (!load.rebuilt_because.empty()) {
+      report_.rebuilt[config.name] = load.rebuilt_because;
+    } else if (std::optional<uint64_t> s = live->LogNeededAfter()) {
+      report_.replayed_changes += store_->LastSequence() - *s;
+    }
+    live->SetSearchBatching(options_.search_batching, options_.search_observer);
+    unusable.insert(load.unusable.begin(), load.unusable.end());
+    bad_log_entry = bad_log_entry || load.undecodable_log_entry;
     spaces_.push_back(std::move(live));
   }
+  if (bad_log_entry) {
+    auto n = store_->QuarantineUndecodableChanges();
+    report_.quarantined.push_back(
+        n.ok() ? absl::StrCat("change log: ", *n,
+                              " entries that do not decode (the indexes were "
+                              "rebuilt instead of replayed)")
+               : absl::StrCat("change log: entries that do not decode could "
+                              "not be quarantined: ",
+                              n.status().message()));
+  }
+  if (!unusable.empty()) {
+    absl::MutexLock lock(&write_mu_);
+    QuarantineUnusable(unusable, /*update_words=*/false);
+    for (const auto& [id, why] : unusable) {
+      report_.quarantined.push_back(absl::StrCat("sound ", id, ": ", why));
+    }
+  }
+  for (const auto& live : spaces_) {
+    RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
+  }
+  uint64_t quarantined = 0;
+  store_
+      ->ForEachQuarantined([&quarantined](const QuarantinedRecord& r) {
+        if (r.family == "sounds" || r.family == "changes") ++quarantined;
+        return true;
+      })
+      .IgnoreError();
+  report_.quarantine_size = quarantined;
+  QueryContext query_context;
+  query_context.store = store_.get();
+  query_context.decoder = decoder_.get();
+  query_context.tags = &tags_;
+  query_context.words = words_.get();
+  for (const auto& live : spaces_) query_context.spaces.push_back(live.get());
+  query_context.default_space = default_space_;
+  query_context.text = options_.text;
+  ASSIGN_OR_RETURN(queries_,
+                   CollectionQueries::Create(std::move(query_context)));
   MaybeAutoFit();
+  uint64_t base = store_->LastSequence();
+  for (const auto& live : spaces_) {
+    base = std::min(base, live->LogNeededAfter().value_or(0));
+  }
+  snapshot_base_.store(base);
+  if (options_.snapshot_every_changes > 0 ||
+      options_.snapshot_every_seconds > 0) {
+    snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
+  }
+  report_.seconds = SecondsSince(open_start);
   return absl::OkStatus();
 }
 
 SoundCollection::Impl::~Impl() {
+  {
+    absl::MutexLock lock(&snapshot_mu_);
+    stopping_ = true;
+    snapshot_cv_.SignalAll();
+  }
+  if (snapshot_thread_.joinable()) snapshot_thread_.join();
   if (store_ != nullptr && options_.snapshot_on_close) {
     SaveSnapshots().IgnoreError();  // the store stays the source of truth
+  }
+}
+
+void SoundCollection::Impl::RequestSnapshot() {
+  absl::MutexLock lock(&snapshot_mu_);
+  snapshot_requested_ = true;
+  snapshot_cv_.SignalAll();
+}
+
+void SoundCollection::Impl::SnapshotLoop() {
+  const uint64_t every = options_.snapshot_every_changes;
+  const double seconds = options_.snapshot_every_seconds;
+  auto last = Clock::now();
+  auto next_try = last;  // after a failure, wait before trying again
+  absl::MutexLock lock(&snapshot_mu_);
+  while (!stopping_) {
+    snapshot_cv_.WaitWithTimeout(&snapshot_mu_, absl::Seconds(1));
+    if (stopping_) break;
+    const auto now = Clock::now();
+    const uint64_t sequence = store_->LastSequence();
+    const uint64_t base = snapshot_base_.load();
+    const uint64_t changes = sequence > base ? sequence - base : 0;
+    const bool due =
+        snapshot_requested_ || (every > 0 && changes >= every) ||
+        (seconds > 0 && changes > 0 &&
+         std::chrono::duration<double>(now - last).count() >= seconds);
+    if (!due || now < next_try || !store_->WriteHealth().ok()) continue;
+    snapshot_requested_ = false;
+    snapshot_mu_.Unlock();
+    absl::Status saved = SaveSnapshots();
+    snapshot_mu_.Lock();
+    last = Clock::now();
+    if (!saved.ok()) next_try = last + std::chrono::seconds(30);
   }
 }
 
@@ -223,9 +375,17 @@ SoundCollection::Impl::~Impl() {
 absl::StatusOr<PreparedSound> SoundCollection::Impl::PrepareAndDecode(
     absl::string_view audio, const SoundInput& input,
     std::map<int, DecodedAudio>* decoded) const {
-  if (input.external_id.size() > kMaxExternalIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "external id longer than ", kMaxExternalIdLength, " bytes"));
+  RETURN_IF_ERROR(CheckSoundMetadata(input.external_id, input.name,
+                                     input.source, input.tags, input.labels));
+  // Every string that enters the store is valid UTF-8 (soundsearch/text.h).
+  RETURN_IF_ERROR(CheckUtf8("external id", input.external_id));
+  RETURN_IF_ERROR(CheckUtf8("name", input.name));
+  RETURN_IF_ERROR(CheckUtf8("source", input.source));
+  for (size_t i = 0; i < input.tags.size(); ++i) {
+    RETURN_IF_ERROR(CheckUtf8(absl::StrCat("tag ", i + 1), input.tags[i]));
+  }
+  for (size_t i = 0; i < input.labels.size(); ++i) {
+    RETURN_IF_ERROR(CheckUtf8(absl::StrCat("label ", i + 1), input.labels[i]));
   }
   PreparedSound prepared;
   SoundRecord& record = prepared.record;
@@ -283,7 +443,8 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
     clips.reserve(embedding.size());
     // Sounds this space is gated off for (only_if_auto_tags) get an empty
     // embedding without running the encoder.
-    const std::vector<std::string>& gate = view->space->config().only_if_auto_tags;
+    const std::vector<std::string>& gate =
+        view->space->config().only_if_auto_tags;
     std::vector<size_t> running;
     for (size_t i : embedding) {
       if (gate.empty() || HasAnyAutoTag(results[i]->record.auto_tags, gate)) {
@@ -324,6 +485,13 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
         results[i] = (*embedded)[at].status();
         continue;
       }
+      // A vector the metric cannot rank would fail the index (and, once
+      // stored, every rebuild): refused before anything is written.
+      absl::Status usable = live->CheckUsable(*view, (*embedded)[at].value());
+      if (!usable.ok()) {
+        results[i] = usable;
+        continue;
+      }
       PreparedSound& prepared = *results[i];
       prepared.embed_seconds[live->name()] = share;
       prepared.raw.emplace(live->name(), std::move((*embedded)[at]).value());
@@ -347,18 +515,37 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
 
 absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
     PreparedSound prepared) {
-  if (prepared.duplicate) return CommitResult{prepared.duplicate_id, true};
+  auto being_undone = [](uint64_t id) {
+    return absl::UnavailableError(
+        absl::StrCat("sound ", id,
+                     " with these bytes is being undone after a failed "
+                     "add; retry once the store can write again"));
+  };
+  if (prepared.duplicate) {
+    absl::MutexLock lock(&write_mu_);
+    if (pending_undo_.count(prepared.duplicate_id) > 0) {
+      return being_undone(prepared.duplicate_id);
+    }
+    return CommitResult{prepared.duplicate_id, true};
+  }
   std::map<std::string, std::string> raw_by_space;
   for (const auto& [space, raw] : prepared.raw) {
     raw_by_space[space] = raw.Encode();
   }
+  // The time added is set here rather than by the store, so that the tag
+  // index (time filters) sees the stored value.
+  if (prepared.record.added_unix_micros == 0) {
+    prepared.record.added_unix_micros = absl::ToUnixMicros(absl::Now());
+  }
   CommitResult result;
   {
     absl::MutexLock lock(&write_mu_);
+    RetryPending();
     ASSIGN_OR_RETURN(AddResult added,
                      store_->AddSound(prepared.record, raw_by_space));
     result.id = added.id;
     if (added.duplicate) {
+      if (pending_undo_.count(added.id) > 0) return being_undone(added.id);
       result.duplicate = true;
       return result;
     }
@@ -375,27 +562,126 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
     if (!indexed.ok()) {
       // Undo, so that store and indexes keep agreeing.
       for (const auto& live : spaces_) live->Remove(added.id).IgnoreError();
-      store_->DeleteSound(added.id).IgnoreError();
+      absl::Status undone = UndoAdd(added.id);
+      if (!undone.ok()) {
+        // Retried at every later write and by ResumeWrites; until then no
+        // snapshot is written, so a restart replays the add and indexes the
+        // sound: store and indexes agree either way.
+        pending_undo_.insert(added.id);
+        return absl::Status(indexed.code(),
+                            absl::StrCat(indexed.message(),
+                                         "; the store could not undo the "
+                                         "add yet (",
+                                         undone.message(), "): it is retried"));
+      }
       return indexed;
     }
     prepared.record.id = added.id;
     tags_.Add(prepared.record);
-    // The sound is committed whatever happens here; a word vector left stale
-    // by a failure is recomputed at the next Open.
+    // The sound is committed whatever happens here; word vectors whose write
+    // fails are written again later (RetryPending) and recomputed at Open.
     words_->AddSound(prepared.record, WordSpaces()).IgnoreError();
   }
   MaybeAutoFit();
   return result;
 }
 
-absl::Status SoundCollection::Impl::Delete(uint64_t id) {
+absl::Status SoundCollection::Impl::UndoAdd(uint64_t id) {
+  absl::Status undone;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Milliseconds(10 * attempt * attempt));
+    undone = store_->DeleteSound(id).status();
+    if (undone.ok() || absl::IsNotFound(undone)) return absl::OkStatus();
+  }
+  return undone;
+}
+
+void SoundCollection::Impl::RetryPending() {
+  for (auto it = pending_undo_.begin(); it != pending_undo_.end();) {
+    absl::Status undone = store_->DeleteSound(*it).status();
+    if (undone.ok() || absl::IsNotFound(undone)) {
+      it = pending_undo_.erase(it);
+    } else {
+      break;  // the store still refuses: later
+    }
+  }
+  if (words_->pending() > 0) words_->RetryPending(WordSpaces()).IgnoreError();
+}
+
+absl::Status SoundCollection::Impl::ResumeWrites() {
+  RETURN_IF_ERROR(store_->Resume());
   absl::MutexLock lock(&write_mu_);
-  ASSIGN_OR_RETURN(SoundRecord record, store_->GetSound(id));
-  RETURN_IF_ERROR(store_->DeleteSound(id).status());
-  for (const auto& live : spaces_) RETURN_IF_ERROR(live->Remove(id));
-  tags_.Remove(record);
-  words_->RemoveSound(record, WordSpaces()).IgnoreError();  // as in Commit
+  RetryPending();
+  if (!pending_undo_.empty()) {
+    return absl::UnavailableError(
+        absl::StrCat(pending_undo_.size(), " failed add(s) not undone yet"));
+  }
   return absl::OkStatus();
+}
+
+absl::Status SoundCollection::Impl::Delete(uint64_t id) {
+  std::vector<LiveSpace*> out_of_step;
+  absl::Status index_error;
+  {
+    absl::MutexLock lock(&write_mu_);
+    RetryPending();
+    ASSIGN_OR_RETURN(SoundRecord record, store_->GetSound(id));
+    RETURN_IF_ERROR(store_->DeleteSound(id).status());
+    pending_undo_.erase(id);
+    // The delete is durable: every index must follow, even when one fails.
+    for (const auto& live : spaces_) {
+      absl::Status removed = live->Remove(id);
+      if (!removed.ok()) removed = live->Remove(id);  // once more
+      if (!removed.ok()) {
+        live->MarkDiverged();
+        out_of_step.push_back(live.get());
+        if (index_error.ok()) {
+          index_error = absl::Status(
+              removed.code(),
+              absl::StrCat("space '", live->name(), "': ", removed.message()));
+        }
+      }
+    }
+    tags_.Remove(record);
+    words_->RemoveSound(record, WordSpaces()).IgnoreError();  // as in Commit
+  }
+  // An index that could not drop the sound is rebuilt from the store (off
+  // to the side, then swapped in); until then the query service drops hits
+  // whose sound is gone.
+  for (LiveSpace* live : out_of_step) {
+    UnusableSounds unusable;
+    absl::Status rebuilt = live->Reindex(&unusable);
+    if (!unusable.empty()) {
+      absl::MutexLock lock(&write_mu_);
+      QuarantineUnusable(unusable);
+    }
+    if (!rebuilt.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "sound ", id, " was deleted from the store, but ",
+          index_error.message(), "; rebuilding that index failed too (",
+          rebuilt.message(),
+          "): it is rebuilt at the next start, and "
+          "queries never return the sound"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void SoundCollection::Impl::QuarantineUnusable(const UnusableSounds& unusable,
+                                               bool update_words) {
+  const std::vector<WordSpace> word_spaces =
+      update_words ? WordSpaces() : std::vector<WordSpace>();
+  for (const auto& [id, why] : unusable) {
+    auto record = store_->GetSound(id);
+    if (record.ok()) {
+      tags_.Remove(*record);
+      words_->RemoveSound(*record, word_spaces).IgnoreError();
+    }
+    for (const auto& live : spaces_) live->Remove(id).IgnoreError();
+  }
+  // When the quarantine cannot be written the sounds stay out of service in
+  // this process; the next Open finds them again.
+  store_->QuarantineSounds(unusable).IgnoreError();
 }
 
 void SoundCollection::Impl::MaybeAutoFit() {
@@ -407,17 +693,33 @@ void SoundCollection::Impl::MaybeAutoFit() {
         view->space->needs_fit(static_cast<int64_t>(count))) {
       // A failed automatic fit leaves the space serving unreduced vectors;
       // the next ingest or an explicit Refit tries again.
-      live->Refit(/*only_unfitted=*/true, RecomputeWords(*live)).IgnoreError();
+      UnusableSounds unusable;
+      if (live->Refit(/*only_unfitted=*/true, RecomputeWords(*live), &unusable)
+              .ok()) {
+        RequestSnapshot();
+      }
+      if (!unusable.empty()) {
+        absl::MutexLock lock(&write_mu_);
+        QuarantineUnusable(unusable);
+      }
     }
   }
 }
 
 // ---- Refit ------------------------------------------------------------------
 
-absl::StatusOr<RefitResult> SoundCollection::Impl::Refit(
-    absl::string_view name, bool only_unfitted) {
+absl::StatusOr<RefitResult> SoundCollection::Impl::Refit(absl::string_view name,
+                                                         bool only_unfitted) {
   ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(name));
-  return live->Refit(only_unfitted, RecomputeWords(*live));
+  UnusableSounds unusable;
+  absl::StatusOr<RefitResult> result =
+      live->Refit(only_unfitted, RecomputeWords(*live), &unusable);
+  if (result.ok()) RequestSnapshot();
+  if (!unusable.empty()) {
+    absl::MutexLock lock(&write_mu_);
+    QuarantineUnusable(unusable);
+  }
+  return result;
 }
 
 LiveSpace::SwapHook SoundCollection::Impl::RecomputeWords(
@@ -431,12 +733,44 @@ LiveSpace::SwapHook SoundCollection::Impl::RecomputeWords(
 }
 
 absl::Status SoundCollection::Impl::SaveSnapshots() {
-  absl::MutexLock lock(&write_mu_);
-  const uint64_t sequence = store_->LastSequence();
-  for (const auto& live : spaces_) {
-    RETURN_IF_ERROR(live->SaveSnapshot(sequence));
+  uint64_t sequence = 0;
+  {
+    // Every index reflects exactly the log up to LastSequence() while the
+    // lock is held; a snapshot taken after releasing it reflects at least
+    // that much, and replaying the changes after `sequence` again at load
+    // is harmless.
+    absl::MutexLock lock(&write_mu_);
+    if (!pending_undo_.empty()) {
+      return absl::FailedPreconditionError(
+          "a failed add is not undone yet; no snapshot until it is");
+    }
+    sequence = store_->LastSequence();
   }
-  return absl::OkStatus();
+  absl::Status first;
+  for (const auto& live : spaces_) {
+    absl::Status saved = live->SaveSnapshot(sequence);
+    if (first.ok()) first = saved;
+  }
+  TruncateLog();
+  uint64_t base = sequence;
+  for (const auto& live : spaces_) {
+    base = std::min(base, live->LogNeededAfter().value_or(0));
+  }
+  snapshot_base_.store(base);
+  return first;
+}
+
+void SoundCollection::Impl::TruncateLog() {
+  std::optional<uint64_t> through;
+  for (const auto& live : spaces_) {
+    std::optional<uint64_t> needed = live->LogNeededAfter();
+    if (!needed.has_value()) continue;  // rebuilds from the raw vectors
+    through = through.has_value() ? std::min(*through, *needed) : *needed;
+  }
+  if (through.has_value() && *through > store_->TruncatedThrough()) {
+    // A failure leaves a longer log: harmless, tried again next time.
+    store_->TruncateChangeLog(*through).IgnoreError();
+  }
 }
 
 // ---- Queries ----------------------------------------------------------------
@@ -455,108 +789,126 @@ absl::StatusOr<LiveSpace*> SoundCollection::Impl::FindSpace(
       absl::StrCat("unknown space '", name, "' (spaces: ", known, ")"));
 }
 
-std::shared_ptr<const IdSet> SoundCollection::Impl::Allowed(
-    const SoundFilter& filter) const {
-  if (filter.empty()) return nullptr;
-  return tags_.Match(filter);
-}
-
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryById(
     uint64_t id, const QueryOptions& options) const {
-  if (options.k < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("k must be >= 1, got ", options.k));
-  }
-  ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(options.space));
-  auto view = live->view();
-  auto vector = live->StoredVector(*view, id);
-  if (absl::IsNotFound(vector.status())) {
-    RETURN_IF_ERROR(store_->GetSound(id).status());  // unknown id: NotFound
-    return absl::NotFoundError(absl::StrCat(
-        "sound ", id, " has no vector in space '", live->name(), "'"));
-  }
-  RETURN_IF_ERROR(vector.status());
-  std::optional<uint64_t> exclude;
-  if (!options.include_query) exclude = id;
-  std::optional<SoundRecord> query;
-  if (view->space->config().rerank.kind != RerankKind::kNone) {
-    ASSIGN_OR_RETURN(query, store_->GetSound(id));
-  }
-  return SearchAndRerank(*live, *view, *vector, options, exclude,
-                         query ? PhonesOf(*query, live->name()) : nullptr);
+  ExampleQuery query;
+  query.positive.push_back(QueryExample{id, {}});
+  return queries_->QueryByExamples(query, options);
 }
 
-absl::StatusOr<QueryResult> SoundCollection::Impl::SearchAndRerank(
-    const LiveSpace& live, const SpaceView& view,
-    absl::Span<const float> vector, const QueryOptions& options,
-    std::optional<uint64_t> exclude,
-    const std::vector<std::string>* query_phones) const {
-  const RerankConfig& rerank = view.space->config().rerank;
-  if (rerank.kind == RerankKind::kNone) {
-    return live.Search(view, vector, options, exclude,
-                       Allowed(options.filter));
+std::vector<absl::StatusOr<QueryResult>> SoundCollection::Impl::QueryByIdBatch(
+    absl::Span<const SoundCollection::IdQuery> queries) const {
+  std::vector<absl::StatusOr<QueryResult>> out(
+      queries.size(), absl::InternalError("not searched"));
+  // Per space: its view (taken once), the queries' vectors and rows.
+  struct Group {
+    LiveSpace* live;
+    std::shared_ptr<const SpaceView> view;
+    std::vector<std::vector<float>> vectors;
+    std::vector<double> vector_seconds;
+    std::vector<size_t> rows;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const IdQuery& q = queries[i];
+    if (q.options.k < 1) {
+      out[i] = absl::InvalidArgumentError(
+          absl::StrCat("k must be >= 1, got ", q.options.k));
+      continue;
+    }
+    auto live = FindSpace(q.options.space);
+    if (!live.ok()) {
+      out[i] = live.status();
+      continue;
+    }
+    // A re-ranking space (SpaceConfig::rerank) re-scores in the query layer:
+    // such a query takes the one-by-one path.
+    if ((*live)->view()->space->config().rerank.kind != RerankKind::kNone) {
+      out[i] = QueryById(q.id, q.options);
+      continue;
+    }
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&](const Group& g) { return g.live == *live; });
+    if (group == groups.end()) {
+      groups.push_back(Group{*live, (*live)->view(), {}, {}, {}});
+      group = groups.end() - 1;
+    }
+    const auto start = Clock::now();
+    auto vector = group->live->QueryVector(*group->view, q.id);
+    const double seconds = SecondsSince(start);
+    if (absl::IsNotFound(vector.status())) {
+      absl::Status known = store_->GetSound(q.id).status();
+      out[i] = !known.ok() ? known
+                           : absl::NotFoundError(absl::StrCat(
+                                 "sound ", q.id, " has no vector in space '",
+                                 group->live->name(), "'"));
+      continue;
+    }
+    if (!vector.ok()) {
+      out[i] = vector.status();
+      continue;
+    }
+    group->vectors.push_back(*std::move(vector));
+    group->vector_seconds.push_back(seconds);
+    group->rows.push_back(i);
   }
-  QueryOptions wide = options;
-  wide.k = std::max(options.k, rerank.top_n);
-  wide.min_score.reset();  // applies to the re-ranked scores
-  ASSIGN_OR_RETURN(QueryResult result, live.Search(view, vector, wide, exclude,
-                                                    Allowed(options.filter)));
-  const std::vector<std::string> none;
-  const std::vector<std::string>& query =
-      query_phones != nullptr ? *query_phones : none;
-  for (QueryHit& hit : result.hits) {
-    absl::StatusOr<SoundRecord> record = store_->GetSound(hit.id);
-    // A hit deleted since the search keeps its index score.
-    if (!record.ok()) continue;
-    const std::vector<std::string>* phones = PhonesOf(*record, live.name());
-    hit.score = static_cast<float>(PhoneRerankScore(
-        hit.score, rerank.weight, query, phones != nullptr ? *phones : none));
+  for (Group& g : groups) {
+    std::vector<LiveSpace::SpaceQuery> batch;
+    batch.reserve(g.rows.size());
+    for (size_t j = 0; j < g.rows.size(); ++j) {
+      const IdQuery& q = queries[g.rows[j]];
+      LiveSpace::SpaceQuery sq;
+      sq.vector = g.vectors[j];
+      sq.options = &q.options;
+      if (!q.options.include_query) sq.exclude = q.id;
+      if (!q.options.filter.empty()) sq.allowed = tags_.Match(q.options.filter);
+      batch.push_back(std::move(sq));
+    }
+    std::vector<absl::StatusOr<QueryResult>> results =
+        g.live->SearchMany(*g.view, batch);
+    for (size_t j = 0; j < g.rows.size(); ++j) {
+      if (results[j].ok()) {
+        results[j]->vector_seconds = g.vector_seconds[j];
+        DropGoneHits(*g.live, &*results[j]);
+      }
+      out[g.rows[j]] = std::move(results[j]);
+    }
   }
-  std::stable_sort(result.hits.begin(), result.hits.end(),
-                   [](const QueryHit& a, const QueryHit& b) {
-                     return a.score > b.score;
-                   });
-  if (options.min_score.has_value()) {
-    result.hits.erase(
-        std::remove_if(result.hits.begin(), result.hits.end(),
-                       [&](const QueryHit& h) {
-                         return h.score < *options.min_score;
-                       }),
-        result.hits.end());
-  }
-  if (static_cast<int>(result.hits.size()) > options.k) {
-    result.hits.resize(options.k);
-  }
-  return result;
+  return out;
 }
 
 absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
     absl::string_view audio, const QueryOptions& options) const {
-  if (options.k < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("k must be >= 1, got ", options.k));
+  if (audio.empty()) {
+    return absl::InvalidArgumentError("audio example is empty (0 bytes)");
   }
-  ASSIGN_OR_RETURN(LiveSpace * live, FindSpace(options.space));
-  auto view = live->view();
-  const auto start = Clock::now();
-  DecodeRequest request;
-  request.sample_rate = view->space->sample_rate();
-  ASSIGN_OR_RETURN(DecodedAudio pcm, decoder_->DecodeBytes(audio, request));
-  SpokenContent spoken;
-  ASSIGN_OR_RETURN(RawEmbedding raw,
-                   view->space->Embed(pcm.samples, nullptr, &spoken));
-  ASSIGN_OR_RETURN(std::vector<float> vector, view->space->Project(raw));
-  const double embed_seconds = SecondsSince(start);
-  ASSIGN_OR_RETURN(QueryResult result,
-                   SearchAndRerank(*live, *view, vector, options, std::nullopt,
-                                   &spoken.phones));
-  result.embed_seconds = embed_seconds;
-  return result;
+  ExampleQuery query;
+  query.positive.push_back(QueryExample{0, audio});
+  return queries_->QueryByExamples(query, options);
+}
+
+void SoundCollection::Impl::DropGoneHits(const LiveSpace& live,
+                                         QueryResult* result) const {
+  // Only an index out of step (a delete it could not apply) may hold a sound
+  // the store no longer has.
+  if (!live.diverged()) return;
+  auto& hits = result->hits;
+  hits.erase(std::remove_if(hits.begin(), hits.end(),
+                            [this](const QueryHit& hit) {
+                              return !store_->GetSound(hit.id).ok();
+                            }),
+             hits.end());
 }
 
 std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   std::vector<SpaceStatus> out;
-  for (const auto& live : spaces_) out.push_back(live->Status());
+  for (const auto& live : spaces_) {
+    out.push_back(live->Status());
+    const ClassVocabulary* classes = queries_->Classes(live->name());
+    out.back().classes = classes == nullptr ? 0 : classes->size();
+    out.back().classes_in_ontology =
+        classes == nullptr ? 0 : classes->matched_to_ontology();
+  }
   return out;
 }
 
@@ -619,9 +971,34 @@ absl::StatusOr<QueryResult> SoundCollection::QueryById(
   return impl_->QueryById(id, options);
 }
 
+std::vector<absl::StatusOr<QueryResult>> SoundCollection::QueryByIdBatch(
+    absl::Span<const IdQuery> queries) const {
+  return impl_->QueryByIdBatch(queries);
+}
+
 absl::StatusOr<QueryResult> SoundCollection::QueryByAudio(
     absl::string_view audio, const QueryOptions& options) const {
   return impl_->QueryByAudio(audio, options);
+}
+
+absl::StatusOr<QueryResult> SoundCollection::QueryByExamples(
+    const ExampleQuery& query, const QueryOptions& options) const {
+  return impl_->queries().QueryByExamples(query, options);
+}
+
+absl::StatusOr<TextQueryResult> SoundCollection::QueryByText(
+    absl::string_view text, const TextQueryOptions& options) const {
+  return impl_->queries().QueryByText(text, options);
+}
+
+absl::StatusOr<ListResult> SoundCollection::ListSounds(
+    const ListRequest& request) const {
+  return impl_->queries().ListSounds(request);
+}
+
+absl::StatusOr<SoundDescription> SoundCollection::DescribeSound(
+    const QueryExample& example, const DescribeOptions& options) const {
+  return impl_->queries().DescribeSound(example, options);
 }
 
 absl::StatusOr<RefitResult> SoundCollection::Refit(absl::string_view space) {
@@ -629,6 +1006,16 @@ absl::StatusOr<RefitResult> SoundCollection::Refit(absl::string_view space) {
 }
 
 absl::Status SoundCollection::SaveSnapshots() { return impl_->SaveSnapshots(); }
+
+const CollectionOpenReport& SoundCollection::open_report() const {
+  return impl_->open_report();
+}
+
+absl::Status SoundCollection::WriterHealth() const {
+  return impl_->store().WriteHealth();
+}
+
+absl::Status SoundCollection::ResumeWrites() { return impl_->ResumeWrites(); }
 
 std::vector<SpaceStatus> SoundCollection::Spaces() const {
   return impl_->Spaces();

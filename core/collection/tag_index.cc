@@ -55,16 +55,34 @@ std::vector<std::string> TagKeys(const SoundRecord& record) {
   return keys;
 }
 
+bool HasFactClauses(const SoundFilter& f) {
+  return f.min_duration_seconds.has_value() ||
+         f.max_duration_seconds.has_value() ||
+         f.added_after_unix_micros.has_value() ||
+         f.added_before_unix_micros.has_value() ||
+         !f.auto_tags_at_least.empty();
+}
+
+bool HasSetClauses(const SoundFilter& f) {
+  return !f.tags_any.empty() || !f.tags_all.empty() || !f.tags_none.empty() ||
+         !f.labels_any.empty() || !f.labels_all.empty();
+}
+
 }  // namespace
 
 void TagIndex::Add(const SoundRecord& record) {
   const int64_t id = static_cast<int64_t>(record.id);
   absl::MutexLock lock(&mu_);
   for (const std::string& tag : TagKeys(record)) by_tag_[tag].insert(id);
+  for (const AutoTag& t : record.auto_tags) {
+    float& p = auto_tags_[t.tag][id];
+    p = std::max(p, t.probability);
+  }
   for (const std::string& label : record.class_labels) {
     by_label_[label].insert(id);
   }
   if (all_.insert(id).second) total_duration_ += record.duration_seconds;
+  facts_[id] = Facts{record.duration_seconds, record.added_unix_micros};
 }
 
 void TagIndex::Remove(const SoundRecord& record) {
@@ -78,12 +96,43 @@ void TagIndex::Remove(const SoundRecord& record) {
     if (it->second.empty()) map.erase(it);
   };
   for (const std::string& tag : TagKeys(record)) forget(by_tag_, tag);
+  for (const AutoTag& t : record.auto_tags) {
+    auto it = auto_tags_.find(t.tag);
+    if (it == auto_tags_.end()) continue;
+    it->second.erase(id);
+    if (it->second.empty()) auto_tags_.erase(it);
+  }
   for (const std::string& label : record.class_labels) forget(by_label_, label);
   if (all_.erase(id) > 0) total_duration_ -= record.duration_seconds;
+  facts_.erase(id);
 }
 
-std::shared_ptr<const IdSet> TagIndex::Match(const SoundFilter& filter) const {
-  absl::ReaderMutexLock lock(&mu_);
+bool TagIndex::PassesFacts(const SoundFilter& f, int64_t id,
+                           const Facts& facts) const {
+  if (f.min_duration_seconds &&
+      facts.duration_seconds < *f.min_duration_seconds)
+    return false;
+  if (f.max_duration_seconds &&
+      facts.duration_seconds > *f.max_duration_seconds)
+    return false;
+  if (f.added_after_unix_micros &&
+      facts.added_unix_micros < *f.added_after_unix_micros)
+    return false;
+  if (f.added_before_unix_micros &&
+      facts.added_unix_micros >= *f.added_before_unix_micros)
+    return false;
+  for (const AutoTagAtLeast& want : f.auto_tags_at_least) {
+    auto tag = auto_tags_.find(absl::AsciiStrToLower(want.tag));
+    if (tag == auto_tags_.end()) return false;
+    auto p = tag->second.find(id);
+    if (p == tag->second.end() || p->second < want.min_probability) {
+      return false;
+    }
+  }
+  return true;
+}
+
+IdSet TagIndex::MatchLocked(const SoundFilter& filter) const {
   std::optional<IdSet> result;
   auto any_of = [&](const absl::flat_hash_map<std::string, IdSet>& map,
                     const std::vector<std::string>& keys) {
@@ -107,7 +156,42 @@ std::shared_ptr<const IdSet> TagIndex::Match(const SoundFilter& filter) const {
   for (const std::string& tag : Lowered(filter.tags_none)) {
     for (int64_t id : Lookup(by_tag_, tag)) result->erase(id);
   }
-  return std::make_shared<const IdSet>(std::move(*result));
+  if (HasFactClauses(filter)) {
+    for (auto it = result->begin(); it != result->end();) {
+      auto facts = facts_.find(*it);
+      if (facts == facts_.end() || !PassesFacts(filter, *it, facts->second)) {
+        result->erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  return std::move(*result);
+}
+
+std::shared_ptr<const IdSet> TagIndex::Match(const SoundFilter& filter) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return std::make_shared<const IdSet>(MatchLocked(filter));
+}
+
+TagIndex::IdPage TagIndex::List(const SoundFilter& filter, int64_t after,
+                                int limit) const {
+  absl::ReaderMutexLock lock(&mu_);
+  IdPage page;
+  std::optional<IdSet> allowed;
+  if (HasSetClauses(filter)) allowed = MatchLocked(filter);
+  for (auto it = facts_.upper_bound(after); it != facts_.end(); ++it) {
+    if (allowed.has_value() ? !allowed->contains(it->first)
+                            : !PassesFacts(filter, it->first, it->second)) {
+      continue;
+    }
+    if (static_cast<int>(page.ids.size()) == limit) {
+      page.more = true;
+      break;
+    }
+    page.ids.push_back(it->first);
+  }
+  return page;
 }
 
 double TagIndex::total_duration_seconds() const {

@@ -6,13 +6,14 @@
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
 #include "soundsearch/status_macros.h"
+#include "soundsearch/text_terms.h"
 
 namespace soundsearch {
 namespace {
 
 constexpr uint32_t kWordVectorFormat = 1;
 
-double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
+double Cosine(absl::Span<const float> a, absl::Span<const float> b) {
   double dot = 0, na = 0, nb = 0;
   const size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
@@ -83,10 +84,26 @@ absl::Status WordIndex::ValidateOptions(const WordVectorOptions& options) {
   return absl::OkStatus();
 }
 
+std::set<uint64_t>& WordIndex::AddMember(const std::string& word,
+                                         uint64_t sound) {
+  auto [it, added] = members_.try_emplace(word);
+  if (added) by_key_[TermKey(word)].insert(word);
+  it->second.insert(sound);
+  return it->second;
+}
+
+void WordIndex::ForgetWord(const std::string& word) {
+  members_.erase(word);
+  auto key = by_key_.find(TermKey(word));
+  if (key == by_key_.end()) return;
+  key->second.erase(word);
+  if (key->second.empty()) by_key_.erase(key);
+}
+
 void WordIndex::AddMembership(const SoundRecord& sound) {
   absl::MutexLock lock(&mu_);
-  for (std::string& w : WordsOfSound(sound, options_)) {
-    members_[std::move(w)].insert(sound.id);
+  for (const std::string& w : WordsOfSound(sound, options_)) {
+    AddMember(w, sound.id);
   }
 }
 
@@ -176,19 +193,59 @@ absl::Status WordIndex::Update(const WordSpace& space,
         StoredWordVector{space.projection_version, entry->ids, entry->mean});
     computed.emplace(word, *std::move(entry));
   }
+  // Queries see the new vectors at once; the store follows. A write that
+  // fails leaves the words pending: RetryPending writes them again (and the
+  // next Open recomputes whatever is stale).
+  {
+    absl::MutexLock lock(&mu_);
+    SpaceWords& table = spaces_[space.name];
+    for (auto& [word, entry] : computed) table[word] = entry;
+    for (const std::string& word : gone) table.erase(word);
+  }
+  absl::Status written;
   if (!encoded.empty()) {
-    RETURN_IF_ERROR(store_->PutWordVectors(space.name, encoded,
-                                           /*replace_all=*/false));
+    written = store_->PutWordVectors(space.name, encoded,
+                                     /*replace_all=*/false);
   }
   for (const std::string& word : gone) {
+    if (!written.ok()) break;
     absl::Status deleted = store_->DeleteWordVector(space.name, word);
-    if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+    if (!deleted.ok() && !absl::IsNotFound(deleted)) written = deleted;
   }
   absl::MutexLock lock(&mu_);
-  SpaceWords& table = spaces_[space.name];
-  for (auto& [word, entry] : computed) table[word] = std::move(entry);
-  for (const std::string& word : gone) table.erase(word);
-  return absl::OkStatus();
+  std::set<std::string>& pending = pending_[space.name];
+  for (const auto& [word, ids] : wanted) {
+    if (written.ok()) {
+      pending.erase(word);
+    } else {
+      pending.insert(word);
+    }
+  }
+  if (pending.empty()) pending_.erase(space.name);
+  return written;
+}
+
+absl::Status WordIndex::RetryPending(const std::vector<WordSpace>& spaces) {
+  absl::Status first;
+  for (const WordSpace& space : spaces) {
+    std::set<std::string> words;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = pending_.find(space.name);
+      if (it == pending_.end()) continue;
+      words = it->second;
+    }
+    absl::Status s = Update(space, words, /*incremental=*/false);
+    if (first.ok()) first = s;
+  }
+  return first;
+}
+
+size_t WordIndex::pending() const {
+  absl::ReaderMutexLock lock(&mu_);
+  size_t n = 0;
+  for (const auto& [space, words] : pending_) n += words.size();
+  return n;
 }
 
 absl::Status WordIndex::Load(const WordSpace& space) {
@@ -248,8 +305,7 @@ absl::Status WordIndex::AddSound(const SoundRecord& sound,
   {
     absl::MutexLock lock(&mu_);
     for (std::string& w : WordsOfSound(sound, options_)) {
-      std::set<uint64_t>& ids = members_[w];
-      ids.insert(sound.id);
+      std::set<uint64_t>& ids = AddMember(w, sound.id);
       // Changed when the new id lands among the first members.
       const auto pos = std::distance(ids.begin(), ids.find(sound.id));
       if (pos < options_.max_sounds_per_word) changed.insert(std::move(w));
@@ -273,7 +329,7 @@ absl::Status WordIndex::RemoveSound(const SoundRecord& sound,
       if (pos_it == it->second.end()) continue;
       const auto pos = std::distance(it->second.begin(), pos_it);
       it->second.erase(pos_it);
-      if (it->second.empty()) members_.erase(it);
+      if (it->second.empty()) ForgetWord(w);
       if (pos < options_.max_sounds_per_word) changed.insert(w);
     }
   }
@@ -356,6 +412,82 @@ absl::StatusOr<std::vector<WordNeighbour>> WordIndex::Nearest(
                     });
   all.resize(n);
   return all;
+}
+
+absl::StatusOr<std::vector<WordNeighbour>> WordIndex::NearestToVector(
+    absl::string_view space, absl::Span<const float> vector, int k) const {
+  if (k < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("k must be >= 0, got ", k));
+  }
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<WordNeighbour> all;
+  auto table = spaces_.find(std::string(space));
+  if (table == spaces_.end() || k == 0) return all;
+  for (const auto& [word, entry] : table->second) {
+    auto m = members_.find(word);
+    all.push_back(
+        {word, Cosine(vector, entry.mean),
+         m == members_.end() ? 0 : static_cast<int64_t>(m->second.size())});
+  }
+  const size_t n = std::min(all.size(), static_cast<size_t>(k));
+  std::partial_sort(all.begin(), all.begin() + n, all.end(),
+                    [](const WordNeighbour& x, const WordNeighbour& y) {
+                      if (x.cosine != y.cosine) return x.cosine > y.cosine;
+                      return x.word < y.word;
+                    });
+  all.resize(n);
+  return all;
+}
+
+std::vector<WordIndex::TermMatch> WordIndex::MatchTerms(
+    absl::string_view space, const std::vector<std::string>& terms) const {
+  constexpr int kMaxRun = 4;
+  std::vector<TermMatch> out;
+  absl::ReaderMutexLock lock(&mu_);
+  auto table = spaces_.find(std::string(space));
+  if (table == spaces_.end()) return out;
+  const int n = static_cast<int>(terms.size());
+  int i = 0;
+  while (i < n) {
+    bool matched = false;
+    for (int len = std::min(kMaxRun, n - i); len >= 1 && !matched; --len) {
+      std::string key = terms[i];
+      for (int j = i + 1; j < i + len; ++j)
+        absl::StrAppend(&key, " ", terms[j]);
+      auto words = by_key_.find(key);
+      if (words == by_key_.end()) continue;
+      const std::string* best = nullptr;
+      size_t best_sounds = 0;
+      for (const std::string& word : words->second) {  // in word order
+        if (table->second.count(word) == 0) continue;
+        const size_t sounds = members_.at(word).size();
+        if (best == nullptr || sounds > best_sounds) {
+          best = &word;
+          best_sounds = sounds;
+        }
+      }
+      if (best == nullptr) continue;
+      TermMatch match;
+      match.first_term = i;
+      match.num_terms = len;
+      match.word = *best;
+      match.vector = table->second.at(*best).mean;
+      match.sounds = static_cast<int64_t>(best_sounds);
+      out.push_back(std::move(match));
+      i += len;
+      matched = true;
+    }
+    if (!matched) ++i;
+  }
+  return out;
+}
+
+std::vector<std::string> WordIndex::Vocabulary() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> out;
+  out.reserve(members_.size());
+  for (const auto& [word, ids] : members_) out.push_back(word);
+  return out;
 }
 
 }  // namespace soundsearch

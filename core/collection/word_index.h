@@ -11,7 +11,8 @@
 // Thread-safety: the query methods (Get, Similarity, Nearest) are
 // thread-safe and may run concurrently with anything. The mutators
 // (AddSound, RemoveSound, Load, RecomputeSpace) must be serialised by the
-// caller (SoundCollection calls them under its writer lock).
+// caller (SoundCollection calls them under its writer lock), and so must
+// RetryPending.
 #ifndef SOUNDSEARCH_CORE_COLLECTION_WORD_INDEX_H_
 #define SOUNDSEARCH_CORE_COLLECTION_WORD_INDEX_H_
 
@@ -27,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "soundsearch/collection_words.h"
 #include "soundsearch/sound_record.h"
 #include "soundsearch/sound_store.h"
@@ -81,6 +83,11 @@ class WordIndex {
                            const std::vector<WordSpace>& spaces);
   // Recomputes every word vector of the space (after a refit).
   absl::Status RecomputeSpace(const WordSpace& space);
+  // Writes again the word vectors whose store write failed (queries already
+  // see them); OK when nothing is pending any more.
+  absl::Status RetryPending(const std::vector<WordSpace>& spaces);
+  // Word vectors whose store write failed and waits for RetryPending.
+  size_t pending() const;
 
   // NotFound when no eligible sound carries the word or the space has no
   // vector for it. `word` is normalised here.
@@ -94,6 +101,28 @@ class WordIndex {
   absl::StatusOr<std::vector<WordNeighbour>> Nearest(absl::string_view space,
                                                      absl::string_view word,
                                                      int k) const;
+  // The k words of the space whose vectors have the highest cosine with
+  // `vector` (a sound's index vector), most similar first; ties by word.
+  // Empty for a space without word vectors. InvalidArgument for k < 0.
+  absl::StatusOr<std::vector<WordNeighbour>> NearestToVector(
+      absl::string_view space, absl::Span<const float> vector, int k) const;
+
+  // A run of a text query's terms matched to a word of the vocabulary.
+  struct TermMatch {
+    int first_term = 0;  // index into the terms given to MatchTerms
+    int num_terms = 0;
+    std::string word;           // the vocabulary's word ("dog bark")
+    std::vector<float> vector;  // its vector in the space
+    int64_t sounds = 0;         // eligible sounds carrying it
+  };
+  // Matches `terms` (TextTerms of a query) to the words that have a vector
+  // in `space`, left to right: at each term the longest run (up to 4 terms)
+  // equal to a word's TermKey wins; among words of one key, the one most
+  // sounds carry (ties: the smaller word). Unmatched terms are skipped.
+  std::vector<TermMatch> MatchTerms(
+      absl::string_view space, const std::vector<std::string>& terms) const;
+  // Every word any sound gives, in order.
+  std::vector<std::string> Vocabulary() const;
 
  private:
   struct Entry {
@@ -104,6 +133,10 @@ class WordIndex {
 
   std::vector<uint64_t> FirstMembers(const std::string& word) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Adds `sound` to `word`'s members, keeping by_key_ in step.
+  std::set<uint64_t>& AddMember(const std::string& word, uint64_t sound)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ForgetWord(const std::string& word) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Index vectors read during one Update, so that a sound shared by several
   // words is projected once; at most kMaxCachedVectors of them.
   using VectorCache = std::map<uint64_t, std::vector<float>>;
@@ -116,8 +149,8 @@ class WordIndex {
                                 const std::vector<uint64_t>& ids,
                                 const Entry* base, VectorCache* cache) const;
   // Recomputes `words` in `space` (from their current entries when
-  // `incremental`), writes them to the store (deleting those without
-  // vectors) and publishes them.
+  // `incremental`), publishes them and writes them to the store (deleting
+  // those without vectors); a failed write leaves them in pending_.
   absl::Status Update(const WordSpace& space,
                       const std::set<std::string>& words, bool incremental);
   absl::StatusOr<Entry> Lookup(absl::string_view space,
@@ -128,7 +161,11 @@ class WordIndex {
   SoundStore* const store_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::set<uint64_t>> members_ ABSL_GUARDED_BY(mu_);
+  // TermKey(word) -> the member words with that key.
+  std::map<std::string, std::set<std::string>> by_key_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, SpaceWords> spaces_ ABSL_GUARDED_BY(mu_);
+  // Space -> words whose store write failed.
+  std::map<std::string, std::set<std::string>> pending_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace soundsearch

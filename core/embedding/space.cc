@@ -88,6 +88,17 @@ Space::Space(SpaceConfig config, std::shared_ptr<const Encoder> encoder,
 
 Space::~Space() = default;
 
+const std::vector<std::string>& Space::class_names() const {
+  static const auto* const kNone = new std::vector<std::string>();
+  const std::vector<std::string>& names = encoder_->frame_names();
+  const bool kept = config_.pooling != Pooling::kMeanStd && !config_.boaw &&
+                    config_.scaling == Scaling::kNone && config_.pca_dims == 0;
+  if (!kept || static_cast<int>(names.size()) != encoder_->frame_dim()) {
+    return *kNone;
+  }
+  return names;
+}
+
 absl::StatusOr<RawEmbedding> Space::Embed(absl::Span<const float> pcm,
                                           std::vector<AutoTag>* auto_tags,
                                           SpokenContent* spoken) const {

@@ -107,6 +107,7 @@ const std::vector<EncoderField>& EncoderFields() {
       IntField("torch_threads", &E::torch_threads),
       BoolField("allow_gpu", &E::allow_gpu),
       IntField("batch_size", &E::batch_size),
+      StringField("output", &E::output, /*path=*/false),
       StringField("speech_hmm", &E::speech_hmm, /*path=*/true),
       StringField("speech_lm", &E::speech_lm, /*path=*/true),
       StringField("speech_dict", &E::speech_dict, /*path=*/true),
@@ -385,6 +386,8 @@ absl::Status ParseIndex(const Json& j, const std::string& path,
   RETURN_IF_ERROR(r.GetInt("ivf_nlist", &c->ivf_nlist));
   RETURN_IF_ERROR(r.GetInt("ivf_nprobe", &c->ivf_nprobe));
   RETURN_IF_ERROR(r.GetInt("ivf_train_min_vectors", &c->ivf_train_min_vectors));
+  RETURN_IF_ERROR(r.GetInt("sq_train_min_vectors", &c->sq_train_min_vectors));
+  RETURN_IF_ERROR(r.GetInt("auto_hnsw_min_vectors", &c->auto_hnsw_min_vectors));
   return r.RejectUnknownKeys();
 }
 
@@ -399,7 +402,7 @@ absl::Status ParseAutoTags(const Json& j, const std::string& path,
 }
 
 absl::Status ParseRerank(const Json& j, const std::string& path,
-                          RerankConfig* c) {
+                         RerankConfig* c) {
   RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
   ObjectReader r(j, path);
   if (r.Has("kind")) {
@@ -567,7 +570,8 @@ absl::StatusOr<std::vector<SpaceConfig>> ParseSpaceConfigs(
   Json root;
   try {
     root = Json::parse(json_text.begin(), json_text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number too large for any type.
     return absl::InvalidArgumentError(
         absl::StrCat("config: invalid JSON: ", e.what()));
   }

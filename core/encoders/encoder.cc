@@ -44,6 +44,10 @@ const std::vector<std::string>& Encoder::tag_names() const {
   return *kNone;
 }
 
+const std::vector<std::string>& Encoder::frame_names() const {
+  return Encoder::tag_names();  // the shared empty list
+}
+
 absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> Encoder::EncodeBatch(
     absl::Span<const absl::Span<const float>> clips) const {
   std::vector<absl::StatusOr<EncodedClip>> out;

@@ -53,6 +53,14 @@ absl::StatusOr<std::vector<std::string>> ParsePythonStringList(
   return elements;
 }
 
+// A family name as error messages show it: at most 64 bytes of it, so that
+// a message never carries a file's content back at length.
+std::string Shown(const std::string& name) {
+  constexpr size_t kMaxShown = 64;
+  if (name.size() <= kMaxShown) return name;
+  return absl::StrCat(name.substr(0, kMaxShown), "...");
+}
+
 }  // namespace
 
 absl::StatusOr<LabelFamilies> ParseLabelFamiliesJson(absl::string_view json) {
@@ -72,13 +80,13 @@ absl::StatusOr<LabelFamilies> ParseLabelFamiliesJson(absl::string_view json) {
     }
     if (!members.is_array()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "label families: \"", family, "\" is not an array of labels"));
+          "label families: \"", Shown(family), "\" is not an array of labels"));
     }
     std::vector<std::string> labels;
     for (const auto& member : members) {
       if (!member.is_string() || member.get_ref<const std::string&>().empty()) {
         return absl::InvalidArgumentError(
-            absl::StrCat("label families: \"", family,
+            absl::StrCat("label families: \"", Shown(family),
                          "\" holds a non-string or empty label"));
       }
       labels.push_back(member.get<std::string>());

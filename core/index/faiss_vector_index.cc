@@ -5,6 +5,7 @@
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexScalarQuantizer.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
@@ -15,8 +16,10 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "faiss/faiss_blas.h"
 #include "faiss/faiss_status.h"
 #include "index/add_batch_check.h"
 #include "index/snapshot_file.h"
@@ -30,6 +33,11 @@ using FaissId = faiss::Index::idx_t;
 using Stage = FaissVectorIndex::Stage;
 
 constexpr int64_t kTombstone = -1;
+// Extra candidates asked of a float scan whose scores are then recomputed
+// (Rescore): FAISS's BLAS path (batches) and its one-query path round
+// differently, so the k-th and (k+1)-th may swap; a few more candidates
+// make the recomputed top k the same either way.
+constexpr int64_t kRescoreMargin = 4;
 
 faiss::MetricType FaissMetric(Metric metric) {
   return metric == Metric::kEuclidean ? faiss::METRIC_L2
@@ -42,6 +50,31 @@ float ToScore(Metric metric, float faiss_distance) {
     return -std::sqrt(std::max(faiss_distance, 0.0f));
   }
   return faiss_distance;
+}
+
+// The score of `x` for query `q` (dim floats each), computed the same way
+// whatever the batch: a float sum in index order, as FAISS's own one-query
+// kernels (fvec_inner_product / fvec_L2sqr) do it.
+float ExactScore(Metric metric, const float* q, const float* x, size_t dim) {
+  float acc = 0;
+  if (metric == Metric::kEuclidean) {
+    for (size_t j = 0; j < dim; ++j) {
+      const float d = q[j] - x[j];
+      acc += d * d;
+    }
+    return ToScore(metric, acc);
+  }
+  for (size_t j = 0; j < dim; ++j) acc += q[j] * x[j];
+  return acc;
+}
+
+// Best first; equal scores by ascending id, so that the order does not
+// depend on how FAISS happened to visit them.
+void SortHits(std::vector<SearchHit>* hits) {
+  std::sort(hits->begin(), hits->end(),
+            [](const SearchHit& a, const SearchHit& b) {
+              return a.score != b.score ? a.score > b.score : a.id < b.id;
+            });
 }
 
 // Validates and (for cosine) normalises n vectors of length dim. Returns a
@@ -171,8 +204,12 @@ FaissVectorIndex::FaissVectorIndex(const VectorIndexOptions& options,
 
 FaissVectorIndex::Kind FaissVectorIndex::KindOf(
     const VectorIndexOptions& options) {
-  if (options.index.kind == kHnswName) return Kind::kHnsw;
-  if (options.index.kind == kIvfName) return Kind::kIvf;
+  const std::string& k = options.index.kind;
+  if (k == kHnswName) return Kind::kHnsw;
+  if (k == kIvfName) return Kind::kIvf;
+  if (k == kSq8Name) return Kind::kSq8;
+  if (k == kFp16Name) return Kind::kFp16;
+  if (k == kAutoName) return Kind::kAuto;
   return Kind::kFlat;
 }
 
@@ -181,7 +218,10 @@ std::vector<IndexKind> FaissVectorIndex::Kinds() {
   for (const auto& [name, kind] :
        {std::pair<const char*, Kind>{kFlatName, Kind::kFlat},
         {kHnswName, Kind::kHnsw},
-        {kIvfName, Kind::kIvf}}) {
+        {kIvfName, Kind::kIvf},
+        {kSq8Name, Kind::kSq8},
+        {kFp16Name, Kind::kFp16},
+        {kAutoName, Kind::kAuto}}) {
     IndexKind entry;
     entry.name = name;
     entry.snapshot_code = static_cast<uint32_t>(kind);
@@ -212,6 +252,9 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
     case Stage::kIvf:
       key = absl::StrCat("IVF", options.index.ivf_nlist, ",Flat");
       break;
+    case Stage::kSq:
+      key = options.index.kind == kFp16Name ? "SQfp16" : "SQ8";
+      break;
   }
   State state;
   state.stage = stage;
@@ -233,8 +276,11 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
 absl::StatusOr<std::unique_ptr<FaissVectorIndex>> FaissVectorIndex::Create(
     const VectorIndexOptions& options) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(options));
-  const Stage stage =
-      KindOf(options) == Kind::kHnsw ? Stage::kHnsw : Stage::kExact;
+  TuneFaissBlas();
+  const Kind kind = KindOf(options);
+  const Stage stage = kind == Kind::kHnsw   ? Stage::kHnsw
+                      : kind == Kind::kFp16 ? Stage::kSq
+                                            : Stage::kExact;
   ASSIGN_OR_RETURN(State state, NewState(options, stage));
   return std::unique_ptr<FaissVectorIndex>(
       new FaissVectorIndex(options, std::move(state)));
@@ -262,9 +308,9 @@ absl::Status FaissVectorIndex::AddToState(State& state,
                                           const std::vector<int64_t>& ids,
                                           const float* vectors) const {
   const size_t dim = options_.dim;
-  const size_t row_bytes = dim * sizeof(float);
   switch (state.stage) {
-    case Stage::kExact: {
+    case Stage::kExact:
+    case Stage::kSq: {
       auto& flat = dynamic_cast<faiss::IndexFlatCodes&>(*state.index);
       state.where.reserve(state.where.size() + ids.size());
       const bool all_new =
@@ -286,8 +332,10 @@ absl::Status FaissVectorIndex::AddToState(State& state,
       for (size_t i = 0; i < ids.size(); ++i) {
         auto it = state.where.find(ids[i]);
         if (it != state.where.end()) {  // replace in place
-          std::memcpy(flat.codes.data() + it->second * flat.code_size,
-                      vectors + i * dim, row_bytes);
+          RETURN_IF_ERROR(CallFaiss("sa_encode", [&] {
+            flat.sa_encode(1, vectors + i * dim,
+                           flat.codes.data() + it->second * flat.code_size);
+          }));
         } else {
           new_ids.push_back(ids[i]);
           new_vectors.insert(new_vectors.end(), vectors + i * dim,
@@ -360,7 +408,8 @@ absl::StatusOr<int64_t> FaissVectorIndex::RemoveFromState(
     State& state, absl::Span<const int64_t> ids) const {
   int64_t removed = 0;
   switch (state.stage) {
-    case Stage::kExact: {
+    case Stage::kExact:
+    case Stage::kSq: {
       auto& flat = dynamic_cast<faiss::IndexFlatCodes&>(*state.index);
       for (int64_t id : ids) {
         auto it = state.where.find(id);
@@ -416,18 +465,23 @@ void FaissVectorIndex::CopyLive(const State& state, std::vector<int64_t>* ids,
   ids->reserve(state.where.size());
   vectors->reserve(state.where.size() * dim);
   const faiss::IndexFlatCodes* flat = nullptr;
-  if (state.stage == Stage::kExact) {
+  if (state.stage == Stage::kExact || state.stage == Stage::kSq) {
     flat = &dynamic_cast<const faiss::IndexFlatCodes&>(*state.index);
   } else if (state.stage == Stage::kHnsw) {
     flat = &dynamic_cast<const faiss::IndexFlatCodes&>(
         *dynamic_cast<const faiss::IndexHNSW&>(*state.index).storage);
   }
   if (flat != nullptr) {
+    std::vector<float> decoded(state.stage == Stage::kSq ? dim : 0);
     for (size_t pos = 0; pos < state.labels.size(); ++pos) {
       if (state.labels[pos] == kTombstone) continue;
       ids->push_back(state.labels[pos]);
-      const auto* v = reinterpret_cast<const float*>(flat->codes.data() +
-                                                     pos * flat->code_size);
+      const uint8_t* code = flat->codes.data() + pos * flat->code_size;
+      const float* v = reinterpret_cast<const float*>(code);
+      if (state.stage == Stage::kSq) {
+        flat->sa_decode(1, code, decoded.data());
+        v = decoded.data();
+      }
       vectors->insert(vectors->end(), v, v + dim);
     }
     return;
@@ -445,6 +499,11 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::BuildState(
     Stage stage, const std::vector<int64_t>& ids,
     const std::vector<float>& vectors) const {
   ASSIGN_OR_RETURN(State state, NewState(options_, stage));
+  if (stage == Stage::kSq && !state.index->is_trained) {
+    RETURN_IF_ERROR(CallFaiss("train", [&] {
+      state.index->train(static_cast<FaissId>(ids.size()), vectors.data());
+    }));
+  }
   if (stage == Stage::kIvf) {
     RETURN_IF_ERROR(CallFaiss("train", [&] {
       auto& ivf = dynamic_cast<faiss::IndexIVF&>(*state.index);
@@ -467,6 +526,14 @@ absl::Status FaissVectorIndex::MaybeReorganize() {
                                     : int64_t{39} * options_.index.ivf_nlist;
       if (live < threshold) return absl::OkStatus();
       target = Stage::kIvf;
+    } else if (kind_ == Kind::kSq8 && state_.stage == Stage::kExact) {
+      if (live < options_.index.sq_train_min_vectors) return absl::OkStatus();
+      target = Stage::kSq;
+    } else if (kind_ == Kind::kAuto && state_.stage == Stage::kExact) {
+      if (live < options_.index.auto_hnsw_min_vectors) {
+        return absl::OkStatus();
+      }
+      target = Stage::kHnsw;
     } else if (state_.stage == Stage::kHnsw && state_.tombstones > 0 &&
                static_cast<double>(state_.tombstones) >
                    options_.index.hnsw_rebuild_tombstone_fraction *
@@ -544,6 +611,7 @@ FaissVectorIndex::SearchState(
   std::vector<std::vector<SearchHit>> results(n);
   const int64_t live = static_cast<int64_t>(state.where.size());
   if (live == 0) return results;
+  const size_t dim = options_.dim;
 
   const bool positional = state.stage != Stage::kIvf;
   const IdPredicate* filter = options.filter ? &options.filter : nullptr;
@@ -552,10 +620,25 @@ FaissVectorIndex::SearchState(
   const bool use_selector =
       filter != nullptr || !options.exclude_ids.empty() || state.tombstones > 0;
 
+  // The float vectors a flat scan reads (kExact, and the storage of kHnsw),
+  // for Rescore; null for the other stages.
+  const faiss::IndexFlatCodes* floats = nullptr;
+  if (state.stage == Stage::kExact) {
+    floats = &dynamic_cast<const faiss::IndexFlatCodes&>(*state.index);
+  } else if (state.stage == Stage::kHnsw) {
+    floats = &dynamic_cast<const faiss::IndexFlatCodes&>(
+        *dynamic_cast<const faiss::IndexHNSW&>(*state.index).storage);
+  }
+  // A flat scan over float vectors (exact stage, or HNSW bypassed).
+  const bool flat_scan = state.stage == Stage::kExact ||
+                         (state.stage == Stage::kHnsw && options.exact);
+
   // Ask for one more hit per query when that query's own id is to be dropped
   // afterwards (the selector is shared by the whole batch).
   const int64_t extra = exclude_per_query.empty() ? 0 : 1;
-  const int64_t k = std::min<int64_t>(options.k + extra, live);
+  const int64_t wanted = options.k + extra;
+  const int64_t k =
+      std::min<int64_t>(wanted + (flat_scan ? kRescoreMargin : 0), live);
 
   // How many hits a complete answer has, when known without a scan (no
   // filter): live ids minus the excluded ones that are present.
@@ -571,43 +654,61 @@ FaissVectorIndex::SearchState(
   faiss::SearchParametersHNSW hnsw_params;
   faiss::SearchParametersIVF ivf_params;
   faiss::SearchParameters* params = &flat_params;
-  if (state.stage == Stage::kHnsw) {
+  const faiss::Index* searched = state.index.get();
+  if (state.stage == Stage::kHnsw && options.exact) {
+    searched = floats;  // the graph's storage: an exact scan
+  } else if (state.stage == Stage::kHnsw) {
     hnsw_params.efSearch =
         static_cast<int>(std::max<int64_t>(options_.index.hnsw_ef_search, k));
     params = &hnsw_params;
   } else if (state.stage == Stage::kIvf) {
     ivf_params.nprobe =
-        std::min(options_.index.ivf_nprobe, options_.index.ivf_nlist);
+        options.exact
+            ? options_.index.ivf_nlist  // all lists: exact for IVFFlat
+            : std::min(options_.index.ivf_nprobe, options_.index.ivf_nlist);
     params = &ivf_params;
   }
   params->sel = use_selector ? &selector : nullptr;
   RETURN_IF_ERROR(CallFaiss("search", [&] {
-    state.index->search(n, queries, k, distances.data(), labels.data(), params);
+    searched->search(n, queries, k, distances.data(), labels.data(), params);
   }));
 
   const Metric metric = options_.metric;
-  auto collect = [&](int64_t q, const float* d, const FaissId* l,
-                     std::vector<SearchHit>* out) {
+  // `rescore`: recompute each candidate's score from the float vectors
+  // (ExactScore), so that the scores and the order do not depend on the
+  // batch (BLAS or not).
+  auto collect = [&](int64_t q, const float* d, const FaissId* l, int64_t kk,
+                     bool rescore, std::vector<SearchHit>* out) {
     out->clear();
-    for (int64_t j = 0; j < k; ++j) {
+    for (int64_t j = 0; j < kk; ++j) {
       if (l[j] < 0) continue;
       const int64_t id = positional ? state.labels[l[j]] : l[j];
       if (id == kTombstone) continue;
       if (extra != 0 && id == exclude_per_query[q]) continue;
-      out->push_back({id, ToScore(metric, d[j])});
+      float score = ToScore(metric, d[j]);
+      if (rescore) {
+        score = ExactScore(metric, queries + q * dim,
+                           reinterpret_cast<const float*>(
+                               floats->codes.data() + l[j] * floats->code_size),
+                           dim);
+      }
+      out->push_back({id, score});
     }
+    SortHits(out);
   };
 
   std::vector<float> fallback_d;
   std::vector<FaissId> fallback_l;
+  const bool approximate = !options.exact && (state.stage == Stage::kHnsw ||
+                                              state.stage == Stage::kIvf);
   for (int64_t q = 0; q < n; ++q) {
     std::vector<SearchHit>& hits = results[q];
-    collect(q, distances.data() + q * k, labels.data() + q * k, &hits);
+    collect(q, distances.data() + q * k, labels.data() + q * k, k, flat_scan,
+            &hits);
     // Approximate kinds may come back short (HNSW with a selective filter or
     // many tombstones, IVF when the probed lists hold too few qualifying
     // ids). If a complete answer could hold more, redo this query exactly.
-    if (state.stage != Stage::kExact &&
-        static_cast<int64_t>(hits.size()) < options.k) {
+    if (approximate && static_cast<int64_t>(hits.size()) < options.k) {
       bool maybe_more = true;
       if (filter == nullptr) {
         int64_t own_live = extra != 0 &&
@@ -619,25 +720,27 @@ FaissVectorIndex::SearchState(
             static_cast<int64_t>(hits.size()) < live - excluded_live - own_live;
       }
       if (maybe_more) {
-        fallback_d.resize(k);
-        fallback_l.resize(k);
+        const int64_t fk = std::min<int64_t>(
+            wanted + (state.stage == Stage::kHnsw ? kRescoreMargin : 0), live);
+        fallback_d.resize(fk);
+        fallback_l.resize(fk);
         RETURN_IF_ERROR(CallFaiss("exact fallback search", [&] {
           if (state.stage == Stage::kHnsw) {
             faiss::SearchParameters p;
             p.sel = use_selector ? &selector : nullptr;
-            dynamic_cast<const faiss::IndexHNSW&>(*state.index)
-                .storage->search(1, queries + q * options_.dim, k,
-                                 fallback_d.data(), fallback_l.data(), &p);
+            floats->search(1, queries + q * dim, fk, fallback_d.data(),
+                           fallback_l.data(), &p);
           } else {
             faiss::SearchParametersIVF p;
             p.nprobe =
                 options_.index.ivf_nlist;  // all lists: exact for IVFFlat
             p.sel = use_selector ? &selector : nullptr;
-            state.index->search(1, queries + q * options_.dim, k,
-                                fallback_d.data(), fallback_l.data(), &p);
+            state.index->search(1, queries + q * dim, fk, fallback_d.data(),
+                                fallback_l.data(), &p);
           }
         }));
-        collect(q, fallback_d.data(), fallback_l.data(), &hits);
+        collect(q, fallback_d.data(), fallback_l.data(), fk,
+                state.stage == Stage::kHnsw, &hits);
       }
     }
     // Drop below min_score and cut to k.
@@ -649,6 +752,44 @@ FaissVectorIndex::SearchState(
     hits.resize(keep);
   }
   return results;
+}
+
+bool FaissVectorIndex::PrefersBatches(bool exact) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return state_.stage == Stage::kExact ||
+         (exact && state_.stage == Stage::kHnsw);
+}
+
+absl::StatusOr<std::vector<float>> FaissVectorIndex::Vector(int64_t id) const {
+  const size_t dim = options_.dim;
+  absl::ReaderMutexLock lock(&mu_);
+  const State& s = state_;
+  auto it = s.where.find(id);
+  if (it == s.where.end()) {
+    return absl::NotFoundError(absl::StrCat("id ", id, " is not in the index"));
+  }
+  std::vector<float> v(dim);
+  switch (s.stage) {
+    case Stage::kExact:
+    case Stage::kHnsw: {
+      const faiss::IndexFlatCodes& flat =
+          s.stage == Stage::kExact
+              ? dynamic_cast<const faiss::IndexFlatCodes&>(*s.index)
+              : dynamic_cast<const faiss::IndexFlatCodes&>(
+                    *dynamic_cast<const faiss::IndexHNSW&>(*s.index).storage);
+      std::memcpy(v.data(), flat.codes.data() + it->second * flat.code_size,
+                  dim * sizeof(float));
+      return v;
+    }
+    case Stage::kIvf:
+      RETURN_IF_ERROR(CallFaiss(
+          "reconstruct", [&] { s.index->reconstruct(it->second, v.data()); }));
+      return v;
+    case Stage::kSq:
+      break;
+  }
+  return absl::UnimplementedError(
+      "a scalar-quantised index keeps no exact vector copies");
 }
 
 // --- Introspection ----------------------------------------------------------
@@ -669,7 +810,8 @@ int64_t FaissVectorIndex::tombstones() const {
 
 bool FaissVectorIndex::trained() const {
   absl::ReaderMutexLock lock(&mu_);
-  return kind_ != Kind::kIvf || state_.stage == Stage::kIvf;
+  return !((kind_ == Kind::kIvf || kind_ == Kind::kSq8) &&
+           state_.stage == Stage::kExact);
 }
 
 FaissVectorIndex::Stage FaissVectorIndex::stage() const {
@@ -689,6 +831,7 @@ size_t FaissVectorIndex::MemoryBytes() const {
   size_t bytes = HashMapBytes(s.where) + s.labels.capacity() * sizeof(int64_t);
   switch (s.stage) {
     case Stage::kExact:
+    case Stage::kSq:
       bytes +=
           dynamic_cast<const faiss::IndexFlatCodes&>(*s.index).codes.capacity();
       break;
@@ -719,7 +862,9 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
                                     const SnapshotMarks& marks) const {
   ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> out,
                    AtomicFileWriter::Open(path));
-  absl::ReaderMutexLock lock(&mu_);
+  // Writers wait only while the bytes go to the file, not for its fsync.
+  mu_.ReaderLock();
+  absl::Cleanup unlock = [this] { mu_.ReaderUnlock(); };
   const State& s = state_;
   std::vector<int64_t> ivf_ids;
   const std::vector<int64_t>* labels = &s.labels;
@@ -734,7 +879,8 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
   h.metric = static_cast<uint32_t>(options_.metric);
   h.kind = static_cast<uint32_t>(kind_);
   h.stage = static_cast<uint32_t>(s.stage);
-  h.hnsw_m = kind_ == Kind::kHnsw ? options_.index.hnsw_m : 0;
+  h.hnsw_m =
+      kind_ == Kind::kHnsw || kind_ == Kind::kAuto ? options_.index.hnsw_m : 0;
   h.ivf_nlist = kind_ == Kind::kIvf ? options_.index.ivf_nlist : 0;
   h.store_sequence = marks.store_sequence;
   h.projection_version = marks.projection_version;
@@ -749,12 +895,14 @@ absl::Status FaissVectorIndex::Save(const std::string& path,
     RETURN_IF_ERROR(CallFaiss(
         "write_index", [&] { faiss::write_index(s.index.get(), &writer); }));
   }
+  std::move(unlock).Invoke();
   return FinishSnapshot(*out, out->bytes_written() - before);
 }
 
 absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     const std::string& path, const VectorIndexOptions& expected) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(expected));
+  TuneFaissBlas();
   ASSIGN_OR_RETURN(VerifiedSnapshot snapshot, OpenVerifiedSnapshot(path));
   const std::unique_ptr<RandomAccessFile>& file = snapshot.file;
   const SnapshotHeader& h = snapshot.header;
@@ -763,7 +911,8 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     return absl::DataLossError(absl::StrCat("snapshot ", path, ": ", why));
   };
   const Kind kind = KindOf(expected);
-  const uint32_t want_m = kind == Kind::kHnsw ? expected.index.hnsw_m : 0;
+  const uint32_t want_m =
+      kind == Kind::kHnsw || kind == Kind::kAuto ? expected.index.hnsw_m : 0;
   const uint32_t want_nlist = kind == Kind::kIvf ? expected.index.ivf_nlist : 0;
   if (h.dim != static_cast<uint32_t>(expected.dim) ||
       h.metric != static_cast<uint32_t>(expected.metric) ||
@@ -793,12 +942,21 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     case 2:
       stage = Stage::kIvf;
       break;
+    case 3:
+      stage = Stage::kSq;
+      break;
     default:
       return corrupt(absl::StrCat("unknown stage ", h.stage));
   }
-  const bool stage_ok = (kind == Kind::kFlat && stage == Stage::kExact) ||
-                        (kind == Kind::kHnsw && stage == Stage::kHnsw) ||
-                        (kind == Kind::kIvf && stage != Stage::kHnsw);
+  const bool stage_ok =
+      (kind == Kind::kFlat && stage == Stage::kExact) ||
+      (kind == Kind::kHnsw && stage == Stage::kHnsw) ||
+      (kind == Kind::kIvf &&
+       (stage == Stage::kExact || stage == Stage::kIvf)) ||
+      (kind == Kind::kSq8 && (stage == Stage::kExact || stage == Stage::kSq)) ||
+      (kind == Kind::kFp16 && stage == Stage::kSq) ||
+      (kind == Kind::kAuto &&
+       (stage == Stage::kExact || stage == Stage::kHnsw));
   if (!stage_ok) return corrupt("stage does not match kind");
 
   State state;
@@ -828,12 +986,35 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
                 ivf->nlist == static_cast<size_t>(expected.index.ivf_nlist);
       break;
     }
+    case Stage::kSq: {
+      const auto* sq = dynamic_cast<const faiss::IndexScalarQuantizer*>(&idx);
+      type_ok = sq != nullptr && sq->is_trained &&
+                sq->sq.qtype == (kind == Kind::kFp16
+                                     ? faiss::ScalarQuantizer::QT_fp16
+                                     : faiss::ScalarQuantizer::QT_8bit);
+      break;
+    }
   }
   if (!type_ok || idx.d != expected.dim ||
       idx.metric_type != FaissMetric(expected.metric) ||
       static_cast<uint64_t>(idx.ntotal) != h.num_labels ||
       reader.remaining() != 0) {
     return corrupt("faiss index does not match the header");
+  }
+  if (stage == Stage::kIvf) {
+    // The IVF lists hold the ids themselves: they must be the id section's
+    // (found by snapshot_fuzzer: otherwise a search returns ids the index
+    // says it does not contain).
+    const auto& stored =
+        dynamic_cast<const faiss::IndexIVFFlat&>(idx).direct_map.hashtable;
+    if (stored.size() != state.labels.size()) {
+      return corrupt("the ids of the faiss index and the id section differ");
+    }
+    for (const int64_t id : state.labels) {
+      if (stored.count(id) == 0) {
+        return corrupt("the ids of the faiss index and the id section differ");
+      }
+    }
   }
   state.where.reserve(state.labels.size());
   for (size_t i = 0; i < state.labels.size(); ++i) {

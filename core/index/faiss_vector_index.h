@@ -13,6 +13,12 @@
 //           is rebuilt from the live vectors.
 //   kIvf:   a trained IndexIVFFlat holding the server ids themselves, with a
 //           hash-table direct map so that removal is O(1) per id.
+//   kSq:    an IndexScalarQuantizer (8-bit or fp16 codes), positional like
+//           kExact (exhaustive scan over the codes; Remove moves the last
+//           code into the hole).
+// Kinds and their stages: flat = kExact; hnsw = kHnsw; ivf = kExact until
+// trained, then kIvf; sq8 = kExact until trained, then kSq; fp16 = kSq;
+// auto = kExact below IndexOptions::auto_hnsw_min_vectors, then kHnsw.
 #ifndef SOUNDSEARCH_INDEX_FAISS_VECTOR_INDEX_H_
 #define SOUNDSEARCH_INDEX_FAISS_VECTOR_INDEX_H_
 
@@ -39,16 +45,26 @@ namespace soundsearch {
 // Thread-safety: as VectorIndex (all methods thread-safe).
 class FaissVectorIndex final : public VectorIndex {
  public:
-  enum class Stage : uint32_t { kExact = 0, kHnsw = 1, kIvf = 2 };
+  enum class Stage : uint32_t { kExact = 0, kHnsw = 1, kIvf = 2, kSq = 3 };
   // The kinds this class implements, by their registered names; the values
-  // are their snapshot codes (docs/index.md).
-  enum class Kind : uint32_t { kFlat = 0, kHnsw = 1, kIvf = 2 };
+  // are their snapshot codes (docs/index.md; 3 is torch_flat's).
+  enum class Kind : uint32_t {
+    kFlat = 0,
+    kHnsw = 1,
+    kIvf = 2,
+    kSq8 = 4,
+    kFp16 = 5,
+    kAuto = 6
+  };
   static constexpr char kFlatName[] = "flat";
   static constexpr char kHnswName[] = "hnsw";
   static constexpr char kIvfName[] = "ivf";
+  static constexpr char kSq8Name[] = "sq8";
+  static constexpr char kFp16Name[] = "fp16";
+  static constexpr char kAutoName[] = "auto";
 
-  // The table entries of "flat", "hnsw" and "ivf" (index_kinds.h), which
-  // the table holds from its start.
+  // The table entries of "flat", "hnsw", "ivf", "sq8", "fp16" and "auto"
+  // (index_kinds.h), which the table holds from its start.
   static std::vector<IndexKind> Kinds();
 
   // options.index.kind is one of the names above.
@@ -68,6 +84,8 @@ class FaissVectorIndex final : public VectorIndex {
   absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
       absl::Span<const float> queries, const SearchOptions& options,
       absl::Span<const int64_t> exclude_per_query) const override;
+  absl::StatusOr<std::vector<float>> Vector(int64_t id) const override;
+  bool PrefersBatches(bool exact) const override;
   absl::Status Save(const std::string& path,
                     const SnapshotMarks& marks) const override;
   int64_t size() const override;

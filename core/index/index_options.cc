@@ -49,6 +49,16 @@ absl::Status ValidateIndexOptions(const IndexOptions& o) {
         "ivf_nlist=",
         o.ivf_nlist, ", got ", o.ivf_train_min_vectors));
   }
+  if (auto s =
+          Range("sq_train_min_vectors", o.sq_train_min_vectors, 1, 1 << 30);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s =
+          Range("auto_hnsw_min_vectors", o.auto_hnsw_min_vectors, 1, 1 << 30);
+      !s.ok()) {
+    return s;
+  }
   return absl::OkStatus();
 }
 

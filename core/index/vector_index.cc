@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "index/snapshot_file.h"
 #include "soundsearch/index_kinds.h"
 #include "soundsearch/status_macros.h"
 
@@ -29,10 +30,24 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
   return FindIndexKind(options.index.kind)->create(options);
 }
 
+bool VectorIndex::PrefersBatches(bool) const { return false; }
+
+absl::StatusOr<std::vector<float>> VectorIndex::Vector(int64_t) const {
+  return absl::UnimplementedError("this index kind keeps no vector copies");
+}
+
 absl::StatusOr<LoadedVectorIndex> VectorIndex::Load(
     const std::string& path, const VectorIndexOptions& expected) {
   RETURN_IF_ERROR(ValidateVectorIndexOptions(expected));
   return FindIndexKind(expected.index.kind)->load(path, expected);
+}
+
+absl::StatusOr<SnapshotMarks> VectorIndex::ReadMarks(const std::string& path) {
+  ASSIGN_OR_RETURN(VerifiedSnapshot snapshot, OpenVerifiedSnapshot(path));
+  SnapshotMarks marks;
+  marks.store_sequence = snapshot.header.store_sequence;
+  marks.projection_version = snapshot.header.projection_version;
+  return marks;
 }
 
 }  // namespace soundsearch

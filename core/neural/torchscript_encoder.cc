@@ -67,24 +67,32 @@ std::string ExceptionText(const std::exception& e) {
 class TorchScriptEncoder final : public Encoder {
  public:
   // `mel` is the front end for input.kind log_mel, null for waveform input.
-  // `tag_names` is empty unless spec.has_tags.
+  // `tag_names` is empty unless spec.has_tags. `tags_as_frames` (encoder
+  // output "tags", needs spec.has_tags): each window's class probabilities
+  // are its frame instead of the embedding.
   TorchScriptEncoder(TorchScriptSpec spec, torch::jit::Module module,
                      torch::Device device, int batch_size,
                      std::unique_ptr<LogMelSpectrogram> mel,
-                     std::vector<std::string> tag_names)
+                     std::vector<std::string> tag_names, bool tags_as_frames)
       : spec_(std::move(spec)),
         module_(std::move(module)),
         forward_(module_.get_method("forward")),
         device_(device),
         batch_size_(batch_size),
         mel_(std::move(mel)),
-        tag_names_(std::move(tag_names)) {}
+        tag_names_(std::move(tag_names)),
+        tags_as_frames_(tags_as_frames) {}
 
   const std::string& kind() const override { return kind_; }
   int sample_rate() const override { return spec_.sample_rate; }
-  int frame_dim() const override { return spec_.dim; }
+  int frame_dim() const override {
+    return tags_as_frames_ ? static_cast<int>(tag_names_.size()) : spec_.dim;
+  }
   const std::vector<std::string>& tag_names() const override {
     return tag_names_;
+  }
+  const std::vector<std::string>& frame_names() const override {
+    return tags_as_frames_ ? tag_names_ : Encoder::frame_names();
   }
 
   absl::StatusOr<EncodedClip> Encode(
@@ -159,6 +167,7 @@ class TorchScriptEncoder final : public Encoder {
   const int batch_size_;
   const std::unique_ptr<LogMelSpectrogram> mel_;
   const std::vector<std::string> tag_names_;
+  const bool tags_as_frames_;
 };
 
 absl::StatusOr<at::Tensor> TorchScriptEncoder::MakeInput(
@@ -368,7 +377,7 @@ absl::StatusOr<int64_t> TorchScriptEncoder::BeginClip(
   const int64_t window = spec_.window_samples();
   const int64_t hop = spec_.hop_samples();
   clip->flags.too_short = n < window;
-  clip->frames.dim = spec_.dim;
+  clip->frames.dim = frame_dim();
   // 1 + ceil((n - window) / hop) windows; the last one is zero-padded.
   return n <= window ? 1 : 1 + (n - window + hop - 1) / hop;
 }
@@ -386,9 +395,16 @@ void TorchScriptEncoder::AddTags(const float* window_tags,
 void TorchScriptEncoder::AppendWindow(const WindowOutputs& out, int64_t k,
                                       EncodedClip* clip,
                                       std::vector<float>* tags) const {
-  const int64_t per_window = out.frames.numel() / out.frames.size(0);
-  const float* data = out.frames.data_ptr<float>() + k * per_window;
-  clip->frames.data.insert(clip->frames.data.end(), data, data + per_window);
+  if (tags_as_frames_) {
+    // One frame per window: the window's class probabilities.
+    const int64_t classes = static_cast<int64_t>(tag_names_.size());
+    const float* data = out.tags.data_ptr<float>() + k * classes;
+    clip->frames.data.insert(clip->frames.data.end(), data, data + classes);
+  } else {
+    const int64_t per_window = out.frames.numel() / out.frames.size(0);
+    const float* data = out.frames.data_ptr<float>() + k * per_window;
+    clip->frames.data.insert(clip->frames.data.end(), data, data + per_window);
+  }
   if (spec_.has_tags) {
     AddTags(out.tags.data_ptr<float>() + k * tags->size(), tags);
   }
@@ -517,6 +533,12 @@ absl::Status ValidateTorchScriptOptions(const EncoderOptions& options) {
         absl::StrCat("encoder.batch_size: must be in [1, ", kMaxBatchSize,
                      "], got ", options.batch_size));
   }
+  if (options.output != "embedding" && options.output != "tags") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("encoder.output: must be \"embedding\" or \"tags\", "
+                     "got \"",
+                     options.output, "\""));
+  }
   return absl::OkStatus();
 }
 
@@ -564,6 +586,12 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
   if (spec.has_tags) {
     ASSIGN_OR_RETURN(tag_names, ReadTagLabels(spec.tags_labels));
   }
+  const bool tags_as_frames = options.output == "tags";
+  if (tags_as_frames && !spec.has_tags) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "encoder.output: \"tags\" needs a spec with a \"tags\" output (",
+        spec_path, " has none)"));
+  }
   ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(spec, options));
 
   if (device.is_cpu() && options.torch_threads > 0) {
@@ -588,7 +616,7 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
   }
   auto encoder = std::make_unique<TorchScriptEncoder>(
       std::move(spec), std::move(module), device, options.batch_size,
-      std::move(mel), std::move(tag_names));
+      std::move(mel), std::move(tag_names), tags_as_frames);
   RETURN_IF_ERROR(encoder->Probe());
   return encoder;
 }
@@ -598,8 +626,8 @@ absl::StatusOr<std::unique_ptr<Encoder>> CreateTorchScriptEncoder(
 EncoderKind TorchScriptEncoderKind() {
   EncoderKind kind;
   kind.name = "torchscript";
-  kind.option_keys = {"model_path", "spec_path", "torch_threads", "allow_gpu",
-                      "batch_size"};
+  kind.option_keys = {"model_path", "spec_path",  "torch_threads",
+                      "allow_gpu",  "batch_size", "output"};
   kind.default_pooling = "mean";
   kind.default_scaling = "none";
   kind.validate = &ValidateTorchScriptOptions;

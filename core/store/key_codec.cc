@@ -78,4 +78,11 @@ std::string EvaluationKey(absl::string_view space) {
   return absl::StrCat(kEvaluationKeyPrefix, space);
 }
 
+std::string QuarantineKey(absl::string_view family, absl::string_view key) {
+  std::string out = absl::StrCat(kQuarantineKeyPrefix, family);
+  out.push_back('\0');
+  out.append(key.data(), key.size());
+  return out;
+}
+
 }  // namespace soundsearch

@@ -44,11 +44,18 @@ inline constexpr absl::string_view kSoundCountKey = "sound_count";
 inline constexpr absl::string_view kSpaceKeyPrefix = "space/";
 inline constexpr absl::string_view kSnapshotMarkKeyPrefix = "snapshot_mark/";
 inline constexpr absl::string_view kEvaluationKeyPrefix = "evaluation/";
+inline constexpr absl::string_view kTruncatedThroughKey =
+    "log_truncated_through";
+inline constexpr absl::string_view kQuarantineKeyPrefix = "quarantine/";
+// Written by SoundStore::Resume to test that the store can write again.
+inline constexpr absl::string_view kWriteProbeKey = "write_probe";
 
 std::string SpaceRegistryKey(absl::string_view space);
 std::string SnapshotMarkKey(absl::string_view space);
 // "evaluation/" `space`: the space's latest evaluation report.
 std::string EvaluationKey(absl::string_view space);
+// "quarantine/" `family` NUL `key`: a quarantined record of `family`.
+std::string QuarantineKey(absl::string_view family, absl::string_view key);
 
 }  // namespace soundsearch
 

@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/env.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
@@ -48,13 +53,69 @@ class ScopedSnapshot {
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    const std::shared_ptr<rocksdb::Cache>& cache) {
+    const std::shared_ptr<rocksdb::Cache>& cache, int write_buffer_mb) {
   rocksdb::ColumnFamilyOptions cf;
+  if (write_buffer_mb > 0) {
+    cf.write_buffer_size = static_cast<size_t>(write_buffer_mb) << 20;
+  }
   rocksdb::BlockBasedTableOptions table;
   if (cache != nullptr) table.block_cache = cache;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
 }
+
+// RocksDB's info log (the LOG file of the database directory), written with
+// plain stdio. RocksDB's own file logger asserts when it writes again after
+// a failed write (RocksDB 7.8, debug assertions on in Debian's build): on a
+// full disk the first log line after the failure would abort the server.
+// This one drops what it cannot write. Keeps one LOG.old; rotates at 16 MiB.
+class StdioLogger final : public rocksdb::Logger {
+ public:
+  explicit StdioLogger(std::string path)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL),
+        path_(std::move(path)) {
+    Rotate();
+  }
+  ~StdioLogger() override {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (file_ == nullptr) return;
+    char line[4096];
+    va_list copy;
+    va_copy(copy, ap);
+    const int n = std::vsnprintf(line, sizeof(line), format, copy);
+    va_end(copy);
+    if (n < 0) return;
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm;
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof(stamp), "%Y/%m/%d-%H:%M:%S", &tm);
+    if (std::fprintf(file_, "%s %s\n", stamp, line) > 0) {
+      bytes_ += static_cast<size_t>(n) + 21;
+    }
+    std::fflush(file_);
+    clearerr(file_);  // a full disk: drop the line, try the next
+    if (bytes_ > (size_t{16} << 20)) Rotate();
+  }
+
+ private:
+  void Rotate() {
+    if (file_ != nullptr) std::fclose(file_);
+    std::rename(path_.c_str(), (path_ + ".old").c_str());
+    file_ = std::fopen(path_.c_str(), "w");
+    bytes_ = 0;
+  }
+
+  const std::string path_;
+  std::mutex mu_;
+  std::FILE* file_ = nullptr;
+  size_t bytes_ = 0;
+};
 
 absl::StatusOr<uint64_t> DecodeCounter(absl::string_view key,
                                        const std::optional<std::string>& v) {
@@ -80,34 +141,6 @@ absl::Status ValidateNonEmpty(absl::string_view what, absl::string_view v) {
 const char* const RocksDbSoundStore::kFamilyNames[kNumFamilies] = {
     "default",      "sounds",         "raw",     "models", "words",
     "external_ids", "content_hashes", "changes",
-};
-
-// One queued mutation: its RocksDB operations and what it changes in memory
-// once committed.
-struct RocksDbSoundStore::Writer {
-  struct Op {
-    Family family;
-    bool is_delete;
-    std::string key;
-    std::string value;
-  };
-  void Put(Family f, std::string key, std::string value) {
-    ops.push_back(Op{f, false, std::move(key), std::move(value)});
-  }
-  void Delete(Family f, std::string key) {
-    ops.push_back(Op{f, true, std::move(key), std::string()});
-  }
-
-  std::vector<Op> ops;
-  // Held in pending_keys_ from Submit until committed (see WaitForKeys).
-  std::vector<std::string> conflict_keys;
-  std::vector<std::string> new_spaces;  // registered by this write
-  uint64_t sequence = 0;    // change-log sequence taken; 0 when none
-  uint64_t new_id = 0;      // id taken by an add; 0 when none
-  int64_t count_delta = 0;  // +1 add, -1 delete
-  absl::Status status;      // set by the leader that committed it
-  bool done = false;
-  absl::CondVar cv;  // signalled when done or at the queue front
 };
 
 namespace {
@@ -145,6 +178,10 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
   db_options.paranoid_checks = true;
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(options.path, mkdir_error);
+  db_options.info_log =
+      std::make_shared<StdioLogger>((fs::path(options.path) / "LOG").string());
   std::shared_ptr<rocksdb::Cache> cache;
   if (options.block_cache_mb > 0) {
     cache =
@@ -163,7 +200,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
-    descriptors.emplace_back(name, FamilyOptions(cache));
+    descriptors.emplace_back(name,
+                             FamilyOptions(cache, options.write_buffer_mb));
   }
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> opened;
@@ -253,8 +291,8 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
           "store at ", options.path, " lacks column family ", kFamilyNames[f]));
     }
     rocksdb::ColumnFamilyHandle* h = nullptr;
-    rocksdb::Status s =
-        db->CreateColumnFamily(FamilyOptions(cache), kFamilyNames[f], &h);
+    rocksdb::Status s = db->CreateColumnFamily(
+        FamilyOptions(cache, options.write_buffer_mb), kFamilyNames[f], &h);
     if (!s.ok()) {
       absl::Status st = FromRocksDb(s, "creating column family");
       close();
@@ -312,6 +350,12 @@ absl::Status RocksDbSoundStore::Load() {
   next_sequence_ = last_sequence + 1;
   last_sequence_.store(last_sequence);
   sound_count_.store(sound_count);
+  ASSIGN_OR_RETURN(auto truncated, Read(kMeta, kTruncatedThroughKey));
+  if (truncated.has_value()) {
+    ASSIGN_OR_RETURN(uint64_t through,
+                     DecodeCounter(kTruncatedThroughKey, truncated));
+    truncated_through_.store(through);
+  }
 
   std::set<std::string> spaces;
   RETURN_IF_ERROR(
@@ -407,10 +451,16 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
       break;
     }
     for (const Writer::Op& op : g->ops) {
-      if (op.is_delete) {
-        batch.Delete(cf(op.family), op.key);
-      } else {
-        batch.Put(cf(op.family), op.key, op.value);
+      switch (op.kind) {
+        case Writer::Kind::kPut:
+          batch.Put(cf(op.family), op.key, op.value);
+          break;
+        case Writer::Kind::kDelete:
+          batch.Delete(cf(op.family), op.key);
+          break;
+        case Writer::Kind::kDeleteRange:
+          batch.DeleteRange(cf(op.family), op.key, op.value);
+          break;
       }
       bytes += op.key.size() + op.value.size();
     }
@@ -441,6 +491,13 @@ absl::Status RocksDbSoundStore::Submit(Writer* w) {
     wo.sync = sync_writes_;
     status = FromRocksDb(db_->Write(wo, &batch),
                          absl::StrCat("committing ", group, " write(s)"));
+    if (absl::IsUnavailable(status)) {
+      status = absl::UnavailableError(absl::StrCat(
+          "the store cannot write (", status.message(),
+          "); nothing of this call was stored; writes resume by themselves "
+          "once the store can write again (free disk space)"));
+    }
+    NoteWrite(status);
     write_mu_.Lock();
   }
 
@@ -497,6 +554,12 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
   }
   for (const auto& [space, raw] : raw_by_space) {
     RETURN_IF_ERROR(ValidateSpaceName(space));
+  }
+  // Every string the store keeps is valid UTF-8 (a proto3 string that is not
+  // would make the record undecodable).
+  if (absl::Status text = CheckRecordText(sound); !text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("AddSound: ", text.message()));
   }
 
   Writer w;
@@ -616,6 +679,26 @@ absl::Status RocksDbSoundStore::ForEachSound(const SoundVisitor& visit) const {
   return decode_status;
 }
 
+absl::Status RocksDbSoundStore::ForEachSoundOrBad(
+    const SoundVisitor& visit, const BadSoundVisitor& bad) const {
+  return ScanPrefix(
+      kSounds, "", [&](absl::string_view key, absl::string_view value) {
+        std::optional<uint64_t> id = DecodeU64BigEndian(key);
+        absl::StatusOr<SoundRecord> sound = DecodeSoundRecord(value);
+        if (!id.has_value()) {
+          // Not an id key: nothing can name it; Check quarantines it.
+          return true;
+        }
+        if (!sound.ok()) return bad(*id, sound.status());
+        if (sound->id != *id) {
+          return bad(*id, absl::DataLossError(
+                              absl::StrCat("sound record under id ", *id,
+                                           " carries id ", sound->id)));
+        }
+        return visit(*sound);
+      });
+}
+
 uint64_t RocksDbSoundStore::Count() const { return sound_count_.load(); }
 
 // ---- Raw vectors ------------------------------------------------------------
@@ -663,6 +746,14 @@ absl::Status RocksDbSoundStore::ForEachChangeSince(
   // iterator is made.
   const uint64_t last = last_sequence_.load();
   if (after >= last) return absl::OkStatus();
+  const uint64_t truncated = truncated_through_.load();
+  if (after < truncated) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the change log is truncated through sequence ", truncated,
+                     "; changes after ", after,
+                     " are no longer all there (rebuild from "
+                     "the stored raw vectors instead)"));
+  }
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), cf(kChanges)));
   for (it->Seek(EncodeU64BigEndian(after + 1)); it->Valid(); it->Next()) {
@@ -676,6 +767,32 @@ absl::Status RocksDbSoundStore::ForEachChangeSince(
     if (!visit(change)) break;
   }
   return FromRocksDb(it->status(), "iterating the change log");
+}
+
+absl::Status RocksDbSoundStore::TruncateChangeLog(uint64_t through) {
+  absl::MutexLock lock(&write_mu_);
+  const uint64_t previous = truncated_through_.load();
+  if (through <= previous) return absl::OkStatus();
+  const uint64_t last = last_sequence_.load();
+  if (through > last) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot truncate the change log through ", through,
+                     ": the last sequence is ", last));
+  }
+  // A blind write: no conflict keys (no mutation reads the log).
+  Writer w;
+  w.DeleteRange(kChanges, EncodeU64BigEndian(previous + 1),
+                EncodeU64BigEndian(through + 1));
+  w.Put(kMeta, std::string(kTruncatedThroughKey),
+        EncodeU64LittleEndian(through));
+  truncated_through_.store(through);
+  absl::Status status = Submit(&w);
+  if (!status.ok()) truncated_through_.store(previous);
+  return status;
+}
+
+uint64_t RocksDbSoundStore::TruncatedThrough() const {
+  return truncated_through_.load();
 }
 
 // ---- Models -----------------------------------------------------------------
@@ -829,6 +946,157 @@ absl::StatusOr<SnapshotMark> RocksDbSoundStore::GetSnapshotMark(
     return absl::NotFoundError(absl::StrCat("no snapshot mark for ", space));
   }
   return DecodeSnapshotMark(*value);
+}
+
+// ---- Quarantine -------------------------------------------------------------
+
+void RocksDbSoundStore::Quarantine(Family family, const std::string& key,
+                                   const std::string& value,
+                                   absl::string_view reason, uint64_t sound_id,
+                                   Writer* w) {
+  QuarantinedRecord record;
+  record.family = kFamilyNames[family];
+  record.key = key;
+  record.value = value;
+  record.reason = std::string(reason);
+  record.quarantined_unix_micros = NowUnixMicros();
+  record.sound_id = sound_id;
+  w->Delete(family, key);
+  w->Put(kMeta, QuarantineKey(record.family, key), EncodeQuarantined(record));
+}
+
+absl::StatusOr<uint64_t> RocksDbSoundStore::AddQuarantineOps(
+    const std::map<uint64_t, std::string>& reasons, Writer* w) {
+  // The lookups that point at these sounds: an undecodable record does not
+  // say its hash or external id, so both families are scanned once.
+  std::map<uint64_t, std::vector<std::pair<Family, std::string>>> lookups;
+  for (Family family : {kContentHashes, kExternalIds}) {
+    RETURN_IF_ERROR(ScanPrefix(
+        family, "", [&](absl::string_view key, absl::string_view value) {
+          std::optional<uint64_t> id = DecodeU64BigEndian(value);
+          if (id.has_value() && reasons.count(*id) > 0) {
+            lookups[*id].emplace_back(family, std::string(key));
+          }
+          return true;
+        }));
+  }
+  uint64_t moved = 0;
+  for (const auto& [id, reason] : reasons) {
+    const std::string id_key = EncodeU64BigEndian(id);
+    ASSIGN_OR_RETURN(std::optional<std::string> record, Read(kSounds, id_key));
+    if (!record.has_value()) continue;
+    ++moved;
+    Quarantine(kSounds, id_key, *record, reason, id, w);
+    for (const std::string& space : spaces_) {
+      const std::string key = RawKey(space, id);
+      ASSIGN_OR_RETURN(std::optional<std::string> raw, Read(kRaw, key));
+      if (raw.has_value()) Quarantine(kRaw, key, *raw, reason, id, w);
+    }
+    for (const auto& [family, key] : lookups[id]) {
+      Quarantine(family, key, id_key, reason, id, w);
+      w->conflict_keys.push_back(
+          family == kContentHashes ? HashConflict(key) : ExternalConflict(key));
+    }
+    w->count_delta -= 1;
+    LogChange(Change{0, ChangeKind::kDelete, id}, w);
+  }
+  return moved;
+}
+
+absl::StatusOr<uint64_t> RocksDbSoundStore::QuarantineSounds(
+    const std::map<uint64_t, std::string>& reasons) {
+  if (reasons.empty()) return 0;
+  Writer w;
+  for (const auto& [id, reason] : reasons) {
+    w.conflict_keys.push_back(IdConflict(id));
+  }
+  absl::MutexLock lock(&write_mu_);
+  WaitForKeys(w.conflict_keys);
+  ASSIGN_OR_RETURN(uint64_t moved, AddQuarantineOps(reasons, &w));
+  if (moved == 0) return 0;
+  RETURN_IF_ERROR(Submit(&w));
+  return moved;
+}
+
+absl::StatusOr<uint64_t> RocksDbSoundStore::QuarantineUndecodableChanges() {
+  Writer w;
+  absl::MutexLock lock(&write_mu_);
+  uint64_t n = 0;
+  RETURN_IF_ERROR(ScanPrefix(
+      kChanges, "", [&](absl::string_view key, absl::string_view value) {
+        std::optional<uint64_t> sequence = DecodeU64BigEndian(key);
+        absl::Status decoded =
+            sequence.has_value()
+                ? DecodeChange(*sequence, value).status()
+                : absl::DataLossError("malformed change-log key");
+        if (!decoded.ok()) {
+          Quarantine(kChanges, std::string(key), std::string(value),
+                     decoded.message(), 0, &w);
+          ++n;
+        }
+        return true;
+      }));
+  if (n == 0) return 0;
+  RETURN_IF_ERROR(Submit(&w));
+  return n;
+}
+
+absl::Status RocksDbSoundStore::ForEachQuarantined(
+    const QuarantineVisitor& visit) const {
+  absl::Status decode_status;
+  RETURN_IF_ERROR(ScanPrefix(kMeta, kQuarantineKeyPrefix,
+                             [&](absl::string_view, absl::string_view value) {
+                               absl::StatusOr<QuarantinedRecord> record =
+                                   DecodeQuarantined(value);
+                               if (!record.ok()) {
+                                 decode_status = record.status();
+                                 return false;
+                               }
+                               return visit(*record);
+                             }));
+  return decode_status;
+}
+
+absl::Status RocksDbSoundStore::SubmitRepair(Writer* w) {
+  absl::MutexLock lock(&write_mu_);
+  return Submit(w);
+}
+
+// ---- Write health -----------------------------------------------------------
+
+void RocksDbSoundStore::NoteWrite(const absl::Status& status) const {
+  absl::MutexLock lock(&health_mu_);
+  if (status.ok()) {
+    write_error_ = absl::OkStatus();
+  } else if (absl::IsUnavailable(status)) {
+    write_error_ = status;
+  }
+}
+
+absl::Status RocksDbSoundStore::WriteHealth() const {
+  absl::MutexLock lock(&health_mu_);
+  return write_error_;
+}
+
+absl::Status RocksDbSoundStore::Resume() {
+  if (WriteHealth().ok()) return absl::OkStatus();
+  // Clears RocksDB's background error (it flushes the memtables, so it
+  // needs room on the disk); OK when there was none.
+  absl::Status resumed = FromRocksDb(db_->Resume(), "resuming writes");
+  if (resumed.ok()) {
+    rocksdb::WriteBatch probe;
+    probe.Put(cf(kMeta), ToSlice(kWriteProbeKey),
+              EncodeU64LittleEndian(static_cast<uint64_t>(NowUnixMicros())));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    resumed = FromRocksDb(db_->Write(wo, &probe), "probing the store");
+  }
+  if (resumed.ok()) {
+    NoteWrite(resumed);
+    return resumed;
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the store still cannot write: ", resumed.message()));
 }
 
 }  // namespace soundsearch

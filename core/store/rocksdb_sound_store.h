@@ -34,11 +34,11 @@ class RocksDbSoundStore final : public SoundStore {
  public:
   // Column families, in the order of their handles.
   enum Family : int {
-    kMeta = 0,  // "default": store metadata, marks, evaluation reports
-    kSounds,    // id -> SoundMeta
-    kRaw,       // space NUL id -> raw bytes
-    kModels,    // space NUL kind -> ModelRecord
-    kWords,     // space NUL word -> word vector bytes
+    kMeta = 0,       // "default": store metadata, marks, evaluation reports
+    kSounds,         // id -> SoundMeta
+    kRaw,            // space NUL id -> raw bytes
+    kModels,         // space NUL kind -> ModelRecord
+    kWords,          // space NUL word -> word vector bytes
     kExternalIds,    // external id -> id
     kContentHashes,  // content hash -> id
     kChanges,        // sequence -> ChangeEntry
@@ -65,6 +65,8 @@ class RocksDbSoundStore final : public SoundStore {
       absl::string_view content_hash) const override;
   absl::StatusOr<uint64_t> DeleteSound(uint64_t id) override;
   absl::Status ForEachSound(const SoundVisitor& visit) const override;
+  absl::Status ForEachSoundOrBad(const SoundVisitor& visit,
+                                 const BadSoundVisitor& bad) const override;
   uint64_t Count() const override;
 
   absl::StatusOr<std::string> GetRaw(absl::string_view space,
@@ -75,6 +77,8 @@ class RocksDbSoundStore final : public SoundStore {
   uint64_t LastSequence() const override;
   absl::Status ForEachChangeSince(uint64_t after,
                                   const ChangeVisitor& visit) const override;
+  absl::Status TruncateChangeLog(uint64_t through) override;
+  uint64_t TruncatedThrough() const override;
 
   absl::StatusOr<uint64_t> PutModel(absl::string_view space,
                                     absl::string_view kind,
@@ -102,8 +106,52 @@ class RocksDbSoundStore final : public SoundStore {
   absl::StatusOr<SnapshotMark> GetSnapshotMark(
       absl::string_view space) const override;
 
+  absl::StatusOr<uint64_t> QuarantineSounds(
+      const std::map<uint64_t, std::string>& reasons) override;
+  absl::StatusOr<uint64_t> QuarantineUndecodableChanges() override;
+  absl::Status ForEachQuarantined(
+      const QuarantineVisitor& visit) const override;
+
+  // store_check.cc
+  absl::StatusOr<StoreCheckReport> Check(bool repair) override;
+
+  absl::Status WriteHealth() const override;
+  absl::Status Resume() override;
+
  private:
-  struct Writer;
+  // One queued mutation: its RocksDB operations and what it changes in memory
+  // once committed.
+  struct Writer {
+    enum class Kind { kPut, kDelete, kDeleteRange };
+    struct Op {
+      Family family;
+      Kind kind;
+      std::string key;
+      std::string value;  // kPut: the value; kDeleteRange: the end key
+    };
+    void Put(Family f, std::string key, std::string value) {
+      ops.push_back(Op{f, Kind::kPut, std::move(key), std::move(value)});
+    }
+    void Delete(Family f, std::string key) {
+      ops.push_back(Op{f, Kind::kDelete, std::move(key), std::string()});
+    }
+    // Deletes the keys in [begin, end).
+    void DeleteRange(Family f, std::string begin, std::string end) {
+      ops.push_back(
+          Op{f, Kind::kDeleteRange, std::move(begin), std::move(end)});
+    }
+
+    std::vector<Op> ops;
+    // Held in pending_keys_ from Submit until committed (see WaitForKeys).
+    std::vector<std::string> conflict_keys;
+    std::vector<std::string> new_spaces;  // registered by this write
+    uint64_t sequence = 0;    // change-log sequence taken; 0 when none
+    uint64_t new_id = 0;      // id taken by an add; 0 when none
+    int64_t count_delta = 0;  // +1 add, -1 delete
+    absl::Status status;      // set by the leader that committed it
+    bool done = false;
+    absl::CondVar cv;  // signalled when done or at the queue front
+  };
 
   // Takes ownership of `db` and of `handles` (one per Family, then any
   // unknown families of the database, kept open only to be closed).
@@ -145,6 +193,20 @@ class RocksDbSoundStore final : public SoundStore {
   void WaitForKeys(const std::vector<std::string>& keys)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Submit(Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Adds to `w` the moves of sounds `reasons` to the quarantine (see
+  // QuarantineSounds); returns how many sounds it moves.
+  absl::StatusOr<uint64_t> AddQuarantineOps(
+      const std::map<uint64_t, std::string>& reasons, Writer* w)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Adds to `w` the move of one record (family, key, value) to the
+  // quarantine.
+  static void Quarantine(Family family, const std::string& key,
+                         const std::string& value, absl::string_view reason,
+                         uint64_t sound_id, Writer* w);
+  // Commits `w` alone, for Check's repairs (no conflict keys).
+  absl::Status SubmitRepair(Writer* w);
+  // Records the outcome of a write for WriteHealth.
+  void NoteWrite(const absl::Status& status) const;
   // Adds to `w` the registry entry of `space` when the store does not know
   // it yet.
   void RegisterSpace(absl::string_view space, Writer* w)
@@ -173,6 +235,14 @@ class RocksDbSoundStore final : public SoundStore {
   // Published after each successful commit; written only under write_mu_.
   std::atomic<uint64_t> last_sequence_{0};
   std::atomic<uint64_t> sound_count_{0};
+  // TruncatedThrough(); raised before a truncation commits (so readers
+  // refuse early rather than miss entries), restored if it fails.
+  std::atomic<uint64_t> truncated_through_{0};
+
+  // The error of the last failed write when it was Unavailable (the store
+  // cannot write), cleared by the next write that succeeds.
+  mutable absl::Mutex health_mu_;
+  mutable absl::Status write_error_ ABSL_GUARDED_BY(health_mu_);
 
   // Every space that has held a raw vector (the registry), so that a delete
   // removes the sound's raw vector in each.

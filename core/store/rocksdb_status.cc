@@ -23,6 +23,9 @@ absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view context) {
       return absl::UnavailableError(message);
     case rocksdb::Status::kAborted:
       return absl::AbortedError(message);
+    case rocksdb::Status::kIOError:
+      // No space left, a failing disk: retryable once the cause is gone.
+      return absl::UnavailableError(message);
     default:
       return absl::InternalError(message);
   }

@@ -10,8 +10,9 @@
 namespace soundsearch {
 
 // Maps `s` to the closest absl code (NotFound, InvalidArgument, Unavailable
-// for busy/timeouts, DataLoss for corruption, Internal for I/O and the rest),
-// prefixing the message with `context` (what the store was doing).
+// for busy/timeouts and I/O errors such as a full disk, DataLoss for
+// corruption, Internal for the rest), prefixing the message with `context`
+// (what the store was doing).
 absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view context);
 
 }  // namespace soundsearch

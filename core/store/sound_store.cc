@@ -15,6 +15,11 @@ absl::Status ValidateOptions(const SoundStoreOptions& options) {
         absl::StrCat("SoundStoreOptions.block_cache_mb must be >= 0, got ",
                      options.block_cache_mb));
   }
+  if (options.write_buffer_mb < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SoundStoreOptions.write_buffer_mb must be >= 0, got ",
+                     options.write_buffer_mb));
+  }
   return absl::OkStatus();
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/generic_stub.h"
 
 namespace soundsearch {
@@ -58,13 +59,19 @@ std::unique_ptr<grpc::ClientContext> CallContext(
 }
 
 absl::StatusOr<std::string> HealthCheck(
-    const std::shared_ptr<grpc::Channel>& channel) {
+    const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
   grpc::GenericStub generic(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::CompletionQueue cq;
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}
+  // HealthCheckRequest{service}: field 1, length-delimited (names < 128 B).
+  std::string request_bytes;
+  if (!service.empty()) {
+    request_bytes =
+        std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice encoded(request_bytes);
+  grpc::ByteBuffer request(&encoded, 1);
   auto call = generic.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check",
                                        request, &cq);
   call->StartCall();
@@ -91,6 +98,37 @@ absl::StatusOr<std::string> HealthCheck(
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   return bytes;
+}
+
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          grpc::ClientContext* context,
+                          const std::string& method,
+                          const grpc::ByteBuffer& request,
+                          std::string* response) {
+  grpc::GenericStub generic(channel);
+  grpc::ByteBuffer reply;
+  absl::Mutex mu;
+  bool done = false;
+  grpc::Status result;
+  generic.UnaryCall(context, method, grpc::StubOptions(), &request, &reply,
+                    [&](grpc::Status status) {
+                      absl::MutexLock lock(&mu);
+                      result = std::move(status);
+                      done = true;
+                    });
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&done));
+  }
+  response->clear();
+  std::vector<grpc::Slice> slices;
+  if (result.ok() && reply.Dump(&slices).ok()) {
+    for (const auto& slice : slices) {
+      response->append(reinterpret_cast<const char*>(slice.begin()),
+                       slice.size());
+    }
+  }
+  return result;
 }
 
 absl::Status WaitForServing(const std::shared_ptr<grpc::Channel>& channel,

@@ -48,6 +48,7 @@ class TestServer {
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
 
+  SoundsearchServer& server() const { return *server_; }
   int port() const { return server_->port(); }
   int metrics_port() const { return server_->metrics_port(); }
   // "127.0.0.1:<port>" (or the host given to Start).
@@ -76,11 +77,22 @@ std::unique_ptr<grpc::ClientContext> CallContext(
     const std::string& token = "",
     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-// grpc.health.v1.Health/Check of the whole server (service "") through the
-// generic stub (Debian ships no health stubs): the HealthCheckResponse bytes
-// ("\x08\x01" is SERVING), or the call's error.
+// grpc.health.v1.Health/Check of `service` ("" is the whole server) through
+// the generic stub (Debian ships no health stubs): the HealthCheckResponse
+// bytes ("\x08\x01" is SERVING, "\x08\x02" NOT_SERVING), or the call's
+// error.
 absl::StatusOr<std::string> HealthCheck(
-    const std::shared_ptr<grpc::Channel>& channel);
+    const std::shared_ptr<grpc::Channel>& channel,
+    const std::string& service = "");
+
+// A unary call of `method` ("/soundsearch.v1.Query/Stats") whose request is
+// the bytes `request` as they are (well-typed or not), through the generic
+// stub; blocks until it ends. `*response` gets the reply's bytes.
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          grpc::ClientContext* context,
+                          const std::string& method,
+                          const grpc::ByteBuffer& request,
+                          std::string* response);
 
 // Checks health until it reports SERVING; DeadlineExceeded (with the last
 // answer) when it has not within `timeout`.

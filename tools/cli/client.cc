@@ -57,6 +57,8 @@ grpc::Status Client::AddBytes(const std::string& bytes,
   v1::AddSoundStreamRequest header;
   *header.mutable_header()->mutable_fields() = fields;
   header.mutable_header()->set_filename(filename);
+  // Lets the server refuse a stream cut short (nothing is stored then).
+  header.mutable_header()->set_total_bytes(bytes.size());
   bool ok = writer->Write(header);
   constexpr size_t kChunk = size_t{1} << 20;
   for (size_t off = 0; ok && off < bytes.size(); off += kChunk) {

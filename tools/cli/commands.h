@@ -14,10 +14,26 @@ namespace soundsearch::cli {
 int CmdAdd(Client& client, const Args& args);
 int CmdIndex(Client& client, const Args& args);
 
-// sound_commands.cc: query by example; one sound's metadata; delete.
+// sound_commands.cc: query by one or several examples; describe a sound;
+// one sound's metadata; delete.
 int CmdQuery(Client& client, const Args& args);
+int CmdDescribe(Client& client, const Args& args);
 int CmdGet(Client& client, const Args& args);
 int CmdDelete(Client& client, const Args& args);
+
+// text_commands.cc: query by text.
+int CmdSearch(Client& client, const Args& args);
+
+// list_commands.cc: one page of a listing; the whole collection as JSON
+// lines.
+int CmdList(Client& client, const Args& args);
+int CmdExport(Client& client, const Args& args);
+
+// Prints ranked results as a table (rank from offset + 1, score, id, name,
+// labels, per-source scores when there are any) on stdout.
+void PrintResults(
+    const google::protobuf::RepeatedPtrField<v1::ScoredSound>& results,
+    uint32_t offset);
 
 // space_commands.cc: collection and space state; refit.
 int CmdStats(Client& client, const Args& args);

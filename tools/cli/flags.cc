@@ -104,11 +104,27 @@ Args ParseArgs(const std::vector<std::string>& argv, size_t begin,
         value = argv[++i];
       }
       args.flags[name] = value;
+      if (!bare) args.all[name].push_back(value);
     } else {
       args.positional.push_back(a);
     }
   }
   return args;
+}
+
+std::vector<std::string> Args::GetAll(const std::string& name, bool csv) const {
+  std::vector<std::string> out;
+  auto it = all.find(name);
+  if (it == all.end()) return out;
+  for (const std::string& value : it->second) {
+    if (!csv) {
+      out.push_back(value);
+      continue;
+    }
+    for (std::string& part : SplitCsvList(value))
+      out.push_back(std::move(part));
+  }
+  return out;
 }
 
 std::vector<std::string> SplitCsvList(const std::string& value) {

@@ -52,7 +52,10 @@ struct FlagSpec {
 // --name=value; an argument that starts with '-' and a digit is a
 // positional (a negative number), not a flag.
 struct Args {
-  std::map<std::string, std::string> flags;  // bare flags map to ""
+  std::map<std::string, std::string> flags;  // bare flags map to ""; last value
+  // Every value of each value flag, in order (a flag may repeat:
+  // `--not a.wav --not b.wav`).
+  std::map<std::string, std::vector<std::string>> all;
   std::vector<std::string> positional;
 
   bool Has(const std::string& name) const { return flags.count(name) > 0; }
@@ -60,6 +63,9 @@ struct Args {
     auto it = flags.find(name);
     return it == flags.end() ? def : it->second;
   }
+  // Every value given to `name`, each split as SplitCsvList when `csv`.
+  std::vector<std::string> GetAll(const std::string& name,
+                                  bool csv = false) const;
 };
 
 // True when argv[begin..] holds --help or -h.

@@ -11,6 +11,7 @@
 #include "tools/cli/client.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/flags.h"
+#include "tools/cli/query_flags.h"
 
 namespace soundsearch::cli {
 namespace {
@@ -26,11 +27,23 @@ global flags:
 
 commands:
   index DIR                         add every audio file under DIR
-  index --manifest CSV [--audio-dir DIR] [--jobs N]
-                                    add the files a manifest lists (fname,labels,tags,id,name)
+  index --manifest CSV [--audio-dir DIR] [--jobs N] [--encoding E]
+                                    add the files a manifest lists (fname,labels,tags,id,name);
+                                    E: utf-8 (default), latin1 or cp1252
   add FILE [--external-id X] [--name N] [--tags a,b] [--labels L1,L2]
-  query FILE | --id N | --external-id X [-k 15] [--space S]
-        [--tags-any a,b] [--labels-any L] [--min-score F] [--include-query]
+  query FILE... | --id N,.. | --external-id X,.. [--not FILE] [--not-id N,..]
+        [--not-external-id X,..] [--strategy average|best-score]
+        [--negative-weight W] [-k 15]
+        [--space S] [--min-score F] [--include-query] [FILTERS] [PAGING]
+                                    by one or several examples, for and against
+  search TEXT... [-k 15] [--space S] [--class-space C] [--sources all|words|classes]
+        [--class-match names|documents] [--max-classes N] [--min-score F]
+        [FILTERS] [PAGING]          by text (word vectors and class names)
+  describe FILE | --id N | --external-id X [--space S] [--class-space C]
+        [--words 10] [--classes 10] nearest words, top classes, auto-tags
+  list [FILTERS] [--page-size 100] [--page-token T]
+                                    one page of the sounds, by id
+  export [FILTERS] [--out FILE]     every sound's metadata, one JSON object a line
   get --id N | --external-id X
   delete --id N | --external-id X
   stats
@@ -45,6 +58,11 @@ commands:
                                     Spearman against rated pairs (w1 w2 score)
   categorise --words w1,w2,.. --categories c1,c2,.. --clusters N [--space S]
   help                              this text (also --help, or <command> --help)
+
+FILTERS: --tags-any a,b  --tags-all a,b  --tags-none a,b  --labels-any L1,L2
+  --labels-all L1,L2  --min-duration S  --max-duration S  --added-after T
+  --added-before T (T: Unix ms or RFC 3339)  --auto-tag TAG:P (repeatable)
+PAGING: --offset N | --page-token T (from the previous page)  --group-by label|tag
 )";
 
 struct Command {
@@ -55,13 +73,24 @@ struct Command {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
-      {"index", {{"manifest", "audio-dir", "jobs"}, {}}, CmdIndex},
+      {"index", {{"manifest", "audio-dir", "jobs", "encoding"}, {}}, CmdIndex},
       {"add", {{"external-id", "name", "tags", "labels"}, {}}, CmdAdd},
       {"query",
-       {{"id", "external-id", "k", "space", "tags-any", "labels-any",
-         "min-score"},
-        {"include-query"}},
+       WithRankedFlags(
+           {{"id", "external-id", "not", "not-id", "not-external-id",
+             "strategy", "k", "space", "min-score"},
+            {"include-query"}}),
        CmdQuery},
+      {"search",
+       WithRankedFlags({{"k", "space", "class-space", "sources", "class-match",
+                         "max-classes", "min-score"},
+                        {}}),
+       CmdSearch},
+      {"describe",
+       {{"id", "external-id", "space", "class-space", "words", "classes"}, {}},
+       CmdDescribe},
+      {"list", WithFilterFlags({{"page-size", "page-token"}, {}}), CmdList},
+      {"export", WithFilterFlags({{"page-size", "out"}, {}}), CmdExport},
       {"get", {{"id", "external-id"}, {}}, CmdGet},
       {"delete", {{"id", "external-id"}, {}}, CmdDelete},
       {"stats", {}, CmdStats},

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "soundsearch/manifest.h"
+#include "soundsearch/text.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/progress_bar.h"
 
@@ -33,13 +35,15 @@ int CmdAdd(Client& client, const Args& args) {
   }
   v1::SoundFields fields;
   fields.set_external_id(args.Get("external-id"));
-  fields.set_name(
-      args.Get("name", std::filesystem::path(path).stem().string()));
+  // File names are bytes: a name that is not UTF-8 is sent escaped (text.h).
+  fields.set_name(args.Get(
+      "name", EscapeFileName(std::filesystem::path(path).stem().string())));
   for (const auto& t : SplitCsvList(args.Get("tags"))) fields.add_tags(t);
   for (const auto& l : SplitCsvList(args.Get("labels"))) fields.add_labels(l);
   v1::AddSoundResponse response;
   grpc::Status status = client.AddBytes(
-      *bytes, fields, std::filesystem::path(path).filename().string(),
+      *bytes, fields,
+      EscapeFileName(std::filesystem::path(path).filename().string()),
       &response);
   if (!status.ok()) return Fail(status);
   if (client.globals().json) {
@@ -71,8 +75,18 @@ bool IsAudioFile(const std::filesystem::path& path) {
 int CmdIndex(Client& client, const Args& args) {
   std::vector<ManifestRow> rows;
   std::filesystem::path base;
+  if (args.Has("encoding") && !args.Has("manifest")) {
+    throw UsageError("index: --encoding goes with --manifest");
+  }
   if (args.Has("manifest")) {
-    auto parsed = ReadManifest(args.Get("manifest"));
+    auto encoding = ParseTextEncoding(args.Get("encoding"));
+    if (!encoding.ok()) {
+      throw UsageError(
+          absl::StrCat("index: --encoding: ", encoding.status().message()));
+    }
+    ManifestOptions manifest_options;
+    manifest_options.encoding = *encoding;
+    auto parsed = ReadManifest(args.Get("manifest"), manifest_options);
     if (!parsed.ok()) {
       std::fprintf(stderr, "soundsearch: %s\n",
                    std::string(parsed.status().message()).c_str());
@@ -128,24 +142,39 @@ int CmdIndex(Client& client, const Args& args) {
   auto worker = [&] {
     for (size_t i = next++; i < rows.size(); i = next++) {
       const ManifestRow& row = rows[i];
-      const std::filesystem::path path = base / row.fname;
+      // A transcoded manifest names the file in UTF-8; on disk it may still
+      // carry the manifest's own bytes.
+      std::string on_disk = row.fname;
+      std::error_code ec;
+      if (!row.fname_in_manifest.empty() &&
+          !std::filesystem::exists(base / on_disk, ec) &&
+          std::filesystem::exists(base / row.fname_in_manifest, ec)) {
+        on_disk = row.fname_in_manifest;
+      }
+      const std::filesystem::path path = base / on_disk;
       v1::AddSoundResponse response;
       grpc::Status status;
-      auto bytes = ReadFile(path.string());
-      if (!bytes) {
+      std::optional<std::string> bytes;
+      if (!row.error.ok()) {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              std::string(row.error.message()));
+      } else if (bytes = ReadFile(path.string()); !bytes) {
         status = grpc::Status(grpc::StatusCode::NOT_FOUND,
-                              "cannot read " + path.string());
+                              "cannot read " + EscapeFileName(path.string()));
       } else {
         v1::SoundFields fields;
         fields.set_external_id(row.external_id);
-        fields.set_name(row.name.empty()
-                            ? std::filesystem::path(row.fname).stem().string()
-                            : row.name);
+        fields.set_name(
+            row.name.empty()
+                ? EscapeFileName(
+                      std::filesystem::path(row.fname).stem().string())
+                : row.name);
         for (const auto& t : row.tags) fields.add_tags(t);
         for (const auto& l : row.labels) fields.add_labels(l);
         // A full server queue is transient: back off and retry a few times.
         for (int attempt = 0; attempt < 50; ++attempt) {
-          status = client.AddBytes(*bytes, fields, row.fname, &response);
+          status = client.AddBytes(*bytes, fields, EscapeFileName(on_disk),
+                                   &response);
           if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
               IsUploadTooLarge(status)) {
             break;
@@ -161,8 +190,10 @@ int CmdIndex(Client& client, const Args& args) {
         if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           unreachable = true;
         }
+        // Folder rows carry the file's bytes; manifest rows are UTF-8.
         failures.push_back(
-            {row.fname, CodeName(status.error_code()), status.error_message()});
+            {IsValidUtf8(row.fname) ? row.fname : EscapeFileName(row.fname),
+             CodeName(status.error_code()), status.error_message()});
       }
       if (!client.globals().json) progress.Update(done);
     }

@@ -71,6 +71,13 @@ struct DecodeRequest {
   // Output rate in Hz for this call, in [8000, 48000]; 0 means
   // AudioDecoderOptions::target_sample_rate.
   int sample_rate = 0;
+  // Longest output for this call, in seconds, >= 0; 0 means
+  // AudioDecoderOptions::max_duration_seconds, which also caps it.
+  double max_duration_seconds = 0;
+  // Wall-clock limit for this call, in seconds, >= 0 (e.g. what is left of
+  // an RPC's deadline); 0 means AudioDecoderOptions::timeout_seconds alone.
+  // The smaller of the two applies.
+  double timeout_seconds = 0;
 };
 
 // What a call decoded, and what it found on the way.
@@ -128,6 +135,9 @@ class AudioDecoder {
  private:
   explicit AudioDecoder(const AudioDecoderOptions& options)
       : options_(options) {}
+  // options_ with the request's limits applied.
+  absl::StatusOr<AudioDecoderOptions> CallOptions(
+      const DecodeRequest& request) const;
 
   AudioDecoderOptions options_;
 };

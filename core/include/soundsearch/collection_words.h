@@ -14,10 +14,12 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "soundsearch/label_families.h"
 #include "soundsearch/retrieval_report.h"
 #include "soundsearch/sound_record.h"
 
@@ -36,6 +38,14 @@ struct WordVectorOptions {
   // A sound that arrived without tags and labels gives its auto-tags (the
   // classes a tagging model predicted at ingest) as words instead.
   bool auto_tags_when_untagged = true;
+  // Every sound gives its auto-tags as words, tagged or not (the word
+  // vectors of auto-tag words, docs/quality.md).
+  bool use_auto_tags = false;
+  // An auto-tag used as a word also gives its synonyms (AudioSet names
+  // list them after commas: "violin, fiddle" -> "violin", "fiddle") and,
+  // when one has several words, each of them (stop words left out, as for
+  // split_labels): "acoustic guitar" -> "acoustic", "guitar".
+  bool split_auto_tags = false;
   // Sounds averaged per word; >= 1.
   int max_sounds_per_word = 100;
   // Longer sounds back no word; > 0.
@@ -76,12 +86,12 @@ struct WordNeighbour {
 // label and a vector in the space queries the others by exact search.
 struct EvaluationRequest {
   std::string space;  // empty: the default space
-  // label -> family JSON (FSD50K_taxonomy-families.json form) on the
-  // server's disk; empty: no family scores.
-  std::string families_path;
-  // Labels left out of family averages, one per line (multi_parents.txt
-  // form); empty: none.
-  std::string excluded_labels_path;
+  // Family scores (label_families.h) when set: label -> family, and the
+  // labels left out of family averages. The server reads them from files
+  // under its import roots (the Evaluate RPC's families_path and
+  // excluded_labels_path); core reads no file for a request.
+  std::optional<LabelFamilies> families;
+  std::vector<std::string> excluded_labels;
   // AP@N denominator min(N, R + 1), as the published code computes it.
   bool reference_mode = false;
 };

@@ -97,6 +97,14 @@ struct EncoderOptions {
   int torch_threads = 1;
   bool allow_gpu = true;       // torchscript: use CUDA when libtorch has it
   int batch_size = 16;         // torchscript: windows per forward
+  // torchscript: which output becomes the frames. "embedding" (default):
+  // the spec's `output` (embedding vectors). "tags": the spec's `tags`
+  // output, one frame per window holding that window's class
+  // probabilities (after the activation), frame_dim() = the number of
+  // classes, frame_names() = their names: a class-score space
+  // (docs/torchscript.md, "Class scores as a space"). A spec without tags
+  // is then an error.
+  std::string output = "embedding";
 
   // --- speech (docs/speech.md; sample_rate must be 16000) ---
   // Model files; empty: the Debian package pocketsphinx-en-us's files, found
@@ -156,6 +164,11 @@ class Encoder {
   // defines them (e.g. AudioSet display names); empty (the default) when the
   // encoder predicts no tags.
   virtual const std::vector<std::string>& tag_names() const;
+  // Names of the frame dimensions when each one is the score of a named
+  // class (frame_dim() names, in dimension order): the torchscript encoder
+  // with output "tags" returns its tag names. Empty (the default) for
+  // frames whose dimensions are not classes.
+  virtual const std::vector<std::string>& frame_names() const;
   // The term layout of a bag-of-terms encoder (TermLayout); null (the
   // default) for encoders whose frames are not term counts.
   virtual const TermLayout* term_layout() const { return nullptr; }

@@ -28,6 +28,11 @@ inline constexpr absl::string_view kErrorReasonUrl =
 // ManifestJobsOptions::max_file_bytes). Code ResourceExhausted.
 inline constexpr absl::string_view kReasonUploadTooLarge = "UPLOAD_TOO_LARGE";
 
+// A text query none of whose words any source knows (QueryByText); the
+// message suggests the nearest known words. Code NotFound (an unknown space
+// is NotFound without a reason).
+inline constexpr absl::string_view kReasonTextNotMatched = "TEXT_NOT_MATCHED";
+
 // `status` with `reason` attached, replacing an earlier one. An OK status or
 // an empty reason leaves `status` unchanged (so a caller that rewrites a
 // message can pass ErrorReasonOf(original) along whatever it holds).

@@ -15,7 +15,9 @@ namespace soundsearch {
 struct IndexOptions {
   // The config's "type" key. A registered index kind (index_kinds.h):
   // "flat" (exact, the default),
-  // "hnsw", "ivf" (FAISS); "torch_flat" (exact by libtorch, GPU when
+  // "hnsw", "ivf", "sq8", "fp16" (scalar-quantised exhaustive scan, 1 or 2
+  // bytes per dimension), "auto" (flat below auto_hnsw_min_vectors, hnsw
+  // from there on) (FAISS); "torch_flat" (exact by libtorch, GPU when
   // available) where soundsearch_torch is linked and registered.
   std::string kind = "flat";
 
@@ -48,6 +50,18 @@ struct IndexOptions {
   // 0 means 39 * ivf_nlist (FAISS's minimum for a sound k-means); otherwise
   // >= ivf_nlist.
   int ivf_train_min_vectors = 0;
+
+  // --- sq8 ---
+  // An sq8 index answers exactly (float vectors) until it holds this many
+  // vectors; the Add that reaches it trains the per-dimension ranges of the
+  // 8-bit quantiser on them and encodes everything. [1, 2^30].
+  int sq_train_min_vectors = 1000;
+
+  // --- auto ---
+  // An auto index is exact (flat) below this many vectors; the Add that
+  // reaches it builds an HNSW graph (hnsw_* options) off to the side and
+  // swaps it in; it stays HNSW afterwards. [1, 2^30].
+  int auto_hnsw_min_vectors = 200000;
 };
 
 // OK, or InvalidArgument naming the field as the config does, e.g.

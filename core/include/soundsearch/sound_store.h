@@ -44,6 +44,10 @@ struct SoundStoreOptions {
   bool sync_writes = true;
   // RocksDB block cache for reads, in MiB. Must be >= 0 (0: RocksDB default).
   int block_cache_mb = 64;
+  // Memtable size per column family, in MiB; >= 0 (0: RocksDB's default,
+  // 64 MiB). The write-ahead log preallocates about as much; small values
+  // flush sooner (tests that fill a small disk).
+  int write_buffer_mb = 0;
 };
 
 // What AddSound did.
@@ -86,6 +90,30 @@ struct SnapshotMark {
   std::string location;
 };
 
+// A record taken out of service by the quarantine (docs/storage.md,
+// "Quarantine"): kept as it was, with why.
+struct QuarantinedRecord {
+  std::string family;  // column family it was in ("sounds", "raw", ...)
+  std::string key;     // its key there (bytes)
+  std::string value;   // its value, as it was
+  std::string reason;
+  int64_t quarantined_unix_micros = 0;
+  uint64_t sound_id = 0;  // the sound it belonged to; 0 for a log entry
+};
+
+// What SoundStore::Check found and, with repair, did. Each line is one
+// finding, for an operator to read.
+struct StoreCheckReport {
+  uint64_t sounds = 0;       // live sound records read
+  uint64_t raw_vectors = 0;  // raw vectors read, all spaces
+  uint64_t changes = 0;      // change-log entries read
+  uint64_t quarantined = 0;  // records in quarantine when the check ended
+  std::vector<std::string> problems;  // found (and repaired, if `repairs`)
+  std::vector<std::string> repairs;   // what repair did
+  // Problems that repair could not fix (or all of them, without repair).
+  uint64_t unrepaired = 0;
+};
+
 // Iteration callbacks return true to go on, false to stop early. Iterations
 // read one consistent point-in-time view, taken when they start; they do not
 // see writes that commit while they run. A callback may call any method of
@@ -95,6 +123,10 @@ using RawVisitor = std::function<bool(uint64_t id, absl::string_view raw)>;
 using ChangeVisitor = std::function<bool(const Change& change)>;
 using WordVectorVisitor =
     std::function<bool(absl::string_view word, absl::string_view bytes)>;
+// A sound record that does not decode: its id (from its key) and the error.
+using BadSoundVisitor =
+    std::function<bool(uint64_t id, const absl::Status& error)>;
+using QuarantineVisitor = std::function<bool(const QuarantinedRecord& record)>;
 
 // Thread-safety: every method is safe to call from many threads at once.
 // Mutating calls are linearisable; concurrent ones are committed together
@@ -142,8 +174,13 @@ class SoundStore {
   // NotFound for an unknown (or already deleted) id. The id is not reused.
   virtual absl::StatusOr<uint64_t> DeleteSound(uint64_t id) = 0;
 
-  // Visits every sound in increasing id order.
+  // Visits every sound in increasing id order. DataLoss for a record that
+  // does not decode (ForEachSoundOrBad goes on past it).
   virtual absl::Status ForEachSound(const SoundVisitor& visit) const = 0;
+  // As ForEachSound, but a record that does not decode, or whose id is not
+  // its key's, goes to `bad` instead of ending the iteration.
+  virtual absl::Status ForEachSoundOrBad(const SoundVisitor& visit,
+                                         const BadSoundVisitor& bad) const = 0;
 
   // Number of sounds stored.
   virtual uint64_t Count() const = 0;
@@ -166,8 +203,19 @@ class SoundStore {
   // Visits the changes with sequence > `after`, in increasing order. To bring
   // an index that reflects sequence S up to date: replay
   // ForEachChangeSince(S) (kAdd: read GetRaw; kDelete: remove).
+  // FailedPrecondition when the log was truncated past `after`
+  // (after < TruncatedThrough()): such a reader must rebuild from the raw
+  // vectors. DataLoss for an entry that does not decode.
   virtual absl::Status ForEachChangeSince(uint64_t after,
                                           const ChangeVisitor& visit) const = 0;
+  // Deletes every change-log entry with sequence <= `through`, in one atomic
+  // write with the new TruncatedThrough(). A `through` at or below
+  // TruncatedThrough() does nothing. InvalidArgument when `through` >
+  // LastSequence(). The caller keeps every entry some reader still needs
+  // (the oldest index snapshot, a refit in progress).
+  virtual absl::Status TruncateChangeLog(uint64_t through) = 0;
+  // The highest sequence truncated away; 0 for a log never truncated.
+  virtual uint64_t TruncatedThrough() const = 0;
 
   // ---- Fitted models (per space and kind, e.g. "pca", "boaw_codebook") ------
 
@@ -208,6 +256,53 @@ class SoundStore {
   // Visits the word vectors of `space` in bytewise order of the word.
   virtual absl::Status ForEachWordVector(
       absl::string_view space, const WordVectorVisitor& visit) const = 0;
+
+  // ---- Quarantine (docs/storage.md, "Quarantine")
+  // ----------------------------
+
+  // Takes the sounds of `reasons` (id -> why) out of service, keeping their
+  // bytes: each one's metadata record (decodable or not), its raw vector in
+  // every space and the lookups (content hash, external id) that point at it
+  // move to the quarantine, and a kDelete is logged for it; one atomic write
+  // for all. Ids without a record are skipped. Returns the number of sounds
+  // quarantined.
+  virtual absl::StatusOr<uint64_t> QuarantineSounds(
+      const std::map<uint64_t, std::string>& reasons) = 0;
+  // Moves the change-log entries that do not decode to the quarantine;
+  // returns how many.
+  virtual absl::StatusOr<uint64_t> QuarantineUndecodableChanges() = 0;
+  // Visits the quarantined records in key order (family, then key).
+  virtual absl::Status ForEachQuarantined(
+      const QuarantineVisitor& visit) const = 0;
+
+  // ---- Offline check
+  // ----------------------------------------------------------
+
+  // Verifies the store's own invariants: every sound record decodes and
+  // carries its key's id; every content-hash and external-id lookup points
+  // at a live sound that carries it, and every live sound's lookups exist;
+  // every raw vector belongs to a live sound of a registered space; every
+  // change-log entry decodes; the counters (sound_count, next_id,
+  // last_sequence) match the data. With `repair`: a record whose only fault
+  // is text that is not UTF-8 is rewritten with that text escaped (also one
+  // in quarantine, which is then restored when its hash and external id are
+  // free); an undecodable record, change entry or orphan raw vector is
+  // quarantined; dangling lookups are deleted, missing ones written;
+  // counters are rewritten. Meant for a store no server has open.
+  virtual absl::StatusOr<StoreCheckReport> Check(bool repair) = 0;
+
+  // ---- Write health
+  // -----------------------------------------------------------
+
+  // OK while writes succeed. After a write failed because the store could
+  // not write (no space left, an I/O error), that Unavailable error, until a
+  // write or Resume succeeds. Cheap; thread-safe.
+  virtual absl::Status WriteHealth() const = 0;
+  // When WriteHealth is not OK: asks RocksDB to resume (it clears its
+  // background error once the disk has room again) and probes with a small
+  // synced write. OK when the store writes again (WriteHealth is then OK);
+  // the failure otherwise. Cheap when healthy.
+  virtual absl::Status Resume() = 0;
 
   // ---- Index snapshot marks -------------------------------------------------
 

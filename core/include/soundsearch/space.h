@@ -57,6 +57,14 @@ class Space {
   int sample_rate() const { return encoder_->sample_rate(); }
   // Length of RawEmbedding::pooled for this space.
   int pooled_dim() const { return pooled_dim_; }
+  // A class-score space's class names: when the encoder's frame dimensions
+  // are named class scores (Encoder::frame_names(), e.g. the 527 AudioSet
+  // classes of a torchscript encoder with output "tags") and the space keeps
+  // the dimensions as they are (pooling mean, median or max; scaling none;
+  // pca_dims 0), dimension i of the pooled and of the index vectors is the
+  // score of class_names()[i]. Empty otherwise. Text queries match these
+  // names (SoundCollection::QueryByText).
+  const std::vector<std::string>& class_names() const;
 
   // pcm: mono float32 in [-1, 1] at sample_rate() Hz. Encodes and pools; for
   // boaw spaces also keeps an evenly spaced sub-sample of at most

@@ -5,7 +5,11 @@
 // soundsearch_torch adds "torch_flat"). No FAISS or libtorch type appears
 // here.
 //
-// Score convention: higher is better, for every metric.
+// Score convention: higher is better, for every metric. Ties (equal scores)
+// are ordered by ascending id on the FAISS kinds, and a query's hits do not
+// depend on the other queries of a SearchBatch call, so a query answers the
+// same alone or batched with others (the searches coalesced by the
+// collection rely on it).
 //   kCosine:       score = cosine similarity in [-1, 1].
 //   kInnerProduct: score = inner product <q, x>.
 //   kEuclidean:    score = -||q - x||_2 (minus the Euclidean distance, not
@@ -70,6 +74,11 @@ struct SearchOptions {
   // qualify; on approximate kinds a very selective filter falls back to an
   // exact scan of the stored vectors.
   IdPredicate filter;
+  // Bypass the approximate structure: HNSW scans its stored vectors, IVF
+  // probes every list, so the answer is exact search's. sq8 / fp16 always
+  // scan every code (exhaustive over the quantised vectors; their scores
+  // stay approximate). No effect on exact kinds.
+  bool exact = false;
 };
 
 // What a snapshot reflects, so that a restarted server can replay store
@@ -118,6 +127,11 @@ class VectorIndex {
   static absl::StatusOr<LoadedVectorIndex> Load(
       const std::string& path, const VectorIndexOptions& expected);
 
+  // The marks of the snapshot at `path`, whatever its kind and options, once
+  // its frame is verified (every byte's checksum): NotFound when missing,
+  // DataLoss when damaged, FailedPrecondition for another format version.
+  static absl::StatusOr<SnapshotMarks> ReadMarks(const std::string& path);
+
   // Adds ids.size() vectors; vectors is row-major, ids.size() * dim floats.
   // Ids are server ids >= 0 (FAISS reserves -1). An id already present is
   // replaced (its old vector stops being returned). InvalidArgument: size
@@ -147,9 +161,25 @@ class VectorIndex {
       absl::Span<const float> queries, const SearchOptions& options,
       absl::Span<const int64_t> exclude_per_query = {}) const = 0;
 
+  // True when a batch of queries (with this `exact` flag) costs clearly less
+  // than the same queries searched one by one, so that coalescing
+  // concurrent queries pays: exact float scans (flat, auto below its
+  // threshold, HNSW with exact), which FAISS runs through sgemm. False for
+  // graph, inverted-list and quantised searches, which gain nothing from a
+  // batch and lose the parallelism of searching on each caller's thread
+  // (measured in docs/performance.md). Default false.
+  virtual bool PrefersBatches(bool exact) const;
+
+  // The index's copy of the vector of `id` (dim floats; under kCosine the
+  // L2-normalised vector). NotFound when `id` is not in the index;
+  // Unimplemented for kinds that keep no exact copy (sq8, fp16 once
+  // trained) or that do not offer it: read the source of truth then.
+  virtual absl::StatusOr<std::vector<float>> Vector(int64_t id) const;
+
   // Writes a snapshot atomically (temp file + fsync + rename + fsync of the
   // directory); `path` either keeps its old content or holds the complete
-  // new snapshot. Searches continue meanwhile; writers wait.
+  // new snapshot. Searches continue meanwhile; writers wait while the bytes
+  // are written (not for the fsync).
   virtual absl::Status Save(const std::string& path,
                             const SnapshotMarks& marks) const = 0;
 
