@@ -460,6 +460,16 @@ TEST_F(SoundStoreTest, TextThatIsNotUtf8IsRefused) {
   s.tags[1] = "\xff";
   EXPECT_THAT(store_->AddSound(s, {}).status().message(),
               HasSubstr("tags[1] is not valid UTF-8"));
+  // Recognised words and phones too (a configured dictionary may hold any
+  // bytes; the CMU one is ASCII).
+  s = MakeSound(3);
+  s.spoken[0].words[0].word = "caf\xe9";
+  EXPECT_THAT(store_->AddSound(s, {}).status().message(),
+              HasSubstr("spoken[0].words[0] is not valid UTF-8"));
+  s = MakeSound(4);
+  s.spoken[0].phones[2] = "\xff";
+  EXPECT_THAT(store_->AddSound(s, {}).status().message(),
+              HasSubstr("spoken[0].phones[2] is not valid UTF-8"));
   EXPECT_EQ(store_->Count(), 0u);
   EXPECT_EQ(store_->LastSequence(), 0u);
 }

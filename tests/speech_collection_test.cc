@@ -115,6 +115,36 @@ TEST_F(SpeechCollectionTest, SpokenContentIsStoredTaggedAndReranks) {
     if (i > 0) EXPECT_GE(ranked->hits[i - 1].score, ranked->hits[i].score);
     EXPECT_LE(ranked->hits[i].score, 1.0f + 1e-5f);
   }
+  // Paging and min_score apply to the re-ranked list (the query layer
+  // re-ranks before paging).
+  QueryOptions page = q;
+  page.offset = 1;
+  page.k = 2;
+  auto paged = collection_->QueryById(seven, page);
+  ASSERT_TRUE(paged.ok()) << paged.status();
+  ASSERT_EQ(paged->hits.size(), 2u);
+  EXPECT_TRUE(paged->more);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(paged->hits[i].id, ranked->hits[i + 1].id);
+    EXPECT_FLOAT_EQ(paged->hits[i].score, ranked->hits[i + 1].score);
+  }
+  QueryOptions floor = q;
+  floor.min_score = ranked->hits[1].score;
+  auto floored = collection_->QueryById(seven, floor);
+  ASSERT_TRUE(floored.ok()) << floored.status();
+  ASSERT_GE(floored->hits.size(), 2u);
+  for (const QueryHit& h : floored->hits) {
+    EXPECT_GE(h.score, *floor.min_score);
+  }
+  EXPECT_EQ(floored->hits[0].id, ranked->hits[0].id);
+  // By audio: the example's own recognised phones re-rank; its own recording
+  // (the same audio) comes first.
+  auto by_audio = collection_->QueryByAudio(Say("seven", "en-us", 150), q);
+  ASSERT_TRUE(by_audio.ok()) << by_audio.status();
+  ASSERT_FALSE(by_audio->hits.empty());
+  EXPECT_EQ(by_audio->hits[0].id, seven);
+  EXPECT_NEAR(by_audio->hits[0].score, 1.0f, 1e-4f);
+
   const SpaceConfig plain_config = [] {
     SpaceConfig c = SpeechSpace();
     c.rerank.kind = RerankKind::kNone;
