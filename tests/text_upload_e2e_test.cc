@@ -117,6 +117,8 @@ class BadInputTest : public ::testing::Test {
     ServerOptions options = test::LoopbackServerOptions(dir_->File("data"));
     options.metrics_listen = "127.0.0.1:0";
     options.shutdown_grace_seconds = 0.5;
+    // Manifests and their audio are written in the test's folder.
+    options.import_roots = {dir_->path()};
     return options;
   }
   void Start() {
