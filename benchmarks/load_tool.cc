@@ -7,6 +7,7 @@
 //             [--extra-ef-search 64,256] [--recall-queries 500]
 //             [--trace-queries 1000]
 //             [--ingest-clips 200] [--clip-seconds 10] [--csv FILE]
+//             [--expand 3,10]
 //
 // For each collection size N it writes N synthetic sounds straight into a
 // fresh store (clustered random raw vectors of the `dsp` space), then for
@@ -20,6 +21,8 @@
 // kinds, recall@15 of query by id against exact search. Finally it ingests
 // generated clips through AddSound and compares with decoding alone.
 // --csv appends one line per (size, kind, clients) for tools/plot_load.py.
+// --expand times query by id again with query expansion of each number of
+// neighbours (docs/api.md), for the flat kind, at the first client count.
 #include <omp.h>
 #include <unistd.h>
 
@@ -74,6 +77,7 @@ struct Flags {
   int trace_queries = 1000;
   int ingest_clips = 200;
   double clip_seconds = 10;
+  std::vector<int> expand;  // query expansion neighbours to time by id
   std::string csv;
 };
 
@@ -414,6 +418,24 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
                response.results_size() == 15;
       }));
     }
+    if (index_options.kind == "flat" && !Single(kind)) {
+      for (int neighbours : flags.expand) {
+        const Latency expanded = ClosedLoop(
+            flags.clients.front(), flags.seconds, [&](auto& rng) {
+              v1::QueryByExampleRequest request;
+              request.set_id(1 + rng() % n);
+              request.set_k(15);
+              request.mutable_expand()->set_neighbours(neighbours);
+              v1::QueryByExampleResponse response;
+              grpc::ClientContext ctx;
+              return stub->QueryByExample(&ctx, request, &response).ok() &&
+                     response.results_size() == 15;
+            });
+        PrintRow(absl::StrCat(kind, " by id, expand ", neighbours, ", ",
+                              flags.clients.front(), " clients"),
+                 expanded);
+      }
+    }
     (*server)->Shutdown();
     server->reset();
 
@@ -591,6 +613,8 @@ int main(int argc, char** argv) {
       flags.recall_queries = std::stoi(value);
     } else if (flag == "--trace-queries") {
       flags.trace_queries = std::stoi(value);
+    } else if (flag == "--expand") {
+      flags.expand = ints();
     } else if (flag == "--clip-seconds") {
       flags.clip_seconds = std::stod(value);
     } else if (flag == "--csv") {

@@ -26,6 +26,10 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET
                   libavformat libavcodec libswresample libavutil)
 pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
+# The waveform picture (core/image/waveform_image.cc).
+find_package(PNG REQUIRED)
+# The HTTP/JSON API and the page (server/http_api.h).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 if(SOUNDSEARCH_BUILD_TESTS)
   find_package(GTest REQUIRED)

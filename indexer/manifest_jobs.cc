@@ -163,6 +163,20 @@ absl::StatusOr<JobStatus> ManifestJobs::Get(const std::string& job_id) const {
                    "' (finished jobs are kept for a limited time)"));
 }
 
+std::vector<JobStatus> ManifestJobs::List() const {
+  std::vector<std::string> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, job] : jobs_) ids.push_back(id);
+  }
+  std::vector<JobStatus> out;
+  for (const std::string& id : ids) {
+    auto status = Get(id);
+    if (status.ok()) out.push_back(*std::move(status));
+  }
+  return out;
+}
+
 void ManifestJobs::Prune() {
   const absl::Time now = absl::Now();
   const absl::Duration ttl = absl::Seconds(options_.finished_job_ttl_seconds);

@@ -67,6 +67,9 @@ class ManifestJobs {
 
   // NotFound for an unknown (or forgotten) job id.
   absl::StatusOr<JobStatus> Get(const std::string& job_id) const;
+  // Every job still kept (as Get would answer), in id order (for the HTTP
+  // API's progress).
+  std::vector<JobStatus> List() const;
 
   // Stops feeding rows: running jobs wait for their in-flight rows and end
   // kFailed, waiting jobs end kFailed without starting; joins the pool.

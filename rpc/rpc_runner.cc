@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "rpc/grpc_status.h"
 #include "rpc/rpc_roles.h"
 
@@ -109,6 +110,60 @@ grpc::ServerUnaryReactor* RpcRunner::Run(
     Finish(reactor, method, start, queued);
   }
   return reactor;
+}
+
+absl::Status RpcRunner::RunAndWait(
+    const char* method, std::optional<absl::string_view> authorization,
+    int64_t request_bytes, absl::Time deadline,
+    std::function<absl::Status(absl::Time deadline)> work) const {
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status status;
+  const std::optional<Role> role = RequiredRole(method);
+  if (!ready_->load(std::memory_order_acquire)) {
+    status =
+        absl::UnavailableError("server is loading its indexes; retry shortly");
+  } else if (!role.has_value()) {
+    status = absl::PermissionDeniedError(
+        absl::StrCat(method, " has no role in the server's role table"));
+  } else {
+    status = auth_->CheckHeader(authorization, method, *role);
+  }
+  RequestBudget::Reservation reservation;
+  if (status.ok()) status = Reserve(request_bytes, method, &reservation);
+  if (!status.ok()) {
+    Complete(method, start, status);
+    return status;
+  }
+  absl::Notification done;
+  absl::Status queued = pool_->TrySubmit([&] {
+    if (absl::Now() > deadline) {
+      status = absl::DeadlineExceededError(
+          "deadline passed before the server could start the call");
+    } else {
+      try {
+        status = work(deadline);
+      } catch (const std::exception& e) {
+        status =
+            absl::InternalError(absl::StrCat("internal error: ", e.what()));
+      }
+      if (status.ok() && absl::Now() > deadline) {
+        status = absl::DeadlineExceededError("deadline exceeded");
+      }
+    }
+    done.Notify();
+  });
+  if (!queued.ok()) {
+    if (absl::IsResourceExhausted(queued)) {
+      queued = absl::ResourceExhaustedError(absl::StrCat(
+          "server is busy (", method, " queue full); retry later"));
+    }
+    status = queued;
+  } else {
+    done.WaitForNotification();
+  }
+  reservation.Release();
+  Complete(method, start, status);
+  return status;
 }
 
 }  // namespace soundsearch

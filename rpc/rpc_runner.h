@@ -12,8 +12,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message_lite.h"
 #include "grpcpp/grpcpp.h"
@@ -68,6 +70,18 @@ class RpcRunner {
   // without a budget); ResourceExhausted when they do not fit.
   absl::Status Reserve(int64_t bytes, const char* method,
                        RequestBudget::Reservation* out) const;
+
+  // For another transport (the HTTP API), on the caller's thread: the same
+  // admission as Run (readiness, then the token of `authorization`, the
+  // value of the request's authorization header or nullopt, against
+  // RequiredRole(method)), `request_bytes` reserved from the budget, the same
+  // pool (ResourceExhausted when full), the same deadline checks and the
+  // same report to the observer under `method`. Blocks until `work` has run
+  // on the pool and returns its status.
+  absl::Status RunAndWait(
+      const char* method, std::optional<absl::string_view> authorization,
+      int64_t request_bytes, absl::Time deadline,
+      std::function<absl::Status(absl::Time deadline)> work) const;
 
  private:
   RpcObserver* const observer_;

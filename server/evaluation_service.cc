@@ -99,29 +99,34 @@ grpc::ServerUnaryReactor* EvaluationService::Evaluate(
 grpc::ServerUnaryReactor* EvaluationService::GetEvaluation(
     grpc::CallbackServerContext* context,
     const v1::GetEvaluationRequest* request, v1::EvaluateResponse* response) {
-  return ctx_->runner->Run(
-      context, "GetEvaluation", *request,
-      [this, request, response](absl::Time) -> absl::Status {
-        SoundCollection& collection = *ctx_->collection;
-        std::vector<std::string> spaces;
-        if (request->space().empty()) {
-          for (const SpaceStatus& s : collection.Spaces()) {
-            spaces.push_back(s.config.name);
-          }
-        } else {
-          spaces.push_back(request->space());
-        }
-        for (const std::string& space : spaces) {
-          auto stored = collection.LastEvaluation(space);
-          // Every space: skip the ones never evaluated.
-          if (request->space().empty() && absl::IsNotFound(stored.status())) {
-            continue;
-          }
-          RETURN_IF_ERROR(stored.status());
-          StoredEvaluationToProto(*stored, response->add_spaces());
-        }
-        return absl::OkStatus();
-      });
+  return ctx_->runner->Run(context, "GetEvaluation", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerGetEvaluation(request, response);
+                           });
+}
+
+absl::Status EvaluationService::AnswerGetEvaluation(
+    const v1::GetEvaluationRequest* request,
+    v1::EvaluateResponse* response) const {
+    SoundCollection& collection = *ctx_->collection;
+    std::vector<std::string> spaces;
+    if (request->space().empty()) {
+      for (const SpaceStatus& s : collection.Spaces()) {
+        spaces.push_back(s.config.name);
+      }
+    } else {
+      spaces.push_back(request->space());
+    }
+    for (const std::string& space : spaces) {
+      auto stored = collection.LastEvaluation(space);
+      // Every space: skip the ones never evaluated.
+      if (request->space().empty() && absl::IsNotFound(stored.status())) {
+        continue;
+      }
+      RETURN_IF_ERROR(stored.status());
+      StoredEvaluationToProto(*stored, response->add_spaces());
+    }
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* EvaluationService::WordSimilarity(

@@ -43,6 +43,10 @@ class EvaluationService final
       const v1::GetWordVectorsRequest* request,
       v1::GetWordVectorsResponse* response) override;
 
+  // GetEvaluation's work without the transport (for the HTTP API).
+  absl::Status AnswerGetEvaluation(const v1::GetEvaluationRequest* request,
+                                   v1::EvaluateResponse* response) const;
+
  private:
   absl::Status RunEvaluate(const v1::EvaluateRequest& request,
                            absl::Time deadline,

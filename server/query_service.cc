@@ -84,6 +84,19 @@ absl::Status QueryService::RunQuery(
         "min_score must be a finite number, got ", request.min_score()));
   }
   QueryOptions options = FromProto(request);
+  if (request.has_expand()) {
+    if (request.expand().neighbours() >
+        static_cast<uint32_t>(NeighbourhoodOptions::kMaxNeighbours)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("expand.neighbours must be in [0, ",
+                       NeighbourhoodOptions::kMaxNeighbours, "], got ",
+                       request.expand().neighbours()));
+    }
+    options.expand_neighbours = static_cast<int>(request.expand().neighbours());
+    if (request.expand().has_alpha()) {
+      options.expand_alpha = request.expand().alpha();
+    }
+  }
   ASSIGN_OR_RETURN(options.offset, PageOffset(request.offset(),
                                               request.page_token(), options.k));
   ExampleQuery query;
@@ -282,125 +295,146 @@ grpc::ServerUnaryReactor* QueryService::BatchQueryByExample(
 grpc::ServerUnaryReactor* QueryService::GetSound(
     grpc::CallbackServerContext* context, const v1::GetSoundRequest* request,
     v1::Sound* response) {
-  return ctx_->runner->Run(
-      context, "GetSound", *request,
-      [this, request, response](absl::Time) -> absl::Status {
-        ASSIGN_OR_RETURN(SoundRecord record,
-                         ResolveSound(*ctx_->collection, request->sound()));
-        ToProto(record, response);
-        return absl::OkStatus();
-      });
+  return ctx_->runner->Run(context, "GetSound", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerGetSound(request, response);
+                           });
+}
+
+absl::Status QueryService::AnswerGetSound(const v1::GetSoundRequest* request,
+                                          v1::Sound* response) const {
+  ASSIGN_OR_RETURN(SoundRecord record,
+                   ResolveSound(*ctx_->collection, request->sound()));
+  ToProto(record, response);
+  return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::ListSpaces(
     grpc::CallbackServerContext* context, const v1::ListSpacesRequest* request,
     v1::ListSpacesResponse* response) {
-  return ctx_->runner->Run(
-      context, "ListSpaces", *request, [this, response](absl::Time) {
-        ToProto(ctx_->collection->Spaces(), ctx_->collection->default_space(),
-                response);
-        return absl::OkStatus();
-      });
+  return ctx_->runner->Run(context, "ListSpaces", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerListSpaces(request, response);
+                           });
+}
+
+absl::Status QueryService::AnswerListSpaces(const v1::ListSpacesRequest*, v1::ListSpacesResponse* response) const {
+    ToProto(ctx_->collection->Spaces(), ctx_->collection->default_space(),
+            response);
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::QueryByText(
     grpc::CallbackServerContext* context, const v1::QueryByTextRequest* request,
     v1::QueryByTextResponse* response) {
-  return ctx_->runner->Run(
-      context, "QueryByText", *request,
-      [this, request, response](absl::Time) -> absl::Status {
-        if (request->k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("k must be in [1, ", ctx_->limits.max_k, "], got ",
-                           request->k()));
-        }
-        TextQueryOptions options = FromProto(*request);
-        ASSIGN_OR_RETURN(options.query.offset,
-                         PageOffset(request->offset(), request->page_token(),
-                                    options.query.k));
-        SoundCollection& collection = *ctx_->collection;
-        ASSIGN_OR_RETURN(TextQueryResult result,
-                         collection.QueryByText(request->text(), options));
-        ctx_->metrics->ObserveSearch(result.result.space,
-                                     result.result.search_seconds);
-        ToProto(result, response);
-        AddResults(collection, result.result.hits, response->mutable_results());
-        response->set_offset(static_cast<uint32_t>(options.query.offset));
-        response->set_next_page_token(NextPageToken(
-            result.result.more, options.query.offset, options.query.k));
-        return absl::OkStatus();
-      });
+  return ctx_->runner->Run(context, "QueryByText", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerQueryByText(request, response);
+                           });
+}
+
+absl::Status QueryService::AnswerQueryByText(const v1::QueryByTextRequest* request, v1::QueryByTextResponse* response) const {
+    if (request->k() > static_cast<uint32_t>(ctx_->limits.max_k)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("k must be in [1, ", ctx_->limits.max_k, "], got ",
+                       request->k()));
+    }
+    TextQueryOptions options = FromProto(*request);
+    ASSIGN_OR_RETURN(options.query.offset,
+                     PageOffset(request->offset(), request->page_token(),
+                                options.query.k));
+    SoundCollection& collection = *ctx_->collection;
+    ASSIGN_OR_RETURN(TextQueryResult result,
+                     collection.QueryByText(request->text(), options));
+    ctx_->metrics->ObserveSearch(result.result.space,
+                                 result.result.search_seconds);
+    ToProto(result, response);
+    AddResults(collection, result.result.hits, response->mutable_results());
+    response->set_offset(static_cast<uint32_t>(options.query.offset));
+    response->set_next_page_token(NextPageToken(
+        result.result.more, options.query.offset, options.query.k));
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::ListSounds(
     grpc::CallbackServerContext* context, const v1::ListSoundsRequest* request,
     v1::ListSoundsResponse* response) {
-  return ctx_->runner->Run(
-      context, "ListSounds", *request,
-      [this, request, response](absl::Time) -> absl::Status {
-        if (request->page_size() > static_cast<uint32_t>(kMaxListPage)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "page_size must be in [1, ", kMaxListPage, "] (0 means ",
-              kDefaultListPage, "), got ", request->page_size()));
-        }
-        ListRequest list;
-        list.filter = FromProto(request->filter());
-        list.limit = request->page_size() == 0
-                         ? kDefaultListPage
-                         : static_cast<int>(request->page_size());
-        ASSIGN_OR_RETURN(list.after_id, ListPageAfter(request->page_token()));
-        ASSIGN_OR_RETURN(ListResult result, ctx_->collection->ListSounds(list));
-        for (const SoundRecord& record : result.sounds) {
-          ToProto(record, response->add_sounds());
-        }
-        if (result.more && !result.sounds.empty()) {
-          response->set_next_page_token(ListPageToken(result.sounds.back().id));
-        }
-        return absl::OkStatus();
-      });
+  return ctx_->runner->Run(context, "ListSounds", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerListSounds(request, response);
+                           });
+}
+
+absl::Status QueryService::AnswerListSounds(const v1::ListSoundsRequest* request, v1::ListSoundsResponse* response) const {
+    if (request->page_size() > static_cast<uint32_t>(kMaxListPage)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "page_size must be in [1, ", kMaxListPage, "] (0 means ",
+          kDefaultListPage, "), got ", request->page_size()));
+    }
+    ListRequest list;
+    list.filter = FromProto(request->filter());
+    list.limit = request->page_size() == 0
+                     ? kDefaultListPage
+                     : static_cast<int>(request->page_size());
+    ASSIGN_OR_RETURN(list.after_id, ListPageAfter(request->page_token()));
+    ASSIGN_OR_RETURN(ListResult result, ctx_->collection->ListSounds(list));
+    for (const SoundRecord& record : result.sounds) {
+      ToProto(record, response->add_sounds());
+    }
+    if (result.more && !result.sounds.empty()) {
+      response->set_next_page_token(ListPageToken(result.sounds.back().id));
+    }
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::DescribeSound(
     grpc::CallbackServerContext* context,
     const v1::DescribeSoundRequest* request,
     v1::DescribeSoundResponse* response) {
-  return ctx_->runner->Run(
-      context, "DescribeSound", *request,
-      [this, request, response](absl::Time) -> absl::Status {
-        const uint32_t max = static_cast<uint32_t>(ctx_->limits.max_k);
-        if (request->words() > max || request->classes() > max) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "words and classes must be at most ", max, " (--max-k)"));
-        }
-        SoundCollection& collection = *ctx_->collection;
-        ASSIGN_OR_RETURN(QueryExample example,
-                         ResolveExample(collection, *request));
-        ASSIGN_OR_RETURN(
-            SoundDescription description,
-            collection.DescribeSound(example, FromProto(*request)));
-        ToProto(description, response);
-        if (example.audio.empty()) {
-          ASSIGN_OR_RETURN(SoundRecord record, collection.Get(example.id));
-          ToProto(record, response->mutable_sound());
-        }
-        return absl::OkStatus();
-      });
+  return ctx_->runner->Run(context, "DescribeSound", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerDescribeSound(request, response);
+                           });
+}
+
+absl::Status QueryService::AnswerDescribeSound(const v1::DescribeSoundRequest* request, v1::DescribeSoundResponse* response) const {
+    const uint32_t max = static_cast<uint32_t>(ctx_->limits.max_k);
+    if (request->words() > max || request->classes() > max) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "words and classes must be at most ", max, " (--max-k)"));
+    }
+    SoundCollection& collection = *ctx_->collection;
+    ASSIGN_OR_RETURN(QueryExample example,
+                     ResolveExample(collection, *request));
+    ASSIGN_OR_RETURN(
+        SoundDescription description,
+        collection.DescribeSound(example, FromProto(*request)));
+    ToProto(description, response);
+    if (example.audio.empty()) {
+      ASSIGN_OR_RETURN(SoundRecord record, collection.Get(example.id));
+      ToProto(record, response->mutable_sound());
+    }
+    return absl::OkStatus();
 }
 
 grpc::ServerUnaryReactor* QueryService::Stats(
     grpc::CallbackServerContext* context, const v1::StatsRequest* request,
     v1::StatsResponse* response) {
-  return ctx_->runner->Run(
-      context, "Stats", *request, [this, response](absl::Time) {
-        ToProto(*ctx_->collection, response);
-        response->set_ingest_queue_depth(ctx_->pipeline->queue_depth());
-        response->set_uptime_seconds(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                          ctx_->started)
-                .count());
-        response->set_version(Version());
-        return absl::OkStatus();
-      });
+  return ctx_->runner->Run(context, "Stats", *request,
+                           [this, request, response](absl::Time) {
+                             return AnswerStats(request, response);
+                           });
+}
+
+absl::Status QueryService::AnswerStats(const v1::StatsRequest*, v1::StatsResponse* response) const {
+    ToProto(*ctx_->collection, response);
+    response->set_ingest_queue_depth(ctx_->pipeline->queue_depth());
+    response->set_uptime_seconds(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      ctx_->started)
+            .count());
+    response->set_version(Version());
+    return absl::OkStatus();
 }
 
 }  // namespace soundsearch

@@ -52,17 +52,35 @@ class QueryService final : public CheckedRequests<v1::Query::CallbackService> {
       const v1::DescribeSoundRequest* request,
       v1::DescribeSoundResponse* response) override;
 
-  // ListSounds page size: 0 means kDefaultListPage; at most kMaxListPage.
-  static constexpr int kDefaultListPage = 100;
-  static constexpr int kMaxListPage = 1000;
-
- private:
+  // The work of each RPC above, without the transport: the same checks and
+  // the same answer. The gRPC handlers run them through the RpcRunner; the
+  // HTTP API (server/http_api.h) calls them too, so that no query has a
+  // second implementation.
+  //
   // One query; audio examples stop decoding at `deadline`. In a batch,
   // `audio_budget` is the seconds of audio the batch may still decode (an
   // example cut at the budget fails); null for a single query.
   absl::Status RunQuery(const v1::QueryByExampleRequest& request,
                         absl::Time deadline, double* audio_budget,
                         v1::QueryByExampleResponse* response) const;
+  absl::Status AnswerGetSound(const v1::GetSoundRequest* request,
+                              v1::Sound* response) const;
+  absl::Status AnswerListSpaces(const v1::ListSpacesRequest* request,
+                                v1::ListSpacesResponse* response) const;
+  absl::Status AnswerQueryByText(const v1::QueryByTextRequest* request,
+                                 v1::QueryByTextResponse* response) const;
+  absl::Status AnswerListSounds(const v1::ListSoundsRequest* request,
+                                v1::ListSoundsResponse* response) const;
+  absl::Status AnswerDescribeSound(const v1::DescribeSoundRequest* request,
+                                   v1::DescribeSoundResponse* response) const;
+  absl::Status AnswerStats(const v1::StatsRequest* request,
+                           v1::StatsResponse* response) const;
+
+  // ListSounds page size: 0 means kDefaultListPage; at most kMaxListPage.
+  static constexpr int kDefaultListPage = 100;
+  static constexpr int kMaxListPage = 1000;
+
+ private:
   // The offset a ranked request asks for (`offset`, or its page token).
   // InvalidArgument for a bad token or offset + k above --max-k.
   absl::StatusOr<int> PageOffset(uint32_t offset, const std::string& page_token,

@@ -28,6 +28,7 @@
 #include "rpc/rpc_runner.h"
 #include "rpc/to_proto.h"
 #include "server/evaluation_service.h"
+#include "server/http_api.h"
 #include "server/listen_address.h"
 #include "server/query_service.h"
 #include "server/service_context.h"
@@ -144,6 +145,8 @@ absl::Status Validate(const ServerOptions& o) {
                            max_message, kTiB));
   RETURN_IF_ERROR(
       IntRange("--max-concurrent-streams", o.max_concurrent_streams, 1, 65536));
+  RETURN_IF_ERROR(
+      IntRange("--preview-bitrate", o.preview_bitrate_kbps, 8, 320));
   if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give both or neither");
@@ -164,6 +167,14 @@ absl::Status Validate(const ServerOptions& o) {
   if (!(o.writer_check_seconds > 0)) {
     return absl::InvalidArgumentError("writer_check_seconds must be > 0");
   }
+  if (!o.http_listen.empty() && o.auth_token_file.empty() && !o.insecure &&
+      !IsLoopbackListenAddress(o.http_listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to serve HTTP on ", o.http_listen,
+        " without tokens: it is not a loopback address. Give "
+        "--auth-token-file FILE, or --insecure to serve without tokens "
+        "anyway"));
+  }
   return absl::OkStatus();
 }
 
@@ -181,6 +192,7 @@ class SoundsearchServer::Impl {
   absl::Status ReloadTokens();
 
   int port_ = 0;
+  int http_port_ = 0;
   ServerMetrics metrics_;
 
  private:
@@ -219,6 +231,7 @@ class SoundsearchServer::Impl {
   std::unique_ptr<MetaService> meta_service_;
   std::unique_ptr<EvaluationService> evaluation_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpApi> http_;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 
@@ -335,6 +348,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   collection_options.decoder.max_duration_seconds = options_.max_clip_seconds;
   collection_options.search_batching = options_.search_batching;
   collection_options.search_observer = &metrics_;
+  collection_options.previews.enabled = options_.previews;
+  collection_options.previews.bitrate_kbps = options_.preview_bitrate_kbps;
   if (!options_.config_path.empty()) {
     ASSIGN_OR_RETURN(collection_options.spaces,
                      LoadSpaceConfigFile(options_.config_path));
@@ -430,6 +445,19 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
     health->SetServingStatus(service, false);
   }
   health->SetServingStatus(false);  // until every index is loaded
+  if (!options_.http_listen.empty()) {
+    HttpApiOptions http_options;
+    http_options.listen = options_.http_listen;
+    http_options.max_upload_bytes = options_.max_upload_bytes;
+    HttpApiBackends backends;
+    backends.runner = runner_.get();
+    backends.query = query_service_.get();
+    backends.evaluation = evaluation_service_.get();
+    backends.query_ctx = &query_ctx_;
+    backends.ingest_ctx = &ingest_ctx_;
+    ASSIGN_OR_RETURN(http_, HttpApi::Start(http_options, backends));
+    http_port_ = http_->port();
+  }
 
   ASSIGN_OR_RETURN(collection_, SoundCollection::Open(collection_options));
   const CollectionOpenReport& opened = collection_->open_report();
@@ -505,6 +533,7 @@ void SoundsearchServer::Impl::Shutdown() {
                       std::chrono::milliseconds(static_cast<int64_t>(
                           options_.shutdown_grace_seconds * 1000)));
   }
+  if (http_ != nullptr) http_->Stop();  // no new HTTP calls; waits for them
   // Stop feeding manifest rows: running jobs wait for their in-flight rows,
   // waiting ones end; the jobs' pool is joined.
   if (jobs_ != nullptr) jobs_->Shutdown();
@@ -541,6 +570,7 @@ int SoundsearchServer::port() const { return impl_->port_; }
 int SoundsearchServer::metrics_port() const {
   return impl_->metrics_.http_port();
 }
+int SoundsearchServer::http_port() const { return impl_->http_port_; }
 void SoundsearchServer::Shutdown() { impl_->Shutdown(); }
 absl::Status SoundsearchServer::ReloadTokens() { return impl_->ReloadTokens(); }
 

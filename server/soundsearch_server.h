@@ -26,6 +26,12 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Prometheus /metrics address; empty disables it; port 0 picks one.
   std::string metrics_listen = "127.0.0.1:9464";
+  // HTTP/JSON API and the page (server/http_api.h, docs/http.md); empty
+  // disables it; port 0 picks one (see SoundsearchServer::http_port).
+  std::string http_listen = "127.0.0.1:8080";
+  // An MP3 preview of each new sound (--previews, --preview-bitrate).
+  bool previews = true;
+  int preview_bitrate_kbps = 32;
   // JSON config declaring the spaces (docs/config.md); empty: built-in `dsp`.
   std::string config_path;
   // AudioSet ontology JSON for text queries (docs/api.md, "Text queries");
@@ -130,6 +136,7 @@ class SoundsearchServer {
   // The bound ports.
   int port() const;
   int metrics_port() const;
+  int http_port() const;  // 0 when the HTTP API is off
 
   // Stops accepting calls, finishes in-flight ones (up to the grace period),
   // drains the ingest queue, writes index snapshots and closes the store.

@@ -25,6 +25,13 @@ ABSL_FLAG(std::string, data_dir, "soundsearch-data",
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Prometheus /metrics listen address; empty disables it");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "HTTP/JSON API and the page at / (docs/http.md); empty disables "
+          "it");
+ABSL_FLAG(std::string, previews, "on",
+          "on: keep an MP3 preview of each new sound (served at "
+          "/api/sounds/ID/preview); off: none");
+ABSL_FLAG(int, preview_bitrate, 32, "Preview MP3 bitrate in kbit/s [8, 320]");
 ABSL_FLAG(std::string, config, "",
           "JSON file declaring the embedding spaces (docs/config.md); "
           "default: the built-in `dsp` space");
@@ -236,6 +243,15 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen = absl::GetFlag(FLAGS_listen);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  const std::string previews = absl::GetFlag(FLAGS_previews);
+  if (previews != "on" && previews != "off") {
+    std::fprintf(stderr, "soundsearchd: --previews must be on or off, got %s\n",
+                 previews.c_str());
+    return 1;
+  }
+  options.previews = previews == "on";
+  options.preview_bitrate_kbps = absl::GetFlag(FLAGS_preview_bitrate);
   options.config_path = absl::GetFlag(FLAGS_config);
   options.ontology_path = absl::GetFlag(FLAGS_ontology);
   options.class_match = absl::GetFlag(FLAGS_class_match);
@@ -290,6 +306,10 @@ int main(int argc, char** argv) {
                (*server)->port());
   if ((*server)->metrics_port() != 0) {
     std::fprintf(stderr, ", metrics on port %d", (*server)->metrics_port());
+  }
+  if ((*server)->http_port() != 0) {
+    std::fprintf(stderr, ", HTTP and the page on port %d",
+                 (*server)->http_port());
   }
   std::fprintf(stderr, "\n");
 

@@ -224,29 +224,33 @@ TEST_F(BadInputE2ETest, TinyFileThatDecodesToHoursIsCut) {
 }
 
 TEST_F(BadInputE2ETest, BatchExamplesStopDecodingAtTheDeadline) {
-  // A server whose batch budget lets three 300 s examples through, with a
-  // metrics endpoint to see what it did.
+  // A server that decodes examples of up to an hour, whose batch budget
+  // lets the first one through, with a metrics endpoint to see what it did.
   server_.reset();
   ServerOptions options = test::LoopbackServerOptions(dir_->File("data2"));
   options.auth_token_file = dir_->File("tokens");
-  options.max_upload_bytes = 16 << 20;
+  options.max_upload_bytes = 64 << 20;
+  options.max_clip_seconds = 3600;
   options.max_batch_audio_seconds = 3600;
   options.metrics_listen = "127.0.0.1:0";
   auto server = test::TestServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
-  // 600 s of 48 kHz MP3 (one minute, its frames repeated ten times): over
-  // a second of CPU to decode, twice the call's 500 ms.
+  // An hour of 48 kHz MP3 (one minute, its frames repeated 60 times):
+  // seconds of CPU to decode even on an idle fast machine (ffmpeg alone
+  // decodes ten minutes of it in about 0.4 s), several times the call's
+  // 500 ms.
   const std::string mp3 = dir_->File("minute.mp3");
   ASSERT_TRUE(test::RunFfmpeg({"-f", "lavfi", "-i",
                                "sine=frequency=440:sample_rate=48000", "-t",
                                "60", "-ac", "1", "-c:a", "libmp3lame", "-b:a",
                                "32k", "-write_xing", "0", mp3})
                   .ok());
-  std::string ten_minutes;
-  for (int i = 0; i < 10; ++i) ten_minutes += *test::ReadFileBytes(mp3);
+  const std::string minute = *test::ReadFileBytes(mp3);
+  std::string hour;
+  for (int i = 0; i < 60; ++i) hour += minute;
   v1::BatchQueryByExampleRequest batch;
-  for (int i = 0; i < 2; ++i) batch.add_queries()->set_audio(ten_minutes);
+  for (int i = 0; i < 2; ++i) batch.add_queries()->set_audio(hour);
   v1::BatchQueryByExampleResponse br;
   auto ctx = test::CallContext(kRead, std::chrono::milliseconds(500));
   Expect("batch example decoding past the deadline",
@@ -297,7 +301,9 @@ TEST_F(BadInputE2ETest, RequestsOverTheMemoryBudgetAreRefusedAtOnce) {
   v1::QueryByExampleRequest q;
   q.set_audio(std::string(3 << 20, '\x01'));
   grpc::Status s;
-  for (int i = 0; i < 600; ++i) {
+  // Bounded at 60 s: on a loaded machine the server may take seconds to
+  // read the stream's chunks.
+  for (int i = 0; i < 3000; ++i) {
     v1::QueryByExampleResponse qr;
     s = server_->query().QueryByExample(test::CallContext().get(), q, &qr);
     if (s.error_code() == Code::RESOURCE_EXHAUSTED) break;

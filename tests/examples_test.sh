@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'kill -TERM ${pid:-0} 2>/dev/null || true; wait ${pid:-0} 2>/dev/null || true; rm -rf "$work"' EXIT
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin/soundsearchd" --data-dir "$work/data" --listen "127.0.0.1:$port" --metrics-listen "" 2>"$work/server.log" &
+"$bin/soundsearchd" --data-dir "$work/data" --listen "127.0.0.1:$port" --metrics-listen "" --http-listen "" 2>"$work/server.log" &
 pid=$!
 up=0
 for _ in $(seq 1 100); do

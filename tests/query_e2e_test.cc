@@ -249,6 +249,64 @@ TEST_F(QueryE2ETest, SeveralExamplesForAndAgainst) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Query expansion over gRPC (docs/api.md): with alpha 0 the expanded query
+// of tone-0 with its 2 nearest sounds is the average query of the three
+// (include_query keeps them); bad settings are INVALID_ARGUMENT; the CLI's
+// --expand sets it.
+TEST_F(QueryE2ETest, QueryExpansionOverGrpcAndCli) {
+  v1::QueryByExampleRequest plain;
+  plain.set_id(tones_[0]);
+  plain.set_k(2);
+  v1::QueryByExampleResponse nearest;
+  ASSERT_TRUE(
+      server_->query().QueryByExample(Ctx().get(), plain, &nearest).ok());
+  ASSERT_EQ(nearest.results_size(), 2);
+  v1::QueryByExampleRequest expanded = plain;
+  expanded.set_k(10);
+  expanded.set_include_query(true);
+  expanded.mutable_expand()->set_neighbours(2);
+  expanded.mutable_expand()->set_alpha(0.0f);
+  v1::QueryByExampleRequest mean = plain;
+  mean.set_k(10);
+  mean.set_include_query(true);
+  for (const auto& r : nearest.results()) mean.add_positive()->set_id(r.id());
+  v1::QueryByExampleResponse got, want;
+  ASSERT_TRUE(
+      server_->query().QueryByExample(Ctx().get(), expanded, &got).ok());
+  ASSERT_TRUE(server_->query().QueryByExample(Ctx().get(), mean, &want).ok());
+  ASSERT_EQ(got.results_size(), want.results_size());
+  for (int i = 0; i < got.results_size(); ++i) {
+    EXPECT_EQ(got.results(i).id(), want.results(i).id()) << i;
+    EXPECT_NEAR(got.results(i).score(), want.results(i).score(), 1e-5) << i;
+  }
+  v1::QueryByExampleRequest bad = plain;
+  bad.mutable_expand()->set_neighbours(101);
+  v1::QueryByExampleResponse response;
+  grpc::Status status =
+      server_->query().QueryByExample(Ctx().get(), bad, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("expand.neighbours"));
+  bad.mutable_expand()->set_neighbours(2);
+  bad.mutable_expand()->set_alpha(-1.0f);
+  EXPECT_EQ(
+      server_->query().QueryByExample(Ctx().get(), bad, &response).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+
+  CliResult cli = Cli(absl::StrCat("--json query --id ", tones_[0],
+                                   " --include-query --expand 2:0 -k 10"));
+  ASSERT_EQ(cli.exit_code, 0) << cli.out;
+  nlohmann::json j = nlohmann::json::parse(cli.out);
+  ASSERT_EQ(j["results"].size(), static_cast<size_t>(want.results_size()));
+  for (int i = 0; i < want.results_size(); ++i) {
+    const nlohmann::json& id = j["results"][i]["id"];  // proto JSON: a string
+    EXPECT_EQ(id.is_string() ? id.get<std::string>()
+                             : std::to_string(id.get<uint64_t>()),
+              std::to_string(want.results(i).id()));
+  }
+  EXPECT_EQ(
+      Cli(absl::StrCat("query --id ", tones_[0], " --expand x")).exit_code, 2);
+}
+
 TEST_F(QueryE2ETest, GroupByLabelOverGrpc) {
   v1::QueryByExampleRequest request;
   request.set_id(tones_[0]);
@@ -361,6 +419,11 @@ TEST_F(QueryE2ETest, CliQuerySearchDescribeListExport) {
   ASSERT_EQ(ids.exit_code, 0) << ids.out;
   EXPECT_THAT(ids.out, HasSubstr("3 results"));
   EXPECT_THAT(ids.out, HasSubstr("next page: --page-token "));
+  CliResult weighted = Cli(absl::StrCat("query --id ", tones_[0],
+                                        " --not-external-id noise-2 "
+                                        "--negative-weight 0.25 -k 3"));
+  ASSERT_EQ(weighted.exit_code, 0) << weighted.out;
+  EXPECT_THAT(weighted.out, HasSubstr("3 results"));
 
   CliResult search = Cli("search hissing -k 3");
   ASSERT_EQ(search.exit_code, 0) << search.out;

@@ -102,15 +102,17 @@ TEST_F(TorchKindsTest, BadTorchScriptOptionsNameTheKey) {
   }
 }
 
-// deploy/spaces.efficientat.json: dsp plus the exported EfficientAT model
-// (clip embedding and class-score space), named relative to the file
-// (docs/performance.md, README).
+// deploy/spaces.efficientat.json: dsp plus the exported EfficientAT model,
+// named relative to the file (docs/performance.md, README), and its
+// class-score space (docs/config.md); query expansion off.
 TEST_F(TorchKindsTest, ShippedEfficientAtFileParses) {
   const std::string source = SOUNDSEARCH_SOURCE_DIR;
   auto spaces = LoadSpaceConfigFile(source + "/deploy/spaces.efficientat.json");
   ASSERT_TRUE(spaces.ok()) << spaces.status();
   ASSERT_EQ(spaces->size(), 3u);
   EXPECT_EQ((*spaces)[0].name, "dsp");
+  EXPECT_EQ((*spaces)[2].name, "efficientat-tags");
+  for (const SpaceConfig& s : *spaces) EXPECT_FALSE(s.expand.enabled());
   const SpaceConfig& e = (*spaces)[1];
   EXPECT_EQ(e.name, "efficientat");
   EXPECT_EQ(e.encoder.kind, "torchscript");

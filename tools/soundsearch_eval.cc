@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "research/frame_recipes.h"
+#include "research/neighbourhood_eval.h"
 #include "research/offline_eval.h"
 #include "research/query_eval.h"
 #include "research/word_pairs.h"
@@ -50,7 +51,7 @@ whole collection, project) and prints label-based (macro) and instance-based
   --manifest CSV        FSD50K-form manifest (fname, labels[, tags])
   --audio-dir DIR       folder of the audio files (default: the manifest's)
   --space-config FILE   JSON config with "spaces" (default: built-in dsp)
-  --space NAME          evaluate only this space of the config
+  --space NAME[,NAME]   evaluate only these spaces of the config
   --families FILE       label -> family JSON; adds family scores
   --exclude-labels FILE labels left out of family averages
   --reference-mode      AP denominator min(N, R + 1) (published code)
@@ -60,6 +61,18 @@ whole collection, project) and prints label-based (macro) and instance-based
   --ablation            dsp descriptor/scaling/pooling/PCA ablation around
                         each dsp space's recipe
   --sweep-out DIR       write <space>_sweep.{md,csv} / <space>_ablation.md
+                        (and neighbourhood.md)
+  --sweep-kind K        frames, neighbourhood or all (default all): with
+                        neighbourhood, --sweep also evaluates late fusion of
+                        the cosine spaces evaluated, query expansion and
+                        database-side augmentation (research/
+                        neighbourhood_eval.h; the "expand", "augment" and
+                        "fusion" settings of docs/config.md)
+  --split N[,N...]      with the neighbourhood sweep: every N-th sound of
+                        each label is an uploaded query, not in the
+                        database; the spaces are fitted on the database only
+                        (0: leave-one-out over the whole collection, the
+                        default); several values: one sweep each
   --neighbours K        print the K nearest neighbours of the first clip of
                         each label (per space)
   --threads N           decoding/encoding/evaluation threads (default 2)
@@ -107,6 +120,8 @@ struct Args {
   std::vector<int> rerank_top_n;
   bool speech_sweep = false;
   std::string spoken_cache;
+  std::string sweep_kind = "all";
+  std::vector<int> splits = {0};
 };
 
 absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
@@ -142,6 +157,24 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
       ASSIGN_OR_RETURN(a.exclude, value());
     } else if (flag == "--sweep-out") {
       ASSIGN_OR_RETURN(a.sweep_out, value());
+    } else if (flag == "--sweep-kind") {
+      ASSIGN_OR_RETURN(a.sweep_kind, value());
+      if (a.sweep_kind != "all" && a.sweep_kind != "frames" &&
+          a.sweep_kind != "neighbourhood") {
+        return absl::InvalidArgumentError(
+            "--sweep-kind: expected frames, neighbourhood or all");
+      }
+    } else if (flag == "--split") {
+      ASSIGN_OR_RETURN(std::string v, value());
+      a.splits.clear();
+      for (absl::string_view part : absl::StrSplit(v, ',')) {
+        int n = 0;
+        if (!absl::SimpleAtoi(part, &n) || n < 0 || n == 1) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--split: expected 0 or integers >= 2, got ", v));
+        }
+        a.splits.push_back(n);
+      }
     } else if (flag == "--threads") {
       ASSIGN_OR_RETURN(a.threads, int_value(1));
     } else if (flag == "--neighbours") {
@@ -536,8 +569,12 @@ absl::Status Run(const Args& args) {
   }
   if (!args.space.empty()) {
     std::vector<SpaceConfig> kept;
+    const std::vector<std::string> wanted =
+        absl::StrSplit(args.space, ',', absl::SkipEmpty());
     for (SpaceConfig& c : configs) {
-      if (c.name == args.space) kept.push_back(std::move(c));
+      if (std::find(wanted.begin(), wanted.end(), c.name) != wanted.end()) {
+        kept.push_back(std::move(c));
+      }
     }
     if (kept.empty()) {
       return absl::NotFoundError(
@@ -573,6 +610,22 @@ absl::Status Run(const Args& args) {
   eopts.reference_denominator = args.reference;
   eopts.num_threads = args.threads;
 
+  const bool frame_sweep = args.sweep && args.sweep_kind != "neighbourhood";
+  const bool neighbourhood_sweep = args.sweep && args.sweep_kind != "frames";
+  // Per protocol (args.splits): the queries, the database and the parts.
+  const size_t num_splits = args.splits.size();
+  std::vector<std::vector<int64_t>> split_queries(num_splits),
+      database_rows(num_splits);
+  for (size_t s = 0; s < num_splits; ++s) {
+    if (args.splits[s] == 0) continue;
+    split_queries[s] = SplitQueries(coll.items, args.splits[s]);
+    std::vector<bool> is_query(coll.items.size(), false);
+    for (int64_t q : split_queries[s]) is_query[q] = true;
+    for (int64_t i = 0; i < static_cast<int64_t>(is_query.size()); ++i) {
+      if (!is_query[i]) database_rows[s].push_back(i);
+    }
+  }
+  std::vector<std::vector<FusionPart>> parts(num_splits);
   std::string json = absl::StrCat("{\"manifest\": ", JsonString(args.manifest),
                                   ", \"spaces\": [");
   bool first_json = true;
@@ -584,6 +637,18 @@ absl::Status Run(const Args& args) {
                      EmbedFiles(*space, *decoder, coll.paths, args.threads));
     ASSIGN_OR_RETURN(OfflineSpaceEvaluation ev,
                      FitAndEvaluateSpace(*space, raws, coll.items, eopts));
+    if (neighbourhood_sweep && !config.boaw &&
+        config.metric == Metric::kCosine) {
+      for (size_t s = 0; s < num_splits; ++s) {
+        if (args.splits[s] > 0) {
+          ASSIGN_OR_RETURN(FusionPart part,
+                           FitAndProjectPart(*space, raws, database_rows[s]));
+          parts[s].push_back(std::move(part));
+        } else {
+          parts[s].push_back({config.name, ev.vectors, ev.dim});
+        }
+      }
+    }
     raws.clear();
     if (!args.families.empty()) {
       AddFamilyScores(families, excluded, &ev.report);
@@ -605,8 +670,8 @@ absl::Status Run(const Args& args) {
                 << ", first clip of each label; (x) = other label)\n\n"
                 << NeighboursText(coll, ev, args.neighbours) << "\n";
     }
-    if ((!args.sweep && !args.ablation) || config.boaw) {
-      if ((args.sweep || args.ablation) && config.boaw) {
+    if ((!frame_sweep && !args.ablation) || config.boaw) {
+      if ((frame_sweep || args.ablation) && config.boaw) {
         std::cerr << "space " << config.name
                   << ": boaw space, no sweep/ablation\n";
       }
@@ -624,7 +689,7 @@ absl::Status Run(const Args& args) {
     own.scaling = config.scaling;
     own.pca_dims = config.pca_dims;
     own.metric = config.metric;
-    if (args.sweep) {
+    if (frame_sweep) {
       std::vector<FrameRecipe> recipes = SweepRecipes(config.scaling);
       std::vector<FrameRecipe> with_own = recipes;
       own.name = absl::StrCat(
@@ -676,6 +741,45 @@ absl::Status Run(const Args& args) {
             absl::StrCat(args.sweep_out, "/", config.name, "_ablation.md"),
             table));
       }
+    }
+  }
+  for (size_t s = 0; neighbourhood_sweep && s < num_splits; ++s) {
+    if (parts[s].empty()) {
+      return absl::FailedPreconditionError(
+          "the neighbourhood sweep needs a cosine space");
+    }
+    std::vector<std::string> names;
+    for (const FusionPart& p : parts[s]) names.push_back(p.name);
+    NeighbourhoodEvalOptions nopts;
+    nopts.queries = split_queries[s];
+    nopts.num_threads = args.threads;
+    const auto start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(
+        std::vector<SystemReport> reports,
+        EvaluateNeighbourhoodGrid(coll.items, parts[s],
+                                  NeighbourhoodGrid(names), nopts));
+    const std::string table = SweepTableMarkdown(reports);
+    const int split = args.splits[s];
+    const std::string protocol =
+        split > 0 ? absl::StrCat("split: ", split_queries[s].size(),
+                                 " uploaded queries (every ", split,
+                                 "-th of each label), database of ",
+                                 database_rows[s].size(), " fitted on itself")
+                  : std::string("leave-one-out over the whole collection");
+    std::cerr << "neighbourhood sweep: " << reports.size() << " systems in "
+              << std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count()
+              << " s\n";
+    (args.json ? std::cerr : std::cout)
+        << "### neighbourhood sweep (" << protocol << ", label-based)\n\n"
+        << table << "\n";
+    if (!args.sweep_out.empty()) {
+      RETURN_IF_ERROR(WriteText(
+          absl::StrCat(
+              args.sweep_out, "/neighbourhood",
+              split > 0 ? absl::StrCat("_split", split) : std::string(), ".md"),
+          absl::StrCat("# neighbourhood sweep (", protocol, ")\n\n", table)));
     }
   }
   if (args.json) std::cout << json << "]}\n";

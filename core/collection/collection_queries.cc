@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "collection/example_query.h"
 #include "collection/phone_rerank.h"
+#include "collection/query_hits.h"
 #include "soundsearch/error_reason.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/status_macros.h"
@@ -37,25 +38,6 @@ absl::Status CheckPaging(const QueryOptions& options) {
         absl::StrCat("offset must be >= 0, got ", options.offset));
   }
   return absl::OkStatus();
-}
-
-// Adds `from` to `*into`, a tag keeping its highest probability; most
-// probable first (ties by name), as the collection merges auto-tags.
-void MergeAutoTags(const std::vector<AutoTag>& from,
-                   std::vector<AutoTag>* into) {
-  for (const AutoTag& tag : from) {
-    auto it = std::find_if(into->begin(), into->end(),
-                           [&](const AutoTag& t) { return t.tag == tag.tag; });
-    if (it == into->end()) {
-      into->push_back(tag);
-    } else {
-      it->probability = std::max(it->probability, tag.probability);
-    }
-  }
-  std::sort(into->begin(), into->end(), [](const AutoTag& a, const AutoTag& b) {
-    if (a.probability != b.probability) return a.probability > b.probability;
-    return a.tag < b.tag;
-  });
 }
 
 void NormaliseInPlace(std::vector<float>& v) {
@@ -204,17 +186,7 @@ absl::StatusOr<QueryResult> CollectionQueries::Page(
   result.search_seconds = SecondsSince(start);
   result.hits = std::move(page.hits);
   result.more = page.more;
-  // Only an index out of step with the store (a delete it could not apply,
-  // LiveSpace::diverged) may hold a sound the store no longer has: such hits
-  // are dropped.
-  if (live.diverged()) {
-    auto& hits = result.hits;
-    hits.erase(std::remove_if(hits.begin(), hits.end(),
-                              [this](const QueryHit& hit) {
-                                return !ctx_.store->GetSound(hit.id).ok();
-                              }),
-               hits.end());
-  }
+  DropGoneHits(live, *ctx_.store, &result.hits);
   return result;
 }
 
@@ -256,13 +228,25 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
     if (e.audio.empty() && !options.include_query) {
       vectors.exclude.push_back(e.id);
     }
+    if (e.audio.empty()) vectors.examples.push_back(e.id);
   }
   for (const QueryExample& e : query.negative) {
     ASSIGN_OR_RETURN(std::vector<float> v,
                      ExampleVector(*live, *view, e, &use));
     vectors.negative.push_back(std::move(v));
-    if (e.audio.empty()) vectors.exclude.push_back(e.id);
+    if (e.audio.empty()) {
+      vectors.exclude.push_back(e.id);
+      vectors.examples.push_back(e.id);
+    }
   }
+  vectors.expand = live->config().expand;
+  if (options.expand_neighbours.has_value()) {
+    vectors.expand.neighbours = *options.expand_neighbours;
+  }
+  if (options.expand_alpha.has_value()) {
+    vectors.expand.alpha = *options.expand_alpha;
+  }
+  RETURN_IF_ERROR(ValidateNeighbourhood(vectors.expand, "expand"));
   ASSIGN_OR_RETURN(RankedFetch fetch,
                    ExampleFetch(*live, view, std::move(vectors), query.strategy,
                                 query.negative_weight,

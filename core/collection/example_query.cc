@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "collection/query_expansion.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -166,6 +167,8 @@ absl::StatusOr<RankedFetch> ExampleFetch(const LiveSpace& live,
             "equal); use the best_score strategy or other examples");
       }
     }
+    ASSIGN_OR_RETURN(query, ExpandQuery(live, *view, std::move(query),
+                                        examples.expand, examples.examples));
     return VectorFetch(live, std::move(view), std::move(query),
                        std::move(examples.exclude), min_score,
                        std::move(allowed), exact);

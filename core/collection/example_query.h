@@ -13,6 +13,7 @@
 #include "collection/live_space.h"
 #include "collection/ranked_page.h"
 #include "collection/tag_index.h"
+#include "soundsearch/neighbourhood.h"
 #include "soundsearch/sound_collection.h"
 
 namespace soundsearch {
@@ -22,10 +23,15 @@ struct ExampleVectors {
   std::vector<std::vector<float>> positive;  // at least one
   std::vector<std::vector<float>> negative;
   std::vector<uint64_t> exclude;  // ids never returned
+  // kAverage: query expansion of the combined vector (query_expansion.h),
+  // its neighbours never among `examples` (the ids of the stored examples).
+  NeighbourhoodOptions expand;
+  std::vector<uint64_t> examples;
 };
 
-// kAverage: VectorFetch of mean(positive) - negative_weight mean(negative);
-// InvalidArgument when that vector is zero (the examples cancel out).
+// kAverage: VectorFetch of mean(positive) - negative_weight mean(negative),
+// expanded when examples.expand is on; InvalidArgument when that vector is
+// zero (the examples cancel out).
 // kBestScore: each candidate (the union of every positive's own ranking,
 // m deep, m = n + exclude.size() to start) is scored against every example
 // by a search restricted to the candidates; hits carry sources "positive"

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "collection/collection_queries.h"
 #include "collection/live_space.h"
+#include "collection/query_hits.h"
 #include "collection/tag_index.h"
 #include "collection/word_index.h"
 #include "soundsearch/content_hash.h"
@@ -52,26 +53,6 @@ absl::StatusOr<std::vector<std::string>> NormaliseTags(
   return out;
 }
 
-// Adds `from` to `*into`: a tag predicted by several spaces keeps its highest
-// probability; the result is sorted most probable first (ties by name).
-void MergeAutoTags(const std::vector<AutoTag>& from,
-                   std::vector<AutoTag>* into) {
-  if (from.empty()) return;
-  for (const AutoTag& tag : from) {
-    auto it = std::find_if(into->begin(), into->end(),
-                           [&](const AutoTag& t) { return t.tag == tag.tag; });
-    if (it == into->end()) {
-      into->push_back(tag);
-    } else {
-      it->probability = std::max(it->probability, tag.probability);
-    }
-  }
-  std::sort(into->begin(), into->end(), [](const AutoTag& a, const AutoTag& b) {
-    if (a.probability != b.probability) return a.probability > b.probability;
-    return a.tag < b.tag;
-  });
-}
-
 // Whether `tags` holds one of `wanted` (SpaceConfig::only_if_auto_tags).
 bool HasAnyAutoTag(const std::vector<AutoTag>& tags,
                    const std::vector<std::string>& wanted) {
@@ -105,9 +86,6 @@ class SoundCollection::Impl {
                                            const QueryOptions& options) const;
   std::vector<absl::StatusOr<QueryResult>> QueryByIdBatch(
       absl::Span<const SoundCollection::IdQuery> queries) const;
-  // Drops hits of sounds the store no longer holds, when `live` is out of
-  // step with the store (LiveSpace::diverged).
-  void DropGoneHits(const LiveSpace& live, QueryResult* result) const;
   absl::StatusOr<RefitResult> Refit(absl::string_view space,
                                     bool only_unfitted);
   absl::Status SaveSnapshots();
@@ -504,6 +482,16 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
 
   for (size_t i : embedding) {
     PreparedSound& prepared = *results[i];
+    if (options_.previews.enabled) {
+      // The lowest decoded rate that MP3 carries (decoded is ordered).
+      for (const auto& [rate, audio] : decoded[i]) {
+        if (!PreviewSampleRateSupported(rate)) continue;
+        auto preview = EncodePreview(audio.samples, rate, options_.previews);
+        // A sound without a preview is still a sound: keep going.
+        if (preview.ok()) prepared.preview = *std::move(preview);
+        break;
+      }
+    }
     DecodedAudio& info = decoded[i].begin()->second;
     prepared.record.duration_seconds = info.duration_seconds;
     info.samples.clear();
@@ -541,8 +529,9 @@ absl::StatusOr<CommitResult> SoundCollection::Impl::Commit(
   {
     absl::MutexLock lock(&write_mu_);
     RetryPending();
-    ASSIGN_OR_RETURN(AddResult added,
-                     store_->AddSound(prepared.record, raw_by_space));
+    ASSIGN_OR_RETURN(
+        AddResult added,
+        store_->AddSound(prepared.record, raw_by_space, prepared.preview));
     result.id = added.id;
     if (added.duplicate) {
       if (pending_undo_.count(added.id) > 0) return being_undone(added.id);
@@ -869,7 +858,7 @@ std::vector<absl::StatusOr<QueryResult>> SoundCollection::Impl::QueryByIdBatch(
     for (size_t j = 0; j < g.rows.size(); ++j) {
       if (results[j].ok()) {
         results[j]->vector_seconds = g.vector_seconds[j];
-        DropGoneHits(*g.live, &*results[j]);
+        DropGoneHits(*g.live, *store_, &results[j]->hits);
       }
       out[g.rows[j]] = std::move(results[j]);
     }
@@ -887,18 +876,6 @@ absl::StatusOr<QueryResult> SoundCollection::Impl::QueryByAudio(
   return queries_->QueryByExamples(query, options);
 }
 
-void SoundCollection::Impl::DropGoneHits(const LiveSpace& live,
-                                         QueryResult* result) const {
-  // Only an index out of step (a delete it could not apply) may hold a sound
-  // the store no longer has.
-  if (!live.diverged()) return;
-  auto& hits = result->hits;
-  hits.erase(std::remove_if(hits.begin(), hits.end(),
-                            [this](const QueryHit& hit) {
-                              return !store_->GetSound(hit.id).ok();
-                            }),
-             hits.end());
-}
 
 std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
   std::vector<SpaceStatus> out;
@@ -959,6 +936,11 @@ absl::Status SoundCollection::Delete(uint64_t id) { return impl_->Delete(id); }
 
 absl::StatusOr<SoundRecord> SoundCollection::Get(uint64_t id) const {
   return impl_->store().GetSound(id);
+}
+
+absl::StatusOr<std::string> SoundCollection::GetPreview(uint64_t id) const {
+  RETURN_IF_ERROR(impl_->store().GetSound(id).status());
+  return impl_->store().GetPreview(id);
 }
 
 absl::StatusOr<SoundRecord> SoundCollection::GetByExternalId(

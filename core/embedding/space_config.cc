@@ -420,6 +420,15 @@ absl::Status ParseRerank(const Json& j, const std::string& path,
   return r.RejectUnknownKeys();
 }
 
+absl::Status ParseNeighbourhood(const Json& j, const std::string& path,
+                                NeighbourhoodOptions* c) {
+  RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
+  ObjectReader r(j, path);
+  RETURN_IF_ERROR(r.GetInt("neighbours", &c->neighbours));
+  RETURN_IF_ERROR(r.GetFloat("alpha", &c->alpha));
+  return r.RejectUnknownKeys();
+}
+
 absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
   RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
   ObjectReader r(j, path);
@@ -483,6 +492,10 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
       config.only_if_auto_tags.push_back(
           absl::AsciiStrToLower(tag.get<std::string>()));
     }
+  }
+  if (const Json* expand = r.Find("expand"); expand != nullptr) {
+    RETURN_IF_ERROR(
+        ParseNeighbourhood(*expand, r.Path("expand"), &config.expand));
   }
   RETURN_IF_ERROR(r.RejectUnknownKeys());
   absl::Status valid = ValidateSpaceConfig(config);
@@ -562,6 +575,7 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
         absl::StrCat("auto_tags.min_probability: must be in [0, 1], got ",
                      c.auto_tags.min_probability));
   }
+  RETURN_IF_ERROR(ValidateNeighbourhood(c.expand, "expand"));
   return ValidateIndexOptions(c.index);
 }
 

@@ -85,4 +85,8 @@ std::string QuarantineKey(absl::string_view family, absl::string_view key) {
   return out;
 }
 
+std::string PreviewKey(uint64_t id) {
+  return absl::StrCat(kPreviewKeyPrefix, EncodeU64BigEndian(id));
+}
+
 }  // namespace soundsearch

@@ -57,6 +57,10 @@ std::string EvaluationKey(absl::string_view space);
 // "quarantine/" `family` NUL `key`: a quarantined record of `family`.
 std::string QuarantineKey(absl::string_view family, absl::string_view key);
 
+inline constexpr absl::string_view kPreviewKeyPrefix = "preview/";
+// "preview/" id(BE64): the audio preview of a sound.
+std::string PreviewKey(uint64_t id);
+
 }  // namespace soundsearch
 
 #endif  // SOUNDSEARCH_STORE_KEY_CODEC_H_

@@ -542,7 +542,8 @@ void RocksDbSoundStore::LogChange(Change change, Writer* w) {
 
 absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
     const SoundRecord& sound,
-    const std::map<std::string, std::string>& raw_by_space) {
+    const std::map<std::string, std::string>& raw_by_space,
+    absl::string_view preview) {
   if (sound.id != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "AddSound: id must be 0 (the store assigns it), got ", sound.id));
@@ -591,6 +592,8 @@ absl::StatusOr<AddResult> RocksDbSoundStore::AddSound(
   w.new_id = record.id;
   w.count_delta = 1;
   w.Put(kSounds, id_key, EncodeSoundRecord(record));
+  if (!preview.empty())
+    w.Put(kMeta, PreviewKey(record.id), std::string(preview));
   for (const auto& [space, raw] : raw_by_space) {
     w.Put(kRaw, RawKey(space, record.id), raw);
     RegisterSpace(space, &w);
@@ -649,6 +652,7 @@ absl::StatusOr<uint64_t> RocksDbSoundStore::DeleteSound(uint64_t id) {
 
   const std::string id_key = EncodeU64BigEndian(id);
   w.Delete(kSounds, id_key);
+  w.Delete(kMeta, PreviewKey(id));
   for (const std::string& space : spaces_) w.Delete(kRaw, RawKey(space, id));
   // Lookups are removed only when they point at this sound.
   ASSIGN_OR_RETURN(std::optional<uint64_t> by_hash,
@@ -832,6 +836,28 @@ absl::StatusOr<StoredModel> RocksDbSoundStore::GetModel(
 }
 
 // ---- Evaluation reports -----------------------------------------------------
+
+absl::Status RocksDbSoundStore::PutPreview(uint64_t id,
+                                           absl::string_view bytes) {
+  absl::MutexLock lock(&write_mu_);
+  WaitForKeys({IdConflict(id)});
+  // Under the writer lock with no write of this id queued: a delete cannot
+  // slip between the check and the put.
+  RETURN_IF_ERROR(ReadSound(id, nullptr).status());
+  Writer w;
+  w.conflict_keys = {IdConflict(id)};
+  w.Put(kMeta, PreviewKey(id), std::string(bytes));
+  return Submit(&w);
+}
+
+absl::StatusOr<std::string> RocksDbSoundStore::GetPreview(uint64_t id) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   Read(kMeta, PreviewKey(id)));
+  if (!value.has_value()) {
+    return absl::NotFoundError(absl::StrCat("sound ", id, " has no preview"));
+  }
+  return std::move(*value);
+}
 
 absl::Status RocksDbSoundStore::PutEvaluation(absl::string_view space,
                                               absl::string_view bytes) {

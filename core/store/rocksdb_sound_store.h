@@ -55,9 +55,11 @@ class RocksDbSoundStore final : public SoundStore {
   RocksDbSoundStore(const RocksDbSoundStore&) = delete;
   RocksDbSoundStore& operator=(const RocksDbSoundStore&) = delete;
 
+  using SoundStore::AddSound;
   absl::StatusOr<AddResult> AddSound(
       const SoundRecord& sound,
-      const std::map<std::string, std::string>& raw_by_space) override;
+      const std::map<std::string, std::string>& raw_by_space,
+      absl::string_view preview) override;
   absl::StatusOr<SoundRecord> GetSound(uint64_t id) const override;
   absl::StatusOr<SoundRecord> FindByExternalId(
       absl::string_view external_id) const override;
@@ -86,6 +88,8 @@ class RocksDbSoundStore final : public SoundStore {
   absl::StatusOr<StoredModel> GetModel(absl::string_view space,
                                        absl::string_view kind) const override;
 
+  absl::Status PutPreview(uint64_t id, absl::string_view bytes) override;
+  absl::StatusOr<std::string> GetPreview(uint64_t id) const override;
   absl::Status PutEvaluation(absl::string_view space,
                              absl::string_view bytes) override;
   absl::StatusOr<std::string> GetEvaluation(

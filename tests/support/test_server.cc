@@ -22,6 +22,7 @@ ServerOptions LoopbackServerOptions(const std::string& data_dir) {
   options.data_dir = data_dir;
   options.listen = "127.0.0.1:0";
   options.metrics_listen = "";
+  options.http_listen = "";
   return options;
 }
 

@@ -27,7 +27,8 @@ namespace test {
 
 // Options for a server storing its data in `data_dir`: gRPC on
 // 127.0.0.1:0, no metrics endpoint (set metrics_listen to "127.0.0.1:0" for
-// one), everything else at its default.
+// one), no HTTP API (http_listen "127.0.0.1:0" for one), everything else at
+// its default.
 ServerOptions LoopbackServerOptions(const std::string& data_dir);
 
 class TestServer {
@@ -51,6 +52,7 @@ class TestServer {
   SoundsearchServer& server() const { return *server_; }
   int port() const { return server_->port(); }
   int metrics_port() const { return server_->metrics_port(); }
+  int http_port() const { return server_->http_port(); }
   // "127.0.0.1:<port>" (or the host given to Start).
   const std::string& target() const { return target_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }

@@ -33,7 +33,7 @@ commands:
   add FILE [--external-id X] [--name N] [--tags a,b] [--labels L1,L2]
   query FILE... | --id N,.. | --external-id X,.. [--not FILE] [--not-id N,..]
         [--not-external-id X,..] [--strategy average|best-score]
-        [--negative-weight W] [-k 15]
+        [--negative-weight W] [--expand N[:ALPHA]] [-k 15]
         [--space S] [--min-score F] [--include-query] [FILTERS] [PAGING]
                                     by one or several examples, for and against
   search TEXT... [-k 15] [--space S] [--class-space C] [--sources all|words|classes]
@@ -78,7 +78,8 @@ const std::vector<Command>& Commands() {
       {"query",
        WithRankedFlags(
            {{"id", "external-id", "not", "not-id", "not-external-id",
-             "strategy", "k", "space", "min-score"},
+             "strategy", "negative-weight", "k", "space", "min-score",
+             "expand"},
             {"include-query"}}),
        CmdQuery},
       {"search",

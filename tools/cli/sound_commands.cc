@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/query_flags.h"
 
@@ -120,6 +121,20 @@ int CmdQuery(Client& client, const Args& args) {
       throw UsageError("--negative-weight needs a number in (0, 1]");
     }
     request.set_negative_weight(w);
+  }
+  if (args.Has("expand")) {
+    // N or N:ALPHA (query expansion, docs/api.md).
+    const std::vector<std::string> parts =
+        absl::StrSplit(args.Get("expand"), ':');
+    int neighbours = 0;
+    float alpha = 0;
+    if (parts.size() > 2 || !absl::SimpleAtoi(parts[0], &neighbours) ||
+        neighbours < 0 ||
+        (parts.size() == 2 && !absl::SimpleAtof(parts[1], &alpha))) {
+      throw UsageError("--expand needs N or N:ALPHA (N >= 0 neighbours)");
+    }
+    request.mutable_expand()->set_neighbours(static_cast<uint32_t>(neighbours));
+    if (parts.size() == 2) request.mutable_expand()->set_alpha(alpha);
   }
   request.set_k(static_cast<uint32_t>(ParseK(args, 15)));
   request.set_space(args.Get("space"));

@@ -51,6 +51,8 @@
 #include "absl/types/span.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/collection_words.h"
+#include "soundsearch/neighbourhood.h"
+#include "soundsearch/preview_encoder.h"
 #include "soundsearch/raw_embedding.h"
 #include "soundsearch/sound_record.h"
 #include "soundsearch/space_config.h"
@@ -155,6 +157,10 @@ struct CollectionOptions {
   // Told of every index search (batch sizes, times); borrowed, may be null,
   // must outlive the collection.
   SearchObserver* search_observer = nullptr;
+  // The audio preview kept with each new sound (preview_encoder.h): made
+  // at Prepare from the decoded audio of the lowest space rate that MP3
+  // carries, stored by Commit, removed by Delete.
+  PreviewOptions previews;
 };
 
 // Caller-supplied fields of a new sound.
@@ -168,9 +174,10 @@ struct SoundInput {
 
 // A decoded and embedded upload, ready to Commit. Move-only value.
 struct PreparedSound {
-  SoundRecord record;                       // id 0 until committed
-  std::map<std::string, RawEmbedding> raw;  // space name -> raw embedding
-  DecodedAudio audio_info;                  // samples cleared
+  SoundRecord record;                        // id 0 until committed
+  std::map<std::string, RawEmbedding> raw;   // space name -> raw embedding
+  DecodedAudio audio_info;                   // samples cleared
+  std::string preview;     // MP3 (previews on and a rate MP3 carries), or empty
   bool duplicate = false;  // the store already held these bytes (no embedding)
   uint64_t duplicate_id = 0;
   // Seconds spent decoding and embedding (per space), for metrics.
@@ -261,6 +268,11 @@ struct QueryOptions {
   // probes every list): slower, for checking recall or for queries that
   // must not miss.
   bool exact = false;
+  // Query expansion (soundsearch/neighbourhood.h, docs/api.md) of example
+  // queries with the average strategy: each unset field is the space's
+  // config "expand"; expand_neighbours 0 turns it off for this query.
+  std::optional<int> expand_neighbours;
+  std::optional<float> expand_alpha;
 };
 
 // A result's score from one source of a merged ranking (text queries: the
@@ -464,6 +476,9 @@ class SoundCollection {
   absl::Status Delete(uint64_t id);
 
   absl::StatusOr<SoundRecord> Get(uint64_t id) const;
+  // The sound's audio preview (kPreviewContentType). NotFound when the sound
+  // does not exist or has none (added with previews off, or before them).
+  absl::StatusOr<std::string> GetPreview(uint64_t id) const;
   absl::StatusOr<SoundRecord> GetByExternalId(absl::string_view ext) const;
 
   // Queries with a sound of the collection; the sound itself is left out

@@ -156,9 +156,17 @@ class SoundStore {
   // nothing and returns its id with duplicate = true. InvalidArgument for a
   // non-zero id, an empty content_hash or a bad space name; AlreadyExists
   // when external_id is non-empty and used by a different sound.
+  // `preview`, when not empty, is stored as the sound's preview in the same
+  // write (PutPreview).
   virtual absl::StatusOr<AddResult> AddSound(
       const SoundRecord& sound,
-      const std::map<std::string, std::string>& raw_by_space) = 0;
+      const std::map<std::string, std::string>& raw_by_space,
+      absl::string_view preview) = 0;
+  absl::StatusOr<AddResult> AddSound(
+      const SoundRecord& sound,
+      const std::map<std::string, std::string>& raw_by_space) {
+    return AddSound(sound, raw_by_space, absl::string_view());
+  }
 
   // NotFound for an unknown id.
   virtual absl::StatusOr<SoundRecord> GetSound(uint64_t id) const = 0;
@@ -237,6 +245,14 @@ class SoundStore {
   // NotFound when the space has no report.
   virtual absl::StatusOr<std::string> GetEvaluation(
       absl::string_view space) const = 0;
+
+  // ---- Audio previews (per sound; bytes are opaque) ------------------------
+
+  // Stores the preview of sound `id`, replacing any (not logged). DeleteSound
+  // removes it in the sound's own write. NotFound for an unknown id.
+  virtual absl::Status PutPreview(uint64_t id, absl::string_view bytes) = 0;
+  // NotFound when the sound has no preview (or does not exist).
+  virtual absl::StatusOr<std::string> GetPreview(uint64_t id) const = 0;
 
   // ---- Word vectors (per space and word; bytes are opaque) ------------------
 

@@ -13,6 +13,7 @@
 #include "soundsearch/encoder.h"
 #include "soundsearch/index_options.h"
 #include "soundsearch/metric.h"
+#include "soundsearch/neighbourhood.h"
 
 namespace soundsearch {
 
@@ -127,6 +128,10 @@ struct SpaceConfig {
   // (and, in a speech space, no spoken content) at no encoder cost. Empty:
   // every sound. Queries are always embedded.
   std::vector<std::string> only_if_auto_tags;
+  // Query expansion of this space's example queries (the "expand" object,
+  // docs/config.md): the default of QueryOptions::expand. Off by default.
+  // Changing it needs no rebuild.
+  NeighbourhoodOptions expand;
 };
 
 // The built-in space used when the server is given no config file: `dsp`
