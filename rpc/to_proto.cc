@@ -60,7 +60,8 @@ void ToProto(const SpaceStatus& space, v1::SpaceInfo* out) {
   out->set_vectors(space.vectors);
   out->set_sample_rate(space.sample_rate);
   out->set_classes(static_cast<uint32_t>(space.classes));
-  out->set_classes_in_ontology(static_cast<uint32_t>(space.classes_in_ontology));
+  out->set_classes_in_ontology(
+      static_cast<uint32_t>(space.classes_in_ontology));
 }
 
 void ToProto(const std::string& version,
@@ -107,6 +108,7 @@ void ToProto(const TextQueryResult& result, v1::QueryByTextResponse* out) {
     matched->set_weight(c.weight);
   }
   for (const std::string& w : result.unmatched) out->add_unmatched(w);
+  for (const std::string& s : result.speech_spaces) out->add_speech_spaces(s);
 }
 
 void ToProto(const SoundDescription& d, v1::DescribeSoundResponse* out) {

@@ -62,9 +62,9 @@ class SpeechEncoderTest : public ::testing::Test {
     dir_ = std::make_unique<test::TempDir>(*std::move(dir));
   }
 
-  // `text` spoken by espeak-ng (voice, words per minute), decoded at 16 kHz.
+  // `text` spoken by espeak-ng (voice, words per minute), decoded at `rate`.
   std::vector<float> Say(const std::string& text, const std::string& voice,
-                         int speed) {
+                         int speed, int rate = kRate) {
     const std::string path = dir_->File(absl::StrCat("say", n_++, ".wav"));
     const std::string cmd = absl::StrCat("espeak-ng -v ", voice, " -s ", speed,
                                          " -w ", path, " '", text, "'");
@@ -72,7 +72,7 @@ class SpeechEncoderTest : public ::testing::Test {
         << cmd << " (install espeak-ng: scripts/setup)";
     auto decoder = AudioDecoder::Create(AudioDecoderOptions());
     DecodeRequest request;
-    request.sample_rate = kRate;
+    request.sample_rate = rate;
     auto audio = (*decoder)->DecodeFile(path, request);
     EXPECT_TRUE(audio.ok()) << audio.status();
     return audio.ok() ? audio->samples : std::vector<float>(kRate, 0.0f);
@@ -183,6 +183,49 @@ TEST_F(SpeechEncoderTest, RecognisesSpokenWordsIntoTermCounts) {
   ASSERT_TRUE(again.ok() && other.ok());
   EXPECT_LT(NormalisedEditDistance(clip->spoken.phones, again->spoken.phones),
             NormalisedEditDistance(clip->spoken.phones, other->spoken.phones));
+}
+
+TEST_F(SpeechEncoderTest, TextIsReadThroughThePronouncingDictionary) {
+  auto clip = encoder_->EncodeText({"Seven", "zzqxv", "yes"});
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  ASSERT_EQ(clip->spoken.words.size(), 2u);  // the unknown word left out
+  EXPECT_EQ(clip->spoken.words[0].word, "seven");
+  EXPECT_EQ(clip->spoken.words[1].word, "yes");
+  // cmudict-en-us.dict: seven S EH V AH N, yes Y EH S.
+  EXPECT_EQ(
+      clip->spoken.phones,
+      (std::vector<std::string>{"S", "EH", "V", "AH", "N", "Y", "EH", "S"}));
+  EXPECT_EQ(
+      std::vector<float>(clip->frames.data.begin(), clip->frames.data.end()),
+      SpeechTermCounts(clip->spoken, SpeechOptions()));
+  // Several pronunciations: the first one ("zero Z IH R OW").
+  auto zero = encoder_->EncodeText({"zero"});
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_EQ(zero->spoken.phones,
+            (std::vector<std::string>{"Z", "IH", "R", "OW"}));
+  EXPECT_EQ(encoder_->EncodeText({"zzqxv"}).status().code(),
+            absl::StatusCode::kNotFound);
+  // Encoders that cannot read text say so.
+  EncoderOptions dsp;
+  auto plain = Encoder::Create(dsp);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->EncodeText({"seven"}).status().code(),
+            absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(SpeechEncoderTest, NarrowBandAudioIsDecodedAt8kHz) {
+  EncoderOptions narrow = SpeechOptions();
+  narrow.sample_rate = 8000;
+  auto encoder = Encoder::Create(narrow);
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  EXPECT_EQ((*encoder)->sample_rate(), 8000);
+  auto clip = (*encoder)->Encode(Say("seven", "en-us", 150, 8000));
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_GE(clip->spoken.phones.size(), 3u);
+  EncoderOptions bad = SpeechOptions();
+  bad.sample_rate = 11025;
+  EXPECT_EQ(Encoder::Create(bad).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(SpeechEncoderTest, SilenceGivesNothingAndEmptyInputIsAnError) {

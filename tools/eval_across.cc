@@ -1,5 +1,6 @@
 #include "tools/eval_across.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,6 +20,7 @@
 #include "research/offline_eval.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/encoder.h"
+#include "soundsearch/retrieval_metrics.h"
 #include "soundsearch/sequence_distance.h"
 #include "soundsearch/space.h"
 #include "soundsearch/speech_kinds.h"
@@ -115,9 +118,11 @@ struct Projected {
   Metric metric = Metric::kCosine;
 };
 
-// Fits the speech space over term counts of `spoken` under `config`.
+// Fits the speech space over term counts of `spoken` under `config`; the
+// fitted space goes to *fitted_out when it is not null.
 absl::StatusOr<Projected> ProjectSpeech(
-    const SpaceConfig& config, const std::vector<SpokenContent>& spoken) {
+    const SpaceConfig& config, const std::vector<SpokenContent>& spoken,
+    std::unique_ptr<Space>* fitted_out = nullptr) {
   auto encoder = std::make_shared<TermCountEncoder>(config.encoder);
   ASSIGN_OR_RETURN(std::unique_ptr<Space> space,
                    Space::Create(config, encoder));
@@ -129,6 +134,7 @@ absl::StatusOr<Projected> ProjectSpeech(
   Projected p;
   p.metric = config.metric;
   ASSIGN_OR_RETURN(p.vectors, fitted->ProjectBatch(raws, nullptr, &p.dim));
+  if (fitted_out != nullptr) *fitted_out = std::move(fitted);
   return p;
 }
 
@@ -170,6 +176,120 @@ std::string Table(const std::vector<Row>& rows) {
                           r.report.macro.mr1, r.report.micro.map[0]);
   }
   return out;
+}
+
+// Text queries of spoken content, as QueryByText's speech source runs them:
+// each label's name ('_' as a space) is embedded by the speech encoder's
+// EncodeText (the words and their dictionary phones), projected by the
+// space fitted on the clips, and the whole collection is ranked by the
+// space's metric, the first top_n re-scored by PhoneRerankScore against the
+// words' phones. Relevant = every clip of the label (a text query has no
+// speaker); AP@15 with denominator min(15, R), MR1 0-based; a label the
+// dictionary cannot read scores AP 0, MR1 = n. Macro means over labels.
+absl::StatusOr<std::string> TextQueryTable(
+    const OfflineCollection& coll, const Encoder& encoder, const Space& fitted,
+    const Projected& p, const std::vector<SpokenContent>& spoken,
+    const std::vector<std::pair<int, double>>& variants) {
+  std::map<std::string, std::vector<int64_t>> by_label;
+  for (size_t i = 0; i < coll.items.size(); ++i) {
+    for (const std::string& l : coll.items[i].labels) {
+      by_label[l].push_back(static_cast<int64_t>(i));
+    }
+  }
+  const int64_t n = static_cast<int64_t>(coll.items.size());
+  std::string out =
+      "| variant | MAP@15 | MR1 | labels read |\n| --- | ---: | ---: | ---: "
+      "|\n";
+  std::string per_label = "| label | words read | phones |";
+  for (const auto& [top_n, weight] : variants) {
+    absl::StrAppend(
+        &per_label,
+        top_n == 0 ? " AP@15 |"
+                   : absl::StrFormat(" AP@15 rerank %d/%.2f |", top_n, weight));
+  }
+  absl::StrAppend(&per_label, "\n| --- | --- | --- |");
+  for (size_t v = 0; v < variants.size(); ++v) {
+    absl::StrAppend(&per_label, " ---: |");
+  }
+  absl::StrAppend(&per_label, "\n");
+  std::vector<double> ap_sum(variants.size(), 0), mr1_sum(variants.size(), 0);
+  int read = 0;
+  for (const auto& [label, members] : by_label) {
+    std::vector<std::string> words =
+        absl::StrSplit(label, absl::ByAnyChar("_ "), absl::SkipEmpty());
+    for (std::string& w : words) w = absl::AsciiStrToLower(w);
+    absl::StatusOr<EncodedClip> clip = encoder.EncodeText(words);
+    std::vector<bool> relevant(n, false);
+    for (int64_t m : members) relevant[m] = true;
+    std::string row = absl::StrCat("| ", label, " | ");
+    if (!clip.ok()) {
+      absl::StrAppend(&row, "- | - |");
+      for (size_t v = 0; v < variants.size(); ++v) {
+        mr1_sum[v] += n;
+        absl::StrAppend(&row, " 0 |");
+      }
+      absl::StrAppend(&per_label, row, "\n");
+      continue;
+    }
+    ++read;
+    std::vector<std::string> read_words;
+    for (const SpokenWord& w : clip->spoken.words) read_words.push_back(w.word);
+    absl::StrAppend(&row, absl::StrJoin(read_words, " "), " | ",
+                    absl::StrJoin(clip->spoken.phones, " "), " |");
+    RawEmbedding raw;
+    raw.pooled.assign(clip->frames.row(0).begin(), clip->frames.row(0).end());
+    ASSIGN_OR_RETURN(std::vector<float> q, fitted.Project(raw));
+    std::vector<std::pair<double, int64_t>> scored(n);
+    for (int64_t j = 0; j < n; ++j) {
+      const float* x = &p.vectors[static_cast<size_t>(j) * p.dim];
+      double s = 0;
+      if (p.metric == Metric::kEuclidean) {
+        for (int d = 0; d < p.dim; ++d) s -= (x[d] - q[d]) * (x[d] - q[d]);
+      } else {
+        for (int d = 0; d < p.dim; ++d) s += x[d] * q[d];
+      }
+      scored[j] = {s, j};
+    }
+    std::stable_sort(
+        scored.begin(), scored.end(),
+        [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (size_t v = 0; v < variants.size(); ++v) {
+      std::vector<std::pair<double, int64_t>> ranked = scored;
+      const int top = std::min<int64_t>(variants[v].first, n);
+      for (int i = 0; i < top; ++i) {
+        ranked[i].first = PhoneRerankScore(ranked[i].first, variants[v].second,
+                                           clip->spoken.phones,
+                                           spoken[ranked[i].second].phones);
+      }
+      std::stable_sort(
+          ranked.begin(), ranked.begin() + top,
+          [](const auto& a, const auto& b) { return a.first > b.first; });
+      std::vector<uint8_t> rel(n);
+      int64_t first = n;
+      for (int64_t i = 0; i < n; ++i) {
+        rel[i] = relevant[ranked[i].second] ? 1 : 0;
+        if (rel[i] && first == n) first = i;
+      }
+      const double ap =
+          AveragePrecisionAtN(rel, 15, static_cast<int>(members.size()));
+      ap_sum[v] += ap;
+      mr1_sum[v] += static_cast<double>(first);
+      absl::StrAppendFormat(&row, " %.3f |", ap);
+    }
+    absl::StrAppend(&per_label, row, "\n");
+  }
+  const double labels = static_cast<double>(by_label.size());
+  for (size_t v = 0; v < variants.size(); ++v) {
+    absl::StrAppendFormat(
+        &out, "| %s | %.3f | %.1f | %d / %d |\n",
+        variants[v].first == 0
+            ? std::string("no re-ranking")
+            : absl::StrFormat("phone_edit top_n %d weight %.2f",
+                              variants[v].first, variants[v].second),
+        ap_sum[v] / labels, mr1_sum[v] / labels, read,
+        static_cast<int>(by_label.size()));
+  }
+  return absl::StrCat(out, "\n", per_label);
 }
 
 // The rerank variants of one space: (top_n, weight) pairs; top_n 0 = none.
@@ -261,8 +381,19 @@ absl::Status RunAcross(const AcrossArgs& args) {
           RETURN_IF_ERROR(WriteCache(cache, ids, spoken));
         }
       }
-      ASSIGN_OR_RETURN(p, ProjectSpeech(*config, spoken));
+      std::unique_ptr<Space> fitted;
+      ASSIGN_OR_RETURN(p, ProjectSpeech(*config, spoken, &fitted));
       phones = &spoken;
+      if (args.text_queries) {
+        ASSIGN_OR_RETURN(std::unique_ptr<Encoder> reader,
+                         Encoder::Create(config->encoder));
+        ASSIGN_OR_RETURN(std::string table,
+                         TextQueryTable(coll, *reader, *fitted, p, spoken,
+                                        RerankVariants(args, *config)));
+        std::cout << "## text queries of spoken content, space `"
+                  << config->name << "` (each label's name)\n\n"
+                  << table << "\n";
+      }
       if (!first_phones.has_value()) first_phones = spoken;
     } else {
       ASSIGN_OR_RETURN(std::unique_ptr<Space> space, Space::Create(*config));

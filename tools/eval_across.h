@@ -21,6 +21,9 @@ struct AcrossArgs {
   std::vector<double> rerank_weights;
   std::vector<int> rerank_top_n;
   bool speech_sweep = false;   // sweep the speech vector's parameters
+  // Score each label's name as a text query of the speech spaces' spoken
+  // content (QueryByText's speech source), with the rerank variants.
+  bool text_queries = false;
   std::string spoken_cache;    // folder: <space>.tsv recognition caches
   int threads = 2;
   bool reference = false;

@@ -87,6 +87,8 @@ Across speakers (spoken content; docs/quality.md, docs/speech.md):
   --rerank-top-n LIST   comma-separated top_n values (default: the space's)
   --speech-sweep        speech spaces: word/phone weights, n-gram orders,
                         hash sizes, word posteriors and PCA, one at a time
+  --text-queries        speech spaces: each label's name as a text query of
+                        the spoken content (QueryByText's speech source)
   --spoken-cache DIR    keep each speech space's recognitions in
                         DIR/<space>.tsv and reuse them on the next run
 
@@ -119,6 +121,7 @@ struct Args {
   std::vector<double> rerank_weights;
   std::vector<int> rerank_top_n;
   bool speech_sweep = false;
+  bool text_queries = false;
   std::string spoken_cache;
   std::string sweep_kind = "all";
   std::vector<int> splits = {0};
@@ -225,6 +228,8 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
       }
     } else if (flag == "--speech-sweep") {
       a.speech_sweep = true;
+    } else if (flag == "--text-queries") {
+      a.text_queries = true;
     } else if (flag == "--spoken-cache") {
       ASSIGN_OR_RETURN(a.spoken_cache, value());
     } else {
@@ -590,6 +595,7 @@ absl::Status Run(const Args& args) {
     across.rerank_weights = args.rerank_weights;
     across.rerank_top_n = args.rerank_top_n;
     across.speech_sweep = args.speech_sweep;
+    across.text_queries = args.text_queries;
     across.spoken_cache = args.spoken_cache;
     across.threads = args.threads;
     across.reference = args.reference;

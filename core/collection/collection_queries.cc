@@ -271,19 +271,19 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     absl::string_view text, const TextQueryOptions& options) const {
   RETURN_IF_ERROR(CheckPaging(options.query));
   // The query's words (stop words dropped) and their terms, in step.
+  // Spoken content is matched on every word, stop words included ("on" and
+  // "off" are words people say).
+  const std::vector<std::string> all_words = SplitWords(text);
   std::vector<std::string> words;
   std::vector<std::string> terms;
-  for (std::string& w : SplitWords(text)) {
+  for (const std::string& w : all_words) {
     if (IsStopWord(w)) continue;
     terms.push_back(StemTerm(w));
-    words.push_back(std::move(w));
+    words.push_back(w);
   }
-  if (words.empty()) {
+  if (all_words.empty()) {
     return absl::InvalidArgumentError(
-        SplitWords(text).empty()
-            ? "text is empty: give the words to search for"
-            : absl::StrCat("text \"", text,
-                           "\" has only stop words (a, the, of, ...)"));
+        "text is empty: give the words to search for");
   }
   const ClassMatch mode = options.class_match.value_or(ctx_.text.class_match);
   const int max_classes =
@@ -302,7 +302,7 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
 
   // (a) word vectors of the chosen space.
   const LiveSpace* word_space = nullptr;
-  if (options.use_words) {
+  if (options.use_words && !words.empty()) {
     ASSIGN_OR_RETURN(word_space, FindSpace(options.query.space));
     std::shared_ptr<const SpaceView> view = word_space->view();
     std::vector<WordIndex::TermMatch> found =
@@ -334,7 +334,7 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
 
   // (b) classes of the class-score space.
   const LiveSpace* class_space = nullptr;
-  if (options.use_classes) {
+  if (options.use_classes && !words.empty()) {
     ASSIGN_OR_RETURN(class_space, FindClassSpace(options.class_space));
   }
   if (class_space != nullptr) {
@@ -363,6 +363,53 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     }
   }
 
+  // (c) spoken content: every space whose encoder reads text (the speech
+  // encoder: the words and their dictionary phones, Encoder::EncodeText)
+  // embeds the words as it would a recording saying them, and its index is
+  // searched as for an audio example, re-ranked by its rerank config against
+  // the words' phones. A space that can read none of the words adds no
+  // source.
+  std::vector<const LiveSpace*> speech_spaces;
+  if (options.use_speech) {
+    for (const LiveSpace* live : ctx_.spaces) {
+      std::shared_ptr<const SpaceView> view = live->view();
+      SpokenContent read;
+      absl::StatusOr<RawEmbedding> raw =
+          view->space->EmbedText(all_words, &read);
+      if (absl::IsUnimplemented(raw.status())) continue;
+      speech_spaces.push_back(live);
+      if (absl::IsNotFound(raw.status())) continue;
+      RETURN_IF_ERROR(raw.status());
+      ASSIGN_OR_RETURN(std::vector<float> query, view->space->Project(*raw));
+      const RerankConfig& rerank = view->space->config().rerank;
+      const bool reranked = rerank.kind != RerankKind::kNone;
+      RankedFetch fetch = VectorFetch(
+          *live, view, std::move(query), {},
+          reranked ? std::nullopt : options.query.min_score, allowed);
+      if (reranked) {
+        fetch =
+            PhoneRerankFetch(std::move(fetch), rerank, {read.phones},
+                             ctx_.store, live->name(), options.query.min_score);
+      }
+      for (const SpokenWord& w : read.words) {
+        for (size_t t = 0; t < words.size(); ++t) {
+          if (words[t] == w.word) matched[t] = true;
+        }
+      }
+      out.speech_spaces.push_back(live->name());
+      sources.emplace_back(absl::StrCat("spoken:", live->name()),
+                           std::move(fetch));
+      if (page_space == nullptr) {
+        page_space = live;
+        page_view = view;
+      }
+    }
+  }
+
+  if (sources.empty() && words.empty() && speech_spaces.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "text \"", text, "\" has only stop words (a, the, of, ...)"));
+  }
   if (sources.empty()) {
     std::vector<std::string> vocabulary;
     if (word_space != nullptr) vocabulary = ctx_.words->Vocabulary();
@@ -379,6 +426,10 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     if (class_space != nullptr) {
       known.push_back(
           absl::StrCat("the classes of space '", class_space->name(), "'"));
+    }
+    for (const LiveSpace* live : speech_spaces) {
+      known.push_back(absl::StrCat("the pronouncing dictionary of space '",
+                                   live->name(), "'"));
     }
     const std::vector<std::string> nearest =
         NearestKnownWords(words, vocabulary, 5);

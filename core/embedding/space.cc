@@ -106,6 +106,12 @@ absl::StatusOr<RawEmbedding> Space::Embed(absl::Span<const float> pcm,
   return FromEncoded(std::move(clip), auto_tags, spoken);
 }
 
+absl::StatusOr<RawEmbedding> Space::EmbedText(
+    absl::Span<const std::string> words, SpokenContent* spoken) const {
+  ASSIGN_OR_RETURN(EncodedClip clip, encoder_->EncodeText(words));
+  return FromEncoded(std::move(clip), nullptr, spoken);
+}
+
 absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> Space::EmbedBatch(
     absl::Span<const absl::Span<const float>> clips,
     std::vector<std::vector<AutoTag>>* auto_tags,

@@ -4,7 +4,8 @@
 // tf-idf (docs/speech.md).
 //
 // Thread-safety: Encode() is const and thread-safe (the recognizer lends
-// each call its own decoders).
+// each call its own decoders); EncodeText() too (the dictionary is read
+// once, on its first call).
 
 #include <cstdint>
 #include <memory>
@@ -12,18 +13,20 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/call_once.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "soundsearch/build_info.h"
 #include "soundsearch/speech_kinds.h"
 #include "soundsearch/status_macros.h"
+#include "speech/pronouncing_dictionary.h"
 #include "speech/speech_kind_entries.h"
 #include "speech/sphinx_recognizer.h"
 
 namespace soundsearch {
 namespace {
 
-constexpr int kSpeechRate = 16000;
 constexpr int kMaxDims = 1 << 20;
 constexpr int kMaxOrder = 6;
 
@@ -55,6 +58,7 @@ SphinxOptions SphinxOptionsFor(const EncoderOptions& o) {
   s.phone_pbeam = o.speech_phone_pbeam;
   s.phone_lw = o.speech_phone_lw;
   s.max_seconds = o.speech_max_seconds;
+  s.sample_rate = o.sample_rate;
   s.budget_seconds = o.speech_budget_seconds;
   return s;
 }
@@ -76,10 +80,11 @@ absl::Status CheckNonNegative(const char* field, double v, double hi) {
 }
 
 absl::Status ValidateSpeechOptions(const EncoderOptions& o) {
-  if (o.sample_rate != kSpeechRate) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("encoder.sample_rate: the speech encoder runs at ",
-                     kSpeechRate, " Hz, got ", o.sample_rate));
+  if (o.sample_rate != 16000 && o.sample_rate != 8000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "encoder.sample_rate: the speech encoder runs at 16000 Hz (or 8000 "
+        "for narrow-band audio), got ",
+        o.sample_rate));
   }
   RETURN_IF_ERROR(CheckBeam("speech_word_beam", o.speech_word_beam));
   RETURN_IF_ERROR(CheckBeam("speech_word_wbeam", o.speech_word_wbeam));
@@ -124,7 +129,7 @@ class SpeechEncoder final : public Encoder {
   }
 
   const std::string& kind() const override { return kind_; }
-  int sample_rate() const override { return kSpeechRate; }
+  int sample_rate() const override { return options_.sample_rate; }
   int frame_dim() const override {
     return options_.speech_word_dims + options_.speech_phone_dims;
   }
@@ -142,11 +147,44 @@ class SpeechEncoder final : public Encoder {
     return clip;
   }
 
+  // A text query: each word the dictionary knows counts once in the word
+  // block, and the phones of the words' first pronunciations, in order,
+  // give the phone n-grams, as if a recording saying them had been
+  // recognised without error.
+  absl::StatusOr<EncodedClip> EncodeText(
+      absl::Span<const std::string> words) const override {
+    absl::call_once(dict_once_, [this] {
+      dict_ = PronouncingDictionary::Load(
+          OrDefault(options_.speech_dict, "cmudict-en-us.dict"));
+    });
+    if (!dict_.ok()) return dict_.status();
+    SpokenContent spoken;
+    for (const std::string& word : words) {
+      std::vector<std::vector<std::string>> prons = (*dict_)->Find(word);
+      if (prons.empty()) continue;
+      spoken.words.push_back({absl::AsciiStrToLower(word), 1.0f});
+      for (std::string& p : prons[0]) spoken.phones.push_back(std::move(p));
+    }
+    if (spoken.words.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("speech: no word of \"", absl::StrJoin(words, " "),
+                       "\" is in the pronouncing dictionary"));
+    }
+    EncodedClip clip;
+    std::vector<float> counts = SpeechTermCounts(spoken, options_);
+    clip.frames = FrameMatrix(1, frame_dim());
+    std::copy(counts.begin(), counts.end(), clip.frames.row(0).begin());
+    clip.spoken = std::move(spoken);
+    return clip;
+  }
+
  private:
   const std::string kind_ = "speech";
   const EncoderOptions options_;
   const std::unique_ptr<SphinxRecognizer> recognizer_;
   TermLayout layout_;
+  mutable absl::once_flag dict_once_;
+  mutable absl::StatusOr<std::unique_ptr<PronouncingDictionary>> dict_;
 };
 
 absl::StatusOr<std::unique_ptr<Encoder>> CreateSpeechEncoder(

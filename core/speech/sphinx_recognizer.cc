@@ -9,12 +9,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdarg>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "soundsearch/status_macros.h"
@@ -22,9 +27,8 @@
 namespace soundsearch {
 namespace {
 
-constexpr int kSampleRate = 16000;
 constexpr double kFrameSeconds = 0.01;  // PocketSphinx's -frate 100
-constexpr size_t kChunkSamples = kSampleRate / 4;
+constexpr size_t kChunkSamples = 4000;  // between CPU budget checks
 
 // PocketSphinx reports its errors only to its log. The log callback keeps
 // the last error of the calling thread (a decoder runs on one thread at a
@@ -77,6 +81,52 @@ std::string CleanWord(absl::string_view w) {
 
 bool IsPhoneFiller(absl::string_view p) {
   return p.empty() || p == "SIL" || p[0] == '+' || p[0] == '<' || p[0] == '[';
+}
+
+// PocketSphinx reads the acoustic model's feat.params after the command line
+// and lets it win, so the front end of an 8 kHz decode (-upperf 3500 where
+// the model says 6800) is set by a copy of the model folder in a new
+// temporary folder: links to the model's files and a feat.params with the
+// upper frequency changed. Returns the folder.
+absl::StatusOr<std::string> NarrowBandModel(const std::string& hmm) {
+  namespace fs = std::filesystem;
+  std::string tmpl =
+      (fs::temp_directory_path() / "soundsearch-sphinx8k-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("speech: cannot create a folder for the 8 kHz model: ",
+                     std::strerror(errno)));
+  }
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(hmm, ec)) {
+    if (e.path().filename() == "feat.params") continue;
+    fs::create_symlink(fs::absolute(e.path()),
+                       fs::path(tmpl) / e.path().filename(), ec);
+    if (ec) break;
+  }
+  if (ec) {
+    fs::remove_all(tmpl);
+    return absl::InternalError(absl::StrCat(
+        "speech: cannot link the model for 8 kHz: ", ec.message()));
+  }
+  std::ifstream in(hmm + "/feat.params");
+  std::ofstream out(tmpl + "/feat.params");
+  std::string line;
+  bool upper = false;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "-upperf")) {
+      line = "-upperf 3500";
+      upper = true;
+    }
+    out << line << "\n";
+  }
+  if (!upper) out << "-upperf 3500\n";
+  out.close();
+  if (!out) {
+    fs::remove_all(tmpl);
+    return absl::InternalError("speech: cannot write the 8 kHz feat.params");
+  }
+  return tmpl;
 }
 
 absl::Status CheckFile(const std::string& path, const char* what) {
@@ -221,7 +271,14 @@ void SphinxRecognizer::Pool::Give(std::unique_ptr<Decoder> decoder) {
 SphinxRecognizer::SphinxRecognizer(const SphinxOptions& options)
     : options_(options) {}
 
-SphinxRecognizer::~SphinxRecognizer() = default;
+SphinxRecognizer::~SphinxRecognizer() {
+  words_.reset();
+  phones_.reset();
+  if (!narrow_model_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(narrow_model_dir_, ignored);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<SphinxRecognizer>> SphinxRecognizer::Create(
     const SphinxOptions& options) {
@@ -233,12 +290,26 @@ absl::StatusOr<std::unique_ptr<SphinxRecognizer>> SphinxRecognizer::Create(
   RETURN_IF_ERROR(CheckFile(options.dict, "dictionary"));
   if (options.words) RETURN_IF_ERROR(CheckFile(options.lm, "word LM"));
   if (options.phones) RETURN_IF_ERROR(CheckFile(options.phone_lm, "phone LM"));
+  if (options.sample_rate != 16000 && options.sample_rate != 8000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("speech: sample rate must be 16000 or 8000, got ",
+                     options.sample_rate));
+  }
   std::unique_ptr<SphinxRecognizer> r(new SphinxRecognizer(options));
-  const std::vector<std::string> common = {
-      "soundsearch", "-hmm", options.hmm, "-dict", options.dict,
+  std::string hmm = options.hmm;
+  if (options.sample_rate == 8000) {
+    ASSIGN_OR_RETURN(r->narrow_model_dir_, NarrowBandModel(options.hmm));
+    hmm = r->narrow_model_dir_;
+  }
+  std::vector<std::string> common = {
+      "soundsearch", "-hmm", hmm, "-dict", options.dict,
       // Whole clips are decoded as one utterance; the front end's voice
       // activity detector would cut the start of short words.
       "-remove_silence", "no"};
+  if (options.sample_rate == 8000) {
+    common.insert(common.end(),
+                  {"-samprate", "8000", "-nfft", "256", "-upperf", "3500"});
+  }
   if (options.words) {
     std::vector<std::string> args = common;
     args.insert(args.end(),
@@ -307,7 +378,8 @@ absl::StatusOr<SpokenContent> SphinxRecognizer::Recognize(
   SpokenContent out;
   size_t n = pcm.size();
   if (options_.max_seconds > 0) {
-    const size_t cap = static_cast<size_t>(options_.max_seconds * kSampleRate);
+    const size_t cap =
+        static_cast<size_t>(options_.max_seconds * options_.sample_rate);
     if (n > cap) {
       n = cap;
       out.truncated = true;

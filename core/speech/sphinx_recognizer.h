@@ -35,6 +35,13 @@ struct SphinxOptions {
   std::string phone_lm;  // phone LM; empty with phones = false
   bool words = true;     // run the word search
   bool phones = true;    // run the allphone search
+  // Rate of the PCM given to Recognize: 16000 (the acoustic model's), or
+  // 8000 for narrow-band audio, decoded with the front end set to match
+  // (-samprate 8000 -nfft 256 -upperf 3500: the model's 25 mel filters then
+  // span 130-3500 Hz instead of 130-6800 Hz; the upper frequency is set
+  // through a temporary copy of the model folder whose feat.params says
+  // 3500, since PocketSphinx lets feat.params override the command line).
+  int sample_rate = 16000;
   double word_beam = 1e-48;
   double word_wbeam = 7e-29;
   double word_lw = 6.5;
@@ -61,7 +68,8 @@ class SphinxRecognizer {
       const SphinxOptions& options);
   ~SphinxRecognizer();
 
-  // pcm: mono float32 in [-1, 1] at 16 kHz. Words are lower-cased, without
+  // pcm: mono float32 in [-1, 1] at options().sample_rate. Words are
+  // lower-cased, without
   // "(2)" variant suffixes, fillers or sentence markers; phones leave out
   // SIL and fillers. InvalidArgument for empty pcm; Internal when
   // PocketSphinx fails on the clip.
@@ -95,6 +103,9 @@ class SphinxRecognizer {
   const SphinxOptions options_;
   std::unique_ptr<Pool> words_;   // null when options_.words is false
   std::unique_ptr<Pool> phones_;  // null when options_.phones is false
+  // sample_rate 8000: the temporary model folder with the narrow-band
+  // feat.params (removed by the destructor); empty otherwise.
+  std::string narrow_model_dir_;
 };
 
 }  // namespace soundsearch

@@ -106,7 +106,8 @@ struct EncoderOptions {
   // is then an error.
   std::string output = "embedding";
 
-  // --- speech (docs/speech.md; sample_rate must be 16000) ---
+  // --- speech (docs/speech.md; sample_rate 16000, or 8000 for narrow-band
+  // audio, decoded with a matching front end) ---
   // Model files; empty: the Debian package pocketsphinx-en-us's files, found
   // under /usr/share/pocketsphinx/model/en-us at Create.
   std::string speech_hmm;       // acoustic model folder
@@ -188,6 +189,16 @@ class Encoder {
   // several clips through one forward (batch_size windows per forward).
   virtual absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> EncodeBatch(
       absl::Span<const absl::Span<const float>> clips) const;
+
+  // Encoders that can read text (the speech encoder: the words, and their
+  // phones from its pronouncing dictionary): the clip that a recording
+  // saying `words` (lower-case, in order) would give if it were recognised
+  // perfectly, so that a text query is embedded like audio. Words it cannot
+  // read are left out; EncodedClip::spoken holds the words it read and
+  // their phones. NotFound when it can read none of `words`; Unimplemented
+  // (the default) for an encoder that cannot read text.
+  virtual absl::StatusOr<EncodedClip> EncodeText(
+      absl::Span<const std::string> words) const;
 };
 
 }  // namespace soundsearch

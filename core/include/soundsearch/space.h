@@ -78,8 +78,8 @@ class Space {
   // If spoken is not null it receives what a speech encoder recognised
   // (EncodedClip::spoken, with SpokenContent::space set to this space's
   // name); empty for other encoders.
-  absl::StatusOr<RawEmbedding> Embed(
-      absl::Span<const float> pcm, std::vector<AutoTag>* auto_tags = nullptr,
+  absl::StatusOr<RawEmbedding> Embed(absl::Span<const float> pcm,
+                                     std::vector<AutoTag>* auto_tags = nullptr,
       SpokenContent* spoken = nullptr) const;
 
   // Embed for several clips at once (Encoder::EncodeBatch: the torchscript
@@ -94,6 +94,15 @@ class Space {
       absl::Span<const absl::Span<const float>> clips,
       std::vector<std::vector<AutoTag>>* auto_tags = nullptr,
       std::vector<SpokenContent>* spoken = nullptr) const;
+
+  // The raw embedding of a text query in a space whose encoder reads text
+  // (Encoder::EncodeText: the speech encoder), pooled as a clip would be;
+  // project it with Project. If spoken is not null it receives the words
+  // read and their phones (SpokenContent::space set). Errors: those of
+  // EncodeText (NotFound: no word could be read; Unimplemented: the encoder
+  // reads no text).
+  absl::StatusOr<RawEmbedding> EmbedText(absl::Span<const std::string> words,
+                                         SpokenContent* spoken = nullptr) const;
 
   // The raw embedding of a sound the encoder did not run on
   // (SpaceConfig::only_if_auto_tags): all-zero pooled values (one zero
