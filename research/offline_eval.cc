@@ -38,6 +38,7 @@ absl::StatusOr<OfflineCollection> LoadOfflineCollection(
     }
     out.paths.push_back(absl::StrCat(dir, "/", row.fname));
     out.items.push_back(LabeledItem{row.fname, std::move(row.labels)});
+    out.speakers.push_back(std::move(row.speaker));
   }
   return out;
 }

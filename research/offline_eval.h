@@ -31,6 +31,9 @@ namespace soundsearch {
 struct OfflineCollection {
   std::vector<LabeledItem> items;  // id = the manifest's fname
   std::vector<std::string> paths;  // audio file of items[i]
+  // The manifest's `speaker` column, one per item ("" where it is empty);
+  // all empty when the manifest has no such column.
+  std::vector<std::string> speakers;
 };
 
 // Reads an FSD50K-form manifest (manifest.h); paths are audio_dir + "/" +

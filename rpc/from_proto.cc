@@ -126,8 +126,15 @@ TextQueryOptions FromProto(const v1::QueryByTextRequest& request) {
   if (request.has_min_score()) q.min_score = request.min_score();
   q.group_by = FromProto(request.group_by());
   options.class_space = request.class_space();
-  options.use_words = request.sources() != v1::TEXT_SOURCES_CLASSES;
-  options.use_classes = request.sources() != v1::TEXT_SOURCES_WORDS;
+  const v1::TextSources sources = request.sources();
+  // One source when one is named; all of them otherwise (an unknown value
+  // too, as before the speech source existed).
+  options.use_words =
+      sources != v1::TEXT_SOURCES_CLASSES && sources != v1::TEXT_SOURCES_SPEECH;
+  options.use_classes =
+      sources != v1::TEXT_SOURCES_WORDS && sources != v1::TEXT_SOURCES_SPEECH;
+  options.use_speech =
+      sources != v1::TEXT_SOURCES_WORDS && sources != v1::TEXT_SOURCES_CLASSES;
   if (request.class_match() == v1::CLASS_MATCH_NAMES) {
     options.class_match = ClassMatch::kNames;
   } else if (request.class_match() == v1::CLASS_MATCH_DOCUMENTS) {

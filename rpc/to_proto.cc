@@ -22,6 +22,19 @@ void ToProto(const SoundRecord& record, v1::Sound* out) {
     t->set_tag(tag.tag);
     t->set_probability(tag.probability);
   }
+  for (const SpokenContent& content : record.spoken) {
+    v1::SpokenContent* c = out->add_spoken();
+    c->set_space(content.space);
+    for (const SpokenWord& word : content.words) {
+      v1::SpokenWord* w = c->add_words();
+      w->set_word(word.word);
+      w->set_confidence(word.confidence);
+      w->set_start_seconds(word.start_seconds);
+      w->set_end_seconds(word.end_seconds);
+    }
+    for (const std::string& phone : content.phones) c->add_phones(phone);
+    c->set_truncated(content.truncated);
+  }
 }
 
 void ToProto(const DecodedAudio& audio, v1::AudioInfo* out) {
@@ -101,6 +114,7 @@ void ToProto(const TextQueryResult& result, v1::QueryByTextResponse* out) {
     matched->set_weight(c.weight);
   }
   for (const std::string& w : result.unmatched) out->add_unmatched(w);
+  for (const std::string& s : result.speech_spaces) out->add_speech_spaces(s);
 }
 
 void ToProto(const SoundDescription& d, v1::DescribeSoundResponse* out) {

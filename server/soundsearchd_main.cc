@@ -16,6 +16,7 @@
 #include "soundsearch/build_info.h"
 #include "soundsearch/collection_check.h"
 #include "soundsearch/space_config.h"
+#include "soundsearch/speech_kinds.h"
 #include "soundsearch/torch_kinds.h"
 
 ABSL_FLAG(std::string, data_dir, "soundsearch-data",
@@ -208,6 +209,11 @@ int main(int argc, char** argv) {
   // soundsearchd serves neural spaces: the libtorch kinds join core's tables.
   if (absl::Status torch = soundsearch::RegisterTorchKinds(); !torch.ok()) {
     std::fprintf(stderr, "soundsearchd: %s\n", torch.ToString().c_str());
+    return 1;
+  }
+  // ... and so does the speech kind (PocketSphinx).
+  if (absl::Status speech = soundsearch::RegisterSpeechKinds(); !speech.ok()) {
+    std::fprintf(stderr, "soundsearchd: %s\n", speech.ToString().c_str());
     return 1;
   }
   if (absl::GetFlag(FLAGS_repair) && !absl::GetFlag(FLAGS_check)) {

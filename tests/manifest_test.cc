@@ -40,6 +40,8 @@ TEST(ManifestTest, OptionalColumnsCrlfBomQuotesAndBlankLines) {
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[0].external_id, "fs-1");
   EXPECT_EQ((*rows)[0].name, "say \"hi\"");
+  EXPECT_EQ((*rows)[0].speaker, "george");
+  EXPECT_EQ((*rows)[1].speaker, "jackson");
   EXPECT_TRUE((*rows)[0].labels.empty());
   EXPECT_EQ((*rows)[1].fname, "y.wav");
   EXPECT_EQ((*rows)[1].line, 4);

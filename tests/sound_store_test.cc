@@ -52,6 +52,12 @@ SoundRecord MakeSound(int n) {
   s.content_hash = Sha256Hex(absl::StrCat("content of sound ", n));
   s.added_unix_micros = 1700000000000000 + n;
   s.auto_tags = {{"Dog", 0.875f}, {"Speech", 0.125f}};
+  SpokenContent spoken;
+  spoken.space = "speech";
+  spoken.words = {{"seven", 0.75f, 0.25f, 0.5f}};
+  spoken.phones = {"S", "EH", "V", "AH", "N"};
+  spoken.truncated = n % 2 == 1;
+  s.spoken = {spoken};
   return s;
 }
 
@@ -454,6 +460,16 @@ TEST_F(SoundStoreTest, TextThatIsNotUtf8IsRefused) {
   s.tags[1] = "\xff";
   EXPECT_THAT(store_->AddSound(s, {}).status().message(),
               HasSubstr("tags[1] is not valid UTF-8"));
+  // Recognised words and phones too (a configured dictionary may hold any
+  // bytes; the CMU one is ASCII).
+  s = MakeSound(3);
+  s.spoken[0].words[0].word = "caf\xe9";
+  EXPECT_THAT(store_->AddSound(s, {}).status().message(),
+              HasSubstr("spoken[0].words[0] is not valid UTF-8"));
+  s = MakeSound(4);
+  s.spoken[0].phones[2] = "\xff";
+  EXPECT_THAT(store_->AddSound(s, {}).status().message(),
+              HasSubstr("spoken[0].phones[2] is not valid UTF-8"));
   EXPECT_EQ(store_->Count(), 0u);
   EXPECT_EQ(store_->LastSequence(), 0u);
 }

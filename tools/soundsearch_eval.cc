@@ -34,7 +34,9 @@
 #include "soundsearch/space.h"
 #include "soundsearch/space_config.h"
 #include "soundsearch/status_macros.h"
+#include "soundsearch/speech_kinds.h"
 #include "soundsearch/torch_kinds.h"
+#include "tools/eval_across.h"
 
 namespace soundsearch {
 namespace {
@@ -77,6 +79,21 @@ whole collection, project) and prints label-based (macro) and instance-based
                         each label (per space)
   --threads N           decoding/encoding/evaluation threads (default 2)
 
+Across speakers (spoken content; docs/quality.md, docs/speech.md):
+  --across speaker      score every space across speakers: the manifest's
+                        speaker column; a query's own speaker's clips are
+                        left out of its ranking and of its relevant count
+  --rerank-weights LIST comma-separated phone_edit weights to score besides
+                        no re-ranking (default: each space's rerank config);
+                        spaces without phones use the first speech space's
+  --rerank-top-n LIST   comma-separated top_n values (default: the space's)
+  --speech-sweep        speech spaces: word/phone weights, n-gram orders,
+                        hash sizes, word posteriors and PCA, one at a time
+  --text-queries        speech spaces: each label's name as a text query of
+                        the spoken content (QueryByText's speech source)
+  --spoken-cache DIR    keep each speech space's recognitions in
+                        DIR/<space>.tsv and reuse them on the next run
+
 The running collection's query layer (--collection-queries; docs/quality.md,
 "Text queries", "Several examples", "Word relatedness with auto-tag words"):
 indexes the manifest into a SoundCollection (labels kept for scoring only,
@@ -107,6 +124,12 @@ struct Args {
   bool reference = false, json = false, sweep = false, ablation = false;
   int neighbours = 0;
   int threads = 2;
+  std::string across;  // "speaker" or empty
+  std::vector<double> rerank_weights;
+  std::vector<int> rerank_top_n;
+  bool speech_sweep = false;
+  bool text_queries = false;
+  std::string spoken_cache;
   std::string sweep_kind = "all";
   std::vector<int> splits = {0};
 };
@@ -191,6 +214,34 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
       a.sweep = true;
     } else if (flag == "--ablation") {
       a.ablation = true;
+    } else if (flag == "--across") {
+      ASSIGN_OR_RETURN(a.across, value());
+      if (a.across != "speaker") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--across: only \"speaker\" is known, got ", a.across));
+      }
+    } else if (flag == "--rerank-weights" || flag == "--rerank-top-n") {
+      ASSIGN_OR_RETURN(std::string list, value());
+      for (absl::string_view part : absl::StrSplit(list, ',')) {
+        double v = 0;
+        if (!absl::SimpleAtod(part, &v) || v < 0 ||
+            (flag == "--rerank-weights" && v > 1) ||
+            (flag == "--rerank-top-n" && (v < 1 || v != static_cast<int>(v)))) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(flag, ": bad value \"", part, "\""));
+        }
+        if (flag == "--rerank-weights") {
+          a.rerank_weights.push_back(v);
+        } else {
+          a.rerank_top_n.push_back(static_cast<int>(v));
+        }
+      }
+    } else if (flag == "--speech-sweep") {
+      a.speech_sweep = true;
+    } else if (flag == "--text-queries") {
+      a.text_queries = true;
+    } else if (flag == "--spoken-cache") {
+      ASSIGN_OR_RETURN(a.spoken_cache, value());
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", flag));
     }
@@ -653,6 +704,20 @@ absl::Status Run(const Args& args) {
     }
     configs = std::move(kept);
   }
+  if (!args.across.empty()) {
+    AcrossArgs across;
+    across.manifest = args.manifest;
+    across.audio_dir = args.audio_dir;
+    across.spaces = configs;
+    across.rerank_weights = args.rerank_weights;
+    across.rerank_top_n = args.rerank_top_n;
+    across.speech_sweep = args.speech_sweep;
+    across.text_queries = args.text_queries;
+    across.spoken_cache = args.spoken_cache;
+    across.threads = args.threads;
+    across.reference = args.reference;
+    return RunAcross(across);
+  }
   LabelFamilies families;
   std::vector<std::string> excluded;
   if (!args.families.empty()) {
@@ -864,6 +929,10 @@ int main(int argc, char** argv) {
   // Spaces of any kind, neural ones included.
   if (absl::Status torch = soundsearch::RegisterTorchKinds(); !torch.ok()) {
     std::cerr << "soundsearch-eval: " << torch << "\n";
+    return 1;
+  }
+  if (absl::Status speech = soundsearch::RegisterSpeechKinds(); !speech.ok()) {
+    std::cerr << "soundsearch-eval: " << speech << "\n";
     return 1;
   }
   auto args = soundsearch::ParseArgs(argc, argv);

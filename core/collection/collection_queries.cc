@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "collection/example_query.h"
+#include "collection/phone_rerank.h"
 #include "collection/query_hits.h"
 #include "soundsearch/error_reason.h"
 #include "soundsearch/raw_embedding.h"
@@ -116,14 +117,14 @@ std::shared_ptr<const IdSet> CollectionQueries::Allowed(
 
 absl::StatusOr<std::vector<float>> CollectionQueries::ExampleVector(
     const LiveSpace& live, const SpaceView& view, const QueryExample& example,
-    AudioUse* use) const {
+    AudioUse* use, SpokenContent* spoken) const {
   if (live.fused() && !example.audio.empty()) {
     // Embedded in every part, under the views the fusion searches.
     std::vector<std::vector<float>> parts;
     for (size_t p = 0; p < live.parts().size(); ++p) {
-      ASSIGN_OR_RETURN(
-          std::vector<float> v,
-          ExampleVector(*live.parts()[p], *view.parts[p], example, use));
+      ASSIGN_OR_RETURN(std::vector<float> v,
+                       ExampleVector(*live.parts()[p], *view.parts[p], example,
+                                     use, spoken));
       parts.push_back(std::move(v));
     }
     return live.FuseParts(parts);
@@ -137,8 +138,8 @@ absl::StatusOr<std::vector<float>> CollectionQueries::ExampleVector(
       if (left <= 0) {
         use->truncated = true;
         return absl::InvalidArgumentError(absl::StrCat(
-            "the query's audio examples decode to more than ",
-            use->max_seconds, " s in all; send fewer or shorter examples"));
+            "the query's audio examples decode to more than ", use->max_seconds,
+            " s in all; send fewer or shorter examples"));
       }
       request.max_duration_seconds = left;
     }
@@ -154,7 +155,8 @@ absl::StatusOr<std::vector<float>> CollectionQueries::ExampleVector(
                      ctx_.decoder->DecodeBytes(example.audio, request));
     use->audio_seconds += pcm.duration_seconds;
     use->truncated = use->truncated || pcm.truncated;
-    ASSIGN_OR_RETURN(RawEmbedding raw, view.space->Embed(pcm.samples));
+    ASSIGN_OR_RETURN(RawEmbedding raw,
+                     view.space->Embed(pcm.samples, nullptr, spoken));
     ASSIGN_OR_RETURN(std::vector<float> vector, view.space->Project(raw));
     use->embed_seconds += SecondsSince(start);
     return vector;
@@ -218,10 +220,23 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   AudioUse use;
   use.deadline = options.deadline;
   use.max_seconds = options.max_audio_seconds;
+  // A re-ranking space (SpaceConfig::rerank) re-scores the head of the
+  // ranking by the positives' recognised phones (PhoneRerankFetch).
+  const RerankConfig& rerank = view->space->config().rerank;
+  const bool reranked = rerank.kind != RerankKind::kNone;
+  std::vector<std::vector<std::string>> query_phones;
   for (const QueryExample& e : query.positive) {
-    ASSIGN_OR_RETURN(std::vector<float> v,
-                     ExampleVector(*live, *view, e, &use));
+    SpokenContent spoken;
+    ASSIGN_OR_RETURN(
+        std::vector<float> v,
+        ExampleVector(*live, *view, e, &use, reranked ? &spoken : nullptr));
     vectors.positive.push_back(std::move(v));
+    if (reranked && e.audio.empty()) {
+      ASSIGN_OR_RETURN(SoundRecord record, ctx_.store->GetSound(e.id));
+      const std::vector<std::string>* phones = PhonesOf(record, live->name());
+      if (phones != nullptr) spoken.phones = *phones;
+    }
+    if (reranked) query_phones.push_back(std::move(spoken.phones));
     if (e.audio.empty() && !options.include_query) {
       vectors.exclude.push_back(e.id);
     }
@@ -246,8 +261,14 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   RETURN_IF_ERROR(ValidateNeighbourhood(vectors.expand, "expand"));
   ASSIGN_OR_RETURN(RankedFetch fetch,
                    ExampleFetch(*live, view, std::move(vectors), query.strategy,
-                                query.negative_weight, options.min_score,
+                                query.negative_weight,
+                                reranked ? std::nullopt : options.min_score,
                                 Allowed(options.filter), options.exact));
+  if (reranked) {
+    // min_score applies to the re-ranked scores.
+    fetch = PhoneRerankFetch(std::move(fetch), rerank, std::move(query_phones),
+                             ctx_.store, live->name(), options.min_score);
+  }
   ASSIGN_OR_RETURN(QueryResult result, Page(*live, *view, fetch, options));
   result.embed_seconds = use.embed_seconds;
   result.audio_seconds = use.audio_seconds;
@@ -262,19 +283,19 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     absl::string_view text, const TextQueryOptions& options) const {
   RETURN_IF_ERROR(CheckPaging(options.query));
   // The query's words (stop words dropped) and their terms, in step.
+  // Spoken content is matched on every word, stop words included ("on" and
+  // "off" are words people say).
+  const std::vector<std::string> all_words = SplitWords(text);
   std::vector<std::string> words;
   std::vector<std::string> terms;
-  for (std::string& w : SplitWords(text)) {
+  for (const std::string& w : all_words) {
     if (IsStopWord(w)) continue;
     terms.push_back(StemTerm(w));
-    words.push_back(std::move(w));
+    words.push_back(w);
   }
-  if (words.empty()) {
+  if (all_words.empty()) {
     return absl::InvalidArgumentError(
-        SplitWords(text).empty()
-            ? "text is empty: give the words to search for"
-            : absl::StrCat("text \"", text,
-                           "\" has only stop words (a, the, of, ...)"));
+        "text is empty: give the words to search for");
   }
   const ClassMatch mode = options.class_match.value_or(ctx_.text.class_match);
   const int max_classes =
@@ -293,7 +314,7 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
 
   // (a) word vectors of the chosen space.
   const LiveSpace* word_space = nullptr;
-  if (options.use_words) {
+  if (options.use_words && !words.empty()) {
     ASSIGN_OR_RETURN(word_space, FindSpace(options.query.space));
     std::shared_ptr<const SpaceView> view = word_space->view();
     std::vector<WordIndex::TermMatch> found =
@@ -325,7 +346,7 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
 
   // (b) classes of the class-score space.
   const LiveSpace* class_space = nullptr;
-  if (options.use_classes) {
+  if (options.use_classes && !words.empty()) {
     ASSIGN_OR_RETURN(class_space, FindClassSpace(options.class_space));
   }
   if (class_space != nullptr) {
@@ -354,6 +375,53 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     }
   }
 
+  // (c) spoken content: every space whose encoder reads text (the speech
+  // encoder: the words and their dictionary phones, Encoder::EncodeText)
+  // embeds the words as it would a recording saying them, and its index is
+  // searched as for an audio example, re-ranked by its rerank config against
+  // the words' phones. A space that can read none of the words adds no
+  // source.
+  std::vector<const LiveSpace*> speech_spaces;
+  if (options.use_speech) {
+    for (const LiveSpace* live : ctx_.spaces) {
+      std::shared_ptr<const SpaceView> view = live->view();
+      SpokenContent read;
+      absl::StatusOr<RawEmbedding> raw =
+          view->space->EmbedText(all_words, &read);
+      if (absl::IsUnimplemented(raw.status())) continue;
+      speech_spaces.push_back(live);
+      if (absl::IsNotFound(raw.status())) continue;
+      RETURN_IF_ERROR(raw.status());
+      ASSIGN_OR_RETURN(std::vector<float> query, view->space->Project(*raw));
+      const RerankConfig& rerank = view->space->config().rerank;
+      const bool reranked = rerank.kind != RerankKind::kNone;
+      RankedFetch fetch = VectorFetch(
+          *live, view, std::move(query), {},
+          reranked ? std::nullopt : options.query.min_score, allowed);
+      if (reranked) {
+        fetch =
+            PhoneRerankFetch(std::move(fetch), rerank, {read.phones},
+                             ctx_.store, live->name(), options.query.min_score);
+      }
+      for (const SpokenWord& w : read.words) {
+        for (size_t t = 0; t < words.size(); ++t) {
+          if (words[t] == w.word) matched[t] = true;
+        }
+      }
+      out.speech_spaces.push_back(live->name());
+      sources.emplace_back(absl::StrCat("spoken:", live->name()),
+                           std::move(fetch));
+      if (page_space == nullptr) {
+        page_space = live;
+        page_view = view;
+      }
+    }
+  }
+
+  if (sources.empty() && words.empty() && speech_spaces.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "text \"", text, "\" has only stop words (a, the, of, ...)"));
+  }
   if (sources.empty()) {
     std::vector<std::string> vocabulary;
     if (word_space != nullptr) vocabulary = ctx_.words->Vocabulary();
@@ -370,6 +438,10 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
     if (class_space != nullptr) {
       known.push_back(
           absl::StrCat("the classes of space '", class_space->name(), "'"));
+    }
+    for (const LiveSpace* live : speech_spaces) {
+      known.push_back(absl::StrCat("the pronouncing dictionary of space '",
+                                   live->name(), "'"));
     }
     const std::vector<std::string> nearest =
         NearestKnownWords(words, vocabulary, 5);

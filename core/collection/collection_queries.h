@@ -86,10 +86,11 @@ class CollectionQueries {
   // The index vector of an example in `view` (an audio example is decoded,
   // within use->deadline and what is left of use->max_seconds, and embedded;
   // *use grows by it).
-  absl::StatusOr<std::vector<float>> ExampleVector(const LiveSpace& live,
-                                                   const SpaceView& view,
-                                                   const QueryExample& example,
-                                                   AudioUse* use) const;
+  // `spoken` (not null): an audio example's recognised content (a speech
+  // space's encoder fills it; left empty otherwise).
+  absl::StatusOr<std::vector<float>> ExampleVector(
+      const LiveSpace& live, const SpaceView& view, const QueryExample& example,
+      AudioUse* use, SpokenContent* spoken = nullptr) const;
   // TakePage of `fetch` under options (offset, k, group_by) as a result of
   // `live`'s space; while `live` is diverged, hits of sounds the store no
   // longer holds are dropped.

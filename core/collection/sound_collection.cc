@@ -54,6 +54,17 @@ absl::StatusOr<std::vector<std::string>> NormaliseTags(
   return out;
 }
 
+// Whether `tags` holds one of `wanted` (SpaceConfig::only_if_auto_tags).
+bool HasAnyAutoTag(const std::vector<AutoTag>& tags,
+                   const std::vector<std::string>& wanted) {
+  for (const AutoTag& t : tags) {
+    if (std::find(wanted.begin(), wanted.end(), t.tag) != wanted.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 class SoundCollection::Impl {
@@ -457,34 +468,62 @@ std::vector<absl::StatusOr<PreparedSound>> SoundCollection::Impl::PrepareBatch(
     const int rate = view->space->sample_rate();
     std::vector<absl::Span<const float>> clips;
     clips.reserve(embedding.size());
-    for (size_t i : embedding) clips.push_back(decoded[i].at(rate).samples);
+    // Sounds this space is gated off for (only_if_auto_tags) get an empty
+    // embedding without running the encoder.
+    const std::vector<std::string>& gate =
+        view->space->config().only_if_auto_tags;
+    std::vector<size_t> running;
+    for (size_t i : embedding) {
+      if (gate.empty() || HasAnyAutoTag(results[i]->record.auto_tags, gate)) {
+        running.push_back(i);
+        clips.push_back(decoded[i].at(rate).samples);
+      } else {
+        results[i]->raw.emplace(live->name(), view->space->EmptyEmbedding());
+        results[i]->embed_seconds[live->name()] = 0;
+      }
+    }
+    const bool speech = view->space->encoder()->term_layout() != nullptr;
     const auto embed_start = Clock::now();
     std::vector<std::vector<AutoTag>> auto_tags;
-    auto embedded = view->space->EmbedBatch(clips, &auto_tags);
+    std::vector<SpokenContent> spoken;
+    absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> embedded =
+        std::vector<absl::StatusOr<RawEmbedding>>();
+    if (!running.empty()) {
+      embedded = view->space->EmbedBatch(clips, &auto_tags,
+                                         speech ? &spoken : nullptr);
+    }
     const double share =
-        SecondsSince(embed_start) / static_cast<double>(embedding.size());
+        running.empty()
+            ? 0.0
+            : SecondsSince(embed_start) / static_cast<double>(running.size());
     std::vector<size_t> still;
-    for (size_t k = 0; k < embedding.size(); ++k) {
-      const size_t i = embedding[k];
+    size_t k = 0;
+    for (size_t i : embedding) {
+      if (k >= running.size() || running[k] != i) {  // gated off
+        still.push_back(i);
+        continue;
+      }
+      const size_t at = k++;
       if (!embedded.ok()) {
         results[i] = embedded.status();
         continue;
       }
-      if (!(*embedded)[k].ok()) {
-        results[i] = (*embedded)[k].status();
+      if (!(*embedded)[at].ok()) {
+        results[i] = (*embedded)[at].status();
         continue;
       }
       // A vector the metric cannot rank would fail the index (and, once
       // stored, every rebuild): refused before anything is written.
-      absl::Status usable = live->CheckUsable(*view, (*embedded)[k].value());
+      absl::Status usable = live->CheckUsable(*view, (*embedded)[at].value());
       if (!usable.ok()) {
         results[i] = usable;
         continue;
       }
       PreparedSound& prepared = *results[i];
       prepared.embed_seconds[live->name()] = share;
-      prepared.raw.emplace(live->name(), std::move((*embedded)[k]).value());
-      MergeAutoTags(auto_tags[k], &prepared.record.auto_tags);
+      prepared.raw.emplace(live->name(), std::move((*embedded)[at]).value());
+      MergeAutoTags(auto_tags[at], &prepared.record.auto_tags);
+      if (speech) prepared.record.spoken.push_back(std::move(spoken[at]));
       still.push_back(i);
     }
     embedding = std::move(still);
@@ -924,6 +963,12 @@ std::vector<absl::StatusOr<QueryResult>> SoundCollection::Impl::QueryByIdBatch(
     auto live = FindSpace(q.options.space);
     if (!live.ok()) {
       out[i] = live.status();
+      continue;
+    }
+    // A re-ranking space (SpaceConfig::rerank) re-scores in the query layer:
+    // such a query takes the one-by-one path.
+    if ((*live)->view()->space->config().rerank.kind != RerankKind::kNone) {
+      out[i] = QueryById(q.id, q.options);
       continue;
     }
     auto group = std::find_if(groups.begin(), groups.end(),

@@ -46,6 +46,15 @@ std::vector<std::string> Lowered(const std::vector<std::string>& tags) {
 std::vector<std::string> TagKeys(const SoundRecord& record) {
   std::vector<std::string> keys = record.tags;
   for (const AutoTag& t : record.auto_tags) keys.push_back(t.tag);
+  // Recognised words are tags of kind "spoken" (kSpokenTagPrefix + word);
+  // a word heard twice, or by two speech spaces, is one key.
+  for (const SpokenContent& c : record.spoken) {
+    for (const SpokenWord& w : c.words) {
+      keys.push_back(absl::StrCat(kSpokenTagPrefix, w.word));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   return keys;
 }
 

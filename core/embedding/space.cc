@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "embedding/byte_io.h"
 #include "embedding/codebook.h"
+#include "embedding/term_weighting.h"
 #include "soundsearch/pooling.h"
 #include "soundsearch/projection.h"
 #include "soundsearch/status_macros.h"
@@ -18,13 +19,19 @@ namespace soundsearch {
 struct FittedSpaceState {
   uint64_t version = 0;
   std::optional<Codebook> codebook;  // boaw spaces only
+  // Spaces over a bag-of-terms encoder (Encoder::term_layout) only.
+  std::optional<TermWeighting> terms;
   std::optional<Projection> projection;
 };
 
 namespace {
 
 constexpr char kMagic[] = "SSFS";
+// Version 1: no term weighting. Version 2 (written only by spaces over a
+// bag-of-terms encoder, so that other spaces' blobs stay readable by older
+// builds): a has-term-weighting byte and its blob after the codebook.
 constexpr uint16_t kFormatVersion = 1;
+constexpr uint16_t kTermsFormatVersion = 2;
 
 ProjectionOptions ProjectionOptionsFor(const SpaceConfig& c) {
   ProjectionOptions o;
@@ -51,6 +58,23 @@ absl::StatusOr<std::unique_ptr<Space>> Space::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "space ", config.name, ": encoder missing or with frame_dim <= 0"));
   }
+  if (const TermLayout* layout = encoder->term_layout(); layout != nullptr) {
+    RETURN_IF_ERROR(TermWeighting::Unit(*layout).status());
+    int total = 0;
+    for (int size : layout->block_sizes) total += size;
+    if (total != encoder->frame_dim() || config.boaw ||
+        config.pooling != Pooling::kMean) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "space ", config.name, ": a ", encoder->kind(),
+          " space needs pooling \"mean\" (its one frame is a bag of terms)"));
+    }
+  } else if (config.rerank.kind == RerankKind::kPhoneEdit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("space ", config.name,
+                     ": rerank.kind \"phone_edit\" needs an encoder "
+                     "that recognises phones (\"speech\"), not \"",
+                     encoder->kind(), "\""));
+  }
   return std::unique_ptr<Space>(
       new Space(config, std::move(encoder), /*state=*/nullptr));
 }
@@ -75,15 +99,23 @@ const std::vector<std::string>& Space::class_names() const {
   return names;
 }
 
-absl::StatusOr<RawEmbedding> Space::Embed(
-    absl::Span<const float> pcm, std::vector<AutoTag>* auto_tags) const {
+absl::StatusOr<RawEmbedding> Space::Embed(absl::Span<const float> pcm,
+                                          std::vector<AutoTag>* auto_tags,
+                                          SpokenContent* spoken) const {
   ASSIGN_OR_RETURN(EncodedClip clip, encoder_->Encode(pcm));
-  return FromEncoded(std::move(clip), auto_tags);
+  return FromEncoded(std::move(clip), auto_tags, spoken);
+}
+
+absl::StatusOr<RawEmbedding> Space::EmbedText(
+    absl::Span<const std::string> words, SpokenContent* spoken) const {
+  ASSIGN_OR_RETURN(EncodedClip clip, encoder_->EncodeText(words));
+  return FromEncoded(std::move(clip), nullptr, spoken);
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> Space::EmbedBatch(
     absl::Span<const absl::Span<const float>> clips,
-    std::vector<std::vector<AutoTag>>* auto_tags) const {
+    std::vector<std::vector<AutoTag>>* auto_tags,
+    std::vector<SpokenContent>* spoken) const {
   ASSIGN_OR_RETURN(std::vector<absl::StatusOr<EncodedClip>> encoded,
                    encoder_->EncodeBatch(clips));
   if (encoded.size() != clips.size()) {
@@ -94,6 +126,7 @@ absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> Space::EmbedBatch(
   if (auto_tags != nullptr) {
     auto_tags->assign(clips.size(), {});
   }
+  if (spoken != nullptr) spoken->assign(clips.size(), {});
   std::vector<absl::StatusOr<RawEmbedding>> out;
   out.reserve(clips.size());
   for (size_t i = 0; i < encoded.size(); ++i) {
@@ -101,15 +134,20 @@ absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> Space::EmbedBatch(
       out.push_back(encoded[i].status());
       continue;
     }
-    out.push_back(
-        FromEncoded(std::move(encoded[i]).value(),
-                    auto_tags != nullptr ? &(*auto_tags)[i] : nullptr));
+    out.push_back(FromEncoded(std::move(encoded[i]).value(),
+                              auto_tags != nullptr ? &(*auto_tags)[i] : nullptr,
+                              spoken != nullptr ? &(*spoken)[i] : nullptr));
   }
   return out;
 }
 
-absl::StatusOr<RawEmbedding> Space::FromEncoded(
-    EncodedClip clip, std::vector<AutoTag>* auto_tags) const {
+absl::StatusOr<RawEmbedding> Space::FromEncoded(EncodedClip clip,
+                                                std::vector<AutoTag>* auto_tags,
+                                                SpokenContent* spoken) const {
+  if (spoken != nullptr) {
+    *spoken = std::move(clip.spoken);
+    spoken->space = name();
+  }
   if (auto_tags != nullptr) {
     auto_tags->clear();
     const std::vector<std::string>& names = encoder_->tag_names();
@@ -179,6 +217,11 @@ absl::StatusOr<std::vector<float>> Space::ProjectWith(
     for (const RawEmbedding& raw : raws) {
       out.insert(out.end(), raw.pooled.begin(), raw.pooled.end());
     }
+    if (const TermLayout* layout = encoder_->term_layout(); layout != nullptr) {
+      ASSIGN_OR_RETURN(TermWeighting unit, TermWeighting::Unit(*layout));
+      unit.Apply(out.data(), static_cast<int64_t>(raws.size()),
+                 layout->block_weights);
+    }
     if (config_.metric == Metric::kCosine) {
       L2NormalizeRows(out.data(), static_cast<int64_t>(raws.size()),
                       pooled_dim_);
@@ -204,6 +247,10 @@ absl::StatusOr<std::vector<float>> Space::ProjectWith(
     for (const RawEmbedding& raw : raws) {
       rows.insert(rows.end(), raw.pooled.begin(), raw.pooled.end());
     }
+    if (state->terms.has_value()) {
+      state->terms->Apply(rows.data(), static_cast<int64_t>(raws.size()),
+                          encoder_->term_layout()->block_weights);
+    }
   }
   if (dim != nullptr) *dim = projection.output_dim();
   if (rows.empty()) return rows;
@@ -221,6 +268,23 @@ absl::StatusOr<std::vector<float>> Space::ProjectBatch(
     int* index_dim) const {
   if (fitted_version != nullptr) *fitted_version = this->fitted_version();
   return ProjectWith(raws, index_dim);
+}
+
+RawEmbedding Space::EmptyEmbedding() const {
+  RawEmbedding raw;
+  raw.pooled.assign(pooled_dim_, 0.0f);
+  raw.flags.silent = true;
+  // A bag of terms with nothing in it counts 1 in the first dimension of
+  // each block (TermLayout), so that a cosine index accepts it.
+  if (const TermLayout* layout = encoder_->term_layout(); layout != nullptr) {
+    int at = 0;
+    for (int size : layout->block_sizes) {
+      if (size > 0 && at < pooled_dim_) raw.pooled[at] = 1.0f;
+      at += size;
+    }
+  }
+  if (config_.boaw) raw.frames = FrameMatrix(1, encoder_->frame_dim());
+  return raw;
 }
 
 int Space::index_dim() const {
@@ -276,6 +340,10 @@ absl::StatusOr<std::unique_ptr<Space>> Space::Fit(
     for (const RawEmbedding& raw : collection) {
       rows.insert(rows.end(), raw.pooled.begin(), raw.pooled.end());
     }
+    if (const TermLayout* layout = encoder_->term_layout(); layout != nullptr) {
+      ASSIGN_OR_RETURN(next->terms, TermWeighting::Fit(rows, n, *layout));
+      next->terms->Apply(rows.data(), n, layout->block_weights);
+    }
   }
   ASSIGN_OR_RETURN(next->projection,
                    Projection::Fit(rows, dim, ProjectionOptionsFor(config_)));
@@ -291,7 +359,7 @@ absl::StatusOr<std::string> Space::SerializeFittedState() const {
   }
   ByteWriter w;
   w.PutBytes(absl::string_view(kMagic, 4));
-  w.PutU16(kFormatVersion);
+  w.PutU16(s->terms.has_value() ? kTermsFormatVersion : kFormatVersion);
   w.PutU64(s->version);
   w.PutBlob(config_.name);
   w.PutU32(static_cast<uint32_t>(pooled_dim_));
@@ -300,6 +368,10 @@ absl::StatusOr<std::string> Space::SerializeFittedState() const {
   w.PutU8(static_cast<uint8_t>(config_.metric));
   w.PutU8(s->codebook.has_value() ? 1 : 0);
   if (s->codebook.has_value()) w.PutBlob(s->codebook->Serialize());
+  if (s->terms.has_value()) {
+    w.PutU8(1);
+    w.PutBlob(s->terms->Serialize());
+  }
   w.PutBlob(s->projection->Serialize());
   return w.FinishWithCrc();
 }
@@ -314,10 +386,10 @@ absl::StatusOr<std::unique_ptr<Space>> Space::WithFittedState(
     return absl::InvalidArgumentError(absl::StrCat(what, ": bad magic"));
   }
   ASSIGN_OR_RETURN(uint16_t format, r.ReadU16("format version"));
-  if (format != kFormatVersion) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": unsupported format version ", format,
-                     " (this build reads ", kFormatVersion, ")"));
+  if (format != kFormatVersion && format != kTermsFormatVersion) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": unsupported format version ", format, " (this build reads ",
+        kFormatVersion, " and ", kTermsFormatVersion, ")"));
   }
   auto next = std::make_shared<FittedSpaceState>();
   ASSIGN_OR_RETURN(next->version, r.ReadU64("fitted version"));
@@ -333,6 +405,14 @@ absl::StatusOr<std::unique_ptr<Space>> Space::WithFittedState(
   if (has_codebook == 1) {
     ASSIGN_OR_RETURN(absl::string_view cb, r.ReadBlob("codebook"));
     ASSIGN_OR_RETURN(next->codebook, Codebook::Deserialize(cb));
+  }
+  if (format == kTermsFormatVersion) {
+    ASSIGN_OR_RETURN(uint8_t has_terms, r.ReadU8("has term weighting"));
+    if (has_terms != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": bad header"));
+    }
+    ASSIGN_OR_RETURN(absl::string_view tw, r.ReadBlob("term weighting"));
+    ASSIGN_OR_RETURN(next->terms, TermWeighting::Deserialize(tw));
   }
   ASSIGN_OR_RETURN(absl::string_view pj, r.ReadBlob("projection"));
   ASSIGN_OR_RETURN(next->projection, Projection::Deserialize(pj));
@@ -356,6 +436,11 @@ absl::StatusOr<std::unique_ptr<Space>> Space::WithFittedState(
   } else if (config_.boaw && (next->codebook->k() != config_.codebook.k ||
                               next->codebook->dim() != encoder_->frame_dim())) {
     mismatch = "its codebook shape differs from the config";
+  } else if (const TermLayout* layout = encoder_->term_layout();
+             next->terms.has_value() != (layout != nullptr) ||
+             (layout != nullptr &&
+              next->terms->block_sizes() != layout->block_sizes)) {
+    mismatch = "its term weighting differs from the encoder's term layout";
   } else if (p.input_dim() !=
                  (config_.boaw ? config_.codebook.k : pooled_dim_) ||
              p.options().scaling != want.scaling ||

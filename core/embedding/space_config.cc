@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "soundsearch/encoder_kinds.h"
@@ -35,6 +36,8 @@ constexpr NamedValue<Pooling> kPoolings[] = {{"mean", Pooling::kMean},
 constexpr NamedValue<Scaling> kScalings[] = {{"none", Scaling::kNone},
                                              {"minmax", Scaling::kMinMax},
                                              {"zscore", Scaling::kZScore}};
+constexpr NamedValue<RerankKind> kRerankKinds[] = {
+    {"none", RerankKind::kNone}, {"phone_edit", RerankKind::kPhoneEdit}};
 
 // The config key of a bag-of-audio-words space's encoder: MFCC frames
 // (encoder kind "mfcc") quantised against a fitted codebook.
@@ -44,11 +47,12 @@ constexpr char kBagOfWordsKind[] = "boaw";
 // encoder object may hold is its kind's option_keys (encoder_kinds.h).
 // kPath fields are file names, resolved against the config file's folder.
 struct EncoderField {
-  enum Type { kInt, kFloat, kBool, kString, kPath };
+  enum Type { kInt, kFloat, kDouble, kBool, kString, kPath };
   const char* key;
   Type type;
   int EncoderOptions::*int_member = nullptr;
   float EncoderOptions::*float_member = nullptr;
+  double EncoderOptions::*double_member = nullptr;
   bool EncoderOptions::*bool_member = nullptr;
   std::string EncoderOptions::*string_member = nullptr;
 };
@@ -66,6 +70,11 @@ EncoderField BoolField(const char* key, bool EncoderOptions::*m) {
 EncoderField FloatField(const char* key, float EncoderOptions::*m) {
   EncoderField f{key, EncoderField::kFloat};
   f.float_member = m;
+  return f;
+}
+EncoderField DoubleField(const char* key, double EncoderOptions::*m) {
+  EncoderField f{key, EncoderField::kDouble};
+  f.double_member = m;
   return f;
 }
 EncoderField StringField(const char* key, std::string EncoderOptions::*m,
@@ -100,6 +109,25 @@ const std::vector<EncoderField>& EncoderFields() {
       BoolField("allow_gpu", &E::allow_gpu),
       IntField("batch_size", &E::batch_size),
       StringField("output", &E::output, /*path=*/false),
+      StringField("speech_hmm", &E::speech_hmm, /*path=*/true),
+      StringField("speech_lm", &E::speech_lm, /*path=*/true),
+      StringField("speech_dict", &E::speech_dict, /*path=*/true),
+      StringField("speech_phone_lm", &E::speech_phone_lm, /*path=*/true),
+      DoubleField("speech_word_beam", &E::speech_word_beam),
+      DoubleField("speech_word_wbeam", &E::speech_word_wbeam),
+      FloatField("speech_word_lw", &E::speech_word_lw),
+      DoubleField("speech_phone_beam", &E::speech_phone_beam),
+      DoubleField("speech_phone_pbeam", &E::speech_phone_pbeam),
+      FloatField("speech_phone_lw", &E::speech_phone_lw),
+      IntField("speech_word_dims", &E::speech_word_dims),
+      IntField("speech_phone_dims", &E::speech_phone_dims),
+      IntField("speech_ngram_min", &E::speech_ngram_min),
+      IntField("speech_ngram_max", &E::speech_ngram_max),
+      FloatField("speech_word_weight", &E::speech_word_weight),
+      FloatField("speech_phone_weight", &E::speech_phone_weight),
+      BoolField("speech_word_confidence", &E::speech_word_confidence),
+      FloatField("speech_max_seconds", &E::speech_max_seconds),
+      FloatField("speech_budget_seconds", &E::speech_budget_seconds),
   };
   return *fields;
 }
@@ -318,6 +346,9 @@ absl::Status ParseEncoder(const Json& j, const std::string& path,
       case EncoderField::kFloat:
         RETURN_IF_ERROR(r.GetFloat(field->key, &(enc.*field->float_member)));
         break;
+      case EncoderField::kDouble:
+        RETURN_IF_ERROR(r.GetDouble(field->key, &(enc.*field->double_member)));
+        break;
       case EncoderField::kBool:
         RETURN_IF_ERROR(r.GetBool(field->key, &(enc.*field->bool_member)));
         break;
@@ -370,6 +401,25 @@ absl::Status ParseAutoTags(const Json& j, const std::string& path,
   RETURN_IF_ERROR(r.GetBool("enabled", &c->enabled));
   RETURN_IF_ERROR(r.GetInt("top_k", &c->top_k));
   RETURN_IF_ERROR(r.GetFloat("min_probability", &c->min_probability));
+  return r.RejectUnknownKeys();
+}
+
+absl::Status ParseRerank(const Json& j, const std::string& path,
+                         RerankConfig* c) {
+  RETURN_IF_ERROR(ObjectReader::ExpectObject(j, path));
+  ObjectReader r(j, path);
+  if (r.Has("kind")) {
+    std::string kind;
+    RETURN_IF_ERROR(r.GetString("kind", &kind));
+    auto parsed = ParseRerankKind(kind);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(r.Path("kind"), ": ", parsed.status().message()));
+    }
+    c->kind = *parsed;
+  }
+  RETURN_IF_ERROR(r.GetInt("top_n", &c->top_n));
+  RETURN_IF_ERROR(r.GetFloat("weight", &c->weight));
   return r.RejectUnknownKeys();
 }
 
@@ -514,6 +564,23 @@ absl::StatusOr<SpaceConfig> ParseSpace(const Json& j, const std::string& path) {
     RETURN_IF_ERROR(
         ParseAutoTags(*tags, r.Path("auto_tags"), &config.auto_tags));
   }
+  if (const Json* rerank = r.Find("rerank"); rerank != nullptr) {
+    RETURN_IF_ERROR(ParseRerank(*rerank, r.Path("rerank"), &config.rerank));
+  }
+  if (const Json* only = r.Find("only_if_auto_tags"); only != nullptr) {
+    if (!only->is_array()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          r.Path("only_if_auto_tags"), ": must be an array of strings"));
+    }
+    for (const Json& tag : *only) {
+      if (!tag.is_string() || tag.get<std::string>().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            r.Path("only_if_auto_tags"), ": must hold non-empty strings"));
+      }
+      config.only_if_auto_tags.push_back(
+          absl::AsciiStrToLower(tag.get<std::string>()));
+    }
+  }
   if (const Json* expand = r.Find("expand"); expand != nullptr) {
     RETURN_IF_ERROR(
         ParseNeighbourhood(*expand, r.Path("expand"), &config.expand));
@@ -540,6 +607,10 @@ absl::StatusOr<Pooling> ParsePooling(absl::string_view name) {
 }
 absl::StatusOr<Scaling> ParseScaling(absl::string_view name) {
   return ParseName(kScalings, name, "scaling");
+}
+const char* RerankKindName(RerankKind k) { return NameOf(kRerankKinds, k); }
+absl::StatusOr<RerankKind> ParseRerankKind(absl::string_view name) {
+  return ParseName(kRerankKinds, name, "rerank kind");
 }
 
 EncoderOptions DefaultSpaceEncoderOptions() {
@@ -618,6 +689,11 @@ absl::Status ValidateSpaceConfig(const SpaceConfig& c) {
                                cb.k, 100000000));
   }
   RETURN_IF_ERROR(CheckRange("auto_tags.top_k", c.auto_tags.top_k, 1, 1000));
+  RETURN_IF_ERROR(CheckRange("rerank.top_n", c.rerank.top_n, 1, 10000));
+  if (!(c.rerank.weight >= 0.0f && c.rerank.weight <= 1.0f)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rerank.weight: must be in [0, 1], got ", c.rerank.weight));
+  }
   if (!(c.auto_tags.min_probability >= 0.0f &&
         c.auto_tags.min_probability <= 1.0f)) {
     return absl::InvalidArgumentError(

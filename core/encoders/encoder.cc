@@ -56,6 +56,12 @@ absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> Encoder::EncodeBatch(
   return out;
 }
 
+absl::StatusOr<EncodedClip> Encoder::EncodeText(
+    absl::Span<const std::string> words) const {
+  return absl::UnimplementedError(
+      absl::StrCat("encoder kind \"", kind(), "\" cannot read text"));
+}
+
 absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Create(
     const EncoderOptions& options) {
   const EncoderKind* kind = FindEncoderKind(options.kind);

@@ -27,6 +27,19 @@ absl::Status ForEachString(const Meta& meta, Fn check) {
     RETURN_IF_ERROR(
         check(absl::StrCat("auto_tags[", i, "]"), meta.auto_tags(i).tag()));
   }
+  for (int i = 0; i < meta.spoken_size(); ++i) {
+    const auto& spoken = meta.spoken(i);
+    const std::string at = absl::StrCat("spoken[", i, "]");
+    RETURN_IF_ERROR(check(absl::StrCat(at, ".space"), spoken.space()));
+    for (int j = 0; j < spoken.words_size(); ++j) {
+      RETURN_IF_ERROR(
+          check(absl::StrCat(at, ".words[", j, "]"), spoken.words(j).word()));
+    }
+    for (int j = 0; j < spoken.phones_size(); ++j) {
+      RETURN_IF_ERROR(
+          check(absl::StrCat(at, ".phones[", j, "]"), spoken.phones(j)));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -45,6 +58,17 @@ SoundRecord FromMeta(const storepb::SoundMeta& meta) {
   sound.auto_tags.reserve(meta.auto_tags_size());
   for (const auto& a : meta.auto_tags()) {
     sound.auto_tags.push_back(AutoTag{a.tag(), a.probability()});
+  }
+  for (const auto& c : meta.spoken()) {
+    SpokenContent content;
+    content.space = c.space();
+    for (const auto& w : c.words()) {
+      content.words.push_back(
+          {w.word(), w.confidence(), w.start_seconds(), w.end_seconds()});
+    }
+    content.phones.assign(c.phones().begin(), c.phones().end());
+    content.truncated = c.truncated();
+    sound.spoken.push_back(std::move(content));
   }
   return sound;
 }
@@ -70,6 +94,22 @@ absl::Status CheckRecordText(const SoundRecord& sound) {
     RETURN_IF_ERROR(
         check(absl::StrCat("auto_tags[", i, "]"), sound.auto_tags[i].tag));
   }
+  // Recognised words and phones come from the recogniser's dictionary and
+  // phone set (ASCII for the CMU ones), but a configured dictionary may hold
+  // anything: checked like every other string.
+  for (size_t i = 0; i < sound.spoken.size(); ++i) {
+    const SpokenContent& spoken = sound.spoken[i];
+    const std::string at = absl::StrCat("spoken[", i, "]");
+    RETURN_IF_ERROR(check(absl::StrCat(at, ".space"), spoken.space));
+    for (size_t j = 0; j < spoken.words.size(); ++j) {
+      RETURN_IF_ERROR(
+          check(absl::StrCat(at, ".words[", j, "]"), spoken.words[j].word));
+    }
+    for (size_t j = 0; j < spoken.phones.size(); ++j) {
+      RETURN_IF_ERROR(
+          check(absl::StrCat(at, ".phones[", j, "]"), spoken.phones[j]));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -88,6 +128,19 @@ std::string EncodeSoundRecord(const SoundRecord& sound) {
     storepb::AutoTag* tag = meta.add_auto_tags();
     tag->set_tag(a.tag);
     tag->set_probability(a.probability);
+  }
+  for (const SpokenContent& c : sound.spoken) {
+    storepb::SpokenContent* out = meta.add_spoken();
+    out->set_space(c.space);
+    for (const SpokenWord& w : c.words) {
+      storepb::SpokenWord* word = out->add_words();
+      word->set_word(w.word);
+      word->set_confidence(w.confidence);
+      word->set_start_seconds(w.start_seconds);
+      word->set_end_seconds(w.end_seconds);
+    }
+    for (const std::string& p : c.phones) out->add_phones(p);
+    out->set_truncated(c.truncated);
   }
   return meta.SerializeAsString();
 }
@@ -137,6 +190,18 @@ absl::StatusOr<SoundRecord> DecodeSoundRecordEscaping(
   for (int i = 0; i < raw.auto_tags_size(); ++i) {
     fix(absl::StrCat("auto_tags[", i, "]"),
         raw.mutable_auto_tags(i)->mutable_tag());
+  }
+  for (int i = 0; i < raw.spoken_size(); ++i) {
+    auto* spoken = raw.mutable_spoken(i);
+    const std::string at = absl::StrCat("spoken[", i, "]");
+    fix(absl::StrCat(at, ".space"), spoken->mutable_space());
+    for (int j = 0; j < spoken->words_size(); ++j) {
+      fix(absl::StrCat(at, ".words[", j, "]"),
+          spoken->mutable_words(j)->mutable_word());
+    }
+    for (int j = 0; j < spoken->phones_size(); ++j) {
+      fix(absl::StrCat(at, ".phones[", j, "]"), spoken->mutable_phones(j));
+    }
   }
   // Same field numbers and wire types: the fixed bytes parse as SoundMeta.
   storepb::SoundMeta meta;

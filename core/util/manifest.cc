@@ -195,7 +195,8 @@ absl::StatusOr<std::vector<ManifestRow>> ParseManifest(
       return absl::InvalidArgumentError(
           absl::StrCat("manifest line ", r.line, ": empty fname"));
     }
-    for (const char* name : {"fname", "labels", "tags", "id", "name"}) {
+    for (const char* name :
+         {"fname", "labels", "tags", "id", "name", "speaker"}) {
       std::optional<size_t> col = index_of(name);
       if (!col.has_value() || *col >= r.fields.size()) continue;
       if (std::optional<size_t> at = BadIn(bad, r.ranges[*col])) {
@@ -215,6 +216,7 @@ absl::StatusOr<std::vector<ManifestRow>> ParseManifest(
     row.tags = SplitList(decode(raw(r, "tags")), ", ");
     row.external_id = decode(raw(r, "id"));
     row.name = decode(raw(r, "name"));
+    row.speaker = decode(raw(r, "speaker"));
     rows.push_back(std::move(row));
   }
   return rows;

@@ -39,9 +39,11 @@ commands:
         [--negative-weight W] [--expand N[:ALPHA]] [-k 15]
         [--space S] [--min-score F] [--include-query] [FILTERS] [PAGING]
                                     by one or several examples, for and against
-  search TEXT... [-k 15] [--space S] [--class-space C] [--sources all|words|classes]
+  search TEXT... [-k 15] [--space S] [--class-space C]
+        [--sources all|words|classes|speech]
         [--class-match names|documents] [--max-classes N] [--min-score F]
-        [FILTERS] [PAGING]          by text (word vectors and class names)
+        [FILTERS] [PAGING]          by text (word vectors, class names and
+                                    the spoken words of speech spaces)
   describe FILE | --id N | --external-id X [--space S] [--class-space C]
         [--words 10] [--classes 10] nearest words, top classes, auto-tags
   list [FILTERS] [--page-size 100] [--page-token T]

@@ -30,8 +30,10 @@ int CmdSearch(Client& client, const Args& args) {
       request.set_sources(v1::TEXT_SOURCES_WORDS);
     } else if (sources == "classes") {
       request.set_sources(v1::TEXT_SOURCES_CLASSES);
+    } else if (sources == "speech") {
+      request.set_sources(v1::TEXT_SOURCES_SPEECH);
     } else {
-      throw UsageError("--sources needs all, words or classes");
+      throw UsageError("--sources needs all, words, classes or speech");
     }
   }
   if (args.Has("class-match")) {
@@ -70,6 +72,9 @@ int CmdSearch(Client& client, const Args& args) {
                 c.weight(),
                 c.ontology_id().empty() ? "-" : c.ontology_id().c_str(),
                 response.class_space().c_str());
+  }
+  for (const std::string& s : response.speech_spaces()) {
+    std::printf("spoken words and phones of space %s\n", s.c_str());
   }
   if (response.unmatched_size() > 0) {
     std::printf("unmatched: %s\n",

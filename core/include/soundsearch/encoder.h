@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "soundsearch/frame_matrix.h"
+#include "soundsearch/sound_record.h"
 
 namespace soundsearch {
 
@@ -25,6 +26,25 @@ struct EncodedClip {
   // Clip-level class probabilities in [0, 1], one per Encoder::tag_names()
   // entry, in that order; empty when the encoder has no tag output.
   std::vector<float> tag_probabilities;
+  // Speech encoders: what was recognised (SpokenContent::space is left
+  // empty; the Space fills it in). Empty for other encoders.
+  SpokenContent spoken;
+};
+
+// The layout of an encoder whose single frame is a bag of term counts (the
+// speech encoder: hashed word counts, then hashed phone n-gram counts): the
+// frame is the concatenation of blocks of these sizes. A Space over such an
+// encoder learns an inverse document frequency per dimension when it is
+// fitted, and projects a clip to the concatenation of its blocks, each
+// weighted by tf * idf, L2-normalised and multiplied by its weight
+// (embedding/term_weighting.h; docs/embedding.md).
+// A block in which a clip has no term (nothing recognised, or recognition
+// did not run) counts 1 in the block's first dimension instead, so that no
+// clip's vector is all zero (a cosine index refuses those) and such clips
+// are alike.
+struct TermLayout {
+  std::vector<int> block_sizes;     // each >= 0, summing to frame_dim()
+  std::vector<float> block_weights;  // one per block, >= 0
 };
 
 // Options for Encoder::Create. `kind` selects the implementation; the other
@@ -33,6 +53,8 @@ struct EncoderOptions {
   // "dsp": frame descriptors (log-mel, MFCC+deltas, spectral shape, pitch...).
   // "mfcc": MFCC frames, the input of the bag-of-audio-words codebook.
   // "torchscript": a TorchScript model file plus its JSON spec.
+  // "speech": PocketSphinx word and phone recognition, hashed into term
+  // counts (soundsearch/speech_kinds.h, docs/speech.md).
   std::string kind = "dsp";
 
   // --- dsp and mfcc ---
@@ -83,6 +105,42 @@ struct EncoderOptions {
   // (docs/torchscript.md, "Class scores as a space"). A spec without tags
   // is then an error.
   std::string output = "embedding";
+
+  // --- speech (docs/speech.md; sample_rate 16000, or 8000 for narrow-band
+  // audio, decoded with a matching front end) ---
+  // Model files; empty: the Debian package pocketsphinx-en-us's files, found
+  // under /usr/share/pocketsphinx/model/en-us at Create.
+  std::string speech_hmm;       // acoustic model folder
+  std::string speech_lm;        // word language model (en-us.lm.bin)
+  std::string speech_dict;      // pronouncing dictionary (cmudict-en-us.dict)
+  std::string speech_phone_lm;  // phone language model (en-us-phone.lm.bin)
+  // Word search (n-gram LM): beams as PocketSphinx takes them (-beam,
+  // -wbeam; smaller is wider and slower) and the language weight (-lw).
+  double speech_word_beam = 1e-48;
+  double speech_word_wbeam = 7e-29;
+  float speech_word_lw = 6.5f;
+  // Phone search (allphone): -beam, -pbeam and -lw.
+  double speech_phone_beam = 1e-10;
+  double speech_phone_pbeam = 1e-10;
+  float speech_phone_lw = 2.0f;
+  // Term vector: hashed word counts (speech_word_dims, 0 = no word search)
+  // then hashed phone n-gram counts of orders speech_ngram_min..max
+  // (speech_phone_dims, 0 = no phone search); at least one block.
+  int speech_word_dims = 1024;
+  int speech_phone_dims = 4096;
+  int speech_ngram_min = 1;
+  int speech_ngram_max = 3;
+  // Block weights after tf-idf and per-block L2 (TermLayout).
+  float speech_word_weight = 0.3f;
+  float speech_phone_weight = 0.7f;
+  // A word counts its posterior probability instead of 1.
+  bool speech_word_confidence = false;
+  // Cost bounds per clip: recognition stops after speech_max_seconds of
+  // audio, or once it has used speech_budget_seconds of CPU time (both
+  // searches together); the clip then keeps what was recognised so far and
+  // SpokenContent::truncated is set. 0 = no bound.
+  float speech_max_seconds = 60.0f;
+  float speech_budget_seconds = 30.0f;
 };
 
 // Thread-safety: Encode() and EncodeBatch() are const and safe to call from
@@ -112,6 +170,9 @@ class Encoder {
   // with output "tags" returns its tag names. Empty (the default) for
   // frames whose dimensions are not classes.
   virtual const std::vector<std::string>& frame_names() const;
+  // The term layout of a bag-of-terms encoder (TermLayout); null (the
+  // default) for encoders whose frames are not term counts.
+  virtual const TermLayout* term_layout() const { return nullptr; }
 
   // pcm: mono float32 in [-1, 1] at sample_rate() Hz. Empty input is
   // InvalidArgument; silence, DC and clips shorter than one frame give a
@@ -128,6 +189,16 @@ class Encoder {
   // several clips through one forward (batch_size windows per forward).
   virtual absl::StatusOr<std::vector<absl::StatusOr<EncodedClip>>> EncodeBatch(
       absl::Span<const absl::Span<const float>> clips) const;
+
+  // Encoders that can read text (the speech encoder: the words, and their
+  // phones from its pronouncing dictionary): the clip that a recording
+  // saying `words` (lower-case, in order) would give if it were recognised
+  // perfectly, so that a text query is embedded like audio. Words it cannot
+  // read are left out; EncodedClip::spoken holds the words it read and
+  // their phones. NotFound when it can read none of `words`; Unimplemented
+  // (the default) for an encoder that cannot read text.
+  virtual absl::StatusOr<EncodedClip> EncodeText(
+      absl::Span<const std::string> words) const;
 };
 
 }  // namespace soundsearch

@@ -28,6 +28,7 @@ struct ManifestRow {
   std::vector<std::string> tags;  // from `tags`, space- or comma-separated
   std::string external_id;        // from `id`
   std::string name;               // from `name`
+  std::string speaker;            // from `speaker` (who speaks in it)
   int line = 0;                   // 1-based line in the file, for messages
   // The fname bytes as the manifest holds them, when they differ from
   // `fname` (a transcoded Latin-1 or cp1252 manifest): the file on disk may
@@ -41,10 +42,10 @@ struct ManifestRow {
 };
 
 // Parses manifest text: a header row naming the columns (`fname` required;
-// `labels`, `tags`, `id`, `name` optional; other columns ignored), then one
-// row per sound. Fields may be double-quoted (RFC 4180: "" inside quotes is a
-// quote); CRLF line ends and a UTF-8 BOM are accepted; blank lines are skipped.
-// InvalidArgument naming the line for a missing `fname` column, an
+// `labels`, `tags`, `id`, `name`, `speaker` optional; other columns ignored),
+// then one row per sound. Fields may be double-quoted (RFC 4180: "" inside
+// quotes is a quote); CRLF line ends and a UTF-8 BOM are accepted; blank lines
+// are skipped. InvalidArgument naming the line for a missing `fname` column, an
 // unterminated quote, a header the encoding cannot decode, or a row with an
 // empty fname. A row whose fields the encoding cannot decode is returned
 // with `error` set (the other rows are unaffected).

@@ -345,6 +345,10 @@ struct TextQueryOptions {
   std::string class_space;
   bool use_words = true;
   bool use_classes = true;
+  // Spoken content: the spaces whose encoder reads text (the speech
+  // encoder, docs/speech.md "Text queries") search the recordings that say
+  // the words, each as a source "spoken:<space>".
+  bool use_speech = true;
   std::optional<ClassMatch> class_match;  // empty: TextQueryConfig's
   int max_classes = 0;                    // 0: TextQueryConfig's
 };
@@ -368,6 +372,8 @@ struct TextQueryResult {
   std::vector<MatchedWord> words;
   std::vector<MatchedClass> classes;   // best first
   std::vector<std::string> unmatched;  // query words no source matched
+  // The speech spaces whose spoken content was searched (use_speech).
+  std::vector<std::string> speech_spaces;
 };
 
 struct ListRequest {
@@ -542,12 +548,16 @@ class SoundCollection {
   // Queries with text (docs/api.md, "Text queries"): the text's terms
   // (soundsearch/text_terms.h) are matched to the words of options.space
   // (their word vectors' mean is one query) and to the classes of the class
-  // space (a class-score vector is the other); each source is searched
+  // space (a class-score vector is the other), and, in every speech space,
+  // to the spoken content (use_speech: the words, stop words included, and
+  // their dictionary phones embedded as a recording saying them would be,
+  // then re-ranked by the space's rerank config); each source is searched
   // in its space and the rankings are merged by reciprocal rank fusion
   // (score = sum over sources of 1 / (60 + rank), over the first
   // max(100, 2 (offset + k + 1)) hits of each); with one source the
   // ranking and score are its own. Each hit lists its per-source scores.
-  // InvalidArgument for an empty text (or one of stop words only);
+  // InvalidArgument for an empty text (or one of stop words only, when no
+  // speech space is searched);
   // NotFound when no source matches any of its words, with the nearest
   // known words in the message; NotFound for an unknown space.
   absl::StatusOr<TextQueryResult> QueryByText(

@@ -19,6 +19,42 @@ struct AutoTag {
   }
 };
 
+// One word a speech recogniser heard (the "speech" encoder kind,
+// soundsearch/speech_kinds.h): lower-cased, without the recogniser's
+// pronunciation-variant suffix.
+struct SpokenWord {
+  std::string word;
+  float confidence = 0.0f;    // posterior probability in [0, 1]
+  float start_seconds = 0.0f;  // from the start of the clip
+  float end_seconds = 0.0f;
+  friend bool operator==(const SpokenWord& a, const SpokenWord& b) {
+    return a.word == b.word && a.confidence == b.confidence &&
+           a.start_seconds == b.start_seconds && a.end_seconds == b.end_seconds;
+  }
+};
+
+// What one speech space recognised in a sound: its words and its phone
+// sequence (ARPAbet symbols such as "S", "EH", "V", without silences and
+// fillers). Empty words and phones mean nothing was heard, or recognition
+// did not run on the sound (SpaceConfig::only_if_auto_tags).
+struct SpokenContent {
+  std::string space;  // the speech space that recognised it
+  std::vector<SpokenWord> words;
+  std::vector<std::string> phones;
+  // Recognition stopped at the clip's time budget or length cap; words and
+  // phones cover the part before that.
+  bool truncated = false;
+  friend bool operator==(const SpokenContent& a, const SpokenContent& b) {
+    return a.space == b.space && a.words == b.words && a.phones == b.phones &&
+           a.truncated == b.truncated;
+  }
+};
+
+// Filter tags of kind "spoken" are this prefix plus a recognised word
+// ("spoken:seven"): SoundFilter's tag clauses match them against
+// SoundRecord::spoken.
+inline constexpr char kSpokenTagPrefix[] = "spoken:";
+
 struct SoundRecord {
   // Server-assigned id, >= 1, never reused. Leave 0 when adding a sound; the
   // store assigns it.
@@ -41,6 +77,10 @@ struct SoundRecord {
   int64_t added_unix_micros = 0;
   // Tags predicted by a classifier; empty until someone computes them.
   std::vector<AutoTag> auto_tags;
+  // What speech spaces recognised, one entry per speech space that ran on
+  // the sound, in space order; empty without speech spaces. Its words are
+  // searchable as tags of kind "spoken" ("spoken:seven", SoundFilter).
+  std::vector<SpokenContent> spoken;
 
   friend bool operator==(const SoundRecord& a, const SoundRecord& b) {
     return a.id == b.id && a.external_id == b.external_id && a.name == b.name &&
@@ -48,7 +88,7 @@ struct SoundRecord {
            a.duration_seconds == b.duration_seconds && a.source == b.source &&
            a.content_hash == b.content_hash &&
            a.added_unix_micros == b.added_unix_micros &&
-           a.auto_tags == b.auto_tags;
+           a.auto_tags == b.auto_tags && a.spoken == b.spoken;
   }
   friend bool operator!=(const SoundRecord& a, const SoundRecord& b) {
     return !(a == b);

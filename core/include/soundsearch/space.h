@@ -75,20 +75,40 @@ class Space {
   // probability >= min_probability, at most top_k of them, most probable
   // first (ties by name), names lower-cased (AudioSet's "Computer keyboard"
   // -> "computer keyboard"; spaces and commas are kept); otherwise empty.
-  absl::StatusOr<RawEmbedding> Embed(
-      absl::Span<const float> pcm,
-      std::vector<AutoTag>* auto_tags = nullptr) const;
+  // If spoken is not null it receives what a speech encoder recognised
+  // (EncodedClip::spoken, with SpokenContent::space set to this space's
+  // name); empty for other encoders.
+  absl::StatusOr<RawEmbedding> Embed(absl::Span<const float> pcm,
+                                     std::vector<AutoTag>* auto_tags = nullptr,
+      SpokenContent* spoken = nullptr) const;
 
   // Embed for several clips at once (Encoder::EncodeBatch: the torchscript
   // encoder runs the windows of many clips through one forward). One entry
   // per clip, in order, equal to Embed(clips[i]) (up to float rounding of a
   // batched forward); a bad clip fails alone. If auto_tags is not null it is
   // resized to clips.size() and (*auto_tags)[i] receives clip i's auto-tags
-  // as in Embed. The outer status is an error only for a failure that
-  // concerns no single clip.
+  // as in Embed, and likewise (*spoken)[i] clip i's spoken content. The
+  // outer status is an error only for a failure that concerns no single
+  // clip.
   absl::StatusOr<std::vector<absl::StatusOr<RawEmbedding>>> EmbedBatch(
       absl::Span<const absl::Span<const float>> clips,
-      std::vector<std::vector<AutoTag>>* auto_tags = nullptr) const;
+      std::vector<std::vector<AutoTag>>* auto_tags = nullptr,
+      std::vector<SpokenContent>* spoken = nullptr) const;
+
+  // The raw embedding of a text query in a space whose encoder reads text
+  // (Encoder::EncodeText: the speech encoder), pooled as a clip would be;
+  // project it with Project. If spoken is not null it receives the words
+  // read and their phones (SpokenContent::space set). Errors: those of
+  // EncodeText (NotFound: no word could be read; Unimplemented: the encoder
+  // reads no text).
+  absl::StatusOr<RawEmbedding> EmbedText(absl::Span<const std::string> words,
+                                         SpokenContent* spoken = nullptr) const;
+
+  // The raw embedding of a sound the encoder did not run on
+  // (SpaceConfig::only_if_auto_tags): all-zero pooled values (one zero
+  // frame for boaw; for a bag-of-terms encoder, 1 in the first dimension of
+  // each block, TermLayout), flagged silent.
+  RawEmbedding EmptyEmbedding() const;
 
   // The vector to index or search with, under this space's fitted state:
   // - fitted: codebook histogram (boaw) -> scaling -> L2 -> PCA -> L2, the L2
@@ -149,8 +169,9 @@ class Space {
         std::shared_ptr<const FittedSpaceState> state);
 
   // Embed's work after the encoder: auto-tags, pooling, stored frames.
-  absl::StatusOr<RawEmbedding> FromEncoded(
-      EncodedClip clip, std::vector<AutoTag>* auto_tags) const;
+  absl::StatusOr<RawEmbedding> FromEncoded(EncodedClip clip,
+                                           std::vector<AutoTag>* auto_tags,
+                                           SpokenContent* spoken) const;
   absl::StatusOr<std::vector<float>> ProjectWith(
       absl::Span<const RawEmbedding> raws, int* dim) const;
 

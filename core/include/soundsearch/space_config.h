@@ -96,6 +96,27 @@ struct SpaceFusion {
   bool enabled() const { return !of.empty(); }
 };
 
+// Re-ranking of the best hits of a query by a sequence distance, inside the
+// query path (docs/speech.md): the space's index gives the best
+// max(top_n, k) hits that pass the query's filter, these are re-scored and
+// re-sorted, and the query's k (and any paging) applies to the new order.
+enum class RerankKind {
+  kNone,
+  // Levenshtein distance between the query's and the hit's recognised phone
+  // sequences (SpokenContent::phones), normalised by the longer one:
+  // score = (1 - weight) * index score + weight * (1 - distance). Needs a
+  // speech encoder; a query or hit without phones has distance 1.
+  kPhoneEdit,
+};
+const char* RerankKindName(RerankKind kind);  // "none", "phone_edit"
+absl::StatusOr<RerankKind> ParseRerankKind(absl::string_view name);
+
+struct RerankConfig {
+  RerankKind kind = RerankKind::kNone;
+  int top_n = 50;       // hits re-scored, [1, 10000]
+  float weight = 0.5f;  // of the sequence similarity, [0, 1]
+};
+
 // Defaults are the built-in `dsp` space (DefaultSpaceConfig()). Like the
 // other structs here, a value type: not synchronised; the free functions in
 // this header are thread-safe.
@@ -124,6 +145,13 @@ struct SpaceConfig {
   CodebookConfig codebook;  // read only when boaw
   IndexOptions index;       // the "index" object (index_options.h)
   AutoTagConfig auto_tags;  // read only when the encoder predicts tags
+  RerankConfig rerank;      // the "rerank" object
+  // Ingest embeds a sound in this space only when its auto-tags from the
+  // spaces listed before this one hold one of these tags (lower-case, e.g.
+  // "speech" from an efficientat space); the others get an all-zero vector
+  // (and, in a speech space, no spoken content) at no encoder cost. Empty:
+  // every sound. Queries are always embedded.
+  std::vector<std::string> only_if_auto_tags;
   // Query expansion of this space's example queries (the "expand" object,
   // docs/config.md): the default of QueryOptions::expand. Off by default.
   // Changing it needs no rebuild.

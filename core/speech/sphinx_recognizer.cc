@@ -1,0 +1,410 @@
+#include "speech/sphinx_recognizer.h"
+
+#include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "soundsearch/status_macros.h"
+
+namespace soundsearch {
+namespace {
+
+constexpr double kFrameSeconds = 0.01;  // PocketSphinx's -frate 100
+constexpr size_t kChunkSamples = 4000;  // between CPU budget checks
+
+// PocketSphinx reports its errors only to its log. The log callback keeps
+// the last error of the calling thread (a decoder runs on one thread at a
+// time) and drops everything else, so the library prints nothing.
+thread_local std::string last_sphinx_error;
+
+void SphinxLog(void* /*user_data*/, err_lvl_t level, const char* fmt, ...) {
+  if (level != ERR_ERROR && level != ERR_FATAL) return;
+  char buffer[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buffer, sizeof(buffer), fmt, args);
+  va_end(args);
+  last_sphinx_error = std::string(absl::StripTrailingAsciiWhitespace(buffer));
+}
+
+void InstallLogCallback() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    err_set_callback(&SphinxLog, nullptr);
+    // cmd_ln_parse_r prints its configuration to the log file, not through
+    // the callback.
+    err_set_logfp(nullptr);
+  });
+}
+
+std::string TakeSphinxError() {
+  std::string e = std::move(last_sphinx_error);
+  last_sphinx_error.clear();
+  return e.empty() ? "no reason given" : e;
+}
+
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+std::string Num(double v) { return absl::StrFormat("%g", v); }
+
+// "seven(2)" -> "seven"; fillers ("<sil>", "[noise]", "+nsn+") and sentence
+// markers give "".
+std::string CleanWord(absl::string_view w) {
+  if (w.empty() || w[0] == '<' || w[0] == '[' || w[0] == '+') return "";
+  const size_t paren = w.find('(');
+  if (paren != absl::string_view::npos) w = w.substr(0, paren);
+  return absl::AsciiStrToLower(w);
+}
+
+bool IsPhoneFiller(absl::string_view p) {
+  return p.empty() || p == "SIL" || p[0] == '+' || p[0] == '<' || p[0] == '[';
+}
+
+// PocketSphinx reads the acoustic model's feat.params after the command line
+// and lets it win, so the front end of an 8 kHz decode (-upperf 3500 where
+// the model says 6800) is set by a copy of the model folder in a new
+// temporary folder: links to the model's files and a feat.params with the
+// upper frequency changed. Returns the folder.
+absl::StatusOr<std::string> NarrowBandModel(const std::string& hmm) {
+  namespace fs = std::filesystem;
+  std::string tmpl =
+      (fs::temp_directory_path() / "soundsearch-sphinx8k-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("speech: cannot create a folder for the 8 kHz model: ",
+                     std::strerror(errno)));
+  }
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(hmm, ec)) {
+    if (e.path().filename() == "feat.params") continue;
+    fs::create_symlink(fs::absolute(e.path()),
+                       fs::path(tmpl) / e.path().filename(), ec);
+    if (ec) break;
+  }
+  if (ec) {
+    fs::remove_all(tmpl);
+    return absl::InternalError(absl::StrCat(
+        "speech: cannot link the model for 8 kHz: ", ec.message()));
+  }
+  std::ifstream in(hmm + "/feat.params");
+  std::ofstream out(tmpl + "/feat.params");
+  std::string line;
+  bool upper = false;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "-upperf")) {
+      line = "-upperf 3500";
+      upper = true;
+    }
+    out << line << "\n";
+  }
+  if (!upper) out << "-upperf 3500\n";
+  out.close();
+  if (!out) {
+    fs::remove_all(tmpl);
+    return absl::InternalError("speech: cannot write the 8 kHz feat.params");
+  }
+  return tmpl;
+}
+
+absl::Status CheckFile(const std::string& path, const char* what) {
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::exists(path, ec)) {
+    return absl::NotFoundError(absl::StrCat(
+        "speech model: ", what, " '", path,
+        "' not found (install the Debian package pocketsphinx-en-us, or set "
+        "the encoder's speech_* paths)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+class SphinxRecognizer::Decoder {
+ public:
+  static absl::StatusOr<std::unique_ptr<Decoder>> Create(
+      const std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (const std::string& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    cmd_ln_t* config =
+        cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()),
+                       argv.data(), /*strict=*/TRUE);
+    if (config == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "PocketSphinx refused its arguments: ", TakeSphinxError()));
+    }
+    ps_decoder_t* ps = ps_init(config);
+    cmd_ln_free_r(config);  // ps_init keeps its own reference
+    if (ps == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "PocketSphinx could not load its model: ", TakeSphinxError()));
+    }
+    return std::unique_ptr<Decoder>(new Decoder(ps));
+  }
+  ~Decoder() { ps_free(ps_); }
+
+  // PocketSphinx's live cepstral mean normalisation carries its estimate
+  // from one utterance to the next, so a decoder's result for a clip would
+  // depend on the clips it decoded before (and on which pooled decoder a
+  // call borrows). Every utterance starts from the model's initial mean.
+  void ResetCmn() {
+    feat_t* feat = ps_get_feat(ps_);
+    if (feat == nullptr || feat->cmn_struct == nullptr) return;
+    if (initial_cmn_.empty()) {
+      cmn_t* cmn = feat->cmn_struct;
+      initial_cmn_.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
+    }
+    cmn_live_set(feat->cmn_struct, initial_cmn_.data());
+  }
+
+  // Decodes pcm as one utterance, chunk by chunk, until the end, the CPU
+  // deadline (thread CPU seconds; <= 0: none) or an error. *stopped is set
+  // when the deadline cut it short.
+  absl::Status Decode(absl::Span<const int16_t> pcm, double cpu_deadline,
+                      bool* stopped) {
+    *stopped = false;
+    // Every clip is a stream of its own: segment times count from its start
+    // (ps_start_stream; without it they are stream-wide, counting the clips
+    // this decoder decoded before) and the channel estimates are not carried
+    // over from another clip.
+    if (ps_start_stream(ps_) < 0) {
+      return absl::InternalError(
+          absl::StrCat("PocketSphinx: start of stream: ", TakeSphinxError()));
+    }
+    ResetCmn();
+    if (ps_start_utt(ps_) < 0) {
+      return absl::InternalError(absl::StrCat(
+          "PocketSphinx: start of utterance: ", TakeSphinxError()));
+    }
+    for (size_t at = 0; at < pcm.size(); at += kChunkSamples) {
+      const size_t n = std::min(kChunkSamples, pcm.size() - at);
+      if (ps_process_raw(ps_, pcm.data() + at, n, /*no_search=*/FALSE,
+                         /*full_utt=*/FALSE) < 0) {
+        ps_end_utt(ps_);
+        return absl::InternalError(
+            absl::StrCat("PocketSphinx: processing: ", TakeSphinxError()));
+      }
+      if (cpu_deadline > 0 && at + n < pcm.size() &&
+          ThreadCpuSeconds() > cpu_deadline) {
+        *stopped = true;
+        break;
+      }
+    }
+    if (ps_end_utt(ps_) < 0) {
+      return absl::InternalError(
+          absl::StrCat("PocketSphinx: end of utterance: ", TakeSphinxError()));
+    }
+    return absl::OkStatus();
+  }
+
+  // Calls fn(symbol, start_frame, end_frame, posterior) for each segment of
+  // the best hypothesis of the last utterance.
+  template <typename Fn>
+  void ForEachSegment(Fn fn) {
+    int32 score = 0;
+    if (ps_get_hyp(ps_, &score) == nullptr) return;
+    logmath_t* lmath = ps_get_logmath(ps_);
+    for (ps_seg_t* seg = ps_seg_iter(ps_); seg != nullptr;
+         seg = ps_seg_next(seg)) {
+      int sf = 0, ef = 0;
+      ps_seg_frames(seg, &sf, &ef);
+      int32 ascr = 0, lscr = 0, lback = 0;
+      const int32 prob = ps_seg_prob(seg, &ascr, &lscr, &lback);
+      const double posterior = std::clamp(logmath_exp(lmath, prob), 0.0, 1.0);
+      const char* word = ps_seg_word(seg);
+      fn(absl::string_view(word == nullptr ? "" : word), sf, ef, posterior);
+    }
+  }
+
+ private:
+  explicit Decoder(ps_decoder_t* ps) : ps_(ps) { ResetCmn(); }
+  ps_decoder_t* const ps_;
+  std::vector<mfcc_t> initial_cmn_;  // set by the first ResetCmn
+};
+
+SphinxRecognizer::Pool::Pool(std::vector<std::string> args)
+    : args_(std::move(args)) {}
+
+SphinxRecognizer::Pool::~Pool() = default;
+
+absl::StatusOr<std::unique_ptr<SphinxRecognizer::Decoder>>
+SphinxRecognizer::Pool::Take() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!free_.empty()) {
+      std::unique_ptr<Decoder> d = std::move(free_.back());
+      free_.pop_back();
+      return d;
+    }
+  }
+  return Decoder::Create(args_);
+}
+
+void SphinxRecognizer::Pool::Give(std::unique_ptr<Decoder> decoder) {
+  absl::MutexLock lock(&mu_);
+  free_.push_back(std::move(decoder));
+}
+
+SphinxRecognizer::SphinxRecognizer(const SphinxOptions& options)
+    : options_(options) {}
+
+SphinxRecognizer::~SphinxRecognizer() {
+  words_.reset();
+  phones_.reset();
+  if (!narrow_model_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(narrow_model_dir_, ignored);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<SphinxRecognizer>> SphinxRecognizer::Create(
+    const SphinxOptions& options) {
+  if (!options.words && !options.phones) {
+    return absl::InvalidArgumentError("speech: neither words nor phones");
+  }
+  InstallLogCallback();
+  RETURN_IF_ERROR(CheckFile(options.hmm + "/mdef", "acoustic model"));
+  RETURN_IF_ERROR(CheckFile(options.dict, "dictionary"));
+  if (options.words) RETURN_IF_ERROR(CheckFile(options.lm, "word LM"));
+  if (options.phones) RETURN_IF_ERROR(CheckFile(options.phone_lm, "phone LM"));
+  if (options.sample_rate != 16000 && options.sample_rate != 8000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("speech: sample rate must be 16000 or 8000, got ",
+                     options.sample_rate));
+  }
+  std::unique_ptr<SphinxRecognizer> r(new SphinxRecognizer(options));
+  std::string hmm = options.hmm;
+  if (options.sample_rate == 8000) {
+    ASSIGN_OR_RETURN(r->narrow_model_dir_, NarrowBandModel(options.hmm));
+    hmm = r->narrow_model_dir_;
+  }
+  std::vector<std::string> common = {
+      "soundsearch", "-hmm", hmm, "-dict", options.dict,
+      // Whole clips are decoded as one utterance; the front end's voice
+      // activity detector would cut the start of short words.
+      "-remove_silence", "no"};
+  if (options.sample_rate == 8000) {
+    common.insert(common.end(),
+                  {"-samprate", "8000", "-nfft", "256", "-upperf", "3500"});
+  }
+  if (options.words) {
+    std::vector<std::string> args = common;
+    args.insert(args.end(),
+                {"-lm", options.lm, "-beam", Num(options.word_beam), "-wbeam",
+                 Num(options.word_wbeam), "-lw", Num(options.word_lw)});
+    r->words_ = std::make_unique<Pool>(std::move(args));
+    ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, r->words_->Take());
+    r->words_->Give(std::move(d));
+  }
+  if (options.phones) {
+    std::vector<std::string> args = common;
+    args.insert(
+        args.end(),
+        {"-allphone", options.phone_lm, "-beam", Num(options.phone_beam),
+         "-pbeam", Num(options.phone_pbeam), "-lw", Num(options.phone_lw)});
+    r->phones_ = std::make_unique<Pool>(std::move(args));
+    ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, r->phones_->Take());
+    r->phones_->Give(std::move(d));
+  }
+  return r;
+}
+
+absl::Status SphinxRecognizer::RunWords(Pool& pool,
+                                        absl::Span<const int16_t> pcm,
+                                        double cpu_deadline,
+                                        SpokenContent* out) const {
+  ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, pool.Take());
+  bool stopped = false;
+  absl::Status s = d->Decode(pcm, cpu_deadline, &stopped);
+  if (s.ok()) {
+    out->truncated |= stopped;
+    d->ForEachSegment([out](absl::string_view w, int sf, int ef, double p) {
+      std::string word = CleanWord(w);
+      if (word.empty()) return;
+      out->words.push_back({std::move(word), static_cast<float>(p),
+                            static_cast<float>(sf * kFrameSeconds),
+                            static_cast<float>((ef + 1) * kFrameSeconds)});
+    });
+  }
+  pool.Give(std::move(d));  // a decoder is reusable after a failed utterance
+  return s;
+}
+
+absl::Status SphinxRecognizer::RunPhones(Pool& pool,
+                                         absl::Span<const int16_t> pcm,
+                                         double cpu_deadline,
+                                         SpokenContent* out) const {
+  ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, pool.Take());
+  bool stopped = false;
+  absl::Status s = d->Decode(pcm, cpu_deadline, &stopped);
+  if (s.ok()) {
+    out->truncated |= stopped;
+    d->ForEachSegment([out](absl::string_view p, int, int, double) {
+      if (!IsPhoneFiller(p)) out->phones.emplace_back(p);
+    });
+  }
+  pool.Give(std::move(d));
+  return s;
+}
+
+absl::StatusOr<SpokenContent> SphinxRecognizer::Recognize(
+    absl::Span<const float> pcm) const {
+  if (pcm.empty()) {
+    return absl::InvalidArgumentError("speech: empty audio");
+  }
+  SpokenContent out;
+  size_t n = pcm.size();
+  if (options_.max_seconds > 0) {
+    const size_t cap =
+        static_cast<size_t>(options_.max_seconds * options_.sample_rate);
+    if (n > cap) {
+      n = cap;
+      out.truncated = true;
+    }
+  }
+  std::vector<int16_t> pcm16(n);
+  for (size_t i = 0; i < n; ++i) {
+    const float v = std::isfinite(pcm[i]) ? pcm[i] : 0.0f;
+    pcm16[i] = static_cast<int16_t>(
+        std::lround(std::clamp(v, -1.0f, 1.0f) * 32767.0f));
+  }
+  const double deadline = options_.budget_seconds > 0
+                              ? ThreadCpuSeconds() + options_.budget_seconds
+                              : 0;
+  if (words_ != nullptr) {
+    RETURN_IF_ERROR(RunWords(*words_, pcm16, deadline, &out));
+  }
+  if (phones_ != nullptr) {
+    if (deadline > 0 && ThreadCpuSeconds() > deadline) {
+      out.truncated = true;  // no budget left for the phone search
+    } else {
+      RETURN_IF_ERROR(RunPhones(*phones_, pcm16, deadline, &out));
+    }
+  }
+  return out;
+}
+
+}  // namespace soundsearch

@@ -1,0 +1,293 @@
+// The "speech" encoder kind (soundsearch_speech): registration, option
+// checks, recognition of words spoken by espeak-ng (the Debian package,
+// run by the test to write its own audio), silence, the cost bounds and
+// concurrent use. Uses the Debian PocketSphinx model (pocketsphinx-en-us).
+#include <cstdlib>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "soundsearch/audio_decoder.h"
+#include "soundsearch/encoder.h"
+#include "soundsearch/encoder_kinds.h"
+#include "soundsearch/sequence_distance.h"
+#include "soundsearch/space_config.h"
+#include "soundsearch/speech_kinds.h"
+#include "support/test_audio.h"
+
+namespace soundsearch {
+
+// For gtest's messages.
+void PrintTo(const SpokenContent& c, std::ostream* os) {
+  *os << "{space " << c.space << ", words";
+  for (const SpokenWord& w : c.words) {
+    *os << " " << w.word << ":" << w.confidence << "@" << w.start_seconds << "-"
+        << w.end_seconds;
+  }
+  *os << ", phones " << absl::StrJoin(c.phones, " ")
+      << (c.truncated ? ", truncated}" : "}");
+}
+
+namespace {
+
+constexpr int kRate = 16000;
+
+EncoderOptions SpeechOptions() {
+  EncoderOptions o;
+  o.kind = "speech";
+  o.sample_rate = kRate;
+  return o;
+}
+
+class SpeechEncoderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(RegisterSpeechKinds().ok());
+    auto encoder = Encoder::Create(SpeechOptions());
+    ASSERT_TRUE(encoder.ok()) << encoder.status();
+    encoder_ = std::move(encoder).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete encoder_;
+    encoder_ = nullptr;
+  }
+  void SetUp() override {
+    auto dir = test::TempDir::Create();
+    ASSERT_TRUE(dir.ok());
+    dir_ = std::make_unique<test::TempDir>(*std::move(dir));
+  }
+
+  // `text` spoken by espeak-ng (voice, words per minute), decoded at `rate`.
+  std::vector<float> Say(const std::string& text, const std::string& voice,
+                         int speed, int rate = kRate) {
+    const std::string path = dir_->File(absl::StrCat("say", n_++, ".wav"));
+    const std::string cmd = absl::StrCat("espeak-ng -v ", voice, " -s ", speed,
+                                         " -w ", path, " '", text, "'");
+    EXPECT_EQ(std::system(cmd.c_str()), 0)
+        << cmd << " (install espeak-ng: scripts/setup)";
+    auto decoder = AudioDecoder::Create(AudioDecoderOptions());
+    DecodeRequest request;
+    request.sample_rate = rate;
+    auto audio = (*decoder)->DecodeFile(path, request);
+    EXPECT_TRUE(audio.ok()) << audio.status();
+    return audio.ok() ? audio->samples : std::vector<float>(kRate, 0.0f);
+  }
+
+  static Encoder* encoder_;
+  std::unique_ptr<test::TempDir> dir_;
+  int n_ = 0;
+};
+Encoder* SpeechEncoderTest::encoder_ = nullptr;
+
+TEST_F(SpeechEncoderTest, KindIsRegisteredOnceWithItsOptions) {
+  EXPECT_TRUE(RegisterSpeechKinds().ok());  // idempotent
+  const EncoderKind* kind = FindEncoderKind("speech");
+  ASSERT_NE(kind, nullptr);
+  EXPECT_EQ(kind->default_pooling, "mean");
+  auto configs = ParseSpaceConfigs(R"({"spaces": [{"name": "speech",
+      "encoder": {"kind": "speech", "sample_rate": 16000,
+                  "speech_phone_beam": 1e-20, "speech_word_dims": 256},
+      "pca_dims": 0, "rerank": {"kind": "phone_edit", "top_n": 20,
+                                "weight": 0.25},
+      "only_if_auto_tags": ["Speech"]}]})");
+  ASSERT_TRUE(configs.ok()) << configs.status();
+  const SpaceConfig& c = (*configs)[0];
+  EXPECT_DOUBLE_EQ(c.encoder.speech_phone_beam, 1e-20);
+  EXPECT_EQ(c.encoder.speech_word_dims, 256);
+  EXPECT_EQ(c.pooling, Pooling::kMean);
+  EXPECT_EQ(c.rerank.kind, RerankKind::kPhoneEdit);
+  EXPECT_EQ(c.rerank.top_n, 20);
+  EXPECT_EQ(c.only_if_auto_tags, std::vector<std::string>{"speech"});
+  auto unknown = ParseSpaceConfigs(R"({"spaces": [{"name": "s",
+      "encoder": {"kind": "speech", "sample_rate": 16000, "n_fft": 512}}]})");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  auto bad_rerank = ParseSpaceConfigs(R"({"spaces": [{"name": "s",
+      "encoder": {"kind": "speech", "sample_rate": 16000},
+      "rerank": {"kind": "dtw"}}]})");
+  EXPECT_EQ(bad_rerank.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SpeechEncoderTest, BadOptionsAndMissingModelsAreClearErrors) {
+  EncoderOptions rate = SpeechOptions();
+  rate.sample_rate = 22050;
+  EXPECT_EQ(Encoder::Create(rate).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EncoderOptions nothing = SpeechOptions();
+  nothing.speech_word_dims = 0;
+  nothing.speech_phone_dims = 0;
+  EXPECT_EQ(Encoder::Create(nothing).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EncoderOptions beam = SpeechOptions();
+  beam.speech_phone_beam = 0;
+  EXPECT_EQ(Encoder::Create(beam).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EncoderOptions orders = SpeechOptions();
+  orders.speech_ngram_min = 3;
+  orders.speech_ngram_max = 2;
+  EXPECT_EQ(Encoder::Create(orders).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EncoderOptions missing = SpeechOptions();
+  missing.speech_lm = dir_->File("no-such.lm.bin");
+  auto created = Encoder::Create(missing);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(created.status().message().find("no-such.lm.bin"),
+            std::string::npos);
+  // A file that is not a language model: PocketSphinx refuses it.
+  ASSERT_TRUE(test::WriteFileBytes(dir_->File("junk.lm.bin"), "junk").ok());
+  EncoderOptions junk = SpeechOptions();
+  junk.speech_lm = dir_->File("junk.lm.bin");
+  EXPECT_EQ(Encoder::Create(junk).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SpeechEncoderTest, RecognisesSpokenWordsIntoTermCounts) {
+  const std::vector<float> seven = Say("seven", "en-us", 150);
+  auto clip = encoder_->Encode(seven);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_EQ(clip->frames.num_frames(), 1);
+  EXPECT_EQ(clip->frames.dim, encoder_->frame_dim());
+  EXPECT_EQ(encoder_->frame_dim(), 1024 + 4096);
+  ASSERT_NE(encoder_->term_layout(), nullptr);
+  EXPECT_FALSE(clip->flags.silent);
+  EXPECT_FALSE(clip->spoken.words.empty());
+  EXPECT_GE(clip->spoken.phones.size(), 3u);
+  EXPECT_FALSE(clip->spoken.truncated);
+  for (const SpokenWord& w : clip->spoken.words) {
+    EXPECT_GE(w.confidence, 0.0f);
+    EXPECT_LE(w.confidence, 1.0f);
+    EXPECT_LE(w.start_seconds, w.end_seconds);
+    EXPECT_EQ(w.word.find('('), std::string::npos);
+  }
+  // The frame is the term counts of what was recognised.
+  const std::vector<float> counts =
+      SpeechTermCounts(clip->spoken, SpeechOptions());
+  EXPECT_EQ(
+      std::vector<float>(clip->frames.data.begin(), clip->frames.data.end()),
+      counts);
+  float words = 0, phones = 0;
+  for (int j = 0; j < 1024; ++j) words += counts[j];
+  for (int j = 1024; j < 1024 + 4096; ++j) phones += counts[j];
+  EXPECT_EQ(words, static_cast<float>(clip->spoken.words.size()));
+  const float n = static_cast<float>(clip->spoken.phones.size());
+  EXPECT_EQ(phones, n + (n - 1) + (n - 2));  // 1-, 2- and 3-grams
+
+  // Another voice saying the same word is nearer, by phones, than a
+  // different word.
+  auto again = encoder_->Encode(Say("seven", "en-gb", 120));
+  auto other = encoder_->Encode(Say("yes", "en-us", 150));
+  ASSERT_TRUE(again.ok() && other.ok());
+  EXPECT_LT(NormalisedEditDistance(clip->spoken.phones, again->spoken.phones),
+            NormalisedEditDistance(clip->spoken.phones, other->spoken.phones));
+}
+
+TEST_F(SpeechEncoderTest, TextIsReadThroughThePronouncingDictionary) {
+  auto clip = encoder_->EncodeText({"Seven", "zzqxv", "yes"});
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  ASSERT_EQ(clip->spoken.words.size(), 2u);  // the unknown word left out
+  EXPECT_EQ(clip->spoken.words[0].word, "seven");
+  EXPECT_EQ(clip->spoken.words[1].word, "yes");
+  // cmudict-en-us.dict: seven S EH V AH N, yes Y EH S.
+  EXPECT_EQ(
+      clip->spoken.phones,
+      (std::vector<std::string>{"S", "EH", "V", "AH", "N", "Y", "EH", "S"}));
+  EXPECT_EQ(
+      std::vector<float>(clip->frames.data.begin(), clip->frames.data.end()),
+      SpeechTermCounts(clip->spoken, SpeechOptions()));
+  // Several pronunciations: the first one ("zero Z IH R OW").
+  auto zero = encoder_->EncodeText({"zero"});
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_EQ(zero->spoken.phones,
+            (std::vector<std::string>{"Z", "IH", "R", "OW"}));
+  EXPECT_EQ(encoder_->EncodeText({"zzqxv"}).status().code(),
+            absl::StatusCode::kNotFound);
+  // Encoders that cannot read text say so.
+  EncoderOptions dsp;
+  auto plain = Encoder::Create(dsp);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->EncodeText({"seven"}).status().code(),
+            absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(SpeechEncoderTest, NarrowBandAudioIsDecodedAt8kHz) {
+  EncoderOptions narrow = SpeechOptions();
+  narrow.sample_rate = 8000;
+  auto encoder = Encoder::Create(narrow);
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  EXPECT_EQ((*encoder)->sample_rate(), 8000);
+  auto clip = (*encoder)->Encode(Say("seven", "en-us", 150, 8000));
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_GE(clip->spoken.phones.size(), 3u);
+  EncoderOptions bad = SpeechOptions();
+  bad.sample_rate = 11025;
+  EXPECT_EQ(Encoder::Create(bad).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SpeechEncoderTest, SilenceGivesNothingAndEmptyInputIsAnError) {
+  auto clip = encoder_->Encode(test::Silence(0.5, kRate));
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_TRUE(clip->spoken.words.empty());
+  EXPECT_EQ(clip->flags.silent, clip->spoken.phones.empty());
+  EXPECT_EQ(encoder_->Encode({}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SpeechEncoderTest, LengthCapAndTimeBudgetTruncate) {
+  const std::vector<float> speech =
+      Say("one two three four five six", "en-us", 170);
+  EncoderOptions capped = SpeechOptions();
+  capped.speech_max_seconds = 0.5f;
+  auto encoder = Encoder::Create(capped);
+  ASSERT_TRUE(encoder.ok());
+  auto clip = (*encoder)->Encode(speech);
+  ASSERT_TRUE(clip.ok());
+  EXPECT_TRUE(clip->spoken.truncated);
+  for (const SpokenWord& w : clip->spoken.words) {
+    EXPECT_LE(w.end_seconds, 0.51f);
+  }
+  EncoderOptions budget = SpeechOptions();
+  budget.speech_word_dims = 0;           // the phone search alone: less to load
+  budget.speech_budget_seconds = 1e-4f;  // spent after the first chunk
+  auto poor = Encoder::Create(budget);
+  ASSERT_TRUE(poor.ok());
+  auto cut = (*poor)->Encode(speech);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_TRUE(cut->spoken.truncated);
+  auto full = encoder_->Encode(speech);
+  ASSERT_TRUE(full.ok());
+  EXPECT_FALSE(full->spoken.truncated);
+  EXPECT_LT(cut->spoken.phones.size(), full->spoken.phones.size());
+}
+
+TEST_F(SpeechEncoderTest, ConcurrentEncodesMatchSequentialOnes) {
+  const std::vector<float> a = Say("yes", "en-us", 150);
+  const std::vector<float> b = Say("left", "en-gb", 150);
+  auto seq_a = encoder_->Encode(a);
+  auto seq_b = encoder_->Encode(b);
+  ASSERT_TRUE(seq_a.ok() && seq_b.ok());
+  // A fresh encoder (fresh decoders) gives what the used ones give.
+  auto fresh = Encoder::Create(SpeechOptions());
+  ASSERT_TRUE(fresh.ok());
+  auto fresh_a = (*fresh)->Encode(a);
+  ASSERT_TRUE(fresh_a.ok());
+  EXPECT_EQ(fresh_a->spoken, seq_a->spoken);
+  auto again_a = (*fresh)->Encode(a);
+  ASSERT_TRUE(again_a.ok());
+  EXPECT_EQ(again_a->spoken, seq_a->spoken);
+  absl::StatusOr<EncodedClip> par_a, par_b;
+  std::thread t1([&] { par_a = encoder_->Encode(a); });
+  std::thread t2([&] { par_b = encoder_->Encode(b); });
+  t1.join();
+  t2.join();
+  ASSERT_TRUE(par_a.ok() && par_b.ok());
+  EXPECT_EQ(par_a->spoken, seq_a->spoken);
+  EXPECT_EQ(par_b->spoken, seq_b->spoken);
+}
+
+}  // namespace
+}  // namespace soundsearch
