@@ -291,6 +291,21 @@ TEST_F(FusedSpaceTest, EvaluateAndSpacesKnowTheFusedSpaces) {
   EXPECT_TRUE(absl::IsInvalidArgument(described.status()));
 }
 
+// Text queries look at every space (words, classes, spoken content): fused
+// spaces, which have none of their own, are passed over, not dereferenced.
+TEST_F(FusedSpaceTest, TextQueriesPassOverFusedSpaces) {
+  TextQueryOptions options;
+  options.query.k = 5;
+  auto found = collection_->QueryByText("tone", options);
+  // The label "tone" is a word of the collection: the tones come first.
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_FALSE(found->result.hits.empty());
+  for (const QueryHit& hit : found->result.hits) {
+    EXPECT_NE(std::find(tones_.begin(), tones_.end(), hit.id), tones_.end())
+        << "hit " << hit.id << " is not a tone";
+  }
+}
+
 TEST(FusedSpaceConfigTest, ParsesAndRefusesClearly) {
   const std::string parts =
       R"({"name": "a", "encoder": {"kind": "dsp"}},

@@ -222,7 +222,7 @@ absl::StatusOr<QueryResult> CollectionQueries::QueryByExamples(
   use.max_seconds = options.max_audio_seconds;
   // A re-ranking space (SpaceConfig::rerank) re-scores the head of the
   // ranking by the positives' recognised phones (PhoneRerankFetch).
-  const RerankConfig& rerank = view->space->config().rerank;
+  const RerankConfig& rerank = live->config().rerank;
   const bool reranked = rerank.kind != RerankKind::kNone;
   std::vector<std::vector<std::string>> query_phones;
   for (const QueryExample& e : query.positive) {
@@ -384,6 +384,7 @@ absl::StatusOr<TextQueryResult> CollectionQueries::QueryByText(
   std::vector<const LiveSpace*> speech_spaces;
   if (options.use_speech) {
     for (const LiveSpace* live : ctx_.spaces) {
+      if (live->fused()) continue;  // reads no text: its parts may
       std::shared_ptr<const SpaceView> view = live->view();
       SpokenContent read;
       absl::StatusOr<RawEmbedding> raw =

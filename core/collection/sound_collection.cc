@@ -967,7 +967,7 @@ std::vector<absl::StatusOr<QueryResult>> SoundCollection::Impl::QueryByIdBatch(
     }
     // A re-ranking space (SpaceConfig::rerank) re-scores in the query layer:
     // such a query takes the one-by-one path.
-    if ((*live)->view()->space->config().rerank.kind != RerankKind::kNone) {
+    if ((*live)->config().rerank.kind != RerankKind::kNone) {
       out[i] = QueryById(q.id, q.options);
       continue;
     }
