@@ -284,11 +284,35 @@ TEST_F(FusedSpaceTest, EvaluateAndSpacesKnowTheFusedSpaces) {
   EXPECT_TRUE(spaces[2].config.fusion.enabled());
   EXPECT_EQ(spaces[2].index_dim, spaces[0].index_dim + spaces[1].index_dim);
   EXPECT_EQ(spaces[4].vectors, 12u);
-  // A fused space has no word vectors to describe a sound with.
+  // Word vectors: a fused space has its own (means of its fused vectors).
+  // With weights (1, 0) the fused vector is the first part's, so the word
+  // vector of "first" is the word vector of "a" followed by zeros.
+  auto in_a = collection_->WordVector("a", "tone");
+  auto in_first = collection_->WordVector("first", "tone");
+  ASSERT_TRUE(in_a.ok()) << in_a.status();
+  ASSERT_TRUE(in_first.ok()) << in_first.status();
+  ASSERT_EQ(in_first->vector.size(),
+            in_a->vector.size() + static_cast<size_t>(spaces[1].index_dim));
+  for (size_t d = 0; d < in_first->vector.size(); ++d) {
+    const float want = d < in_a->vector.size() ? in_a->vector[d] : 0.0f;
+    EXPECT_NEAR(in_first->vector[d], want, 1e-5f) << "dim " << d;
+  }
+  EXPECT_EQ(in_first->sounds_used, 6);
+  auto pair = collection_->WordSimilarity("late", "tone", "noise");
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  // A stored sound is described by the fused space's word vectors; an
+  // upload (embedded in every part) is for the parts.
   DescribeOptions describe;
   describe.space = "late";
+  describe.words = 2;
   auto described = collection_->DescribeSound({tones_[0], {}}, describe);
-  EXPECT_TRUE(absl::IsInvalidArgument(described.status()));
+  ASSERT_TRUE(described.ok()) << described.status();
+  ASSERT_FALSE(described->words.empty());
+  EXPECT_EQ(described->words[0].word, "tone");
+  QueryExample upload;
+  upload.audio = Sound(0, 9);
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      collection_->DescribeSound(upload, describe).status()));
 }
 
 // Text queries look at every space (words, classes, spoken content): fused
@@ -296,13 +320,17 @@ TEST_F(FusedSpaceTest, EvaluateAndSpacesKnowTheFusedSpaces) {
 TEST_F(FusedSpaceTest, TextQueriesPassOverFusedSpaces) {
   TextQueryOptions options;
   options.query.k = 5;
-  auto found = collection_->QueryByText("tone", options);
-  // The label "tone" is a word of the collection: the tones come first.
-  ASSERT_TRUE(found.ok()) << found.status();
-  ASSERT_FALSE(found->result.hits.empty());
-  for (const QueryHit& hit : found->result.hits) {
-    EXPECT_NE(std::find(tones_.begin(), tones_.end(), hit.id), tones_.end())
-        << "hit " << hit.id << " is not a tone";
+  for (const char* space : {"", "late", "cat"}) {
+    // Default space, and the fused spaces' own word vectors.
+    options.query.space = space;
+    auto found = collection_->QueryByText("tone", options);
+    // The label "tone" is a word of the collection: the tones come first.
+    ASSERT_TRUE(found.ok()) << space << ": " << found.status();
+    ASSERT_FALSE(found->result.hits.empty()) << space;
+    for (const QueryHit& hit : found->result.hits) {
+      EXPECT_NE(std::find(tones_.begin(), tones_.end(), hit.id), tones_.end())
+          << space << ": hit " << hit.id << " is not a tone";
+    }
   }
 }
 

@@ -494,11 +494,11 @@ absl::StatusOr<SoundDescription> CollectionQueries::DescribeSound(
     return absl::InvalidArgumentError("words and classes must be >= 0");
   }
   ASSIGN_OR_RETURN(const LiveSpace* live, FindSpace(options.space));
-  if (live->fused()) {
+  if (live->fused() && !example.audio.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "space '", live->name(),
-        "' is a fusion, which has no word vectors; describe the sound in "
-        "one of its parts"));
+        "' is a fusion: describe a stored sound there, or an upload in one "
+        "of its parts"));
   }
   ASSIGN_OR_RETURN(const LiveSpace* class_live,
                    FindClassSpace(options.class_space));

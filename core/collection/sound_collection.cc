@@ -316,6 +316,10 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   for (const auto& live : spaces_) {
     RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
   }
+  // Fused spaces have word vectors too: means of their fused vectors.
+  for (const auto& live : fused_) {
+    RETURN_IF_ERROR(words_->Load(live->WordSpaceOf(live->view())));
+  }
   report_.words_seconds = SecondsSince(phase_start);
   uint64_t quarantined = 0;
   store_
@@ -781,11 +785,19 @@ absl::Status SoundCollection::Impl::RefreshFusions(const LiveSpace& part) {
   absl::Status first;
   for (const auto& fused : fused_) {
     const auto& parts = fused->parts();
-    if (fused->config().fusion.kind != SpaceFusionKind::kConcat ||
-        std::find(parts.begin(), parts.end(), &part) == parts.end()) {
+    if (std::find(parts.begin(), parts.end(), &part) == parts.end()) continue;
+    if (fused->config().fusion.kind != SpaceFusionKind::kConcat) {
+      // Late: no index of its own, but its vectors (and word vectors)
+      // follow the part's new projection.
+      absl::MutexLock lock(&write_mu_);
+      words_->RecomputeSpace(fused->WordSpaceOf(fused->view())).IgnoreError();
       continue;
     }
     absl::Status rebuilt = fused->Reindex();
+    if (rebuilt.ok()) {
+      absl::MutexLock lock(&write_mu_);
+      words_->RecomputeSpace(fused->WordSpaceOf(fused->view())).IgnoreError();
+    }
     if (!rebuilt.ok()) {
       fused->MarkDiverged();
       if (first.ok()) {
@@ -1048,6 +1060,9 @@ std::vector<SpaceStatus> SoundCollection::Impl::Spaces() const {
 std::vector<WordSpace> SoundCollection::Impl::WordSpaces() const {
   std::vector<WordSpace> out;
   for (const auto& live : spaces_) {
+    out.push_back(live->WordSpaceOf(live->view()));
+  }
+  for (const auto& live : fused_) {
     out.push_back(live->WordSpaceOf(live->view()));
   }
   return out;
