@@ -148,6 +148,71 @@ int ParseJobs(const Args& args) {
   return jobs;
 }
 
+// One failed row of `index` or `previews backfill`.
+struct RowFailure {
+  std::string file, code, message;
+};
+
+// The failure of `row` (folder rows carry the file's bytes, escaped here;
+// manifest rows are UTF-8).
+RowFailure FailureOf(const ManifestRow& row, const grpc::Status& status) {
+  return {IsValidUtf8(row.fname) ? row.fname : EscapeFileName(row.fname),
+          CodeName(status.error_code()), status.error_message()};
+}
+
+// OK with the row's file in *bytes, or the status the row fails with: its
+// manifest error (INVALID_ARGUMENT) or an unreadable file (NOT_FOUND).
+grpc::Status ReadRow(const ManifestRow& row, const std::filesystem::path& path,
+                     std::optional<std::string>* bytes) {
+  if (!row.error.ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        std::string(row.error.message()));
+  }
+  *bytes = ReadFile(path.string());
+  if (!*bytes) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "cannot read " + EscapeFileName(path.string()));
+  }
+  return grpc::Status::OK;
+}
+
+// Runs `call` until it is not refused by a full server queue (transient:
+// back off 100 ms, at most 50 tries); an upload too large is final.
+template <typename Call>
+grpc::Status RetryWhileQueueFull(Call call) {
+  grpc::Status status;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    status = call();
+    if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
+        IsUploadTooLarge(status)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
+
+// `"failures":[...]` entries as JSON (protobuf's string escaping), then
+// the closing brackets.
+void PrintFailuresJson(std::string out,
+                       const std::vector<RowFailure>& failures) {
+  for (size_t i = 0; i < failures.size(); ++i) {
+    v1::JobFailure f;
+    f.set_fname(failures[i].file);
+    f.set_code(failures[i].code);
+    f.set_message(failures[i].message);
+    absl::StrAppend(&out, i ? "," : "", ToJson(f));
+  }
+  std::printf("%s]}\n", out.c_str());
+}
+
+void PrintFailures(const std::vector<RowFailure>& failures) {
+  for (const RowFailure& f : failures) {
+    std::printf("  failed %s: %s: %s\n", f.file.c_str(), f.code.c_str(),
+                f.message.c_str());
+  }
+}
+
 }  // namespace
 
 int CmdIndex(Client& client, const Args& args) {
@@ -156,11 +221,8 @@ int CmdIndex(Client& client, const Args& args) {
   if (!ListFiles(args, "index", 1, &rows, &base)) return kExitUsage;
   const int jobs = ParseJobs(args);
 
-  struct Failure {
-    std::string file, code, message;
-  };
   std::mutex mu;
-  std::vector<Failure> failures;
+  std::vector<RowFailure> failures;
   int64_t stored = 0, duplicates = 0, done = 0;
   bool unreachable = false;
   std::atomic<size_t> next{0};
@@ -174,15 +236,9 @@ int CmdIndex(Client& client, const Args& args) {
       const std::string on_disk = FileOnDisk(row, base);
       const std::filesystem::path path = base / on_disk;
       v1::AddSoundResponse response;
-      grpc::Status status;
       std::optional<std::string> bytes;
-      if (!row.error.ok()) {
-        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              std::string(row.error.message()));
-      } else if (bytes = ReadFile(path.string()); !bytes) {
-        status = grpc::Status(grpc::StatusCode::NOT_FOUND,
-                              "cannot read " + EscapeFileName(path.string()));
-      } else {
+      grpc::Status status = ReadRow(row, path, &bytes);
+      if (status.ok()) {
         v1::SoundFields fields;
         fields.set_external_id(row.external_id);
         fields.set_name(
@@ -192,16 +248,10 @@ int CmdIndex(Client& client, const Args& args) {
                 : row.name);
         for (const auto& t : row.tags) fields.add_tags(t);
         for (const auto& l : row.labels) fields.add_labels(l);
-        // A full server queue is transient: back off and retry a few times.
-        for (int attempt = 0; attempt < 50; ++attempt) {
-          status = client.AddBytes(*bytes, fields, EscapeFileName(on_disk),
-                                   &response);
-          if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
-              IsUploadTooLarge(status)) {
-            break;
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+        status = RetryWhileQueueFull([&] {
+          return client.AddBytes(*bytes, fields, EscapeFileName(on_disk),
+                                 &response);
+        });
       }
       std::lock_guard<std::mutex> lock(mu);
       ++done;
@@ -211,10 +261,7 @@ int CmdIndex(Client& client, const Args& args) {
         if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           unreachable = true;
         }
-        // Folder rows carry the file's bytes; manifest rows are UTF-8.
-        failures.push_back(
-            {IsValidUtf8(row.fname) ? row.fname : EscapeFileName(row.fname),
-             CodeName(status.error_code()), status.error_message()});
+        failures.push_back(FailureOf(row, status));
       }
       if (!client.globals().json) progress.Update(done);
     }
@@ -232,24 +279,14 @@ int CmdIndex(Client& client, const Args& args) {
         "{\"total\":", rows.size(), ",\"stored\":", stored,
         ",\"duplicates\":", duplicates, ",\"failed\":", failures.size(),
         ",\"seconds\":", seconds, ",\"failures\":[");
-    for (size_t i = 0; i < failures.size(); ++i) {
-      v1::JobFailure f;  // reuse protobuf's JSON string escaping
-      f.set_fname(failures[i].file);
-      f.set_code(failures[i].code);
-      f.set_message(failures[i].message);
-      absl::StrAppend(&out, i ? "," : "", ToJson(f));
-    }
-    std::printf("%s]}\n", out.c_str());
+    PrintFailuresJson(std::move(out), failures);
   } else {
     std::printf(
         "indexed %zu files in %.1fs: %lld stored, %lld duplicate, "
         "%zu failed\n",
         rows.size(), seconds, static_cast<long long>(stored),
         static_cast<long long>(duplicates), failures.size());
-    for (const Failure& f : failures) {
-      std::printf("  failed %s: %s: %s\n", f.file.c_str(), f.code.c_str(),
-                  f.message.c_str());
-    }
+    PrintFailures(failures);
   }
   if (unreachable && stored + duplicates == 0) return kExitUnreachable;
   return failures.empty() ? kExitOk : kExitServerError;
@@ -267,11 +304,8 @@ int CmdPreviews(Client& client, const Args& args) {
   const int jobs = ParseJobs(args);
   const bool replace = args.Has("replace");
 
-  struct Failure {
-    std::string file, code, message;
-  };
   std::mutex mu;
-  std::vector<Failure> failures;
+  std::vector<RowFailure> failures;
   int64_t added = 0, skipped = 0, done = 0;
   uint64_t bytes_added = 0;
   bool unreachable = false;
@@ -285,15 +319,9 @@ int CmdPreviews(Client& client, const Args& args) {
       const ManifestRow& row = rows[i];
       const std::filesystem::path path = base / FileOnDisk(row, base);
       v1::AddPreviewResponse response;
-      grpc::Status status;
       std::optional<std::string> bytes;
-      if (!row.error.ok()) {
-        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              std::string(row.error.message()));
-      } else if (bytes = ReadFile(path.string()); !bytes) {
-        status = grpc::Status(grpc::StatusCode::NOT_FOUND,
-                              "cannot read " + EscapeFileName(path.string()));
-      } else {
+      grpc::Status status = ReadRow(row, path, &bytes);
+      if (status.ok()) {
         v1::AddPreviewRequest request;
         request.set_audio(*std::move(bytes));
         // With an external id the file may have been re-encoded since;
@@ -302,15 +330,10 @@ int CmdPreviews(Client& client, const Args& args) {
           request.mutable_sound()->set_external_id(row.external_id);
         }
         request.set_replace(replace);
-        for (int attempt = 0; attempt < 50; ++attempt) {
+        status = RetryWhileQueueFull([&] {
           auto ctx = client.Context();
-          status = client.ingest().AddPreview(ctx.get(), request, &response);
-          if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
-              IsUploadTooLarge(status)) {
-            break;
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+          return client.ingest().AddPreview(ctx.get(), request, &response);
+        });
       }
       std::lock_guard<std::mutex> lock(mu);
       ++done;
@@ -325,9 +348,7 @@ int CmdPreviews(Client& client, const Args& args) {
         if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           unreachable = true;
         }
-        failures.push_back(
-            {IsValidUtf8(row.fname) ? row.fname : EscapeFileName(row.fname),
-             CodeName(status.error_code()), status.error_message()});
+        failures.push_back(FailureOf(row, status));
       }
       if (!client.globals().json) progress.Update(done);
     }
@@ -346,14 +367,7 @@ int CmdPreviews(Client& client, const Args& args) {
                      ",\"skipped\":", skipped, ",\"failed\":", failures.size(),
                      ",\"bytes\":", bytes_added, ",\"seconds\":", seconds,
                      ",\"failures\":[");
-    for (size_t i = 0; i < failures.size(); ++i) {
-      v1::JobFailure f;  // reuse protobuf's JSON string escaping
-      f.set_fname(failures[i].file);
-      f.set_code(failures[i].code);
-      f.set_message(failures[i].message);
-      absl::StrAppend(&out, i ? "," : "", ToJson(f));
-    }
-    std::printf("%s]}\n", out.c_str());
+    PrintFailuresJson(std::move(out), failures);
   } else {
     std::printf(
         "previews for %zu files in %.1fs: %lld added (%llu bytes), %lld "
@@ -361,10 +375,7 @@ int CmdPreviews(Client& client, const Args& args) {
         rows.size(), seconds, static_cast<long long>(added),
         static_cast<unsigned long long>(bytes_added),
         static_cast<long long>(skipped), failures.size());
-    for (const Failure& f : failures) {
-      std::printf("  failed %s: %s: %s\n", f.file.c_str(), f.code.c_str(),
-                  f.message.c_str());
-    }
+    PrintFailures(failures);
   }
   if (unreachable && added + skipped == 0) return kExitUnreachable;
   return failures.empty() ? kExitOk : kExitServerError;
