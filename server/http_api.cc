@@ -322,20 +322,16 @@ void HttpApi::Impl::Routes() {
     if (!status.ok()) return SendError(res, status);
     res.set_content(body, "application/json");
   });
-  server_.Get("/api/sounds", [this, q](const httplib::Request& http,
-                                       httplib::Response& res) {
+  // ListSounds by query string (GET) or JSON body (POST): one handler.
+  auto list_sounds = [this, q](const httplib::Request& http,
+                               httplib::Response& res) {
     Serve<v1::ListSoundsRequest, v1::ListSoundsResponse>(
         http, res, "ListSounds", nullptr, [q](auto* a, auto* b, absl::Time) {
           return q->AnswerListSounds(a, b);
         });
-  });
-  server_.Post("/api/sounds/list", [this, q](const httplib::Request& http,
-                                             httplib::Response& res) {
-    Serve<v1::ListSoundsRequest, v1::ListSoundsResponse>(
-        http, res, "ListSounds", nullptr, [q](auto* a, auto* b, absl::Time) {
-          return q->AnswerListSounds(a, b);
-        });
-  });
+  };
+  server_.Get("/api/sounds", list_sounds);
+  server_.Post("/api/sounds/list", list_sounds);
   server_.Get(R"(/api/sounds/(\d+))", [this, q](const httplib::Request& http,
                                                 httplib::Response& res) {
     Serve<v1::GetSoundRequest, v1::Sound>(
