@@ -56,6 +56,7 @@ SoundRecord MakeSound(int n) {
   spoken.space = "speech";
   spoken.words = {{"seven", 0.75f, 0.25f, 0.5f}};
   spoken.phones = {"S", "EH", "V", "AH", "N"};
+  spoken.lattice = {{"heaven", 0.125f}, {"seven", 0.875f}};
   spoken.truncated = n % 2 == 1;
   s.spoken = {spoken};
   return s;

@@ -2,6 +2,8 @@
 // checks, recognition of words spoken by espeak-ng (the Debian package,
 // run by the test to write its own audio), silence, the cost bounds and
 // concurrent use. Uses the Debian PocketSphinx model (pocketsphinx-en-us).
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <ostream>
@@ -126,6 +128,10 @@ TEST_F(SpeechEncoderTest, BadOptionsAndMissingModelsAreClearErrors) {
   beam.speech_phone_beam = 0;
   EXPECT_EQ(Encoder::Create(beam).status().code(),
             absl::StatusCode::kInvalidArgument);
+  EncoderOptions exponent = SpeechOptions();
+  exponent.speech_lattice_exponent = 2.5f;
+  EXPECT_EQ(Encoder::Create(exponent).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EncoderOptions orders = SpeechOptions();
   orders.speech_ngram_min = 3;
   orders.speech_ngram_max = 2;
@@ -172,9 +178,31 @@ TEST_F(SpeechEncoderTest, RecognisesSpokenWordsIntoTermCounts) {
   float words = 0, phones = 0;
   for (int j = 0; j < 1024; ++j) words += counts[j];
   for (int j = 1024; j < 1024 + 4096; ++j) phones += counts[j];
-  EXPECT_EQ(words, static_cast<float>(clip->spoken.words.size()));
   const float n = static_cast<float>(clip->spoken.phones.size());
   EXPECT_EQ(phones, n + (n - 1) + (n - 2));  // 1-, 2- and 3-grams
+
+  // The lattice: every word once, in order, the expected counts at least
+  // 0.001; the word block counts them, to the power 0.5 (the default
+  // speech_lattice_exponent). (A best-hypothesis word need not be in
+  // it: the best path is rescored with the LM, and its word may have a
+  // posterior under 0.001.)
+  const std::vector<LatticeWord>& lattice = clip->spoken.lattice;
+  ASSERT_FALSE(lattice.empty());
+  float expected = 0;
+  for (size_t i = 0; i < lattice.size(); ++i) {
+    EXPECT_GE(lattice[i].expected_count, 0.001f) << lattice[i].word;
+    EXPECT_LE(lattice[i].expected_count, 10.0f) << lattice[i].word;
+    if (i > 0) EXPECT_LT(lattice[i - 1].word, lattice[i].word);
+    expected += std::sqrt(lattice[i].expected_count);
+  }
+  EXPECT_NEAR(words, expected, 1e-4f);
+  // Without the lattice the word block counts the best hypothesis's words.
+  EncoderOptions best = SpeechOptions();
+  best.speech_word_lattice = false;
+  const std::vector<float> best_counts = SpeechTermCounts(clip->spoken, best);
+  float best_words = 0;
+  for (int j = 0; j < 1024; ++j) best_words += best_counts[j];
+  EXPECT_EQ(best_words, static_cast<float>(clip->spoken.words.size()));
 
   // Another voice saying the same word is nearer, by phones, than a
   // different word.
@@ -237,9 +265,38 @@ TEST_F(SpeechEncoderTest, SilenceGivesNothingAndEmptyInputIsAnError) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(SpeechEncoderTest, LengthCapAndTimeBudgetTruncate) {
+TEST_F(SpeechEncoderTest, LongClipsAreDecodedInUtterancesOnOneClock) {
+  // About 13 s of speech: two utterances (cut before 10 s). Word times count
+  // from the clip's start across the cut.
   const std::vector<float> speech =
-      Say("one two three four five six", "en-us", 170);
+      Say("one two three four five six seven eight nine ten one two three four "
+          "five six seven eight nine ten one two three four five six seven",
+          "en-us", 120);
+  const float seconds = static_cast<float>(speech.size()) / kRate;
+  ASSERT_GT(seconds, 10.5f);
+  EncoderOptions words_only = SpeechOptions();
+  words_only.speech_phone_dims = 0;  // the word search alone: half the time
+  auto encoder = Encoder::Create(words_only);
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  auto clip = (*encoder)->Encode(speech);
+  ASSERT_TRUE(clip.ok()) << clip.status();
+  EXPECT_FALSE(clip->spoken.truncated);
+  ASSERT_GE(clip->spoken.words.size(), 10u);
+  for (size_t i = 1; i < clip->spoken.words.size(); ++i) {
+    EXPECT_LE(clip->spoken.words[i - 1].end_seconds,
+              clip->spoken.words[i].start_seconds + 0.011f)
+        << "word " << i;
+  }
+  EXPECT_GT(clip->spoken.words.back().start_seconds, 10.0f);
+  EXPECT_LE(clip->spoken.words.back().end_seconds, seconds + 0.011f);
+}
+
+TEST_F(SpeechEncoderTest, LengthCapAndTimeBudgetTruncate) {
+  // Two utterances: the budget is checked between them.
+  const std::vector<float> speech =
+      Say("one two three four five six seven eight nine ten one two three four "
+          "five six seven eight nine ten one two three four five six seven",
+          "en-us", 120);
   EncoderOptions capped = SpeechOptions();
   capped.speech_max_seconds = 0.5f;
   auto encoder = Encoder::Create(capped);
@@ -252,7 +309,7 @@ TEST_F(SpeechEncoderTest, LengthCapAndTimeBudgetTruncate) {
   }
   EncoderOptions budget = SpeechOptions();
   budget.speech_word_dims = 0;           // the phone search alone: less to load
-  budget.speech_budget_seconds = 1e-4f;  // spent after the first chunk
+  budget.speech_budget_seconds = 1e-4f;  // spent after the first utterance
   auto poor = Encoder::Create(budget);
   ASSERT_TRUE(poor.ok());
   auto cut = (*poor)->Encode(speech);

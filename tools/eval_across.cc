@@ -65,9 +65,14 @@ absl::Status WriteCache(const std::string& path,
     for (const SpokenWord& w : spoken[i].words) {
       words.push_back(absl::StrFormat("%s:%.4f", w.word, w.confidence));
     }
+    std::vector<std::string> lattice;
+    for (const LatticeWord& w : spoken[i].lattice) {
+      lattice.push_back(absl::StrFormat("%s:%.4f", w.word, w.expected_count));
+    }
     f << ids[i] << "\t" << (spoken[i].truncated ? 1 : 0) << "\t"
       << absl::StrJoin(words, " ") << "\t"
-      << absl::StrJoin(spoken[i].phones, " ") << "\n";
+      << absl::StrJoin(spoken[i].phones, " ") << "\t"
+      << absl::StrJoin(lattice, " ") << "\n";
   }
   f.close();
   if (!f) return absl::InternalError(absl::StrCat("cannot write ", path));
@@ -83,22 +88,37 @@ absl::StatusOr<std::vector<SpokenContent>> ReadCache(
   std::string line;
   while (std::getline(f, line)) {
     std::vector<std::string> parts = absl::StrSplit(line, '\t');
-    if (parts.size() != 4) {
+    // Five columns; caches written before the lattice have four (and are
+    // read as recognitions without a lattice).
+    if (parts.size() != 4 && parts.size() != 5) {
       return absl::DataLossError(absl::StrCat(path, ": bad line"));
     }
     SpokenContent c;
     c.truncated = parts[1] == "1";
-    for (absl::string_view w :
-         absl::StrSplit(parts[2], ' ', absl::SkipEmpty())) {
-      const size_t colon = w.rfind(':');
-      SpokenWord word;
-      word.word = std::string(w.substr(0, colon));
-      if (colon != absl::string_view::npos) {
-        (void)absl::SimpleAtof(w.substr(colon + 1), &word.confidence);
+    // "word:number" items separated by spaces.
+    auto for_each_item = [](const std::string& column, auto fn) {
+      for (absl::string_view w :
+           absl::StrSplit(column, ' ', absl::SkipEmpty())) {
+        const size_t colon = w.rfind(':');
+        float number = 0;
+        if (colon != absl::string_view::npos) {
+          (void)absl::SimpleAtof(w.substr(colon + 1), &number);
+        }
+        fn(std::string(w.substr(0, colon)), number);
       }
-      c.words.push_back(std::move(word));
-    }
+    };
+    for_each_item(parts[2], [&c](std::string word, float confidence) {
+      SpokenWord w;
+      w.word = std::move(word);
+      w.confidence = confidence;
+      c.words.push_back(std::move(w));
+    });
     c.phones = absl::StrSplit(parts[3], ' ', absl::SkipEmpty());
+    if (parts.size() == 5) {
+      for_each_item(parts[4], [&c](std::string word, float count) {
+        c.lattice.push_back({std::move(word), count});
+      });
+    }
     by_id[parts[0]] = std::move(c);
   }
   std::vector<SpokenContent> out;
@@ -453,11 +473,23 @@ absl::Status RunAcross(const AcrossArgs& args) {
       c.encoder.speech_phone_dims = d;
       RETURN_IF_ERROR(run(c, absl::StrFormat("phone dims %d", d)));
     }
+    for (double e : {0.0, 0.3, 0.5, 0.7, 1.0}) {
+      SpaceConfig c = *config;
+      c.encoder.speech_lattice_exponent = static_cast<float>(e);
+      RETURN_IF_ERROR(run(c, absl::StrFormat("lattice exponent %.1f", e)));
+    }
+    for (bool lattice : {false, true}) {
+      SpaceConfig c = *config;
+      c.encoder.speech_word_lattice = lattice;
+      RETURN_IF_ERROR(run(c, lattice ? "words = lattice expected counts"
+                                     : "words = best hypothesis"));
+    }
     for (bool conf : {false, true}) {
       SpaceConfig c = *config;
+      c.encoder.speech_word_lattice = false;
       c.encoder.speech_word_confidence = conf;
-      RETURN_IF_ERROR(
-          run(c, conf ? "word counts = posteriors" : "word counts = 1"));
+      RETURN_IF_ERROR(run(c, conf ? "best words, counts = posteriors"
+                                  : "best words, counts = 1"));
     }
     for (int pca : {0, 100, 200}) {
       SpaceConfig c = *config;

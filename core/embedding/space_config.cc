@@ -125,6 +125,8 @@ const std::vector<EncoderField>& EncoderFields() {
       IntField("speech_ngram_max", &E::speech_ngram_max),
       FloatField("speech_word_weight", &E::speech_word_weight),
       FloatField("speech_phone_weight", &E::speech_phone_weight),
+      BoolField("speech_word_lattice", &E::speech_word_lattice),
+      FloatField("speech_lattice_exponent", &E::speech_lattice_exponent),
       BoolField("speech_word_confidence", &E::speech_word_confidence),
       FloatField("speech_max_seconds", &E::speech_max_seconds),
       FloatField("speech_budget_seconds", &E::speech_budget_seconds),

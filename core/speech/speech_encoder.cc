@@ -7,6 +7,7 @@
 // each call its own decoders); EncodeText() too (the dictionary is read
 // once, on its first call).
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -111,6 +112,8 @@ absl::Status ValidateSpeechOptions(const EncoderOptions& o) {
       CheckNonNegative("speech_word_weight", o.speech_word_weight, 1000));
   RETURN_IF_ERROR(
       CheckNonNegative("speech_phone_weight", o.speech_phone_weight, 1000));
+  RETURN_IF_ERROR(CheckNonNegative("speech_lattice_exponent",
+                                   o.speech_lattice_exponent, 2));
   RETURN_IF_ERROR(
       CheckNonNegative("speech_max_seconds", o.speech_max_seconds, 86400));
   RETURN_IF_ERROR(CheckNonNegative("speech_budget_seconds",
@@ -203,14 +206,20 @@ std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
   const int wd = std::max(0, options.speech_word_dims);
   const int pd = std::max(0, options.speech_phone_dims);
   std::vector<float> out(static_cast<size_t>(wd) + pd, 0.0f);
-  if (wd > 0) {
+  const bool lattice = options.speech_word_lattice && !spoken.lattice.empty();
+  if (wd > 0 && lattice) {
+    for (const LatticeWord& w : spoken.lattice) {
+      out[Fnv1a(absl::StrCat("w ", w.word)) % wd] +=
+          std::pow(w.expected_count, options.speech_lattice_exponent);
+    }
+  } else if (wd > 0) {
     for (const SpokenWord& w : spoken.words) {
       const uint64_t h = Fnv1a(absl::StrCat("w ", w.word));
       out[h % wd] += options.speech_word_confidence ? w.confidence : 1.0f;
     }
   }
   // A block with no term counts 1 in its first dimension (TermLayout).
-  if (wd > 0 && spoken.words.empty()) out[0] = 1.0f;
+  if (wd > 0 && !lattice && spoken.words.empty()) out[0] = 1.0f;
   if (pd > 0) {
     const int n = static_cast<int>(spoken.phones.size());
     if (n < options.speech_ngram_min) out[wd] = 1.0f;
@@ -231,14 +240,17 @@ std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
 EncoderKind SpeechEncoderKind() {
   EncoderKind kind;
   kind.name = "speech";
-  kind.option_keys = {
-      "sample_rate",        "speech_hmm",           "speech_lm",
-      "speech_dict",        "speech_phone_lm",      "speech_word_beam",
-      "speech_word_wbeam",  "speech_word_lw",       "speech_phone_beam",
-      "speech_phone_pbeam", "speech_phone_lw",      "speech_word_dims",
-      "speech_phone_dims",  "speech_ngram_min",     "speech_ngram_max",
-      "speech_word_weight", "speech_phone_weight",  "speech_word_confidence",
-      "speech_max_seconds", "speech_budget_seconds"};
+  kind.option_keys = {"sample_rate",         "speech_hmm",
+                      "speech_lm",           "speech_dict",
+                      "speech_phone_lm",     "speech_word_beam",
+                      "speech_word_wbeam",   "speech_word_lw",
+                      "speech_phone_beam",   "speech_phone_pbeam",
+                      "speech_phone_lw",     "speech_word_dims",
+                      "speech_phone_dims",   "speech_ngram_min",
+                      "speech_ngram_max",    "speech_word_weight",
+                      "speech_phone_weight", "speech_word_confidence",
+                      "speech_max_seconds",  "speech_budget_seconds",
+                      "speech_word_lattice", "speech_lattice_exponent"};
   kind.default_pooling = "mean";  // one frame: the term counts as they are
   kind.default_scaling = "none";
   kind.validate = &ValidateSpeechOptions;

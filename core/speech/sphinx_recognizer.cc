@@ -7,16 +7,19 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdarg>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -28,7 +31,11 @@ namespace soundsearch {
 namespace {
 
 constexpr double kFrameSeconds = 0.01;  // PocketSphinx's -frate 100
-constexpr size_t kChunkSamples = 4000;  // between CPU budget checks
+// A long clip is decoded in utterances of at most this many seconds, each cut
+// at the quietest 10 ms of the quarter before that length.
+constexpr double kUtteranceSeconds = 10.0;
+// Lattice words expected fewer times than this are dropped (SpokenContent).
+constexpr double kMinLatticeCount = 0.001;
 
 // PocketSphinx reports its errors only to its log. The log callback keeps
 // the last error of the calling thread (a decoder runs on one thread at a
@@ -129,6 +136,37 @@ absl::StatusOr<std::string> NarrowBandModel(const std::string& hmm) {
   return tmpl;
 }
 
+// Where the utterances of a clip start: 0, then, while more than
+// kUtteranceSeconds remain, the quietest 10 ms frame (least energy) between
+// 0.75 and 1 times kUtteranceSeconds after the previous start, so that a cut
+// falls in a pause where there is one and no utterance is shorter than a
+// quarter of that length (unless the clip is).
+std::vector<size_t> UtteranceStarts(absl::Span<const int16_t> pcm,
+                                    int sample_rate) {
+  const size_t target = static_cast<size_t>(kUtteranceSeconds * sample_rate);
+  const size_t frame = static_cast<size_t>(sample_rate / 100);
+  std::vector<size_t> starts = {0};
+  size_t at = 0;
+  while (pcm.size() - at > target) {
+    size_t best = at + target;
+    double best_energy = std::numeric_limits<double>::infinity();
+    for (size_t f = at + target - target / 4; f + frame <= at + target;
+         f += frame) {
+      double energy = 0;
+      for (size_t i = f; i < f + frame; ++i) {
+        energy += static_cast<double>(pcm[i]) * pcm[i];
+      }
+      if (energy < best_energy) {
+        best_energy = energy;
+        best = f;
+      }
+    }
+    starts.push_back(best);
+    at = best;
+  }
+  return starts;
+}
+
 absl::Status CheckFile(const std::string& path, const char* what) {
   std::error_code ec;
   if (path.empty() || !std::filesystem::exists(path, ec)) {
@@ -180,48 +218,98 @@ class SphinxRecognizer::Decoder {
     cmn_live_set(feat->cmn_struct, initial_cmn_.data());
   }
 
-  // Decodes pcm as one utterance, chunk by chunk, until the end, the CPU
-  // deadline (thread CPU seconds; <= 0: none) or an error. *stopped is set
-  // when the deadline cut it short.
-  absl::Status Decode(absl::Span<const int16_t> pcm, double cpu_deadline,
-                      bool* stopped) {
+  // Decodes pcm as consecutive utterances (UtteranceStarts), each given to
+  // PocketSphinx whole, until the end, the CPU deadline (thread CPU seconds,
+  // checked between utterances; <= 0: none) or an error, and calls
+  // on_segment(symbol, start_frame, end_frame, posterior) for each segment of
+  // each utterance's best hypothesis, frames counted from the clip's start.
+  // With `lattice`, adds each utterance's lattice words to it (baseword ->
+  // summed link posteriors). *stopped is set when the deadline cut it short.
+  //
+  // Whole utterances, because the model's feat.params asks for batch
+  // cepstral mean normalisation, which PocketSphinx applies only to an
+  // utterance passed in one call (full_utt); fed in pieces it falls back to
+  // a live estimate starting from the model's initial mean, which is far off
+  // for a short clip (docs/speech.md, *Measured*).
+  template <typename Fn>
+  absl::Status Decode(absl::Span<const int16_t> pcm, int sample_rate,
+                      double cpu_deadline, bool* stopped, Fn on_segment,
+                      std::map<std::string, double>* lattice = nullptr) {
     *stopped = false;
-    // Every clip is a stream of its own: segment times count from its start
-    // (ps_start_stream; without it they are stream-wide, counting the clips
-    // this decoder decoded before) and the channel estimates are not carried
-    // over from another clip.
-    if (ps_start_stream(ps_) < 0) {
-      return absl::InternalError(
-          absl::StrCat("PocketSphinx: start of stream: ", TakeSphinxError()));
-    }
-    ResetCmn();
-    if (ps_start_utt(ps_) < 0) {
-      return absl::InternalError(absl::StrCat(
-          "PocketSphinx: start of utterance: ", TakeSphinxError()));
-    }
-    for (size_t at = 0; at < pcm.size(); at += kChunkSamples) {
-      const size_t n = std::min(kChunkSamples, pcm.size() - at);
-      if (ps_process_raw(ps_, pcm.data() + at, n, /*no_search=*/FALSE,
-                         /*full_utt=*/FALSE) < 0) {
+    const std::vector<size_t> starts = UtteranceStarts(pcm, sample_rate);
+    const size_t samples_per_frame = sample_rate / 100;  // -frate 100
+    for (size_t u = 0; u < starts.size(); ++u) {
+      if (u > 0 && cpu_deadline > 0 && ThreadCpuSeconds() > cpu_deadline) {
+        *stopped = true;
+        break;
+      }
+      const size_t begin = starts[u];
+      const size_t end = u + 1 < starts.size() ? starts[u + 1] : pcm.size();
+      // Every utterance is a stream of its own: segment times count from its
+      // start (ps_start_stream; without it they are stream-wide, counting
+      // what this decoder decoded before) and no channel estimate is carried
+      // over from another clip.
+      if (ps_start_stream(ps_) < 0) {
+        return absl::InternalError(
+            absl::StrCat("PocketSphinx: start of stream: ", TakeSphinxError()));
+      }
+      ResetCmn();
+      if (ps_start_utt(ps_) < 0) {
+        return absl::InternalError(absl::StrCat(
+            "PocketSphinx: start of utterance: ", TakeSphinxError()));
+      }
+      if (ps_process_raw(ps_, pcm.data() + begin, end - begin,
+                         /*no_search=*/FALSE, /*full_utt=*/TRUE) < 0) {
         ps_end_utt(ps_);
         return absl::InternalError(
             absl::StrCat("PocketSphinx: processing: ", TakeSphinxError()));
       }
-      if (cpu_deadline > 0 && at + n < pcm.size() &&
-          ThreadCpuSeconds() > cpu_deadline) {
-        *stopped = true;
-        break;
+      if (ps_end_utt(ps_) < 0) {
+        return absl::InternalError(absl::StrCat(
+            "PocketSphinx: end of utterance: ", TakeSphinxError()));
       }
-    }
-    if (ps_end_utt(ps_) < 0) {
-      return absl::InternalError(
-          absl::StrCat("PocketSphinx: end of utterance: ", TakeSphinxError()));
+      const int offset = static_cast<int>(begin / samples_per_frame);
+      this->ForEachSegment(
+          [&](absl::string_view symbol, int sf, int ef, double p) {
+            on_segment(symbol, sf + offset, ef + offset, p);
+          });
+      if (lattice != nullptr) AddLatticeWords(lattice);
     }
     return absl::OkStatus();
   }
 
+ private:
+  explicit Decoder(ps_decoder_t* ps) : ps_(ps) { ResetCmn(); }
+
+  // Adds the words of the last utterance's lattice to *out: to each node's
+  // (cleaned) word the posterior probabilities of the links that enter it,
+  // so each word gets its expected count (every path through the lattice
+  // enters a node it passes by exactly one link; the start node, entered by
+  // none, is the sentence marker). Fillers and sentence markers are left
+  // out. Nothing when the search keeps no lattice.
+  void AddLatticeWords(std::map<std::string, double>* out) {
+    ps_lattice_t* dag = ps_get_lattice(ps_);  // owned by the decoder
+    if (dag == nullptr) return;
+    logmath_t* lmath = ps_lattice_get_logmath(dag);
+    for (ps_latnode_iter_t* it = ps_latnode_iter(dag); it != nullptr;
+         it = ps_latnode_iter_next(it)) {
+      ps_latnode_t* node = ps_latnode_iter_node(it);
+      const char* base = ps_latnode_baseword(dag, node);
+      const std::string word = CleanWord(base == nullptr ? "" : base);
+      if (word.empty()) continue;
+      double sum = 0;
+      for (ps_latlink_iter_t* li = ps_latnode_entries(node); li != nullptr;
+           li = ps_latlink_iter_next(li)) {
+        int32 ascr = 0;
+        sum += logmath_exp(
+            lmath, ps_latlink_prob(dag, ps_latlink_iter_link(li), &ascr));
+      }
+      (*out)[word] += sum;
+    }
+  }
+
   // Calls fn(symbol, start_frame, end_frame, posterior) for each segment of
-  // the best hypothesis of the last utterance.
+  // the best hypothesis of the last utterance, frames counted from its start.
   template <typename Fn>
   void ForEachSegment(Fn fn) {
     int32 score = 0;
@@ -239,8 +327,6 @@ class SphinxRecognizer::Decoder {
     }
   }
 
- private:
-  explicit Decoder(ps_decoder_t* ps) : ps_(ps) { ResetCmn(); }
   ps_decoder_t* const ps_;
   std::vector<mfcc_t> initial_cmn_;  // set by the first ResetCmn
 };
@@ -338,16 +424,22 @@ absl::Status SphinxRecognizer::RunWords(Pool& pool,
                                         SpokenContent* out) const {
   ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, pool.Take());
   bool stopped = false;
-  absl::Status s = d->Decode(pcm, cpu_deadline, &stopped);
-  if (s.ok()) {
-    out->truncated |= stopped;
-    d->ForEachSegment([out](absl::string_view w, int sf, int ef, double p) {
-      std::string word = CleanWord(w);
-      if (word.empty()) return;
-      out->words.push_back({std::move(word), static_cast<float>(p),
-                            static_cast<float>(sf * kFrameSeconds),
-                            static_cast<float>((ef + 1) * kFrameSeconds)});
-    });
+  std::map<std::string, double> lattice;
+  absl::Status s = d->Decode(
+      pcm, options_.sample_rate, cpu_deadline, &stopped,
+      [out](absl::string_view w, int sf, int ef, double p) {
+        std::string word = CleanWord(w);
+        if (word.empty()) return;
+        out->words.push_back({std::move(word), static_cast<float>(p),
+                              static_cast<float>(sf * kFrameSeconds),
+                              static_cast<float>((ef + 1) * kFrameSeconds)});
+      },
+      &lattice);
+  out->truncated |= s.ok() && stopped;
+  for (const auto& [word, count] : lattice) {
+    if (count >= kMinLatticeCount) {
+      out->lattice.push_back({word, static_cast<float>(count)});
+    }
   }
   pool.Give(std::move(d));  // a decoder is reusable after a failed utterance
   return s;
@@ -359,13 +451,12 @@ absl::Status SphinxRecognizer::RunPhones(Pool& pool,
                                          SpokenContent* out) const {
   ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, pool.Take());
   bool stopped = false;
-  absl::Status s = d->Decode(pcm, cpu_deadline, &stopped);
-  if (s.ok()) {
-    out->truncated |= stopped;
-    d->ForEachSegment([out](absl::string_view p, int, int, double) {
-      if (!IsPhoneFiller(p)) out->phones.emplace_back(p);
-    });
-  }
+  absl::Status s = d->Decode(pcm, options_.sample_rate, cpu_deadline, &stopped,
+                             [out](absl::string_view p, int, int, double) {
+                               if (!IsPhoneFiller(p))
+                                 out->phones.emplace_back(p);
+                             });
+  out->truncated |= s.ok() && stopped;
   pool.Give(std::move(d));
   return s;
 }

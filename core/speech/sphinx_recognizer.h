@@ -49,8 +49,9 @@ struct SphinxOptions {
   double phone_pbeam = 1e-10;
   double phone_lw = 2.0;
   // Bounds per clip (0 = none): seconds of audio recognised, CPU seconds
-  // used by both searches together (thread CPU time, checked between chunks
-  // of 0.25 s of audio; the final pass of a search is not interrupted).
+  // used by both searches together (thread CPU time, checked between the
+  // utterances of at most 10 s that a clip is decoded in; an utterance that
+  // has started is finished).
   double max_seconds = 60;
   double budget_seconds = 30;
 };

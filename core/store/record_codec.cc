@@ -39,6 +39,10 @@ absl::Status ForEachString(const Meta& meta, Fn check) {
       RETURN_IF_ERROR(
           check(absl::StrCat(at, ".phones[", j, "]"), spoken.phones(j)));
     }
+    for (int j = 0; j < spoken.lattice_size(); ++j) {
+      RETURN_IF_ERROR(check(absl::StrCat(at, ".lattice[", j, "]"),
+                            spoken.lattice(j).word()));
+    }
   }
   return absl::OkStatus();
 }
@@ -67,6 +71,9 @@ SoundRecord FromMeta(const storepb::SoundMeta& meta) {
           {w.word(), w.confidence(), w.start_seconds(), w.end_seconds()});
     }
     content.phones.assign(c.phones().begin(), c.phones().end());
+    for (const auto& w : c.lattice()) {
+      content.lattice.push_back({w.word(), w.expected_count()});
+    }
     content.truncated = c.truncated();
     sound.spoken.push_back(std::move(content));
   }
@@ -109,6 +116,10 @@ absl::Status CheckRecordText(const SoundRecord& sound) {
       RETURN_IF_ERROR(
           check(absl::StrCat(at, ".phones[", j, "]"), spoken.phones[j]));
     }
+    for (size_t j = 0; j < spoken.lattice.size(); ++j) {
+      RETURN_IF_ERROR(
+          check(absl::StrCat(at, ".lattice[", j, "]"), spoken.lattice[j].word));
+    }
   }
   return absl::OkStatus();
 }
@@ -141,6 +152,11 @@ std::string EncodeSoundRecord(const SoundRecord& sound) {
     }
     for (const std::string& p : c.phones) out->add_phones(p);
     out->set_truncated(c.truncated);
+    for (const LatticeWord& w : c.lattice) {
+      storepb::LatticeWord* word = out->add_lattice();
+      word->set_word(w.word);
+      word->set_expected_count(w.expected_count);
+    }
   }
   return meta.SerializeAsString();
 }
@@ -201,6 +217,10 @@ absl::StatusOr<SoundRecord> DecodeSoundRecordEscaping(
     }
     for (int j = 0; j < spoken->phones_size(); ++j) {
       fix(absl::StrCat(at, ".phones[", j, "]"), spoken->mutable_phones(j));
+    }
+    for (int j = 0; j < spoken->lattice_size(); ++j) {
+      fix(absl::StrCat(at, ".lattice[", j, "]"),
+          spoken->mutable_lattice(j)->mutable_word());
     }
   }
   // Same field numbers and wire types: the fixed bytes parse as SoundMeta.

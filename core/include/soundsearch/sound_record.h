@@ -24,7 +24,7 @@ struct AutoTag {
 // pronunciation-variant suffix.
 struct SpokenWord {
   std::string word;
-  float confidence = 0.0f;    // posterior probability in [0, 1]
+  float confidence = 0.0f;     // posterior probability in [0, 1]
   float start_seconds = 0.0f;  // from the start of the clip
   float end_seconds = 0.0f;
   friend bool operator==(const SpokenWord& a, const SpokenWord& b) {
@@ -33,20 +33,36 @@ struct SpokenWord {
   }
 };
 
+// A word of the recogniser's word lattice (every hypothesis it kept, not
+// only the best) with its expected count: the sum of the posterior
+// probabilities of the lattice links that carry it, so a word heard once
+// with certainty counts 1 and an alternative the recogniser half believed
+// counts about 0.5.
+struct LatticeWord {
+  std::string word;  // as SpokenWord::word
+  float expected_count = 0.0f;
+  friend bool operator==(const LatticeWord& a, const LatticeWord& b) {
+    return a.word == b.word && a.expected_count == b.expected_count;
+  }
+};
+
 // What one speech space recognised in a sound: its words and its phone
 // sequence (ARPAbet symbols such as "S", "EH", "V", without silences and
 // fillers). Empty words and phones mean nothing was heard, or recognition
 // did not run on the sound (SpaceConfig::only_if_auto_tags).
 struct SpokenContent {
-  std::string space;  // the speech space that recognised it
-  std::vector<SpokenWord> words;
+  std::string space;              // the speech space that recognised it
+  std::vector<SpokenWord> words;  // the best hypothesis, in order
   std::vector<std::string> phones;
+  // The word lattice's words, each once, by word; those with an expected
+  // count under 0.001 are left out. Empty when the word search did not run.
+  std::vector<LatticeWord> lattice;
   // Recognition stopped at the clip's time budget or length cap; words and
   // phones cover the part before that.
   bool truncated = false;
   friend bool operator==(const SpokenContent& a, const SpokenContent& b) {
     return a.space == b.space && a.words == b.words && a.phones == b.phones &&
-           a.truncated == b.truncated;
+           a.lattice == b.lattice && a.truncated == b.truncated;
   }
 };
 

@@ -21,7 +21,9 @@ namespace soundsearch {
 absl::Status RegisterSpeechKinds();
 
 // The speech encoder's frame for `spoken` under `options` (the speech_*
-// fields): speech_word_dims hashed word counts, then speech_phone_dims
+// fields): speech_word_dims hashed word counts (the lattice's expected
+// counts with speech_word_lattice and a lattice, else the best hypothesis's
+// words), then speech_phone_dims
 // hashed counts of the phone n-grams of orders speech_ngram_min..max (a
 // phone sequence shorter than an order gives no n-gram of it). Terms are
 // hashed with 64-bit FNV-1a ("w " + word, "p " + phones joined by spaces)
