@@ -269,11 +269,12 @@ class SphinxRecognizer::Decoder {
             "PocketSphinx: end of utterance: ", TakeSphinxError()));
       }
       const int offset = static_cast<int>(begin / samples_per_frame);
-      this->ForEachSegment(
+      const bool heard = this->ForEachSegment(
           [&](absl::string_view symbol, int sf, int ef, double p) {
             on_segment(symbol, sf + offset, ef + offset, p);
           });
-      if (lattice != nullptr) AddLatticeWords(lattice);
+      // The link posteriors are computed with the best hypothesis.
+      if (heard && lattice != nullptr) AddLatticeWords(lattice);
     }
     return absl::OkStatus();
   }
@@ -301,8 +302,10 @@ class SphinxRecognizer::Decoder {
       for (ps_latlink_iter_t* li = ps_latnode_entries(node); li != nullptr;
            li = ps_latlink_iter_next(li)) {
         int32 ascr = 0;
-        sum += logmath_exp(
-            lmath, ps_latlink_prob(dag, ps_latlink_iter_link(li), &ascr));
+        sum += std::clamp(
+            logmath_exp(lmath,
+                        ps_latlink_prob(dag, ps_latlink_iter_link(li), &ascr)),
+            0.0, 1.0);
       }
       (*out)[word] += sum;
     }
@@ -310,10 +313,11 @@ class SphinxRecognizer::Decoder {
 
   // Calls fn(symbol, start_frame, end_frame, posterior) for each segment of
   // the best hypothesis of the last utterance, frames counted from its start.
+  // False when there is no hypothesis.
   template <typename Fn>
-  void ForEachSegment(Fn fn) {
+  bool ForEachSegment(Fn fn) {
     int32 score = 0;
-    if (ps_get_hyp(ps_, &score) == nullptr) return;
+    if (ps_get_hyp(ps_, &score) == nullptr) return false;
     logmath_t* lmath = ps_get_logmath(ps_);
     for (ps_seg_t* seg = ps_seg_iter(ps_); seg != nullptr;
          seg = ps_seg_next(seg)) {
@@ -325,6 +329,7 @@ class SphinxRecognizer::Decoder {
       const char* word = ps_seg_word(seg);
       fn(absl::string_view(word == nullptr ? "" : word), sf, ef, posterior);
     }
+    return true;
   }
 
   ps_decoder_t* const ps_;

@@ -131,8 +131,8 @@ struct EncoderOptions {
   int speech_ngram_min = 1;
   int speech_ngram_max = 3;
   // Block weights after tf-idf and per-block L2 (TermLayout).
-  float speech_word_weight = 0.3f;
-  float speech_phone_weight = 0.7f;
+  float speech_word_weight = 0.6f;
+  float speech_phone_weight = 0.4f;
   // The word block counts the word lattice's expected counts
   // (SpokenContent::lattice) when the recognition has a lattice; false, or
   // without one: the best hypothesis's words.
