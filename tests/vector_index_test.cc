@@ -201,11 +201,12 @@ TEST_P(ExactSearchTest, BatchEqualsSingleSearches) {
   }
 }
 
-// Flat float scans of a batch take a kernel of their own up to
-// kFlatScanMaxBatch queries (64) and FAISS's sgemm above: every query gets
-// the same hits and bit-identical scores whatever the size of its batch,
-// with and without deleted rows, exclusions and a filter, for flat and for
-// HNSW's exact bypass.
+// Flat float scans of a batch on one OpenMP thread take a kernel of their own
+// (core/index/flat_scan.h) up to kFlatScanMaxBatch queries (32) and FAISS's
+// sgemm above (and always with more threads; ctest runs this test both ways):
+// every query gets the same hits and bit-identical scores whatever the size
+// of its batch, with and without deleted rows, exclusions and a filter, for
+// flat and for HNSW's exact bypass.
 TEST_P(ExactSearchTest, BatchesOfAnySizeGiveIdenticalHits) {
   constexpr int kMany = 100;
   const std::vector<float> queries = RandomVectors(kMany, kDim, 5);

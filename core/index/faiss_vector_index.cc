@@ -10,6 +10,7 @@
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -759,11 +760,13 @@ FaissVectorIndex::SearchState(
     params = &ivf_params;
   }
   params->sel = use_selector ? &selector : nullptr;
-  // Small batches of a flat float scan take the blocked kernel (faster than
-  // FAISS's sgemm path there, docs/performance.md); the candidates are
-  // rescored below either way.
-  if (flat_scan && n <= kFlatScanMaxBatch && FlatScanAccelerated() &&
-      floats->code_size == dim * sizeof(float) &&
+  // Small batches of a flat float scan searched on one OpenMP thread (the
+  // serving path, where batches run side by side) take the blocked kernel:
+  // faster than FAISS's sgemm path there (docs/performance.md). With more
+  // threads (builds, evaluation), FAISS spreads the scan over the cores. The
+  // candidates are rescored below either way.
+  if (flat_scan && n <= kFlatScanMaxBatch && omp_get_max_threads() == 1 &&
+      FlatScanAccelerated() && floats->code_size == dim * sizeof(float) &&
       (floats->metric_type == faiss::METRIC_INNER_PRODUCT ||
        floats->metric_type == faiss::METRIC_L2)) {
     FlatScanRowFilter row_filter;

@@ -35,10 +35,11 @@ FlatScanIsa BestFlatScanIsa();
 // own path is at least as fast and callers keep it).
 bool FlatScanAccelerated();
 
-// Largest batch for which callers use the kernel: above it, FAISS's sgemm
-// path is at least as fast per query (measured, docs/performance.md) and
-// parallelises with OpenMP.
-inline constexpr int64_t kFlatScanMaxBatch = 64;
+// Largest batch for which callers use the kernel (the coalescer's default
+// max_batch): at 100k x 100-d, one thread, the kernel took 0.85x FAISS's
+// sgemm path's time at 32 queries and 0.95x at 64, and FAISS's time per
+// query keeps falling with the batch (docs/performance.md).
+inline constexpr int64_t kFlatScanMaxBatch = 32;
 
 // Rows accepted by the scan; an empty function accepts all. Called only for
 // rows whose score would enter a query's current top k (so it may be slow).
