@@ -1,7 +1,6 @@
 #include "index/flat_scan.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <utility>
 #include <vector>

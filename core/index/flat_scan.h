@@ -4,9 +4,11 @@
 // with sgemm over blocks of 1024 database rows and a separate pass of top-k
 // selection, which costs 3-4x a single query's pass over the database
 // (docs/performance.md, "Exact scan kernel for small batches"). This kernel
-// takes a block of database rows that stays in L1/L2 against the whole batch,
-// computes 4x4 (rows x queries) dot products in registers and keeps a small
-// heap per query whose threshold most scores fail. Private to core.
+// takes 4 database rows at a time (prefetched, then in L1 while the whole
+// batch is scored against them), computes 4x4 (rows x queries) dot products
+// in registers, compares them with each query's current k-th best score in
+// registers and keeps a small heap per query; most tiles have no candidate.
+// Private to core.
 //
 // The score of a (query, row) pair is computed the same way whatever the
 // batch and the query's place in it, so a query's candidates do not depend on
