@@ -22,19 +22,23 @@ constexpr size_t kLanes = 16;
 // How far ahead (in rows) the scan prefetches the database.
 constexpr int64_t kPrefetchRows = 16;
 
-// Scores one tile: out[q * kTileRows + r] = rows[r] . queries[q] - minus[r]
-// (minus null: nothing subtracted), for query vectors of `dim_pad` floats
-// (zero-padded) and rows of `dim` floats. Returns the mask of the lanes
-// q * kTileRows + r whose score is > thr[q].
-using TileFn = uint32_t (*)(const float* const* rows, const float* queries,
-                            size_t dim, size_t dim_pad, const float* minus,
-                            const float* thr, float* out);
+// Scores one group of kTileRows rows against all nq_pad queries (a whole
+// number of tiles): for the tile of queries q0..q0+3,
+// out[q0 * kTileRows + q * kTileRows + r] = rows[r] . queries[q0 + q] -
+// minus[r] (minus null: nothing subtracted), for query vectors of `dim_pad`
+// floats (zero-padded) and rows of `dim` floats, and masks[q0 / 4] has bit
+// q * kTileRows + r set when that score is > thr[q0 + q]. Returns the OR of
+// the masks.
+using GroupFn = uint32_t (*)(const float* const* rows, const float* queries,
+                             int64_t nq_pad, size_t dim, size_t dim_pad,
+                             const float* minus, const float* thr, float* out,
+                             uint32_t* masks);
 // The squared norm of one row.
 using NormFn = float (*)(const float* row, size_t dim);
 
-uint32_t TilePortable(const float* const* rows, const float* queries,
-                      size_t dim, size_t dim_pad, const float* minus,
-                      const float* thr, float* out) {
+inline uint32_t TilePortable(const float* const* rows, const float* queries,
+                             size_t dim, size_t dim_pad, const float* minus,
+                             const float* thr, float* out) {
   uint32_t mask = 0;
   for (int q = 0; q < kTileQueries; ++q) {
     const float* qv = queries + q * dim_pad;
@@ -49,6 +53,20 @@ uint32_t TilePortable(const float* const* rows, const float* queries,
   return mask;
 }
 
+uint32_t GroupPortable(const float* const* rows, const float* queries,
+                       int64_t nq_pad, size_t dim, size_t dim_pad,
+                       const float* minus, const float* thr, float* out,
+                       uint32_t* masks) {
+  uint32_t any = 0;
+  for (int64_t q0 = 0; q0 < nq_pad; q0 += kTileQueries) {
+    masks[q0 / kTileQueries] =
+        TilePortable(rows, queries + q0 * dim_pad, dim, dim_pad, minus,
+                     thr + q0, out + q0 * kTileRows);
+    any |= masks[q0 / kTileQueries];
+  }
+  return any;
+}
+
 float NormPortable(const float* row, size_t dim) {
   float acc = 0;
   for (size_t j = 0; j < dim; ++j) acc += row[j] * row[j];
@@ -60,7 +78,7 @@ float NormPortable(const float* row, size_t dim) {
 // the dimensions) reduced by one tree into a vector of 16 dot products, lane
 // 4q + r for row r and query q. Every dot product goes through the same
 // sequence of additions, whatever its place in the tile.
-__attribute__((target("avx512f"))) uint32_t TileAvx512(
+__attribute__((target("avx512f"), always_inline)) inline uint32_t TileAvx512(
     const float* const* rows, const float* queries, size_t dim, size_t dim_pad,
     const float* minus, const float* thr, float* out) {
   __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
@@ -151,6 +169,20 @@ __attribute__((target("avx512f"))) uint32_t TileAvx512(
   const __m512 t =
       _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_loadu_ps(thr)));
   return _mm512_cmp_ps_mask(z, t, _CMP_GT_OQ);
+}
+
+__attribute__((target("avx512f"))) uint32_t GroupAvx512(
+    const float* const* rows, const float* queries, int64_t nq_pad, size_t dim,
+    size_t dim_pad, const float* minus, const float* thr, float* out,
+    uint32_t* masks) {
+  uint32_t any = 0;
+  for (int64_t q0 = 0; q0 < nq_pad; q0 += kTileQueries) {
+    masks[q0 / kTileQueries] =
+        TileAvx512(rows, queries + q0 * dim_pad, dim, dim_pad, minus, thr + q0,
+                   out + q0 * kTileRows);
+    any |= masks[q0 / kTileQueries];
+  }
+  return any;
 }
 
 __attribute__((target("avx512f"))) float NormAvx512(const float* row,
@@ -260,11 +292,11 @@ void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
               const FlatScanRowFilter& filter, float* distances, int64_t* rows,
               FlatScanIsa isa) {
   if (nq <= 0) return;
-  TileFn tile = TilePortable;
+  GroupFn group = GroupPortable;
   NormFn norm = NormPortable;
 #ifdef SOUNDSEARCH_FLAT_SCAN_X86
   if (isa == FlatScanIsa::kAvx512) {
-    tile = TileAvx512;
+    group = GroupAvx512;
     norm = NormAvx512;
   }
 #else
@@ -294,7 +326,8 @@ void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
   for (int64_t q = 0; q < nq; ++q) thresholds[q] = heaps[q].threshold();
 
   float norms[kTileRows];
-  float tile_out[kTileRows * kTileQueries];
+  std::vector<float> group_out(static_cast<size_t>(nq_pad) * kTileRows);
+  std::vector<uint32_t> masks(nq_pad / kTileQueries);
   for (int64_t r0 = 0; r0 < n; r0 += kTileRows) {
     // A tile that runs past the end repeats the last row (scores unused).
     const float* tile_rows[kTileRows];
@@ -314,12 +347,17 @@ void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
     if (l2) {
       for (int r = 0; r < kTileRows; ++r) norms[r] = norm(tile_rows[r], dim);
     }
+    // Most groups have no score that enters a top k.
+    if (group(tile_rows, padded.data(), nq_pad, dim, dim_pad,
+              l2 ? norms : nullptr, thresholds.data(), group_out.data(),
+              masks.data()) == 0) {
+      continue;
+    }
     for (int64_t q0 = 0; q0 < nq_pad; q0 += kTileQueries) {
-      uint32_t mask =
-          tile(tile_rows, padded.data() + q0 * dim_pad, dim, dim_pad,
-               l2 ? norms : nullptr, thresholds.data() + q0, tile_out);
-      // Most tiles have no score that enters a top k. Lanes in order
-      // (query, then row): a query's rows are offered in ascending order.
+      uint32_t mask = masks[q0 / kTileQueries];
+      const float* tile_out = group_out.data() + q0 * kTileRows;
+      // Lanes in order (query, then row): a query's rows are offered in
+      // ascending order.
       while (mask != 0) {
         const int lane = __builtin_ctz(mask);
         mask &= mask - 1;
