@@ -8,7 +8,7 @@
 // that the collection coalesces take the BLAS path, except where
 // FaissVectorIndex scans the float vectors itself: batches of up to
 // kFlatScanMaxBatch (32) queries on one OpenMP thread on CPUs with AVX-512
-// take core/index/flat_scan.h, 1.4-3x faster than sgemm there. Private to
+// take core/index/flat_scan.h, 1.3-2.7x faster than sgemm there. Private to
 // core.
 #ifndef SOUNDSEARCH_CORE_FAISS_FAISS_BLAS_H_
 #define SOUNDSEARCH_CORE_FAISS_FAISS_BLAS_H_
