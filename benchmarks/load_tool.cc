@@ -9,6 +9,7 @@
 //             [--ingest-clips 200] [--clip-seconds 10] [--csv FILE]
 //             [--expand 3,10] [--http] [--previews off,on]
 //             [--ingest-clients 8] [--fusion 1] [--augment 5]
+//             [--batch-window-us 200] [--max-in-flight 0]
 //
 // For each collection size N it writes N synthetic sounds straight into a
 // fresh store (clustered random raw vectors of the `dsp` space), then for
@@ -22,6 +23,9 @@
 // threads), measures memory per vector and, for the approximate kinds,
 // recall@15 of query by id against exact search. Finally it ingests generated
 // clips through AddSound and compares with decoding alone.
+// --batch-window-us and --max-in-flight set the coalescer's window_us and
+// max_in_flight (ServerOptions::search_batching; 0: one batch per hardware
+// thread) instead of their defaults.
 // --csv appends one line per (size, kind, clients) for tools/plot_load.py.
 // --expand times query by id again with query expansion of each number of
 // neighbours (docs/api.md), for the flat kind, at the first client count.
@@ -95,8 +99,10 @@ struct Flags {
   bool http = false;        // gRPC against HTTP/JSON, flat kind
   std::vector<bool> previews = {false, true};  // ingest runs
   int ingest_clients = 8;
-  bool fusion = false;  // add dsp-b and two fused spaces
-  int augment = 0;      // augmentation neighbours of `dsp`; 0: off
+  bool fusion = false;       // add dsp-b and two fused spaces
+  int augment = 0;           // augmentation neighbours of `dsp`; 0: off
+  int batch_window_us = -1;  // coalescer window; -1: the default
+  int max_in_flight = -1;    // coalescer batches at once; -1: the default
   std::string csv;
 };
 
@@ -478,6 +484,12 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
     options.query_threads = std::max(2, max_clients);
     options.sync_writes = false;
     options.search_batching.enabled = !Single(kind);
+    if (flags.batch_window_us >= 0) {
+      options.search_batching.window_us = flags.batch_window_us;
+    }
+    if (flags.max_in_flight >= 0) {
+      options.search_batching.max_in_flight = flags.max_in_flight;
+    }
     options.http_listen = flags.http ? "127.0.0.1:0" : "";
     // Rebuild (timed) unless a _single kind follows its own kind: that one
     // loads the snapshot the previous run wrote.
@@ -776,6 +788,10 @@ int main(int argc, char** argv) {
       }
     } else if (flag == "--fusion") {
       flags.fusion = value == "1" || value == "true";
+    } else if (flag == "--batch-window-us") {
+      flags.batch_window_us = std::stoi(value);
+    } else if (flag == "--max-in-flight") {
+      flags.max_in_flight = std::stoi(value);
     } else if (flag == "--augment") {
       flags.augment = std::stoi(value);
     } else if (flag == "--clip-seconds") {

@@ -2,7 +2,8 @@
 // index searches whose results equal the one-at-a-time answers, exclusions
 // and min_score per query, the batch cap, a lone query, bad queries failing
 // alone; and the batched exact search goes through BLAS (sgemm), the path
-// that an optimised BLAS makes cheap.
+// that an optimised BLAS makes cheap, or FlatScan for small batches on
+// AVX-512 CPUs.
 #include "collection/search_coalescer.h"
 
 #include <dlfcn.h>
@@ -16,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "faiss/faiss_blas.h"
 #include "gtest/gtest.h"
+#include "index/flat_scan.h"
 #include "soundsearch/blas_info.h"
 #include "soundsearch/search_observer.h"
 #include "soundsearch/vector_index.h"
@@ -299,7 +301,10 @@ TEST(SearchBatchingOptions, Validation) {
 // The batched path: with OpenBLAS (scripts/setup) FAISS searches a batch of
 // two or more queries through sgemm (a lone query too with OpenBLAS's AVX2 /
 // AVX-512 kernels; with its generic ones a lone query takes FAISS's
-// one-by-one kernels). A coalesced batch therefore calls sgemm.
+// one-by-one kernels). On a CPU with AVX-512 and one OpenMP thread (this
+// test's), batches of up to kFlatScanMaxBatch queries take FlatScan
+// (core/index/flat_scan.h) instead and larger ones sgemm. A coalesced batch
+// therefore calls sgemm exactly when it does not take the kernel.
 TEST(BatchedSearch, GoesThroughBlas) {
   const BlasInfo& blas = LoadedBlas();
   EXPECT_TRUE(blas.optimised)
@@ -313,21 +318,42 @@ TEST(BatchedSearch, GoesThroughBlas) {
                                         ? kVectorKernelBlasThreshold
                                         : kOptimisedBlasThreshold);
   }
-  std::vector<CoalescedQuery> queries(std::max(2, FaissBlasThreshold()));
-  for (size_t i = 0; i < queries.size(); ++i) {
-    queries[i].vector = absl::MakeConstSpan(vectors).subspan(i * kDim, kDim);
-  }
+  const bool kernel = FlatScanAccelerated();
+  auto make_queries = [&](int n) {
+    std::vector<CoalescedQuery> queries(n);
+    for (size_t i = 0; i < queries.size(); ++i) {
+      queries[i].vector = absl::MakeConstSpan(vectors).subspan(i * kDim, kDim);
+    }
+    return queries;
+  };
+  std::vector<CoalescedQuery> queries =
+      make_queries(std::max(2, FaissBlasThreshold()));
   const int before_one = sgemm_calls.load();
   auto one = BatchSearch(*index, {&queries[0], 1});
   ASSERT_TRUE(one[0].ok());
-  if (FaissBlasThreshold() > 1) EXPECT_EQ(sgemm_calls.load(), before_one);
+  if (FaissBlasThreshold() > 1 || kernel) {
+    EXPECT_EQ(sgemm_calls.load(), before_one);
+  }
   SearchBatchingOptions options;
+  options.max_batch = kFlatScanMaxBatch + 1;  // one batch, either way
   SearchCoalescer coalescer("test", options, nullptr);
-  const int before = sgemm_calls.load();
+  int before = sgemm_calls.load();
   auto batch = coalescer.Search(*index, queries);
   for (const auto& r : batch) ASSERT_TRUE(r.ok());
-  EXPECT_GT(sgemm_calls.load(), before) << "the batch did not use sgemm";
+  if (kernel) {
+    EXPECT_EQ(sgemm_calls.load(), before) << "the batch did not take FlatScan";
+  } else {
+    EXPECT_GT(sgemm_calls.load(), before) << "the batch did not use sgemm";
+  }
   ExpectIdentical({*batch[0]}, {*one[0]});
+
+  // Above the kernel's batch size: sgemm.
+  std::vector<CoalescedQuery> many = make_queries(kFlatScanMaxBatch + 1);
+  before = sgemm_calls.load();
+  auto large = coalescer.Search(*index, many);
+  for (const auto& r : large) ASSERT_TRUE(r.ok());
+  EXPECT_GT(sgemm_calls.load(), before) << "the batch did not use sgemm";
+  ExpectIdentical({*large[0]}, {*one[0]});
 }
 
 }  // namespace

@@ -201,6 +201,63 @@ TEST_P(ExactSearchTest, BatchEqualsSingleSearches) {
   }
 }
 
+// Flat float scans of a batch on one OpenMP thread take a kernel of their own
+// (core/index/flat_scan.h) up to kFlatScanMaxBatch queries (32) and FAISS's
+// sgemm above (and always with more threads; ctest runs this test both ways):
+// every query gets the same hits and bit-identical scores whatever the size
+// of its batch, with and without deleted rows, exclusions and a filter, for
+// flat and for HNSW's exact bypass.
+TEST_P(ExactSearchTest, BatchesOfAnySizeGiveIdenticalHits) {
+  constexpr int kMany = 100;
+  const std::vector<float> queries = RandomVectors(kMany, kDim, 5);
+  for (const char* kind : {"flat", "hnsw"}) {
+    SCOPED_TRACE(kind);
+    VectorIndexOptions options;
+    options.dim = kDim;
+    options.metric = GetParam();
+    options.index.kind = kind;
+    auto index = MakeIndex(options);
+    ASSERT_TRUE(index->Add(ids_, vectors_).ok());
+    for (bool deleted : {false, true}) {
+      if (deleted) {  // tombstones in the scanned rows
+        std::vector<int64_t> gone(ids_.begin() + 100, ids_.begin() + 160);
+        ASSERT_TRUE(index->Remove(gone).ok());
+      }
+      SearchOptions o;
+      o.k = 15;
+      o.exact = true;
+      if (deleted) {
+        o.filter = [](int64_t id) { return id % 5 != 2; };
+        o.exclude_ids = {ids_[0], ids_[1]};
+      }
+      std::vector<std::vector<SearchHit>> single(kMany);
+      for (int q = 0; q < kMany; ++q) {
+        auto hits = index->Search(
+            absl::MakeConstSpan(queries).subspan(q * kDim, kDim), o);
+        ASSERT_TRUE(hits.ok()) << hits.status();
+        single[q] = *std::move(hits);
+      }
+      for (int batch : {2, 3, 7, 16, 33, 64, 65, 100}) {
+        for (int q0 = 0; q0 + batch <= kMany; q0 += batch) {
+          auto got = index->SearchBatch(
+              absl::MakeConstSpan(queries).subspan(q0 * kDim, batch * kDim), o);
+          ASSERT_TRUE(got.ok()) << got.status();
+          for (int i = 0; i < batch; ++i) {
+            const std::vector<SearchHit>& want = single[q0 + i];
+            ASSERT_EQ((*got)[i].size(), want.size());
+            for (size_t j = 0; j < want.size(); ++j) {
+              EXPECT_EQ((*got)[i][j].id, want[j].id)
+                  << "batch " << batch << " query " << q0 + i << " rank " << j;
+              EXPECT_EQ((*got)[i][j].score, want[j].score)
+                  << "batch " << batch << " query " << q0 + i << " rank " << j;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Metrics, ExactSearchTest,
                          ::testing::Values(Metric::kCosine,
                                            Metric::kInnerProduct,

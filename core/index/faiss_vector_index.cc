@@ -10,6 +10,7 @@
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,7 @@
 #include "faiss/faiss_blas.h"
 #include "faiss/faiss_status.h"
 #include "index/add_batch_check.h"
+#include "index/flat_scan.h"
 #include "index/snapshot_file.h"
 #include "soundsearch/index_kinds.h"
 #include "soundsearch/status_macros.h"
@@ -758,9 +760,29 @@ FaissVectorIndex::SearchState(
     params = &ivf_params;
   }
   params->sel = use_selector ? &selector : nullptr;
-  RETURN_IF_ERROR(CallFaiss("search", [&] {
-    searched->search(n, queries, k, distances.data(), labels.data(), params);
-  }));
+  // Small batches of a flat float scan searched on one OpenMP thread (the
+  // serving path, where batches run side by side) take the blocked kernel:
+  // faster than FAISS's sgemm path there (docs/performance.md). With more
+  // threads (builds, evaluation), FAISS spreads the scan over the cores. The
+  // candidates are rescored below either way.
+  if (flat_scan && n <= kFlatScanMaxBatch && omp_get_max_threads() == 1 &&
+      FlatScanAccelerated() && floats->code_size == dim * sizeof(float) &&
+      (floats->metric_type == faiss::METRIC_INNER_PRODUCT ||
+       floats->metric_type == faiss::METRIC_L2)) {
+    FlatScanRowFilter row_filter;
+    if (use_selector) {
+      row_filter = [&selector](int64_t row) { return selector.is_member(row); };
+    }
+    FlatScan(
+        floats->metric_type == faiss::METRIC_L2 ? FlatScanMetric::kL2
+                                                : FlatScanMetric::kInnerProduct,
+        reinterpret_cast<const float*>(floats->codes.data()), floats->ntotal,
+        dim, queries, n, k, row_filter, distances.data(), labels.data());
+  } else {
+    RETURN_IF_ERROR(CallFaiss("search", [&] {
+      searched->search(n, queries, k, distances.data(), labels.data(), params);
+    }));
+  }
 
   const Metric metric = options_.metric;
   // `rescore`: recompute each candidate's score from the float vectors
