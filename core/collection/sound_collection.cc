@@ -786,29 +786,26 @@ absl::Status SoundCollection::Impl::RefreshFusions(const LiveSpace& part) {
   for (const auto& fused : fused_) {
     const auto& parts = fused->parts();
     if (std::find(parts.begin(), parts.end(), &part) == parts.end()) continue;
-    if (fused->config().fusion.kind != SpaceFusionKind::kConcat) {
-      // Late: no index of its own, but its vectors (and word vectors)
-      // follow the part's new projection.
-      absl::MutexLock lock(&write_mu_);
-      words_->RecomputeSpace(fused->WordSpaceOf(fused->view())).IgnoreError();
-      continue;
-    }
-    absl::Status rebuilt = fused->Reindex();
-    if (rebuilt.ok()) {
-      absl::MutexLock lock(&write_mu_);
-      words_->RecomputeSpace(fused->WordSpaceOf(fused->view())).IgnoreError();
-    }
-    if (!rebuilt.ok()) {
-      fused->MarkDiverged();
-      if (first.ok()) {
-        first = absl::Status(rebuilt.code(),
-                             absl::StrCat("space '", fused->name(),
-                                          "' (a fusion of '", part.name(),
-                                          "'): rebuilding its index after the "
-                                          "refit failed: ",
-                                          rebuilt.message()));
+    // A concat fusion rebuilds its index from the part's new projection; a
+    // late one has none. Either way its vectors, and so its word vectors,
+    // follow the new projection.
+    if (fused->config().fusion.kind == SpaceFusionKind::kConcat) {
+      absl::Status rebuilt = fused->Reindex();
+      if (!rebuilt.ok()) {
+        fused->MarkDiverged();
+        if (first.ok()) {
+          first = absl::Status(
+              rebuilt.code(),
+              absl::StrCat("space '", fused->name(), "' (a fusion of '",
+                           part.name(),
+                           "'): rebuilding its index after the refit failed: ",
+                           rebuilt.message()));
+        }
+        continue;
       }
     }
+    absl::MutexLock lock(&write_mu_);
+    words_->RecomputeSpace(fused->WordSpaceOf(fused->view())).IgnoreError();
   }
   return first;
 }

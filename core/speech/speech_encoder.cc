@@ -207,15 +207,17 @@ std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
   const int pd = std::max(0, options.speech_phone_dims);
   std::vector<float> out(static_cast<size_t>(wd) + pd, 0.0f);
   const bool lattice = options.speech_word_lattice && !spoken.lattice.empty();
+  auto count_word = [&out, wd](const std::string& word, float count) {
+    out[Fnv1a(absl::StrCat("w ", word)) % wd] += count;
+  };
   if (wd > 0 && lattice) {
     for (const LatticeWord& w : spoken.lattice) {
-      out[Fnv1a(absl::StrCat("w ", w.word)) % wd] +=
-          std::pow(w.expected_count, options.speech_lattice_exponent);
+      count_word(w.word,
+                 std::pow(w.expected_count, options.speech_lattice_exponent));
     }
   } else if (wd > 0) {
     for (const SpokenWord& w : spoken.words) {
-      const uint64_t h = Fnv1a(absl::StrCat("w ", w.word));
-      out[h % wd] += options.speech_word_confidence ? w.confidence : 1.0f;
+      count_word(w.word, options.speech_word_confidence ? w.confidence : 1.0f);
     }
   }
   // A block with no term counts 1 in its first dimension (TermLayout).
