@@ -55,6 +55,30 @@ constexpr absl::StatusCode kBadInput = absl::StatusCode::kInvalidArgument;
 // FFmpeg's own buffers here are 64 KiB I/O blocks, packets and frames.
 constexpr size_t kMaxFfmpegAllocBytes = size_t{64} << 20;
 
+// Bytes avformat_find_stream_info may read when the container's header has
+// already declared every audio stream's codec, rate and channels. FFmpeg
+// still probes such payloads for mislabelled data (the WAV demuxer asks
+// whether its PCM is really MP3 or S/PDIF), re-reading them in doubling steps
+// up to the probe size: for a 10 s WAV that was the whole file several times,
+// 85% of its decoding time. A few dozen compressed frames settle that.
+constexpr int64_t kDeclaredStreamProbeBytes = int64_t{32} << 10;
+
+// Whether the header gave every audio stream a codec, a sample rate and a
+// channel count, so that stream-info probing only confirms them.
+bool HeaderDeclaresAudio(const AVFormatContext& format) {
+  bool any_audio = false;
+  for (unsigned i = 0; i < format.nb_streams; ++i) {
+    const AVCodecParameters& par = *format.streams[i]->codecpar;
+    if (par.codec_type != AVMEDIA_TYPE_AUDIO) continue;
+    if (par.codec_id == AV_CODEC_ID_NONE || par.sample_rate <= 0 ||
+        par.ch_layout.nb_channels <= 0) {
+      return false;
+    }
+    any_audio = true;
+  }
+  return any_audio;
+}
+
 void ConfigureFfmpegLogging() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -180,6 +204,10 @@ absl::Status DecodeCall::Open(AVIOContext* io, const std::string& name) {
   }
   format_.reset(raw);
 
+  if (HeaderDeclaresAudio(*format_)) {
+    format_->probesize =
+        std::min(format_->probesize, kDeclaredStreamProbeBytes);
+  }
   ret = avformat_find_stream_info(format_.get(), nullptr);
   if (ret < 0) {
     return FfmpegError(
