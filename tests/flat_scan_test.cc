@@ -176,5 +176,57 @@ TEST(FlatScanTest, ScoresDoNotDependOnTheBatch) {
   }
 }
 
+// Rows split between threads (a database of more than two threads' share of
+// kFlatScanMinRowsPerThread rows) give the one-thread answer exactly: the
+// same rows in the same order and the same distances, with and without a
+// filter. The last rows repeat the first ones, so that equal scores fall in
+// different threads' ranges: the lower row must win, as in one pass.
+TEST(FlatScanTest, RowsSplitBetweenThreadsGiveTheOneThreadAnswer) {
+  const size_t dim = 8;
+  const int64_t n = 2 * kFlatScanMinRowsPerThread + 501, nq = 5, k = 12;
+  std::vector<float> db = Uniform(n, dim, 11);
+  const int64_t repeated = 300;
+  std::copy(db.begin(), db.begin() + repeated * dim, db.end() - repeated * dim);
+  // The queries are database rows that are repeated: their best matches tie.
+  std::vector<float> queries;
+  for (int64_t q = 0; q < nq; ++q) {
+    queries.insert(queries.end(), db.begin() + q * 37 * dim,
+                   db.begin() + (q * 37 + 1) * dim);
+  }
+  for (FlatScanIsa isa : SupportedIsas()) {
+    for (FlatScanMetric metric :
+         {FlatScanMetric::kInnerProduct, FlatScanMetric::kL2}) {
+      for (bool filtered : {false, true}) {
+        const FlatScanRowFilter filter =
+            filtered ? FlatScanRowFilter(Accepted) : FlatScanRowFilter();
+        std::vector<float> one_d(nq * k);
+        std::vector<int64_t> one_l(nq * k);
+        FlatScan(metric, db.data(), n, dim, queries.data(), nq, k, filter,
+                 one_d.data(), one_l.data(), isa, /*threads=*/1);
+        for (int threads : {2, 3}) {
+          SCOPED_TRACE(absl::StrCat("isa ", static_cast<int>(isa), " ",
+                                    metric == FlatScanMetric::kL2 ? "L2" : "IP",
+                                    filtered ? " filtered" : "", " threads ",
+                                    threads));
+          std::vector<float> d(nq * k);
+          std::vector<int64_t> l(nq * k);
+          FlatScan(metric, db.data(), n, dim, queries.data(), nq, k, filter,
+                   d.data(), l.data(), isa, threads);
+          EXPECT_EQ(l, one_l);
+          EXPECT_EQ(d, one_d);
+        }
+        // Under L2 a query's own row and its copy near the end tie at the
+        // top (in different threads' ranges): one pass keeps the lower first.
+        if (!filtered && metric == FlatScanMetric::kL2) {
+          for (int64_t q = 0; q < nq; ++q) {
+            EXPECT_EQ(one_l[q * k], q * 37);
+            EXPECT_EQ(one_l[q * k + 1], n - repeated + q * 37);
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace soundsearch

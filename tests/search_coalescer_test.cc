@@ -7,8 +7,11 @@
 #include "collection/search_coalescer.h"
 
 #include <dlfcn.h>
+#include <omp.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -296,6 +299,114 @@ TEST(SearchBatchingOptions, Validation) {
   o.omp_threads = 65;
   EXPECT_NE(ValidateSearchBatchingOptions(o).message().find("omp_threads"),
             std::string::npos);
+}
+
+// An index that prefers wide batches (VectorIndex::PrefersWideBatches, as a
+// FaissVectorIndex of over 2 x kFlatScanMinRowsPerThread rows does) and
+// records, for each batched search, its OpenMP thread count and how many
+// searches ran at once.
+class WideIndex final : public VectorIndex {
+ public:
+  explicit WideIndex(std::unique_ptr<VectorIndex> inner)
+      : inner_(std::move(inner)) {}
+  absl::Status Add(absl::Span<const int64_t> ids,
+                   absl::Span<const float> vectors) override {
+    return inner_->Add(ids, vectors);
+  }
+  absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) override {
+    return inner_->Remove(ids);
+  }
+  absl::StatusOr<std::vector<SearchHit>> Search(
+      absl::Span<const float> query, const SearchOptions& o) const override {
+    return inner_->Search(query, o);
+  }
+  absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
+      absl::Span<const float> queries, const SearchOptions& o,
+      absl::Span<const int64_t> exclude) const override {
+    const int now = ++running_;
+    {
+      absl::MutexLock lock(&mu_);
+      most_at_once_ = std::max(most_at_once_, now);
+      threads_.push_back(omp_get_max_threads());
+    }
+    // Long enough for the other callers to queue behind this search.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    auto result = inner_->SearchBatch(queries, o, exclude);
+    --running_;
+    return result;
+  }
+  absl::Status Save(const std::string& path,
+                    const SnapshotMarks& marks) const override {
+    return inner_->Save(path, marks);
+  }
+  int64_t size() const override { return inner_->size(); }
+  bool Contains(int64_t id) const override { return inner_->Contains(id); }
+  const VectorIndexOptions& options() const override {
+    return inner_->options();
+  }
+  size_t MemoryBytes() const override { return inner_->MemoryBytes(); }
+  int64_t tombstones() const override { return inner_->tombstones(); }
+  bool trained() const override { return inner_->trained(); }
+  bool PrefersBatches(bool) const override { return true; }
+  bool PrefersWideBatches(bool) const override { return true; }
+
+  int most_at_once() const {
+    absl::MutexLock lock(&mu_);
+    return most_at_once_;
+  }
+  std::vector<int> threads() const {
+    absl::MutexLock lock(&mu_);
+    return threads_;
+  }
+
+ private:
+  std::unique_ptr<VectorIndex> inner_;
+  mutable std::atomic<int> running_{0};
+  mutable absl::Mutex mu_;
+  mutable int most_at_once_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable std::vector<int> threads_ ABSL_GUARDED_BY(mu_);
+};
+
+// A batch that its index prefers to search wide takes every slot: with
+// max_in_flight 3 no two searches overlap, each runs on 3 OpenMP threads
+// (3 slots x omp_threads 1), and the answers are those of queries alone.
+TEST(SearchCoalescer, WideBatchesRunAloneOnEverySlotsThreads) {
+  const auto vectors = ClusteredVectors(kN, kDim, 40, 0.3f, 9);
+  WideIndex index(MakeIndex("flat", Metric::kCosine, vectors));
+  SearchBatchingOptions options;
+  options.max_in_flight = 3;
+  options.omp_threads = 1;
+  SearchCoalescer coalescer("test", options, nullptr);
+  constexpr int kCallers = 6, kEach = 5;
+  std::vector<std::vector<CoalescedResult>> got(kCallers);
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      ScopedOmpThreads one(1);  // the serving path's setting
+      for (int i = 0; i < kEach; ++i) {
+        CoalescedQuery q;
+        q.vector =
+            absl::MakeConstSpan(vectors).subspan((c * kEach + i) * kDim, kDim);
+        auto r = coalescer.Search(index, {&q, 1});
+        got[c].push_back(std::move(r[0]));
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(index.most_at_once(), 1);
+  ASSERT_FALSE(index.threads().empty());
+  for (int t : index.threads()) EXPECT_EQ(t, 3);
+  for (int c = 0; c < kCallers; ++c) {
+    for (int i = 0; i < kEach; ++i) {
+      CoalescedQuery q;
+      q.vector =
+          absl::MakeConstSpan(vectors).subspan((c * kEach + i) * kDim, kDim);
+      auto alone = BatchSearch(index, {&q, 1});
+      ASSERT_TRUE(got[c][i].ok());
+      ASSERT_TRUE(alone[0].ok());
+      ExpectIdentical({*got[c][i]}, {*alone[0]});
+    }
+  }
 }
 
 // The batched path: with OpenBLAS (scripts/setup) FAISS searches a batch of

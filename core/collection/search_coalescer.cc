@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "faiss/faiss_blas.h"
 
 namespace soundsearch {
 namespace {
@@ -113,10 +114,13 @@ bool SearchCoalescer::BatchReady(const Waiter* leader) const {
   return false;
 }
 
-void SearchCoalescer::Run(std::vector<Waiter*>& batch) {
+void SearchCoalescer::Run(std::vector<Waiter*>& batch, int slots) {
   std::vector<CoalescedQuery> queries;
   queries.reserve(batch.size());
   for (const Waiter* w : batch) queries.push_back(*w->query);
+  // A wide batch holds every slot: its search uses the threads of them all.
+  ScopedOmpThreads omp_threads(
+      slots > 1 && options_.omp_threads > 0 ? slots * options_.omp_threads : 0);
   const auto start = Clock::now();
   std::vector<CoalescedResult> results = BatchSearch(*batch[0]->index, queries);
   const double seconds =
@@ -175,8 +179,12 @@ std::vector<CoalescedResult> SearchCoalescer::Search(
           absl::Condition(&ready),
           head->arrived + absl::Microseconds(options_.window_us));
     }
+    // A batch takes one slot; one that its index prefers to search wide
+    // (VectorIndex::PrefersWideBatches) takes them all, once they are free.
+    const int slots =
+        head->index->PrefersWideBatches(head->exact) ? max_in_flight_ : 1;
     auto slot_free = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return in_flight_ < max_in_flight_;
+      return in_flight_ + slots <= max_in_flight_;
     };
     mu_.Await(absl::Condition(&slot_free));
     std::vector<Waiter*> batch;
@@ -194,11 +202,11 @@ std::vector<CoalescedResult> SearchCoalescer::Search(
     }
     leading_ = false;
     last_batch_ = batch.size();
-    ++in_flight_;
+    in_flight_ += slots;
     mu_.Unlock();
-    Run(batch);
+    Run(batch, slots);
     mu_.Lock();
-    --in_flight_;
+    in_flight_ -= slots;
     for (Waiter* w : batch) w->done = true;
   }
 }

@@ -12,7 +12,11 @@
 // its results. A lone query waits at most `window`, and not at all when it
 // finds nothing queued or being searched and the previous batch was a lone
 // query too (a quiet space: waiting would only add latency; under load
-// batches form while the previous one is searched).
+// batches form while the previous one is searched). A batch takes one of
+// the `max_in_flight` slots, except one that its index prefers to search
+// wide (VectorIndex::PrefersWideBatches: an exact scan too large for the
+// caches): it waits for every slot and searches with the OpenMP threads of
+// them all, its rows split between them.
 //
 // Results are those the same query gets alone: the index answers each query
 // of a batch independently of the others (vector_index.h), and every query,
@@ -88,7 +92,8 @@ class SearchCoalescer {
   };
 
   bool BatchReady(const Waiter* leader) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  void Run(std::vector<Waiter*>& batch);
+  // Searches `batch`, which holds `slots` of the max_in_flight_ slots.
+  void Run(std::vector<Waiter*>& batch, int slots);
 
   const std::string space_;
   const SearchBatchingOptions options_;
@@ -97,8 +102,8 @@ class SearchCoalescer {
 
   mutable absl::Mutex mu_;
   std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
-  bool leading_ ABSL_GUARDED_BY(mu_) = false;  // a leader is gathering
-  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;     // batches being searched
+  bool leading_ ABSL_GUARDED_BY(mu_) = false;   // a leader is gathering
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;      // slots of running batches
   size_t last_batch_ ABSL_GUARDED_BY(mu_) = 0;  // size of the latest batch
 };
 

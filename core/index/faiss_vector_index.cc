@@ -760,12 +760,16 @@ FaissVectorIndex::SearchState(
     params = &ivf_params;
   }
   params->sel = use_selector ? &selector : nullptr;
-  // Small batches of a flat float scan searched on one OpenMP thread (the
-  // serving path, where batches run side by side) take the blocked kernel:
-  // faster than FAISS's sgemm path there (docs/performance.md). With more
-  // threads (builds, evaluation), FAISS spreads the scan over the cores. The
-  // candidates are rescored below either way.
-  if (flat_scan && n <= kFlatScanMaxBatch && omp_get_max_threads() == 1 &&
+  // Small batches of a flat float scan take the blocked kernel, faster than
+  // FAISS's sgemm path there (docs/performance.md): on one OpenMP thread (the
+  // serving path, where batches run side by side), or on all of this
+  // thread's OpenMP threads, each scanning its own rows, when the scan is
+  // large enough to split (kFlatScanMinRowsPerThread). Otherwise (builds and
+  // evaluation with many threads over a smaller index) FAISS spreads the
+  // queries over the cores. The candidates are rescored below either way.
+  const int threads = std::max(1, omp_get_max_threads());
+  if (flat_scan && n <= kFlatScanMaxBatch &&
+      (threads == 1 || floats->ntotal >= 2 * kFlatScanMinRowsPerThread) &&
       FlatScanAccelerated() && floats->code_size == dim * sizeof(float) &&
       (floats->metric_type == faiss::METRIC_INNER_PRODUCT ||
        floats->metric_type == faiss::METRIC_L2)) {
@@ -773,11 +777,12 @@ FaissVectorIndex::SearchState(
     if (use_selector) {
       row_filter = [&selector](int64_t row) { return selector.is_member(row); };
     }
-    FlatScan(
-        floats->metric_type == faiss::METRIC_L2 ? FlatScanMetric::kL2
-                                                : FlatScanMetric::kInnerProduct,
-        reinterpret_cast<const float*>(floats->codes.data()), floats->ntotal,
-        dim, queries, n, k, row_filter, distances.data(), labels.data());
+    FlatScan(floats->metric_type == faiss::METRIC_L2
+                 ? FlatScanMetric::kL2
+                 : FlatScanMetric::kInnerProduct,
+             reinterpret_cast<const float*>(floats->codes.data()),
+             floats->ntotal, dim, queries, n, k, row_filter, distances.data(),
+             labels.data(), BestFlatScanIsa(), threads);
   } else {
     RETURN_IF_ERROR(CallFaiss("search", [&] {
       searched->search(n, queries, k, distances.data(), labels.data(), params);
@@ -869,6 +874,15 @@ bool FaissVectorIndex::PrefersBatches(bool exact) const {
   absl::ReaderMutexLock lock(&mu_);
   return state_.stage == Stage::kExact ||
          (exact && state_.stage == Stage::kHnsw);
+}
+
+bool FaissVectorIndex::PrefersWideBatches(bool exact) const {
+  if (!FlatScanAccelerated()) return false;
+  absl::ReaderMutexLock lock(&mu_);
+  const bool flat =
+      state_.stage == Stage::kExact || (exact && state_.stage == Stage::kHnsw);
+  return flat && state_.index != nullptr &&
+         state_.index->ntotal >= 2 * kFlatScanMinRowsPerThread;
 }
 
 absl::StatusOr<std::vector<float>> FaissVectorIndex::Vector(int64_t id) const {

@@ -97,6 +97,7 @@ class FaissVectorIndex final : public VectorIndex {
       absl::Span<const int64_t> exclude_per_query) const override;
   absl::StatusOr<std::vector<float>> Vector(int64_t id) const override;
   bool PrefersBatches(bool exact) const override;
+  bool PrefersWideBatches(bool exact) const override;
   absl::Status Save(const std::string& path,
                     const SnapshotMarks& marks) const override;
   int64_t size() const override;

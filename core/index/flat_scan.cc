@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -287,40 +288,17 @@ bool FlatScanAccelerated() {
   return BestFlatScanIsa() != FlatScanIsa::kPortable;
 }
 
-void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
-              size_t dim, const float* queries, int64_t nq, int64_t k,
-              const FlatScanRowFilter& filter, float* distances, int64_t* rows,
-              FlatScanIsa isa) {
-  if (nq <= 0) return;
-  GroupFn group = GroupPortable;
-  NormFn norm = NormPortable;
-#ifdef SOUNDSEARCH_FLAT_SCAN_X86
-  if (isa == FlatScanIsa::kAvx512) {
-    group = GroupAvx512;
-    norm = NormAvx512;
-  }
-#else
-  (void)isa;
-#endif
-  const bool l2 = metric == FlatScanMetric::kL2;
+namespace {
 
-  // The queries, padded to whole tiles of queries and of lanes. For L2 they
-  // are doubled (exact in floating point): the internal score of a row is
-  // 2 q.x - |x|^2, larger is better, and the distance |q|^2 - that.
+// Scans rows [begin, end) of `database` into `heaps` (internal scores: the
+// inner product, or 2 q.x - |x|^2 for L2; larger is better). `padded` holds
+// the queries as FlatScan prepares them.
+void ScanRows(bool l2, const float* database, int64_t begin, int64_t end,
+              size_t dim, const std::vector<float>& padded, int64_t nq,
+              const FlatScanRowFilter& filter, GroupFn group, NormFn norm,
+              std::vector<TopK>& heaps) {
   const size_t dim_pad = (dim + kLanes - 1) / kLanes * kLanes;
   const int64_t nq_pad = (nq + kTileQueries - 1) / kTileQueries * kTileQueries;
-  std::vector<float> padded(static_cast<size_t>(nq_pad) * dim_pad, 0.0f);
-  for (int64_t q = 0; q < nq; ++q) {
-    for (size_t j = 0; j < dim; ++j) {
-      padded[q * dim_pad + j] = (l2 ? 2.0f : 1.0f) * queries[q * dim + j];
-    }
-  }
-
-  std::vector<TopK> heaps;
-  heaps.reserve(nq);
-  for (int64_t q = 0; q < nq; ++q) {
-    heaps.emplace_back(distances + q * k, rows + q * k, k);
-  }
   // The score each query's next candidate must beat; +inf for the padding.
   std::vector<float> thresholds(nq_pad, std::numeric_limits<float>::infinity());
   for (int64_t q = 0; q < nq; ++q) thresholds[q] = heaps[q].threshold();
@@ -328,17 +306,17 @@ void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
   float norms[kTileRows];
   std::vector<float> group_out(static_cast<size_t>(nq_pad) * kTileRows);
   std::vector<uint32_t> masks(nq_pad / kTileQueries);
-  for (int64_t r0 = 0; r0 < n; r0 += kTileRows) {
+  for (int64_t r0 = begin; r0 < end; r0 += kTileRows) {
     // A tile that runs past the end repeats the last row (scores unused).
     const float* tile_rows[kTileRows];
     for (int r = 0; r < kTileRows; ++r) {
-      tile_rows[r] = database + std::min<int64_t>(r0 + r, n - 1) *
+      tile_rows[r] = database + std::min<int64_t>(r0 + r, end - 1) *
                                     static_cast<int64_t>(dim);
     }
-    const int live = static_cast<int>(std::min<int64_t>(kTileRows, n - r0));
+    const int live = static_cast<int>(std::min<int64_t>(kTileRows, end - r0));
     // The hardware prefetcher alone leaves the loads waiting on memory
     // (measured: a single query ran at 2/3 of FAISS's speed without this).
-    if (r0 + kPrefetchRows + kTileRows <= n) {
+    if (r0 + kPrefetchRows + kTileRows <= end) {
       const char* ahead = reinterpret_cast<const char*>(
           database + (r0 + kPrefetchRows) * static_cast<int64_t>(dim));
       const size_t bytes = kTileRows * dim * sizeof(float);
@@ -368,6 +346,88 @@ void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
         if (filter && !filter(r0 + r)) continue;
         heaps[q].Push(score, r0 + r);
         thresholds[q] = heaps[q].threshold();
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
+              size_t dim, const float* queries, int64_t nq, int64_t k,
+              const FlatScanRowFilter& filter, float* distances, int64_t* rows,
+              FlatScanIsa isa, int threads) {
+  if (nq <= 0) return;
+  GroupFn group = GroupPortable;
+  NormFn norm = NormPortable;
+#ifdef SOUNDSEARCH_FLAT_SCAN_X86
+  if (isa == FlatScanIsa::kAvx512) {
+    group = GroupAvx512;
+    norm = NormAvx512;
+  }
+#else
+  (void)isa;
+#endif
+  const bool l2 = metric == FlatScanMetric::kL2;
+
+  // The queries, padded to whole tiles of queries and of lanes. For L2 they
+  // are doubled (exact in floating point): the internal score of a row is
+  // 2 q.x - |x|^2, larger is better, and the distance |q|^2 - that.
+  const size_t dim_pad = (dim + kLanes - 1) / kLanes * kLanes;
+  const int64_t nq_pad = (nq + kTileQueries - 1) / kTileQueries * kTileQueries;
+  std::vector<float> padded(static_cast<size_t>(nq_pad) * dim_pad, 0.0f);
+  for (int64_t q = 0; q < nq; ++q) {
+    for (size_t j = 0; j < dim; ++j) {
+      padded[q * dim_pad + j] = (l2 ? 2.0f : 1.0f) * queries[q * dim + j];
+    }
+  }
+
+  // Ranges of at least kFlatScanMinRowsPerThread rows, one per thread; the
+  // calling thread scans the first.
+  const int ranges = static_cast<int>(std::clamp<int64_t>(
+      n / kFlatScanMinRowsPerThread, 1, std::max(1, threads)));
+  std::vector<TopK> heaps;
+  heaps.reserve(nq);
+  for (int64_t q = 0; q < nq; ++q) {
+    heaps.emplace_back(distances + q * k, rows + q * k, k);
+  }
+  if (ranges == 1) {
+    ScanRows(l2, database, 0, n, dim, padded, nq, filter, group, norm, heaps);
+  } else {
+    // Each range keeps its own top k of every query (internal scores); the
+    // merge keeps the k best of their union, equal scores by lower row: the
+    // same rows as one pass over all of them.
+    std::vector<std::vector<float>> range_scores(ranges);
+    std::vector<std::vector<int64_t>> range_rows(ranges);
+    std::vector<std::vector<TopK>> range_heaps(ranges);
+    for (int t = 0; t < ranges; ++t) {
+      range_scores[t].resize(static_cast<size_t>(nq * k));
+      range_rows[t].resize(static_cast<size_t>(nq * k));
+      range_heaps[t].reserve(nq);
+      for (int64_t q = 0; q < nq; ++q) {
+        range_heaps[t].emplace_back(range_scores[t].data() + q * k,
+                                    range_rows[t].data() + q * k, k);
+      }
+    }
+    auto scan = [&](int t) {
+      const int64_t begin = n * t / ranges, end = n * (t + 1) / ranges;
+      ScanRows(l2, database, begin, end, dim, padded, nq, filter, group, norm,
+               range_heaps[t]);
+    };
+    std::vector<std::thread> helpers;
+    for (int t = 1; t < ranges; ++t) helpers.emplace_back(scan, t);
+    scan(0);
+    for (std::thread& h : helpers) h.join();
+    for (int64_t q = 0; q < nq; ++q) {
+      for (int t = 0; t < ranges; ++t) {
+        TopK& part = range_heaps[t][q];
+        const int64_t found = part.Finish();
+        const float* ps = range_scores[t].data() + q * k;
+        const int64_t* pr = range_rows[t].data() + q * k;
+        for (int64_t i = 0; i < found; ++i) {
+          if (!(ps[i] > heaps[q].threshold())) break;  // best first
+          heaps[q].Push(ps[i], pr[i]);
+        }
       }
     }
   }

@@ -12,7 +12,8 @@
 //
 // The score of a (query, row) pair is computed the same way whatever the
 // batch and the query's place in it, so a query's candidates do not depend on
-// the batch. Thread-safe (no shared state); single-threaded per call.
+// the batch, nor on how many threads share the scan. Thread-safe (no shared
+// state).
 #ifndef SOUNDSEARCH_CORE_INDEX_FLAT_SCAN_H_
 #define SOUNDSEARCH_CORE_INDEX_FLAT_SCAN_H_
 
@@ -43,6 +44,13 @@ bool FlatScanAccelerated();
 // query keeps falling with the batch (docs/performance.md).
 inline constexpr int64_t kFlatScanMaxBatch = 32;
 
+// Fewest database rows a thread of one scan takes: a scan of n rows runs on
+// min(threads, n / this) threads (at least one). Splitting pays where one
+// pass over the rows is bound by memory bandwidth rather than arithmetic
+// (docs/performance.md: 1M x 100-d floats, 400 MB, more than this machine's
+// L3 share).
+inline constexpr int64_t kFlatScanMinRowsPerThread = int64_t{1} << 17;
+
 // Rows accepted by the scan; an empty function accepts all. Called only for
 // rows whose score would enter a query's current top k (so it may be slow).
 using FlatScanRowFilter = std::function<bool(int64_t row)>;
@@ -55,11 +63,15 @@ using FlatScanRowFilter = std::function<bool(int64_t row)>;
 // slots get row -1 (and distance -inf for kInnerProduct, +inf for kL2).
 // Equal scores: the row seen first (lower index) is kept. Requires dim >= 1,
 // k >= 1, nq >= 0, n >= 0. `isa` must be supported by the CPU (tests pass
-// each one; callers leave it to BestFlatScanIsa()).
+// each one; callers leave it to BestFlatScanIsa()). `threads` >= 1: the
+// calling thread and up to threads - 1 others scan contiguous ranges of rows
+// (see kFlatScanMinRowsPerThread), whose top k are merged; the results are
+// those of one thread. `filter` may then be called from several threads at
+// once.
 void FlatScan(FlatScanMetric metric, const float* database, int64_t n,
               size_t dim, const float* queries, int64_t nq, int64_t k,
               const FlatScanRowFilter& filter, float* distances, int64_t* rows,
-              FlatScanIsa isa = BestFlatScanIsa());
+              FlatScanIsa isa = BestFlatScanIsa(), int threads = 1);
 
 }  // namespace soundsearch
 

@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
 }
 
 bool VectorIndex::PrefersBatches(bool) const { return false; }
+bool VectorIndex::PrefersWideBatches(bool) const { return false; }
 
 absl::StatusOr<std::vector<float>> VectorIndex::Vector(int64_t) const {
   return absl::UnimplementedError("this index kind keeps no vector copies");

@@ -164,11 +164,19 @@ class VectorIndex {
   // True when a batch of queries (with this `exact` flag) costs clearly less
   // than the same queries searched one by one, so that coalescing
   // concurrent queries pays: exact float scans (flat, auto below its
-  // threshold, HNSW with exact), which FAISS runs through sgemm. False for
+  // threshold, HNSW with exact), which the scan kernel (small batches) or
+  // FAISS's sgemm answer in about one pass over the vectors. False for
   // graph, inverted-list and quantised searches, which gain nothing from a
   // batch and lose the parallelism of searching on each caller's thread
   // (measured in docs/performance.md). Default false.
   virtual bool PrefersBatches(bool exact) const;
+
+  // True when such a batch is better searched alone on several threads, each
+  // scanning its own share of the vectors, than side by side with other
+  // batches on one thread each: exact scans too large for the caches, bound
+  // by memory bandwidth (docs/performance.md, 1M vectors). The search uses
+  // the calling thread's OpenMP thread count. Default false.
+  virtual bool PrefersWideBatches(bool exact) const;
 
   // The index's copy of the vector of `id` (dim floats; under kCosine the
   // L2-normalised vector). NotFound when `id` is not in the index;
