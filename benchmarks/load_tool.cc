@@ -53,6 +53,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -164,7 +165,9 @@ std::string Clip(uint32_t seed, double seconds, int rate = 22050) {
   return Wav(pcm, rate);
 }
 
-// Closed loop: `clients` threads call `call` back to back for `seconds`.
+// Closed loop: `clients` threads call `call` back to back for `seconds`;
+// `call` takes the thread's random generator, and its client number when it
+// accepts a second argument.
 template <typename Call>
 Latency ClosedLoop(int clients, double seconds, Call call) {
   std::vector<std::vector<double>> latencies(clients);
@@ -178,7 +181,13 @@ Latency ClosedLoop(int clients, double seconds, Call call) {
       std::mt19937 rng(1000 + c);
       while (Clock::now() < end) {
         const auto t0 = Clock::now();
-        if (!call(rng)) errors++;
+        bool ok;
+        if constexpr (std::is_invocable_v<Call&, std::mt19937&, int>) {
+          ok = call(rng, c);
+        } else {
+          ok = call(rng);
+        }
+        if (!ok) errors++;
         latencies[c].push_back(
             std::chrono::duration<double>(Clock::now() - t0).count());
       }
@@ -191,6 +200,29 @@ Latency ClosedLoop(int clients, double seconds, Call call) {
                    std::chrono::duration<double>(Clock::now() - start).count(),
                    errors);
 }
+
+// One stub per client, each on its own channel and so its own connection
+// (distinct channel arguments keep gRPC from sharing one subchannel), as
+// separate backend processes would connect. On one shared connection the
+// server's max_concurrent_streams (8 by default) would cap the calls in
+// flight whatever the number of client threads.
+template <typename Service>
+class PerClientStubs {
+ public:
+  PerClientStubs(int port, int clients) {
+    for (int c = 0; c < clients; ++c) {
+      grpc::ChannelArguments args;
+      args.SetInt("soundsearch.load_tool_client", c);
+      stubs_.push_back(Service::NewStub(
+          grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                    grpc::InsecureChannelCredentials(), args)));
+    }
+  }
+  typename Service::Stub& operator[](int client) { return *stubs_[client]; }
+
+ private:
+  std::vector<std::unique_ptr<typename Service::Stub>> stubs_;
+};
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -405,24 +437,24 @@ void TraceQuerySteps(const std::string& dir, const std::string& config_path,
 // Query by id and by a 5 s clip over gRPC (`stub`) and over the HTTP/JSON
 // API on `http_port`, `clients` closed loops each; prints the four rows and
 // the HTTP overhead at p50.
-void CompareHttp(v1::Query::Stub& stub, int http_port, int n, int clients,
-                 double seconds) {
+void CompareHttp(PerClientStubs<v1::Query>& stubs, int http_port, int n,
+                 int clients, double seconds) {
   const std::string clip = Clip(7, 5);
-  const Latency grpc_audio = ClosedLoop(clients, seconds, [&](auto&) {
+  const Latency grpc_audio = ClosedLoop(clients, seconds, [&](auto&, int c) {
     v1::QueryByExampleRequest request;
     request.set_audio(clip);
     request.set_k(15);
     v1::QueryByExampleResponse response;
     grpc::ClientContext ctx;
-    return stub.QueryByExample(&ctx, request, &response).ok();
+    return stubs[c].QueryByExample(&ctx, request, &response).ok();
   });
-  const Latency grpc_id = ClosedLoop(clients, seconds, [&](auto& rng) {
+  const Latency grpc_id = ClosedLoop(clients, seconds, [&](auto& rng, int c) {
     v1::QueryByExampleRequest request;
     request.set_id(1 + rng() % n);
     request.set_k(15);
     v1::QueryByExampleResponse response;
     grpc::ClientContext ctx;
-    return stub.QueryByExample(&ctx, request, &response).ok() &&
+    return stubs[c].QueryByExample(&ctx, request, &response).ok() &&
            response.results_size() == 15;
   });
   auto http_client = [http_port]() -> httplib::Client& {
@@ -506,33 +538,30 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
                 : exact == nullptr ? "PCA fit + index build from the store"
                                    : "index build from the store",
                 start_s);
-    auto channel =
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                            grpc::InsecureChannelCredentials());
-    auto stub = v1::Query::NewStub(channel);
+    PerClientStubs<v1::Query> stubs((*server)->port(), max_clients);
     std::vector<Latency> ours;
     for (int clients : flags.clients) {
-      ours.push_back(ClosedLoop(clients, flags.seconds, [&](auto& rng) {
+      ours.push_back(ClosedLoop(clients, flags.seconds, [&](auto& rng, int c) {
         v1::QueryByExampleRequest request;
         request.set_id(1 + rng() % n);
         request.set_k(15);
         v1::QueryByExampleResponse response;
         grpc::ClientContext ctx;
-        return stub->QueryByExample(&ctx, request, &response).ok() &&
+        return stubs[c].QueryByExample(&ctx, request, &response).ok() &&
                response.results_size() == 15;
       }));
     }
     if (index_options.kind == "flat" && !Single(kind)) {
       for (int neighbours : flags.expand) {
-        const Latency expanded =
-            ClosedLoop(flags.clients.front(), flags.seconds, [&](auto& rng) {
+        const Latency expanded = ClosedLoop(
+            flags.clients.front(), flags.seconds, [&](auto& rng, int c) {
               v1::QueryByExampleRequest request;
               request.set_id(1 + rng() % n);
               request.set_k(15);
               request.mutable_expand()->set_neighbours(neighbours);
               v1::QueryByExampleResponse response;
               grpc::ClientContext ctx;
-              return stub->QueryByExample(&ctx, request, &response).ok() &&
+              return stubs[c].QueryByExample(&ctx, request, &response).ok() &&
                      response.results_size() == 15;
             });
         PrintRow(absl::StrCat(kind, " by id, expand ", neighbours, ", ",
@@ -540,20 +569,20 @@ int RunSize(int n, const Flags& flags, std::FILE* csv) {
                  expanded);
       }
       if (flags.http) {
-        CompareHttp(*stub, (*server)->http_port(), n, flags.clients.front(),
+        CompareHttp(stubs, (*server)->http_port(), n, flags.clients.front(),
                     flags.seconds);
       }
       for (const char* space : {"late", "cat"}) {
         if (!flags.fusion) break;
-        const Latency fused =
-            ClosedLoop(flags.clients.front(), flags.seconds, [&](auto& rng) {
+        const Latency fused = ClosedLoop(
+            flags.clients.front(), flags.seconds, [&](auto& rng, int c) {
               v1::QueryByExampleRequest request;
               request.set_id(1 + rng() % n);
               request.set_k(15);
               request.set_space(space);
               v1::QueryByExampleResponse response;
               grpc::ClientContext ctx;
-              return stub->QueryByExample(&ctx, request, &response).ok() &&
+              return stubs[c].QueryByExample(&ctx, request, &response).ok() &&
                      response.results_size() == 15;
             });
         PrintRow(absl::StrCat(kind, " by id in `", space, "`, ",
@@ -675,10 +704,7 @@ int RunIngest(const Flags& flags) {
       std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
       return 1;
     }
-    auto channel =
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                            grpc::InsecureChannelCredentials());
-    auto stub = v1::Ingest::NewStub(channel);
+    PerClientStubs<v1::Ingest> stubs((*server)->port(), clients);
     next = 0;
     std::atomic<int> errors{0};
     std::vector<uint64_t> ids(flags.ingest_clips, 0);
@@ -686,13 +712,13 @@ int RunIngest(const Flags& flags) {
     {
       std::vector<std::thread> threads;
       for (int c = 0; c < clients; ++c) {
-        threads.emplace_back([&] {
+        threads.emplace_back([&, c] {
           for (int i = next++; i < flags.ingest_clips; i = next++) {
             v1::AddSoundRequest request;
             request.set_audio(clips[i]);
             v1::AddSoundResponse response;
             grpc::ClientContext ctx;
-            if (stub->AddSound(&ctx, request, &response).ok()) {
+            if (stubs[c].AddSound(&ctx, request, &response).ok()) {
               ids[i] = response.id();
             } else {
               errors++;
