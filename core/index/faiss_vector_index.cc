@@ -24,6 +24,7 @@
 #include "faiss/faiss_status.h"
 #include "index/add_batch_check.h"
 #include "index/flat_scan.h"
+#include "index/hnsw_storage.h"
 #include "index/snapshot_file.h"
 #include "soundsearch/index_kinds.h"
 #include "soundsearch/status_macros.h"
@@ -279,6 +280,7 @@ absl::StatusOr<FaissVectorIndex::State> FaissVectorIndex::NewState(
       // SearchParametersHNSW::efSearch there, so it is set once here (never
       // while searches run).
       hnsw.efSearch = options.index.hnsw_ef_search;
+      UseVectorisedStorage(dynamic_cast<faiss::IndexHNSW&>(*state.index));
     }
   }));
   return state;
@@ -1161,6 +1163,7 @@ absl::StatusOr<LoadedVectorIndex> FaissVectorIndex::Load(
     faiss::HNSW& hnsw = dynamic_cast<faiss::IndexHNSW&>(*state.index).hnsw;
     hnsw.efConstruction = expected.index.hnsw_ef_construction;
     hnsw.efSearch = expected.index.hnsw_ef_search;  // see NewState
+    UseVectorisedStorage(dynamic_cast<faiss::IndexHNSW&>(*state.index));
   }
   LoadedVectorIndex loaded;
   loaded.marks.store_sequence = h.store_sequence;
