@@ -1,8 +1,11 @@
 #include "features/spectral_descriptors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <random>
+#include <utility>
 #include <vector>
 
 #include "dsp_test_signals.h"
@@ -179,6 +182,59 @@ TEST_F(SpectralDescriptorsTest, ContrastOnSyntheticSpectrum) {
   power[first_top_bin + 10] = 1000.0f;
   descriptors_->Contrast(power, scratch, absl::MakeSpan(contrast));
   EXPECT_NEAR(contrast[6], std::log10(1003.0 / 4.0), 1e-5);
+}
+
+// Contrast against its definition, computed here by sorting each band: the
+// mean of the q largest and of the q smallest powers, q = max(1,
+// round(0.02 n)). Random spectra with ties, at two FFT sizes: 1024 (the
+// default; bands of up to 215 bins, q <= 4) and 8192 at 48 kHz (top band
+// of 2835 bins, q = 57, past the one-pass selection's reach).
+TEST(SpectralContrastTest, MatchesSortedQuantiles) {
+  for (const auto& [rate, fft] : {std::pair{22050, 1024}, {48000, 8192}}) {
+    auto d = SpectralDescriptors::Create(rate, fft);
+    ASSERT_TRUE(d.ok()) << d.status();
+    const int bins = d->num_bins();
+    std::mt19937 rng(rate + fft);
+    std::exponential_distribution<float> exp_power(1.0f);
+    std::vector<float> scratch;
+    std::vector<float> contrast(SpectralDescriptors::kNumContrastBands);
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<float> power(bins);
+      // Every fifth bin repeats the previous one: ties at the bars.
+      for (int k = 0; k < bins; ++k) {
+        power[k] = k % 5 == 4 ? power[k - 1] : exp_power(rng) * (1 + trial);
+      }
+      d->Contrast(power, scratch, absl::MakeSpan(contrast));
+      const double bin_hz = static_cast<double>(rate) / fft;
+      for (int b = 0; b < SpectralDescriptors::kNumContrastBands; ++b) {
+        const double lo_hz = b == 0 ? 0.0 : 200.0 * (1 << (b - 1));
+        const double hi_hz = b + 1 == SpectralDescriptors::kNumContrastBands
+                                 ? 1e300
+                                 : 200.0 * (1 << b);
+        std::vector<float> band;
+        for (int k = 0; k < bins; ++k) {
+          if (k * bin_hz >= lo_hz && k * bin_hz < hi_hz)
+            band.push_back(power[k]);
+        }
+        ASSERT_FALSE(band.empty());
+        std::sort(band.begin(), band.end());
+        const int n = static_cast<int>(band.size());
+        const int q = std::max(
+            1, static_cast<int>(
+                   std::lround(SpectralDescriptors::kContrastQuantile * n)));
+        double valley = 0, peak = 0;
+        for (int i = 0; i < q; ++i) {
+          valley += band[i];
+          peak += band[n - 1 - i];
+        }
+        const double want =
+            std::log10(peak / q + SpectralDescriptors::kPowerFloor) -
+            std::log10(valley / q + SpectralDescriptors::kPowerFloor);
+        EXPECT_NEAR(contrast[b], want, 1e-5)
+            << "rate " << rate << " fft " << fft << " band " << b;
+      }
+    }
+  }
 }
 
 }  // namespace

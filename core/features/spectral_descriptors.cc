@@ -2,10 +2,50 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
 namespace soundsearch {
+namespace {
+
+// Up to this many values per end, one pass that keeps them in two small
+// sorted arrays beats two nth_element calls (most values enter neither).
+constexpr int kSmallQuantileCount = 16;
+
+// The sums of the q smallest and of the q largest of `v` (q <= v.size(),
+// q <= kSmallQuantileCount), in one pass; `scratch` is reused.
+void SmallestAndLargest(absl::Span<const float> v, int q,
+                        std::vector<float>& scratch, double& smallest_sum,
+                        double& largest_sum) {
+  scratch.assign(2 * q, 0.0f);
+  float* low = scratch.data();       // ascending: low[q - 1] is the bar
+  float* high = scratch.data() + q;  // descending: high[q - 1] is the bar
+  std::copy(v.begin(), v.begin() + q, low);
+  std::sort(low, low + q);
+  std::reverse_copy(low, low + q, high);
+  for (size_t i = q; i < v.size(); ++i) {
+    const float x = v[i];
+    if (x < low[q - 1]) {
+      int j = q - 1;
+      for (; j > 0 && low[j - 1] > x; --j) low[j] = low[j - 1];
+      low[j] = x;
+    }
+    if (x > high[q - 1]) {
+      int j = q - 1;
+      for (; j > 0 && high[j - 1] < x; --j) high[j] = high[j - 1];
+      high[j] = x;
+    }
+  }
+  smallest_sum = 0.0;
+  largest_sum = 0.0;
+  for (int i = 0; i < q; ++i) {
+    smallest_sum += low[i];
+    largest_sum += high[i];
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<SpectralDescriptors> SpectralDescriptors::Create(int sample_rate,
                                                                 int n_fft) {
@@ -38,9 +78,12 @@ absl::StatusOr<SpectralDescriptors> SpectralDescriptors::Create(int sample_rate,
 
 SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
   SpectralShape s;
+  // The magnitudes, once for both passes.
+  std::vector<double> magnitude(num_bins_);
   double mag_sum = 0.0, weighted = 0.0, power_sum = 0.0;
   for (int k = 0; k < num_bins_; ++k) {
     const double m = std::sqrt(static_cast<double>(power[k]));
+    magnitude[k] = m;
     mag_sum += m;
     weighted += m * bin_hz_[k];
     power_sum += power[k];
@@ -50,7 +93,7 @@ SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
     double var = 0.0;
     for (int k = 0; k < num_bins_; ++k) {
       const double dev = bin_hz_[k] - centroid;
-      var += dev * dev * std::sqrt(static_cast<double>(power[k]));
+      var += dev * dev * magnitude[k];
     }
     s.centroid_hz = static_cast<float>(centroid);
     s.spread_hz = static_cast<float>(std::sqrt(var / mag_sum));
@@ -122,6 +165,8 @@ void SpectralDescriptors::Contrast(absl::Span<const float> power,
           std::minmax_element(power.begin() + lo, power.begin() + hi);
       valley = *min_it;
       peak = *max_it;
+    } else if (q <= kSmallQuantileCount) {
+      SmallestAndLargest(power.subspan(lo, n), q, scratch, valley, peak);
     } else {
       scratch.assign(power.begin() + lo, power.begin() + hi);
       // Smallest q to the front, then the largest q to the back.
