@@ -305,21 +305,9 @@ TEST(SearchBatchingOptions, Validation) {
 // FaissVectorIndex of over 2 x kFlatScanMinRowsPerThread rows does) and
 // records, for each batched search, its OpenMP thread count and how many
 // searches ran at once.
-class WideIndex final : public VectorIndex {
+class WideIndex final : public testing_util::ForwardingVectorIndex {
  public:
-  explicit WideIndex(std::unique_ptr<VectorIndex> inner)
-      : inner_(std::move(inner)) {}
-  absl::Status Add(absl::Span<const int64_t> ids,
-                   absl::Span<const float> vectors) override {
-    return inner_->Add(ids, vectors);
-  }
-  absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) override {
-    return inner_->Remove(ids);
-  }
-  absl::StatusOr<std::vector<SearchHit>> Search(
-      absl::Span<const float> query, const SearchOptions& o) const override {
-    return inner_->Search(query, o);
-  }
+  using ForwardingVectorIndex::ForwardingVectorIndex;
   absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
       absl::Span<const float> queries, const SearchOptions& o,
       absl::Span<const int64_t> exclude) const override {
@@ -331,22 +319,10 @@ class WideIndex final : public VectorIndex {
     }
     // Long enough for the other callers to queue behind this search.
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    auto result = inner_->SearchBatch(queries, o, exclude);
+    auto result = ForwardingVectorIndex::SearchBatch(queries, o, exclude);
     --running_;
     return result;
   }
-  absl::Status Save(const std::string& path,
-                    const SnapshotMarks& marks) const override {
-    return inner_->Save(path, marks);
-  }
-  int64_t size() const override { return inner_->size(); }
-  bool Contains(int64_t id) const override { return inner_->Contains(id); }
-  const VectorIndexOptions& options() const override {
-    return inner_->options();
-  }
-  size_t MemoryBytes() const override { return inner_->MemoryBytes(); }
-  int64_t tombstones() const override { return inner_->tombstones(); }
-  bool trained() const override { return inner_->trained(); }
   bool PrefersBatches(bool) const override { return true; }
   bool PrefersWideBatches(bool) const override { return true; }
 
@@ -360,7 +336,6 @@ class WideIndex final : public VectorIndex {
   }
 
  private:
-  std::unique_ptr<VectorIndex> inner_;
   mutable std::atomic<int> running_{0};
   mutable absl::Mutex mu_;
   mutable int most_at_once_ ABSL_GUARDED_BY(mu_) = 0;

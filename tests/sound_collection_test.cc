@@ -18,6 +18,7 @@
 #include "soundsearch/sound_store.h"
 #include "soundsearch/vector_index.h"
 #include "support/test_audio.h"
+#include "vector_index_test_util.h"
 
 namespace soundsearch {
 namespace {
@@ -29,41 +30,24 @@ constexpr int kRate = 22050;
 std::atomic<bool> g_fail_add{false};
 std::atomic<bool> g_fail_remove{false};
 
-class FlakyIndex final : public VectorIndex {
+class FlakyIndex final : public testing_util::ForwardingVectorIndex {
  public:
   FlakyIndex(std::unique_ptr<VectorIndex> inner, VectorIndexOptions options)
-      : inner_(std::move(inner)), options_(std::move(options)) {}
+      : ForwardingVectorIndex(std::move(inner)), options_(std::move(options)) {}
   absl::Status Add(absl::Span<const int64_t> ids,
                    absl::Span<const float> vectors) override {
     if (g_fail_add) return absl::InternalError("injected add failure");
-    return inner_->Add(ids, vectors);
+    return ForwardingVectorIndex::Add(ids, vectors);
   }
   absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) override {
     if (g_fail_remove) return absl::InternalError("injected remove failure");
-    return inner_->Remove(ids);
+    return ForwardingVectorIndex::Remove(ids);
   }
-  absl::StatusOr<std::vector<SearchHit>> Search(
-      absl::Span<const float> query, const SearchOptions& o) const override {
-    return inner_->Search(query, o);
-  }
-  absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
-      absl::Span<const float> queries, const SearchOptions& o,
-      absl::Span<const int64_t> exclude) const override {
-    return inner_->SearchBatch(queries, o, exclude);
-  }
-  absl::Status Save(const std::string& path,
-                    const SnapshotMarks& marks) const override {
-    return inner_->Save(path, marks);
-  }
-  int64_t size() const override { return inner_->size(); }
-  bool Contains(int64_t id) const override { return inner_->Contains(id); }
   const VectorIndexOptions& options() const override { return options_; }
-  size_t MemoryBytes() const override { return inner_->MemoryBytes(); }
   int64_t tombstones() const override { return 0; }
   bool trained() const override { return true; }
 
  private:
-  std::unique_ptr<VectorIndex> inner_;
   VectorIndexOptions options_;
 };
 

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "soundsearch/vector_index.h"
@@ -115,6 +118,51 @@ inline double Recall(const std::vector<SearchHit>& got,
   }
   return static_cast<double>(found) / truth.size();
 }
+
+// A VectorIndex that forwards every call to `inner`: tests derive from it
+// and override what they inject or record.
+class ForwardingVectorIndex : public VectorIndex {
+ public:
+  explicit ForwardingVectorIndex(std::unique_ptr<VectorIndex> inner)
+      : inner_(std::move(inner)) {}
+  absl::Status Add(absl::Span<const int64_t> ids,
+                   absl::Span<const float> vectors) override {
+    return inner_->Add(ids, vectors);
+  }
+  absl::StatusOr<int64_t> Remove(absl::Span<const int64_t> ids) override {
+    return inner_->Remove(ids);
+  }
+  absl::StatusOr<std::vector<SearchHit>> Search(
+      absl::Span<const float> query, const SearchOptions& o) const override {
+    return inner_->Search(query, o);
+  }
+  absl::StatusOr<std::vector<std::vector<SearchHit>>> SearchBatch(
+      absl::Span<const float> queries, const SearchOptions& o,
+      absl::Span<const int64_t> exclude) const override {
+    return inner_->SearchBatch(queries, o, exclude);
+  }
+  absl::Status Save(const std::string& path,
+                    const SnapshotMarks& marks) const override {
+    return inner_->Save(path, marks);
+  }
+  int64_t size() const override { return inner_->size(); }
+  bool Contains(int64_t id) const override { return inner_->Contains(id); }
+  const VectorIndexOptions& options() const override {
+    return inner_->options();
+  }
+  size_t MemoryBytes() const override { return inner_->MemoryBytes(); }
+  int64_t tombstones() const override { return inner_->tombstones(); }
+  bool trained() const override { return inner_->trained(); }
+  bool PrefersBatches(bool exact) const override {
+    return inner_->PrefersBatches(exact);
+  }
+  bool PrefersWideBatches(bool exact) const override {
+    return inner_->PrefersWideBatches(exact);
+  }
+
+ private:
+  std::unique_ptr<VectorIndex> inner_;
+};
 
 }  // namespace testing_util
 }  // namespace soundsearch
