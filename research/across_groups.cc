@@ -1,6 +1,7 @@
 #include "research/across_groups.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 
@@ -202,7 +203,8 @@ absl::StatusOr<RetrievalReport> EvaluateAcrossGroups(
 absl::StatusOr<std::vector<int64_t>> RankAcrossGroups(
     absl::Span<const float> vectors, int dim, Metric metric,
     absl::Span<const std::string> groups, int64_t query, int top_n,
-    const RescoreFn& rescore) {
+    const RescoreFn& rescore, const NeighbourhoodOptions& expand) {
+  RETURN_IF_ERROR(ValidateNeighbourhood(expand, "expand"));
   const int64_t n = static_cast<int64_t>(groups.size());
   if (dim <= 0 || vectors.size() != static_cast<size_t>(n) * dim ||
       query < 0 || query >= n) {
@@ -215,15 +217,45 @@ absl::StatusOr<std::vector<int64_t>> RankAcrossGroups(
     int64_t index;
     double score;
   };
+  auto better = [](const Entry& a, const Entry& b) {
+    return a.score > b.score || (a.score == b.score && a.index < b.index);
+  };
   std::vector<Entry> entries;
   const float* qv = vectors.data() + query * dim;
+  std::vector<float> expanded;
+  if (expand.enabled()) {
+    for (int64_t j = 0; j < n; ++j) {
+      if (j == query) continue;
+      entries.push_back({j, Score(qv, vectors.data() + j * dim, dim, metric)});
+    }
+    const size_t k =
+        std::min(entries.size(), static_cast<size_t>(expand.neighbours));
+    std::partial_sort(entries.begin(), entries.begin() + k, entries.end(),
+                      better);
+    std::vector<const float*> rows;
+    std::vector<float> weights;
+    for (size_t r = 0; r < k; ++r) {
+      const float w =
+          NeighbourWeight(static_cast<float>(entries[r].score), expand.alpha);
+      if (w == 0.0f) continue;
+      rows.push_back(vectors.data() + entries[r].index * dim);
+      weights.push_back(w);
+    }
+    expanded.assign(qv, qv + dim);
+    NeighbourhoodMean(expanded, rows, weights, absl::MakeSpan(expanded));
+    if (metric == Metric::kCosine) {
+      const double norm = std::sqrt(Dot(expanded.data(), expanded.data(), dim));
+      if (norm > 0) {
+        for (float& x : expanded) x = static_cast<float>(x / norm);
+      }
+    }
+    qv = expanded.data();
+    entries.clear();
+  }
   for (int64_t j = 0; j < n; ++j) {
     if (groups[j] == groups[query]) continue;
     entries.push_back({j, Score(qv, vectors.data() + j * dim, dim, metric)});
   }
-  auto better = [](const Entry& a, const Entry& b) {
-    return a.score > b.score || (a.score == b.score && a.index < b.index);
-  };
   std::sort(entries.begin(), entries.end(), better);
   if (rescore && top_n > 0) {
     const size_t head = std::min(entries.size(), static_cast<size_t>(top_n));

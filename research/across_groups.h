@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "soundsearch/metric.h"
+#include "soundsearch/neighbourhood.h"
 #include "soundsearch/retrieval_eval.h"
 #include "soundsearch/retrieval_report.h"
 
@@ -50,10 +51,21 @@ using RescoreFn =
 // The ranking of `query` over the other groups' items by `metric` on
 // `vectors` (n x dim; ties by lower index), its first top_n re-scored by
 // `rescore` when it is set (top_n <= 0: none).
+//
+// With `expand` enabled the query is expanded first as the running
+// collection's `expand` does (docs/config.md): its vector is replaced by the
+// NeighbourhoodMean of itself and its `expand.neighbours` nearest items of
+// the whole collection but itself (its own group's items included: a server
+// holds the speaker's other takes too; ties by lower index), each weighted
+// by NeighbourWeight(score, alpha), those of weight 0 left out; for a cosine
+// metric the mean is L2-normalised, as the index normalises a query. The
+// other groups' items are then ranked by that vector (and re-scored as
+// above). InvalidArgument for bad sizes or bad `expand` options.
 absl::StatusOr<std::vector<int64_t>> RankAcrossGroups(
     absl::Span<const float> vectors, int dim, Metric metric,
     absl::Span<const std::string> groups, int64_t query, int top_n,
-    const RescoreFn& rescore);
+    const RescoreFn& rescore,
+    const NeighbourhoodOptions& expand = NeighbourhoodOptions());
 
 }  // namespace soundsearch
 

@@ -95,5 +95,39 @@ TEST(AcrossGroupsTest, RankLeavesTheGroupOutAndRescoresTheHead) {
   EXPECT_EQ(*reranked, (std::vector<int64_t>{3, 2, 4}));
 }
 
+TEST(AcrossGroupsTest, ExpansionAveragesInTheNearestItemsOfAnyGroup) {
+  // Unit 2-d vectors. The query 0 is nearest to its own speaker's item 1
+  // (cosine 0.9), then to item 2 (0.8), then item 3 (0.5).
+  const std::vector<float> vectors = {1.0f, 0.0f,  0.9f, 0.43589f,
+                                      0.8f, -0.6f, 0.5f, 0.86603f};
+  const std::vector<std::string> groups = {"a", "a", "b", "b"};
+  auto plain =
+      RankAcrossGroups(vectors, 2, Metric::kCosine, groups, 0, 0, nullptr);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain, (std::vector<int64_t>{2, 3}));
+  // One neighbour, weight 0.9^1: item 1 (not the query itself, which would
+  // change nothing) pulls the query towards item 3:
+  // (1.81, 0.392) / |.| scores item 3 0.655 * k, item 2 0.638 * k.
+  NeighbourhoodOptions expand;
+  expand.neighbours = 1;
+  expand.alpha = 1.0f;
+  auto expanded = RankAcrossGroups(vectors, 2, Metric::kCosine, groups, 0, 0,
+                                   nullptr, expand);
+  ASSERT_TRUE(expanded.ok()) << expanded.status();
+  EXPECT_EQ(*expanded, (std::vector<int64_t>{3, 2}));
+  // The weight is similarity^alpha: at alpha 100 item 1 weighs 2.7e-5 and
+  // the order is the plain one.
+  expand.alpha = 100.0f;
+  auto faint = RankAcrossGroups(vectors, 2, Metric::kCosine, groups, 0, 0,
+                                nullptr, expand);
+  ASSERT_TRUE(faint.ok());
+  EXPECT_EQ(*faint, (std::vector<int64_t>{2, 3}));
+  // Bad options are InvalidArgument.
+  expand.neighbours = NeighbourhoodOptions::kMaxNeighbours + 1;
+  auto bad = RankAcrossGroups(vectors, 2, Metric::kCosine, groups, 0, 0,
+                              nullptr, expand);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace soundsearch

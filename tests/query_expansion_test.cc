@@ -234,6 +234,44 @@ TEST_F(QueryExpansionTest, SpaceConfigIsTheDefaultAndAQueryOverridesIt) {
   ExpectSameHits(*turned_off, *plain);
 }
 
+// The batched by-id path (BatchQueryByExample) expands as QueryById does:
+// with the space's config "expand" and with a query's own setting.
+TEST_F(QueryExpansionTest, BatchQueriesAreExpandedAsQueryById) {
+  QueryOptions none;
+  none.k = 10;
+  auto plain = collection_->QueryById(tones_[4], none);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  QueryOptions own = none;
+  own.expand_neighbours = 3;
+  own.expand_alpha = 0.0f;
+  for (bool by_config : {false, true}) {
+    SCOPED_TRACE(by_config);
+    if (by_config) OpenWith(NeighbourhoodOptions{2, 0.0f});
+    std::vector<SoundCollection::IdQuery> batch(3);
+    batch[0].id = tones_[4];
+    batch[0].options = none;
+    batch[1].id = tones_[4];
+    batch[1].options = own;
+    batch[2].id = noises_[1];
+    batch[2].options = none;
+    auto answers = collection_->QueryByIdBatch(batch);
+    ASSERT_EQ(answers.size(), batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      SCOPED_TRACE(i);
+      auto one = collection_->QueryById(batch[i].id, batch[i].options);
+      ASSERT_TRUE(one.ok()) << one.status();
+      ASSERT_TRUE(answers[i].ok()) << answers[i].status();
+      ExpectSameHits(*answers[i], *one);
+    }
+    // The expanded answers are not the plain one.
+    bool differs = false;
+    for (size_t j = 0; j < plain->hits.size(); ++j) {
+      differs |= answers[1]->hits[j].score != plain->hits[j].score;
+    }
+    EXPECT_TRUE(differs);
+  }
+}
+
 TEST_F(QueryExpansionTest, BadSettingsAreInvalidArgument) {
   QueryOptions options;
   options.expand_neighbours = 101;

@@ -167,7 +167,8 @@ absl::StatusOr<RetrievalReport> Score(const OfflineCollection& coll,
                                       const Projected& p, int top_n,
                                       double weight,
                                       const std::vector<SpokenContent>* phones,
-                                      const RetrievalEvalOptions& eopts) {
+                                      const RetrievalEvalOptions& eopts,
+                                      const NeighbourhoodOptions& expand) {
   RescoreFn rescore;
   if (phones != nullptr && top_n > 0) {
     rescore = [&](int64_t q, int64_t j, double s) {
@@ -178,9 +179,9 @@ absl::StatusOr<RetrievalReport> Score(const OfflineCollection& coll,
   return EvaluateAcrossGroups(
       coll.items, coll.speakers,
       [&](int64_t q, std::vector<int64_t>* ranking) -> absl::Status {
-        ASSIGN_OR_RETURN(*ranking,
-                         RankAcrossGroups(p.vectors, p.dim, p.metric,
-                                          coll.speakers, q, top_n, rescore));
+        ASSIGN_OR_RETURN(*ranking, RankAcrossGroups(p.vectors, p.dim, p.metric,
+                                                    coll.speakers, q, top_n,
+                                                    rescore, expand));
         return absl::OkStatus();
       },
       eopts);
@@ -426,15 +427,29 @@ absl::Status RunAcross(const AcrossArgs& args) {
       ASSIGN_OR_RETURN(p.vectors, fitted->ProjectBatch(raws, nullptr, &p.dim));
       if (first_phones.has_value()) phones = &*first_phones;
     }
+    // The config's own query expansion, as the server runs it, then the
+    // --expand variants without re-ranking.
+    const std::string expand_text =
+        config->expand.enabled()
+            ? absl::StrCat(", expand ", NeighbourhoodText(config->expand))
+            : "";
     for (const auto& [top_n, weight] : RerankVariants(args, *config)) {
       if (top_n > 0 && phones == nullptr) continue;
-      ASSIGN_OR_RETURN(RetrievalReport report,
-                       Score(coll, p, top_n, weight, phones, eopts));
+      ASSIGN_OR_RETURN(
+          RetrievalReport report,
+          Score(coll, p, top_n, weight, phones, eopts, config->expand));
       rows.push_back({top_n == 0
-                          ? std::string("no re-ranking")
-                          : absl::StrFormat("phone_edit top_n %d weight %.2f",
-                                            top_n, weight),
+                          ? absl::StrCat("no re-ranking", expand_text)
+                          : absl::StrFormat("phone_edit top_n %d weight %.2f%s",
+                                            top_n, weight, expand_text),
                       std::move(report)});
+    }
+    for (const NeighbourhoodOptions& e : args.expand_variants) {
+      ASSIGN_OR_RETURN(RetrievalReport report,
+                       Score(coll, p, 0, 0.0, nullptr, eopts, e));
+      rows.push_back(
+          {absl::StrCat("no re-ranking, expand ", NeighbourhoodText(e)),
+           std::move(report)});
     }
     std::cout << "## space `" << config->name << "` (" << config->encoder.kind
               << ", index dim " << p.dim << ")\n\n";
@@ -452,7 +467,7 @@ absl::Status RunAcross(const AcrossArgs& args) {
     auto run = [&](SpaceConfig c, const std::string& name) -> absl::Status {
       ASSIGN_OR_RETURN(Projected q, ProjectSpeech(c, spoken));
       ASSIGN_OR_RETURN(RetrievalReport r,
-                       Score(coll, q, 0, 0.0, nullptr, eopts));
+                       Score(coll, q, 0, 0.0, nullptr, eopts, c.expand));
       sweep.push_back({name, std::move(r)});
       return absl::OkStatus();
     };

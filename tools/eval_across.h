@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "soundsearch/neighbourhood.h"
 #include "soundsearch/space_config.h"
 
 namespace soundsearch {
@@ -20,6 +21,9 @@ struct AcrossArgs {
   // recognise none). Empty: the space's own rerank config, if any.
   std::vector<double> rerank_weights;
   std::vector<int> rerank_top_n;
+  // Query expansion variants scored for every space besides the rows above
+  // (which use the space's own "expand"), without re-ranking.
+  std::vector<NeighbourhoodOptions> expand_variants;
   bool speech_sweep = false;   // sweep the speech vector's parameters
   // Score each label's name as a text query of the speech spaces' spoken
   // content (QueryByText's speech source), with the rerank variants.

@@ -87,6 +87,9 @@ Across speakers (spoken content; docs/quality.md, docs/speech.md):
                         no re-ranking (default: each space's rerank config);
                         spaces without phones use the first speech space's
   --rerank-top-n LIST   comma-separated top_n values (default: the space's)
+  --expand-variants LIST comma-separated N:ALPHA query expansions (the
+                        server's "expand": N neighbours, weights score^ALPHA)
+                        scored besides each space's own, without re-ranking
   --speech-sweep        speech spaces: word/phone weights, n-gram orders,
                         hash sizes, word posteriors and PCA, one at a time
   --text-queries        speech spaces: each label's name as a text query of
@@ -127,6 +130,7 @@ struct Args {
   std::string across;  // "speaker" or empty
   std::vector<double> rerank_weights;
   std::vector<int> rerank_top_n;
+  std::vector<NeighbourhoodOptions> expand_variants;
   bool speech_sweep = false;
   bool text_queries = false;
   std::string spoken_cache;
@@ -235,6 +239,21 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv) {
         } else {
           a.rerank_top_n.push_back(static_cast<int>(v));
         }
+      }
+    } else if (flag == "--expand-variants") {
+      ASSIGN_OR_RETURN(std::string list, value());
+      for (absl::string_view part : absl::StrSplit(list, ',')) {
+        std::vector<absl::string_view> nv = absl::StrSplit(part, ':');
+        NeighbourhoodOptions e;
+        double alpha = 0;
+        if (nv.size() != 2 || !absl::SimpleAtoi(nv[0], &e.neighbours) ||
+            e.neighbours < 1 || !absl::SimpleAtod(nv[1], &alpha)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "--expand-variants: bad value \"", part, "\" (want N:ALPHA)"));
+        }
+        e.alpha = static_cast<float>(alpha);
+        RETURN_IF_ERROR(ValidateNeighbourhood(e, "--expand-variants"));
+        a.expand_variants.push_back(e);
       }
     } else if (flag == "--speech-sweep") {
       a.speech_sweep = true;
@@ -711,6 +730,7 @@ absl::Status Run(const Args& args) {
     across.spaces = configs;
     across.rerank_weights = args.rerank_weights;
     across.rerank_top_n = args.rerank_top_n;
+    across.expand_variants = args.expand_variants;
     across.speech_sweep = args.speech_sweep;
     across.text_queries = args.text_queries;
     across.spoken_cache = args.spoken_cache;

@@ -974,9 +974,12 @@ std::vector<absl::StatusOr<QueryResult>> SoundCollection::Impl::QueryByIdBatch(
       out[i] = live.status();
       continue;
     }
-    // A re-ranking space (SpaceConfig::rerank) re-scores in the query layer:
-    // such a query takes the one-by-one path.
-    if ((*live)->config().rerank.kind != RerankKind::kNone) {
+    // A re-ranking space (SpaceConfig::rerank) re-scores in the query layer,
+    // an expanded query (the space's "expand" or the query's own) searches
+    // twice: such a query takes the one-by-one path.
+    const int expand = q.options.expand_neighbours.value_or(
+        (*live)->config().expand.neighbours);
+    if ((*live)->config().rerank.kind != RerankKind::kNone || expand != 0) {
       out[i] = QueryById(q.id, q.options);
       continue;
     }
