@@ -65,10 +65,16 @@ PitchEstimate YinPitch::Estimate(absl::Span<const float> frame,
   float* a = scratch.window.real();
   std::vector<double>& prefix = scratch.energy_prefix;
   prefix[0] = 0.0;
+  // The running sum stays in a register (the buffers may alias as far as
+  // the compiler knows: reading prefix[i] back cost a store-to-load round
+  // trip per sample, a third of this function's time).
+  double energy = 0.0;
   for (int i = 0; i < length; ++i) {
-    x[i] = static_cast<float>(frame[i] - mean);
-    a[i] = i < window ? x[i] : 0.0f;
-    prefix[i + 1] = prefix[i] + static_cast<double>(x[i]) * x[i];
+    const float xi = static_cast<float>(frame[i] - mean);
+    x[i] = xi;
+    a[i] = i < window ? xi : 0.0f;
+    energy += static_cast<double>(xi) * xi;
+    prefix[i + 1] = energy;
   }
   PitchEstimate result;
   // No energy left once DC is removed: silence or a constant.
