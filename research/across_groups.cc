@@ -1,11 +1,11 @@
 #include "research/across_groups.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "soundsearch/projection.h"
 #include "soundsearch/retrieval_metrics.h"
 #include "soundsearch/status_macros.h"
 
@@ -120,8 +120,8 @@ absl::StatusOr<RetrievalReport> EvaluateAcrossGroups(
       for (size_t r = 0; r < top; ++r) relevance[r] = has(ranking[r], l);
       Sum& s = label_sums[l];
       for (int c = 0; c < 2; ++c) {
-        s.ap[c] +=
-            AveragePrecisionAtN(relevance, options.cutoffs[c], relevant + extra);
+        s.ap[c] += AveragePrecisionAtN(relevance, options.cutoffs[c],
+                                       relevant + extra);
       }
       for (size_t r = 0; r < ranking.size(); ++r) {
         if (has(ranking[r], l)) {
@@ -206,12 +206,11 @@ absl::StatusOr<std::vector<int64_t>> RankAcrossGroups(
     const RescoreFn& rescore, const NeighbourhoodOptions& expand) {
   RETURN_IF_ERROR(ValidateNeighbourhood(expand, "expand"));
   const int64_t n = static_cast<int64_t>(groups.size());
-  if (dim <= 0 || vectors.size() != static_cast<size_t>(n) * dim ||
-      query < 0 || query >= n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("RankAcrossGroups: bad sizes (", vectors.size(),
-                     " floats, dim ", dim, ", ", n, " items, query ", query,
-                     ")"));
+  if (dim <= 0 || vectors.size() != static_cast<size_t>(n) * dim || query < 0 ||
+      query >= n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "RankAcrossGroups: bad sizes (", vectors.size(), " floats, dim ", dim,
+        ", ", n, " items, query ", query, ")"));
   }
   struct Entry {
     int64_t index;
@@ -243,12 +242,7 @@ absl::StatusOr<std::vector<int64_t>> RankAcrossGroups(
     }
     expanded.assign(qv, qv + dim);
     NeighbourhoodMean(expanded, rows, weights, absl::MakeSpan(expanded));
-    if (metric == Metric::kCosine) {
-      const double norm = std::sqrt(Dot(expanded.data(), expanded.data(), dim));
-      if (norm > 0) {
-        for (float& x : expanded) x = static_cast<float>(x / norm);
-      }
-    }
+    if (metric == Metric::kCosine) L2NormalizeRows(expanded.data(), 1, dim);
     qv = expanded.data();
     entries.clear();
   }
@@ -262,10 +256,9 @@ absl::StatusOr<std::vector<int64_t>> RankAcrossGroups(
     for (size_t r = 0; r < head; ++r) {
       entries[r].score = rescore(query, entries[r].index, entries[r].score);
     }
-    std::stable_sort(entries.begin(), entries.begin() + head,
-                     [](const Entry& a, const Entry& b) {
-                       return a.score > b.score;
-                     });
+    std::stable_sort(
+        entries.begin(), entries.begin() + head,
+        [](const Entry& a, const Entry& b) { return a.score > b.score; });
   }
   std::vector<int64_t> out;
   out.reserve(entries.size());
