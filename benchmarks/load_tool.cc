@@ -53,7 +53,6 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -165,9 +164,8 @@ std::string Clip(uint32_t seed, double seconds, int rate = 22050) {
   return Wav(pcm, rate);
 }
 
-// Closed loop: `clients` threads call `call` back to back for `seconds`;
-// `call` takes the thread's random generator, and its client number when it
-// accepts a second argument.
+// Closed loop: `clients` threads call `call(rng, client)` back to back for
+// `seconds`, with the thread's random generator and its client number.
 template <typename Call>
 Latency ClosedLoop(int clients, double seconds, Call call) {
   std::vector<std::vector<double>> latencies(clients);
@@ -181,13 +179,7 @@ Latency ClosedLoop(int clients, double seconds, Call call) {
       std::mt19937 rng(1000 + c);
       while (Clock::now() < end) {
         const auto t0 = Clock::now();
-        bool ok;
-        if constexpr (std::is_invocable_v<Call&, std::mt19937&, int>) {
-          ok = call(rng, c);
-        } else {
-          ok = call(rng);
-        }
-        if (!ok) errors++;
+        if (!call(rng, c)) errors++;
         latencies[c].push_back(
             std::chrono::duration<double>(Clock::now() - t0).count());
       }
@@ -365,7 +357,7 @@ Latency RawFaiss(const FaissVectorIndex& index, const VectorIndex& vectors,
   Latency out;
   if (queries.empty()) return out;
   index.WithFaissIndex([&](const faiss::Index& faiss_index) {
-    out = ClosedLoop(clients, seconds, [&](auto& r) {
+    out = ClosedLoop(clients, seconds, [&](auto& r, int) {
       omp_set_num_threads(1);  // as the server's searches (omp_threads = 1)
       const auto& q = queries[r() % queries.size()];
       float distances[16];
@@ -469,12 +461,12 @@ void CompareHttp(PerClientStubs<v1::Query>& stubs, int http_port, int n,
     }
     return *client;
   };
-  const Latency http_id = ClosedLoop(clients, seconds, [&](auto& rng) {
+  const Latency http_id = ClosedLoop(clients, seconds, [&](auto& rng, int) {
     auto result =
         http_client().Get(absl::StrCat("/api/query?k=15&id=", 1 + rng() % n));
     return result && result->status == 200;
   });
-  const Latency http_audio = ClosedLoop(clients, seconds, [&](auto&) {
+  const Latency http_audio = ClosedLoop(clients, seconds, [&](auto&, int) {
     auto result = http_client().Post("/api/query?k=15", clip, "audio/wav");
     return result && result->status == 200;
   });
