@@ -64,26 +64,26 @@ class VectorisedDistance final : public faiss::FlatCodesDistanceComputer {
   VectorisedDistance(const faiss::IndexFlat& storage, bool l2)
       : faiss::FlatCodesDistanceComputer(storage.codes.data(),
                                          storage.code_size),
-        vectors_(reinterpret_cast<const float*>(storage.codes.data())),
-        d_(static_cast<size_t>(storage.d)),
         l2_(l2) {}
 
   void set_query(const float* x) override { query_ = x; }
 
   float distance_to_code(const uint8_t* code) override {
-    const float* v = reinterpret_cast<const float*>(code);
-    return l2_ ? L2Avx512(query_, v, d_) : DotAvx512(query_, v, d_);
+    return Distance(query_, code);
   }
 
   float symmetric_dis(idx_t i, idx_t j) override {
-    const float* a = vectors_ + i * d_;
-    const float* b = vectors_ + j * d_;
-    return l2_ ? L2Avx512(a, b, d_) : DotAvx512(a, b, d_);
+    return Distance(reinterpret_cast<const float*>(codes + i * code_size),
+                    codes + j * code_size);
   }
 
  private:
-  const float* const vectors_;
-  const size_t d_;
+  float Distance(const float* a, const uint8_t* code) const {
+    const float* b = reinterpret_cast<const float*>(code);
+    const size_t d = code_size / sizeof(float);
+    return l2_ ? L2Avx512(a, b, d) : DotAvx512(a, b, d);
+  }
+
   const bool l2_;
   const float* query_ = nullptr;
 };
