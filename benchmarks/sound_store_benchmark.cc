@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,62 @@ void BM_AddSound(benchmark::State& state) {
 }
 BENCHMARK(BM_AddSound)->Arg(1)->Arg(0)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_AddSound)->Arg(1)->Threads(4)->UseRealTime()->MinTime(2.0);
+
+// A store of `n` sounds (each with a 400-float raw vector, as a result page's
+// sounds have beside them), written once per size and kept for every mode.
+SoundStore* ReadStore(int n) {
+  static std::map<int, std::unique_ptr<SoundStore>>* stores =
+      new std::map<int, std::unique_ptr<SoundStore>>;
+  auto& store = (*stores)[n];
+  if (store != nullptr) return store.get();
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "sound_store_benchmark_XXXXXX")
+          .string();
+  if (mkdtemp(tmpl.data()) == nullptr) std::abort();
+  SoundStoreOptions options;
+  options.path = tmpl + "/db";
+  options.sync_writes = false;
+  auto opened = SoundStore::Open(options);
+  if (!opened.ok()) std::abort();
+  store = std::move(*opened);
+  for (int i = 0; i < n; ++i) {
+    SoundRecord sound;
+    sound.name = absl::StrCat("sound ", i);
+    sound.tags = {"bench", "dog"};
+    sound.duration_seconds = 4.0;
+    sound.content_hash = Sha256Hex(absl::StrCat("bench content ", i));
+    if (!store->AddSound(sound, {{"dsp", Floats(400, i)}}).ok()) std::abort();
+  }
+  return store.get();
+}
+
+// The records of one page of 15 results at random ids: range(0) sounds in
+// the store, range(1) 0 = one GetSound per id, 1 = one GetSounds call.
+// Reported per page.
+void BM_ReadResultPage(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const bool batched = state.range(1) != 0;
+  SoundStore* store = ReadStore(n);
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<uint64_t> pick(1, n);
+  std::vector<uint64_t> ids(15);
+  for (auto _ : state) {
+    for (uint64_t& id : ids) id = pick(rng);
+    if (batched) {
+      auto records = store->GetSounds(ids);
+      for (const auto& r : records) {
+        if (!r.ok()) state.SkipWithError("GetSounds failed");
+      }
+    } else {
+      for (uint64_t id : ids) {
+        if (!store->GetSound(id).ok()) state.SkipWithError("GetSound failed");
+      }
+    }
+  }
+}
+BENCHMARK(BM_ReadResultPage)
+    ->ArgsProduct({{10000, 1000000}, {0, 1}})
+    ->MinTime(2.0);
 
 }  // namespace
 }  // namespace soundsearch

@@ -39,15 +39,23 @@ QueryService::QueryService(const ServiceContext* context) : ctx_(context) {
 
 namespace {
 
+std::vector<uint64_t> HitIds(const std::vector<QueryHit>& hits) {
+  std::vector<uint64_t> ids;
+  ids.reserve(hits.size());
+  for (const QueryHit& hit : hits) ids.push_back(hit.id);
+  return ids;
+}
+
 // Adds each hit with its stored sound to `results`; a sound deleted since
 // the search is left out.
 void AddResults(const SoundCollection& collection,
                 const std::vector<QueryHit>& hits,
                 google::protobuf::RepeatedPtrField<v1::ScoredSound>* results) {
-  for (const QueryHit& hit : hits) {
-    auto record = collection.Get(hit.id);
-    if (!record.ok()) continue;  // deleted since the search
-    ToProto(hit, *record, results->Add());
+  const std::vector<absl::StatusOr<SoundRecord>> records =
+      collection.GetMany(HitIds(hits));
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (!records[i].ok()) continue;  // deleted since the search
+    ToProto(hits[i], *records[i], results->Add());
   }
 }
 
@@ -170,20 +178,13 @@ void QueryService::FillResponse(const v1::QueryByExampleRequest&,
     start = now;
     return seconds;
   };
-  std::vector<SoundRecord> records;
-  records.reserve(result.hits.size());
-  std::vector<const QueryHit*> found;
-  found.reserve(result.hits.size());
-  for (const QueryHit& hit : result.hits) {
-    auto record = collection.Get(hit.id);
-    if (!record.ok()) continue;  // deleted since the search
-    records.push_back(*std::move(record));
-    found.push_back(&hit);
-  }
+  const std::vector<absl::StatusOr<SoundRecord>> records =
+      collection.GetMany(HitIds(result.hits));
   metrics.ObserveQueryStep("records", lap());
   ToProto(result, response);
-  for (size_t i = 0; i < records.size(); ++i) {
-    ToProto(*found[i], records[i], response->add_results());
+  for (size_t i = 0; i < result.hits.size(); ++i) {
+    if (!records[i].ok()) continue;  // deleted since the search
+    ToProto(result.hits[i], *records[i], response->add_results());
   }
   metrics.ObserveQueryStep("reply", lap());
 }

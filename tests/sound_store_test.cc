@@ -195,6 +195,34 @@ TEST_F(SoundStoreTest, IdsStartAtOneAndIncrease) {
   EXPECT_EQ(store_->Count(), 5u);
 }
 
+TEST_F(SoundStoreTest, GetSoundsReadsEachIdInOrderAndNotFoundForTheMissing) {
+  const uint64_t a = Add(1);
+  const uint64_t b = Add(2);
+  const uint64_t gone = Add(3);
+  ASSERT_TRUE(store_->DeleteSound(gone).ok());
+  // Reopened, the first sounds are read from SST files (recovery flushes the
+  // log), the last one from the memtable.
+  Reopen();
+  const uint64_t c = Add(4);  // in the memtable
+  const std::vector<uint64_t> ids = {c, gone, a, 999, b, a};
+  const std::vector<absl::StatusOr<SoundRecord>> got = store_->GetSounds(ids);
+  ASSERT_EQ(got.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const absl::StatusOr<SoundRecord> one = store_->GetSound(ids[i]);
+    ASSERT_EQ(got[i].status().code(), one.status().code()) << ids[i];
+    if (one.ok()) {
+      EXPECT_EQ(*got[i], *one) << ids[i];
+    } else {
+      EXPECT_EQ(got[i].status().code(), absl::StatusCode::kNotFound);
+      EXPECT_NE(got[i].status().message().find(absl::StrCat(ids[i])),
+                std::string::npos)
+          << got[i].status();
+    }
+  }
+  EXPECT_TRUE(got[0].ok() && got[2].ok() && got[4].ok() && got[5].ok());
+  EXPECT_TRUE(store_->GetSounds({}).empty());
+}
+
 TEST_F(SoundStoreTest, SameContentHashIsADuplicate) {
   const uint64_t id = Add(1);
   const uint64_t seq = store_->LastSequence();

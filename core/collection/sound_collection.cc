@@ -1109,6 +1109,11 @@ absl::StatusOr<SoundRecord> SoundCollection::Get(uint64_t id) const {
   return impl_->store().GetSound(id);
 }
 
+std::vector<absl::StatusOr<SoundRecord>> SoundCollection::GetMany(
+    absl::Span<const uint64_t> ids) const {
+  return impl_->store().GetSounds(ids);
+}
+
 absl::StatusOr<std::string> SoundCollection::GetPreview(uint64_t id) const {
   RETURN_IF_ERROR(impl_->store().GetSound(id).status());
   return impl_->store().GetPreview(id);

@@ -704,6 +704,33 @@ absl::StatusOr<SoundRecord> RocksDbSoundStore::GetSound(uint64_t id) const {
   return ReadSound(id, nullptr);
 }
 
+std::vector<absl::StatusOr<SoundRecord>> RocksDbSoundStore::GetSounds(
+    absl::Span<const uint64_t> ids) const {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (uint64_t id : ids) keys.push_back(EncodeU64BigEndian(id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_->MultiGet(rocksdb::ReadOptions(), cf(kSounds), slices.size(),
+                slices.data(), values.data(), statuses.data());
+  std::vector<absl::StatusOr<SoundRecord>> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      out.push_back(
+          absl::NotFoundError(absl::StrCat("no sound with id ", ids[i])));
+    } else if (!statuses[i].ok()) {
+      out.push_back(FromRocksDb(
+          statuses[i],
+          absl::StrCat("reading from column family ", kFamilyNames[kSounds])));
+    } else {
+      out.push_back(DecodeSoundRecord(ToView(values[i])));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<SoundRecord> RocksDbSoundStore::FindByExternalId(
     absl::string_view external_id) const {
   RETURN_IF_ERROR(ValidateNonEmpty("external id", external_id));

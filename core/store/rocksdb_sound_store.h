@@ -62,6 +62,10 @@ class RocksDbSoundStore final : public SoundStore {
       const std::map<std::string, std::string>& raw_by_space,
       absl::string_view preview) override;
   absl::StatusOr<SoundRecord> GetSound(uint64_t id) const override;
+  // One RocksDB MultiGet (one view of the store, the keys sorted and their
+  // blocks read once each).
+  std::vector<absl::StatusOr<SoundRecord>> GetSounds(
+      absl::Span<const uint64_t> ids) const override;
   absl::StatusOr<SoundRecord> FindByExternalId(
       absl::string_view external_id) const override;
   absl::StatusOr<SoundRecord> FindByContentHash(

@@ -32,4 +32,12 @@ absl::StatusOr<std::unique_ptr<SoundStore>> SoundStore::Open(
   return RocksDbSoundStore::OpenValidated(options);
 }
 
+std::vector<absl::StatusOr<SoundRecord>> SoundStore::GetSounds(
+    absl::Span<const uint64_t> ids) const {
+  std::vector<absl::StatusOr<SoundRecord>> out;
+  out.reserve(ids.size());
+  for (uint64_t id : ids) out.push_back(GetSound(id));
+  return out;
+}
+
 }  // namespace soundsearch

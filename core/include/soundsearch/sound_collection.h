@@ -500,6 +500,10 @@ class SoundCollection {
   absl::Status Delete(uint64_t id);
 
   absl::StatusOr<SoundRecord> Get(uint64_t id) const;
+  // Get of each id, in order, in one batched read of the store (the records
+  // of a page of results; SoundStore::GetSounds).
+  std::vector<absl::StatusOr<SoundRecord>> GetMany(
+      absl::Span<const uint64_t> ids) const;
   // The sound's audio preview (kPreviewContentType). NotFound when the sound
   // does not exist or has none (added with previews off, or before them).
   absl::StatusOr<std::string> GetPreview(uint64_t id) const;

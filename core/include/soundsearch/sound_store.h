@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
 #include "soundsearch/sound_record.h"
 
@@ -176,6 +177,11 @@ class SoundStore {
 
   // NotFound for an unknown id.
   virtual absl::StatusOr<SoundRecord> GetSound(uint64_t id) const = 0;
+  // GetSound of each id, in order (NotFound for an unknown one), read from
+  // one view of the store: the records of a result page in one call. The
+  // default calls GetSound per id; a store may batch the reads.
+  virtual std::vector<absl::StatusOr<SoundRecord>> GetSounds(
+      absl::Span<const uint64_t> ids) const;
   // NotFound when no sound carries `external_id`.
   virtual absl::StatusOr<SoundRecord> FindByExternalId(
       absl::string_view external_id) const = 0;
