@@ -60,6 +60,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "faiss/Index.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -753,6 +754,8 @@ int RunIngest(const Flags& flags) {
 }  // namespace soundsearch
 
 int main(int argc, char** argv) {
+  // As soundsearchd: absl's deadlock detection off (see its main).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   soundsearch::Flags flags;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];

@@ -11,6 +11,7 @@
 #include "absl/flags/marshalling.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "server/soundsearch_server.h"
 #include "soundsearch/blas_info.h"
 #include "soundsearch/build_info.h"
@@ -206,6 +207,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = NormaliseFlagNames(argc, argv, storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  // Debian builds absl without NDEBUG, so its deadlock detection is on: every
+  // absl::Mutex acquisition, gRPC's own included, is checked against one
+  // process-wide lock graph. A release server does not pay for that; the
+  // tests, which run the same code, keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // soundsearchd serves neural spaces: the libtorch kinds join core's tables.
   if (absl::Status torch = soundsearch::RegisterTorchKinds(); !torch.ok()) {
     std::fprintf(stderr, "soundsearchd: %s\n", torch.ToString().c_str());
