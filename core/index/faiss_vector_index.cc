@@ -24,6 +24,7 @@
 #include "faiss/faiss_status.h"
 #include "index/add_batch_check.h"
 #include "index/flat_scan.h"
+#include "index/hnsw_search.h"
 #include "index/hnsw_storage.h"
 #include "index/snapshot_file.h"
 #include "soundsearch/index_kinds.h"
@@ -785,6 +786,16 @@ FaissVectorIndex::SearchState(
              reinterpret_cast<const float*>(floats->codes.data()),
              floats->ntotal, dim, queries, n, k, row_filter, distances.data(),
              labels.data(), BestFlatScanIsa(), threads);
+  } else if (const auto* graph =
+                 dynamic_cast<const faiss::IndexHNSW*>(searched);
+             params == &hnsw_params && graph != nullptr &&
+             CanSearchHnsw(*graph)) {
+    // FAISS's answers, with the neighbours' vectors prefetched
+    // (index/hnsw_search.h).
+    RETURN_IF_ERROR(CallFaiss("search", [&] {
+      SearchHnsw(*graph, n, queries, k, hnsw_params, distances.data(),
+                 labels.data());
+    }));
   } else {
     RETURN_IF_ERROR(CallFaiss("search", [&] {
       searched->search(n, queries, k, distances.data(), labels.data(), params);
