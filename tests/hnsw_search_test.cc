@@ -15,17 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "index/hnsw_storage.h"
+#include "vector_index_test_util.h"
 
 namespace soundsearch {
 namespace {
-
-std::vector<float> Gaussian(int64_t n, int d, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g(0.0f, 1.0f);
-  std::vector<float> v(static_cast<size_t>(n) * d);
-  for (float& x : v) x = g(rng);
-  return v;
-}
 
 // Keeps ids not divisible by 3.
 struct NotThirds final : faiss::IDSelector {
@@ -55,8 +48,8 @@ TEST(HnswSearchTest, SameAnswersAsFaiss) {
   const int d = 24;
   const int64_t n = 3000;
   const int64_t nq = 40;
-  const std::vector<float> x = Gaussian(n, d, 5);
-  const std::vector<float> q = Gaussian(nq, d, 77);
+  const std::vector<float> x = testing_util::RandomVectors(n, d, 5);
+  const std::vector<float> q = testing_util::RandomVectors(nq, d, 77);
   for (faiss::MetricType metric :
        {faiss::METRIC_L2, faiss::METRIC_INNER_PRODUCT}) {
     for (bool vectorised : {false, true}) {

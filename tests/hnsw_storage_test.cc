@@ -17,17 +17,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "vector_index_test_util.h"
 
 namespace soundsearch {
 namespace {
-
-std::vector<float> Gaussian(int64_t n, int d, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g(0.0f, 1.0f);
-  std::vector<float> v(static_cast<size_t>(n) * d);
-  for (float& x : v) x = g(rng);
-  return v;
-}
 
 TEST(HnswStorageTest, DistancesAreFaissDistances) {
   if (!VectorisedHnswDistances()) {
@@ -39,8 +32,8 @@ TEST(HnswStorageTest, DistancesAreFaissDistances) {
     for (int d : {1, 7, 16, 31, 32, 33, 100, 144}) {
       SCOPED_TRACE(absl::StrCat("metric ", metric, " d ", d));
       const int64_t n = 50;
-      const std::vector<float> x = Gaussian(n, d, 3 + d);
-      const std::vector<float> q = Gaussian(1, d, 99);
+      const std::vector<float> x = testing_util::RandomVectors(n, d, 3 + d);
+      const std::vector<float> q = testing_util::RandomVectors(1, d, 99);
       faiss::IndexFlat faiss_flat(d, metric);
       VectorisedFlatStorage ours(d, metric);
       faiss_flat.add(n, x.data());
@@ -67,8 +60,8 @@ TEST(HnswStorageTest, DistancesAreFaissDistances) {
 TEST(HnswStorageTest, GraphOnVectorisedStorageFindsTheNeighbours) {
   const int d = 24;
   const int64_t n = 3000, nq = 50, k = 10;
-  const std::vector<float> x = Gaussian(n, d, 5);
-  const std::vector<float> queries = Gaussian(nq, d, 6);
+  const std::vector<float> x = testing_util::RandomVectors(n, d, 5);
+  const std::vector<float> queries = testing_util::RandomVectors(nq, d, 6);
   for (faiss::MetricType metric :
        {faiss::METRIC_L2, faiss::METRIC_INNER_PRODUCT}) {
     SCOPED_TRACE(absl::StrCat("metric ", metric));
