@@ -256,6 +256,42 @@ TEST_F(SpeechEncoderTest, NarrowBandAudioIsDecodedAt8kHz) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SpeechEncoderTest, VtlnWarpChangesTheFrontEndAndIsRangeChecked) {
+  auto configs = ParseSpaceConfigs(R"({"spaces": [{"name": "speech",
+      "encoder": {"kind": "speech", "sample_rate": 16000,
+                  "speech_vtln_warp": 1.2}, "pca_dims": 0}]})");
+  ASSERT_TRUE(configs.ok()) << configs.status();
+  EXPECT_FLOAT_EQ((*configs)[0].encoder.speech_vtln_warp, 1.2f);
+  for (float bad : {0.69f, 1.31f, 0.0f, std::nanf("")}) {
+    EncoderOptions o = SpeechOptions();
+    o.speech_vtln_warp = bad;
+    EXPECT_EQ(Encoder::Create(o).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EncoderOptions warped = SpeechOptions();
+  warped.speech_vtln_warp = 1.2f;
+  auto encoder = Encoder::Create(warped);
+  ASSERT_TRUE(encoder.ok()) << encoder.status();
+  const std::vector<float> seven = Say("seven", "en-us", 150);
+  auto plain = encoder_->Encode(seven);
+  auto clip = (*encoder)->Encode(seven);
+  ASSERT_TRUE(plain.ok() && clip.ok());
+  EXPECT_GE(clip->spoken.phones.size(), 3u);
+  // Both searches report their best hypotheses' scores per frame, and the
+  // warped front end scores the same audio differently.
+  for (const SpokenContent* c : {&plain->spoken, &clip->spoken}) {
+    EXPECT_TRUE(std::isfinite(c->word_score_per_frame));
+    EXPECT_TRUE(std::isfinite(c->phone_score_per_frame));
+    EXPECT_NE(c->word_score_per_frame, 0.0f);
+    EXPECT_NE(c->phone_score_per_frame, 0.0f);
+  }
+  EXPECT_NE(plain->spoken.phone_score_per_frame,
+            clip->spoken.phone_score_per_frame);
+  EXPECT_NE(plain->spoken.word_score_per_frame,
+            clip->spoken.word_score_per_frame);
+}
+
 TEST_F(SpeechEncoderTest, SilenceGivesNothingAndEmptyInputIsAnError) {
   auto clip = encoder_->Encode(test::Silence(0.5, kRate));
   ASSERT_TRUE(clip.ok()) << clip.status();

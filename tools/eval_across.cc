@@ -72,7 +72,10 @@ absl::Status WriteCache(const std::string& path,
     f << ids[i] << "\t" << (spoken[i].truncated ? 1 : 0) << "\t"
       << absl::StrJoin(words, " ") << "\t"
       << absl::StrJoin(spoken[i].phones, " ") << "\t"
-      << absl::StrJoin(lattice, " ") << "\n";
+      << absl::StrJoin(lattice, " ") << "\t"
+      << absl::StrFormat("%.5f %.5f", spoken[i].word_score_per_frame,
+                         spoken[i].phone_score_per_frame)
+      << "\n";
   }
   f.close();
   if (!f) return absl::InternalError(absl::StrCat("cannot write ", path));
@@ -88,9 +91,10 @@ absl::StatusOr<std::vector<SpokenContent>> ReadCache(
   std::string line;
   while (std::getline(f, line)) {
     std::vector<std::string> parts = absl::StrSplit(line, '\t');
-    // Five columns; caches written before the lattice have four (and are
-    // read as recognitions without a lattice).
-    if (parts.size() != 4 && parts.size() != 5) {
+    // Six columns (the sixth: the word and phone searches' scores per
+    // frame); caches written before the scores have five, before the lattice
+    // four (read as recognitions without a lattice).
+    if (parts.size() < 4 || parts.size() > 6) {
       return absl::DataLossError(absl::StrCat(path, ": bad line"));
     }
     SpokenContent c;
@@ -114,10 +118,19 @@ absl::StatusOr<std::vector<SpokenContent>> ReadCache(
       c.words.push_back(std::move(w));
     });
     c.phones = absl::StrSplit(parts[3], ' ', absl::SkipEmpty());
-    if (parts.size() == 5) {
+    if (parts.size() >= 5) {
       for_each_item(parts[4], [&c](std::string word, float count) {
         c.lattice.push_back({std::move(word), count});
       });
+    }
+    if (parts.size() == 6) {
+      std::vector<absl::string_view> scores =
+          absl::StrSplit(parts[5], ' ', absl::SkipEmpty());
+      if (scores.size() != 2 ||
+          !absl::SimpleAtof(scores[0], &c.word_score_per_frame) ||
+          !absl::SimpleAtof(scores[1], &c.phone_score_per_frame)) {
+        return absl::DataLossError(absl::StrCat(path, ": bad scores"));
+      }
     }
     by_id[parts[0]] = std::move(c);
   }

@@ -128,6 +128,7 @@ const std::vector<EncoderField>& EncoderFields() {
       BoolField("speech_word_lattice", &E::speech_word_lattice),
       FloatField("speech_lattice_exponent", &E::speech_lattice_exponent),
       BoolField("speech_word_confidence", &E::speech_word_confidence),
+      FloatField("speech_vtln_warp", &E::speech_vtln_warp),
       FloatField("speech_max_seconds", &E::speech_max_seconds),
       FloatField("speech_budget_seconds", &E::speech_budget_seconds),
   };

@@ -61,6 +61,7 @@ SphinxOptions SphinxOptionsFor(const EncoderOptions& o) {
   s.max_seconds = o.speech_max_seconds;
   s.sample_rate = o.sample_rate;
   s.budget_seconds = o.speech_budget_seconds;
+  s.vtln_warp = o.speech_vtln_warp;
   return s;
 }
 
@@ -118,6 +119,11 @@ absl::Status ValidateSpeechOptions(const EncoderOptions& o) {
       CheckNonNegative("speech_max_seconds", o.speech_max_seconds, 86400));
   RETURN_IF_ERROR(CheckNonNegative("speech_budget_seconds",
                                    o.speech_budget_seconds, 86400));
+  if (!(o.speech_vtln_warp >= 0.7f && o.speech_vtln_warp <= 1.3f)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("encoder.speech_vtln_warp: must be in [0.7, 1.3], got ",
+                     o.speech_vtln_warp));
+  }
   return absl::OkStatus();
 }
 
@@ -252,7 +258,8 @@ EncoderKind SpeechEncoderKind() {
                       "speech_ngram_max",    "speech_word_weight",
                       "speech_phone_weight", "speech_word_confidence",
                       "speech_max_seconds",  "speech_budget_seconds",
-                      "speech_word_lattice", "speech_lattice_exponent"};
+                      "speech_word_lattice", "speech_lattice_exponent",
+                      "speech_vtln_warp"};
   kind.default_pooling = "mean";  // one frame: the term counts as they are
   kind.default_scaling = "none";
   kind.validate = &ValidateSpeechOptions;

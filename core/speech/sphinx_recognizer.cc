@@ -225,6 +225,8 @@ class SphinxRecognizer::Decoder {
   // each utterance's best hypothesis, frames counted from the clip's start.
   // With `lattice`, adds each utterance's lattice words to it (baseword ->
   // summed link posteriors). *stopped is set when the deadline cut it short.
+  // *score_per_frame: the best hypotheses' path scores (natural log) summed
+  // over the decoded utterances, divided by their frames.
   //
   // Whole utterances, because the model's feat.params asks for batch
   // cepstral mean normalisation, which PocketSphinx applies only to an
@@ -233,9 +235,12 @@ class SphinxRecognizer::Decoder {
   // for a short clip (docs/speech.md, *Measured*).
   template <typename Fn>
   absl::Status Decode(absl::Span<const int16_t> pcm, int sample_rate,
-                      double cpu_deadline, bool* stopped, Fn on_segment,
+                      double cpu_deadline, bool* stopped,
+                      double* score_per_frame, Fn on_segment,
                       std::map<std::string, double>* lattice = nullptr) {
     *stopped = false;
+    double log_score = 0;
+    size_t frames = 0;
     const std::vector<size_t> starts = UtteranceStarts(pcm, sample_rate);
     const size_t samples_per_frame = sample_rate / 100;  // -frate 100
     for (size_t u = 0; u < starts.size(); ++u) {
@@ -269,13 +274,16 @@ class SphinxRecognizer::Decoder {
             "PocketSphinx: end of utterance: ", TakeSphinxError()));
       }
       const int offset = static_cast<int>(begin / samples_per_frame);
+      frames += (end - begin) / samples_per_frame;
       const bool heard = this->ForEachSegment(
           [&](absl::string_view symbol, int sf, int ef, double p) {
             on_segment(symbol, sf + offset, ef + offset, p);
-          });
+          },
+          &log_score);
       // The link posteriors are computed with the best hypothesis.
       if (heard && lattice != nullptr) AddLatticeWords(lattice);
     }
+    *score_per_frame = frames > 0 ? log_score / static_cast<double>(frames) : 0;
     return absl::OkStatus();
   }
 
@@ -312,13 +320,15 @@ class SphinxRecognizer::Decoder {
   }
 
   // Calls fn(symbol, start_frame, end_frame, posterior) for each segment of
-  // the best hypothesis of the last utterance, frames counted from its start.
-  // False when there is no hypothesis.
+  // the best hypothesis of the last utterance, frames counted from its start,
+  // and adds the hypothesis's path score (natural log) to *log_score. False
+  // when there is no hypothesis.
   template <typename Fn>
-  bool ForEachSegment(Fn fn) {
+  bool ForEachSegment(Fn fn, double* log_score) {
     int32 score = 0;
     if (ps_get_hyp(ps_, &score) == nullptr) return false;
     logmath_t* lmath = ps_get_logmath(ps_);
+    *log_score += logmath_log_to_ln(lmath, score);
     for (ps_seg_t* seg = ps_seg_iter(ps_); seg != nullptr;
          seg = ps_seg_next(seg)) {
       int sf = 0, ef = 0;
@@ -401,6 +411,10 @@ absl::StatusOr<std::unique_ptr<SphinxRecognizer>> SphinxRecognizer::Create(
     common.insert(common.end(),
                   {"-samprate", "8000", "-nfft", "256", "-upperf", "3500"});
   }
+  if (options.vtln_warp != 1.0) {
+    common.insert(common.end(), {"-warp_type", "inverse_linear", "-warp_params",
+                                 Num(options.vtln_warp)});
+  }
   if (options.words) {
     std::vector<std::string> args = common;
     args.insert(args.end(),
@@ -430,8 +444,9 @@ absl::Status SphinxRecognizer::RunWords(Pool& pool,
   ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, pool.Take());
   bool stopped = false;
   std::map<std::string, double> lattice;
+  double score = 0;
   absl::Status s = d->Decode(
-      pcm, options_.sample_rate, cpu_deadline, &stopped,
+      pcm, options_.sample_rate, cpu_deadline, &stopped, &score,
       [out](absl::string_view w, int sf, int ef, double p) {
         std::string word = CleanWord(w);
         if (word.empty()) return;
@@ -441,6 +456,7 @@ absl::Status SphinxRecognizer::RunWords(Pool& pool,
       },
       &lattice);
   out->truncated |= s.ok() && stopped;
+  out->word_score_per_frame = static_cast<float>(score);
   for (const auto& [word, count] : lattice) {
     if (count >= kMinLatticeCount) {
       out->lattice.push_back({word, static_cast<float>(count)});
@@ -456,12 +472,14 @@ absl::Status SphinxRecognizer::RunPhones(Pool& pool,
                                          SpokenContent* out) const {
   ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, pool.Take());
   bool stopped = false;
-  absl::Status s = d->Decode(pcm, options_.sample_rate, cpu_deadline, &stopped,
-                             [out](absl::string_view p, int, int, double) {
-                               if (!IsPhoneFiller(p))
-                                 out->phones.emplace_back(p);
-                             });
+  double score = 0;
+  absl::Status s =
+      d->Decode(pcm, options_.sample_rate, cpu_deadline, &stopped, &score,
+                [out](absl::string_view p, int, int, double) {
+                  if (!IsPhoneFiller(p)) out->phones.emplace_back(p);
+                });
   out->truncated |= s.ok() && stopped;
+  out->phone_score_per_frame = static_cast<float>(score);
   pool.Give(std::move(d));
   return s;
 }

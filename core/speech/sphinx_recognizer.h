@@ -54,6 +54,9 @@ struct SphinxOptions {
   // has started is finished).
   double max_seconds = 60;
   double budget_seconds = 30;
+  // Front-end frequency warp (-warp_type inverse_linear -warp_params); 1 =
+  // none, the default front end.
+  double vtln_warp = 1.0;
 };
 
 // The folder where pocketsphinx-en-us installs its model.

@@ -144,6 +144,11 @@ struct EncoderOptions {
   float speech_lattice_exponent = 0.5f;
   // Best-hypothesis words count their posterior probability instead of 1.
   bool speech_word_confidence = false;
+  // Vocal tract length warp of both searches' front end: PocketSphinx's
+  // -warp_type inverse_linear -warp_params speech_vtln_warp, a linear warp
+  // of the frequency axis by this factor; in [0.7, 1.3], 1 = no warp
+  // (docs/quality.md, *Vocal tract length warps*).
+  float speech_vtln_warp = 1.0f;
   // Cost bounds per clip: recognition stops after speech_max_seconds of
   // audio, or once it has used speech_budget_seconds of CPU time (both
   // searches together); the clip then keeps what was recognised so far and

@@ -60,6 +60,13 @@ struct SpokenContent {
   // Recognition stopped at the clip's time budget or length cap; words and
   // phones cover the part before that.
   bool truncated = false;
+  // Each search's best-hypothesis path scores (ps_get_hyp, logmath_log_to_ln;
+  // PocketSphinx scales and normalises its acoustic scores: no absolute
+  // likelihood) summed over the clip's utterances, divided by its frames: for
+  // comparing recognitions of one clip only (docs/quality.md). 0 when that
+  // search did not run; not stored with the sound, not compared by ==.
+  float word_score_per_frame = 0;
+  float phone_score_per_frame = 0;
   friend bool operator==(const SpokenContent& a, const SpokenContent& b) {
     return a.space == b.space && a.words == b.words && a.phones == b.phones &&
            a.lattice == b.lattice && a.truncated == b.truncated;
