@@ -145,8 +145,9 @@ struct EncoderOptions {
   // Best-hypothesis words count their posterior probability instead of 1.
   bool speech_word_confidence = false;
   // Vocal tract length warp of both searches' front end: PocketSphinx's
-  // -warp_type inverse_linear -warp_params speech_vtln_warp, a linear warp
-  // of the frequency axis by this factor; in [0.7, 1.3], 1 = no warp
+  // -warp_type inverse_linear -warp_params speech_vtln_warp; in [0.7, 1.3],
+  // 1 = no warp. Debian's sphinxbase warps the filterbank's edges too and
+  // back, so this moves only the mel curve's bend, a weak warp
   // (docs/quality.md, *Vocal tract length warps*).
   float speech_vtln_warp = 1.0f;
   // Cost bounds per clip: recognition stops after speech_max_seconds of
