@@ -63,8 +63,7 @@ class QuerySearch {
             dynamic_cast<const faiss::IndexFlat&>(*index.storage).code_size),
         visited_(ThreadVisitedMarks()) {
     visited_.Reserve(static_cast<size_t>(index.ntotal));
-    pending_.reserve(static_cast<size_t>(
-        std::max(hnsw_.nb_neighbors(0), hnsw_.nb_neighbors(1))));
+    pending_.reserve(static_cast<size_t>(hnsw_.nb_neighbors(0)));  // 2 M
   }
 
   // D and I: a k-slot max-heap, already heapified; on return it holds the
