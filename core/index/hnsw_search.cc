@@ -1,6 +1,7 @@
 #include "index/hnsw_search.h"
 
 #include <faiss/IndexFlat.h>
+#include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/DistanceComputer.h>
 #include <faiss/impl/HNSW.h>
 #include <faiss/impl/IDSelector.h>
@@ -16,34 +17,15 @@ namespace {
 
 using StorageId = faiss::HNSW::storage_idx_t;
 
-// faiss::VisitedTable's marks (a node is visited when its mark equals the
-// current generation), kept by each thread across queries and indexes: it
-// only grows, and Advance() makes every earlier mark stale.
-class VisitedMarks {
- public:
-  void Reserve(size_t n) {
-    if (marks_.size() < n) {
-      marks_.assign(n, 0);
-      generation_ = 1;
-    }
+// This thread's visited marks: a faiss::VisitedTable kept across queries and
+// indexes (advance() makes every earlier mark stale), replaced by a larger
+// one when an index outgrows it.
+faiss::VisitedTable& ThreadVisitedTable(size_t n) {
+  thread_local std::unique_ptr<faiss::VisitedTable> table;
+  if (table == nullptr || table->visited.size() < n) {
+    table = std::make_unique<faiss::VisitedTable>(static_cast<int>(n));
   }
-  bool Get(StorageId i) const { return marks_[i] == generation_; }
-  void Set(StorageId i) { marks_[i] = generation_; }
-  void Advance() {
-    if (++generation_ == 250) {  // as VisitedTable: clear before it wraps
-      std::fill(marks_.begin(), marks_.end(), 0);
-      generation_ = 1;
-    }
-  }
-
- private:
-  std::vector<uint8_t> marks_;
-  uint8_t generation_ = 1;
-};
-
-VisitedMarks& ThreadVisitedMarks() {
-  thread_local VisitedMarks marks;
-  return marks;
+  return *table;
 }
 
 // One query's search: FAISS 1.7.3's HNSW::search (upper_beam 1, bounded
@@ -61,8 +43,7 @@ class QuerySearch {
             dynamic_cast<const faiss::IndexFlat&>(*index.storage).codes.data()),
         code_size_(
             dynamic_cast<const faiss::IndexFlat&>(*index.storage).code_size),
-        visited_(ThreadVisitedMarks()) {
-    visited_.Reserve(static_cast<size_t>(index.ntotal));
+        visited_(ThreadVisitedTable(static_cast<size_t>(index.ntotal))) {
     pending_.reserve(static_cast<size_t>(hnsw_.nb_neighbors(0)));  // 2 M
   }
 
@@ -80,7 +61,7 @@ class QuerySearch {
     faiss::HNSW::MinimaxHeap candidates(ef);
     candidates.push(nearest, d_nearest);
     SearchFromCandidates(k, D, I, &candidates);
-    visited_.Advance();
+    visited_.advance();
   }
 
  private:
@@ -106,8 +87,8 @@ class QuerySearch {
       const StorageId v = hnsw_.neighbors[j];
       if (v < 0) break;
       if (unvisited_only) {
-        if (visited_.Get(v)) continue;
-        visited_.Set(v);
+        if (visited_.get(v)) continue;
+        visited_.set(v);
       }
       Prefetch(v);
       pending_.push_back(v);
@@ -147,7 +128,7 @@ class QuerySearch {
     for (int i = 0; i < candidates->size(); ++i) {
       const StorageId v = candidates->ids[i];
       Offer(k, &nres, D, I, candidates->dis[i], v);
-      visited_.Set(v);
+      visited_.set(v);
     }
     int steps = 0;
     while (candidates->size() > 0) {
@@ -174,7 +155,7 @@ class QuerySearch {
   const faiss::SearchParametersHNSW& params_;
   const uint8_t* const codes_;
   const size_t code_size_;
-  VisitedMarks& visited_;
+  faiss::VisitedTable& visited_;
   std::vector<StorageId> pending_;
 };
 
