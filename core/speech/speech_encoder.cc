@@ -73,12 +73,16 @@ absl::Status CheckBeam(const char* field, double v) {
   return absl::OkStatus();
 }
 
-absl::Status CheckNonNegative(const char* field, double v, double hi) {
-  if (!(v >= 0 && v <= hi)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("encoder.", field, ": must be in [0, ", hi, "], got ", v));
+absl::Status CheckInRange(const char* field, double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "encoder.", field, ": must be in [", lo, ", ", hi, "], got ", v));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckNonNegative(const char* field, double v, double hi) {
+  return CheckInRange(field, v, 0, hi);
 }
 
 absl::Status ValidateSpeechOptions(const EncoderOptions& o) {
@@ -119,11 +123,9 @@ absl::Status ValidateSpeechOptions(const EncoderOptions& o) {
       CheckNonNegative("speech_max_seconds", o.speech_max_seconds, 86400));
   RETURN_IF_ERROR(CheckNonNegative("speech_budget_seconds",
                                    o.speech_budget_seconds, 86400));
-  if (!(o.speech_vtln_warp >= 0.7f && o.speech_vtln_warp <= 1.3f)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("encoder.speech_vtln_warp: must be in [0.7, 1.3], got ",
-                     o.speech_vtln_warp));
-  }
+  // The bounds as floats, as the field is: 0.7f itself is accepted.
+  RETURN_IF_ERROR(
+      CheckInRange("speech_vtln_warp", o.speech_vtln_warp, 0.7f, 1.3f));
   return absl::OkStatus();
 }
 
