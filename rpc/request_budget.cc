@@ -23,7 +23,13 @@ bool RequestBudget::TryAdd(int64_t bytes) {
     if (bytes > max_bytes_ - current) return false;
   } while (!in_use_.compare_exchange_weak(current, current + bytes,
                                           std::memory_order_relaxed));
+  if (observer_ != nullptr && bytes != 0) observer_->OnRequestMemory(bytes);
   return true;
+}
+
+void RequestBudget::Subtract(int64_t bytes) {
+  in_use_.fetch_sub(bytes, std::memory_order_relaxed);
+  if (observer_ != nullptr && bytes != 0) observer_->OnRequestMemory(-bytes);
 }
 
 absl::Status RequestBudget::TryReserve(int64_t bytes, absl::string_view method,
@@ -61,7 +67,7 @@ absl::Status RequestBudget::Reservation::Grow(int64_t bytes,
 
 void RequestBudget::Reservation::Release() {
   if (budget_ != nullptr) {
-    budget_->in_use_.fetch_sub(bytes_, std::memory_order_relaxed);
+    budget_->Subtract(bytes_);
   }
   budget_ = nullptr;
   bytes_ = 0;

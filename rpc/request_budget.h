@@ -6,7 +6,8 @@
 // with 100 MiB uploads and a 1 GiB budget, at most 10 such uploads are held
 // at a time, however many clients send them.
 //
-// Thread-safe (one atomic counter).
+// Thread-safe (one atomic counter). Every change is also reported to an
+// optional RpcObserver, which keeps the total for /metrics.
 #ifndef SOUNDSEARCH_RPC_REQUEST_BUDGET_H_
 #define SOUNDSEARCH_RPC_REQUEST_BUDGET_H_
 
@@ -15,13 +16,15 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "rpc/rpc_observer.h"
 
 namespace soundsearch {
 
 class RequestBudget {
  public:
-  // max_bytes > 0.
-  explicit RequestBudget(int64_t max_bytes) : max_bytes_(max_bytes) {}
+  // max_bytes > 0. `observer` (may be null) must outlive the budget.
+  explicit RequestBudget(int64_t max_bytes, RpcObserver* observer = nullptr)
+      : max_bytes_(max_bytes), observer_(observer) {}
   RequestBudget(const RequestBudget&) = delete;
   RequestBudget& operator=(const RequestBudget&) = delete;
 
@@ -59,8 +62,10 @@ class RequestBudget {
 
  private:
   bool TryAdd(int64_t bytes);
+  void Subtract(int64_t bytes);
 
   const int64_t max_bytes_;
+  RpcObserver* const observer_;
   std::atomic<int64_t> in_use_{0};
 };
 

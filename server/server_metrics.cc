@@ -45,6 +45,20 @@ ServerMetrics::ServerMetrics()
                          .Help("Ingested sounds by result "
                                "(stored, duplicate, failed)")
                          .Register(*registry_)),
+      request_memory_(prometheus::BuildGauge()
+                          .Name("soundsearch_request_memory_bytes")
+                          .Help("Bytes of requests the server holds now "
+                                "(admitted calls not yet finished, uploads "
+                                "being assembled)")
+                          .Register(*registry_)
+                          .Add({})),
+      request_memory_limit_(
+          prometheus::BuildGauge()
+              .Name("soundsearch_request_memory_limit_bytes")
+              .Help("The most bytes of requests the server holds at once "
+                    "(--request-memory-bytes); calls beyond it are refused")
+              .Register(*registry_)
+              .Add({})),
       ingest_queue_depth_(prometheus::BuildGauge()
                               .Name("soundsearch_ingest_queue_depth")
                               .Help("Uploads waiting in the ingest queue")
@@ -154,6 +168,14 @@ void ServerMetrics::OnRpc(std::string_view method, std::string_view code,
                                   {"code", std::string(code)}};
   rpc_duration_.Add(labels, LatencyBuckets()).Observe(seconds);
   rpc_requests_.Add(labels).Increment();
+}
+
+void ServerMetrics::OnRequestMemory(int64_t delta_bytes) {
+  request_memory_.Increment(static_cast<double>(delta_bytes));
+}
+
+void ServerMetrics::SetRequestMemoryLimit(int64_t bytes) {
+  request_memory_limit_.Set(static_cast<double>(bytes));
 }
 
 void ServerMetrics::OnResult(absl::string_view result) {

@@ -6,6 +6,7 @@
 #ifndef SOUNDSEARCH_SERVER_SERVER_METRICS_H_
 #define SOUNDSEARCH_SERVER_SERVER_METRICS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +46,11 @@ class ServerMetrics final : public RpcObserver,
   // soundsearch_rpc_requests_total{method,code}.
   void OnRpc(std::string_view method, std::string_view code,
              double seconds) override;
+  // RpcObserver: soundsearch_request_memory_bytes, the bytes of requests
+  // held now (the running sum of the deltas).
+  void OnRequestMemory(int64_t delta_bytes) override;
+  // soundsearch_request_memory_limit_bytes: --request-memory-bytes.
+  void SetRequestMemoryLimit(int64_t bytes);
   // IngestObserver: soundsearch_decode_duration_seconds,
   // soundsearch_embed_duration_seconds{space},
   // soundsearch_ingest_sounds_total{result}, soundsearch_ingest_queue_depth
@@ -95,6 +101,8 @@ class ServerMetrics final : public RpcObserver,
   prometheus::Family<prometheus::Histogram>& rpc_duration_;
   prometheus::Family<prometheus::Counter>& rpc_requests_;
   prometheus::Family<prometheus::Counter>& ingest_sounds_;
+  prometheus::Gauge& request_memory_;
+  prometheus::Gauge& request_memory_limit_;
   prometheus::Gauge& ingest_queue_depth_;
   prometheus::Histogram& decode_duration_;
   prometheus::Family<prometheus::Histogram>& embed_duration_;

@@ -276,14 +276,25 @@ TEST_F(BadInputE2ETest, BatchExamplesStopDecodingAtTheDeadline) {
 }
 
 TEST_F(BadInputE2ETest, RequestsOverTheMemoryBudgetAreRefusedAtOnce) {
-  // A server holding at most 5 MiB of requests (the upload limit + 1 MiB).
+  // A server holding at most 5 MiB of requests (the upload limit + 1 MiB),
+  // with a metrics endpoint that shows the bytes it holds.
   server_.reset();
   ServerOptions options = test::LoopbackServerOptions(dir_->File("data3"));
   options.max_upload_bytes = 4 << 20;
   options.request_memory_bytes = 5 << 20;
+  options.metrics_listen = "127.0.0.1:0";
   auto server = test::TestServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
+  auto held = [this] {
+    return test::MetricValue(
+        test::HttpGet(server_->metrics_port(), "/metrics"),
+        "soundsearch_request_memory_bytes");
+  };
+  EXPECT_EQ(test::MetricValue(
+                test::HttpGet(server_->metrics_port(), "/metrics"),
+                "soundsearch_request_memory_limit_bytes"),
+            5 << 20);
   // A stream holds 3 MiB while it stays open.
   v1::AddSoundResponse r;
   auto stream_ctx = test::CallContext();
@@ -296,28 +307,32 @@ TEST_F(BadInputE2ETest, RequestsOverTheMemoryBudgetAreRefusedAtOnce) {
     chunk.set_chunk(std::string(1 << 20, '\x01'));
     ASSERT_TRUE(writer->Write(chunk));
   }
-  // Another 3 MiB call does not fit beside it, once the server has read the
-  // stream's chunks.
+  // A client's Write returns before the server has read the chunk, and a
+  // query sent while the stream holds less than 3 MiB would fit and make
+  // the stream's next chunk the one refused. So wait (bounded at 60 s, for
+  // a loaded machine) until the server holds all three.
+  double bytes = 0;
+  for (int i = 0; i < 3000 && bytes < (3 << 20); ++i) {
+    bytes = held();
+    if (bytes < (3 << 20)) usleep(20000);
+  }
+  ASSERT_EQ(bytes, 3 << 20);
+  // Another 3 MiB call does not fit beside it.
   v1::QueryByExampleRequest q;
   q.set_audio(std::string(3 << 20, '\x01'));
-  grpc::Status s;
-  // Bounded at 60 s: on a loaded machine the server may take seconds to
-  // read the stream's chunks.
-  for (int i = 0; i < 3000; ++i) {
-    v1::QueryByExampleResponse qr;
-    s = server_->query().QueryByExample(test::CallContext().get(), q, &qr);
-    if (s.error_code() == Code::RESOURCE_EXHAUSTED) break;
-    usleep(20000);
-  }
+  v1::QueryByExampleResponse qr;
+  grpc::Status s =
+      server_->query().QueryByExample(test::CallContext().get(), q, &qr);
   Expect("request over the memory budget", s, Code::RESOURCE_EXHAUSTED,
          "--request-memory-bytes");
   EXPECT_EQ(GrpcErrorReason(s), "");  // retry later, unlike UPLOAD_TOO_LARGE
   writer->WritesDone();
   writer->Finish();  // not audio: fails, and gives its bytes back
-  v1::QueryByExampleResponse qr;
+  EXPECT_EQ(held(), 0);
   Expect("the same call once the budget is free",
          server_->query().QueryByExample(test::CallContext().get(), q, &qr),
          Code::INVALID_ARGUMENT, "");
+  EXPECT_EQ(held(), 0);
 }
 
 TEST_F(BadInputE2ETest, OversizeBodies) {

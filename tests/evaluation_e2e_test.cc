@@ -17,10 +17,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -37,22 +35,6 @@ namespace {
 constexpr int kRate = 22050;
 constexpr char kToken[] = "eval-token";           // admin
 constexpr char kReadToken[] = "eval-read-token";  // read
-
-// The value of the sample of `metric` whose labels include every one of
-// `labels` (e.g. `space="dsp"`), or -1 when there is none.
-double MetricValue(const std::string& text, const std::string& metric,
-                   const std::vector<std::string>& labels) {
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (!absl::StartsWith(line, metric + "{")) continue;
-    bool all = true;
-    for (const std::string& l : labels) all = all && absl::StrContains(line, l);
-    if (!all) continue;
-    double value = 0;
-    const size_t space = line.rfind(' ');
-    if (absl::SimpleAtod(line.substr(space + 1), &value)) return value;
-  }
-  return -1;
-}
 
 struct CliResult {
   int exit_code = -1;
@@ -232,24 +214,24 @@ TEST_F(EvaluationE2ETest, EvaluateTonesVsNoisesPersistsAndExportsGauges) {
   const double map15 = e.label_based().map_at_15();
 
   std::string metrics = test::HttpGet(server_->metrics_port(), "/metrics");
-  EXPECT_NEAR(MetricValue(metrics, "soundsearch_eval_map",
+  EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_map",
                           {"space=\"dsp\"", "k=\"15\""}),
               map15, 1e-6)
       << metrics;
-  EXPECT_NEAR(MetricValue(metrics, "soundsearch_eval_map",
+  EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_map",
                           {"space=\"dsp\"", "k=\"150\""}),
               e.label_based().map_at_150(), 1e-6);
-  EXPECT_NEAR(MetricValue(metrics, "soundsearch_eval_mr1", {"space=\"dsp\""}),
+  EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_mr1", {"space=\"dsp\""}),
               e.label_based().mr1(), 1e-6);
 
   // Kept in the store: the gauges come back after a restart.
   RestartServer();
   metrics = test::HttpGet(server_->metrics_port(), "/metrics");
-  EXPECT_NEAR(MetricValue(metrics, "soundsearch_eval_map",
+  EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_map",
                           {"space=\"dsp\"", "k=\"15\""}),
               map15, 1e-6)
       << metrics;
-  EXPECT_NEAR(MetricValue(metrics, "soundsearch_eval_timestamp_seconds",
+  EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_timestamp_seconds",
                           {"space=\"dsp\""}),
               e.unix_ms() / 1000.0, 1e-3);
 
@@ -536,7 +518,7 @@ TEST_F(EvaluationE2ETest, CliIndexFailsAnOversizeFileWithoutRetrying) {
   EXPECT_EQ(json["failures"][0]["code"], "RESOURCE_EXHAUSTED");
   const std::string metrics =
       test::HttpGet(server_->metrics_port(), "/metrics");
-  EXPECT_EQ(MetricValue(metrics, "soundsearch_rpc_requests_total",
+  EXPECT_EQ(test::MetricValue(metrics, "soundsearch_rpc_requests_total",
                         {"method=\"AddSound\"", "code=\"RESOURCE_EXHAUSTED\""}),
             1)
       << metrics;

@@ -128,10 +128,8 @@ class QuarantineE2ETest : public ::testing::Test {
     return server_->query().GetSound(test::CallContext().get(), get, sound);
   }
   double Metric(const std::string& name) {
-    const std::string body = test::HttpGet(server_->metrics_port(), "/metrics");
-    const size_t at = body.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::strtod(body.c_str() + at + name.size() + 2, nullptr);
+    return test::MetricValue(
+        test::HttpGet(server_->metrics_port(), "/metrics"), name);
   }
   CheckRun Check(const std::string& flags) {
     const std::string out = dir_->File("check.txt");

@@ -5,7 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace soundsearch {
 namespace test {
@@ -40,6 +43,22 @@ std::string HttpGet(int port, const std::string& target) {
   close(fd);
   const size_t body = response.find("\r\n\r\n");
   return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+double MetricValue(const std::string& text, const std::string& metric,
+                   const std::vector<std::string>& labels) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!absl::StartsWith(line, metric)) continue;
+    const absl::string_view rest = line.substr(metric.size());
+    if (!absl::StartsWith(rest, "{") && !absl::StartsWith(rest, " ")) continue;
+    bool all = true;
+    for (const std::string& l : labels) all = all && absl::StrContains(rest, l);
+    if (!all) continue;
+    double value = 0;
+    const size_t space = line.rfind(' ');
+    if (absl::SimpleAtod(line.substr(space + 1), &value)) return value;
+  }
+  return -1;
 }
 
 int FreeLoopbackPort() {
