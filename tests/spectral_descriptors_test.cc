@@ -11,6 +11,7 @@
 #include "dsp_test_signals.h"
 #include "features/fft.h"
 #include "features/framing.h"
+#include "features/lane_sum.h"
 #include "gtest/gtest.h"
 
 namespace soundsearch {
@@ -235,6 +236,47 @@ TEST(SpectralContrastTest, MatchesSortedQuantiles) {
       }
     }
   }
+}
+
+// The encoder takes the magnitudes once and hands them to Shape and, L1
+// normalised in place, to Flux: the same values as the one-call forms.
+TEST_F(SpectralDescriptorsTest, SharedMagnitudesGiveTheSameDescriptors) {
+  const std::vector<float> power = Power(WhiteNoise(0.3, kFft, 7));
+  std::vector<float> magnitude(descriptors_->num_bins());
+  descriptors_->Magnitude(power, absl::MakeSpan(magnitude));
+  for (int k = 0; k < descriptors_->num_bins(); ++k) {
+    EXPECT_EQ(magnitude[k], std::sqrt(power[k]));
+  }
+  const SpectralShape shared = descriptors_->Shape(power, magnitude);
+  const SpectralShape alone = descriptors_->Shape(power);
+  EXPECT_EQ(shared.centroid_hz, alone.centroid_hz);
+  EXPECT_EQ(shared.spread_hz, alone.spread_hz);
+  EXPECT_EQ(shared.rolloff_hz, alone.rolloff_hz);
+  EXPECT_EQ(shared.flatness, alone.flatness);
+  std::vector<float> normalized(descriptors_->num_bins());
+  descriptors_->NormalizedMagnitude(power, absl::MakeSpan(normalized));
+  SpectralDescriptors::NormalizeL1(magnitude, absl::MakeSpan(magnitude));
+  EXPECT_EQ(magnitude, normalized);
+  double sum = 0.0;
+  for (float v : magnitude) sum += v;
+  EXPECT_NEAR(sum, 1.0, 1e-5);
+}
+
+// LaneSum against the sequential sum, for lengths around the lane count
+// (the tail that does not fill a lane included).
+TEST(LaneSumTest, MatchesTheSequentialSum) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> value(-1.0, 1.0);
+  for (int n = 0; n <= 4 * kLaneSumLanes + 3; ++n) {
+    std::vector<double> v(n);
+    double sequential = 0.0;
+    for (double& x : v) sequential += (x = value(rng));
+    EXPECT_NEAR(LaneSum(n, [&](int i) { return v[i]; }), sequential, 1e-12)
+        << n;
+  }
+  int calls = 0;
+  EXPECT_EQ(LaneSum(10, [&](int i) { return ++calls, i; }), 45.0);
+  EXPECT_EQ(calls, 10);
 }
 
 }  // namespace

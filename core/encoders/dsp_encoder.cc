@@ -110,7 +110,9 @@ class DspEncoder : public Encoder {
       if (rms >= silence) all_silent = false;
 
       float* fft_in = buffers.real();
-      for (int n = 0; n < n_fft; ++n) fft_in[n] = raw[n] * window_[n];
+      const float* x = raw.data();  // unchecked, unlike Span's operator[]
+      const float* w = window_.data();
+      for (int n = 0; n < n_fft; ++n) fft_in[n] = x[n] * w[n];
       fft_->Forward(buffers);
       fft_->PowerSpectrum(buffers, absl::MakeSpan(power));
 
@@ -126,13 +128,14 @@ class DspEncoder : public Encoder {
         }
       }
       if (!layout_.spectral_shape.empty()) {
-        const SpectralShape shape = spectral_->Shape(power);
+        spectral_->Magnitude(power, absl::MakeSpan(magnitude));
+        const SpectralShape shape = spectral_->Shape(power, magnitude);
         float* out = row.data() + layout_.spectral_shape.offset;
         out[DspFrameLayout::kCentroid] = shape.centroid_hz / 1000.0f;
         out[DspFrameLayout::kSpread] = shape.spread_hz / 1000.0f;
         out[DspFrameLayout::kRolloff] = shape.rolloff_hz / 1000.0f;
         out[DspFrameLayout::kFlatness] = shape.flatness;
-        spectral_->NormalizedMagnitude(power, absl::MakeSpan(magnitude));
+        SpectralDescriptors::NormalizeL1(magnitude, absl::MakeSpan(magnitude));
         out[DspFrameLayout::kFlux] =
             t == 0 ? 0.0f
                    : SpectralDescriptors::Flux(magnitude, previous_magnitude);

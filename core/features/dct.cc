@@ -20,7 +20,7 @@ absl::StatusOr<OrthoDct> OrthoDct::Create(int num_inputs, int num_outputs) {
     const double scale =
         k == 0 ? std::sqrt(1.0 / num_inputs) : std::sqrt(2.0 / num_inputs);
     for (int m = 0; m < num_inputs; ++m) {
-      dct.basis_[static_cast<size_t>(k) * num_inputs + m] = static_cast<float>(
+      dct.basis_[static_cast<size_t>(m) * num_outputs + k] = static_cast<float>(
           scale * std::cos(M_PI * k * (m + 0.5) / num_inputs));
     }
   }
@@ -28,11 +28,16 @@ absl::StatusOr<OrthoDct> OrthoDct::Create(int num_inputs, int num_outputs) {
 }
 
 void OrthoDct::Apply(absl::Span<const float> in, absl::Span<float> out) const {
-  for (int k = 0; k < num_outputs_; ++k) {
-    const float* b = basis_.data() + static_cast<size_t>(k) * num_inputs_;
-    float sum = 0.0f;
-    for (int m = 0; m < num_inputs_; ++m) sum += b[m] * in[m];
-    out[k] = sum;
+  // Input by input, every output at once: each out[k] still adds its terms
+  // in the order m = 0, 1, ... (the same sums as one dot product per
+  // output), and the inner loop over k vectorises.
+  // Raw pointers: absl::Span's operator[] checks bounds.
+  float* o = out.data();
+  for (int k = 0; k < num_outputs_; ++k) o[k] = 0.0f;
+  for (int m = 0; m < num_inputs_; ++m) {
+    const float* b = basis_.data() + static_cast<size_t>(m) * num_outputs_;
+    const float v = in.data()[m];
+    for (int k = 0; k < num_outputs_; ++k) o[k] += b[k] * v;
   }
 }
 

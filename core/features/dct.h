@@ -28,7 +28,9 @@ class OrthoDct {
   OrthoDct() = default;
   int num_inputs_ = 0;
   int num_outputs_ = 0;
-  std::vector<float> basis_;  // num_outputs x num_inputs, scaling folded in
+  // num_inputs x num_outputs (row m: input m's weight in every output),
+  // scaling folded in.
+  std::vector<float> basis_;
 };
 
 }  // namespace soundsearch

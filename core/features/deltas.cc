@@ -11,14 +11,15 @@ void WriteDeltas(const FrameMatrix& in, int width, FrameMatrix& out,
   float denom = 0.0f;
   for (int n = 1; n <= width; ++n) denom += 2.0f * n * n;
   for (int t = 0; t < frames; ++t) {
-    absl::Span<float> dst = out.row(t).subspan(out_offset, dim);
-    std::fill(dst.begin(), dst.end(), 0.0f);
+    // Raw pointers: absl::Span's operator[] checks bounds.
+    float* dst = out.row(t).subspan(out_offset, dim).data();
+    std::fill(dst, dst + dim, 0.0f);
     for (int n = 1; n <= width; ++n) {
-      const absl::Span<const float> next = in.row(std::min(t + n, frames - 1));
-      const absl::Span<const float> prev = in.row(std::max(t - n, 0));
+      const float* next = in.row(std::min(t + n, frames - 1)).data();
+      const float* prev = in.row(std::max(t - n, 0)).data();
       for (int d = 0; d < dim; ++d) dst[d] += n * (next[d] - prev[d]);
     }
-    for (float& v : dst) v /= denom;
+    for (int d = 0; d < dim; ++d) dst[d] /= denom;
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <fftw3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/base/const_init.h"
@@ -95,10 +96,11 @@ void RealFft::Inverse(Buffers& buffers) const {
 }
 
 void RealFft::PowerSpectrum(Buffers& buffers, absl::Span<float> power) const {
-  const std::complex<float>* x = buffers.spectrum_;
-  const int bins = num_bins();
-  for (int k = 0; k < bins && k < static_cast<int>(power.size()); ++k) {
-    power[k] = x[k].real() * x[k].real() + x[k].imag() * x[k].imag();
+  const float* x = reinterpret_cast<const float*>(buffers.spectrum_);
+  const int bins = std::min(num_bins(), static_cast<int>(power.size()));
+  float* out = power.data();
+  for (int k = 0; k < bins; ++k) {
+    out[k] = x[2 * k] * x[2 * k] + x[2 * k + 1] * x[2 * k + 1];
   }
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "features/lane_sum.h"
 
 namespace soundsearch {
 namespace {
@@ -21,11 +22,12 @@ void SmallestAndLargest(absl::Span<const float> v, int q,
   scratch.assign(2 * q, 0.0f);
   float* low = scratch.data();       // ascending: low[q - 1] is the bar
   float* high = scratch.data() + q;  // descending: high[q - 1] is the bar
-  std::copy(v.begin(), v.begin() + q, low);
+  const float* values = v.data();  // unchecked, unlike Span's operator[]
+  std::copy(values, values + q, low);
   std::sort(low, low + q);
   std::reverse_copy(low, low + q, high);
   for (size_t i = q; i < v.size(); ++i) {
-    const float x = v[i];
+    const float x = values[i];
     if (x < low[q - 1]) {
       int j = q - 1;
       for (; j > 0 && low[j - 1] > x; --j) low[j] = low[j - 1];
@@ -76,25 +78,37 @@ absl::StatusOr<SpectralDescriptors> SpectralDescriptors::Create(int sample_rate,
   return d;
 }
 
+void SpectralDescriptors::Magnitude(absl::Span<const float> power,
+                                    absl::Span<float> out) const {
+  const float* p = power.data();
+  float* m = out.data();
+  for (int k = 0; k < num_bins_; ++k) m[k] = std::sqrt(p[k]);
+}
+
 SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
+  std::vector<float> magnitude(num_bins_);
+  Magnitude(power, absl::MakeSpan(magnitude));
+  return Shape(power, magnitude);
+}
+
+SpectralShape SpectralDescriptors::Shape(
+    absl::Span<const float> power, absl::Span<const float> magnitude) const {
   SpectralShape s;
-  // The magnitudes, once for both passes.
-  std::vector<double> magnitude(num_bins_);
-  double mag_sum = 0.0, weighted = 0.0, power_sum = 0.0;
-  for (int k = 0; k < num_bins_; ++k) {
-    const double m = std::sqrt(static_cast<double>(power[k]));
-    magnitude[k] = m;
-    mag_sum += m;
-    weighted += m * bin_hz_[k];
-    power_sum += power[k];
-  }
+  // Raw pointers in the loops: absl::Span's operator[] checks its bounds
+  // (Debian's abseil is hardened), which keeps a loop from vectorising.
+  const float* m = magnitude.data();
+  const float* p = power.data();
+  const float* hz = bin_hz_.data();
+  const double mag_sum = LaneSum(num_bins_, [&](int k) { return m[k]; });
+  const double power_sum = LaneSum(num_bins_, [&](int k) { return p[k]; });
   if (mag_sum > 0.0) {
+    const double weighted = LaneSum(
+        num_bins_, [&](int k) { return static_cast<double>(m[k]) * hz[k]; });
     const double centroid = weighted / mag_sum;
-    double var = 0.0;
-    for (int k = 0; k < num_bins_; ++k) {
-      const double dev = bin_hz_[k] - centroid;
-      var += dev * dev * magnitude[k];
-    }
+    const double var = LaneSum(num_bins_, [&](int k) {
+      const double dev = hz[k] - centroid;
+      return dev * dev * m[k];
+    });
     s.centroid_hz = static_cast<float>(centroid);
     s.spread_hz = static_cast<float>(std::sqrt(var / mag_sum));
   }
@@ -103,7 +117,7 @@ SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
     double cum = 0.0;
     int k = 0;
     for (; k < num_bins_ - 1; ++k) {
-      cum += power[k];
+      cum += p[k];
       if (cum >= target) break;
     }
     s.rolloff_hz = bin_hz_[k];
@@ -113,9 +127,8 @@ SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
   if (bands >= 1) {
     double log_sum = 0.0, lin_sum = 0.0;
     for (int j = 0; j < bands; ++j) {
-      double b = 0.0;
-      const int start = 1 + j * kFlatnessBandBins;
-      for (int k = start; k < start + kFlatnessBandBins; ++k) b += power[k];
+      const float* band = p + 1 + j * kFlatnessBandBins;
+      double b = LaneSum(kFlatnessBandBins, [&](int k) { return band[k]; });
       b = std::max(b / kFlatnessBandBins, static_cast<double>(kPowerFloor));
       log_sum += std::log(b);
       lin_sum += b;
@@ -126,24 +139,30 @@ SpectralShape SpectralDescriptors::Shape(absl::Span<const float> power) const {
   return s;
 }
 
+void SpectralDescriptors::NormalizeL1(absl::Span<const float> magnitude,
+                                      absl::Span<float> out) {
+  const int n = static_cast<int>(magnitude.size());
+  const float* m = magnitude.data();
+  float* o = out.data();
+  const double sum = LaneSum(n, [&](int k) { return m[k]; });
+  const float scale = sum > 0.0 ? static_cast<float>(1.0 / sum) : 0.0f;
+  for (int k = 0; k < n; ++k) o[k] = m[k] * scale;
+}
+
 void SpectralDescriptors::NormalizedMagnitude(absl::Span<const float> power,
                                               absl::Span<float> out) const {
-  double sum = 0.0;
-  for (int k = 0; k < num_bins_; ++k) {
-    out[k] = std::sqrt(power[k]);
-    sum += out[k];
-  }
-  const float scale = sum > 0.0 ? static_cast<float>(1.0 / sum) : 0.0f;
-  for (int k = 0; k < num_bins_; ++k) out[k] *= scale;
+  Magnitude(power, out);
+  NormalizeL1(out, out);
 }
 
 float SpectralDescriptors::Flux(absl::Span<const float> current,
                                 absl::Span<const float> previous) {
-  double sum = 0.0;
-  for (size_t k = 0; k < current.size(); ++k) {
-    const double d = current[k] - previous[k];
-    sum += d * d;
-  }
+  const float* c = current.data();
+  const float* p = previous.data();
+  const double sum = LaneSum(static_cast<int>(current.size()), [&](int k) {
+    const double d = c[k] - p[k];
+    return d * d;
+  });
   return static_cast<float>(std::sqrt(sum));
 }
 
@@ -161,10 +180,16 @@ void SpectralDescriptors::Contrast(absl::Span<const float> power,
         std::max(1, static_cast<int>(std::lround(kContrastQuantile * n)));
     double valley = 0.0, peak = 0.0;
     if (q == 1) {
-      const auto [min_it, max_it] =
-          std::minmax_element(power.begin() + lo, power.begin() + hi);
-      valley = *min_it;
-      peak = *max_it;
+      // std::min / std::max compile to branch-free instructions, unlike
+      // std::minmax_element's compare-and-branch per value.
+      const float* band = power.data() + lo;
+      float low = band[0], high = band[0];
+      for (int k = 1; k < n; ++k) {
+        low = std::min(low, band[k]);
+        high = std::max(high, band[k]);
+      }
+      valley = low;
+      peak = high;
     } else if (q <= kSmallQuantileCount) {
       SmallestAndLargest(power.subspan(lo, n), q, scratch, valley, peak);
     } else {

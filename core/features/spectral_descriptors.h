@@ -57,13 +57,24 @@ class SpectralDescriptors {
 
   int num_bins() const { return num_bins_; }
 
-  // power: num_bins() values.
+  // M[k] = sqrt(P[k]) into `out` (num_bins()).
+  void Magnitude(absl::Span<const float> power, absl::Span<float> out) const;
+
+  // power, and its Magnitude(): num_bins() values each.
+  SpectralShape Shape(absl::Span<const float> power,
+                      absl::Span<const float> magnitude) const;
+  // The same, taking the magnitudes itself.
   SpectralShape Shape(absl::Span<const float> power) const;
 
-  // L1-normalised magnitude spectrum m of `power` into `out` (num_bins()).
+  // m = magnitude / sum(magnitude) into `out` (the same size; 0 when the
+  // sum is 0). `out` may be `magnitude` itself.
+  static void NormalizeL1(absl::Span<const float> magnitude,
+                          absl::Span<float> out);
+  // L1-normalised magnitude spectrum m of `power` into `out` (num_bins()):
+  // Magnitude, then NormalizeL1.
   void NormalizedMagnitude(absl::Span<const float> power,
                            absl::Span<float> out) const;
-  // || current - previous ||_2 of two NormalizedMagnitude() outputs.
+  // || current - previous ||_2 of two L1-normalised magnitude spectra.
   static float Flux(absl::Span<const float> current,
                     absl::Span<const float> previous);
 

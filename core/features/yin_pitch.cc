@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "features/lane_sum.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -51,6 +52,8 @@ YinPitch::YinPitch(const YinOptions& options, std::unique_ptr<RealFft> fft,
 YinPitch::Scratch YinPitch::MakeScratch() const {
   return Scratch{fft_->MakeBuffers(), fft_->MakeBuffers(),
                  std::vector<double>(options_.frame_length + 1),
+                 std::vector<double>(tau_max_ + 1),
+                 std::vector<double>(tau_max_ + 1),
                  std::vector<float>(tau_max_ + 1)};
 }
 
@@ -58,23 +61,39 @@ PitchEstimate YinPitch::Estimate(absl::Span<const float> frame,
                                  Scratch& scratch) const {
   const int length = options_.frame_length;
   const int window = length - tau_max_;
-  double mean = 0.0;
-  for (int i = 0; i < length; ++i) mean += frame[i];
-  mean /= length;
+  // Sums run in independent lanes (chains of dependent double additions
+  // were most of this function's time), and loops read raw pointers
+  // (absl::Span's operator[] checks bounds in Debian's hardened abseil,
+  // which keeps a loop from vectorising).
+  const float* in = frame.data();
+  const double mean = LaneSum(length, [&](int i) { return in[i]; }) / length;
   float* x = scratch.frame.real();
   float* a = scratch.window.real();
+  for (int j = 0; j < length; ++j) x[j] = static_cast<float>(in[j] - mean);
+  std::copy(x, x + window, a);
+  std::fill(a + window, a + length, 0.0f);
+  // The energy prefix sums, prefix[j] = sum_{i<j} x[i]^2, in kLanes blocks
+  // whose running sums are independent chains, then each block offset by
+  // the totals of the blocks before it.
+  constexpr int kLanes = kLaneSumLanes;
   std::vector<double>& prefix = scratch.energy_prefix;
   prefix[0] = 0.0;
-  // The running sum stays in a register (the buffers may alias as far as
-  // the compiler knows: reading prefix[i] back cost a store-to-load round
-  // trip per sample, a third of this function's time).
-  double energy = 0.0;
-  for (int i = 0; i < length; ++i) {
-    const float xi = static_cast<float>(frame[i] - mean);
-    x[i] = xi;
-    a[i] = i < window ? xi : 0.0f;
-    energy += static_cast<double>(xi) * xi;
-    prefix[i + 1] = energy;
+  const int block = (length + kLanes - 1) / kLanes;
+  double block_total[kLanes] = {};
+  for (int j = 0; j < block; ++j) {
+    for (int l = 0; l < kLanes; ++l) {
+      const int at = l * block + j;
+      if (at < length) {
+        block_total[l] += static_cast<double>(x[at]) * x[at];
+        prefix[at + 1] = block_total[l];
+      }
+    }
+  }
+  double offset = block_total[0];
+  for (int l = 1; l < kLanes; ++l) {
+    const int end = std::min(length, (l + 1) * block);
+    for (int j = l * block; j < end; ++j) prefix[j + 1] += offset;
+    offset += block_total[l];
   }
   PitchEstimate result;
   // No energy left once DC is removed: silence or a constant.
@@ -86,19 +105,42 @@ PitchEstimate YinPitch::Estimate(absl::Span<const float> frame,
   fft_->Forward(scratch.frame);
   std::complex<float>* wa = scratch.window.spectrum();
   const std::complex<float>* fb = scratch.frame.spectrum();
-  for (int k = 0; k < fft_->num_bins(); ++k) wa[k] = std::conj(wa[k]) * fb[k];
+  // conj(A) B written out: std::complex's product checks for NaN and
+  // infinity (C99 Annex G) in a branch per bin; these are finite.
+  float* w = reinterpret_cast<float*>(wa);
+  const float* f = reinterpret_cast<const float*>(fb);
+  for (int k = 0; k < fft_->num_bins(); ++k) {
+    const float ar = w[2 * k], ai = w[2 * k + 1];
+    const float br = f[2 * k], bi = f[2 * k + 1];
+    w[2 * k] = ar * br + ai * bi;
+    w[2 * k + 1] = ar * bi - ai * br;
+  }
   fft_->Inverse(scratch.window);
   const float* r = scratch.window.real();  // r(tau) * L
 
-  std::vector<float>& cmnd = scratch.cmnd;
-  cmnd[0] = 1.0f;
+  // d(tau), then its running sum, then d'(tau), each in a loop of its own:
+  // only the running sum is a chain, and the other two vectorise.
+  std::vector<double>& d = scratch.difference;
+  std::vector<double>& running = scratch.running;
   const double e1 = prefix[window];
-  double running = 0.0;
   for (int tau = 1; tau <= tau_max_; ++tau) {
     const double e2 = prefix[tau + window] - prefix[tau];
-    const double d = std::max(0.0, e1 + e2 - 2.0 * r[tau] / length);
-    running += d;
-    cmnd[tau] = running > 0.0 ? static_cast<float>(d * tau / running) : 1.0f;
+    d[tau] = std::max(0.0, e1 + e2 - 2.0 * r[tau] / length);
+  }
+  double sum = 0.0;  // in a register, not read back from `running`
+  running[0] = 0.0;
+  for (int tau = 1; tau <= tau_max_; ++tau) {
+    sum += d[tau];
+    running[tau] = sum;
+  }
+  std::vector<float>& cmnd = scratch.cmnd;
+  cmnd[0] = 1.0f;
+  for (int tau = 1; tau <= tau_max_; ++tau) {
+    // Divides by 1 where the sum is 0 (and discards it), so the loop needs
+    // no branch.
+    const bool positive = running[tau] > 0.0;
+    const double ratio = d[tau] * tau / (positive ? running[tau] : 1.0);
+    cmnd[tau] = positive ? static_cast<float>(ratio) : 1.0f;
   }
 
   int lag = -1;

@@ -50,7 +50,9 @@ class YinPitch {
     RealFft::Buffers window;
     RealFft::Buffers frame;
     std::vector<double> energy_prefix;
-    std::vector<float> cmnd;
+    std::vector<double> difference;  // d(tau)
+    std::vector<double> running;     // sum_{i=1..tau} d(i)
+    std::vector<float> cmnd;         // d'(tau)
   };
 
   // InvalidArgument when the options are out of range (see YinOptions).
