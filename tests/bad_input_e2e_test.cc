@@ -287,13 +287,11 @@ TEST_F(BadInputE2ETest, RequestsOverTheMemoryBudgetAreRefusedAtOnce) {
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
   auto held = [this] {
-    return test::MetricValue(
-        test::HttpGet(server_->metrics_port(), "/metrics"),
-        "soundsearch_request_memory_bytes");
+    return test::ScrapeMetric(server_->metrics_port(),
+                              "soundsearch_request_memory_bytes");
   };
-  EXPECT_EQ(test::MetricValue(
-                test::HttpGet(server_->metrics_port(), "/metrics"),
-                "soundsearch_request_memory_limit_bytes"),
+  EXPECT_EQ(test::ScrapeMetric(server_->metrics_port(),
+                               "soundsearch_request_memory_limit_bytes"),
             5 << 20);
   // A stream holds 3 MiB while it stays open.
   v1::AddSoundResponse r;

@@ -215,24 +215,25 @@ TEST_F(EvaluationE2ETest, EvaluateTonesVsNoisesPersistsAndExportsGauges) {
 
   std::string metrics = test::HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_map",
-                          {"space=\"dsp\"", "k=\"15\""}),
+                                {"space=\"dsp\"", "k=\"15\""}),
               map15, 1e-6)
       << metrics;
   EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_map",
-                          {"space=\"dsp\"", "k=\"150\""}),
+                                {"space=\"dsp\"", "k=\"150\""}),
               e.label_based().map_at_150(), 1e-6);
-  EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_mr1", {"space=\"dsp\""}),
-              e.label_based().mr1(), 1e-6);
+  EXPECT_NEAR(
+      test::MetricValue(metrics, "soundsearch_eval_mr1", {"space=\"dsp\""}),
+      e.label_based().mr1(), 1e-6);
 
   // Kept in the store: the gauges come back after a restart.
   RestartServer();
   metrics = test::HttpGet(server_->metrics_port(), "/metrics");
   EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_map",
-                          {"space=\"dsp\"", "k=\"15\""}),
+                                {"space=\"dsp\"", "k=\"15\""}),
               map15, 1e-6)
       << metrics;
   EXPECT_NEAR(test::MetricValue(metrics, "soundsearch_eval_timestamp_seconds",
-                          {"space=\"dsp\""}),
+                                {"space=\"dsp\""}),
               e.unix_ms() / 1000.0, 1e-3);
 
   // Read back without evaluating.
@@ -518,9 +519,10 @@ TEST_F(EvaluationE2ETest, CliIndexFailsAnOversizeFileWithoutRetrying) {
   EXPECT_EQ(json["failures"][0]["code"], "RESOURCE_EXHAUSTED");
   const std::string metrics =
       test::HttpGet(server_->metrics_port(), "/metrics");
-  EXPECT_EQ(test::MetricValue(metrics, "soundsearch_rpc_requests_total",
+  EXPECT_EQ(
+      test::MetricValue(metrics, "soundsearch_rpc_requests_total",
                         {"method=\"AddSound\"", "code=\"RESOURCE_EXHAUSTED\""}),
-            1)
+      1)
       << metrics;
 }
 

@@ -128,8 +128,7 @@ class QuarantineE2ETest : public ::testing::Test {
     return server_->query().GetSound(test::CallContext().get(), get, sound);
   }
   double Metric(const std::string& name) {
-    return test::MetricValue(
-        test::HttpGet(server_->metrics_port(), "/metrics"), name);
+    return test::ScrapeMetric(server_->metrics_port(), name);
   }
   CheckRun Check(const std::string& flags) {
     const std::string out = dir_->File("check.txt");

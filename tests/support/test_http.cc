@@ -61,6 +61,11 @@ double MetricValue(const std::string& text, const std::string& metric,
   return -1;
 }
 
+double ScrapeMetric(int port, const std::string& metric,
+                    const std::vector<std::string>& labels) {
+  return MetricValue(HttpGet(port, "/metrics"), metric, labels);
+}
+
 int FreeLoopbackPort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr = Loopback(0);

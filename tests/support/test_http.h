@@ -19,6 +19,9 @@ std::string HttpGet(int port, const std::string& target);
 // -1 when there is none.
 double MetricValue(const std::string& text, const std::string& metric,
                    const std::vector<std::string>& labels = {});
+// MetricValue of the /metrics body served on 127.0.0.1:`port` now.
+double ScrapeMetric(int port, const std::string& metric,
+                    const std::vector<std::string>& labels = {});
 
 // A loopback TCP port that was free a moment ago (bound, read, released).
 int FreeLoopbackPort();
