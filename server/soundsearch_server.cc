@@ -371,8 +371,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   if (!options_.metrics_listen.empty()) {
     RETURN_IF_ERROR(metrics_.StartHttp(options_.metrics_listen));
   }
-  request_budget_ = std::make_unique<RequestBudget>(
-      options_.request_memory_bytes, &metrics_);
+  request_budget_ =
+      std::make_unique<RequestBudget>(options_.request_memory_bytes, &metrics_);
   metrics_.SetRequestMemoryLimit(options_.request_memory_bytes);
   WorkerPoolOptions pool_options;
   pool_options.threads = options_.query_threads;

@@ -22,7 +22,7 @@ void SmallestAndLargest(absl::Span<const float> v, int q,
   scratch.assign(2 * q, 0.0f);
   float* low = scratch.data();       // ascending: low[q - 1] is the bar
   float* high = scratch.data() + q;  // descending: high[q - 1] is the bar
-  const float* values = v.data();  // unchecked, unlike Span's operator[]
+  const float* values = v.data();    // unchecked, unlike Span's operator[]
   std::copy(values, values + q, low);
   std::sort(low, low + q);
   std::reverse_copy(low, low + q, high);

@@ -50,7 +50,8 @@ YinPitch::YinPitch(const YinOptions& options, std::unique_ptr<RealFft> fft,
       tau_max_(tau_max) {}
 
 YinPitch::Scratch YinPitch::MakeScratch() const {
-  return Scratch{fft_->MakeBuffers(), fft_->MakeBuffers(),
+  return Scratch{fft_->MakeBuffers(),
+                 fft_->MakeBuffers(),
                  std::vector<double>(options_.frame_length + 1),
                  std::vector<double>(tau_max_ + 1),
                  std::vector<double>(tau_max_ + 1),
