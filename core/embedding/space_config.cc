@@ -129,6 +129,8 @@ const std::vector<EncoderField>& EncoderFields() {
       FloatField("speech_lattice_exponent", &E::speech_lattice_exponent),
       BoolField("speech_word_confidence", &E::speech_word_confidence),
       FloatField("speech_vtln_warp", &E::speech_vtln_warp),
+      FloatField("speech_pad_seconds", &E::speech_pad_seconds),
+      FloatField("speech_pad_percentile", &E::speech_pad_percentile),
       FloatField("speech_max_seconds", &E::speech_max_seconds),
       FloatField("speech_budget_seconds", &E::speech_budget_seconds),
   };

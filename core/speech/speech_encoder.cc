@@ -62,6 +62,8 @@ SphinxOptions SphinxOptionsFor(const EncoderOptions& o) {
   s.sample_rate = o.sample_rate;
   s.budget_seconds = o.speech_budget_seconds;
   s.vtln_warp = o.speech_vtln_warp;
+  s.pad_seconds = o.speech_pad_seconds;
+  s.pad_percentile = o.speech_pad_percentile;
   return s;
 }
 
@@ -126,6 +128,10 @@ absl::Status ValidateSpeechOptions(const EncoderOptions& o) {
   // The bounds as floats, as the field is: 0.7f itself is accepted.
   RETURN_IF_ERROR(
       CheckInRange("speech_vtln_warp", o.speech_vtln_warp, 0.7f, 1.3f));
+  RETURN_IF_ERROR(
+      CheckNonNegative("speech_pad_seconds", o.speech_pad_seconds, 2));
+  RETURN_IF_ERROR(
+      CheckNonNegative("speech_pad_percentile", o.speech_pad_percentile, 100));
   return absl::OkStatus();
 }
 
@@ -250,18 +256,31 @@ std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
 EncoderKind SpeechEncoderKind() {
   EncoderKind kind;
   kind.name = "speech";
-  kind.option_keys = {"sample_rate",         "speech_hmm",
-                      "speech_lm",           "speech_dict",
-                      "speech_phone_lm",     "speech_word_beam",
-                      "speech_word_wbeam",   "speech_word_lw",
-                      "speech_phone_beam",   "speech_phone_pbeam",
-                      "speech_phone_lw",     "speech_word_dims",
-                      "speech_phone_dims",   "speech_ngram_min",
-                      "speech_ngram_max",    "speech_word_weight",
-                      "speech_phone_weight", "speech_word_confidence",
-                      "speech_max_seconds",  "speech_budget_seconds",
-                      "speech_word_lattice", "speech_lattice_exponent",
-                      "speech_vtln_warp"};
+  kind.option_keys = {"sample_rate",
+                      "speech_hmm",
+                      "speech_lm",
+                      "speech_dict",
+                      "speech_phone_lm",
+                      "speech_word_beam",
+                      "speech_word_wbeam",
+                      "speech_word_lw",
+                      "speech_phone_beam",
+                      "speech_phone_pbeam",
+                      "speech_phone_lw",
+                      "speech_word_dims",
+                      "speech_phone_dims",
+                      "speech_ngram_min",
+                      "speech_ngram_max",
+                      "speech_word_weight",
+                      "speech_phone_weight",
+                      "speech_word_confidence",
+                      "speech_max_seconds",
+                      "speech_budget_seconds",
+                      "speech_word_lattice",
+                      "speech_lattice_exponent",
+                      "speech_vtln_warp",
+                      "speech_pad_seconds",
+                      "speech_pad_percentile"};
   kind.default_pooling = "mean";  // one frame: the term counts as they are
   kind.default_scaling = "none";
   kind.validate = &ValidateSpeechOptions;

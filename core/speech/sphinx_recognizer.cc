@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +26,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "features/fft.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -167,6 +169,122 @@ std::vector<size_t> UtteranceStarts(absl::Span<const int16_t> pcm,
   return starts;
 }
 
+// The pad's noise is shaped with spectra of this many samples (32 ms at
+// 16 kHz; 64 ms at 8 kHz).
+constexpr int kPadFftSize = 512;
+// A bin belongs to the recording's band when its long-term power is within
+// this many dB of the strongest bin's.
+constexpr double kPadBandDb = 60;
+
+// The recording's band: 1 for each bin (of fft.size()) whose long-term power
+// in x (Hann frames, half overlapping; one zero-padded frame when x is
+// shorter) is within kPadBandDb of the strongest, 0 for the others. Empty
+// when x has no energy.
+std::vector<float> BandMask(absl::Span<const int16_t> x, const RealFft& fft) {
+  const int n = fft.size();
+  RealFft::Buffers buffers = fft.MakeBuffers();
+  std::vector<float> power(fft.num_bins()), total(fft.num_bins(), 0.0f);
+  std::vector<float> hann(n);
+  for (int i = 0; i < n; ++i) {
+    hann[i] = 0.5f - 0.5f * std::cos(2 * M_PI * i / n);
+  }
+  for (size_t at = 0; at == 0 || at + n <= x.size(); at += n / 2) {
+    float* frame = buffers.real();
+    for (int i = 0; i < n; ++i) {
+      frame[i] = at + i < x.size() ? hann[i] * x[at + i] : 0.0f;
+    }
+    fft.Forward(buffers);
+    fft.PowerSpectrum(buffers, absl::MakeSpan(power));
+    for (int k = 0; k < fft.num_bins(); ++k) total[k] += power[k];
+  }
+  const float peak = *std::max_element(total.begin(), total.end());
+  if (!(peak > 0)) return {};
+  const float floor =
+      static_cast<float>(peak * std::pow(10.0, -kPadBandDb / 10));
+  for (float& t : total) t = t >= floor ? 1.0f : 0.0f;
+  return total;
+}
+
+// *out = pad samples of noise, the utterance, pad samples of noise. The
+// noise is white within the recording's band (BandMask) and silent outside
+// it, so that audio sampled at 8 kHz and upsampled, which has nothing above
+// 4 kHz, gets no noise there either (white noise over the whole band made
+// recognition worse than no pad: docs/quality.md). Its level is that of the
+// utterance's quietest frames (samples_per_frame each; the given percentile
+// of their energies, 0 = the quietest frame), so a clip recorded
+// with background noise gets a pad that continues it and a clip cut tightly
+// around its words gets one as quiet as their quietest parts (a fixed
+// distance below the clip's RMS helped the tightly cut set and hurt the
+// noisy one). The generator is seeded the same for every utterance, so a
+// clip always gets the same pad. A silent utterance gets none.
+void PadUtterance(absl::Span<const int16_t> utterance, size_t pad,
+                  size_t samples_per_frame, double percentile,
+                  const RealFft& fft, std::vector<int16_t>* out) {
+  const std::vector<float> band = BandMask(utterance, fft);
+  if (band.empty()) pad = 0;
+  out->resize(utterance.size() + 2 * pad);
+  std::copy(utterance.begin(), utterance.end(), out->begin() + pad);
+  if (pad == 0) return;
+  // The band as a linear-phase FIR filter of n - 1 taps: the mask's
+  // zero-phase impulse response, centred and Hann-windowed.
+  const int n = fft.size();
+  RealFft::Buffers buffers = fft.MakeBuffers();
+  std::copy(band.begin(), band.end(), buffers.spectrum());
+  fft.Inverse(buffers);
+  const int taps = n - 1;
+  std::vector<double> filter(taps);
+  for (int m = 0; m < taps; ++m) {
+    const int lag = (m - taps / 2 + n) % n;
+    filter[m] =
+        buffers.real()[lag] * (0.5 - 0.5 * std::cos(2 * M_PI * (m + 1) / n));
+  }
+  std::vector<double> white(2 * pad + taps - 1);
+  uint32_t state = 0x9e3779b9u;  // xorshift32: the same sequence everywhere
+  for (double& w : white) {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    w = static_cast<double>(state) / 4294967295.0 * 2 - 1;
+  }
+  std::vector<double> noise(2 * pad, 0.0);
+  double noise_energy = 0;
+  for (size_t i = 0; i < noise.size(); ++i) {
+    double y = 0;
+    for (int m = 0; m < taps; ++m) y += filter[m] * white[i + m];
+    noise[i] = y;
+    noise_energy += y * y;
+  }
+  // The level of the utterance's quietest frames (the percentile of their
+  // energies): the pad continues the recording's own background.
+  std::vector<double> energies;
+  for (size_t at = 0; at + samples_per_frame <= utterance.size();
+       at += samples_per_frame) {
+    double e = 0;
+    for (size_t i = at; i < at + samples_per_frame; ++i) {
+      e += static_cast<double>(utterance[i]) * utterance[i];
+    }
+    energies.push_back(e / samples_per_frame);
+  }
+  if (energies.empty()) energies.push_back(0);
+  const size_t q =
+      std::min(energies.size() - 1,
+               static_cast<size_t>(energies.size() * percentile / 100));
+  std::nth_element(energies.begin(), energies.begin() + q, energies.end());
+  const double target = energies[q];
+  const double gain =
+      noise_energy > 0 ? std::sqrt(target / (noise_energy / noise.size())) : 0;
+  auto sample = [&](size_t i) {
+    return static_cast<int16_t>(
+        std::lround(std::clamp(gain * noise[i], -32767.0, 32767.0)));
+  };
+  int16_t* head = out->data();
+  int16_t* tail = out->data() + pad + utterance.size();
+  for (size_t i = 0; i < pad; ++i) {
+    head[i] = sample(i);
+    tail[i] = sample(pad + i);
+  }
+}
+
 absl::Status CheckFile(const std::string& path, const char* what) {
   std::error_code ec;
   if (path.empty() || !std::filesystem::exists(path, ec)) {
@@ -223,6 +341,8 @@ class SphinxRecognizer::Decoder {
   // checked between utterances; <= 0: none) or an error, and calls
   // on_segment(symbol, start_frame, end_frame, posterior) for each segment of
   // each utterance's best hypothesis, frames counted from the clip's start.
+  // Each utterance is decoded with options.pad_seconds of noise around it
+  // (PadUtterance); a segment's frames are clamped to the utterance's.
   // With `lattice`, adds each utterance's lattice words to it (baseword ->
   // summed link posteriors). *stopped is set when the deadline cut it short.
   // *score_per_frame: the best hypotheses' path scores (natural log) summed
@@ -234,15 +354,20 @@ class SphinxRecognizer::Decoder {
   // a live estimate starting from the model's initial mean, which is far off
   // for a short clip (docs/speech.md, *Measured*).
   template <typename Fn>
-  absl::Status Decode(absl::Span<const int16_t> pcm, int sample_rate,
+  absl::Status Decode(absl::Span<const int16_t> pcm,
+                      const SphinxOptions& options, const RealFft& pad_fft,
                       double cpu_deadline, bool* stopped,
                       double* score_per_frame, Fn on_segment,
                       std::map<std::string, double>* lattice = nullptr) {
     *stopped = false;
     double log_score = 0;
     size_t frames = 0;
+    const int sample_rate = options.sample_rate;
     const std::vector<size_t> starts = UtteranceStarts(pcm, sample_rate);
     const size_t samples_per_frame = sample_rate / 100;  // -frate 100
+    const int pad_frames =
+        static_cast<int>(std::lround(options.pad_seconds / kFrameSeconds));
+    std::vector<int16_t> padded;
     for (size_t u = 0; u < starts.size(); ++u) {
       if (u > 0 && cpu_deadline > 0 && ThreadCpuSeconds() > cpu_deadline) {
         *stopped = true;
@@ -250,6 +375,13 @@ class SphinxRecognizer::Decoder {
       }
       const size_t begin = starts[u];
       const size_t end = u + 1 < starts.size() ? starts[u + 1] : pcm.size();
+      // Digital silence has nothing to hear, and PocketSphinx's features of
+      // frames of zeros (no log spectrum) made it hear a phone or a word
+      // that depended on what the decoder had decoded before.
+      if (std::all_of(pcm.begin() + begin, pcm.begin() + end,
+                      [](int16_t v) { return v == 0; })) {
+        continue;
+      }
       // Every utterance is a stream of its own: segment times count from its
       // start (ps_start_stream; without it they are stream-wide, counting
       // what this decoder decoded before) and no channel estimate is carried
@@ -263,7 +395,10 @@ class SphinxRecognizer::Decoder {
         return absl::InternalError(absl::StrCat(
             "PocketSphinx: start of utterance: ", TakeSphinxError()));
       }
-      if (ps_process_raw(ps_, pcm.data() + begin, end - begin,
+      PadUtterance(pcm.subspan(begin, end - begin),
+                   static_cast<size_t>(pad_frames) * samples_per_frame,
+                   samples_per_frame, options.pad_percentile, pad_fft, &padded);
+      if (ps_process_raw(ps_, padded.data(), padded.size(),
                          /*no_search=*/FALSE, /*full_utt=*/TRUE) < 0) {
         ps_end_utt(ps_);
         return absl::InternalError(
@@ -274,10 +409,13 @@ class SphinxRecognizer::Decoder {
             "PocketSphinx: end of utterance: ", TakeSphinxError()));
       }
       const int offset = static_cast<int>(begin / samples_per_frame);
-      frames += (end - begin) / samples_per_frame;
+      const int last = std::max<int>(
+          0, static_cast<int>((end - begin) / samples_per_frame) - 1);
+      frames += padded.size() / samples_per_frame;
       const bool heard = this->ForEachSegment(
           [&](absl::string_view symbol, int sf, int ef, double p) {
-            on_segment(symbol, sf + offset, ef + offset, p);
+            on_segment(symbol, std::clamp(sf - pad_frames, 0, last) + offset,
+                       std::clamp(ef - pad_frames, 0, last) + offset, p);
           },
           &log_score);
       // The link posteriors are computed with the best hypothesis.
@@ -397,6 +535,7 @@ absl::StatusOr<std::unique_ptr<SphinxRecognizer>> SphinxRecognizer::Create(
                      options.sample_rate));
   }
   std::unique_ptr<SphinxRecognizer> r(new SphinxRecognizer(options));
+  ASSIGN_OR_RETURN(r->pad_fft_, RealFft::Create(kPadFftSize));
   std::string hmm = options.hmm;
   if (options.sample_rate == 8000) {
     ASSIGN_OR_RETURN(r->narrow_model_dir_, NarrowBandModel(options.hmm));
@@ -446,7 +585,7 @@ absl::Status SphinxRecognizer::RunWords(Pool& pool,
   std::map<std::string, double> lattice;
   double score = 0;
   absl::Status s = d->Decode(
-      pcm, options_.sample_rate, cpu_deadline, &stopped, &score,
+      pcm, options_, *pad_fft_, cpu_deadline, &stopped, &score,
       [out](absl::string_view w, int sf, int ef, double p) {
         std::string word = CleanWord(w);
         if (word.empty()) return;
@@ -474,7 +613,7 @@ absl::Status SphinxRecognizer::RunPhones(Pool& pool,
   bool stopped = false;
   double score = 0;
   absl::Status s =
-      d->Decode(pcm, options_.sample_rate, cpu_deadline, &stopped, &score,
+      d->Decode(pcm, options_, *pad_fft_, cpu_deadline, &stopped, &score,
                 [out](absl::string_view p, int, int, double) {
                   if (!IsPhoneFiller(p)) out->phones.emplace_back(p);
                 });

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "features/fft.h"
 #include "soundsearch/sound_record.h"
 
 namespace soundsearch {
@@ -57,6 +58,16 @@ struct SphinxOptions {
   // Front-end frequency warp (-warp_type inverse_linear -warp_params); 1 =
   // none, the default front end.
   double vtln_warp = 1.0;
+  // Every utterance is decoded with pad_seconds of quiet noise before and
+  // after it (0 = none): white within the recording's band, at the level of
+  // the utterance's quietest 10 ms frames, the pad_percentile of their
+  // energies (0 = the quietest; none around a silent utterance). The
+  // model was trained on utterances that start and end in silence; a clip
+  // cut tightly around a word gives its search none (docs/quality.md,
+  // *Silence around the words*). Segment times count from the clip's start
+  // as without the pad.
+  double pad_seconds = 0.1;
+  double pad_percentile = 10;
 };
 
 // The folder where pocketsphinx-en-us installs its model.
@@ -105,8 +116,9 @@ class SphinxRecognizer {
                          double cpu_deadline, SpokenContent* out) const;
 
   const SphinxOptions options_;
-  std::unique_ptr<Pool> words_;   // null when options_.words is false
-  std::unique_ptr<Pool> phones_;  // null when options_.phones is false
+  std::unique_ptr<Pool> words_;       // null when options_.words is false
+  std::unique_ptr<Pool> phones_;      // null when options_.phones is false
+  std::unique_ptr<RealFft> pad_fft_;  // shapes the silence pad's noise
   // sample_rate 8000: the temporary model folder with the narrow-band
   // feat.params (removed by the destructor); empty otherwise.
   std::string narrow_model_dir_;

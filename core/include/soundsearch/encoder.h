@@ -150,6 +150,14 @@ struct EncoderOptions {
   // back, so this moves only the mel curve's bend, a weak warp
   // (docs/quality.md, *Vocal tract length warps*).
   float speech_vtln_warp = 1.0f;
+  // Every utterance is recognised with speech_pad_seconds (in [0, 2]; 0 =
+  // none) of quiet noise before and after it, white within the recording's
+  // band and as loud as its quietest 10 ms frames (the
+  // speech_pad_percentile of their energies, in [0, 100]; 0 = the
+  // quietest): the model expects words to start and end in silence, which a
+  // tightly cut clip lacks (docs/quality.md, *Silence around the words*).
+  float speech_pad_seconds = 0.1f;
+  float speech_pad_percentile = 10.0f;
   // Cost bounds per clip: recognition stops after speech_max_seconds of
   // audio, or once it has used speech_budget_seconds of CPU time (both
   // searches together); the clip then keeps what was recognised so far and
