@@ -286,8 +286,8 @@ TEST_F(EfficientAtTest, ClassScoreSpaceHoldsEveryClass) {
   ASSERT_EQ(typing->classes.size(), 527u);
   std::vector<std::string> top = {typing->classes[0].name,
                                   typing->classes[1].name};
-  EXPECT_THAT(top, ::testing::UnorderedElementsAre("Computer keyboard",
-                                                   "Typing"));
+  EXPECT_THAT(top,
+              ::testing::UnorderedElementsAre("Computer keyboard", "Typing"));
   // Max over windows is at least the mean the auto-tag holds.
   EXPECT_GE(typing->classes[0].score, 0.87f);
   EXPECT_LT(typing->classes.back().score, 0.01f);
@@ -307,8 +307,23 @@ TEST_F(EfficientAtTest, TextQueriesFindTheSamples) {
       options.use_words = words;
       auto result = collection_->QueryByText(text, options);
       ASSERT_TRUE(result.ok()) << text << ": " << result.status();
-      ASSERT_FALSE(result->result.hits.empty()) << text;
-      EXPECT_EQ(result->result.hits[0].id, Record(name).id) << text;
+      const std::vector<QueryHit>& hits = result->result.hits;
+      ASSERT_FALSE(hits.empty()) << text;
+      if (!words) {
+        EXPECT_EQ(hits[0].id, Record(name).id) << text;
+      } else {
+        // First or tied for first. The music sample's Speech score is above
+        // the tag threshold, so both it and the speech sample carry the tag
+        // "speech", whose word vector is then the mean of both; the fused
+        // reciprocal ranks of the two can tie exactly (1/61 + 1/62 each, as
+        // seen on one host), and which the id order puts first is not the
+        // claim.
+        auto it = std::find_if(
+            hits.begin(), hits.end(),
+            [&](const QueryHit& h) { return h.id == Record(name).id; });
+        ASSERT_NE(it, hits.end()) << text;
+        EXPECT_EQ(it->score, hits[0].score) << text << " with words";
+      }
       EXPECT_EQ(result->class_space, "efficientat-tags");
       ASSERT_FALSE(result->classes.empty());
     }
@@ -344,8 +359,7 @@ TEST(EfficientAtServerTest, ServesAutoTagsAndTheEfficientAtSpace) {
   v1::Query::Stub* query = &(*server)->query();
   auto ctx = [] { return test::CallContext("", std::chrono::seconds(120)); };
   for (const char* name : {"music", "speech", "typing"}) {
-    auto bytes =
-        test::ReadFileBytes(kWeightsDir + "/samples/" + name + ".wav");
+    auto bytes = test::ReadFileBytes(kWeightsDir + "/samples/" + name + ".wav");
     ASSERT_TRUE(bytes.ok());
     v1::AddSoundRequest request;
     request.set_audio(*bytes);
