@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "features/fft.h"
+#include "features/framing.h"
 #include "soundsearch/status_macros.h"
 
 namespace soundsearch {
@@ -184,10 +185,7 @@ std::vector<float> BandMask(absl::Span<const int16_t> x, const RealFft& fft) {
   const int n = fft.size();
   RealFft::Buffers buffers = fft.MakeBuffers();
   std::vector<float> power(fft.num_bins()), total(fft.num_bins(), 0.0f);
-  std::vector<float> hann(n);
-  for (int i = 0; i < n; ++i) {
-    hann[i] = 0.5f - 0.5f * std::cos(2 * M_PI * i / n);
-  }
+  const std::vector<float> hann = PaddedHannWindow(n, n);
   for (size_t at = 0; at == 0 || at + n <= x.size(); at += n / 2) {
     float* frame = buffers.real();
     for (int i = 0; i < n; ++i) {
