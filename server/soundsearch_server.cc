@@ -125,6 +125,8 @@ absl::Status Validate(const ServerOptions& o) {
   RETURN_IF_ERROR(IntRange("--ingest-workers", o.ingest_workers, 1, 1024));
   RETURN_IF_ERROR(IntRange("--ingest-queue", o.ingest_queue, 1, 1000000));
   RETURN_IF_ERROR(IntRange("--ingest-batch", o.ingest_batch, 1, 1024));
+  RETURN_IF_ERROR(IntRange("--store-memtable-budget-mb",
+                           o.store_memtable_budget_mb, 0, 65536));
   RETURN_IF_ERROR(IntRange("--max-import-file-bytes", o.max_import_file_bytes,
                            1024, 4 * kGiB));
   RETURN_IF_ERROR(IntRange("--manifest-jobs", o.manifest_jobs, 1, 64));
@@ -342,6 +344,8 @@ absl::Status SoundsearchServer::Impl::Start(const ServerOptions& options) {
   collection_options.data_dir = options_.data_dir;
   collection_options.sync_writes = options_.sync_writes;
   collection_options.store_write_buffer_mb = options_.store_write_buffer_mb;
+  collection_options.store_memtable_budget_mb =
+      options_.store_memtable_budget_mb;
   collection_options.snapshot_every_changes = options_.snapshot_every_changes;
   collection_options.snapshot_every_seconds = options_.snapshot_every_seconds;
   collection_options.decoder.max_input_bytes = options_.max_upload_bytes;

@@ -85,6 +85,8 @@ struct ServerOptions {
   int ingest_batch = 8;     // waiting uploads a worker embeds together
   bool sync_writes = true;  // synced store writes (durable acks)
   int store_write_buffer_mb = 0;  // RocksDB memtable MiB (0: its default)
+  // All the store's memtables together, MiB, [0, 65536] (0: unbounded).
+  int store_memtable_budget_mb = 64;
   // Coalescing of concurrent queries into batched index searches
   // (docs/operations.md). A batch holds at most query_threads queries.
   SearchBatchingOptions search_batching;

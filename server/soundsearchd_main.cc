@@ -82,6 +82,9 @@ ABSL_FLAG(int, ingest_queue, 256,
 ABSL_FLAG(
     int, ingest_batch, 8,
     "Waiting uploads an ingest worker decodes and embeds together (>= 1)");
+ABSL_FLAG(int, store_memtable_budget_mb, 64,
+          "MiB of RocksDB memtables across the store's column families; past "
+          "it one is flushed to disk (0: no overall bound)");
 ABSL_FLAG(int64_t, grpc_memory_bytes, int64_t{512} << 20,
           "gRPC resource quota: memory for the transport's buffers");
 ABSL_FLAG(int64_t, request_memory_bytes, int64_t{1} << 30,
@@ -281,6 +284,8 @@ int main(int argc, char** argv) {
   options.ingest_workers = absl::GetFlag(FLAGS_ingest_workers);
   options.ingest_queue = absl::GetFlag(FLAGS_ingest_queue);
   options.ingest_batch = absl::GetFlag(FLAGS_ingest_batch);
+  options.store_memtable_budget_mb =
+      absl::GetFlag(FLAGS_store_memtable_budget_mb);
   options.grpc_memory_bytes = absl::GetFlag(FLAGS_grpc_memory_bytes);
   options.request_memory_bytes = absl::GetFlag(FLAGS_request_memory_bytes);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);

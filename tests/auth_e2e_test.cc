@@ -192,6 +192,8 @@ TEST_F(AuthE2ETest, NumericOptionsAreRangeChecked) {
            {"--max-k", [](ServerOptions* o) { o->max_k = 2000000; }},
            {"--query-threads", [](ServerOptions* o) { o->query_threads = 0; }},
            {"--ingest-batch", [](ServerOptions* o) { o->ingest_batch = 5000; }},
+           {"--store-memtable-budget-mb",
+            [](ServerOptions* o) { o->store_memtable_budget_mb = -1; }},
            {"--grpc-memory-bytes",
             [](ServerOptions* o) { o->grpc_memory_bytes = 1 << 20; }},
            {"--request-memory-bytes",

@@ -292,6 +292,55 @@ TEST_F(SoundStoreTest, RejectsBadArguments) {
   bad_cache.block_cache_mb = -1;
   EXPECT_EQ(SoundStore::Open(bad_cache).status().code(),
             absl::StatusCode::kInvalidArgument);
+  SoundStoreOptions bad_budget = Options();
+  bad_budget.memtable_budget_mb = -1;
+  EXPECT_EQ(SoundStore::Open(bad_budget).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// The number of table (.sst) files in a RocksDB directory: > 0 once a
+// memtable has been flushed.
+int TableFiles(const std::string& path) {
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    if (entry.path().extension() == ".sst") ++n;
+  }
+  return n;
+}
+
+// 8 MiB of raw vectors spread over two families: past a 1 MiB budget for all
+// memtables they are flushed to table files; with no overall budget they stay
+// in memory (each family's own 64 MiB memtable holds them).
+TEST_F(SoundStoreTest, MemtablesPastTheBudgetAreFlushedToDisk) {
+  for (const int budget_mb : {1, 0}) {
+    SCOPED_TRACE(absl::StrCat("memtable_budget_mb ", budget_mb));
+    store_.reset();
+    std::filesystem::remove_all(path_);
+    SoundStoreOptions options = Options();
+    options.sync_writes = false;
+    options.memtable_budget_mb = budget_mb;
+    auto opened = SoundStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = std::move(*opened);
+    const int kSounds = 64;
+    for (int n = 1; n <= kSounds; ++n) {
+      auto added = store_->AddSound(
+          MakeSound(n), {{"dsp", RawFor(n, 16384)}, {"big", RawFor(n, 16384)}});
+      ASSERT_TRUE(added.ok()) << added.status();
+    }
+    if (budget_mb > 0) {
+      // Flushes run in the background: wait for the first table file.
+      for (int i = 0; i < 500 && TableFiles(path_) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      EXPECT_GT(TableFiles(path_), 0);
+    } else {
+      EXPECT_EQ(TableFiles(path_), 0);
+    }
+    EXPECT_EQ(store_->Count(), static_cast<uint64_t>(kSounds));
+    EXPECT_EQ(*store_->GetRaw("big", 1), RawFor(1, 16384));
+    EXPECT_EQ(*store_->GetRaw("dsp", kSounds), RawFor(kSounds, 16384));
+  }
 }
 
 TEST_F(SoundStoreTest, DeleteRemovesSoundRawVectorsAndLookupsAndLogsIt) {

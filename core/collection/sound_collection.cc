@@ -228,6 +228,7 @@ absl::Status SoundCollection::Impl::Open(const CollectionOptions& options) {
   store_options.path = (root / "store").string();
   store_options.sync_writes = options_.sync_writes;
   store_options.write_buffer_mb = options_.store_write_buffer_mb;
+  store_options.memtable_budget_mb = options_.store_memtable_budget_mb;
   ASSIGN_OR_RETURN(store_, SoundStore::Open(store_options));
   ASSIGN_OR_RETURN(decoder_, AudioDecoder::Create(options_.decoder));
   RETURN_IF_ERROR(WordIndex::ValidateOptions(options_.words));

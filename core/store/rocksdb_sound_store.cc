@@ -194,6 +194,15 @@ absl::StatusOr<std::unique_ptr<SoundStore>> RocksDbSoundStore::OpenValidated(
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
   db_options.paranoid_checks = true;
+  // One bound on the memtables of all families (RocksDB's write buffer
+  // manager): without it nine families of 64 MiB memtables fill for as long
+  // as writes come, far beyond what one family's flushes would suggest.
+  db_options.db_write_buffer_size =
+      static_cast<size_t>(options.memtable_budget_mb) << 20;
+  // A family that is seldom written keeps every log since its last flush
+  // alive; past four budgets of logs the families holding the oldest one are
+  // flushed, which bounds the log's disk use and the replay at open.
+  db_options.max_total_wal_size = 4 * db_options.db_write_buffer_size;
   if (rocksdb::Env* faults = StoreWriteFaultEnv()) db_options.env = faults;
   std::error_code mkdir_error;
   std::filesystem::create_directories(options.path, mkdir_error);

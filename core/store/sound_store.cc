@@ -20,6 +20,11 @@ absl::Status ValidateOptions(const SoundStoreOptions& options) {
         absl::StrCat("SoundStoreOptions.write_buffer_mb must be >= 0, got ",
                      options.write_buffer_mb));
   }
+  if (options.memtable_budget_mb < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SoundStoreOptions.memtable_budget_mb must be >= 0, got ",
+                     options.memtable_budget_mb));
+  }
   return absl::OkStatus();
 }
 

@@ -136,6 +136,8 @@ struct CollectionOptions {
   bool sync_writes = true;
   // SoundStoreOptions::write_buffer_mb (0: RocksDB's default).
   int store_write_buffer_mb = 0;
+  // SoundStoreOptions::memtable_budget_mb (0: no overall bound).
+  int store_memtable_budget_mb = 64;
   // Fit a space automatically once it holds min_fit_items sounds (the
   // Commit that reaches the threshold fits it). Refits after that are
   // explicit (Refit).

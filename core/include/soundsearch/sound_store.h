@@ -49,6 +49,12 @@ struct SoundStoreOptions {
   // 64 MiB). The write-ahead log preallocates about as much; small values
   // flush sooner (tests that fill a small disk).
   int write_buffer_mb = 0;
+  // Memtable memory of all column families together, in MiB; >= 0 (0: no
+  // overall bound, each family may hold two of its own memtables). When the
+  // families' memtables pass it, RocksDB flushes one of them to disk, so the
+  // store's write memory stays bounded however the writes are spread. The
+  // write-ahead logs are bounded to four budgets the same way.
+  int memtable_budget_mb = 64;
 };
 
 // What AddSound did.
