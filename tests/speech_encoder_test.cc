@@ -114,6 +114,62 @@ TEST_F(SpeechEncoderTest, KindIsRegisteredOnceWithItsOptions) {
   EXPECT_EQ(bad_rerank.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// The key of the recognition cache changes with every option that changes
+// what is recognised, and with no option of the term vector alone.
+TEST(SpeechRecognitionKeyTest, NamesWhatChangesTheRecognition) {
+  const EncoderOptions base = SpeechOptions();
+  const std::string key = SpeechRecognitionKey(base);
+  EXPECT_EQ(key, SpeechRecognitionKey(base));
+  EXPECT_EQ(key.find('\n'), std::string::npos);
+
+  // The Debian model's files named as they are found by default.
+  EncoderOptions spelled = base;
+  spelled.speech_hmm = "/usr/share/pocketsphinx/model/en-us/en-us";
+  spelled.speech_lm = "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin";
+  EXPECT_EQ(SpeechRecognitionKey(spelled), key);
+
+  std::vector<EncoderOptions> recognise_otherwise;
+  auto vary = [&](auto change) {
+    EncoderOptions o = base;
+    change(o);
+    recognise_otherwise.push_back(o);
+  };
+  vary([](EncoderOptions& o) { o.sample_rate = 8000; });
+  vary([](EncoderOptions& o) { o.speech_hmm = "other/hmm"; });
+  vary([](EncoderOptions& o) { o.speech_lm = "other.lm.bin"; });
+  vary([](EncoderOptions& o) { o.speech_dict = "other.dict"; });
+  vary([](EncoderOptions& o) { o.speech_phone_lm = "other-phone.lm.bin"; });
+  vary([](EncoderOptions& o) { o.speech_word_beam = 1e-40; });
+  vary([](EncoderOptions& o) { o.speech_word_wbeam = 1e-20; });
+  vary([](EncoderOptions& o) { o.speech_word_lw = 6.0f; });
+  vary([](EncoderOptions& o) { o.speech_phone_beam = 1e-10 * (1 + 1e-12); });
+  vary([](EncoderOptions& o) { o.speech_phone_pbeam = 1e-5; });
+  vary([](EncoderOptions& o) { o.speech_phone_lw = 1.0f; });
+  vary([](EncoderOptions& o) { o.speech_word_dims = 0; });   // no word search
+  vary([](EncoderOptions& o) { o.speech_phone_dims = 0; });  // no phones
+  vary([](EncoderOptions& o) { o.speech_vtln_warp = 1.1f; });
+  vary([](EncoderOptions& o) { o.speech_pad_seconds = 0.2f; });
+  vary([](EncoderOptions& o) { o.speech_pad_percentile = 0.0f; });
+  vary([](EncoderOptions& o) { o.speech_max_seconds = 30.0f; });
+  vary([](EncoderOptions& o) { o.speech_budget_seconds = 0.0f; });
+  for (size_t i = 0; i < recognise_otherwise.size(); ++i) {
+    EXPECT_NE(SpeechRecognitionKey(recognise_otherwise[i]), key)
+        << "variant " << i;
+  }
+
+  EncoderOptions vector_only = base;
+  vector_only.speech_word_dims = 256;
+  vector_only.speech_phone_dims = 512;
+  vector_only.speech_ngram_min = 2;
+  vector_only.speech_ngram_max = 4;
+  vector_only.speech_word_weight = 0.3f;
+  vector_only.speech_phone_weight = 0.7f;
+  vector_only.speech_word_lattice = false;
+  vector_only.speech_lattice_exponent = 1.0f;
+  vector_only.speech_word_confidence = true;
+  EXPECT_EQ(SpeechRecognitionKey(vector_only), key);
+}
+
 TEST_F(SpeechEncoderTest, BadOptionsAndMissingModelsAreClearErrors) {
   EncoderOptions rate = SpeechOptions();
   rate.sample_rate = 22050;

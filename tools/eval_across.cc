@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -11,13 +10,13 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "research/across_groups.h"
 #include "research/offline_eval.h"
+#include "research/recognition_cache.h"
 #include "soundsearch/audio_decoder.h"
 #include "soundsearch/encoder.h"
 #include "soundsearch/retrieval_metrics.h"
@@ -54,96 +53,6 @@ class TermCountEncoder final : public Encoder {
   int dim_ = 0;
   TermLayout layout_;
 };
-
-// Cache lines: fname TAB truncated TAB word:confidence ... TAB phones.
-absl::Status WriteCache(const std::string& path,
-                        const std::vector<std::string>& ids,
-                        const std::vector<SpokenContent>& spoken) {
-  std::ofstream f(path, std::ios::binary);
-  for (size_t i = 0; i < ids.size(); ++i) {
-    std::vector<std::string> words;
-    for (const SpokenWord& w : spoken[i].words) {
-      words.push_back(absl::StrFormat("%s:%.4f", w.word, w.confidence));
-    }
-    std::vector<std::string> lattice;
-    for (const LatticeWord& w : spoken[i].lattice) {
-      lattice.push_back(absl::StrFormat("%s:%.4f", w.word, w.expected_count));
-    }
-    f << ids[i] << "\t" << (spoken[i].truncated ? 1 : 0) << "\t"
-      << absl::StrJoin(words, " ") << "\t"
-      << absl::StrJoin(spoken[i].phones, " ") << "\t"
-      << absl::StrJoin(lattice, " ") << "\t"
-      << absl::StrFormat("%.5f %.5f", spoken[i].word_score_per_frame,
-                         spoken[i].phone_score_per_frame)
-      << "\n";
-  }
-  f.close();
-  if (!f) return absl::InternalError(absl::StrCat("cannot write ", path));
-  std::cerr << "wrote " << path << "\n";
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<SpokenContent>> ReadCache(
-    const std::string& path, const std::vector<std::string>& ids) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return absl::NotFoundError(path);
-  std::map<std::string, SpokenContent> by_id;
-  std::string line;
-  while (std::getline(f, line)) {
-    std::vector<std::string> parts = absl::StrSplit(line, '\t');
-    // Six columns (the sixth: the word and phone searches' scores per
-    // frame); caches written before the scores have five, before the lattice
-    // four (read as recognitions without a lattice).
-    if (parts.size() < 4 || parts.size() > 6) {
-      return absl::DataLossError(absl::StrCat(path, ": bad line"));
-    }
-    SpokenContent c;
-    c.truncated = parts[1] == "1";
-    // "word:number" items separated by spaces.
-    auto for_each_item = [](const std::string& column, auto fn) {
-      for (absl::string_view w :
-           absl::StrSplit(column, ' ', absl::SkipEmpty())) {
-        const size_t colon = w.rfind(':');
-        float number = 0;
-        if (colon != absl::string_view::npos) {
-          (void)absl::SimpleAtof(w.substr(colon + 1), &number);
-        }
-        fn(std::string(w.substr(0, colon)), number);
-      }
-    };
-    for_each_item(parts[2], [&c](std::string word, float confidence) {
-      SpokenWord w;
-      w.word = std::move(word);
-      w.confidence = confidence;
-      c.words.push_back(std::move(w));
-    });
-    c.phones = absl::StrSplit(parts[3], ' ', absl::SkipEmpty());
-    if (parts.size() >= 5) {
-      for_each_item(parts[4], [&c](std::string word, float count) {
-        c.lattice.push_back({std::move(word), count});
-      });
-    }
-    if (parts.size() == 6) {
-      std::vector<absl::string_view> scores =
-          absl::StrSplit(parts[5], ' ', absl::SkipEmpty());
-      if (scores.size() != 2 ||
-          !absl::SimpleAtof(scores[0], &c.word_score_per_frame) ||
-          !absl::SimpleAtof(scores[1], &c.phone_score_per_frame)) {
-        return absl::DataLossError(absl::StrCat(path, ": bad scores"));
-      }
-    }
-    by_id[parts[0]] = std::move(c);
-  }
-  std::vector<SpokenContent> out;
-  for (const std::string& id : ids) {
-    auto it = by_id.find(id);
-    if (it == by_id.end()) {
-      return absl::NotFoundError(absl::StrCat(path, ": no entry for ", id));
-    }
-    out.push_back(it->second);
-  }
-  return out;
-}
 
 struct Projected {
   std::vector<float> vectors;
@@ -386,8 +295,14 @@ absl::Status RunAcross(const AcrossArgs& args) {
           args.spoken_cache.empty()
               ? ""
               : absl::StrCat(args.spoken_cache, "/", config->name, ".tsv");
-      auto cached = cache.empty() ? absl::NotFoundError("no cache")
-                                  : ReadCache(cache, ids);
+      const std::string key = SpeechRecognitionKey(config->encoder);
+      absl::StatusOr<std::vector<SpokenContent>> cached =
+          cache.empty() ? absl::NotFoundError("no cache")
+                        : ReadRecognitionCache(cache, key, ids);
+      if (!cached.ok() && !cache.empty() && std::filesystem::exists(cache)) {
+        std::cerr << "space " << config->name << ": not reusing "
+                  << cached.status().message() << "\n";
+      }
       if (cached.ok()) {
         spoken = std::move(cached).value();
         std::cerr << "space " << config->name << ": recognitions from " << cache
@@ -412,7 +327,8 @@ absl::Status RunAcross(const AcrossArgs& args) {
             absl::StrFormat("recognition: %.1f s CPU, %.1f s wall", cpu, wall);
         if (!cache.empty()) {
           std::filesystem::create_directories(args.spoken_cache);
-          RETURN_IF_ERROR(WriteCache(cache, ids, spoken));
+          RETURN_IF_ERROR(WriteRecognitionCache(cache, key, ids, spoken));
+          std::cerr << "wrote " << cache << "\n";
         }
       }
       std::unique_ptr<Space> fitted;

@@ -96,6 +96,8 @@ Across speakers (spoken content; docs/quality.md, docs/speech.md):
                         the spoken content (QueryByText's speech source)
   --spoken-cache DIR    keep each speech space's recognitions in
                         DIR/<space>.tsv and reuse them on the next run
+                        whose recognition options are the same (else
+                        recognise again and rewrite the file)
 
 The running collection's query layer (--collection-queries; docs/quality.md,
 "Text queries", "Several examples", "Word relatedness with auto-tag words"):

@@ -253,6 +253,10 @@ std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
   return out;
 }
 
+std::string SpeechRecognitionKey(const EncoderOptions& options) {
+  return DescribeSphinxOptions(SphinxOptionsFor(options));
+}
+
 EncoderKind SpeechEncoderKind() {
   EncoderKind kind;
   kind.name = "speech";

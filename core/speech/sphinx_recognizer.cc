@@ -39,6 +39,10 @@ constexpr double kFrameSeconds = 0.01;  // PocketSphinx's -frate 100
 constexpr double kUtteranceSeconds = 10.0;
 // Lattice words expected fewer times than this are dropped (SpokenContent).
 constexpr double kMinLatticeCount = 0.001;
+// Raised by every change of this file that changes what is recognised from
+// the same options (DescribeSphinxOptions), so that recognitions cached
+// under the old code are not taken for the new code's.
+constexpr int kRecognizerRevision = 1;
 
 // PocketSphinx reports its errors only to its log. The log callback keeps
 // the last error of the calling thread (a decoder runs on one thread at a
@@ -481,6 +485,19 @@ class SphinxRecognizer::Decoder {
   ps_decoder_t* const ps_;
   std::vector<mfcc_t> initial_cmn_;  // set by the first ResetCmn
 };
+
+std::string DescribeSphinxOptions(const SphinxOptions& o) {
+  return absl::StrFormat(
+      "revision=%d hmm=%s lm=%s dict=%s phone_lm=%s words=%d phones=%d "
+      "sample_rate=%d word_beam=%.17g word_wbeam=%.17g word_lw=%.17g "
+      "phone_beam=%.17g phone_pbeam=%.17g phone_lw=%.17g max_seconds=%.17g "
+      "budget_seconds=%.17g vtln_warp=%.17g pad_seconds=%.17g "
+      "pad_percentile=%.17g",
+      kRecognizerRevision, o.hmm, o.lm, o.dict, o.phone_lm, o.words ? 1 : 0,
+      o.phones ? 1 : 0, o.sample_rate, o.word_beam, o.word_wbeam, o.word_lw,
+      o.phone_beam, o.phone_pbeam, o.phone_lw, o.max_seconds, o.budget_seconds,
+      o.vtln_warp, o.pad_seconds, o.pad_percentile);
+}
 
 SphinxRecognizer::Pool::Pool(std::vector<std::string> args)
     : args_(std::move(args)) {}

@@ -70,6 +70,13 @@ struct SphinxOptions {
   double pad_percentile = 10;
 };
 
+// Every field of `options` and the recogniser's revision, as one line of
+// name=value pairs (numbers to full precision): two options with the same
+// line recognise any audio alike. A new field of SphinxOptions is added
+// here too. It keys soundsearch-eval's recognition cache
+// (SpeechRecognitionKey).
+std::string DescribeSphinxOptions(const SphinxOptions& options);
+
 // The folder where pocketsphinx-en-us installs its model.
 inline constexpr char kDebianSphinxModelDir[] =
     "/usr/share/pocketsphinx/model/en-us";

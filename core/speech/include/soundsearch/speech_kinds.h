@@ -5,6 +5,7 @@
 #ifndef SOUNDSEARCH_SPEECH_KINDS_H_
 #define SOUNDSEARCH_SPEECH_KINDS_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -33,6 +34,14 @@ absl::Status RegisterSpeechKinds();
 // vector's parameters over one recognition pass. Thread-safe.
 std::vector<float> SpeechTermCounts(const SpokenContent& spoken,
                                     const EncoderOptions& options);
+
+// The recognition that `options` asks for, as one line: the model files
+// (after their defaults), which searches run, their beams and weights, the
+// sample rate, warp, pad and cost bounds, and the recogniser's revision.
+// Options with the same key recognise any clip alike, whatever their
+// term-vector fields (dims, n-gram orders, weights, lattice use), so
+// soundsearch-eval keys its recognition cache (--spoken-cache) with it.
+std::string SpeechRecognitionKey(const EncoderOptions& options);
 
 }  // namespace soundsearch
 
