@@ -402,17 +402,18 @@ void HttpApi::Impl::Routes() {
               [this, q](const httplib::Request& http, httplib::Response& res) {
                 Serve<v1::DescribeSoundRequest, v1::DescribeSoundResponse>(
                     http, res, "DescribeSound", &DescribeFromPath,
-                    [q](auto* a, auto* b, absl::Time) {
-                      return q->AnswerDescribeSound(a, b);
+                    [q](auto* a, auto* b, absl::Time deadline) {
+                      return q->AnswerDescribeSound(a, b, deadline);
                     });
               });
-  server_.Post("/api/describe", [this, q](const httplib::Request& http,
-                                          httplib::Response& res) {
-    Serve<v1::DescribeSoundRequest, v1::DescribeSoundResponse>(
-        http, res, "DescribeSound", nullptr, [q](auto* a, auto* b, absl::Time) {
-          return q->AnswerDescribeSound(a, b);
-        });
-  });
+  server_.Post("/api/describe",
+               [this, q](const httplib::Request& http, httplib::Response& res) {
+                 Serve<v1::DescribeSoundRequest, v1::DescribeSoundResponse>(
+                     http, res, "DescribeSound", nullptr,
+                     [q](auto* a, auto* b, absl::Time deadline) {
+                       return q->AnswerDescribeSound(a, b, deadline);
+                     });
+               });
   auto query = [this, q](const httplib::Request& http, httplib::Response& res) {
     Serve<v1::QueryByExampleRequest, v1::QueryByExampleResponse>(
         http, res, "QueryByExample", nullptr,

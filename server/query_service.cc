@@ -393,12 +393,15 @@ grpc::ServerUnaryReactor* QueryService::DescribeSound(
     const v1::DescribeSoundRequest* request,
     v1::DescribeSoundResponse* response) {
   return ctx_->runner->Run(context, "DescribeSound", *request,
-                           [this, request, response](absl::Time) {
-                             return AnswerDescribeSound(request, response);
+                           [this, request, response](absl::Time deadline) {
+                             return AnswerDescribeSound(request, response,
+                                                        deadline);
                            });
 }
 
-absl::Status QueryService::AnswerDescribeSound(const v1::DescribeSoundRequest* request, v1::DescribeSoundResponse* response) const {
+absl::Status QueryService::AnswerDescribeSound(
+    const v1::DescribeSoundRequest* request,
+    v1::DescribeSoundResponse* response, absl::Time deadline) const {
     const uint32_t max = static_cast<uint32_t>(ctx_->limits.max_k);
     if (request->words() > max || request->classes() > max) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -407,9 +410,10 @@ absl::Status QueryService::AnswerDescribeSound(const v1::DescribeSoundRequest* r
     SoundCollection& collection = *ctx_->collection;
     ASSIGN_OR_RETURN(QueryExample example,
                      ResolveExample(collection, *request));
-    ASSIGN_OR_RETURN(
-        SoundDescription description,
-        collection.DescribeSound(example, FromProto(*request)));
+    DescribeOptions options = FromProto(*request);
+    options.deadline = deadline;
+    ASSIGN_OR_RETURN(SoundDescription description,
+                     collection.DescribeSound(example, options));
     ToProto(description, response);
     if (example.audio.empty()) {
       ASSIGN_OR_RETURN(SoundRecord record, collection.Get(example.id));

@@ -71,8 +71,10 @@ class QueryService final : public CheckedRequests<v1::Query::CallbackService> {
                                  v1::QueryByTextResponse* response) const;
   absl::Status AnswerListSounds(const v1::ListSoundsRequest* request,
                                 v1::ListSoundsResponse* response) const;
+  // An uploaded example stops decoding at `deadline`.
   absl::Status AnswerDescribeSound(const v1::DescribeSoundRequest* request,
-                                   v1::DescribeSoundResponse* response) const;
+                                   v1::DescribeSoundResponse* response,
+                                   absl::Time deadline) const;
   absl::Status AnswerStats(const v1::StatsRequest* request,
                            v1::StatsResponse* response) const;
 

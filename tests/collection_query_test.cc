@@ -380,7 +380,7 @@ TEST_F(CollectionQueryTest, ListSoundsPagesByIdWithFilters) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(CollectionQueryTest, DescribeGivesTheNearestWords) {
+TEST_F(CollectionQueryTest, DescribeGivesTheNearestWordsBeforeTheDeadline) {
   DescribeOptions options;
   options.words = 3;
   auto by_id = collection_->DescribeSound({noises_[2], {}}, options);
@@ -398,6 +398,13 @@ TEST_F(CollectionQueryTest, DescribeGivesTheNearestWords) {
   EXPECT_EQ(tone_words.count(by_audio->words[0].word), 1u);
   EXPECT_EQ(collection_->DescribeSound({999, {}}, options).status().code(),
             absl::StatusCode::kNotFound);
+  // An upload is not decoded past the caller's deadline; a stored sound is
+  // described without decoding anything.
+  options.deadline = absl::Now() - absl::Seconds(1);
+  auto late = collection_->DescribeSound({0, Sound(0, 9)}, options);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << late.status();
+  EXPECT_TRUE(collection_->DescribeSound({noises_[2], {}}, options).ok());
 }
 
 // ---- The "text" section of a config file -------------------------------------

@@ -48,6 +48,20 @@ void NormaliseInPlace(std::vector<float>& v) {
   for (float& x : v) x *= inv;
 }
 
+// Decoding of an uploaded example ends at `deadline` (InfiniteFuture: no
+// deadline of the caller's): DeadlineExceeded when it has passed already,
+// else the time left becomes the decoder's timeout.
+absl::Status DecodeUntil(absl::Time deadline, DecodeRequest* request) {
+  if (deadline == absl::InfiniteFuture()) return absl::OkStatus();
+  const double left = absl::ToDoubleSeconds(deadline - absl::Now());
+  if (left <= 0) {
+    return absl::DeadlineExceededError(
+        "deadline passed before the audio example was decoded");
+  }
+  request->timeout_seconds = left;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CollectionQueries>> CollectionQueries::Create(
@@ -143,14 +157,7 @@ absl::StatusOr<std::vector<float>> CollectionQueries::ExampleVector(
       }
       request.max_duration_seconds = left;
     }
-    if (use->deadline != absl::InfiniteFuture()) {
-      const double left = absl::ToDoubleSeconds(use->deadline - absl::Now());
-      if (left <= 0) {
-        return absl::DeadlineExceededError(
-            "deadline passed before the audio example was decoded");
-      }
-      request.timeout_seconds = left;
-    }
+    RETURN_IF_ERROR(DecodeUntil(use->deadline, &request));
     ASSIGN_OR_RETURN(DecodedAudio pcm,
                      ctx_.decoder->DecodeBytes(example.audio, request));
     use->audio_seconds += pcm.duration_seconds;
@@ -529,6 +536,7 @@ absl::StatusOr<SoundDescription> CollectionQueries::DescribeSound(
       if (decoded.count(rate) == 0) {
         DecodeRequest request;
         request.sample_rate = rate;
+        RETURN_IF_ERROR(DecodeUntil(options.deadline, &request));
         ASSIGN_OR_RETURN(decoded[rate],
                          ctx_.decoder->DecodeBytes(example.audio, request));
       }

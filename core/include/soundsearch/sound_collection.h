@@ -394,6 +394,9 @@ struct DescribeOptions {
   int words = 10;           // nearest words, >= 0
   std::string class_space;  // empty: the first class-score space
   int classes = 10;         // top class scores, >= 0
+  // An uploaded example: decoding ends with DeadlineExceeded past this
+  // time (besides the decoder's own timeout), as in QueryOptions.
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct ClassScore {
